@@ -1,0 +1,1 @@
+"""Long-term care insurance system."""

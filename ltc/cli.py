@@ -1,0 +1,208 @@
+"""The `ltc` command: demo, serve, worker, migrate, seed, createuser."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ltc.settings import Settings, load_settings
+
+log = logging.getLogger("ltc")
+
+DEMO_USERS_HINT = "admin, bureau, assessor1, assessor2, expert1, agency-P01 … agency-P20"
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+async def _migrate(settings: Settings, *, check: bool = False) -> list[str]:
+    from ltc.db.migrate import pending_schema_changes
+    from ltc.runtime import open_runtime
+
+    async with open_runtime(settings, migrate=True):
+        return await pending_schema_changes() if check else []
+
+
+async def _seed_demo(settings: Settings) -> dict[str, Any]:
+    from ltc.runtime import open_runtime
+    from ltc.services.seed import seed_demo
+
+    async with open_runtime(settings, migrate=True) as runtime:
+        return await seed_demo(runtime.services, password=settings.demo_password)
+
+
+async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> int:
+    from ltc.db.tables import Provider
+    from ltc.domain.access import Role
+    from ltc.runtime import open_runtime
+    from ltc.services.users import create_user
+
+    async with open_runtime(settings) as runtime:
+        provider_id = None
+        if args.provider:
+            row = await Provider.select(Provider.id).where(Provider.code == args.provider).first()
+            if row is None:
+                raise SystemExit(f"no provider with code {args.provider}")
+            provider_id = row["id"]
+        return await create_user(
+            runtime.services,
+            actor=None,
+            username=args.username,
+            password=password,
+            role=Role(args.role),
+            provider_id=provider_id,
+            display_name=args.display_name or "",
+        )
+
+
+async def _run_worker(settings: Settings, *, burst: bool) -> None:
+    from ltc.runtime import build_worker, open_runtime
+
+    async with open_runtime(settings) as runtime:
+        worker = build_worker(runtime.services, runtime.redis, burst=burst, handle_signals=True)
+        try:
+            await worker.main()
+        finally:
+            for task in worker.tasks.values():
+                task.cancel()
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    if workers > 1:
+        # Each process builds its own app from the same environment.
+        uvicorn.run("ltc.web.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+        return
+    from ltc.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level=settings.log_level.lower())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    # The demo is the embedded default: SQLite and the in-memory queue with the worker inside.
+    settings = load_settings(redis_url="")
+    _configure_logging(settings)
+    outcome = asyncio.run(_seed_demo(settings))
+    url = f"http://{args.host}:{args.port}/"
+    print("长期护理保险 · Long-term care insurance (demo)")
+    print(f"  database : {settings.database_url}")
+    print(f"  district : {'seeded now' if outcome.get('seeded') else 'already seeded'}")
+    print(f"  open     : {url}")
+    print(f"  API docs : {url}schema")
+    print(f"  sign in  : {DEMO_USERS_HINT}")
+    print(f"  password : {'(from LTC_DEMO_PASSWORD)' if settings.demo_password != 'ltc-demo' else 'ltc-demo'}")
+    print("  stop     : Ctrl-C")
+    sys.stdout.flush()
+    _serve(settings, args.host, args.port, 1)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _configure_logging(settings)
+    if settings.uses_in_memory_redis and args.workers > 1:
+        raise SystemExit("several web processes need a shared queue: set LTC_REDIS_URL")
+    _serve(settings, args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _configure_logging(settings)
+    if settings.uses_in_memory_redis:
+        raise SystemExit("`ltc worker` is the separate worker process: set LTC_REDIS_URL (the demo runs its worker inside)")
+    asyncio.run(_run_worker(settings, burst=args.burst))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _configure_logging(settings)
+    pending = asyncio.run(_migrate(settings, check=args.check))
+    if pending:
+        print("the tables have changes no migration holds:\n" + "\n".join(pending))
+        return 1
+    print("migrations applied")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    if not args.demo:
+        raise SystemExit("say what to seed: --demo")
+    settings = load_settings()
+    _configure_logging(settings)
+    outcome = asyncio.run(_seed_demo(settings))
+    print(outcome if outcome.get("seeded") else "the demo district is there already; nothing changed")
+    return 0
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _configure_logging(settings)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise SystemExit("the passwords differ")
+    from ltc.domain.errors import DomainError
+
+    try:
+        user_id = asyncio.run(_create_user(settings, args, password))
+    except DomainError as exc:
+        raise SystemExit(f"{exc.code}: {exc.detail}") from None
+    print(f"user {args.username} created (id {user_id})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ltc", description="Long-term care insurance system")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run everything on SQLite with the demo district (one process)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(run=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the web app and API (production)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="web processes")
+    serve.set_defaults(run=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run an arq worker process (production)")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.set_defaults(run=cmd_worker)
+
+    migrate = sub.add_parser("migrate", help="apply the database migrations")
+    migrate.add_argument("--check", action="store_true", help="fail if the tables have unmigrated changes")
+    migrate.set_defaults(run=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="load data")
+    seed.add_argument("--demo", action="store_true", help="the demo district (once)")
+    seed.set_defaults(run=cmd_seed)
+
+    createuser = sub.add_parser("createuser", help="create a user")
+    createuser.add_argument("--username", required=True)
+    createuser.add_argument("--role", required=True, choices=["admin", "bureau", "assessor", "expert", "agency"])
+    createuser.add_argument("--provider", help="provider code (agency users)")
+    createuser.add_argument("--display-name")
+    createuser.add_argument("--password-stdin", action="store_true")
+    createuser.set_defaults(run=cmd_createuser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Builds the Piccolo engine from LTC_DATABASE_URL and binds every table to it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from ltc.db.tables import ALL_TABLES
+
+_current: list[Engine] = []
+
+
+def sqlite_path(url: str) -> Path:
+    # sqlite:///relative.sqlite and sqlite:////absolute/path.sqlite, as SQLAlchemy spells them.
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def engine_for_url(url: str) -> Engine:
+    if url.startswith("sqlite://"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The busy timeout lets a writer wait for the single write lock instead of failing.
+        return SQLiteEngine(path=str(path), timeout=30, check_same_thread=False)
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ValueError(f"unsupported database URL scheme: {parts.scheme}")
+    return PostgresEngine(config={"dsn": url}, log_queries=False)
+
+
+def configure_engine(url: str) -> Engine:
+    """Make ``url`` the database of this process: every table and Piccolo itself use it."""
+    engine = engine_for_url(url)
+    os.environ["PICCOLO_CONF"] = "ltc.db.piccolo_conf"
+    for table in [*ALL_TABLES, Migration]:
+        table._meta.db = engine
+    _current[:] = [engine]
+    return engine
+
+
+def current_engine() -> Engine:
+    if not _current:
+        # The piccolo CLI (e.g. `piccolo migrations new ltc --auto`) imports no app.
+        from ltc.settings import load_settings
+
+        configure_engine(load_settings().database_url)
+    return _current[0]
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return isinstance(engine, SQLiteEngine)
+
+
+def write_transaction(engine: Engine | None = None):
+    """A read-then-write transaction. SQLite takes the write lock up front (IMMEDIATE), so two
+    writers queue instead of failing at commit; PostgreSQL uses its normal transaction."""
+    engine = engine or current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def start(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+    else:
+        # WAL lets readers run beside the single writer; it persists in the file.
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

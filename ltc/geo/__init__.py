@@ -1,0 +1,1 @@
+"""Geography: the towns of the district, geocoders and distances (WGS-84)."""

@@ -1,0 +1,1 @@
+"""Use cases: load rows, call the pure domain, persist, inside one transaction."""

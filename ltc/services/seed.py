@@ -1,0 +1,106 @@
+"""The demo district: towns, providers, caregivers, residents and the demo users, seeded
+once and deterministically (a seeded generator, a fixed reference date)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ltc.db.engine import write_transaction
+from ltc.db.tables import AppUser, Caregiver, Person, Provider, Town
+from ltc.domain.access import Role
+from ltc.domain.demo_district import build_demo_district
+from ltc.geo.towns import load_towns
+from ltc.services.audit import record_change
+from ltc.services.context import ServiceContext
+
+DEMO_SEED = 20211
+# Ages are computed against a fixed day so the district is the same whenever it is seeded.
+DEMO_REFERENCE_DATE = date(2026, 1, 1)
+# Every tenth resident is registered with an address only, to be located by geocoding.
+WITHOUT_POSITION_EVERY = 10
+
+DEMO_STAFF: list[tuple[str, Role, str]] = [
+    ("admin", Role.ADMIN, "系统管理员"),
+    ("bureau", Role.BUREAU, "医保局经办 王敏"),
+    ("assessor1", Role.ASSESSOR, "评估员 李强"),
+    ("assessor2", Role.ASSESSOR, "评估员 陈静"),
+    ("expert1", Role.EXPERT, "评估专家 周建国"),
+]
+
+
+async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300) -> dict[str, Any]:
+    """Seed the demo district unless it is there already; returns what was created."""
+    if await Provider.exists() or await AppUser.exists().where(AppUser.username == "bureau"):
+        return {"seeded": False}
+    towns = list(load_towns())
+    district = build_demo_district(towns, seed=DEMO_SEED, residents=residents, today=DEMO_REFERENCE_DATE)
+    usernames = [name for name, _, _ in DEMO_STAFF] + [f"agency-{p.code}" for p in district.providers]
+    # Hash before the transaction: argon2 is slow and the write lock should be short.
+    hashes = {name: await ctx.passwords.hash(password) for name in usernames}
+    now = ctx.clock.now()
+    async with write_transaction():
+        await Town.insert(
+            *[
+                Town(
+                    code=t.code, name=t.name, name_en=t.name_en, kind=t.kind, terrain=t.terrain,
+                    lat=t.lat, lon=t.lon, share_60plus=t.share_60plus,
+                )
+                for t in towns
+            ]
+        )
+        town_ids = {row["code"]: row["id"] for row in await Town.select(Town.id, Town.code)}
+        await Provider.insert(
+            *[
+                Provider(
+                    code=p.code, name=p.name, name_en=p.name_en, kind=p.kind, status="active",
+                    town=town_ids[p.town_code], address=p.address, lat=p.lat, lon=p.lon,
+                    service_radius_km=p.service_radius_km, capacity=p.capacity,
+                    hourly_price_fen=p.hourly_price_fen, daily_price_fen=p.daily_price_fen, created_at=now,
+                )
+                for p in district.providers
+            ]
+        )
+        provider_ids = {row["code"]: row["id"] for row in await Provider.select(Provider.id, Provider.code)}
+        await Caregiver.insert(
+            *[
+                Caregiver(
+                    provider=provider_ids[c.provider_code], name=c.name, qualification=c.qualification,
+                    lat=c.lat, lon=c.lon, weekly_hours=c.weekly_hours, active=True, created_at=now,
+                )
+                for c in district.caregivers
+            ]
+        )
+        await Person.insert(
+            *[
+                Person(
+                    id_number=r.id_number, name=r.name, sex=r.sex, birth_date=r.birth_date, phone=r.phone,
+                    address=r.address, town=town_ids[r.town_code] if located else None,
+                    lat=r.lat if located else None, lon=r.lon if located else None,
+                    geocoded_by="survey" if located else "", insured=r.insured,
+                    insured_since=r.insured_since, created_at=now,
+                )
+                for index, r in enumerate(district.residents)
+                for located in [index % WITHOUT_POSITION_EVERY != 0]
+            ]
+        )
+        staff = [(name, role, display, None) for name, role, display in DEMO_STAFF]
+        agencies = [(f"agency-{p.code}", Role.AGENCY, p.name, provider_ids[p.code]) for p in district.providers]
+        await AppUser.insert(
+            *[
+                AppUser(
+                    username=name, display_name=display, password_hash=hashes[name], role=role.value,
+                    provider=provider_id, active=True, created_at=now,
+                )
+                for name, role, display, provider_id in staff + agencies
+            ]
+        )
+        counts = {
+            "towns": len(towns),
+            "providers": len(district.providers),
+            "caregivers": len(district.caregivers),
+            "residents": len(district.residents),
+            "users": len(usernames),
+        }
+        await record_change(actor=None, at=now, action="demo.seed", entity="district", entity_id="demo", after=counts)
+    return {"seeded": True, **counts}

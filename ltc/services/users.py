@@ -1,0 +1,149 @@
+"""Users, sign-in and bearer tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import jwt
+
+from ltc.db.engine import write_transaction
+from ltc.db.tables import AppUser, Provider
+from ltc.domain.access import Actor, Role, require_role, validate_role_assignment
+from ltc.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from ltc.services.audit import record_change
+from ltc.services.context import ServiceContext
+
+TOKEN_ALGORITHM = "HS256"
+TOKEN_AUDIENCE = "ltc-api"
+MIN_PASSWORD_LENGTH = 8
+
+
+def _actor_from_row(row: dict[str, Any]) -> Actor:
+    return Actor(
+        user_id=row["id"],
+        username=row["username"],
+        role=Role(row["role"]),
+        provider_id=row["provider"],
+        display_name=row["display_name"],
+    )
+
+
+_ACTOR_COLUMNS = (AppUser.id, AppUser.username, AppUser.role, AppUser.provider, AppUser.display_name)
+
+
+async def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
+    row = await AppUser.select(*_ACTOR_COLUMNS, AppUser.password_hash, AppUser.active).where(
+        AppUser.username == username.strip()
+    ).first()
+    ok = await ctx.passwords.verify(row["password_hash"] if row else None, password)
+    if not row or not ok or not row["active"]:
+        raise Unauthenticated("wrong username or password", code="invalid_credentials")
+    return _actor_from_row(row)
+
+
+async def active_actor(user_id: int) -> Actor | None:
+    """The actor behind a session or token, or None when the user is gone or disabled."""
+    row = await AppUser.select(*_ACTOR_COLUMNS).where(
+        (AppUser.id == user_id) & (AppUser.active == True)  # noqa: E712 - Piccolo needs ==
+    ).first()
+    return _actor_from_row(row) if row else None
+
+
+def issue_token(ctx: ServiceContext, actor: Actor) -> tuple[str, int]:
+    now = ctx.clock.now()
+    lifetime = timedelta(minutes=ctx.settings.token_ttl_minutes)
+    claims = {
+        "sub": str(actor.user_id),
+        "role": actor.role.value,
+        "aud": TOKEN_AUDIENCE,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
+    token = jwt.encode(claims, ctx.settings.signing_key, algorithm=TOKEN_ALGORITHM)
+    return token, int(lifetime.total_seconds())
+
+
+def user_id_from_token(ctx: ServiceContext, token: str) -> int:
+    try:
+        claims = jwt.decode(
+            token,
+            ctx.settings.signing_key,
+            algorithms=[TOKEN_ALGORITHM],
+            audience=TOKEN_AUDIENCE,
+            options={"require": ["exp", "sub", "aud"]},
+            # PyJWT checks expiry against its own clock; compare with ours instead.
+            leeway=0,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("the token has expired", code="token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("the token is not valid", code="invalid_token") from exc
+    if claims["exp"] <= int(ctx.clock.now().timestamp()):
+        raise Unauthenticated("the token has expired", code="token_expired")
+    try:
+        return int(claims["sub"])
+    except ValueError as exc:
+        raise Unauthenticated("the token is not valid", code="invalid_token") from exc
+
+
+async def create_user(
+    ctx: ServiceContext,
+    *,
+    actor: Actor | None,
+    username: str,
+    password: str,
+    role: Role,
+    provider_id: int | None = None,
+    display_name: str = "",
+) -> int:
+    """Create a user. ``actor`` None means the operator at the command line."""
+    if actor is not None:
+        require_role(actor, Role.ADMIN)
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InvalidInput("a username has 1 to 64 characters", code="invalid_username")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"a password has at least {MIN_PASSWORD_LENGTH} characters", code="password_too_short"
+        )
+    validate_role_assignment(role, provider_id)
+    password_hash = await ctx.passwords.hash(password)  # slow: outside the transaction
+    async with write_transaction():
+        if provider_id is not None and not await Provider.exists().where(Provider.id == provider_id):
+            raise NotFound("no such provider", code="provider_not_found")
+        if await AppUser.exists().where(AppUser.username == username):
+            raise Conflict(f"user {username} exists", code="username_taken")
+        now = ctx.clock.now()
+        row = AppUser(
+            username=username,
+            display_name=display_name or username,
+            password_hash=password_hash,
+            role=role.value,
+            provider=provider_id,
+            active=True,
+            created_at=now,
+        )
+        await row.save()
+        await record_change(
+            actor=actor,
+            at=now,
+            action="user.create",
+            entity="user",
+            entity_id=row.id,
+            after={"username": username, "role": role.value, "provider_id": provider_id},
+        )
+        return row.id
+
+
+async def list_users(actor: Actor) -> list[dict[str, Any]]:
+    require_role(actor, Role.ADMIN)
+    return await AppUser.select(
+        AppUser.id,
+        AppUser.username,
+        AppUser.display_name,
+        AppUser.role,
+        AppUser.provider,
+        AppUser.provider.code.as_alias("provider_code"),
+        AppUser.active,
+    ).order_by(AppUser.id)

@@ -1,0 +1,82 @@
+"""One settings object, read from the environment when the app is created (never at import)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LTC_", frozen=True, extra="ignore")
+
+    database_url: str = "sqlite:///ltc-demo.sqlite"
+    # Empty means: no Redis server; use the in-memory stand-in and run the worker in-process.
+    redis_url: str = ""
+    queue_name: str = "ltc:queue"
+    worker_max_jobs: int = Field(default=4, ge=1)
+    secret_key: str = Field(default="", repr=False)
+    timezone: str = "Asia/Shanghai"
+    demo_password: str = Field(default="ltc-demo", repr=False)
+    token_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    session_ttl_minutes: int = Field(default=10 * 60, ge=1)
+    # argon2 cost: the library's defaults (RFC 9106 low-memory profile) unless lowered for tests.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    secure_cookies: bool = False
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    locale_dir: Path = PROJECT_ROOT / "locale"
+    assessments_dir: Path = PROJECT_ROOT / "assessments"
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgres://", "postgresql://")):
+            raise ValueError("LTC_DATABASE_URL must start with sqlite:// or postgres://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+    @property
+    def uses_in_memory_redis(self) -> bool:
+        return not self.redis_url
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The secret for tokens, sessions and CSRF; a random one per process when unset (demo only)."""
+        return self.secret_key or _process_secret()
+
+
+_PROCESS_SECRET: list[str] = []
+
+
+def _process_secret() -> str:
+    if not _PROCESS_SECRET:
+        _PROCESS_SECRET.append(secrets.token_urlsafe(32))
+    return _PROCESS_SECRET[0]
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The web layer: Litestar controllers for pages and the JSON API, thin over the services."""

@@ -1,0 +1,148 @@
+"""The Litestar application factory: one app for pages, the JSON API and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from ltc.domain.access import Role
+from ltc.runtime import Runtime, build_worker, open_runtime
+from ltc.services.clock import Clock
+from ltc.settings import PROJECT_ROOT, Settings, load_settings
+from ltc.web import i18n
+from ltc.web.api.admin import AdminController
+from ltc.web.api.auth import AuthController
+from ltc.web.api.jobs import JobsController
+from ltc.web.api.providers import ProvidersController
+from ltc.web.dependencies import provide_actor, provide_services
+from ltc.web.errors import EXCEPTION_HANDLERS
+from ltc.web.health import HealthController
+from ltc.web.language import LanguageMiddleware
+from ltc.web.pages import PagesController
+from ltc.web.security import ActorMiddleware
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+def _derived_key(settings: Settings, purpose: str) -> bytes:
+    return hashlib.sha256(f"{purpose}:{settings.signing_key}".encode()).digest()
+
+
+def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> None:
+    env = engine.engine
+    env.filters["localtime"] = lambda moment: moment.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        html_lang=i18n.html_lang,
+        current_language=i18n.current_language,
+        languages=i18n.LANGUAGES,
+        Role=Role,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = False,
+    in_process_worker: bool | None = None,
+) -> Litestar:
+    """Build the app. Settings are read here, not at import. The worker runs inside this
+    process when there is no Redis server (the embedded default) unless told otherwise."""
+    settings = settings or load_settings()
+    run_worker = settings.uses_in_memory_redis if in_process_worker is None else in_process_worker
+    i18n.configure_catalogs(settings.locale_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_runtime(settings, clock=clock, migrate=migrate) as runtime:
+            app.state.runtime = runtime
+            app.state.services = runtime.services
+            worker_task = _start_in_process_worker(runtime) if run_worker else None
+            try:
+                yield
+            finally:
+                if worker_task is not None:
+                    worker_task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await worker_task
+
+    session = CookieBackendConfig(
+        secret=_derived_key(settings, "session"),
+        key="ltc_session",
+        max_age=settings.session_ttl_minutes * 60,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    return Litestar(
+        route_handlers=[
+            PagesController,
+            HealthController,
+            AuthController,
+            JobsController,
+            ProvidersController,
+            AdminController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+        ],
+        dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+        },
+        middleware=[session.middleware, LanguageMiddleware(), ActorMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=_derived_key(settings, "csrf").hex(),
+            cookie_name="ltc_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            # The API authenticates writes by bearer token only, never by cookie.
+            exclude=["/api/"],
+        ),
+        template_config=TemplateConfig(
+            directory=settings.templates_dir, engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: _configure_templates(engine, settings),
+        ),
+        openapi_config=OpenAPIConfig(
+            title="长期护理保险 LTC API",
+            version="1.0.0",
+            path="/schema",
+            description="The public API of the long-term care insurance system (API.md).",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        logging_config=LoggingConfig(log_exceptions="debug", configure_root_logger=False),
+        request_max_body_size=10 * 1024 * 1024,
+    )
+
+
+def _start_in_process_worker(runtime: Runtime) -> asyncio.Task[None]:
+    worker = build_worker(runtime.services, runtime.redis, burst=False, handle_signals=False)
+
+    async def run() -> None:
+        try:
+            await worker.main()
+        finally:
+            # Not worker.close(): that would close the Redis pool the web side shares.
+            for task in worker.tasks.values():
+                task.cancel()
+
+    log.info("arq worker running in-process on the in-memory queue")
+    return asyncio.get_running_loop().create_task(run(), name="ltc-in-process-worker")

@@ -1,0 +1,129 @@
+"""The one place errors become responses: a problem+json body for the API and for non-HTML
+clients, a Chinese (or English) error page for browsers, a redirect to login for a page 401."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from ltc.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+from ltc.web.i18n import gettext as _
+from ltc.web.i18n import set_language
+from ltc.web.language import language_from_cookie_header
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_KIND: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Forbidden: 403,
+    Unauthenticated: 401,
+    Conflict: 409,
+}
+
+# Codes and English titles for what the framework raises before our code runs.
+HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("malformed_body", "The request is malformed"),
+    401: ("unauthenticated", "Sign-in required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    409: ("conflict", "Conflict with the current state"),
+    413: ("request_too_large", "The request is too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    422: ("validation_failed", "The input is not valid"),
+    429: ("too_many_requests", "Too many requests"),
+    500: ("internal_error", "Something went wrong on our side"),
+    503: ("service_unavailable", "The service is unavailable"),
+}
+
+
+def status_for(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS_BY_KIND:
+            return STATUS_BY_KIND[kind]
+    return 400
+
+
+def wants_html(request: Request) -> bool:
+    if request.url.path.startswith(("/api/", "/schema", "/healthz")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _problem(
+    request: Request, status: int, code: str, title: str, detail: str, errors: list[dict[str, Any]]
+) -> Response:
+    if status == 401 and wants_html(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path=f"/login?next={quote(target)}")
+    if wants_html(request):
+        # Unrouted paths never pass the language middleware; pick the language here too.
+        set_language(language_from_cookie_header(request.headers.get("cookie", "")))
+        return Template(
+            template_name="errors/error.html",
+            context={"status": status, "code": code, "title": _(title), "detail": detail},
+            status_code=status,
+            media_type=MediaType.HTML,
+        )
+    body = {"status": status, "code": code, "title": title, "detail": detail, "errors": errors}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    return _problem(request, status_for(exc), exc.code, exc.title, exc.detail, exc.errors)
+
+
+def _validation_errors(extra: Any) -> list[dict[str, Any]]:
+    errors = []
+    for item in extra if isinstance(extra, list) else []:
+        if isinstance(item, dict):
+            errors.append(
+                {"field": item.get("key", ""), "message": str(item.get("message", "")), "source": item.get("source", "")}
+            )
+    return errors
+
+
+def validation_error_handler(request: Request, exc: ValidationException) -> Response:
+    errors = _validation_errors(exc.extra)
+    if not errors:
+        # The body could not be decoded at all (malformed JSON, wrong content type).
+        return _problem(request, 400, "malformed_body", "The request is malformed", str(exc.detail), [])
+    return _problem(request, 422, "validation_failed", "The input is not valid", str(exc.detail), errors)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    code, title = HTTP_CODES.get(status, ("http_error", "The request cannot be carried out"))
+    detail = exc.detail if exc.detail and exc.detail != title else _(title)
+    return _problem(request, status, code, title, str(detail), _validation_errors(exc.extra))
+
+
+def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    code, title = HTTP_CODES[HTTP_500_INTERNAL_SERVER_ERROR]
+    return _problem(request, 500, code, title, title, [])
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    Exception: unexpected_error_handler,
+}

@@ -1,0 +1,104 @@
+"""Server-rendered pages: sign-in, the home page of each role, job progress, language."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from pydantic import BaseModel, Field
+
+from ltc.domain.access import Role
+from ltc.domain.errors import Unauthenticated
+from ltc.services import audit, district, jobs, providers, users
+from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.i18n import LANGUAGE_COOKIE, LANGUAGES, normalise_language
+from ltc.web.security import SESSION_USER_KEY, roles, signed_in
+
+HOME_TEMPLATES = {
+    Role.ADMIN: "home/admin.html",
+    Role.BUREAU: "home/bureau.html",
+    Role.ASSESSOR: "home/assessor.html",
+    Role.EXPERT: "home/assessor.html",
+    Role.AGENCY: "home/agency.html",
+}
+
+
+class LoginForm(BaseModel):
+    username: str = Field(default="", max_length=64)
+    password: str = Field(default="", max_length=256)
+    next: str = Field(default="/", max_length=500)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths, so the login form cannot redirect elsewhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def page(name: str, status_code: int = 200, **context: Any) -> Template:
+    return Template(template_name=name, context=context, status_code=status_code, media_type=MediaType.HTML)
+
+
+class PagesController(Controller):
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request, next: FromQuery[str] = "/") -> Template:
+        return page("login.html", next=safe_next(next), error=None, username="")
+
+    @post("/login")
+    async def login(
+        self, request: Request, data: URLEncodedBody[LoginForm], services: Services
+    ) -> Template | Redirect:
+        try:
+            actor = await users.authenticate(services, data.username, data.password)
+        except Unauthenticated:
+            return page("login.html", 401, next=safe_next(data.next), error="wrong_credentials", username=data.username)
+        request.set_session({SESSION_USER_KEY: actor.user_id})
+        return Redirect(path=safe_next(data.next))
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Redirect:
+        request.clear_session()
+        return Redirect(path="/login")
+
+    @get("/lang/{code:str}")
+    async def switch_language(self, code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
+        language = normalise_language(code) or "zh_CN"
+        response = Redirect(path=safe_next(next))
+        response.set_cookie(Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, samesite="lax"))
+        return response
+
+    @get("/", guards=[signed_in])
+    async def home(self, actor: CurrentActor) -> Template:
+        context: dict[str, Any] = {}
+        if actor.role in {Role.BUREAU, Role.ADMIN}:
+            context["district"] = await district.district_summary()
+            context["audit"] = await audit.recent_entries(10)
+        if actor.role == Role.ADMIN:
+            context["users"] = await users.list_users(actor)
+        if actor.role == Role.AGENCY and actor.provider_id is not None:
+            context["provider"] = await providers.get_provider(actor, actor.provider_id)
+            context["caregivers"] = await providers.list_caregivers(actor, actor.provider_id)
+        return page(HOME_TEMPLATES[actor.role], **context)
+
+    @post("/jobs/geocode-persons", guards=[roles(Role.BUREAU, Role.ADMIN)])
+    async def start_geocoding(self, actor: CurrentActor, services: Services) -> Redirect:
+        job_id = await jobs.start_job(services, actor, "geocode_persons")
+        return Redirect(path=f"/jobs/{job_id}")
+
+    @get("/jobs/{job_id:uuid}", guards=[signed_in])
+    async def job_page(self, job_id: FromPath[UUID], actor: CurrentActor) -> Template:
+        return page("jobs/job.html", job=await jobs.get_job(actor, job_id))
+
+
+__all__ = ["LANGUAGES", "PagesController"]

@@ -1,0 +1,121 @@
+"""Hand-written pydantic schemas of the public API (the contract of API.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ltc.domain.access import Role
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TokenRequest(Schema):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    role: Role
+    provider_id: int | None
+
+
+class Me(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    provider_id: int | None
+
+
+class JobAccepted(BaseModel):
+    job_id: UUID
+
+
+class JobStatus(BaseModel):
+    id: UUID
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(ge=0, le=1)
+    result: dict[str, Any] | None
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ProviderOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    kind: Literal["home", "institutional", "both"]
+    status: str
+    town_code: str | None
+    address: str
+    lat: float
+    lon: float
+    service_radius_km: float
+    capacity: int
+    hourly_price_fen: int
+    daily_price_fen: int
+
+
+class CaregiverOut(BaseModel):
+    id: int
+    provider_id: int
+    name: str
+    qualification: str
+    lat: float
+    lon: float
+    weekly_hours: int
+    active: bool
+
+
+class UserIn(Schema):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    provider_id: int | None = None
+    display_name: str = Field(default="", max_length=100)
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    provider_id: int | None
+    provider_code: str | None
+    active: bool
+
+
+class UserCreated(BaseModel):
+    id: int
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+    reason: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: str
+    redis: str
+    worker: Literal["in-process", "separate"]

@@ -1,0 +1,1 @@
+"""The arq worker: thin job functions taking primitive ids, and the worker's assembly."""

@@ -1,0 +1,29 @@
+"""arq job functions. Each takes primitive ids and calls one service; retry policy lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from arq import Retry
+
+from ltc.services import jobs as job_service
+from ltc.services.context import ServiceContext
+
+RETRY_DELAY_SECONDS = 10
+
+
+def _services(ctx: dict[str, Any]) -> ServiceContext:
+    return ctx["services"]
+
+
+async def run_job(ctx: dict[str, Any], job_id: str) -> str:
+    try:
+        return await job_service.execute_job(_services(ctx), UUID(job_id))
+    except job_service.TransientJobError as exc:
+        # arq retries only Retry; a transient failure waits and goes again.
+        raise Retry(defer=RETRY_DELAY_SECONDS * ctx.get("job_try", 1)) from exc
+
+
+async def requeue_stalled_jobs(ctx: dict[str, Any]) -> int:
+    return await job_service.requeue_stalled_jobs(_services(ctx))

@@ -1,0 +1,54 @@
+"""A bureau officer signs in at a desk, starts a background job and watches it finish;
+an agency signs in on a phone; the language switches to English."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+DESK = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+async def sign_in(page, base: str, username: str) -> None:
+    await page.goto(f"{base}/")
+    assert "/login" in page.url  # not signed in: redirected to the sign-in page
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url(f"{base}/")
+
+
+async def test_bureau_runs_a_job_with_a_progress_bar(browser, live_server: str, artifacts) -> None:
+    context = await browser.new_context(viewport=DESK, locale="zh-CN")
+    page = await context.new_page()
+    await sign_in(page, live_server, "bureau")
+    assert await page.locator("h1").inner_text() == "经办工作台"
+    ungeocoded = int(await page.get_by_test_id("ungeocoded").inner_text())
+    assert ungeocoded > 0
+    await page.get_by_role("button", name="按地址定位").click()
+    await page.wait_for_url("**/jobs/**")
+    await page.wait_for_selector("[data-job-status=done]", timeout=30_000)
+    assert await page.get_by_test_id("job-status").inner_text() == "已完成"
+    assert await page.get_by_test_id("job-progress").evaluate("bar => bar.value") == 1
+    await page.screenshot(path=str(artifacts / "bureau-job-done.png"), full_page=True)
+    await page.goto(f"{live_server}/")
+    assert await page.get_by_test_id("ungeocoded").inner_text() == "0"
+    await context.close()
+
+
+async def test_agency_home_on_a_phone_and_english(browser, live_server: str, artifacts) -> None:
+    context = await browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await sign_in(page, live_server, "agency-P01")
+    assert await page.get_by_test_id("caregivers").locator("li").count() >= 4
+    # Nothing wider than the phone's screen.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await page.screenshot(path=str(artifacts / "agency-home-phone.png"), full_page=True)
+    await page.get_by_role("link", name="English").click()
+    await page.wait_for_selector("text=Caregivers")
+    assert await page.locator("html").get_attribute("lang") == "en"
+    await context.close()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from ltc.domain.access import (
+    Actor,
+    Role,
+    require_provider_visible,
+    require_role,
+    validate_role_assignment,
+)
+from ltc.domain.errors import Forbidden, NotFound
+
+
+def actor(role: Role, provider_id: int | None = None) -> Actor:
+    return Actor(user_id=1, username="u", role=role, provider_id=provider_id)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_require_role_lets_only_the_named_roles_through(role: Role) -> None:
+    if role in {Role.BUREAU, Role.ADMIN}:
+        require_role(actor(role), Role.BUREAU, Role.ADMIN)
+    else:
+        with pytest.raises(Forbidden) as caught:
+            require_role(actor(role), Role.BUREAU, Role.ADMIN)
+        assert caught.value.code == "role_not_allowed"
+
+
+def test_an_agency_sees_its_own_provider_and_not_another() -> None:
+    require_provider_visible(actor(Role.AGENCY, 7), 7)
+    with pytest.raises(NotFound) as caught:
+        require_provider_visible(actor(Role.AGENCY, 7), 8)
+    assert caught.value.code == "provider_not_found"
+
+
+@pytest.mark.parametrize("role", [Role.BUREAU, Role.ADMIN, Role.ASSESSOR, Role.EXPERT])
+def test_non_agency_roles_are_not_scoped_to_a_provider(role: Role) -> None:
+    require_provider_visible(actor(role), 8)
+
+
+def test_only_the_bureau_sees_full_identity_numbers() -> None:
+    assert [r for r in Role if actor(r).sees_full_id_numbers] == [Role.BUREAU]
+    assert {r for r in Role if actor(r).sees_whole_region} == {Role.BUREAU, Role.ADMIN}
+
+
+def test_agency_users_need_a_provider_and_others_may_not_have_one() -> None:
+    validate_role_assignment(Role.AGENCY, 3)
+    validate_role_assignment(Role.BUREAU, None)
+    with pytest.raises(Forbidden):
+        validate_role_assignment(Role.AGENCY, None)
+    with pytest.raises(Forbidden):
+        validate_role_assignment(Role.ASSESSOR, 3)

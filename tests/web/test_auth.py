@@ -1,0 +1,149 @@
+"""Sign-in, tokens, role guards and tenancy over HTTP, in the test's own event loop."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+import httpx
+import jwt
+
+from ltc.services import users
+from ltc.services.clock import FixedClock
+from tests.helpers import DEMO_PASSWORD
+
+
+async def test_a_demo_user_gets_a_bearer_token(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/token", json={"username": "bureau", "password": DEMO_PASSWORD})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["role"] == "bureau" and body["provider_id"] is None
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200 and me.json()["username"] == "bureau"
+
+
+async def test_an_agency_token_names_its_provider(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/token", json={"username": "agency-P01", "password": DEMO_PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["role"] == "agency" and isinstance(response.json()["provider_id"], int)
+
+
+async def test_wrong_credentials_answer_401_with_a_code(client: httpx.AsyncClient) -> None:
+    for username, password in [("bureau", "wrong-password"), ("nobody", DEMO_PASSWORD)]:
+        response = await client.post("/api/v1/auth/token", json={"username": username, "password": password})
+        assert response.status_code == 401
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "invalid_credentials"
+
+
+async def test_calls_without_or_with_a_bad_token_answer_401(client: httpx.AsyncClient, services) -> None:
+    assert (await client.get("/api/v1/me")).json()["code"] == "unauthenticated"
+    bad = await client.get("/api/v1/me", headers={"Authorization": "Bearer not.a.token"})
+    assert bad.status_code == 401 and bad.json()["code"] == "invalid_token"
+    forged = jwt.encode({"sub": "1", "aud": "ltc-api", "exp": 4102444800}, "another-key-that-is-long-enough-for-hs256", algorithm="HS256")
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401 and response.json()["code"] == "invalid_token"
+
+
+async def test_an_expired_token_is_refused(client: httpx.AsyncClient, services) -> None:
+    actor = await users.authenticate(services, "bureau", DEMO_PASSWORD)
+    past = replace(services, clock=FixedClock(services.clock.now() - timedelta(days=2)))
+    token, _ = users.issue_token(past, actor)
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and response.json()["code"] == "token_expired"
+
+
+async def test_role_guards_answer_403(client: httpx.AsyncClient, auth) -> None:
+    for username in ["assessor1", "expert1", "agency-P01", "bureau"]:
+        response = await client.get("/api/v1/users", headers=await auth(username))
+        assert response.status_code == 403, username
+        assert response.json()["code"] == "role_not_allowed"
+    assert (await client.get("/api/v1/users", headers=await auth("admin"))).status_code == 200
+    started = await client.post("/api/v1/geocoding/persons", headers=await auth("agency-P01"))
+    assert started.status_code == 403
+
+
+async def test_an_agency_sees_only_its_own_provider(client: httpx.AsyncClient, auth) -> None:
+    headers = await auth("agency-P01")
+    own = (await client.get("/api/v1/providers/", headers=headers)).json()
+    assert [p["code"] for p in own] == ["P01"]
+    every = (await client.get("/api/v1/providers/", headers=await auth("bureau"))).json()
+    assert len(every) == 20
+    other = next(p for p in every if p["code"] == "P02")
+    for path in [f"/api/v1/providers/{other['id']}", f"/api/v1/providers/{other['id']}/caregivers"]:
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 404, path
+        assert response.json()["code"] == "provider_not_found"
+    # The same answer as for a provider that does not exist: nothing is revealed.
+    missing = await client.get("/api/v1/providers/999999", headers=headers)
+    assert missing.status_code == 404 and missing.json()["code"] == "provider_not_found"
+    mine = await client.get(f"/api/v1/providers/{own[0]['id']}/caregivers", headers=headers)
+    assert mine.status_code == 200 and len(mine.json()) >= 4
+
+
+async def test_admin_creates_a_user_who_can_sign_in_and_it_is_audited(client: httpx.AsyncClient, auth) -> None:
+    admin = await auth("admin")
+    created = await client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "assessor9", "password": "long-enough-pw", "role": "assessor", "display_name": "评估员 九"},
+    )
+    assert created.status_code == 201, created.text
+    again = await client.post(
+        "/api/v1/users", headers=admin, json={"username": "assessor9", "password": "long-enough-pw", "role": "assessor"}
+    )
+    assert again.status_code == 409 and again.json()["code"] == "username_taken"
+    token = await client.post("/api/v1/auth/token", json={"username": "assessor9", "password": "long-enough-pw"})
+    assert token.status_code == 200 and token.json()["role"] == "assessor"
+    trail = (await client.get("/api/v1/audit?entity=user", headers=admin)).json()
+    entry = next(e for e in trail if e["entity_id"] == str(created.json()["id"]))
+    assert entry["action"] == "user.create" and entry["actor_name"] == "admin"
+    assert entry["before"] is None and entry["after"]["role"] == "assessor"
+
+
+async def test_an_agency_user_needs_a_provider(client: httpx.AsyncClient, auth) -> None:
+    response = await client.post(
+        "/api/v1/users",
+        headers=await auth("admin"),
+        json={"username": "agency-x", "password": "long-enough-pw", "role": "agency"},
+    )
+    assert response.status_code == 403 and response.json()["code"] == "agency_needs_provider"
+
+
+def _csrf(page: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', page)
+    assert match, "the form carries a CSRF token"
+    return match.group(1)
+
+
+async def test_page_sign_in_with_csrf_then_sign_out(app) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        html = {"Accept": "text/html"}
+        home = await browser.get("/", headers=html)
+        assert home.status_code == 302 and home.headers["location"].startswith("/login?next=")
+        form = await browser.get("/login", headers=html)
+        assert form.status_code == 200 and "登录" in form.text
+        token = _csrf(form.text)
+        no_csrf = await browser.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD}, headers=html)
+        assert no_csrf.status_code == 403
+        wrong = await browser.post(
+            "/login", data={"username": "bureau", "password": "nope", "_csrf_token": token}, headers=html
+        )
+        assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
+        signed_in = await browser.post(
+            "/login",
+            data={"username": "bureau", "password": DEMO_PASSWORD, "_csrf_token": token, "next": "https://evil.example/"},
+            headers=html,
+        )
+        assert signed_in.status_code in {301, 302, 303} and signed_in.headers["location"] == "/"
+        home = await browser.get("/", headers=html)
+        assert home.status_code == 200 and "经办工作台" in home.text
+        # A session cookie does not authorise state-changing API calls (bearer tokens only).
+        assert (await browser.post("/api/v1/geocoding/persons")).status_code == 401
+        # ... but does let the page read a job's progress.
+        assert (await browser.get("/api/v1/me")).status_code == 200
+        out = await browser.post("/logout", data={"_csrf_token": _csrf(home.text)}, headers=html)
+        assert out.status_code in {301, 302, 303}
+        assert (await browser.get("/", headers=html)).status_code == 302

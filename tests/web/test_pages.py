@@ -1,0 +1,41 @@
+"""Pages, health and the OpenAPI schema."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.helpers import signed_in_browser
+
+
+@pytest.mark.parametrize(
+    "username, expected",
+    [
+        ("bureau", ["经办工作台", "辖区概况", "溪口镇", "最近变更"]),
+        ("admin", ["系统管理", "assessor1", "agency-P20"]),
+        ("assessor1", ["我的评估任务", "目前没有分配给您的申请"]),
+        ("expert1", ["我的评估任务"]),
+        ("agency-P01", ["护理人员", "小时/周"]),
+    ],
+)
+async def test_each_role_has_its_home_page(app, username: str, expected: list[str]) -> None:
+    async with signed_in_browser(app, username) as browser:
+        page = await browser.get("/", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        for text in expected:
+            assert text in page.text, text
+
+
+async def test_healthz_reports_database_and_redis(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok" and response.json()["redis"] == "ok"
+
+
+async def test_the_openapi_schema_documents_the_api(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    for path in ["/api/v1/auth/token", "/api/v1/jobs/{job_id}", "/api/v1/providers/{provider_id}", "/healthz"]:
+        assert path in schema["paths"], path
+    assert "/login" not in schema["paths"]
+    docs = await client.get("/schema")
+    assert docs.status_code == 200
