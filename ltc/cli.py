@@ -162,6 +162,34 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    result = args.bench_module.run(args)
+    print(json.dumps(result, ensure_ascii=False) if args.json else json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _add_benchmarks(sub: Any) -> None:
+    import importlib
+
+    from ltc.bench import BENCHMARKS
+
+    bench = sub.add_parser("bench", help="benchmarks (one JSON line each)")
+    which = bench.add_subparsers(dest="benchmark", required=True)
+    for name in BENCHMARKS:
+        try:
+            module = importlib.import_module(f"ltc.bench.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ltc.bench.{name}":
+                raise
+            continue
+        parser = which.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0])
+        module.add_arguments(parser)
+        parser.add_argument("--json", action="store_true", help="one compact JSON line")
+        parser.set_defaults(run=cmd_bench, bench_module=module)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ltc", description="Long-term care insurance system")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -196,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     createuser.add_argument("--display-name")
     createuser.add_argument("--password-stdin", action="store_true")
     createuser.set_defaults(run=cmd_createuser)
+
+    _add_benchmarks(sub)
     return parser
 
 

@@ -61,7 +61,8 @@ def connect_redis(settings: Settings) -> ArqRedis:
 
         pool = ConnectionPool(connection_class=FakeAsyncRedisConnection, server=FakeServer())
         return ArqRedis(connection_pool=pool, default_queue_name=settings.queue_name)
-    return ArqRedis.from_url(settings.redis_url, default_queue_name=settings.queue_name)
+    pool = ConnectionPool.from_url(settings.redis_url)
+    return ArqRedis(connection_pool=pool, default_queue_name=settings.queue_name)
 
 
 def build_service_context(settings: Settings, redis: ArqRedis, clock: Clock | None = None) -> ServiceContext:

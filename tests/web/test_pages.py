@@ -28,7 +28,7 @@ async def test_each_role_has_its_home_page(app, username: str, expected: list[st
 
 async def test_healthz_reports_database_and_redis(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
     assert response.json()["database"] == "ok" and response.json()["redis"] == "ok"
 
 

@@ -1,0 +1,15 @@
+"""Benchmarks behind `ltc bench <name>`: each module here has `add_arguments(parser)` and
+`run(args) -> dict`, and prints one JSON line. Figures go in the README, never in tests."""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+BENCHMARKS = ("score", "assign", "schedule", "checkin", "settle")
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)

@@ -1,0 +1,132 @@
+"""A city's policy: every number the bureau chooses, versioned and effective-dated.
+
+Policy is data (``policies/*.json``); the domain receives the version in force on the
+day that matters (the application date, the visit day, the settled day) as an argument.
+A new version never changes what was decided under an old one."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ltc.domain.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    version: str
+    effective_from: date
+    # Applications (DOMAIN §2)
+    minimum_age: int = 60
+    minimum_months_disabled: int = 6
+    eligible_self_eval_grades: tuple[str, ...] = ("E", "F", "G")
+    minimum_assessors: int = 2
+    notice_days: int = 7
+    validity_months_severe: int = 24
+    validity_months_other: int = 12
+    reassessment_reminder_days: int = 60
+    # Care plans and scheduling (DOMAIN §5); levels are the national 3, 4, 5 (重度Ⅰ–Ⅲ)
+    home_hours_by_level: dict[int, int] = field(default_factory=lambda: {3: 20, 4: 25, 5: 30})
+    visit_minutes: int = 60
+    schedule_window_days: int = 14
+    travel_speed_kmh: float = 25.0
+    working_day_start_hour: int = 8
+    working_day_end_hour: int = 18
+    # Visit verification
+    geofence_m: float = 200.0
+    minimum_duration_share: Decimal = Decimal("0.75")
+    impossible_speed_kmh: float = 120.0
+    late_after_minutes: int = 30
+    missed_after_end_minutes: int = 60
+    missing_checkout_after_end_minutes: int = 120
+    max_clock_skew_minutes: int = 10
+    # Settlement (DOMAIN §6)
+    home_hourly_price_fen: int = 6000
+    fund_share_home: Decimal = Decimal("0.90")
+    fund_share_institutional: Decimal = Decimal("0.75")
+    bed_day_cap_fen_by_level: dict[int, int] = field(default_factory=lambda: {3: 6000, 4: 7000, 5: 8000})
+    evaluation_pass_score: int = 60
+    evaluation_deduction_share: Decimal = Decimal("0.05")
+    # Provider agreements
+    redesignation_block_years: int = 3
+
+    def validity_months(self, severe: bool) -> int:
+        return self.validity_months_severe if severe else self.validity_months_other
+
+    def home_hours(self, level: int) -> int:
+        return self.home_hours_by_level.get(level, 0)
+
+    def bed_day_cap_fen(self, level: int) -> int:
+        return self.bed_day_cap_fen_by_level.get(level, 0)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Policy:
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise InvalidInput(f"unknown policy fields: {', '.join(unknown)}", code="invalid_policy")
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            default = getattr(_DEFAULTS, name, None) if name not in ("version", "effective_from") else None
+            if name == "effective_from":
+                values[name] = date.fromisoformat(value)
+            elif isinstance(default, Decimal):
+                values[name] = Decimal(str(value))
+            elif isinstance(default, dict):
+                values[name] = {int(k): int(v) for k, v in value.items()}
+            elif isinstance(default, tuple):
+                values[name] = tuple(value)
+            else:
+                values[name] = value
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = str(value)
+            elif isinstance(value, dict):
+                value = {str(k): v for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+
+_DEFAULTS = Policy(version="defaults", effective_from=date(2000, 1, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyBook:
+    """All versions of a city's policy, ordered by the day each takes effect."""
+
+    city: str
+    versions: tuple[Policy, ...]
+
+    def __post_init__(self) -> None:
+        days = [v.effective_from for v in self.versions]
+        if not self.versions or days != sorted(days) or len(set(days)) != len(days):
+            raise InvalidInput("policy versions must be non-empty with distinct, ascending dates", code="invalid_policy")
+
+    def in_force(self, day: date) -> Policy:
+        index = bisect.bisect_right([v.effective_from for v in self.versions], day) - 1
+        if index < 0:
+            raise InvalidInput(f"no policy in force on {day.isoformat()}", code="no_policy_in_force")
+        return self.versions[index]
+
+    def version(self, name: str) -> Policy:
+        for candidate in self.versions:
+            if candidate.version == name:
+                return candidate
+        raise InvalidInput(f"unknown policy version {name}", code="unknown_policy_version")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> PolicyBook:
+        versions = sorted((Policy.from_dict(v) for v in raw["versions"]), key=lambda v: v.effective_from)
+        return cls(city=raw["city"], versions=tuple(versions))
