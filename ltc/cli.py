@@ -118,6 +118,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _configure_logging(settings)
     if settings.uses_in_memory_redis:
         raise SystemExit("`ltc worker` is the separate worker process: set LTC_REDIS_URL (the demo runs its worker inside)")
+    if args.check:
+        from arq.connections import RedisSettings
+        from arq.worker import async_check_health
+
+        # Workers refresh a sentinel key in Redis; no key means no live worker on this queue.
+        return asyncio.run(async_check_health(RedisSettings.from_dsn(settings.redis_url), queue_name=settings.queue_name))
     asyncio.run(_run_worker(settings, burst=args.burst))
     return 0
 
@@ -207,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run an arq worker process (production)")
     worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.add_argument("--check", action="store_true", help="exit 0 if a worker is alive on the queue (health check)")
     worker.set_defaults(run=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="apply the database migrations")
