@@ -1,0 +1,230 @@
+"""The fund as a double-entry ledger (DOMAIN §6): every approved settlement and every
+payment is a balanced journal entry.
+
+Accounts (:func:`account_kind`):
+
+* ``fund_bank`` — asset: the fund's cash;
+* ``payable:<provider_id>`` — liability: what the fund owes that provider;
+* ``care_expense`` — expense: care the fund has committed to pay for;
+* ``contributions`` — income: money paid into the fund.
+
+Approving a settlement debits ``care_expense`` and credits ``payable:<provider>`` with its
+fund amount; paying it debits the payable and credits ``fund_bank``; a contribution debits
+``fund_bank`` and credits ``contributions``. A negative amount (a settlement whose
+adjustments leave the provider owing the fund, a refund) swaps the sides so postings stay
+non-negative. Nothing is ever edited: a mistake is undone by :func:`reversal_of`.
+
+:func:`balances` reports each account in its normal direction: debit − credit for assets
+and expenses, credit − debit for liabilities and income.
+
+:func:`fund_position` — what the bureau sees:
+
+* ``balance_fen`` = cash in ``fund_bank`` − outstanding payables (approved but unpaid
+  settlements): the money the fund can still commit. Cash and payables are reported too.
+* ``month_spend_fen`` = the spend of ``as_of_period`` (given by the service, e.g. the fund
+  amount of the period's approved settlements; 0 when absent).
+* ``months_payable`` (可支付月数) = ``balance_fen`` ÷ the average spend of the last
+  ``months`` (default 3) periods at or before ``as_of_period`` that had spend (> 0), as a
+  ``Decimal`` rounded half up to one decimal place; negative when payables exceed cash;
+  ``None`` when no period up to ``as_of_period`` had any spend (nothing to divide by —
+  "unlimited" is for the UI to say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ltc.domain.errors import Conflict, InvalidInput
+from ltc.domain.money import check_fen, round_half_up
+from ltc.domain.periods import Period
+
+FUND_BANK = "fund_bank"
+CARE_EXPENSE = "care_expense"
+CONTRIBUTIONS = "contributions"
+PAYABLE_PREFIX = "payable:"
+
+ASSET, LIABILITY, EXPENSE, INCOME = "asset", "liability", "expense", "income"
+DEBIT_NORMAL = frozenset({ASSET, EXPENSE})
+_FIXED_ACCOUNTS = {FUND_BANK: ASSET, CARE_EXPENSE: EXPENSE, CONTRIBUTIONS: INCOME}
+
+
+def payable(provider_id: int) -> str:
+    """The liability account of what the fund owes a provider."""
+    return f"{PAYABLE_PREFIX}{check_fen(provider_id, 'provider_id')}"
+
+
+def account_kind(account: str) -> str:
+    if account in _FIXED_ACCOUNTS:
+        return _FIXED_ACCOUNTS[account]
+    if account.startswith(PAYABLE_PREFIX) and account[len(PAYABLE_PREFIX) :].isdigit():
+        return LIABILITY
+    raise InvalidInput(f"unknown ledger account {account!r}", code="unknown_account")
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: str
+    debit_fen: int = 0
+    credit_fen: int = 0
+
+    def __post_init__(self) -> None:
+        account_kind(self.account)
+        check_fen(self.debit_fen, "debit_fen")
+        check_fen(self.credit_fen, "credit_fen")
+        if self.debit_fen < 0 or self.credit_fen < 0:
+            raise InvalidInput("posting amounts cannot be negative", code="invalid_posting")
+        if self.debit_fen and self.credit_fen:
+            raise InvalidInput("a posting is a debit or a credit, not both", code="invalid_posting")
+
+    def swapped(self) -> Posting:
+        return Posting(self.account, debit_fen=self.credit_fen, credit_fen=self.debit_fen)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    source_id: str  # unique: the same source is booked once, e.g. "settlement:42:approve"
+    kind: str  # approval | payment | contribution | reversal
+    postings: tuple[Posting, ...]
+    memo: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source_id, str) or not self.source_id.strip():
+            raise InvalidInput("a journal entry needs a source id", code="invalid_entry")
+        if not self.postings or not all(isinstance(p, Posting) for p in self.postings):
+            raise InvalidInput("a journal entry needs postings", code="invalid_entry")
+        if self.debit_fen != self.credit_fen:
+            raise InvalidInput(f"debits {self.debit_fen} ≠ credits {self.credit_fen}", code="unbalanced_entry")
+
+    @property
+    def debit_fen(self) -> int:
+        return sum(p.debit_fen for p in self.postings)
+
+    @property
+    def credit_fen(self) -> int:
+        return sum(p.credit_fen for p in self.postings)
+
+
+def _transfer(source_id: str, kind: str, debit: str, credit: str, amount_fen: int, memo: str) -> JournalEntry:
+    check_fen(amount_fen)
+    if amount_fen < 0:
+        debit, credit, amount_fen = credit, debit, -amount_fen
+    return JournalEntry(
+        source_id=source_id,
+        kind=kind,
+        memo=memo,
+        postings=(Posting(debit, debit_fen=amount_fen), Posting(credit, credit_fen=amount_fen)),
+    )
+
+
+def entry_for_approval(settlement_id: int, provider_id: int, fund_fen: int) -> JournalEntry:
+    """The fund now owes the provider the settlement's fund amount."""
+    return _transfer(
+        f"settlement:{settlement_id}:approve",
+        "approval",
+        CARE_EXPENSE,
+        payable(provider_id),
+        fund_fen,
+        f"settlement {settlement_id} approved",
+    )
+
+
+def entry_for_payment(settlement_id: int, provider_id: int, amount_fen: int) -> JournalEntry:
+    """The fund pays the provider what it owed."""
+    return _transfer(
+        f"settlement:{settlement_id}:pay",
+        "payment",
+        payable(provider_id),
+        FUND_BANK,
+        amount_fen,
+        f"settlement {settlement_id} paid",
+    )
+
+
+def entry_for_contribution(source_id: str, amount_fen: int) -> JournalEntry:
+    """Money paid into the fund."""
+    return _transfer(source_id, "contribution", FUND_BANK, CONTRIBUTIONS, amount_fen, "contribution")
+
+
+def reversal_of(entry: JournalEntry, source_id: str) -> JournalEntry:
+    """The entry that undoes ``entry``: the same postings with debit and credit swapped."""
+    if source_id == entry.source_id:
+        raise InvalidInput("a reversal needs its own source id", code="invalid_entry")
+    return JournalEntry(
+        source_id=source_id,
+        kind="reversal",
+        postings=tuple(p.swapped() for p in entry.postings),
+        memo=f"reversal of {entry.source_id}",
+    )
+
+
+def _checked(entries: Iterable[JournalEntry]) -> list[JournalEntry]:
+    entries = list(entries)
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.source_id in seen:
+            raise Conflict(f"source {entry.source_id} is booked twice", code="duplicate_entry")
+        seen.add(entry.source_id)
+    return entries
+
+
+def balances(entries: Iterable[JournalEntry]) -> dict[str, int]:
+    """Each account's balance in its normal direction (see module doc)."""
+    out: dict[str, int] = {}
+    for entry in _checked(entries):
+        for p in entry.postings:
+            sign = 1 if account_kind(p.account) in DEBIT_NORMAL else -1
+            out[p.account] = out.get(p.account, 0) + sign * (p.debit_fen - p.credit_fen)
+    return dict(sorted(out.items()))
+
+
+def owed_to(entries: Iterable[JournalEntry]) -> dict[int, int]:
+    """What the fund still owes each provider (payable balances), by provider id."""
+    return {
+        int(account[len(PAYABLE_PREFIX) :]): amount
+        for account, amount in balances(entries).items()
+        if account.startswith(PAYABLE_PREFIX)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class FundPosition:
+    balance_fen: int  # cash − outstanding payables
+    month_spend_fen: int
+    months_payable: Decimal | None  # None: no spend to divide by
+    cash_fen: int
+    payables_fen: int
+
+
+def months_payable(balance_fen: int, spends: list[int]) -> Decimal | None:
+    """``balance ÷ average(spends)`` rounded half up to one decimal; None without spend."""
+    check_fen(balance_fen, "balance_fen")
+    if not spends:
+        return None
+    tenths = round_half_up(balance_fen * len(spends) * 10, sum(spends))
+    return Decimal(tenths).scaleb(-1)
+
+
+def fund_position(
+    entries: Iterable[JournalEntry],
+    month_spend_by_period: Mapping[str, int],
+    as_of_period: Period | str,
+    months: int = 3,
+) -> FundPosition:
+    if months < 1:
+        raise InvalidInput("months must be at least 1", code="invalid_months")
+    as_of = Period.parse(as_of_period)
+    totals = balances(entries)
+    cash = totals.get(FUND_BANK, 0)
+    payables = sum(v for k, v in totals.items() if k.startswith(PAYABLE_PREFIX))
+    balance = cash - payables
+    spend = {Period.parse(k): check_fen(v, "spend") for k, v in month_spend_by_period.items()}
+    recent = sorted((p for p, v in spend.items() if v > 0 and p <= as_of), reverse=True)[:months]
+    return FundPosition(
+        balance_fen=balance,
+        month_spend_fen=spend.get(as_of, 0),
+        months_payable=months_payable(balance, [spend[p] for p in recent]),
+        cash_fen=cash,
+        payables_fen=payables,
+    )

@@ -1,0 +1,596 @@
+"""Visit scheduling (DOMAIN §5): the visits of a window generated from care plans' weekly
+slots, each given a caregiver of the plan's provider who is qualified, working then, not
+double-booked, reachable in time from the visit before and in time for the visit after
+(haversine distance at ``policy.travel_speed_kmh``), and within weekly hours per ISO week.
+
+Algorithm (per provider, since caregivers serve only their own provider's people):
+
+1. Plans in a fixed order: those with a previous caregiver first (continuity is honoured
+   before newcomers take the time), nurse-only plans next, then by ``plan_id``.
+2. Each plan gets one *primary* caregiver for the whole window: the previous caregiver
+   when still qualified at the provider; otherwise the first caregiver, in the order
+   (non-nurse before nurse for plans that need no nurse, least booked time, nearest home),
+   who can take the plan's first visit. A visit the primary cannot take goes to a caregiver
+   already used for this plan in this run, then to the others in the same order.
+3. Each caregiver keeps, per local day, a sorted list of bookings; a candidate slot is
+   checked against its two neighbours only (bisect), so a visit costs O(log k + candidates
+   tried), never O(visits). A visit no-one can take is reported with a reason:
+   ``no_qualified_caregiver`` (the provider has nobody qualified), ``weekly_hours_exceeded``
+   (someone qualified was free at that time but over the ISO week's hours) or
+   ``no_caregiver_free``.
+
+Keys: a visit is identified by ``(plan_id, slot_start)``. Existing bookings carrying a
+``plan_id`` are never generated again, so a re-run over the same window adds nothing; they
+also count for double-booking, travel and weekly hours. To count weekly hours exactly, pass
+the existing visits from the Monday of the window's first ISO week to the Sunday of its last.
+
+Times: slots are local wall times in ``zone``; day boundaries and ISO weeks are local.
+Travel time in the scheduler is rounded up to the whole second, so that the independent
+checker :func:`find_conflicts` (exact float comparison) never disagrees with it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ltc.domain.care_plan import VisitSlot
+from ltc.domain.errors import InvalidInput
+from ltc.domain.policy import Policy
+
+EARTH_RADIUS_KM = 6371.0088
+QUALIFICATIONS: tuple[str, ...] = ("elderly_carer", "medical_carer", "nurse")
+REASONS: tuple[str, ...] = ("no_qualified_caregiver", "no_caregiver_free", "weekly_hours_exceeded")
+ALL_DAYS = frozenset(range(7))
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on the mean Earth sphere (good to ~0.5 % against WGS-84)."""
+    p1 = math.radians(lat1)
+    p2 = math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
+
+
+def travel_seconds(km: float, speed_kmh: float) -> float:
+    return km / speed_kmh * 3600.0
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInput:
+    plan_id: Hashable
+    person_id: Hashable
+    provider_id: Hashable
+    lat: float
+    lon: float
+    slots: tuple[VisitSlot, ...]
+    duration_minutes: int
+    needs_nurse: bool = False
+    previous_caregiver_id: Hashable | None = None
+    active_from: date | None = None  # first day the plan runs (inclusive)
+    active_until: date | None = None  # first day it no longer runs (exclusive)
+
+
+@dataclass(frozen=True, slots=True)
+class CaregiverInput:
+    caregiver_id: Hashable
+    provider_id: Hashable
+    qualification: str  # elderly_carer | medical_carer | nurse
+    lat: float
+    lon: float
+    weekly_hours: float
+    work_start: time = time(8, 0)
+    work_end: time = time(18, 0)
+    working_days: frozenset[int] = ALL_DAYS  # ISO weekday index, 0 = Monday
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A visit already booked: it occupies its caregiver, and ``(plan_id, start)`` is a key
+    the scheduler must not generate again. ``caregiver_id`` None = not yet assigned."""
+
+    caregiver_id: Hashable | None
+    start: datetime
+    end: datetime
+    lat: float
+    lon: float
+    plan_id: Hashable | None = None
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+class PlannedVisit(NamedTuple):
+    plan_id: Hashable
+    person_id: Hashable
+    caregiver_id: Hashable
+    slot_start: datetime
+    slot_end: datetime
+    lat: float
+    lon: float
+
+    @property
+    def key(self) -> tuple[Hashable, datetime]:
+        return (self.plan_id, self.slot_start)
+
+
+class UnscheduledVisit(NamedTuple):
+    plan_id: Hashable
+    person_id: Hashable
+    slot_start: datetime
+    slot_end: datetime
+    reason: str
+
+    @property
+    def key(self) -> tuple[Hashable, datetime]:
+        return (self.plan_id, self.slot_start)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A broken scheduling constraint found by :func:`find_conflicts`."""
+
+    kind: str  # duplicate_key | existing_key | unknown_caregiver | wrong_provider | not_qualified
+    #            | outside_working_hours | overlap | travel | weekly_hours
+    caregiver_id: Hashable | None
+    key: tuple[Hashable, datetime] | None
+    other: tuple[Hashable, datetime] | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleStats:
+    visits: int
+    unscheduled: int
+    conflicts: int
+    by_reason: dict[str, int]
+    skipped_existing: int
+    continuity: int  # visits given to the plan's previous caregiver
+    caregivers_used: int
+
+
+@dataclass(slots=True)
+class ScheduleResult:
+    visits: list[PlannedVisit]
+    unscheduled: list[UnscheduledVisit]
+    skipped_existing: int = 0  # keys already booked, not generated again
+    continuity: int = 0
+
+    def by_reason(self) -> dict[str, int]:
+        counts = dict.fromkeys(REASONS, 0)
+        for u in self.unscheduled:
+            counts[u.reason] = counts.get(u.reason, 0) + 1
+        return counts
+
+    def stats(
+        self,
+        caregivers: Sequence[CaregiverInput],
+        policy: Policy,
+        *,
+        existing: Sequence[Booking] = (),
+        plans: Sequence[PlanInput] | None = None,
+        zone: tzinfo | None = None,
+    ) -> ScheduleStats:
+        conflicts = find_conflicts(self.visits, caregivers, policy, existing=existing, plans=plans, zone=zone)
+        return ScheduleStats(
+            visits=len(self.visits),
+            unscheduled=len(self.unscheduled),
+            conflicts=len(conflicts),
+            by_reason=self.by_reason(),
+            skipped_existing=self.skipped_existing,
+            continuity=self.continuity,
+            caregivers_used=len({v.caregiver_id for v in self.visits}),
+        )
+
+
+# --------------------------------------------------------------------------- the scheduler
+
+_OK, _BUSY, _HOURS = 0, 1, 2
+
+
+class _Calendar:
+    """One caregiver's bookings: per local day index a list of (start, end, lat rad, lon rad, cos lat)
+    tuples sorted by start (epoch seconds), and booked seconds per ISO week."""
+
+    __slots__ = ("cid", "days", "days_off", "index", "limit", "nurse_penalty", "we", "weeks", "ws")
+
+    def __init__(self, cg: CaregiverInput, index: int, nurse_penalty: int) -> None:
+        self.cid = cg.caregiver_id
+        self.index = index
+        self.nurse_penalty = nurse_penalty
+        self.limit = cg.weekly_hours * 3600.0
+        self.ws = cg.work_start.hour * 60 + cg.work_start.minute
+        self.we = cg.work_end.hour * 60 + cg.work_end.minute
+        self.days_off = frozenset(range(7)) - frozenset(cg.working_days)
+        self.days: dict[int, list[tuple[int, int, float, float]]] = {}
+        self.weeks: dict[int, float] = {}
+
+
+class _Provider:
+    __slots__ = ("calendars", "lats", "load", "lons", "nurse_penalty", "nurses")
+
+    def __init__(self) -> None:
+        self.calendars: list[_Calendar] = []
+        self.nurses: list[int] = []
+        self.lats: Any = None
+        self.lons: Any = None
+        self.nurse_penalty: Any = None
+        self.load: Any = None
+
+
+def _week_key(day: date) -> int:
+    year, week, _ = day.isocalendar()
+    return year * 100 + week
+
+
+def _validate_caregiver(cg: CaregiverInput) -> None:
+    if cg.qualification not in QUALIFICATIONS:
+        raise InvalidInput(
+            f"caregiver {cg.caregiver_id}: unknown qualification {cg.qualification!r}", code="invalid_qualification"
+        )
+    if cg.weekly_hours < 0:
+        raise InvalidInput(f"caregiver {cg.caregiver_id}: negative weekly hours", code="invalid_weekly_hours")
+
+
+def schedule(
+    plans: Sequence[PlanInput],
+    caregivers: Sequence[CaregiverInput],
+    *,
+    window_start: date,
+    window_end: date,
+    zone: tzinfo,
+    policy: Policy,
+    existing: Iterable[Booking] = (),
+) -> ScheduleResult:
+    """Visits for the local days ``[window_start, window_end)`` (see the module docstring)."""
+    if window_end < window_start:
+        raise InvalidInput("the window ends before it starts", code="invalid_window")
+    if policy.travel_speed_kmh <= 0:
+        raise InvalidInput("travel speed must be positive", code="invalid_policy")
+    speed = policy.travel_speed_kmh
+    ndays = (window_end - window_start).days
+    days = [window_start + timedelta(days=i) for i in range(ndays)]
+    weekday_of = [d.weekday() for d in days]
+    week_of = [_week_key(d) for d in days]
+
+    # caregivers, grouped by provider
+    providers: dict[Hashable, _Provider] = {}
+    calendar_of: dict[Hashable, _Calendar] = {}
+    provider_of: dict[Hashable, Hashable] = {}
+    for cg in caregivers:
+        _validate_caregiver(cg)
+        if cg.caregiver_id in calendar_of:
+            raise InvalidInput(f"caregiver {cg.caregiver_id} given twice", code="duplicate_caregiver")
+        prov = providers.get(cg.provider_id)
+        if prov is None:
+            prov = providers[cg.provider_id] = _Provider()
+        cal = _Calendar(cg, len(prov.calendars), 1 if cg.qualification == "nurse" else 0)
+        if cg.qualification == "nurse":
+            prov.nurses.append(cal.index)
+        prov.calendars.append(cal)
+        calendar_of[cg.caregiver_id] = cal
+        provider_of[cg.caregiver_id] = cg.provider_id
+    coords: dict[Hashable, list[tuple[float, float]]] = defaultdict(list)
+    for cg in caregivers:
+        coords[cg.provider_id].append((cg.lat, cg.lon))
+    for pid, prov in providers.items():
+        arr = np.radians(np.array(coords[pid], dtype=float))
+        prov.lats, prov.lons = arr[:, 0], arr[:, 1]
+        prov.nurse_penalty = np.array([c.nurse_penalty for c in prov.calendars], dtype=float)
+        prov.load = np.zeros(len(prov.calendars), dtype=float)
+
+    # existing bookings: keys not to repeat, and time already taken
+    existing_keys: dict[Hashable, set[int]] = defaultdict(set)
+    for b in existing:
+        s = int(b.start.timestamp())
+        e = int(b.end.timestamp())
+        if b.plan_id is not None:
+            existing_keys[b.plan_id].add(s)
+        cal = calendar_of.get(b.caregiver_id) if b.caregiver_id is not None else None
+        if cal is None:
+            continue
+        first = b.start.astimezone(zone).date()
+        last = b.end.astimezone(zone).date()
+        day = first
+        while day <= last:
+            lst = cal.days.setdefault((day - window_start).days, [])
+            br = math.radians(b.lat)
+            bisect.insort(lst, (s, e, br, math.radians(b.lon), math.cos(br)))
+            day += timedelta(days=1)
+        wk = _week_key(first)
+        cal.weeks[wk] = cal.weeks.get(wk, 0.0) + (e - s)
+        providers[provider_of[b.caregiver_id]].load[cal.index] += e - s
+
+    # local wall times → epoch seconds and datetimes, shared between visits
+    start_cache: dict[tuple[int, int], tuple[int, datetime]] = {}
+    dt_cache: dict[int, datetime] = {}
+
+    def slot_start(di: int, minute: int) -> tuple[int, datetime]:
+        hit = start_cache.get((di, minute))
+        if hit is None:
+            local = datetime.combine(days[di], time(minute // 60, minute % 60), tzinfo=zone)
+            ts = int(local.timestamp())
+            hit = start_cache[(di, minute)] = (ts, dt_cache.setdefault(ts, local))
+        return hit
+
+    def as_datetime(ts: int) -> datetime:
+        dt = dt_cache.get(ts)
+        if dt is None:
+            dt = dt_cache[ts] = datetime.fromtimestamp(ts, zone)
+        return dt
+
+    # a plan's visits in the window depend only on its slots, duration and active days
+    pattern_cache: dict[tuple[Any, ...], list[tuple[int, int, int, int, int, int, datetime, datetime]]] = {}
+
+    def visits_of(plan: PlanInput) -> list[tuple[int, int, int, int, int, int, datetime, datetime]]:
+        lo = 0 if plan.active_from is None else max(0, (plan.active_from - window_start).days)
+        hi = ndays if plan.active_until is None else min(ndays, (plan.active_until - window_start).days)
+        key = (plan.slots, plan.duration_minutes, lo, hi)
+        out = pattern_cache.get(key)
+        if out is None:
+            by_weekday: dict[int, list[int]] = defaultdict(list)
+            for slot in plan.slots:
+                by_weekday[slot.weekday].append(slot.start_minute)
+            dur = plan.duration_minutes * 60
+            out = []
+            for di in range(lo, hi):
+                for minute in sorted(set(by_weekday.get(weekday_of[di], ()))):
+                    s, sdt = slot_start(di, minute)
+                    e = s + dur
+                    # (day, start minute, end minute, start, end, week, datetimes)
+                    out.append((di, minute, minute + plan.duration_minutes, s, e, week_of[di], sdt, as_datetime(e)))
+            pattern_cache[key] = out
+        return out
+
+    # travel seconds = K · asin(√a) for the haversine term a; one second of margin on top
+    # of rounding up keeps the scheduler strictly inside what find_conflicts accepts.
+    k_travel = 2 * EARTH_RADIUS_KM * 3600.0 / speed
+    sin, sqrt, asin, ceil = math.sin, math.sqrt, math.asin, math.ceil
+    bisect_left = bisect.bisect_left
+
+    def time_free(cal: _Calendar, di: int, s: int, e: int, pr: float, lr: float, cp: float) -> bool:
+        """No overlap with the day's neighbouring bookings, and time to travel from the one
+        before and to the one after. Bookings are (start, end, lat rad, lon rad, cos lat)."""
+        lst = cal.days.get(di)
+        if not lst:
+            return True
+        i = bisect_left(lst, (s,))
+        if i:
+            p = lst[i - 1]
+            pe = p[1]
+            if pe > s:
+                return False
+            if p[2] != pr or p[3] != lr:
+                a = sin((pr - p[2]) * 0.5) ** 2 + cp * p[4] * sin((lr - p[3]) * 0.5) ** 2
+                if pe + ceil(k_travel * asin(sqrt(a if a < 1.0 else 1.0))) + 1 > s:
+                    return False
+        if i < len(lst):
+            n = lst[i]
+            ns = n[0]
+            if ns < e:
+                return False
+            if n[2] != pr or n[3] != lr:
+                a = sin((n[2] - pr) * 0.5) ** 2 + cp * n[4] * sin((n[3] - lr) * 0.5) ** 2
+                if e + ceil(k_travel * asin(sqrt(a if a < 1.0 else 1.0))) + 1 > ns:
+                    return False
+        return True
+
+    def fits(
+        cal: _Calendar, v: tuple[int, int, int, int, int, int, datetime, datetime], pr: float, lr: float, cp: float
+    ) -> int:
+        di, smin, emin, s, e, wk, _, _ = v
+        if smin < cal.ws or emin > cal.we or (cal.days_off and weekday_of[di] in cal.days_off):
+            return _BUSY
+        if cal.weeks.get(wk, 0.0) + (e - s) > cal.limit:
+            return _HOURS
+        return _OK if time_free(cal, di, s, e, pr, lr, cp) else _BUSY
+
+    visits: list[PlannedVisit] = []
+    unscheduled: list[UnscheduledVisit] = []
+    skipped = 0
+    continuity = 0
+
+    by_provider: dict[Hashable, list[PlanInput]] = defaultdict(list)
+    for plan in plans:
+        by_provider[plan.provider_id].append(plan)
+
+    for pid, group in by_provider.items():
+        prov = providers.get(pid)
+
+        def previous_ok(plan: PlanInput, prov: _Provider | None = prov) -> bool:
+            cal = calendar_of.get(plan.previous_caregiver_id) if plan.previous_caregiver_id is not None else None
+            return (
+                cal is not None
+                and prov is not None
+                and cal.index < len(prov.calendars)
+                and prov.calendars[cal.index] is cal
+                and (not plan.needs_nurse or cal.nurse_penalty == 1)
+            )
+
+        group.sort(key=lambda p: (0 if previous_ok(p) else 1, 0 if p.needs_nurse else 1, p.plan_id))
+        for plan in group:
+            ex = existing_keys.get(plan.plan_id)
+            pending = visits_of(plan)
+            if ex:
+                before = len(pending)
+                pending = [v for v in pending if v[3] not in ex]
+                skipped += before - len(pending)
+            if not pending:
+                continue
+            lat, lon = plan.lat, plan.lon
+            if prov is None or (plan.needs_nurse and not prov.nurses):
+                for v in pending:
+                    unscheduled.append(
+                        UnscheduledVisit(plan.plan_id, plan.person_id, v[6], v[7], "no_qualified_caregiver")
+                    )
+                continue
+            cals = prov.calendars
+            # candidate order: (nurse last unless needed, least booked, nearest)
+            pr, lr = math.radians(lat), math.radians(lon)
+            cp = math.cos(pr)
+            a = np.sin((prov.lats - pr) / 2) ** 2 + cp * np.cos(prov.lats) * np.sin((prov.lons - lr) / 2) ** 2
+            if plan.needs_nurse:
+                idx = np.asarray(prov.nurses)
+                order = idx[np.lexsort((a[idx], prov.load[idx]))].tolist()
+            else:
+                order = np.lexsort((a, prov.load, prov.nurse_penalty)).tolist()
+            previous = calendar_of[plan.previous_caregiver_id] if previous_ok(plan) else None
+            used: list[_Calendar] = []
+            if previous is not None:
+                used.append(previous)
+            else:
+                first = pending[0]
+                for ci in order:
+                    if fits(cals[ci], first, pr, lr, cp) == _OK:
+                        used.append(cals[ci])
+                        break
+            used_set = {c.index for c in used}
+            load = prov.load
+            for v in pending:
+                chosen = None
+                for cal in used:
+                    if fits(cal, v, pr, lr, cp) == _OK:
+                        chosen = cal
+                        break
+                if chosen is None:
+                    hours_blocked: list[_Calendar] = []
+                    for ci in order:
+                        if ci in used_set:
+                            continue
+                        cal = cals[ci]
+                        verdict = fits(cal, v, pr, lr, cp)
+                        if verdict == _OK:
+                            chosen = cal
+                            used.append(cal)
+                            used_set.add(ci)
+                            break
+                        if verdict == _HOURS:
+                            hours_blocked.append(cal)
+                    if chosen is None:
+                        for cal in used:
+                            if fits(cal, v, pr, lr, cp) == _HOURS:
+                                hours_blocked.append(cal)
+                        reason = "no_caregiver_free"
+                        for cal in hours_blocked:
+                            if time_free(cal, v[0], v[3], v[4], pr, lr, cp):
+                                reason = "weekly_hours_exceeded"
+                                break
+                        unscheduled.append(UnscheduledVisit(plan.plan_id, plan.person_id, v[6], v[7], reason))
+                        continue
+                s, e = v[3], v[4]
+                lst = chosen.days.get(v[0])
+                if lst is None:
+                    chosen.days[v[0]] = [(s, e, pr, lr, cp)]
+                else:
+                    bisect.insort(lst, (s, e, pr, lr, cp))
+                chosen.weeks[v[5]] = chosen.weeks.get(v[5], 0.0) + (e - s)
+                load[chosen.index] += e - s
+                if chosen is previous:
+                    continuity += 1
+                visits.append(PlannedVisit(plan.plan_id, plan.person_id, chosen.cid, v[6], v[7], lat, lon))
+    return ScheduleResult(visits=visits, unscheduled=unscheduled, skipped_existing=skipped, continuity=continuity)
+
+
+# --------------------------------------------------------------------------- the independent checker
+
+
+def find_conflicts(
+    visits: Iterable[PlannedVisit],
+    caregivers: Sequence[CaregiverInput],
+    policy: Policy,
+    *,
+    existing: Iterable[Booking] = (),
+    plans: Sequence[PlanInput] | None = None,
+    zone: tzinfo | None = None,
+) -> list[Conflict]:
+    """Every broken constraint in ``visits`` together with ``existing`` bookings, checked
+    independently of the scheduler: sort each caregiver's intervals by start and compare each
+    with the one before (overlap against the latest end so far, travel at the policy speed),
+    sum each ISO week's hours, and check keys, working hours, provider and qualification.
+    ``zone`` is the local zone for days and weeks (default: each time's own zone)."""
+    conflicts: list[Conflict] = []
+    by_id = {cg.caregiver_id: cg for cg in caregivers}
+    plan_of = {p.plan_id: p for p in plans} if plans is not None else None
+    speed = policy.travel_speed_kmh
+
+    def local(dt: datetime) -> datetime:
+        return dt.astimezone(zone) if zone is not None else dt
+
+    existing_keys: set[tuple[Hashable, float]] = set()
+    intervals: dict[Hashable, list[tuple[float, float, float, float, tuple[Hashable, datetime] | None]]] = defaultdict(
+        list
+    )
+    weekly: dict[tuple[Hashable, int, int], float] = defaultdict(float)
+    for b in existing:
+        if b.plan_id is not None:
+            existing_keys.add((b.plan_id, b.start.timestamp()))
+        if b.caregiver_id is None:
+            continue
+        intervals[b.caregiver_id].append((b.start.timestamp(), b.end.timestamp(), b.lat, b.lon, None))
+        y, w, _ = local(b.start).isocalendar()
+        weekly[(b.caregiver_id, y, w)] += (b.end - b.start).total_seconds()
+
+    seen: set[tuple[Hashable, float]] = set()
+    for v in visits:
+        start, end = v.slot_start.timestamp(), v.slot_end.timestamp()
+        key = (v.plan_id, v.slot_start)
+        tkey = (v.plan_id, start)
+        if tkey in seen:
+            conflicts.append(Conflict("duplicate_key", v.caregiver_id, key))
+        seen.add(tkey)
+        if tkey in existing_keys:
+            conflicts.append(Conflict("existing_key", v.caregiver_id, key))
+        cg = by_id.get(v.caregiver_id)
+        if cg is None:
+            conflicts.append(Conflict("unknown_caregiver", v.caregiver_id, key))
+            continue
+        if plan_of is not None:
+            plan = plan_of.get(v.plan_id)
+            if plan is not None:
+                if plan.provider_id != cg.provider_id:
+                    conflicts.append(Conflict("wrong_provider", v.caregiver_id, key))
+                if plan.needs_nurse and cg.qualification != "nurse":
+                    conflicts.append(Conflict("not_qualified", v.caregiver_id, key))
+        ls, le = local(v.slot_start), local(v.slot_end)
+        if (
+            ls.weekday() not in cg.working_days
+            or le.date() != ls.date()
+            or ls.timetz().replace(tzinfo=None) < cg.work_start
+            or le.timetz().replace(tzinfo=None) > cg.work_end
+        ):
+            conflicts.append(Conflict("outside_working_hours", v.caregiver_id, key))
+        intervals[v.caregiver_id].append((start, end, v.lat, v.lon, key))
+        y, w, _ = ls.isocalendar()
+        weekly[(v.caregiver_id, y, w)] += end - start
+
+    for cid, items in intervals.items():
+        items.sort(key=lambda t: (t[0], t[1]))
+        latest = None  # the interval with the latest end so far
+        for cur in items:
+            if latest is not None:
+                if cur[0] < latest[1]:
+                    if cur[4] is not None or latest[4] is not None:
+                        conflicts.append(Conflict("overlap", cid, cur[4], latest[4]))
+                else:
+                    km = haversine_km(latest[2], latest[3], cur[2], cur[3])
+                    if latest[1] + travel_seconds(km, speed) > cur[0] and (cur[4] is not None or latest[4] is not None):
+                        conflicts.append(
+                            Conflict("travel", cid, cur[4], latest[4], f"{km:.2f} km in {cur[0] - latest[1]:.0f} s")
+                        )
+            if latest is None or cur[1] >= latest[1]:
+                latest = cur
+    for (cid, y, w), seconds in weekly.items():
+        cg = by_id.get(cid)
+        if cg is not None and seconds > cg.weekly_hours * 3600.0 + 1e-6:
+            conflicts.append(Conflict("weekly_hours", cid, None, None, f"{y}-W{w:02d}: {seconds / 3600:.2f} h"))
+    return conflicts

@@ -1,0 +1,506 @@
+"""Monthly settlement against the fund (结算, DOMAIN §6): the arithmetic and the rules.
+
+The service aggregates in SQL what happened in the month and hands the results here;
+this module prices them, splits them between the fund and the person, and orders the
+lines so that rebuilding a draft from the same inputs gives the same draft (and the same
+:meth:`SettlementDraft.content_hash`). All money is integer fen, rounded only by
+:func:`ltc.domain.money.share_fen` (half up to the fen).
+
+Rules
+-----
+* **Policy per day.** ``policy_for(day)`` (e.g. ``PolicyBook.in_force``) gives the version
+  in force on a day. A home visit is priced and capped by the version in force on its
+  (local) visit day, a bed-day by the version in force on that day. A person's care in a
+  month that spans two versions therefore gets one line per version, each saying which
+  version (``policy_version``) and which visits or days it counts.
+* **Home care, billable minutes.** The monthly cap is ``policy.home_hours(level) × 60``
+  minutes. Versions are taken in the order they took effect; each bills
+  ``min(its verified minutes, its own cap − minutes already billed this month)`` (never
+  below 0): minutes billed under an earlier version stay billed, a later version's cap
+  governs what can still be added. Billing is by the minute, not rounded to hours.
+* **Home care, amount.** ``gross = share_fen(hourly_price_fen, Fraction(billable_minutes,
+  60))`` — the hourly price × billable minutes ÷ 60, rounded once. The hourly price is the
+  agreement's (``HomeCareInput.hourly_price_fen``), else the version's
+  ``home_hourly_price_fen``. ``quantity`` is billable minutes; ``unit_price_fen`` is per hour.
+* **Institutional care.** ``gross = bed-days × min(agreed daily price,
+  policy.bed_day_cap_fen(level))`` — exact, no rounding. Leave days are not bed-days; they
+  are only listed on the line (``leave_days``).
+* **Shares.** ``split(gross, policy.fund_share_home | fund_share_institutional)``: the fund's
+  share is rounded, the person pays the rest, so ``fund + personal == gross`` on every line.
+* **Excluded visits** (with unresolved exceptions) are not billed; they are listed in
+  ``excluded_visit_ids`` on the person's first home line (a zero line if nothing counts).
+* **Adjustments** correct earlier, approved months (an approved settlement never changes):
+  each is its own line of kind ``adjustment`` naming the corrected period and the reason.
+  ``amount_fen`` is the change to the gross amount; ``fund_fen`` its fund part (default:
+  all of it); the person's part is the rest.
+* **Evaluation deduction.** When the settlement says the annual evaluation applies
+  (``deduction`` given) and its score is below the ``evaluation_pass_score`` of the version
+  in force on the period's last day, a ``deduction`` line takes
+  ``share_fen(fund of this month's home and institutional lines, evaluation_deduction_share)``
+  off the fund's payment (a negative fund amount; the person's share is unchanged;
+  adjustments are not deducted again).
+* **Order.** Home lines by person then version's effective date, then institutional lines
+  likewise, then adjustments by (period, person, amount, reason), then the deduction.
+
+Workflow (:func:`transition`): draft → submitted → approved | rejected; rejected → draft
+(rebuilt) or submitted again; approved → paid. Submit: agency or bureau; approve, reject,
+pay: bureau; a rejection needs a reason. Approved and paid settlements never change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from ltc.domain.errors import Conflict, Forbidden, InvalidInput
+from ltc.domain.money import check_fen, format_yuan, share_fen, split
+from ltc.domain.periods import Period
+from ltc.domain.policy import Policy
+
+HOME = "home"
+INSTITUTIONAL = "institutional"
+ADJUSTMENT = "adjustment"
+DEDUCTION = "deduction"
+LINE_KINDS = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION)
+
+PolicyFor = Callable[[date], Policy]
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class CountedVisit:
+    """A home visit that counts: verified, no unresolved exception."""
+
+    visit_id: int
+    day: date  # the local visit day (picks the policy version)
+    minutes: int  # its actual, verified duration
+
+
+@dataclass(frozen=True, slots=True)
+class HomeCareInput:
+    person_id: int
+    level: int
+    visits: tuple[CountedVisit, ...] = ()
+    excluded_visit_ids: tuple[int, ...] = ()
+    hourly_price_fen: int | None = None  # the agreement's price; None → each version's default
+
+    @property
+    def verified_minutes(self) -> int:
+        return sum(v.minutes for v in self.visits)
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionalCareInput:
+    person_id: int
+    level: int
+    agreed_daily_price_fen: int
+    days: tuple[date, ...]  # bed-days in the month; leave days already left out
+    leave_days: tuple[date, ...] = ()  # only listed on the line
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A correction to an earlier, approved month."""
+
+    period: Period
+    person_id: int | None
+    amount_fen: int  # change to the gross amount (negative: money back to the fund)
+    reason: str
+    fund_fen: int | None = None  # the fund's part of it; None → all of it
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationDeduction:
+    """The provider's annual evaluation, given only when it applies to this settlement."""
+
+    year: int
+    score: int
+
+
+# ---------------------------------------------------------------------------- output
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementLine:
+    kind: str  # home | institutional | adjustment | deduction
+    person_id: int | None
+    level: int | None
+    quantity: int  # home: billable minutes; institutional: bed-days; deduction: the score; else 0
+    unit: str  # "minute" | "day" | "score" | ""
+    unit_price_fen: int | None  # home: per hour; institutional: per day after the cap
+    gross_fen: int
+    fund_fen: int
+    personal_fen: int
+    visit_ids: tuple[int, ...] = ()
+    excluded_visit_ids: tuple[int, ...] = ()
+    days: tuple[date, ...] = ()
+    leave_days: tuple[date, ...] = ()
+    verified_minutes: int = 0  # home: minutes of the counted visits before the cap
+    policy_version: str = ""
+    adjusts_period: str | None = None  # adjustment: the corrected month
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in LINE_KINDS:
+            raise InvalidInput(f"unknown line kind {self.kind}", code="invalid_line")
+        for name in ("quantity", "gross_fen", "fund_fen", "personal_fen", "verified_minutes"):
+            check_fen(getattr(self, name), name)
+        if self.fund_fen + self.personal_fen != self.gross_fen:
+            raise InvalidInput("fund and personal shares must add up to the gross amount", code="invalid_line")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "person_id": self.person_id,
+            "level": self.level,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "unit_price_fen": self.unit_price_fen,
+            "gross_fen": self.gross_fen,
+            "fund_fen": self.fund_fen,
+            "personal_fen": self.personal_fen,
+            "visit_ids": list(self.visit_ids),
+            "excluded_visit_ids": list(self.excluded_visit_ids),
+            "days": [d.isoformat() for d in self.days],
+            "leave_days": [d.isoformat() for d in self.leave_days],
+            "verified_minutes": self.verified_minutes,
+            "policy_version": self.policy_version,
+            "adjusts_period": self.adjusts_period,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementDraft:
+    provider_id: int
+    period: Period
+    lines: tuple[SettlementLine, ...]
+    gross_fen: int = field(default=0)
+    fund_fen: int = field(default=0)
+    personal_fen: int = field(default=0)
+
+    def __post_init__(self) -> None:
+        totals = (
+            sum(x.gross_fen for x in self.lines),
+            sum(x.fund_fen for x in self.lines),
+            sum(x.personal_fen for x in self.lines),
+        )
+        if (self.gross_fen, self.fund_fen, self.personal_fen) != totals:
+            raise InvalidInput("settlement totals must be the sums of its lines", code="invalid_totals")
+
+    @classmethod
+    def of(cls, provider_id: int, period: Period, lines: Iterable[SettlementLine]) -> SettlementDraft:
+        lines = tuple(lines)
+        return cls(
+            provider_id=provider_id,
+            period=period,
+            lines=lines,
+            gross_fen=sum(x.gross_fen for x in lines),
+            fund_fen=sum(x.fund_fen for x in lines),
+            personal_fen=sum(x.personal_fen for x in lines),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider_id": self.provider_id,
+            "period": str(self.period),
+            "gross_fen": self.gross_fen,
+            "fund_fen": self.fund_fen,
+            "personal_fen": self.personal_fen,
+            "lines": [x.to_dict() for x in self.lines],
+        }
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def content_hash(self) -> str:
+        """sha256 (hex) of the canonical JSON: equal drafts, equal hashes."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def _group_by_policy(days: Iterable[tuple[date, Any]], policy_for: PolicyFor) -> list[tuple[Policy, list[Any]]]:
+    """Items grouped by the policy version in force on their day, versions in effective order."""
+    groups: dict[tuple[date, str], tuple[Policy, list[Any]]] = {}
+    for day, item in days:
+        policy = policy_for(day)
+        groups.setdefault((policy.effective_from, policy.version), (policy, []))[1].append(item)
+    return [groups[key] for key in sorted(groups)]
+
+
+def _check_day(day: date, period: Period, what: str) -> None:
+    if not isinstance(day, date) or not period.contains(day):
+        raise InvalidInput(f"{what} {day} is not in {period}", code="day_outside_period")
+
+
+def _check_unique_persons(inputs: Sequence[Any], kind: str) -> None:
+    seen: set[Hashable] = set()
+    for item in inputs:
+        if item.person_id in seen:
+            raise InvalidInput(f"person {item.person_id} has two {kind} inputs", code="duplicate_person")
+        seen.add(item.person_id)
+
+
+def home_lines(item: HomeCareInput, period: Period, policy_for: PolicyFor) -> list[SettlementLine]:
+    """One person's home care in the month: a line per policy version (see module doc)."""
+    if item.hourly_price_fen is not None:
+        check_fen(item.hourly_price_fen, "hourly_price_fen")
+        if item.hourly_price_fen < 0:
+            raise InvalidInput("an hourly price cannot be negative", code="invalid_price")
+    for visit in item.visits:
+        _check_day(visit.day, period, f"visit {visit.visit_id}")
+        check_fen(visit.minutes, "minutes")
+        if visit.minutes < 0:
+            raise InvalidInput(f"visit {visit.visit_id} has negative minutes", code="invalid_minutes")
+    ordered = sorted(item.visits, key=lambda v: (v.day, v.visit_id))
+    groups = _group_by_policy(((v.day, v) for v in ordered), policy_for)
+    if not groups:
+        if not item.excluded_visit_ids:
+            return []
+        groups = [(policy_for(period.first_day), [])]
+    lines: list[SettlementLine] = []
+    billed = 0
+    for index, (policy, visits) in enumerate(groups):
+        verified = sum(v.minutes for v in visits)
+        cap = policy.home_hours(item.level) * 60
+        billable = max(0, min(verified, cap - billed))
+        billed += billable
+        price = item.hourly_price_fen if item.hourly_price_fen is not None else policy.home_hourly_price_fen
+        gross = share_fen(price, Fraction(billable, 60))
+        fund, personal = split(gross, policy.fund_share_home)
+        excluded = tuple(sorted(item.excluded_visit_ids)) if index == 0 else ()
+        note = f"{billable} of {verified} verified minutes billed (cap {cap} min/month) at {format_yuan(price)}/h"
+        if excluded:
+            note += f"; {len(excluded)} visit(s) excluded pending exceptions"
+        lines.append(
+            SettlementLine(
+                kind=HOME,
+                person_id=item.person_id,
+                level=item.level,
+                quantity=billable,
+                unit="minute",
+                unit_price_fen=price,
+                gross_fen=gross,
+                fund_fen=fund,
+                personal_fen=personal,
+                visit_ids=tuple(v.visit_id for v in visits),
+                excluded_visit_ids=excluded,
+                verified_minutes=verified,
+                policy_version=policy.version,
+                note=note,
+            )
+        )
+    return lines
+
+
+def institutional_lines(item: InstitutionalCareInput, period: Period, policy_for: PolicyFor) -> list[SettlementLine]:
+    """One person's bed-days in the month: a line per policy version (see module doc)."""
+    check_fen(item.agreed_daily_price_fen, "agreed_daily_price_fen")
+    if item.agreed_daily_price_fen < 0:
+        raise InvalidInput("a daily price cannot be negative", code="invalid_price")
+    days = sorted(item.days)
+    leave = tuple(sorted(set(item.leave_days)))
+    for day in days:
+        _check_day(day, period, "bed-day")
+    for day in leave:
+        _check_day(day, period, "leave day")
+    if len(set(days)) != len(days):
+        raise InvalidInput(f"person {item.person_id} has a bed-day twice", code="duplicate_day")
+    if set(days) & set(leave):
+        raise InvalidInput(f"person {item.person_id} has a day both in care and on leave", code="leave_day_billed")
+    groups = _group_by_policy(((d, d) for d in days), policy_for)
+    if not groups:
+        if not leave:
+            return []
+        groups = [(policy_for(period.first_day), [])]
+    lines: list[SettlementLine] = []
+    for index, (policy, group_days) in enumerate(groups):
+        cap = policy.bed_day_cap_fen(item.level)
+        unit_price = min(item.agreed_daily_price_fen, cap)
+        gross = len(group_days) * unit_price
+        fund, personal = split(gross, policy.fund_share_institutional)
+        capped = " (capped)" if unit_price < item.agreed_daily_price_fen else ""
+        note = (
+            f"{len(group_days)} bed-days at {format_yuan(unit_price)}/day{capped}; agreed "
+            f"{format_yuan(item.agreed_daily_price_fen)}, cap {format_yuan(cap)}"
+        )
+        line_leave = leave if index == 0 else ()
+        if line_leave:
+            note += f"; {len(line_leave)} leave day(s) not counted"
+        lines.append(
+            SettlementLine(
+                kind=INSTITUTIONAL,
+                person_id=item.person_id,
+                level=item.level,
+                quantity=len(group_days),
+                unit="day",
+                unit_price_fen=unit_price,
+                gross_fen=gross,
+                fund_fen=fund,
+                personal_fen=personal,
+                days=tuple(group_days),
+                leave_days=line_leave,
+                policy_version=policy.version,
+                note=note,
+            )
+        )
+    return lines
+
+
+def adjustment_line(adjustment: Adjustment, period: Period) -> SettlementLine:
+    check_fen(adjustment.amount_fen, "amount_fen")
+    if not adjustment.reason.strip():
+        raise InvalidInput("an adjustment needs a reason", code="reason_required", errors=[{"field": "reason"}])
+    if not adjustment.period < period:
+        raise InvalidInput(
+            f"an adjustment in {period} can only correct an earlier month, not {adjustment.period}",
+            code="adjustment_not_earlier",
+        )
+    fund = adjustment.amount_fen if adjustment.fund_fen is None else check_fen(adjustment.fund_fen, "fund_fen")
+    return SettlementLine(
+        kind=ADJUSTMENT,
+        person_id=adjustment.person_id,
+        level=None,
+        quantity=0,
+        unit="",
+        unit_price_fen=None,
+        gross_fen=adjustment.amount_fen,
+        fund_fen=fund,
+        personal_fen=adjustment.amount_fen - fund,
+        adjusts_period=str(adjustment.period),
+        note=adjustment.reason.strip(),
+    )
+
+
+def deduction_line(deduction: EvaluationDeduction, care_fund_fen: int, policy: Policy) -> SettlementLine | None:
+    """The evaluation deduction, or None when the score passes."""
+    if deduction.score >= policy.evaluation_pass_score:
+        return None
+    amount = -share_fen(care_fund_fen, policy.evaluation_deduction_share)
+    return SettlementLine(
+        kind=DEDUCTION,
+        person_id=None,
+        level=None,
+        quantity=deduction.score,
+        unit="score",
+        unit_price_fen=None,
+        gross_fen=amount,
+        fund_fen=amount,
+        personal_fen=0,
+        policy_version=policy.version,
+        note=(
+            f"{deduction.year} annual evaluation {deduction.score} < {policy.evaluation_pass_score}: "
+            f"{policy.evaluation_deduction_share * 100:f}% of the fund amount {format_yuan(care_fund_fen)} deducted"
+        ),
+    )
+
+
+def build_settlement(
+    provider_id: int,
+    period: Period,
+    home_inputs: Sequence[HomeCareInput],
+    institutional_inputs: Sequence[InstitutionalCareInput],
+    adjustments: Sequence[Adjustment] = (),
+    deduction: EvaluationDeduction | None = None,
+    *,
+    policy_for: PolicyFor,
+) -> SettlementDraft:
+    """The provider's settlement for ``period`` from already aggregated inputs."""
+    period = Period.parse(period)
+    _check_unique_persons(home_inputs, HOME)
+    _check_unique_persons(institutional_inputs, INSTITUTIONAL)
+    visit_ids = [v.visit_id for item in home_inputs for v in item.visits]
+    visit_ids += [vid for item in home_inputs for vid in item.excluded_visit_ids]
+    if len(set(visit_ids)) != len(visit_ids):
+        raise InvalidInput("a visit appears twice in the settlement", code="duplicate_visit")
+    lines: list[SettlementLine] = []
+    for home in sorted(home_inputs, key=lambda x: x.person_id):
+        lines += home_lines(home, period, policy_for)
+    for inst in sorted(institutional_inputs, key=lambda x: x.person_id):
+        lines += institutional_lines(inst, period, policy_for)
+    care_fund = sum(x.fund_fen for x in lines)
+    adjustment_lines = [adjustment_line(a, period) for a in adjustments]
+    lines += sorted(
+        adjustment_lines,
+        key=lambda x: (x.adjusts_period, x.person_id is None, x.person_id or 0, x.gross_fen, x.fund_fen, x.note),
+    )
+    if deduction is not None:
+        line = deduction_line(deduction, care_fund, policy_for(period.last_day))
+        if line is not None:
+            lines.append(line)
+    return SettlementDraft.of(provider_id, period, lines)
+
+
+def adjustments_between(approved: SettlementDraft, corrected: SettlementDraft, reason: str) -> list[Adjustment]:
+    """The adjustments that turn an approved month into its corrected rebuild: per person
+    (and the provider-wide deduction, person None), the change in gross and fund amounts of
+    the month's own lines (home, institutional, deduction). To be added to a later month."""
+    if (approved.provider_id, approved.period) != (corrected.provider_id, corrected.period):
+        raise InvalidInput("both settlements must be of the same provider and period", code="settlement_mismatch")
+
+    def totals(draft: SettlementDraft) -> dict[int | None, tuple[int, int]]:
+        out: dict[int | None, tuple[int, int]] = {}
+        for x in draft.lines:
+            if x.kind != ADJUSTMENT:
+                gross, fund = out.get(x.person_id, (0, 0))
+                out[x.person_id] = (gross + x.gross_fen, fund + x.fund_fen)
+        return out
+
+    before, after = totals(approved), totals(corrected)
+    keys = sorted(set(before) | set(after), key=lambda p: (p is None, p or 0))
+    result = []
+    for person in keys:
+        (g0, f0), (g1, f1) = before.get(person, (0, 0)), after.get(person, (0, 0))
+        if (g0, f0) != (g1, f1):
+            result.append(
+                Adjustment(
+                    period=approved.period, person_id=person, amount_fen=g1 - g0, reason=reason, fund_fen=f1 - f0
+                )
+            )
+    return result
+
+
+# ---------------------------------------------------------------------------- workflow
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+APPROVED = "approved"
+REJECTED = "rejected"
+PAID = "paid"
+STATUSES = (DRAFT, SUBMITTED, APPROVED, REJECTED, PAID)
+LOCKED_STATUSES = frozenset({APPROVED, PAID})  # never change again; corrections are adjustments
+
+# action → (statuses it may start from, status it leads to, roles that may do it)
+TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
+    "rebuild": (frozenset({DRAFT, REJECTED}), DRAFT, frozenset({"bureau", "agency"})),
+    "submit": (frozenset({DRAFT, REJECTED}), SUBMITTED, frozenset({"agency", "bureau"})),
+    "approve": (frozenset({SUBMITTED}), APPROVED, frozenset({"bureau"})),
+    "reject": (frozenset({SUBMITTED}), REJECTED, frozenset({"bureau"})),
+    "pay": (frozenset({APPROVED}), PAID, frozenset({"bureau"})),
+}
+REASON_REQUIRED = frozenset({"reject"})
+
+
+def transition(current_status: str, action: str, actor_role: str, *, reason: str = "") -> str:
+    """The status after ``action``. Unknown action → InvalidInput ``unknown_action``; a role
+    that may not → Forbidden ``role_not_allowed``; not from this status → Conflict
+    ``invalid_transition``; a rejection without a reason → InvalidInput ``reason_required``."""
+    if action not in TRANSITIONS:
+        raise InvalidInput(f"unknown settlement action {action}", code="unknown_action")
+    sources, target, roles = TRANSITIONS[action]
+    if str(actor_role) not in roles:
+        raise Forbidden(f"role {actor_role} may not {action} a settlement", code="role_not_allowed")
+    if current_status not in sources:
+        raise Conflict(f"cannot {action} a settlement that is {current_status}", code="invalid_transition")
+    if action in REASON_REQUIRED and not reason.strip():
+        raise InvalidInput("a rejection needs a reason", code="reason_required", errors=[{"field": "reason"}])
+    return target

@@ -1,0 +1,243 @@
+"""Visit verification (上门服务核验, DOMAIN §5): small named rules over what a visit's
+events say, each rule's name the flag code it raises. A flag never rejects an event: the
+visit is recorded and flagged, the agency explains, the bureau decides.
+
+Every threshold comes from the policy in force on the visit day. Conventions:
+
+* ``outside_geofence``: a check-in or check-out farther from the person's home than
+  ``policy.geofence_m`` plus the position's reported accuracy (exactly at the edge is in).
+* ``too_short``: checked-out duration below ``policy.minimum_duration_share`` × planned
+  length (exactly the share is enough). Not judged while the visit is still open.
+* ``caregiver_overlap``: the visit's actual interval [check-in, check-out) overlaps another
+  visit's of the same caregiver; an open visit counts as the instant of its check-in, and
+  two visits checked in at the same instant overlap. Touching intervals do not.
+* ``impossible_travel``: between this visit's events and the caregiver's events just
+  before and after them (all visits' check-ins and check-outs in time order), the speed is
+  above ``policy.impossible_speed_kmh``. The distance is reduced by both reported
+  accuracies (never below zero), so GPS noise alone never flags; a distance beyond the
+  accuracies in zero time does. Exactly the limit is possible.
+* ``person_inpatient``: the visit day (local date of the check-in, else of the planned
+  start) falls in a hospital stay counted as hospitals count inpatient days: from the
+  admission day up to, not including, the discharge day (the person is home on the day of
+  discharge); a stay with no discharge day is still open.
+* ``person_deceased``: the visit day is after the date of death (the day itself is not).
+* ``item_not_in_plan``: a logged item is not among the care plan's items.
+* ``clinical_item_without_nurse``: a clinical item logged by a caregiver who is not a nurse.
+
+:func:`classify_alerts` is the sweep that needs no event: ``late`` (no check-in by planned
+start + ``late_after_minutes``, or a check-in after it), ``missed`` (no check-in by planned
+end + ``missed_after_end_minutes``; it replaces ``late``), ``missing_checkout`` (checked in,
+not out, by planned end + ``missing_checkout_after_end_minutes``). "By" includes the
+deadline itself: an alert starts strictly after it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
+
+from ltc.domain.policy import Policy
+from ltc.domain.scheduling import haversine_km
+from ltc.domain.visit_events import Position, VisitState
+
+
+@dataclass(frozen=True, slots=True)
+class CaregiverVisit:
+    """Another visit of the same caregiver, as far as its events go."""
+
+    visit_id: Hashable
+    checked_in_at: datetime | None
+    check_in: Position | None = None
+    checked_out_at: datetime | None = None
+    check_out: Position | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HospitalStay:
+    admitted_on: date
+    discharged_on: date | None = None  # None: still in hospital
+
+    def covers(self, day: date) -> bool:
+        return self.admitted_on <= day and (self.discharged_on is None or day < self.discharged_on)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationContext:
+    policy: Policy
+    zone: tzinfo
+    home_lat: float
+    home_lon: float
+    planned_start: datetime
+    planned_end: datetime
+    checked_in_at: datetime | None = None
+    check_in: Position | None = None
+    checked_out_at: datetime | None = None
+    check_out: Position | None = None
+    items: tuple[str, ...] = ()
+    plan_items: frozenset[str] | None = None  # None: no plan to compare with
+    clinical_codes: frozenset[str] = frozenset()
+    caregiver_qualification: str = "elderly_carer"
+    caregiver_visits: tuple[CaregiverVisit, ...] = ()  # the caregiver's *other* visits
+    inpatient_stays: tuple[HospitalStay | tuple[date, date | None], ...] = ()
+    date_of_death: date | None = None
+
+    @classmethod
+    def from_state(cls, state: VisitState, **fields: object) -> VerificationContext:
+        return cls(
+            checked_in_at=state.checked_in_at,
+            check_in=state.check_in_position,
+            checked_out_at=state.checked_out_at,
+            check_out=state.check_out_position,
+            items=state.items,
+            **fields,  # type: ignore[arg-type]
+        )
+
+    @property
+    def visit_day(self) -> date:
+        moment = self.checked_in_at if self.checked_in_at is not None else self.planned_start
+        return moment.astimezone(self.zone).date()
+
+    def stays(self) -> list[HospitalStay]:
+        return [s if isinstance(s, HospitalStay) else HospitalStay(s[0], s[1]) for s in self.inpatient_stays]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    description: str
+    check: Callable[[VerificationContext], bool]  # True: the visit breaks the rule (flag it)
+
+
+def _outside(ctx: VerificationContext, pos: Position | None) -> bool:
+    if pos is None:
+        return False
+    meters = haversine_km(ctx.home_lat, ctx.home_lon, pos.lat, pos.lon) * 1000.0
+    return meters > ctx.policy.geofence_m + pos.accuracy_m
+
+
+def outside_geofence(ctx: VerificationContext) -> bool:
+    return _outside(ctx, ctx.check_in) or _outside(ctx, ctx.check_out)
+
+
+def _micros(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1)
+
+
+def too_short(ctx: VerificationContext) -> bool:
+    if ctx.checked_in_at is None or ctx.checked_out_at is None:
+        return False
+    actual = Decimal(_micros(ctx.checked_out_at - ctx.checked_in_at))
+    planned = Decimal(_micros(ctx.planned_end - ctx.planned_start))
+    return actual < ctx.policy.minimum_duration_share * planned
+
+
+def _interval(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime] | None:
+    if start is None:
+        return None
+    return (start, end if end is not None and end >= start else start)
+
+
+def caregiver_overlap(ctx: VerificationContext) -> bool:
+    mine = _interval(ctx.checked_in_at, ctx.checked_out_at)
+    if mine is None:
+        return False
+    for other in ctx.caregiver_visits:
+        theirs = _interval(other.checked_in_at, other.checked_out_at)
+        if theirs is None:
+            continue
+        if mine[0] == theirs[0] or (mine[0] < theirs[1] and theirs[0] < mine[1]):
+            return True
+    return False
+
+
+def _too_fast(a: tuple[datetime, Position], b: tuple[datetime, Position], limit_kmh: float) -> bool:
+    km = haversine_km(a[1].lat, a[1].lon, b[1].lat, b[1].lon)
+    km = max(0.0, km - (a[1].accuracy_m + b[1].accuracy_m) / 1000.0)
+    if km == 0.0:
+        return False
+    hours = abs((b[0] - a[0]).total_seconds()) / 3600.0
+    return hours == 0.0 or km / hours > limit_kmh
+
+
+def impossible_travel(ctx: VerificationContext) -> bool:
+    timeline: list[tuple[datetime, int, Position]] = []  # (time, 1 if this visit's, position)
+    for at, pos in ((ctx.checked_in_at, ctx.check_in), (ctx.checked_out_at, ctx.check_out)):
+        if at is not None and pos is not None:
+            timeline.append((at, 1, pos))
+    if not timeline:
+        return False
+    for other in ctx.caregiver_visits:
+        for at, pos in ((other.checked_in_at, other.check_in), (other.checked_out_at, other.check_out)):
+            if at is not None and pos is not None:
+                timeline.append((at, 0, pos))
+    timeline.sort(key=lambda t: t[0])
+    limit = ctx.policy.impossible_speed_kmh
+    for (t1, mine1, p1), (t2, mine2, p2) in itertools.pairwise(timeline):
+        if (mine1 or mine2) and _too_fast((t1, p1), (t2, p2), limit):
+            return True
+    return False
+
+
+def person_inpatient(ctx: VerificationContext) -> bool:
+    day = ctx.visit_day
+    return any(stay.covers(day) for stay in ctx.stays())
+
+
+def person_deceased(ctx: VerificationContext) -> bool:
+    return ctx.date_of_death is not None and ctx.visit_day > ctx.date_of_death
+
+
+def item_not_in_plan(ctx: VerificationContext) -> bool:
+    return ctx.plan_items is not None and any(item not in ctx.plan_items for item in ctx.items)
+
+
+def clinical_item_without_nurse(ctx: VerificationContext) -> bool:
+    return ctx.caregiver_qualification != "nurse" and any(item in ctx.clinical_codes for item in ctx.items)
+
+
+ALL_RULES: tuple[Rule, ...] = (
+    Rule("outside_geofence", "签到或签退位置不在服务对象住址的电子围栏内", outside_geofence),
+    Rule("too_short", "服务时长不足计划时长的政策比例", too_short),
+    Rule("caregiver_overlap", "同一护理人员的两次服务时间重叠", caregiver_overlap),
+    Rule("impossible_travel", "相邻两次打卡之间的移动速度不可能达到", impossible_travel),
+    Rule("person_inpatient", "服务当天服务对象在住院", person_inpatient),
+    Rule("person_deceased", "服务日期在服务对象死亡之后", person_deceased),
+    Rule("item_not_in_plan", "服务项目不在护理计划内", item_not_in_plan),
+    Rule("clinical_item_without_nurse", "医疗护理项目须由护士提供", clinical_item_without_nurse),
+)
+RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in ALL_RULES}
+
+
+def verify(ctx: VerificationContext, rules: Sequence[Rule] = ALL_RULES) -> list[str]:
+    """The codes of the rules the visit breaks, sorted."""
+    return sorted({rule.code for rule in rules if rule.check(ctx)})
+
+
+ALERTS: tuple[str, ...] = ("late", "missed", "missing_checkout")
+
+
+def classify_alerts(
+    planned_start: datetime,
+    planned_end: datetime,
+    checked_in_at: datetime | None,
+    checked_out_at: datetime | None,
+    now: datetime,
+    policy: Policy,
+) -> set[str]:
+    """The sweep's alerts for a visit at ``now`` (see the module docstring)."""
+    alerts: set[str] = set()
+    late_after = planned_start + timedelta(minutes=policy.late_after_minutes)
+    if checked_in_at is None:
+        if now > planned_end + timedelta(minutes=policy.missed_after_end_minutes):
+            alerts.add("missed")
+        elif now > late_after:
+            alerts.add("late")
+        return alerts
+    if checked_in_at > late_after:
+        alerts.add("late")
+    if checked_out_at is None and now > planned_end + timedelta(minutes=policy.missing_checkout_after_end_minutes):
+        alerts.add("missing_checkout")
+    return alerts

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ltc.domain.errors import Conflict, InvalidInput
+from ltc.domain.ledger import (
+    CARE_EXPENSE,
+    CONTRIBUTIONS,
+    DEBIT_NORMAL,
+    FUND_BANK,
+    FundPosition,
+    JournalEntry,
+    Posting,
+    account_kind,
+    balances,
+    entry_for_approval,
+    entry_for_contribution,
+    entry_for_payment,
+    fund_position,
+    months_payable,
+    owed_to,
+    payable,
+    reversal_of,
+)
+from ltc.domain.periods import Period
+
+
+def test_accounts() -> None:
+    assert payable(42) == "payable:42"
+    assert [account_kind(a) for a in (FUND_BANK, payable(1), CARE_EXPENSE, CONTRIBUTIONS)] == [
+        "asset",
+        "liability",
+        "expense",
+        "income",
+    ]
+    for bad in ("cash", "payable:", "payable:x"):
+        with pytest.raises(InvalidInput) as err:
+            account_kind(bad)
+        assert err.value.code == "unknown_account"
+
+
+def test_constructors_balance_and_name_their_source() -> None:
+    approval = entry_for_approval(42, 7, 108000)
+    assert approval.source_id == "settlement:42:approve"
+    assert approval.kind == "approval"
+    assert approval.postings == (Posting(CARE_EXPENSE, debit_fen=108000), Posting("payable:7", credit_fen=108000))
+    payment = entry_for_payment(42, 7, 108000)
+    assert payment.source_id == "settlement:42:pay"
+    assert payment.postings == (Posting("payable:7", debit_fen=108000), Posting(FUND_BANK, credit_fen=108000))
+    contribution = entry_for_contribution("contribution:2026-03:employers", 500000)
+    assert contribution.postings == (Posting(FUND_BANK, debit_fen=500000), Posting(CONTRIBUTIONS, credit_fen=500000))
+    for entry in (approval, payment, contribution):
+        assert entry.debit_fen == entry.credit_fen
+
+
+def test_a_negative_amount_swaps_sides() -> None:
+    entry = entry_for_approval(43, 7, -2000)  # adjustments left the provider owing the fund
+    assert entry.postings == (Posting("payable:7", debit_fen=2000), Posting(CARE_EXPENSE, credit_fen=2000))
+
+
+def test_an_unbalanced_entry_is_refused() -> None:
+    with pytest.raises(InvalidInput) as err:
+        JournalEntry("x:1", "manual", (Posting(FUND_BANK, debit_fen=100), Posting(CONTRIBUTIONS, credit_fen=99)))
+    assert err.value.code == "unbalanced_entry"
+    with pytest.raises(InvalidInput) as err:
+        JournalEntry("x:1", "manual", ())
+    assert err.value.code == "invalid_entry"
+    with pytest.raises(InvalidInput) as err:
+        JournalEntry("", "manual", (Posting(FUND_BANK, 1), Posting(CONTRIBUTIONS, 0, 1)))
+    assert err.value.code == "invalid_entry"
+
+
+def test_bad_postings_are_refused() -> None:
+    with pytest.raises(InvalidInput) as err:
+        Posting(FUND_BANK, debit_fen=-1)
+    assert err.value.code == "invalid_posting"
+    with pytest.raises(InvalidInput) as err:
+        Posting(FUND_BANK, debit_fen=1, credit_fen=1)
+    assert err.value.code == "invalid_posting"
+    with pytest.raises(TypeError):
+        Posting(FUND_BANK, debit_fen=1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        entry_for_contribution("c", 10.5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        Posting("petty_cash", debit_fen=1)
+
+
+def test_reversal_nets_to_zero() -> None:
+    approval = entry_for_approval(42, 7, 108000)
+    reversal = reversal_of(approval, "settlement:42:approve:reversal")
+    assert reversal.kind == "reversal"
+    assert reversal.postings == (Posting(CARE_EXPENSE, credit_fen=108000), Posting("payable:7", debit_fen=108000))
+    assert set(balances([approval, reversal]).values()) == {0}
+    with pytest.raises(InvalidInput):
+        reversal_of(approval, approval.source_id)
+
+
+def test_the_same_source_is_booked_once() -> None:
+    with pytest.raises(Conflict) as err:
+        balances([entry_for_approval(1, 2, 100), entry_for_approval(1, 2, 100)])
+    assert err.value.code == "duplicate_entry"
+
+
+def scenario() -> list[JournalEntry]:
+    return [
+        entry_for_contribution("contribution:2026-01", 10_000_000),
+        entry_for_approval(1, 1, 300_000),
+        entry_for_payment(1, 1, 300_000),
+        entry_for_approval(2, 2, 250_000),
+        entry_for_approval(3, 1, 40_000),
+        reversal_of(entry_for_approval(3, 1, 40_000), "settlement:3:approve:reversal"),
+    ]
+
+
+def test_balances_by_hand() -> None:
+    assert balances(scenario()) == {
+        CARE_EXPENSE: 550_000,
+        CONTRIBUTIONS: 10_000_000,
+        FUND_BANK: 9_700_000,
+        "payable:1": 0,
+        "payable:2": 250_000,
+    }
+    assert owed_to(scenario()) == {1: 0, 2: 250_000}
+
+
+def test_fund_position_by_hand() -> None:
+    spend = {
+        "2025-11": 1_000_000,
+        "2025-12": 200_000,
+        "2026-01": 300_000,
+        "2026-02": 0,
+        "2026-03": 250_000,
+        "2026-04": 999,
+    }
+    position = fund_position(scenario(), spend, Period(2026, 3))
+    # cash 9,700,000 − owed 250,000 = 9,450,000; the last 3 months with spend (Mar, Jan, Dec; Feb had none,
+    # April is later) average 750,000 / 3 = 250,000 → 37.8 months.
+    assert position == FundPosition(
+        balance_fen=9_450_000,
+        month_spend_fen=250_000,
+        months_payable=Decimal("37.8"),
+        cash_fen=9_700_000,
+        payables_fen=250_000,
+    )
+    assert str(position.months_payable) == "37.8"
+    # Two months window: (250,000 + 300,000) / 2 = 275,000 → 34.36… → 34.4
+    assert fund_position(scenario(), spend, "2026-03", months=2).months_payable == Decimal("34.4")
+    # As of February: no spend that month; Jan, Dec, Nov average 500,000 → 18.9
+    feb = fund_position(scenario(), spend, "2026-02")
+    assert (feb.month_spend_fen, feb.months_payable) == (0, Decimal("18.9"))
+
+
+def test_months_payable_rounding_and_edges() -> None:
+    assert months_payable(15, [100]) == Decimal("0.2")  # 0.15 → 0.2 (half up)
+    assert months_payable(125, [1000]) == Decimal("0.1")  # 0.125 → 0.1
+    assert months_payable(1200, [100, 200, 300]) == Decimal("6.0")
+    assert months_payable(-300, [100]) == Decimal("-3.0")
+    assert months_payable(100, []) is None
+
+
+def test_fund_position_without_spend() -> None:
+    position = fund_position([entry_for_contribution("c:1", 5000)], {}, "2026-03")
+    assert position == FundPosition(
+        balance_fen=5000, month_spend_fen=0, months_payable=None, cash_fen=5000, payables_fen=0
+    )
+    assert fund_position([], {"2026-03": 0}, "2026-03").months_payable is None
+    with pytest.raises(InvalidInput):
+        fund_position([], {"March": 1}, "2026-03")
+    with pytest.raises(InvalidInput):
+        fund_position([], {}, "2026-03", months=0)
+
+
+def test_payables_beyond_cash_give_a_negative_balance() -> None:
+    entries = [entry_for_contribution("c:1", 100_000), entry_for_approval(9, 3, 400_000)]
+    position = fund_position(entries, {"2026-03": 400_000}, Period(2026, 3))
+    assert (position.balance_fen, position.months_payable) == (-300_000, Decimal("-0.8"))
+
+
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["contribute", "approve", "pay", "reverse"]), st.integers(1, 5), st.integers(-(10**9), 10**9)
+    ),
+    max_size=40,
+)
+
+
+@given(operations)
+def test_random_ledgers_balance(ops: list[tuple[str, int, int]]) -> None:
+    entries: list[JournalEntry] = []
+    for n, (op, provider, amount) in enumerate(ops):
+        if op == "contribute":
+            entries.append(entry_for_contribution(f"c:{n}", amount))
+        elif op == "approve":
+            entries.append(entry_for_approval(n, provider, amount))
+        elif op == "pay":
+            entries.append(entry_for_payment(n, provider, amount))
+        elif entries:
+            entries.append(reversal_of(entries[amount % len(entries)], f"r:{n}"))
+    assert sum(e.debit_fen for e in entries) == sum(e.credit_fen for e in entries)
+    totals = balances(entries)
+    debit_side = sum(v for k, v in totals.items() if account_kind(k) in DEBIT_NORMAL)
+    credit_side = sum(v for k, v in totals.items() if account_kind(k) not in DEBIT_NORMAL)
+    assert debit_side == credit_side
+    position = fund_position(entries, {}, "2026-03")
+    assert position.balance_fen == totals.get(FUND_BANK, 0) - sum(owed_to(entries).values())
+    assert position.months_payable is None
