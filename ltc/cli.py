@@ -117,13 +117,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     _configure_logging(settings)
     if settings.uses_in_memory_redis:
-        raise SystemExit("`ltc worker` is the separate worker process: set LTC_REDIS_URL (the demo runs its worker inside)")
+        raise SystemExit(
+            "`ltc worker` is the separate worker process: set LTC_REDIS_URL (the demo runs its worker inside)"
+        )
     if args.check:
         from arq.connections import RedisSettings
         from arq.worker import async_check_health
 
         # Workers refresh a sentinel key in Redis; no key means no live worker on this queue.
-        return asyncio.run(async_check_health(RedisSettings.from_dsn(settings.redis_url), queue_name=settings.queue_name))
+        return asyncio.run(
+            async_check_health(RedisSettings.from_dsn(settings.redis_url), queue_name=settings.queue_name)
+        )
     asyncio.run(_run_worker(settings, burst=args.burst))
     return 0
 

@@ -17,6 +17,7 @@ from arq.worker import Worker, func
 from piccolo.engine.base import Engine
 from redis.asyncio import ConnectionPool
 
+import ltc.services.assignments
 import ltc.services.geocoding  # noqa: F401  (registers its job kind)
 from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
@@ -33,7 +34,7 @@ async def _log_redis_info_tolerantly(redis: Any, log_func: Any) -> None:
     # The in-memory stand-in (fakeredis) has no INFO command; arq only logs what INFO says.
     try:
         await log_redis_info(redis, log_func)
-    except Exception:  # noqa: BLE001 - informational only
+    except Exception:
         log_func("redis: in-memory stand-in")
 
 
@@ -49,9 +50,7 @@ class ArqQueue:
         self.queue_name = queue_name
 
     async def enqueue(self, kind: str, job_id: UUID) -> None:
-        await self.redis.enqueue_job(
-            "run_job", str(job_id), _job_id=str(job_id), _queue_name=self.queue_name
-        )
+        await self.redis.enqueue_job("run_job", str(job_id), _job_id=str(job_id), _queue_name=self.queue_name)
 
 
 def connect_redis(settings: Settings) -> ArqRedis:
@@ -76,7 +75,9 @@ def build_service_context(settings: Settings, redis: ArqRedis, clock: Clock | No
 
 WORKER_FUNCTIONS = [func(worker_jobs.run_job, name="run_job", max_tries=5)]
 WORKER_CRON_JOBS = [
-    cron(worker_jobs.requeue_stalled_jobs, name="requeue_stalled_jobs", second=0, run_at_startup=True)
+    cron(worker_jobs.requeue_stalled_jobs, name="requeue_stalled_jobs", second=0, run_at_startup=True),
+    # Local (Asia/Shanghai) times: the worker runs in the city's zone.
+    cron(worker_jobs.open_renewals, name="open_renewals", hour=1, minute=30, second=0),
 ]
 
 
@@ -108,6 +109,7 @@ def build_worker(
         poll_delay=0.2,
         job_timeout=3600,
         keep_result=3600,
+        timezone=services.settings.zone,
     )
 
 

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     templates_dir: Path = PROJECT_ROOT / "templates"
     locale_dir: Path = PROJECT_ROOT / "locale"
     assessments_dir: Path = PROJECT_ROOT / "assessments"
+    policy_file: Path = PROJECT_ROOT / "policies" / "fenghua.json"
+    service_catalogue_file: Path = PROJECT_ROOT / "policies" / "service_catalogue.json"
     log_level: str = "INFO"
 
     @field_validator("database_url")

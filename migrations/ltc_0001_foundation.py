@@ -1,18 +1,19 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import DoublePrecision
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    UUID,
+    BigInt,
+    Boolean,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
@@ -65,21 +66,13 @@ DESCRIPTION = "Foundation: towns, providers, caregivers, persons, users, audit, 
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="ltc", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="ltc", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Person", tablename="person", schema=None, columns=None
-    )
+    manager.add_table(class_name="Person", tablename="person", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Caregiver", tablename="caregiver", schema=None, columns=None
-    )
+    manager.add_table(class_name="Caregiver", tablename="caregiver", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Provider", tablename="provider", schema=None, columns=None
-    )
+    manager.add_table(class_name="Provider", tablename="provider", schema=None, columns=None)
 
     manager.add_table(
         class_name="AuditEntry",
@@ -88,17 +81,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="AppUser", tablename="app_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="AppUser", tablename="app_user", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Town", tablename="town", schema=None, columns=None
-    )
+    manager.add_table(class_name="Town", tablename="town", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Job", tablename="job", schema=None, columns=None
-    )
+    manager.add_table(class_name="Job", tablename="job", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Person",

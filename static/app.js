@@ -15,6 +15,10 @@
         status.textContent = labels[job.status] || job.status;
         box.dataset.jobStatus = job.status;
         if (job.result) { result.hidden = false; result.textContent = JSON.stringify(job.result, null, 2); }
+        if (job.status === "done") {
+          const next = box.querySelector("[data-testid=job-next]");
+          if (next) next.hidden = false;
+        }
         if (job.status === "done" || job.status === "failed") return;
       }
     } catch (error) { /* the network dropped: try again shortly */ }

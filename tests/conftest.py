@@ -8,7 +8,6 @@ in-memory stand-in, or the Redis of LTC_REDIS_URL with a queue name of its own."
 from __future__ import annotations
 
 import asyncio
-
 import os
 import uuid
 from collections.abc import AsyncIterator

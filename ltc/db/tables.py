@@ -8,6 +8,7 @@ from piccolo.columns import (
     UUID,
     BigInt,
     Boolean,
+    Bytea,
     Date,
     DoublePrecision,
     ForeignKey,
@@ -59,6 +60,12 @@ class Provider(Table, tablename="provider"):
     hourly_price_fen = BigInt(default=0)
     daily_price_fen = BigInt(default=0)
     created_at = Timestamptz()
+    # The service agreement (服务协议): applied → designated → active → suspended → terminated.
+    designation_batch = Varchar(length=32, default="")
+    designated_on = Date(null=True, default=None)
+    terminated_on = Date(null=True, default=None)
+    # Unified social credit code of the organisation: a terminated one may not be re-designated for years.
+    credit_code = Varchar(length=18, default="", index=True)
 
 
 class Caregiver(Table, tablename="caregiver"):
@@ -72,6 +79,7 @@ class Caregiver(Table, tablename="caregiver"):
     weekly_hours = Integer(default=40)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    skills = JSON(default="[]")  # service item codes the caregiver may perform
 
 
 class Person(Table, tablename="person"):
@@ -90,6 +98,11 @@ class Person(Table, tablename="person"):
     insured = Boolean(default=True)
     insured_since = Date(null=True, default=None)
     created_at = Timestamptz()
+    # The agency that registered the person on their behalf (it may see them).
+    registered_by_provider = _fk(Provider, null=True, default=None)
+    deceased_on = Date(null=True, default=None)
+    # The provider the person (or family) asked for, honoured when it has room.
+    preferred_provider = _fk(Provider, null=True, default=None)
 
 
 class AppUser(Table, tablename="app_user"):
@@ -136,4 +149,181 @@ class Job(Table, tablename="job"):
     finished_at = Timestamptz(null=True, default=None)
 
 
-ALL_TABLES: list[type[Table]] = [Town, Provider, Caregiver, Person, AppUser, AuditEntry, Job]
+class Application(Table, tablename="application"):
+    """An application for a disability assessment (申请), or a renewal when a conclusion expires."""
+
+    person = _fk(Person, index=True)
+    kind = Varchar(length=16, default="initial")  # initial | renewal
+    applied_on = Date()
+    disabled_since = Date(null=True, default=None)
+    care_mode = Varchar(length=16)  # home | institutional
+    self_eval_instrument = Varchar(length=32, default="")
+    self_eval_version = Varchar(length=16, default="")
+    self_eval_answers = JSON(null=True, default=None)
+    self_eval_grade = Varchar(length=2, default="")
+    policy_version = Varchar(length=32)
+    # submitted → accepted → assessed → publicised → (objected → reassessing → assessed) → final
+    status = Varchar(length=16, index=True)
+    round = Integer(default=1)
+    renews_conclusion_id = Integer(null=True, default=None, unique=True)
+    registered_by_provider = _fk(Provider, null=True, default=None)
+    created_by = _fk(AppUser, null=True, default=None)
+    created_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None)
+
+
+class AssessorAssignment(Table, tablename="assessor_assignment"):
+    """An assessor (or expert) on an application's team for one round."""
+
+    application = _fk(Application, index=True)
+    round = Integer()
+    assessor = _fk(AppUser, index=True)
+    team_key = Varchar(length=64, unique=True)  # application:round:assessor
+    created_at = Timestamptz()
+
+
+class AssessmentDraft(Table, tablename="assessment_draft"):
+    """Answers saved as the assessor goes; one per application and round."""
+
+    application = _fk(Application, index=True)
+    round = Integer()
+    draft_key = Varchar(length=32, unique=True)  # application:round
+    instrument_code = Varchar(length=32)
+    instrument_version = Varchar(length=16)
+    answers = JSON(default="{}")
+    client_saved_at = Timestamptz(null=True, default=None)
+    updated_by = _fk(AppUser, null=True, default=None)
+    updated_at = Timestamptz()
+
+
+class Assessment(Table, tablename="assessment"):
+    """A submitted on-site assessment: immutable answers and result, plus its notice,
+    objection and conclusion dates as the workflow moves on."""
+
+    application = _fk(Application, index=True)
+    round = Integer()
+    round_key = Varchar(length=32, unique=True)  # application:round — one submission per round
+    idempotency_key = Varchar(length=64, unique=True)
+    request_hash = Varchar(length=64)
+    instrument_code = Varchar(length=32)
+    instrument_version = Varchar(length=16)
+    answers = JSON()
+    result = JSON()
+    level = Integer()
+    severe = Boolean()
+    assessor_ids = JSON()
+    started_at = Timestamptz()
+    finished_at = Timestamptz()
+    lat = DoublePrecision(null=True, default=None)
+    lon = DoublePrecision(null=True, default=None)
+    status = Varchar(length=16, index=True)  # submitted|publicised|objected|superseded|final
+    submitted_by = _fk(AppUser, null=True, default=None)
+    submitted_at = Timestamptz()
+    published_on = Date(null=True, default=None)
+    notice_until = Date(null=True, default=None)
+    objection_reason = Text(default="")
+    objected_at = Timestamptz(null=True, default=None)
+    finalized_at = Timestamptz(null=True, default=None)
+    valid_until = Date(null=True, default=None)
+    superseded_by_id = Integer(null=True, default=None)
+
+
+class Evidence(Table, tablename="evidence"):
+    """A photo, video reference or document taken during an on-site assessment."""
+
+    application = _fk(Application, index=True)
+    round = Integer()
+    kind = Varchar(length=16)  # photo | video | document
+    filename = Varchar(length=200)
+    content_type = Varchar(length=100)
+    size_bytes = Integer()
+    sha256 = Varchar(length=64)
+    content = Bytea()
+    taken_at = Timestamptz(null=True, default=None)
+    lat = DoublePrecision(null=True, default=None)
+    lon = DoublePrecision(null=True, default=None)
+    uploaded_by = _fk(AppUser, null=True, default=None)
+    uploaded_at = Timestamptz()
+
+
+class Conclusion(Table, tablename="conclusion"):
+    """A final conclusion (结论): the level a person holds until it expires or a later
+    conclusion supersedes it. Severe conclusions make the person a beneficiary."""
+
+    person = _fk(Person, index=True)
+    application = _fk(Application, index=True)
+    assessment = _fk(Assessment)
+    level = Integer()
+    severe = Boolean(index=True)
+    care_mode = Varchar(length=16)
+    valid_from = Date()
+    valid_until = Date(index=True)
+    status = Varchar(length=16, default="active", index=True)  # active | superseded | expired
+    superseded_by_id = Integer(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class AgreementEvent(Table, tablename="agreement_event"):
+    """One step of a provider's service agreement, with its reason (the agreement history)."""
+
+    provider = _fk(Provider, index=True)
+    from_status = Varchar(length=16)
+    to_status = Varchar(length=16)
+    batch = Varchar(length=32, default="")
+    effective_on = Date()
+    reason = Text(default="")
+    actor = _fk(AppUser, null=True, default=None)
+    at = Timestamptz()
+
+
+class ProviderEvaluation(Table, tablename="provider_evaluation"):
+    """The annual evaluation (年度考核) score of a provider."""
+
+    provider = _fk(Provider, index=True)
+    year = Integer()
+    evaluation_key = Varchar(length=32, unique=True)  # provider:year
+    score = Integer()
+    note = Text(default="")
+    recorded_by = _fk(AppUser, null=True, default=None)
+    recorded_at = Timestamptz()
+
+
+class Assignment(Table, tablename="assignment"):
+    """Who cares for a beneficiary: one active row per person; ended rows are the history.
+    A person no provider can take has an `unassigned` row naming the nearest provider."""
+
+    person = _fk(Person, index=True)
+    conclusion = _fk(Conclusion, null=True, default=None)
+    provider = _fk(Provider, null=True, default=None, index=True)
+    care_mode = Varchar(length=16)
+    status = Varchar(length=16, index=True)  # active | unassigned | ended
+    distance_km = DoublePrecision(null=True, default=None)
+    rank = Integer(null=True, default=None)
+    reason = Varchar(length=32)
+    nearest_provider = _fk(Provider, null=True, default=None)
+    nearest_distance_km = DoublePrecision(null=True, default=None)
+    # Unique while current ("person:<id>"), cleared when the row ends: one current row per person.
+    current_key = Varchar(length=32, null=True, default=None, unique=True)
+    started_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    ended_reason = Varchar(length=64, default="")
+
+
+ALL_TABLES: list[type[Table]] = [
+    Town,
+    Provider,
+    Caregiver,
+    Person,
+    AppUser,
+    AuditEntry,
+    Job,
+    Application,
+    AssessorAssignment,
+    AssessmentDraft,
+    Assessment,
+    Evidence,
+    Conclusion,
+    AgreementEvent,
+    ProviderEvaluation,
+    Assignment,
+]

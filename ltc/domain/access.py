@@ -52,8 +52,9 @@ def require_provider_visible(actor: Actor, provider_id: int) -> None:
 
 
 def validate_role_assignment(role: Role, provider_id: int | None) -> None:
-    """Agency users belong to exactly one provider; nobody else belongs to one."""
+    """Agency users belong to exactly one provider. Assessors and experts may name the provider
+    that employs them, which only serves the conflict-of-interest rule and grants no access."""
     if role == Role.AGENCY and provider_id is None:
         raise Forbidden("an agency user needs a provider", code="agency_needs_provider")
-    if role != Role.AGENCY and provider_id is not None:
-        raise Forbidden("only agency users belong to a provider", code="provider_not_allowed")
+    if role not in (Role.AGENCY, Role.ASSESSOR, Role.EXPERT) and provider_id is not None:
+        raise Forbidden("only agency users, assessors and experts belong to a provider", code="provider_not_allowed")

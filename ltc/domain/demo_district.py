@@ -97,13 +97,26 @@ class DemoDistrict:
 # Where the 20 providers stand: (town name_en, kind). 7 home, 11 institutional, 2 both;
 # none in Dayan, the remote mountain town, so its villages show up as uncovered.
 PROVIDER_PLAN: list[tuple[str, str]] = [
-    ("Jinping", "home"), ("Yuelin", "home"), ("Xikou", "home"), ("Jiangkou", "home"),
-    ("Chunhu", "home"), ("Xiwu", "home"), ("Shangtian", "home"),
-    ("Jinping", "institutional"), ("Yuelin", "institutional"), ("Xikou", "institutional"),
-    ("Jiangkou", "institutional"), ("Xiwu", "institutional"), ("Xiaowangmiao", "institutional"),
-    ("Fangqiao", "institutional"), ("Chunhu", "institutional"), ("Qiucun", "institutional"),
-    ("Song'ao", "institutional"), ("Shangtian", "institutional"),
-    ("Xikou", "both"), ("Jinping", "both"),
+    ("Jinping", "home"),
+    ("Yuelin", "home"),
+    ("Xikou", "home"),
+    ("Jiangkou", "home"),
+    ("Chunhu", "home"),
+    ("Xiwu", "home"),
+    ("Shangtian", "home"),
+    ("Jinping", "institutional"),
+    ("Yuelin", "institutional"),
+    ("Xikou", "institutional"),
+    ("Jiangkou", "institutional"),
+    ("Xiwu", "institutional"),
+    ("Xiaowangmiao", "institutional"),
+    ("Fangqiao", "institutional"),
+    ("Chunhu", "institutional"),
+    ("Qiucun", "institutional"),
+    ("Song'ao", "institutional"),
+    ("Shangtian", "institutional"),
+    ("Xikou", "both"),
+    ("Jinping", "both"),
 ]
 KIND_NAMES = {
     "home": ("居家护理服务中心", "Home Care Centre"),
@@ -111,8 +124,38 @@ KIND_NAMES = {
     "both": ("康养护理院", "Nursing and Home Care"),
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢傅钟姜崔谭陆汪范金石廖贾夏韦付方邹熊孟秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN_MALE = ["国华", "建国", "志强", "德明", "永康", "海涛", "文斌", "振华", "立新", "宏伟", "学军", "家富", "福生", "长林"]
-GIVEN_FEMALE = ["秀英", "桂英", "玉兰", "美华", "丽娟", "凤英", "月娥", "淑珍", "翠花", "素芳", "金凤", "爱华", "雪梅", "彩霞"]
+GIVEN_MALE = [
+    "国华",
+    "建国",
+    "志强",
+    "德明",
+    "永康",
+    "海涛",
+    "文斌",
+    "振华",
+    "立新",
+    "宏伟",
+    "学军",
+    "家富",
+    "福生",
+    "长林",
+]
+GIVEN_FEMALE = [
+    "秀英",
+    "桂英",
+    "玉兰",
+    "美华",
+    "丽娟",
+    "凤英",
+    "月娥",
+    "淑珍",
+    "翠花",
+    "素芳",
+    "金凤",
+    "爱华",
+    "雪梅",
+    "彩霞",
+]
 VILLAGES = ["东", "西", "南", "北", "上", "下", "中", "新", "前", "后"]
 VILLAGE_SUFFIX = ["村", "社区", "岙村", "桥村", "溪村"]
 RADIUS_BY_TERRAIN = {"urban": 5.0, "plain": 8.0, "hill": 10.0, "coastal": 10.0, "mountain": 12.0}

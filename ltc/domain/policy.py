@@ -20,6 +20,8 @@ class Policy:
     version: str
     effective_from: date
     # Applications (DOMAIN §2)
+    assessment_instrument: str = "nhsa-2021"
+    self_eval_instrument: str = "self-eval-2021"
     minimum_age: int = 60
     minimum_months_disabled: int = 6
     eligible_self_eval_grades: tuple[str, ...] = ("E", "F", "G")
@@ -112,7 +114,9 @@ class PolicyBook:
     def __post_init__(self) -> None:
         days = [v.effective_from for v in self.versions]
         if not self.versions or days != sorted(days) or len(set(days)) != len(days):
-            raise InvalidInput("policy versions must be non-empty with distinct, ascending dates", code="invalid_policy")
+            raise InvalidInput(
+                "policy versions must be non-empty with distinct, ascending dates", code="invalid_policy"
+            )
 
     def in_force(self, day: date) -> Policy:
         index = bisect.bisect_right([v.effective_from for v in self.versions], day) - 1

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 from ltc.db.tables import Job
 from ltc.domain.access import Actor, Role, require_role
-from ltc.domain.errors import NotFound
+from ltc.domain.errors import DomainError, NotFound
 from ltc.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -82,19 +82,24 @@ async def start_job(
 
 
 async def get_job(actor: Actor, job_id: UUID) -> dict[str, Any]:
-    row = await Job.select(
-        Job.id,
-        Job.kind,
-        Job.status,
-        Job.progress,
-        Job.result,
-        Job.error,
-        Job.created_by,
-        Job.provider,
-        Job.created_at,
-        Job.started_at,
-        Job.finished_at,
-    ).where(Job.id == job_id).output(load_json=True).first()
+    row = (
+        await Job.select(
+            Job.id,
+            Job.kind,
+            Job.status,
+            Job.progress,
+            Job.result,
+            Job.error,
+            Job.created_by,
+            Job.provider,
+            Job.created_at,
+            Job.started_at,
+            Job.finished_at,
+        )
+        .where(Job.id == job_id)
+        .output(load_json=True)
+        .first()
+    )
     # A job is visible to the region-wide roles, its creator and its provider's agency.
     visible = row is not None and (
         actor.sees_whole_region
@@ -110,9 +115,7 @@ async def execute_job(ctx: ServiceContext, job_id: UUID) -> str:
     """Run a queued job to its end. Safe to call again for the same id (a redelivered
     message or a rerun after a crash): finished jobs are left alone, and job bodies are
     idempotent, so a rerun of a half-done job completes it without doing anything twice."""
-    row = await Job.select(Job.kind, Job.status, Job.params).where(Job.id == job_id).output(
-        load_json=True
-    ).first()
+    row = await Job.select(Job.kind, Job.status, Job.params).where(Job.id == job_id).output(load_json=True).first()
     if row is None:
         log.warning("job %s has no row; nothing to do", job_id)
         return "missing"
@@ -130,6 +133,12 @@ async def execute_job(ctx: ServiceContext, job_id: UUID) -> str:
         # Back to the queue: a retry, or a rerun after the worker stopped mid-job.
         await Job.update({Job.status: "queued"}).where(Job.id == job_id)
         raise
+    except DomainError as exc:
+        # A refusal (e.g. a stale preview) is the job's answer, not a crash: keep its code.
+        await Job.update(
+            {Job.status: "failed", Job.error: f"{exc.code}: {exc.detail}", Job.finished_at: ctx.clock.now()}
+        ).where(Job.id == job_id)
+        return "failed"
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, row["kind"])
         await Job.update(

@@ -43,8 +43,14 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         await Town.insert(
             *[
                 Town(
-                    code=t.code, name=t.name, name_en=t.name_en, kind=t.kind, terrain=t.terrain,
-                    lat=t.lat, lon=t.lon, share_60plus=t.share_60plus,
+                    code=t.code,
+                    name=t.name,
+                    name_en=t.name_en,
+                    kind=t.kind,
+                    terrain=t.terrain,
+                    lat=t.lat,
+                    lon=t.lon,
+                    share_60plus=t.share_60plus,
                 )
                 for t in towns
             ]
@@ -53,10 +59,20 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         await Provider.insert(
             *[
                 Provider(
-                    code=p.code, name=p.name, name_en=p.name_en, kind=p.kind, status="active",
-                    town=town_ids[p.town_code], address=p.address, lat=p.lat, lon=p.lon,
-                    service_radius_km=p.service_radius_km, capacity=p.capacity,
-                    hourly_price_fen=p.hourly_price_fen, daily_price_fen=p.daily_price_fen, created_at=now,
+                    code=p.code,
+                    name=p.name,
+                    name_en=p.name_en,
+                    kind=p.kind,
+                    status="active",
+                    town=town_ids[p.town_code],
+                    address=p.address,
+                    lat=p.lat,
+                    lon=p.lon,
+                    service_radius_km=p.service_radius_km,
+                    capacity=p.capacity,
+                    hourly_price_fen=p.hourly_price_fen,
+                    daily_price_fen=p.daily_price_fen,
+                    created_at=now,
                 )
                 for p in district.providers
             ]
@@ -65,8 +81,14 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         await Caregiver.insert(
             *[
                 Caregiver(
-                    provider=provider_ids[c.provider_code], name=c.name, qualification=c.qualification,
-                    lat=c.lat, lon=c.lon, weekly_hours=c.weekly_hours, active=True, created_at=now,
+                    provider=provider_ids[c.provider_code],
+                    name=c.name,
+                    qualification=c.qualification,
+                    lat=c.lat,
+                    lon=c.lon,
+                    weekly_hours=c.weekly_hours,
+                    active=True,
+                    created_at=now,
                 )
                 for c in district.caregivers
             ]
@@ -74,11 +96,19 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         await Person.insert(
             *[
                 Person(
-                    id_number=r.id_number, name=r.name, sex=r.sex, birth_date=r.birth_date, phone=r.phone,
-                    address=r.address, town=town_ids[r.town_code] if located else None,
-                    lat=r.lat if located else None, lon=r.lon if located else None,
-                    geocoded_by="survey" if located else "", insured=r.insured,
-                    insured_since=r.insured_since, created_at=now,
+                    id_number=r.id_number,
+                    name=r.name,
+                    sex=r.sex,
+                    birth_date=r.birth_date,
+                    phone=r.phone,
+                    address=r.address,
+                    town=town_ids[r.town_code] if located else None,
+                    lat=r.lat if located else None,
+                    lon=r.lon if located else None,
+                    geocoded_by="survey" if located else "",
+                    insured=r.insured,
+                    insured_since=r.insured_since,
+                    created_at=now,
                 )
                 for index, r in enumerate(district.residents)
                 for located in [index % WITHOUT_POSITION_EVERY != 0]
@@ -89,8 +119,13 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         await AppUser.insert(
             *[
                 AppUser(
-                    username=name, display_name=display, password_hash=hashes[name], role=role.value,
-                    provider=provider_id, active=True, created_at=now,
+                    username=name,
+                    display_name=display,
+                    password_hash=hashes[name],
+                    role=role.value,
+                    provider=provider_id,
+                    active=True,
+                    created_at=now,
                 )
                 for name, role, display, provider_id in staff + agencies
             ]

@@ -33,9 +33,11 @@ _ACTOR_COLUMNS = (AppUser.id, AppUser.username, AppUser.role, AppUser.provider, 
 
 
 async def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
-    row = await AppUser.select(*_ACTOR_COLUMNS, AppUser.password_hash, AppUser.active).where(
-        AppUser.username == username.strip()
-    ).first()
+    row = (
+        await AppUser.select(*_ACTOR_COLUMNS, AppUser.password_hash, AppUser.active)
+        .where(AppUser.username == username.strip())
+        .first()
+    )
     ok = await ctx.passwords.verify(row["password_hash"] if row else None, password)
     if not row or not ok or not row["active"]:
         raise Unauthenticated("wrong username or password", code="invalid_credentials")
@@ -44,9 +46,7 @@ async def authenticate(ctx: ServiceContext, username: str, password: str) -> Act
 
 async def active_actor(user_id: int) -> Actor | None:
     """The actor behind a session or token, or None when the user is gone or disabled."""
-    row = await AppUser.select(*_ACTOR_COLUMNS).where(
-        (AppUser.id == user_id) & (AppUser.active == True)  # noqa: E712 - Piccolo needs ==
-    ).first()
+    row = await AppUser.select(*_ACTOR_COLUMNS).where((AppUser.id == user_id) & (AppUser.active == True)).first()
     return _actor_from_row(row) if row else None
 
 
@@ -104,9 +104,7 @@ async def create_user(
     if not username or len(username) > 64:
         raise InvalidInput("a username has 1 to 64 characters", code="invalid_username")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"a password has at least {MIN_PASSWORD_LENGTH} characters", code="password_too_short"
-        )
+        raise InvalidInput(f"a password has at least {MIN_PASSWORD_LENGTH} characters", code="password_too_short")
     validate_role_assignment(role, provider_id)
     password_hash = await ctx.passwords.hash(password)  # slow: outside the transaction
     async with write_transaction():

@@ -25,14 +25,24 @@ from ltc.services.clock import Clock
 from ltc.settings import PROJECT_ROOT, Settings, load_settings
 from ltc.web import i18n
 from ltc.web.api.admin import AdminController
+from ltc.web.api.assessments import (
+    ApplicationsController,
+    AssessmentsController,
+    ConclusionsController,
+    InstrumentsController,
+    PersonsController,
+)
+from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.providers import ProvidersController
+from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS
 from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
 from ltc.web.pages import PagesController
+from ltc.web.provider_pages import ProviderPages
 from ltc.web.security import ActorMiddleware
 
 log = logging.getLogger(__name__)
@@ -95,11 +105,20 @@ def create_app(
     return Litestar(
         route_handlers=[
             PagesController,
+            AssessorPages,
+            BureauAssessmentPages,
+            ProviderPages,
             HealthController,
             AuthController,
             JobsController,
             ProvidersController,
             AdminController,
+            InstrumentsController,
+            PersonsController,
+            ApplicationsController,
+            AssessmentsController,
+            ConclusionsController,
+            AssignmentController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         dependencies={
@@ -116,7 +135,8 @@ def create_app(
             exclude=["/api/"],
         ),
         template_config=TemplateConfig(
-            directory=settings.templates_dir, engine=JinjaTemplateEngine,
+            directory=settings.templates_dir,
+            engine=JinjaTemplateEngine,
             engine_callback=lambda engine: _configure_templates(engine, settings),
         ),
         openapi_config=OpenAPIConfig(

@@ -95,7 +95,11 @@ def _validation_errors(extra: Any) -> list[dict[str, Any]]:
     for item in extra if isinstance(extra, list) else []:
         if isinstance(item, dict):
             errors.append(
-                {"field": item.get("key", ""), "message": str(item.get("message", "")), "source": item.get("source", "")}
+                {
+                    "field": item.get("key", ""),
+                    "message": str(item.get("message", "")),
+                    "source": item.get("source", ""),
+                }
             )
     return errors
 

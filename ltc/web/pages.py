@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from ltc.domain.access import Role
 from ltc.domain.errors import Unauthenticated
-from ltc.services import audit, district, jobs, providers, users
+from ltc.services import assessment_workflow, audit, district, jobs, providers, users
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import LANGUAGE_COOKIE, LANGUAGES, normalise_language
 from ltc.web.security import SESSION_USER_KEY, roles, signed_in
@@ -56,9 +56,7 @@ class PagesController(Controller):
         return page("login.html", next=safe_next(next), error=None, username="")
 
     @post("/login")
-    async def login(
-        self, request: Request, data: URLEncodedBody[LoginForm], services: Services
-    ) -> Template | Redirect:
+    async def login(self, request: Request, data: URLEncodedBody[LoginForm], services: Services) -> Template | Redirect:
         try:
             actor = await users.authenticate(services, data.username, data.password)
         except Unauthenticated:
@@ -79,8 +77,12 @@ class PagesController(Controller):
         return response
 
     @get("/", guards=[signed_in])
-    async def home(self, actor: CurrentActor) -> Template:
+    async def home(self, actor: CurrentActor, services: Services) -> Template:
         context: dict[str, Any] = {}
+        if actor.role in {Role.ASSESSOR, Role.EXPERT}:
+            context["applications"] = await assessment_workflow.list_applications(services, actor)
+        if actor.role == Role.BUREAU:
+            context["waiting"] = await assessment_workflow.count_by_status()
         if actor.role in {Role.BUREAU, Role.ADMIN}:
             context["district"] = await district.district_summary()
             context["audit"] = await audit.recent_entries(10)
@@ -97,8 +99,8 @@ class PagesController(Controller):
         return Redirect(path=f"/jobs/{job_id}")
 
     @get("/jobs/{job_id:uuid}", guards=[signed_in])
-    async def job_page(self, job_id: FromPath[UUID], actor: CurrentActor) -> Template:
-        return page("jobs/job.html", job=await jobs.get_job(actor, job_id))
+    async def job_page(self, job_id: FromPath[UUID], actor: CurrentActor, then: FromQuery[str] = "") -> Template:
+        return page("jobs/job.html", job=await jobs.get_job(actor, job_id), then=safe_next(then) if then else "")
 
 
 __all__ = ["LANGUAGES", "PagesController"]

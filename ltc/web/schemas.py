@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -67,6 +67,11 @@ class ProviderOut(BaseModel):
     capacity: int
     hourly_price_fen: int
     daily_price_fen: int
+    designation_batch: str = ""
+    designated_on: date | None = None
+    terminated_on: date | None = None
+    credit_code: str = ""
+    reassignment_job_id: UUID | None = None
 
 
 class CaregiverOut(BaseModel):
@@ -78,6 +83,7 @@ class CaregiverOut(BaseModel):
     lon: float
     weekly_hours: int
     active: bool
+    skills: list[str] = []
 
 
 class UserIn(Schema):

@@ -25,3 +25,39 @@ ERROR_TITLES = [
     N_("Something went wrong on our side"),
     N_("The service is unavailable"),
 ]
+WORKFLOW_STATUSES = [
+    N_("submitted"),
+    N_("accepted"),
+    N_("assessed"),
+    N_("publicised"),
+    N_("objected"),
+    N_("reassessing"),
+    N_("final"),
+    N_("superseded"),
+    N_("active"),
+    N_("expired"),
+    N_("unassigned"),
+    N_("ended"),
+]
+AGREEMENT = [
+    N_("applied"),
+    N_("designated"),
+    N_("suspended"),
+    N_("terminated"),
+    N_("designate"),
+    N_("activate"),
+    N_("suspend"),
+    N_("reinstate"),
+    N_("terminate"),
+]
+CARE_MODES = [N_("home"), N_("institutional"), N_("both")]
+ROLES = [N_("assessor"), N_("expert")]
+ASSIGNMENT_REASONS = [
+    N_("chosen_provider"),
+    N_("nearest_with_room"),
+    N_("optimised"),
+    N_("no_provider_in_range"),
+    N_("providers_full"),
+    N_("no_active_provider_of_mode"),
+    N_("person_without_position"),
+]

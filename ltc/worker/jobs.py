@@ -27,3 +27,10 @@ async def run_job(ctx: dict[str, Any], job_id: str) -> str:
 
 async def requeue_stalled_jobs(ctx: dict[str, Any]) -> int:
     return await job_service.requeue_stalled_jobs(_services(ctx))
+
+
+async def open_renewals(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Daily: a renewal application for each conclusion nearing its expiry."""
+    from ltc.services.assessment_workflow import open_renewals as sweep
+
+    return await sweep(_services(ctx))

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import DEMO_PASSWORD
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.browser
 
 DESK = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-async def sign_in(page, base: str, username: str) -> None:
-    await page.goto(f"{base}/")
-    assert "/login" in page.url  # not signed in: redirected to the sign-in page
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(f"{base}/")
 
 
 async def test_bureau_runs_a_job_with_a_progress_bar(browser, live_server: str, artifacts) -> None:

@@ -43,10 +43,13 @@ def test_only_the_bureau_sees_full_identity_numbers() -> None:
     assert {r for r in Role if actor(r).sees_whole_region} == {Role.BUREAU, Role.ADMIN}
 
 
-def test_agency_users_need_a_provider_and_others_may_not_have_one() -> None:
+def test_agency_users_need_a_provider_and_region_wide_roles_may_not_have_one() -> None:
     validate_role_assignment(Role.AGENCY, 3)
     validate_role_assignment(Role.BUREAU, None)
+    validate_role_assignment(Role.ASSESSOR, 3)  # the employer, for the conflict-of-interest rule
+    validate_role_assignment(Role.EXPERT, None)
     with pytest.raises(Forbidden):
         validate_role_assignment(Role.AGENCY, None)
-    with pytest.raises(Forbidden):
-        validate_role_assignment(Role.ASSESSOR, 3)
+    for role in (Role.BUREAU, Role.ADMIN):
+        with pytest.raises(Forbidden):
+            validate_role_assignment(role, 3)

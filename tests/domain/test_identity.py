@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ltc.domain.errors import InvalidInput
-from ltc.domain.identity import age_on, check_digit, mask_id_number, make_id_number, parse_id_number
+from ltc.domain.identity import (
+    age_on,
+    check_digit,
+    make_id_number,
+    mask_id_number,
+    parse_id_number,
+)
 
 TODAY = date(2026, 11, 22)
 

@@ -9,9 +9,27 @@ import pytest
 
 DOMAIN = Path(__file__).resolve().parents[2] / "ltc" / "domain"
 FORBIDDEN_MODULES = {
-    "litestar", "piccolo", "arq", "redis", "fakeredis", "httpx", "aiosqlite", "asyncpg", "uvicorn",
-    "jinja2", "geopy", "requests", "socket", "sqlite3", "ltc.db", "ltc.services", "ltc.web", "ltc.worker",
-    "ltc.geo", "ltc.runtime", "ltc.settings",
+    "litestar",
+    "piccolo",
+    "arq",
+    "redis",
+    "fakeredis",
+    "httpx",
+    "aiosqlite",
+    "asyncpg",
+    "uvicorn",
+    "jinja2",
+    "geopy",
+    "requests",
+    "socket",
+    "sqlite3",
+    "ltc.db",
+    "ltc.services",
+    "ltc.web",
+    "ltc.worker",
+    "ltc.geo",
+    "ltc.runtime",
+    "ltc.settings",
 }
 CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("datetime", "today"), ("time", "time")}
 

@@ -41,7 +41,11 @@ async def test_calls_without_or_with_a_bad_token_answer_401(client: httpx.AsyncC
     assert (await client.get("/api/v1/me")).json()["code"] == "unauthenticated"
     bad = await client.get("/api/v1/me", headers={"Authorization": "Bearer not.a.token"})
     assert bad.status_code == 401 and bad.json()["code"] == "invalid_token"
-    forged = jwt.encode({"sub": "1", "aud": "ltc-api", "exp": 4102444800}, "another-key-that-is-long-enough-for-hs256", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "1", "aud": "ltc-api", "exp": 4102444800},
+        "another-key-that-is-long-enough-for-hs256",
+        algorithm="HS256",
+    )
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401 and response.json()["code"] == "invalid_token"
 
@@ -134,7 +138,12 @@ async def test_page_sign_in_with_csrf_then_sign_out(app) -> None:
         assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
         signed_in = await browser.post(
             "/login",
-            data={"username": "bureau", "password": DEMO_PASSWORD, "_csrf_token": token, "next": "https://evil.example/"},
+            data={
+                "username": "bureau",
+                "password": DEMO_PASSWORD,
+                "_csrf_token": token,
+                "next": "https://evil.example/",
+            },
             headers=html,
         )
         assert signed_in.status_code in {301, 302, 303} and signed_in.headers["location"] == "/"

@@ -40,7 +40,9 @@ def test_every_error_title_in_code_is_translated() -> None:
     from ltc.domain import errors
 
     titles = {title for _, title in HTTP_CODES.values()}
-    titles |= {cls.title for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.DomainError)}
+    titles |= {
+        cls.title for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.DomainError)
+    }
     assert titles <= set(vocabulary.ERROR_TITLES)
     catalog = chinese_catalog()
     assert all(catalog.get(title) for title in titles)

@@ -13,7 +13,7 @@ from tests.helpers import signed_in_browser
     [
         ("bureau", ["经办工作台", "辖区概况", "溪口镇", "最近变更"]),
         ("admin", ["系统管理", "assessor1", "agency-P20"]),
-        ("assessor1", ["我的评估任务", "目前没有分配给您的申请"]),
+        ("assessor1", ["我的评估任务", "上门完成分配给您的失能等级评估"]),
         ("expert1", ["我的评估任务"]),
         ("agency-P01", ["护理人员", "小时/周"]),
     ],

@@ -20,7 +20,9 @@ async def run_burst_worker(app) -> int:
     return worker.jobs_complete
 
 
-async def test_a_job_started_over_http_runs_in_the_worker_and_reports_progress(app, client: httpx.AsyncClient, auth) -> None:
+async def test_a_job_started_over_http_runs_in_the_worker_and_reports_progress(
+    app, client: httpx.AsyncClient, auth
+) -> None:
     headers = await auth("bureau")
     before = await Person.count().where(Person.lat.is_null())
     assert before > 0, "the demo district has residents registered without a position"
@@ -45,10 +47,14 @@ async def test_a_job_started_over_http_runs_in_the_worker_and_reports_progress(a
 async def test_running_a_finished_job_again_changes_nothing(app, services) -> None:
     job_id = await jobs.start_job(services, None, "geocode_persons")
     await run_burst_worker(app)
-    first = await Job.select(Job.status, Job.result, Job.finished_at).where(Job.id == job_id).output(load_json=True).first()
+    first = (
+        await Job.select(Job.status, Job.result, Job.finished_at).where(Job.id == job_id).output(load_json=True).first()
+    )
     assert first["status"] == "done"
     assert await jobs.execute_job(services, job_id) == "done"
-    again = await Job.select(Job.status, Job.result, Job.finished_at).where(Job.id == job_id).output(load_json=True).first()
+    again = (
+        await Job.select(Job.status, Job.result, Job.finished_at).where(Job.id == job_id).output(load_json=True).first()
+    )
     assert again == first
 
 
@@ -56,7 +62,13 @@ async def test_a_job_whose_message_was_lost_is_requeued_and_run(app, fixed_servi
     lost = UUID("00000000-0000-4000-8000-0000000000aa")
     await Job.delete().where(Job.id == lost)
     await Job.insert(
-        Job(id=lost, kind="geocode_persons", status="queued", params={}, created_at=fixed_services.clock.now() - timedelta(hours=1))
+        Job(
+            id=lost,
+            kind="geocode_persons",
+            status="queued",
+            params={},
+            created_at=fixed_services.clock.now() - timedelta(hours=1),
+        )
     )
     assert await jobs.requeue_stalled_jobs(fixed_services) >= 1
     await run_burst_worker(app)

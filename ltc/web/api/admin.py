@@ -35,6 +35,8 @@ class AdminController(Controller):
         return UserCreated(id=user_id)
 
     @get("/audit", guards=[roles(Role.ADMIN, Role.BUREAU)], summary="The newest audit entries")
-    async def audit_entries(self, limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, entity: FromQuery[str | None] = None) -> list[AuditEntryOut]:
+    async def audit_entries(
+        self, limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, entity: FromQuery[str | None] = None
+    ) -> list[AuditEntryOut]:
         limit = max(1, min(limit, 500))
         return [AuditEntryOut.model_validate(row) for row in await audit.recent_entries(limit, entity=entity)]

@@ -17,9 +17,7 @@ class AuthController(Controller):
     async def token(self, data: JSONBody[TokenRequest], services: Services) -> TokenResponse:
         actor = await users.authenticate(services, data.username, data.password)
         token, expires_in = users.issue_token(services, actor)
-        return TokenResponse(
-            access_token=token, expires_in=expires_in, role=actor.role, provider_id=actor.provider_id
-        )
+        return TokenResponse(access_token=token, expires_in=expires_in, role=actor.role, provider_id=actor.provider_id)
 
     @get("/me", guards=[signed_in], summary="The signed-in user")
     async def me(self, actor: CurrentActor) -> Me:

@@ -1,0 +1,146 @@
+"""Registering persons and reading them, scoped by who asks: the bureau sees everyone with
+full id numbers; others see masked numbers and only the persons that concern them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ltc.db.engine import write_transaction
+from ltc.db.tables import AssessorAssignment, Person, Town
+from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.errors import Conflict, InvalidInput, NotFound
+from ltc.domain.identity import age_on, mask_id_number, parse_id_number
+from ltc.geo.distance import check_coordinates
+from ltc.geo.gazetteer import GazetteerGeocoder
+from ltc.geo.towns import load_towns
+from ltc.services.audit import record_change
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
+
+REGISTRARS = (Role.BUREAU, Role.ADMIN, Role.AGENCY)
+
+_COLUMNS = (
+    Person.id,
+    Person.id_number,
+    Person.name,
+    Person.sex,
+    Person.birth_date,
+    Person.phone,
+    Person.address,
+    Person.town.code.as_alias("town"),
+    Person.town.name.as_alias("town_name"),
+    Person.lat,
+    Person.lon,
+    Person.geocoded_by,
+    Person.insured,
+    Person.insured_since,
+    Person.registered_by_provider,
+    Person.deceased_on,
+)
+
+
+def present(actor: Actor, row: dict[str, Any], today: date) -> dict[str, Any]:
+    out = dict(row)
+    if not actor.sees_full_id_numbers:
+        out["id_number"] = mask_id_number(row["id_number"])
+    out["age"] = age_on(row["birth_date"], today)
+    return out
+
+
+async def _resolve_town(value: str) -> dict[str, Any]:
+    text = (value or "").strip()
+    row = await Town.select(Town.id, Town.code, Town.name).where((Town.code == text) | (Town.name == text)).first()
+    if row is None:
+        raise InvalidInput(f"未知的乡镇（街道）：{text}", code="unknown_town", errors=[{"field": "town"}])
+    return row
+
+
+async def register_person(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    require_role(actor, *REGISTRARS)
+    today = local_today(ctx.clock, ctx.settings.zone)
+    identity = parse_id_number(data["id_number"], today=today)
+    town = await _resolve_town(data.get("town", ""))
+    lat, lon = data.get("lat"), data.get("lon")
+    if (lat is None) != (lon is None):
+        raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")
+    geocoded_by = "device"
+    if lat is None:
+        # The offline gazetteer places the person at their town; a survey can refine it.
+        location = GazetteerGeocoder(load_towns()).geocode(f"{town['name']} {data.get('address', '')}")
+        lat, lon, geocoded_by = (location.latitude, location.longitude, "gazetteer") if location else (None, None, "")
+    else:
+        check_coordinates(lat, lon)
+    insured_since = data.get("insured_since")
+    now = ctx.clock.now()
+    async with write_transaction():
+        if await Person.exists().where(Person.id_number == identity.value):
+            raise Conflict("该身份证号码已登记", code="duplicate_id_number")
+        person = Person(
+            id_number=identity.value,
+            name=data["name"].strip(),
+            sex=identity.sex,
+            birth_date=identity.birth_date,
+            phone=data.get("phone", ""),
+            address=data.get("address", ""),
+            town=town["id"],
+            lat=lat,
+            lon=lon,
+            geocoded_by=geocoded_by,
+            insured=bool(data.get("insured", True)),
+            insured_since=insured_since,
+            registered_by_provider=actor.provider_id if actor.role == Role.AGENCY else None,
+            created_at=now,
+        )
+        await person.save()
+        await record_change(
+            actor=actor,
+            at=now,
+            action="person.register",
+            entity="person",
+            entity_id=person.id,
+            after={"id_number": mask_id_number(identity.value), "name": person.name, "town": town["code"]},
+        )
+    return await get_person(ctx, actor, person.id)
+
+
+async def visible_person_filter(actor: Actor):
+    """A where-clause for the persons this actor may see (None = all)."""
+    if actor.sees_whole_region:
+        return None
+    if actor.role in (Role.ASSESSOR, Role.EXPERT):
+        assigned = await AssessorAssignment.select(AssessorAssignment.application.person.as_alias("p")).where(
+            AssessorAssignment.assessor == actor.user_id
+        )
+        return Person.id.is_in([row["p"] for row in assigned] or [-1])
+    if actor.role == Role.AGENCY:
+        return Person.registered_by_provider == actor.provider_id
+    return Person.id == -1
+
+
+async def get_person(ctx: ServiceContext, actor: Actor, person_id: int) -> dict[str, Any]:
+    query = Person.select(*_COLUMNS).where(Person.id == person_id)
+    scope = await visible_person_filter(actor)
+    if scope is not None:
+        query = query.where(scope)
+    row = await query.first()
+    if row is None:
+        raise NotFound("没有该人员", code="person_not_found")
+    return present(actor, row, local_today(ctx.clock, ctx.settings.zone))
+
+
+async def list_persons(
+    ctx: ServiceContext, actor: Actor, *, search: str = "", limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    query = Person.select(*_COLUMNS).order_by(Person.id).limit(limit).offset(offset)
+    scope = await visible_person_filter(actor)
+    if scope is not None:
+        query = query.where(scope)
+    if search:
+        # Searching by id number is a bureau lookup; others search by name only.
+        if actor.sees_full_id_numbers:
+            query = query.where(Person.name.like(f"%{search}%") | (Person.id_number == search.upper()))
+        else:
+            query = query.where(Person.name.like(f"%{search}%"))
+    today = local_today(ctx.clock, ctx.settings.zone)
+    return [present(actor, row, today) for row in await query]
