@@ -92,8 +92,11 @@
     }
   }
 
+  let submitting = false;
   async function sendSubmission() {
-    if (!state.pendingSubmit) return;
+    // One request at a time: the browser's own "online" event and a retry must not race.
+    if (!state.pendingSubmit || state.pendingSubmit.done || submitting) return;
+    submitting = true;
     try {
       const result = await post(`/assess/${appId}/submit`, state.pendingSubmit.body);
       if (result.ok) {
@@ -115,6 +118,8 @@
       }
     } catch (error) {
       showNet(t("离线：评估将在联网后自动提交。", "Offline: the assessment will be submitted when the network is back."));
+    } finally {
+      submitting = false;
     }
   }
 

@@ -56,6 +56,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if (km > providers.radius_km[placed] + 1e-9).any():
         raise AssertionError("an assignment lies outside its provider's radius")
     baseline = greedy(clients, providers, order="arrival")
+    # The optimiser serves as many people as possible before it minimises distance, so it
+    # may place people greedy strands; compare the two on the people both placed as well.
+    both = (plan.provider_index >= 0) & (baseline.provider_index >= 0)
+    optimised_both = haversine_km_np(
+        clients.lat[both],
+        clients.lon[both],
+        providers.lat[plan.provider_index[both]],
+        providers.lon[plan.provider_index[both]],
+    )
+    greedy_both = haversine_km_np(
+        clients.lat[both],
+        clients.lon[both],
+        providers.lat[baseline.provider_index[both]],
+        providers.lon[baseline.provider_index[both]],
+    )
     return {
         "clients": args.clients,
         "providers": args.providers,
@@ -64,6 +79,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "total_km": round(float(km.sum()), 1),
         "greedy_total_km": round(baseline.total_km, 1),
         "unassigned": plan.unassigned_count,
+        "greedy_unassigned": baseline.unassigned_count,
+        "both_placed": int(both.sum()),
+        "both_placed_km": round(float(optimised_both.sum()), 1),
+        "both_placed_greedy_km": round(float(greedy_both.sum()), 1),
         "capacity_violations": capacity_violations(
             plan.provider_index, providers.capacity, providers.current_load, providers.active
         ),

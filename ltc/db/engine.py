@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from piccolo.apps.migrations.tables import Migration
@@ -54,6 +55,12 @@ def current_engine() -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return isinstance(engine, SQLiteEngine)
+
+
+def locked(query: Any) -> Any:
+    """SELECT ... FOR UPDATE on PostgreSQL, so concurrent writers to the same record queue.
+    SQLite needs nothing: a write transaction there already holds the database's one write lock."""
+    return query if is_sqlite(current_engine()) else query.lock_rows()
 
 
 def write_transaction(engine: Engine | None = None):

@@ -111,13 +111,6 @@ class ScoreResult:
         return result
 
 
-def _same_kind(value: Any, option_value: Answer) -> bool:
-    # JSON true is not the integer 1, and "5" is not 5: an answer must be the option's own value.
-    if isinstance(value, bool):
-        return False
-    return type(value) is type(option_value)
-
-
 class Instrument:
     """A loaded, checked instrument definition (immutable once built)."""
 
@@ -147,6 +140,7 @@ class Instrument:
         self._level_by_value = {lvl.level: lvl for lvl in levels}
         # Per item: answer value -> points, for constant-time validation while scoring.
         self._points = {item.key: {o.value: o.points for o in item.options} for item in items}
+        self._value_type = {item.key: type(item.options[0].value) for item in items}
         self._item_order = [item.key for item in items]
         self._items_of = {d.key: [i.key for i in items if i.dimension == d.key] for d in dimensions}
         self._check()
@@ -205,6 +199,8 @@ class Instrument:
             values = [o.value for o in item.options]
             if not item.options or len(set(values)) != len(values):
                 raise InstrumentDefinitionError(f"{where}: item {item.key} needs distinct option values")
+            if {type(v) for v in values} not in ({int}, {str}):
+                raise InstrumentDefinitionError(f"{where}: options of {item.key} are all integers or all words")
         for dimension in self.dimensions:
             if not self._items_of[dimension.key]:
                 raise InstrumentDefinitionError(f"{where}: dimension {dimension.key} has no items")
@@ -340,10 +336,11 @@ class Instrument:
                 code="unknown_item",
                 errors=[{"field": f"answers.{key}", "code": "unknown_item"} for key in unknown],
             )
+        # type() first: JSON true is not the integer 1, and "5" is not 5.
         bad = [
             key
             for key, value in answers.items()
-            if not any(_same_kind(value, option) and value == option for option in self._points[key])
+            if type(value) is not self._value_type[key] or value not in self._points[key]
         ]
         if bad:
             raise InvalidInput(

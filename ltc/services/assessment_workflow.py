@@ -13,7 +13,7 @@ from uuid import uuid4
 
 from piccolo.query.functions.aggregate import Count
 
-from ltc.db.engine import write_transaction
+from ltc.db.engine import locked, write_transaction
 from ltc.db.tables import (
     Application,
     AppUser,
@@ -428,11 +428,13 @@ async def submit_assessment(ctx: ServiceContext, actor: Actor, data: dict[str, A
             raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")
         check_coordinates(data["lat"], data["lon"])
     async with write_transaction():
-        fresh = (
-            await Application.select(Application.status, Application.round)
-            .where(Application.id == application_id)
-            .first()
-        )
+        fresh = await locked(
+            Application.select(Application.status, Application.round).where(Application.id == application_id)
+        ).first()
+        # The same event may race in twice (a tablet resending as the network returns).
+        raced = await Assessment.select().where(Assessment.idempotency_key == event_id).first()
+        if raced is not None and raced["request_hash"] == request_hash and raced["submitted_by"] == actor.user_id:
+            return _assessment_out(raced), False
         if await Assessment.exists().where(Assessment.round_key == f"{application_id}:{fresh['round']}"):
             raise Conflict("本轮评估已提交，不能重复提交", code="already_submitted")
         _assessable({**row, **fresh})

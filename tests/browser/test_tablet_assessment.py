@@ -81,6 +81,9 @@ async def test_an_assessor_completes_an_assessment_on_a_tablet(browser, live_ser
     assert stored == 17, "every answer is kept on the tablet while offline"
     adl = await page.locator("[data-dim-score]").first.inner_text()
     assert adl == "0", "worst answers everywhere: ADL total 0"
+    summary = await page.get_by_test_id("summary").bounding_box()
+    assert summary["x"] > box["x"] + box["width"], "the live score sits beside the items"
+    await page.screenshot(path=str(artifacts / "assessor-tablet-form.png"))
 
     await page.get_by_test_id("submit").tap()
     await page.wait_for_function(

@@ -4,6 +4,7 @@ every refusal with its code and nothing changed."""
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import itertools
 import json
@@ -459,3 +460,18 @@ async def test_the_daily_sweep_opens_one_renewal_per_expiring_conclusion(client,
     assert again["created"] == [], "a rerun adds nothing"
     renewal = await Application.select().where(Application.id == first["created"][0]).first()
     assert renewal["kind"] == "renewal" and renewal["status"] == "submitted"
+
+
+async def test_the_same_submission_arriving_twice_at_once_is_stored_once(client, auth) -> None:
+    """A tablet coming back online may send its queued submission twice in the same instant."""
+    application = await accepted_application(client, auth)
+    ids = await user_ids(client, auth)
+    assessor = await auth("assessor1")
+    body = submission(await instrument(client, assessor), application["id"], [ids["assessor1"], ids["expert1"]])
+    before = await Assessment.count()
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/assessments", json=body, headers=assessor) for _ in range(3))
+    )
+    assert sorted(r.status_code for r in responses) == [200, 200, 201], [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert await Assessment.count() == before + 1
