@@ -36,6 +36,16 @@ class Settings(BaseSettings):
     policy_file: Path = PROJECT_ROOT / "policies" / "fenghua.json"
     service_catalogue_file: Path = PROJECT_ROOT / "policies" / "service_catalogue.json"
     log_level: str = "INFO"
+    # An online geocoder (a self-hosted Nominatim, e.g. https://nominatim.example.gov.cn) for
+    # addresses the offline gazetteer cannot place closer than the town; empty: offline only.
+    geocoder_url: str = ""
+    geocoder_user_agent: str = "ltc-geocoder"
+    geocoder_min_delay_seconds: float = Field(default=1.0, ge=0)  # Nominatim's usage policy: 1 request/s
+    geocoder_max_retries: int = Field(default=2, ge=0)
+    geocoder_timeout_seconds: float = Field(default=10.0, gt=0)
+    geocoder_country_codes: str = "cn"
+    # Evidence taken on site (photos, documents) is stored in the database, up to this size each.
+    evidence_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
     @field_validator("database_url")
     @classmethod

@@ -57,6 +57,12 @@ def is_sqlite(engine: Engine) -> bool:
     return isinstance(engine, SQLiteEngine)
 
 
+def is_unique_violation(error: BaseException) -> bool:
+    """True for a UNIQUE constraint failure on either database."""
+    name = type(error).__name__
+    return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(error))
+
+
 def locked(query: Any) -> Any:
     """SELECT ... FOR UPDATE on PostgreSQL, so concurrent writers to the same record queue.
     SQLite needs nothing: a write transaction there already holds the database's one write lock."""

@@ -244,6 +244,8 @@ class Evidence(Table, tablename="evidence"):
     lon = DoublePrecision(null=True, default=None)
     uploaded_by = _fk(AppUser, null=True, default=None)
     uploaded_at = Timestamptz()
+    # A video kept elsewhere (e.g. the assessment agency's archive) is recorded by reference.
+    reference = Varchar(length=300, default="")
 
 
 class Conclusion(Table, tablename="conclusion"):
@@ -309,6 +311,18 @@ class Assignment(Table, tablename="assignment"):
     ended_reason = Varchar(length=64, default="")
 
 
+class GeocodeCache(Table, tablename="geocode_cache"):
+    """Answers of the online geocoder, shared by every worker; a miss is remembered too."""
+
+    query_key = Varchar(length=64, unique=True)  # sha256 of the normalised query and the service
+    query = Text()
+    service = Varchar(length=200)
+    lat = DoublePrecision(null=True, default=None)
+    lon = DoublePrecision(null=True, default=None)
+    display_name = Text(default="")
+    fetched_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -326,4 +340,5 @@ ALL_TABLES: list[type[Table]] = [
     AgreementEvent,
     ProviderEvaluation,
     Assignment,
+    GeocodeCache,
 ]

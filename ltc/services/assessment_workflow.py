@@ -45,6 +45,7 @@ from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.persons import get_person
+from ltc.services.positions import as_wgs84
 from ltc.services.reference import instrument_catalog, policy_book
 
 ASSESSING_ROLES = (Role.ASSESSOR, Role.EXPERT)
@@ -385,6 +386,7 @@ async def submit_assessment(ctx: ServiceContext, actor: Actor, data: dict[str, A
     application_id = data["application_id"]
     event_id = str(data.get("event_id") or uuid4())
     request_hash = canonical_hash({k: v for k, v in data.items() if k != "event_id"})
+    data = as_wgs84(data)
     earlier = await Assessment.select().where(Assessment.idempotency_key == event_id).first()
     if earlier is not None:
         if earlier["request_hash"] != request_hash or earlier["submitted_by"] != actor.user_id:

@@ -1,13 +1,26 @@
-"""Geocoding persons who were registered with an address but no position."""
+"""Placing persons registered with an address but no position.
+
+Offline (the default), the gazetteer gives the centroid of the town the address names.
+With ``LTC_GEOCODER_URL`` set, the online geocoder is asked first, at its rate limit,
+with transient failures retried and every answer cached in the database; persons placed
+only to their town are refined by it later. A person the service could not be asked
+about (still failing after the retries) is left for the next run, never guessed.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
 from typing import Any
 
-from ltc.db.engine import write_transaction
-from ltc.db.tables import Person, Town
+import anyio.to_thread
+from geopy.exc import GeocoderServiceError
+
+from ltc.db.engine import is_unique_violation, write_transaction
+from ltc.db.tables import GeocodeCache, Person, Town
 from ltc.domain.access import Role
+from ltc.domain.coordinates import check_coordinates
+from ltc.domain.errors import InvalidInput
+from ltc.geo import online
 from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
 from ltc.services.context import ServiceContext
@@ -16,32 +29,122 @@ from ltc.services.jobs import Progress, register_job_kind
 BATCH = 200
 
 
+def _query_key(service: str, query: str) -> str:
+    normalised = " ".join(query.split())
+    return hashlib.sha256(f"{service}\n{normalised}".encode()).hexdigest()
+
+
+def _online_query(address: str, town_name: str) -> str:
+    """The address, with its town appended when the address does not name it already."""
+    address = " ".join((address or "").split())
+    if town_name and town_name not in address:
+        return f"{address} {town_name}".strip()
+    return address
+
+
+class CachedOnlineGeocoder:
+    """The online geocoder behind the shared cache (a miss is cached as well)."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.service = online.service_name(ctx.settings)
+        self._call = online.rate_limited(online.nominatim(ctx.settings), ctx.settings)
+        self._clock = ctx.clock
+        self.calls = 0
+        self.cache_hits = 0
+
+    async def locate(self, query: str) -> tuple[float, float, str] | None:
+        key = _query_key(self.service, query)
+        cached = await GeocodeCache.select().where(GeocodeCache.query_key == key).first()
+        if cached is not None:
+            self.cache_hits += 1
+            return None if cached["lat"] is None else (cached["lat"], cached["lon"], cached["display_name"])
+        self.calls += 1
+        # geopy is synchronous and the rate limiter sleeps: keep both off the event loop.
+        location = await anyio.to_thread.run_sync(self._call, query)
+        found = None
+        if location is not None:
+            try:
+                check_coordinates(location.latitude, location.longitude)
+                found = (location.latitude, location.longitude, location.address or "")
+            except InvalidInput:
+                found = None
+        entry = GeocodeCache(
+            query_key=key,
+            query=query,
+            service=self.service,
+            lat=found[0] if found else None,
+            lon=found[1] if found else None,
+            display_name=found[2] if found else "",
+            fetched_at=self._clock.now(),
+        )
+        try:
+            await entry.save()
+        except Exception as error:
+            # Another worker asked the same question meanwhile; its answer stands.
+            if not is_unique_violation(error):
+                raise
+        return found
+
+
 @register_job_kind("geocode_persons", roles={Role.BUREAU, Role.ADMIN})
 async def geocode_persons(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """Give every person without a position the centroid of the town their address names.
-    Idempotent: only persons still without a position are touched."""
-    geocoder = GazetteerGeocoder(load_towns())
-    town_ids = {row["code"]: row["id"] for row in await Town.select(Town.id, Town.code)}
-    pending = await Person.select(Person.id, Person.address).where(Person.lat.is_null()).order_by(Person.id)
-    resolved, unresolved = 0, []
+    """Place every person without a position (and, when online, refine town-level ones).
+    Idempotent: each update is conditional on the person still being a candidate."""
+    gazetteer = GazetteerGeocoder(load_towns())
+    online_geocoder = CachedOnlineGeocoder(ctx) if ctx.settings.geocoder_url else None
+    towns = {row["id"]: row for row in await Town.select(Town.id, Town.code, Town.name)}
+    town_ids = {row["code"]: row["id"] for row in towns.values()}
+    candidates = Person.lat.is_null()
+    if online_geocoder is not None:
+        candidates = candidates | (Person.geocoded_by == "gazetteer")
+    pending = (
+        await Person.select(Person.id, Person.address, Person.town, Person.geocoded_by)
+        .where(candidates)
+        .order_by(Person.id)
+    )
+    placed = {"online": 0, "gazetteer": 0}
+    unresolved: list[int] = []
+    failed: list[int] = []
     for start in range(0, len(pending), BATCH):
         batch = pending[start : start + BATCH]
-        by_town: dict[str, list[int]] = defaultdict(list)
-        positions: dict[str, tuple[float, float]] = {}
+        updates: list[tuple[int, float, float, int | None, str, str]] = []
         for person in batch:
-            location = geocoder.geocode(person["address"])
+            town = towns.get(person["town"])
+            if online_geocoder is not None:
+                query = _online_query(person["address"], town["name"] if town else "")
+                try:
+                    found = await online_geocoder.locate(query)
+                except GeocoderServiceError:
+                    failed.append(person["id"])
+                    continue
+                if found is not None:
+                    updates.append((person["id"], found[0], found[1], person["town"], "online", person["geocoded_by"]))
+                    continue
+            if person["geocoded_by"] == "gazetteer":
+                continue  # already at its town; the online service knew nothing better
+            location = gazetteer.geocode(" ".join(p for p in (town["name"] if town else "", person["address"]) if p))
             if location is None:
                 unresolved.append(person["id"])
                 continue
-            code = location.raw["town_code"]
-            by_town[code].append(person["id"])
-            positions[code] = (location.latitude, location.longitude)
+            town_id = town_ids.get(location.raw["town_code"])
+            updates.append(
+                (person["id"], location.latitude, location.longitude, town_id, "gazetteer", person["geocoded_by"])
+            )
         async with write_transaction():
-            for code, person_ids in by_town.items():
-                lat, lon = positions[code]
+            for person_id, lat, lon, town_id, source, was in updates:
+                still_candidate = Person.lat.is_null() if was != "gazetteer" else Person.geocoded_by == "gazetteer"
                 await Person.update(
-                    {Person.lat: lat, Person.lon: lon, Person.town: town_ids.get(code), Person.geocoded_by: "gazetteer"}
-                ).where(Person.id.is_in(person_ids) & Person.lat.is_null())
-                resolved += len(person_ids)
+                    {Person.lat: lat, Person.lon: lon, Person.town: town_id, Person.geocoded_by: source}
+                ).where((Person.id == person_id) & still_candidate)
+                placed[source] += 1
         await progress((start + len(batch)) / len(pending))
-    return {"candidates": len(pending), "geocoded": resolved, "unresolved_person_ids": unresolved}
+    result: dict[str, Any] = {
+        "candidates": len(pending),
+        "geocoded": placed["online"] + placed["gazetteer"],
+        "by_source": placed,
+        "unresolved_person_ids": unresolved,
+        "failed_person_ids": failed,
+    }
+    if online_geocoder is not None:
+        result |= {"online_calls": online_geocoder.calls, "cache_hits": online_geocoder.cache_hits}
+    return result

@@ -17,6 +17,7 @@ from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.positions import as_wgs84
 
 REGISTRARS = (Role.BUREAU, Role.ADMIN, Role.AGENCY)
 
@@ -58,6 +59,7 @@ async def _resolve_town(value: str) -> dict[str, Any]:
 
 async def register_person(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     require_role(actor, *REGISTRARS)
+    data = as_wgs84(data)
     today = local_today(ctx.clock, ctx.settings.zone)
     identity = parse_id_number(data["id_number"], today=today)
     town = await _resolve_town(data.get("town", ""))
@@ -101,6 +103,10 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: dict[str, Any
             entity_id=person.id,
             after={"id_number": mask_id_number(identity.value), "name": person.name, "town": town["code"]},
         )
+    if ctx.settings.geocoder_url and geocoded_by != "device":
+        from ltc.services.jobs import start_job  # the online geocoder runs only in a worker
+
+        await start_job(ctx, None, "geocode_persons")
     return await get_person(ctx, actor, person.id)
 
 

@@ -25,6 +25,7 @@ from ltc.geo.distance import check_coordinates
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.positions import as_wgs84
 from ltc.services.reference import policy_book
 
 _PROVIDER_COLUMNS = (
@@ -96,6 +97,7 @@ async def current_load(provider_id: int) -> int:
 
 async def create_provider(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     require_role(actor, Role.BUREAU, Role.ADMIN)
+    data = as_wgs84(data)
     check_coordinates(data["lat"], data["lon"])
     check_radius(data["service_radius_km"])
     today = local_today(ctx.clock, ctx.settings.zone)
@@ -155,6 +157,7 @@ async def update_provider(
     ctx: ServiceContext, actor: Actor, provider_id: int, changes: dict[str, Any]
 ) -> dict[str, Any]:
     require_role(actor, Role.BUREAU, Role.ADMIN)
+    changes = as_wgs84(changes)
     now = ctx.clock.now()
     async with write_transaction():
         before = await get_provider(actor, provider_id)
@@ -300,6 +303,7 @@ async def evaluations(actor: Actor, provider_id: int) -> list[dict[str, Any]]:
 async def add_caregiver(ctx: ServiceContext, actor: Actor, provider_id: int, data: dict[str, Any]) -> dict[str, Any]:
     require_role(actor, Role.BUREAU, Role.ADMIN, Role.AGENCY)
     await get_provider(actor, provider_id)  # another agency's provider: 404
+    data = as_wgs84(data)
     check_coordinates(data["lat"], data["lon"])
     if data["qualification"] not in QUALIFICATIONS:
         raise InvalidInput("未知的资质", code="unknown_qualification", errors=[{"field": "qualification"}])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -125,3 +125,9 @@ class Health(BaseModel):
     database: str
     redis: str
     worker: Literal["in-process", "separate"]
+
+
+CoordinateSystem = Annotated[
+    Literal["wgs84", "gcj02"],
+    Field(description="gcj02: lat/lon come from a Chinese map picker; they are converted and stored as WGS-84"),
+]

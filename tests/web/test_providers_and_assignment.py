@@ -9,8 +9,10 @@ from datetime import UTC
 from typing import Any
 
 import httpx
+import pytest
 
 from ltc.db.tables import AgreementEvent, Assignment, Provider
+from ltc.domain.coordinates import wgs84_to_gcj02
 from tests.worker.test_worker import run_burst_worker
 
 _codes = itertools.count(1)
@@ -238,3 +240,23 @@ async def test_suspension_moves_people_and_reoptimisation_is_previewed_before_ap
     assert stale_job["status"] in {"done", "failed"}
     if stale_job["status"] == "failed":
         assert "stale_preview" in stale_job["error"] or result["moves"] == 0
+
+
+async def test_coordinates_from_a_chinese_map_picker_are_stored_as_wgs84(client, auth) -> None:
+    bureau = await auth("bureau")
+    picked = (29.65755, 121.41382)  # GCJ-02, as a Chinese map picker reports the spot
+    created = await client.post(
+        "/api/v1/providers",
+        json=provider_body(lat=picked[0], lon=picked[1], coordinate_system="gcj02"),
+        headers=bureau,
+    )
+    assert created.status_code == 201, created.text
+    stored = (created.json()["lat"], created.json()["lon"])
+    assert stored != picked
+    assert wgs84_to_gcj02(*stored) == pytest.approx(picked, abs=1e-6)
+    plain = await client.post("/api/v1/providers", json=provider_body(lat=picked[0], lon=picked[1]), headers=bureau)
+    assert (plain.json()["lat"], plain.json()["lon"]) == picked
+    one_sided = await client.patch(
+        f"/api/v1/providers/{plain.json()['id']}", json={"lat": 29.6, "coordinate_system": "gcj02"}, headers=bureau
+    )
+    assert one_sided.status_code == 422 and one_sided.json()["code"] == "coordinates_incomplete"

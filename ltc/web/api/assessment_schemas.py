@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from ltc.web.schemas import Schema
+from ltc.web.schemas import CoordinateSystem, Schema
 
 Answer = int | str
 
@@ -32,6 +32,7 @@ class PersonIn(Schema):
     town: str = Field(min_length=1, max_length=64, description="town code or Chinese name")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
+    coordinate_system: CoordinateSystem = "wgs84"
     insured: bool = True
     insured_since: date | None = None
 
@@ -148,6 +149,7 @@ class AssessmentIn(Schema):
     finished_at: AwareDatetime
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
+    coordinate_system: CoordinateSystem = "wgs84"
 
 
 class AssessmentOut(BaseModel):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from ltc.domain.access import Role
 from ltc.services import providers
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.schemas import CaregiverOut, ProviderOut, Schema
+from ltc.web.schemas import CaregiverOut, CoordinateSystem, ProviderOut, Schema
 from ltc.web.security import roles, signed_in
 
 BUREAU = roles(Role.BUREAU, Role.ADMIN)
@@ -25,6 +25,7 @@ class ProviderIn(Schema):
     kind: Literal["home", "institutional", "both"]
     lat: float
     lon: float
+    coordinate_system: CoordinateSystem = "wgs84"
     address: str = Field(default="", max_length=300)
     service_radius_km: float
     capacity: int = Field(ge=0, le=1_000_000)
@@ -38,6 +39,7 @@ class ProviderChanges(Schema):
     address: str | None = Field(default=None, max_length=300)
     lat: float | None = None
     lon: float | None = None
+    coordinate_system: CoordinateSystem | None = None
     service_radius_km: float | None = None
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     hourly_price_fen: int | None = Field(default=None, ge=0, le=10_000_000)
@@ -77,6 +79,7 @@ class CaregiverIn(Schema):
     qualification: str = Field(min_length=1, max_length=32)
     lat: float
     lon: float
+    coordinate_system: CoordinateSystem = "wgs84"
     weekly_hours: int = Field(ge=1, le=60)
     skills: list[str] = Field(default_factory=list, max_length=60)
 
