@@ -97,6 +97,8 @@ async def geocode_persons(ctx: ServiceContext, params: dict[str, Any], progress:
     candidates = Person.lat.is_null()
     if online_geocoder is not None:
         candidates = candidates | (Person.geocoded_by == "gazetteer")
+    if params.get("person_ids"):  # e.g. the person just registered
+        candidates = candidates & Person.id.is_in([int(i) for i in params["person_ids"]])
     pending = (
         await Person.select(Person.id, Person.address, Person.town, Person.geocoded_by)
         .where(candidates)

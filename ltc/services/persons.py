@@ -106,7 +106,7 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: dict[str, Any
     if ctx.settings.geocoder_url and geocoded_by != "device":
         from ltc.services.jobs import start_job  # the online geocoder runs only in a worker
 
-        await start_job(ctx, None, "geocode_persons")
+        await start_job(ctx, None, "geocode_persons", {"person_ids": [person.id]})
     return await get_person(ctx, actor, person.id)
 
 

@@ -20,6 +20,7 @@ from ltc.services import jobs, persons
 
 KNOWN = "萧王庙街道青云村5号"
 UNREACHABLE = "大堰镇柏坑村1号"
+UNKNOWN = "尚田街道无名路9号"
 
 
 class StandInNominatim(Geocoder):
@@ -56,7 +57,7 @@ async def test_the_online_geocoder_refines_places_retries_and_caches(fixed_servi
     services = replace(fixed_services, settings=settings)
     bureau = Actor(user_id=2, username="bureau", role=Role.BUREAU)
     ids = {}
-    for n, (address, town) in enumerate([(KNOWN, "萧王庙街道"), (UNREACHABLE, "大堰镇")]):
+    for n, (address, town) in enumerate([(KNOWN, "萧王庙街道"), (UNREACHABLE, "大堰镇"), (UNKNOWN, "尚田街道")]):
         person = await persons.register_person(
             fixed_services,
             bureau,
@@ -74,7 +75,7 @@ async def test_the_online_geocoder_refines_places_retries_and_caches(fixed_servi
         ids[address] = person["id"]
     before = {row["id"]: row for row in await Person.select().where(Person.id.is_in(list(ids.values())))}
 
-    job_id = await jobs.start_job(services, None, "geocode_persons")
+    job_id = await jobs.start_job(services, None, "geocode_persons", {"person_ids": list(ids.values())})
     assert await jobs.execute_job(services, job_id) == "done"
     result = (await jobs.get_job(Actor(user_id=1, username="admin", role=Role.ADMIN), job_id))["result"]
 
@@ -92,9 +93,12 @@ async def test_the_online_geocoder_refines_places_retries_and_caches(fixed_servi
     # A second run asks the service nothing it already answered.
     answered = await GeocodeCache.count()
     calls_before = len(stand_in.calls)
-    job_id = await jobs.start_job(services, None, "geocode_persons")
+    job_id = await jobs.start_job(services, None, "geocode_persons", {"person_ids": list(ids.values())})
     assert await jobs.execute_job(services, job_id) == "done"
     second = (await jobs.get_job(Actor(user_id=1, username="admin", role=Role.ADMIN), job_id))["result"]
     asked_again = {q for _, q in stand_in.calls[calls_before:]}
-    assert all(UNREACHABLE in q for q in asked_again), asked_again
-    assert second["cache_hits"] >= 1 and await GeocodeCache.count() == answered
+    assert asked_again == {UNREACHABLE}, "only the failed one is asked again"
+    assert second["cache_hits"] == 1, "the address the service did not know is not asked again"
+    assert await GeocodeCache.count() == answered
+    unknown = await Person.select().where(Person.id == ids[UNKNOWN]).first()
+    assert unknown == before[ids[UNKNOWN]], "no better answer: it stays at its town"
