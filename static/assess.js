@@ -154,6 +154,44 @@
     sendSubmission();
   });
 
+  // Evidence goes straight to the server (photos are too big to keep in localStorage);
+  // offline, the assessor is told to add it once the network is back.
+  const photoInput = root.querySelector("[data-testid=add-photo] input");
+  const evidenceStatus = root.querySelector("[data-testid=evidence-status]");
+  const evidenceList = root.querySelector("[data-testid=evidence-list]");
+  photoInput.addEventListener("change", async () => {
+    const file = photoInput.files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append("file", file, file.name);
+    form.append("taken_at", new Date(file.lastModified || Date.now()).toISOString());
+    if (position) { form.append("lat", position.latitude); form.append("lon", position.longitude); }
+    evidenceStatus.textContent = t("正在上传……", "Uploading…");
+    try {
+      const response = await fetch(`/assess/${appId}/evidence`, {
+        method: "POST", body: form, credentials: "same-origin",
+        headers: { Accept: "application/json", "x-csrftoken": csrf },
+      });
+      const payload = await response.json().catch(() => ({}));
+      if (!response.ok) { evidenceStatus.textContent = payload.detail || t("上传失败", "Upload refused"); return; }
+      evidenceStatus.textContent = response.status === 201 ? t("已上传", "Uploaded") : t("该文件已上传过", "Already uploaded");
+      if (response.status === 201) {
+        const empty = evidenceList.querySelector("[data-testid=no-evidence]");
+        if (empty) empty.remove();
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = `/evidence/${payload.id}`; link.target = "_blank"; link.rel = "noopener";
+        link.textContent = (payload.kind === "photo" ? t("照片", "Photo") : t("文件", "Document")) + " #" + payload.id;
+        item.appendChild(link);
+        evidenceList.appendChild(item);
+      }
+    } catch (error) {
+      evidenceStatus.textContent = t("离线：请联网后再添加照片。", "Offline: add the photo once the network is back.");
+    } finally {
+      photoInput.value = "";
+    }
+  });
+
   window.addEventListener("online", () => { if (!state.synced) sendDraft(); sendSubmission(); });
   if (navigator.geolocation) {
     navigator.geolocation.getCurrentPosition((p) => { position = p.coords; }, () => {}, { timeout: 10000 });

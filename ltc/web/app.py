@@ -34,9 +34,10 @@ from ltc.web.api.assessments import (
 )
 from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
+from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.providers import ProvidersController
-from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages
+from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS
 from ltc.web.health import HealthController
@@ -106,6 +107,7 @@ def create_app(
         route_handlers=[
             PagesController,
             AssessorPages,
+            EvidencePages,
             BureauAssessmentPages,
             ProviderPages,
             HealthController,
@@ -118,6 +120,7 @@ def create_app(
             ApplicationsController,
             AssessmentsController,
             ConclusionsController,
+            EvidenceController,
             AssignmentController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

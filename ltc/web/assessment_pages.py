@@ -7,13 +7,14 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
 from ltc.db.tables import AppUser
 from ltc.domain.access import Role
 from ltc.services import assessment_workflow as workflow
+from ltc.services import evidence
 from ltc.services.reference import instrument_catalog, policy_book
 from ltc.web.api.assessment_schemas import (
     AssessmentIn,
@@ -21,9 +22,10 @@ from ltc.web.api.assessment_schemas import (
     DraftIn,
     DraftOut,
 )
+from ltc.web.api.evidence import EvidenceForm, EvidenceOut, store_upload, stored_file
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.pages import page
-from ltc.web.security import roles
+from ltc.web.security import roles, signed_in
 
 ASSESSORS = roles(Role.ASSESSOR, Role.EXPERT)
 BUREAU = roles(Role.BUREAU, Role.ADMIN)
@@ -62,6 +64,11 @@ class AssessorPages(Controller):
             instrument=instrument.describe(),
             team=team,
             open_for_assessment=application["status"] in ("accepted", "reassessing"),
+            evidence=[
+                e
+                for e in await evidence.list_evidence(services, actor, application_id)
+                if e["round"] == application["round"]
+            ],
         )
 
     @post("/assess/{application_id:int}/draft")
@@ -81,6 +88,22 @@ class AssessorPages(Controller):
         payload["application_id"] = application_id
         result, created = await workflow.submit_assessment(services, actor, payload)
         return Response(AssessmentOut.model_validate(result), status_code=201 if created else 200)
+
+
+class EvidencePages(Controller):
+    """The tablet uploads with its session (and CSRF header); viewers open files from pages."""
+
+    include_in_schema = False
+
+    @post("/assess/{application_id:int}/evidence", guards=[ASSESSORS])
+    async def upload(
+        self, application_id: FromPath[int], data: MultipartBody[EvidenceForm], actor: CurrentActor, services: Services
+    ) -> Response[EvidenceOut]:
+        return await store_upload(services, actor, application_id, data)
+
+    @get("/evidence/{evidence_id:int}", guards=[signed_in])
+    async def open_file(self, evidence_id: FromPath[int], actor: CurrentActor, services: Services) -> Response[bytes]:
+        return await stored_file(services, actor, evidence_id)
 
 
 async def _assessors() -> list[dict[str, Any]]:
@@ -103,7 +126,12 @@ class BureauAssessmentPages(Controller):
     @get("/applications/{application_id:int}")
     async def detail(self, application_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
         application = await workflow.get_application(services, actor, application_id)
-        return page("assessment/detail.html", application=application, assessors=await _assessors())
+        return page(
+            "assessment/detail.html",
+            application=application,
+            assessors=await _assessors(),
+            evidence=await evidence.list_evidence(services, actor, application_id),
+        )
 
     @post("/applications/{application_id:int}/accept")
     async def accept(

@@ -68,6 +68,19 @@ async def test_an_assessor_completes_an_assessment_on_a_tablet(browser, live_ser
     assert box["height"] >= 48 and box["width"] >= 48, "options are large touch targets"
     assert await page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
 
+    # A photo of the room, taken and uploaded while online.
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
+    await page.set_input_files(
+        "[data-testid=add-photo] input",
+        files=[
+            {"name": "room.jpg", "mimeType": "image/jpeg", "buffer": photo},
+        ],
+    )
+    await page.wait_for_function(
+        "document.querySelector('[data-testid=evidence-status]').textContent.includes('已上传')"
+    )
+    assert "照片" in await page.get_by_test_id("evidence-list").inner_text()
+
     # The first half online, the rest while the network is down.
     for index in range(count):
         if index == count // 2:
@@ -98,4 +111,6 @@ async def test_an_assessor_completes_an_assessment_on_a_tablet(browser, live_ser
     application = LiveApi(live_server, "bureau").call("GET", f"/api/v1/applications/{application_id}")
     assert application["status"] == "assessed"
     assert len(application["assessments"]) == 1 and application["assessments"][0]["level"] == 5
+    evidence = LiveApi(live_server, "bureau").call("GET", f"/api/v1/applications/{application_id}/evidence")
+    assert [(e["kind"], e["size_bytes"]) for e in evidence] == [("photo", len(photo))]
     await context.close()
