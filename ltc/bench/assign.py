@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "greedy_total_km": round(baseline.total_km, 1),
         "unassigned": plan.unassigned_count,
         "greedy_unassigned": baseline.unassigned_count,
+        "mean_km": round(float(km.mean()), 3) if km.size else None,
+        "greedy_mean_km": round(baseline.total_km / max(args.clients - baseline.unassigned_count, 1), 3),
         "both_placed": int(both.sum()),
         "both_placed_km": round(float(optimised_both.sum()), 1),
         "both_placed_greedy_km": round(float(greedy_both.sum()), 1),
