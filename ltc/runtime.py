@@ -18,7 +18,8 @@ from piccolo.engine.base import Engine
 from redis.asyncio import ConnectionPool
 
 import ltc.services.assignments
-import ltc.services.geocoding  # noqa: F401  (registers its job kind)
+import ltc.services.geocoding
+import ltc.services.visits  # noqa: F401  (these modules register their job kinds)
 from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
 from ltc.services.clock import Clock, SystemClock
@@ -78,6 +79,8 @@ WORKER_CRON_JOBS = [
     cron(worker_jobs.requeue_stalled_jobs, name="requeue_stalled_jobs", second=0, run_at_startup=True),
     # Local (Asia/Shanghai) times: the worker runs in the city's zone.
     cron(worker_jobs.open_renewals, name="open_renewals", hour=1, minute=30, second=0),
+    cron(worker_jobs.schedule_visits_nightly, name="schedule_visits_nightly", hour=2, minute=0, second=0),
+    cron(worker_jobs.sweep_visit_alerts, name="sweep_visit_alerts", minute=set(range(0, 60, 5)), second=30),
 ]
 
 
@@ -98,7 +101,7 @@ def build_worker(
 
     return Worker(
         functions=WORKER_FUNCTIONS,
-        cron_jobs=WORKER_CRON_JOBS if cron_jobs else None,
+        cron_jobs=WORKER_CRON_JOBS if cron_jobs and services.settings.worker_cron else None,
         redis_pool=redis,
         queue_name=services.settings.queue_name,
         burst=burst,

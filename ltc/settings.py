@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     queue_name: str = "ltc:queue"
     worker_max_jobs: int = Field(default=4, ge=1)
+    # The scheduled jobs (nightly visits, the alert sweep, renewals); tests drive them by hand.
+    worker_cron: bool = True
     secret_key: str = Field(default="", repr=False)
     timezone: str = "Asia/Shanghai"
     demo_password: str = Field(default="ltc-demo", repr=False)

@@ -63,6 +63,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         demo_password=DEMO_PASSWORD,
         argon2_time_cost=1,
         argon2_memory_kib=64,
+        worker_cron=False,
     )
 
 

@@ -323,6 +323,137 @@ class GeocodeCache(Table, tablename="geocode_cache"):
     fetched_at = Timestamptz()
 
 
+class CarePlan(Table, tablename="care_plan"):
+    """A beneficiary's care plan; every version is kept. One current row per person."""
+
+    person = _fk(Person, index=True)
+    provider = _fk(Provider, index=True)
+    conclusion = _fk(Conclusion, null=True, default=None)
+    version = Integer()
+    version_key = Varchar(length=40, unique=True)  # "<person>:<version>"
+    current_key = Varchar(length=32, null=True, default=None, unique=True)  # "person:<id>" while current
+    level = Integer()
+    care_mode = Varchar(length=16)
+    items = JSON(default="[]")
+    needs_nurse = Boolean(default=False)
+    monthly_hours = Integer(default=0)
+    visit_minutes = Integer(default=0)
+    visits_per_month = Integer(default=0)
+    slots = JSON(default="[]")  # [{"weekday": 0, "start": "09:00"}]
+    bed_day_cap_fen = Integer(default=0)
+    policy_version = Varchar(length=32)
+    status = Varchar(length=16, index=True)  # draft | confirmed | superseded
+    reason = Text(default="")
+    confirmed_by = Varchar(length=64, default="")  # the person or family member who confirmed
+    confirmed_at = Timestamptz(null=True, default=None)
+    created_by = _fk(AppUser, null=True, default=None)
+    created_at = Timestamptz()
+
+
+class Visit(Table, tablename="visit"):
+    """A home visit: planned by the scheduler (or added by the agency), then verified."""
+
+    care_plan = _fk(CarePlan, null=True, default=None, index=True)
+    person = _fk(Person, index=True)
+    provider = _fk(Provider, index=True)
+    caregiver = _fk(Caregiver, null=True, default=None, index=True)
+    # "<plan>:<slot start, UTC ISO>" for scheduled visits, "agency:<uuid>" for added ones.
+    slot_key = Varchar(length=80, unique=True)
+    planned_start = Timestamptz(index=True)
+    planned_end = Timestamptz()
+    items = JSON(default="[]")
+    source = Varchar(length=16, default="schedule")  # schedule | agency
+    status = Varchar(length=16, default="planned", index=True)  # planned | in_progress | done | cancelled
+    checked_in_at = Timestamptz(null=True, default=None)
+    checked_out_at = Timestamptz(null=True, default=None)
+    done_items = JSON(default="[]")
+    flags = JSON(default="[]")
+    alerts = JSON(default="[]")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class VisitEventRecord(Table, tablename="visit_event"):
+    """Every check-in and check-out received (the visit's state is folded from these)."""
+
+    visit = _fk(Visit, index=True)
+    event_id = UUID(unique=True)
+    kind = Varchar(length=16)
+    at = Timestamptz()
+    server_received_at = Timestamptz()
+    lat = DoublePrecision()
+    lon = DoublePrecision()
+    accuracy_m = DoublePrecision(default=0)
+    items = JSON(default="[]")
+    recorded_by = _fk(AppUser, null=True, default=None)
+    outcome = Varchar(length=32)
+
+
+class VisitException(Table, tablename="visit_exception"):
+    """A verification flag on a visit: the agency explains it, the bureau resolves it."""
+
+    visit = _fk(Visit, index=True)
+    provider = _fk(Provider, index=True)
+    code = Varchar(length=40)
+    exception_key = Varchar(length=80, unique=True)  # "<visit>:<code>"
+    status = Varchar(length=16, index=True)  # open | explained | resolved | withdrawn
+    opened_at = Timestamptz()
+    reason_code = Varchar(length=40, default="")
+    explanation = Text(default="")
+    explained_by = _fk(AppUser, null=True, default=None)
+    explained_at = Timestamptz(null=True, default=None)
+    resolution_code = Varchar(length=40, default="")
+    resolution_note = Text(default="")
+    resolved_by = _fk(AppUser, null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+
+
+class VisitAlert(Table, tablename="visit_alert"):
+    """Late, missed or missing check-out, raised by the sweep; clears itself when the event arrives."""
+
+    visit = _fk(Visit, index=True)
+    provider = _fk(Provider, index=True)
+    kind = Varchar(length=24)
+    alert_key = Varchar(length=60, unique=True)  # "<visit>:<kind>"
+    raised_at = Timestamptz()
+    cleared_at = Timestamptz(null=True, default=None, index=True)
+
+
+class UnscheduledSlot(Table, tablename="unscheduled_slot"):
+    """A visit the scheduler could not give to anyone, reported to the agency."""
+
+    care_plan = _fk(CarePlan, index=True)
+    provider = _fk(Provider, index=True)
+    slot_key = Varchar(length=80, unique=True)
+    slot_start = Timestamptz()
+    slot_end = Timestamptz()
+    reason = Varchar(length=40)
+    reported_at = Timestamptz()
+
+
+class HospitalStay(Table, tablename="hospital_stay"):
+    """An inpatient stay imported from the hospitals (no home visits on those days)."""
+
+    person = _fk(Person, index=True)
+    stay_key = Varchar(length=64, unique=True)  # "<person>:<admitted_on>"
+    admitted_on = Date()
+    discharged_on = Date(null=True, default=None)
+    hospital = Varchar(length=200, default="")
+    imported_at = Timestamptz()
+
+
+class CensusEntry(Table, tablename="census_entry"):
+    """An institution's daily census of a resident: present, on leave, admitted or discharged."""
+
+    provider = _fk(Provider, index=True)
+    person = _fk(Person, index=True)
+    day = Date(index=True)
+    census_key = Varchar(length=48, unique=True)  # "<person>:<day>"
+    status = Varchar(length=16)  # present | leave | admitted | discharged
+    recorded_by = _fk(AppUser, null=True, default=None)
+    recorded_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -341,4 +472,12 @@ ALL_TABLES: list[type[Table]] = [
     ProviderEvaluation,
     Assignment,
     GeocodeCache,
+    CarePlan,
+    Visit,
+    VisitEventRecord,
+    VisitException,
+    VisitAlert,
+    UnscheduledSlot,
+    HospitalStay,
+    CensusEntry,
 ]

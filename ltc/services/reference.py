@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ltc.domain.catalogue import ServiceCatalogue
 from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.instruments import Instrument
 from ltc.domain.policy import PolicyBook
@@ -65,3 +66,12 @@ def _catalog(folder: Path) -> InstrumentCatalog:
 
 def instrument_catalog(settings: Settings) -> InstrumentCatalog:
     return _catalog(settings.assessments_dir)
+
+
+@lru_cache(maxsize=8)
+def _catalogue(path: Path) -> ServiceCatalogue:
+    return ServiceCatalogue.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def service_catalogue(settings: Settings) -> ServiceCatalogue:
+    return _catalogue(settings.service_catalogue_file)

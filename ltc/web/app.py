@@ -37,6 +37,7 @@ from ltc.web.api.auth import AuthController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.providers import ProvidersController
+from ltc.web.api.visits import CarePlansController, VisitExceptionsController, VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS
@@ -121,6 +122,9 @@ def create_app(
             AssessmentsController,
             ConclusionsController,
             EvidenceController,
+            CarePlansController,
+            VisitsController,
+            VisitExceptionsController,
             AssignmentController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

@@ -34,3 +34,20 @@ async def open_renewals(ctx: dict[str, Any]) -> dict[str, Any]:
     from ltc.services.assessment_workflow import open_renewals as sweep
 
     return await sweep(_services(ctx))
+
+
+async def schedule_visits_nightly(ctx: dict[str, Any]) -> str:
+    """Nightly: the rolling window of visits, as a recorded job (its progress shows on the job page)."""
+    from ltc.services.jobs import start_job
+
+    return str(await start_job(_services(ctx), None, "generate_visits"))
+
+
+async def sweep_visit_alerts(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Every few minutes: late, missed and unfinished visits raise (and clear) alerts."""
+    from ltc.services.visits import sweep_visit_alerts as sweep
+
+    async def no_progress(_: float) -> None:
+        return None
+
+    return await sweep(_services(ctx), {}, no_progress)

@@ -1,0 +1,238 @@
+"""Care plans: derived from the final level and the care mode, adjusted by the agency within
+the policy, confirmed by the person or family. Every version is kept; the scheduler uses
+the newest confirmed one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ltc.db.engine import locked, write_transaction
+from ltc.db.tables import Assignment, CarePlan, Conclusion, Person, Visit
+from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.care_plan import CarePlanDraft, adjust_plan, derive_plan, parse_slot
+from ltc.domain.errors import Conflict, InvalidInput, NotFound
+from ltc.services.audit import record_change
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
+from ltc.services.reference import policy_book, service_catalogue
+
+PLAN_WRITERS = (Role.AGENCY, Role.BUREAU, Role.ADMIN)
+
+
+def _draft_of(row: dict[str, Any]) -> CarePlanDraft:
+    return CarePlanDraft(
+        level=row["level"],
+        care_mode=row["care_mode"],
+        policy_version=row["policy_version"],
+        items=tuple(row["items"]),
+        needs_nurse=row["needs_nurse"],
+        monthly_hours=row["monthly_hours"],
+        visit_minutes=row["visit_minutes"],
+        visits_per_month=row["visits_per_month"],
+        slots=tuple(parse_slot(s) for s in row["slots"]),
+        bed_day_cap_fen=row["bed_day_cap_fen"],
+    )
+
+
+def _columns(draft: CarePlanDraft) -> dict[str, Any]:
+    data = draft.to_dict()
+    return {
+        key: data[key]
+        for key in (
+            "level",
+            "care_mode",
+            "items",
+            "needs_nurse",
+            "monthly_hours",
+            "visit_minutes",
+            "visits_per_month",
+            "slots",
+            "bed_day_cap_fen",
+            "policy_version",
+        )
+    }
+
+
+def _out(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in row.items() if k not in ("version_key", "current_key")},
+        "person_id": row["person"],
+        "provider_id": row["provider"],
+        "current": row["current_key"] is not None,
+    }
+
+
+async def _row(plan_id: int) -> dict[str, Any] | None:
+    return await CarePlan.select().where(CarePlan.id == plan_id).output(load_json=True).first()
+
+
+def _require_provider(actor: Actor, provider_id: int) -> None:
+    require_role(actor, *PLAN_WRITERS)
+    if actor.role == Role.AGENCY and actor.provider_id != provider_id:
+        raise NotFound("没有该护理计划", code="care_plan_not_found")
+
+
+async def get_plan(ctx: ServiceContext, actor: Actor, plan_id: int) -> dict[str, Any]:
+    row = await _row(plan_id)
+    if row is None or (actor.role == Role.AGENCY and actor.provider_id != row["provider"]):
+        raise NotFound("没有该护理计划", code="care_plan_not_found")
+    if actor.role not in (*PLAN_WRITERS, Role.EXPERT):
+        raise NotFound("没有该护理计划", code="care_plan_not_found")
+    return _out(row)
+
+
+async def plans_of_person(ctx: ServiceContext, actor: Actor, person_id: int) -> list[dict[str, Any]]:
+    rows = await CarePlan.select().where(CarePlan.person == person_id).order_by(CarePlan.version).output(load_json=True)
+    if actor.role == Role.AGENCY:
+        rows = [r for r in rows if r["provider"] == actor.provider_id]
+    elif actor.role not in (Role.BUREAU, Role.ADMIN, Role.EXPERT):
+        rows = []
+    return [_out(r) for r in rows]
+
+
+async def create_plan(
+    ctx: ServiceContext, actor: Actor, person_id: int, items: list[str], slots: list[Any] | None = None
+) -> dict[str, Any]:
+    """The first plan of a beneficiary at their assigned provider, derived from the final level."""
+    assignment = (
+        await Assignment.select().where((Assignment.person == person_id) & (Assignment.status == "active")).first()
+    )
+    if assignment is None:
+        raise Conflict("该人员尚未分配到护理机构", code="not_assigned")
+    _require_provider(actor, assignment["provider"])
+    conclusion = (
+        await Conclusion.select()
+        .where((Conclusion.person == person_id) & (Conclusion.status == "active") & (Conclusion.severe == True))
+        .order_by(Conclusion.id, ascending=False)
+        .first()
+    )
+    if conclusion is None:
+        raise Conflict("没有有效的重度失能结论", code="no_severe_conclusion")
+    today = local_today(ctx.clock, ctx.settings.zone)
+    policy = policy_book(ctx.settings).in_force(today)
+    catalogue = service_catalogue(ctx.settings)
+    draft = derive_plan(conclusion["level"], assignment["care_mode"], policy, items, catalogue, stagger=person_id)
+    if slots is not None:
+        draft = adjust_plan(draft, {"slots": slots}, policy, catalogue)
+    now = ctx.clock.now()
+    async with write_transaction():
+        await locked(Person.select(Person.id).where(Person.id == person_id)).first()
+        if await CarePlan.exists().where(CarePlan.person == person_id):
+            raise Conflict("该人员已有护理计划，请调整现有计划", code="care_plan_exists")
+        plan = CarePlan(
+            person=person_id,
+            provider=assignment["provider"],
+            conclusion=conclusion["id"],
+            version=1,
+            version_key=f"{person_id}:1",
+            current_key=f"person:{person_id}",
+            status="draft",
+            created_by=actor.user_id,
+            created_at=now,
+            **_columns(draft),
+        )
+        await plan.save()
+        await record_change(
+            actor=actor,
+            at=now,
+            action="care_plan.create",
+            entity="care_plan",
+            entity_id=plan.id,
+            after={"person_id": person_id, "level": draft.level, "items": list(draft.items)},
+        )
+    return await get_plan(ctx, actor, plan.id)
+
+
+async def adjust(
+    ctx: ServiceContext, actor: Actor, plan_id: int, changes: dict[str, Any], reason: str
+) -> dict[str, Any]:
+    """A new draft version from the current one; the earlier versions stay as they were."""
+    if not reason.strip():
+        raise InvalidInput("调整护理计划须说明原因", code="reason_required")
+    row = await _row(plan_id)
+    if row is None:
+        raise NotFound("没有该护理计划", code="care_plan_not_found")
+    _require_provider(actor, row["provider"])
+    if row["current_key"] is None:
+        raise Conflict("只能调整当前版本", code="not_the_current_version")
+    today = local_today(ctx.clock, ctx.settings.zone)
+    policy = policy_book(ctx.settings).in_force(today)
+    draft = adjust_plan(_draft_of(row), changes, policy, service_catalogue(ctx.settings))
+    now = ctx.clock.now()
+    async with write_transaction():
+        current = await locked(
+            CarePlan.select(CarePlan.id, CarePlan.version).where(CarePlan.current_key == f"person:{row['person']}")
+        ).first()
+        if current is None or current["id"] != plan_id:
+            raise Conflict("计划已被他人调整，请刷新", code="stale_version")
+        await CarePlan.update({CarePlan.current_key: None}).where(CarePlan.id == plan_id)
+        version = current["version"] + 1
+        plan = CarePlan(
+            person=row["person"],
+            provider=row["provider"],
+            conclusion=row["conclusion"],
+            version=version,
+            version_key=f"{row['person']}:{version}",
+            current_key=f"person:{row['person']}",
+            status="draft",
+            reason=reason.strip(),
+            created_by=actor.user_id,
+            created_at=now,
+            **_columns(draft),
+        )
+        await plan.save()
+        await record_change(
+            actor=actor,
+            at=now,
+            action="care_plan.adjust",
+            entity="care_plan",
+            entity_id=plan.id,
+            before=_columns(_draft_of(row)),
+            after=_columns(draft) | {"reason": reason.strip()},
+        )
+    return await get_plan(ctx, actor, plan.id)
+
+
+async def confirm(ctx: ServiceContext, actor: Actor, plan_id: int, confirmed_by: str) -> dict[str, Any]:
+    """The person or family confirms the draft: it becomes the plan visits are scheduled from;
+    visits of the earlier version that have not begun are cancelled, to be generated anew."""
+    if not confirmed_by.strip():
+        raise InvalidInput("须记录确认人（本人或家属）", code="confirmed_by_required")
+    row = await _row(plan_id)
+    if row is None:
+        raise NotFound("没有该护理计划", code="care_plan_not_found")
+    _require_provider(actor, row["provider"])
+    now = ctx.clock.now()
+    async with write_transaction():
+        fresh = await locked(
+            CarePlan.select(CarePlan.status, CarePlan.current_key).where(CarePlan.id == plan_id)
+        ).first()
+        if fresh["status"] != "draft" or fresh["current_key"] is None:
+            raise Conflict(f"计划状态为 {fresh['status']}，不能确认", code="invalid_state")
+        earlier = [
+            r["id"]
+            for r in await CarePlan.select(CarePlan.id).where(
+                (CarePlan.person == row["person"]) & (CarePlan.status == "confirmed")
+            )
+        ]
+        if earlier:
+            await CarePlan.update({CarePlan.status: "superseded"}).where(CarePlan.id.is_in(earlier))
+            await Visit.update({Visit.status: "cancelled", Visit.updated_at: now}).where(
+                Visit.care_plan.is_in(earlier) & (Visit.status == "planned") & (Visit.planned_start > now)
+            )
+        await CarePlan.update(
+            {
+                CarePlan.status: "confirmed",
+                CarePlan.confirmed_by: confirmed_by.strip()[:64],
+                CarePlan.confirmed_at: now,
+            }
+        ).where(CarePlan.id == plan_id)
+        await record_change(
+            actor=actor,
+            at=now,
+            action="care_plan.confirm",
+            entity="care_plan",
+            entity_id=plan_id,
+            after={"confirmed_by": confirmed_by.strip(), "superseded": earlier},
+        )
+    return await get_plan(ctx, actor, plan_id)

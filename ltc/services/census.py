@@ -1,0 +1,90 @@
+"""The daily census of an institution's residents (admitted, present, on leave, discharged):
+what institutional bed-days are settled from."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ltc.db.engine import write_transaction
+from ltc.db.tables import Assignment, CensusEntry
+from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.errors import Forbidden, InvalidInput
+from ltc.services.audit import record_change
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
+
+STATUSES = ("present", "leave", "admitted", "discharged")
+
+
+async def record_census(ctx: ServiceContext, actor: Actor, day: date, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One day's census for the agency's institution; sending the day again corrects it."""
+    require_role(actor, Role.AGENCY)
+    if day > local_today(ctx.clock, ctx.settings.zone):
+        raise InvalidInput("不能登记未来日期的在院情况", code="day_in_future")
+    bad = [e for e in entries if e["status"] not in STATUSES]
+    if bad:
+        raise InvalidInput(f"状态须为 {', '.join(STATUSES)} 之一", code="unknown_census_status")
+    residents = {
+        r["person"]
+        for r in await Assignment.select(Assignment.person).where(
+            (Assignment.provider == actor.provider_id)
+            & (Assignment.status == "active")
+            & (Assignment.care_mode == "institutional")
+        )
+    }
+    strangers = [e["person_id"] for e in entries if e["person_id"] not in residents]
+    if strangers:
+        raise InvalidInput(
+            "这些人员不是本机构的机构护理对象", code="not_a_resident", errors=[{"person_id": p} for p in strangers]
+        )
+    now = ctx.clock.now()
+    async with write_transaction():
+        for e in entries:
+            key = f"{e['person_id']}:{day.isoformat()}"
+            if await CensusEntry.exists().where(CensusEntry.census_key == key):
+                await CensusEntry.update(
+                    {
+                        CensusEntry.status: e["status"],
+                        CensusEntry.recorded_by: actor.user_id,
+                        CensusEntry.recorded_at: now,
+                    }
+                ).where(CensusEntry.census_key == key)
+            else:
+                await CensusEntry.insert(
+                    CensusEntry(
+                        provider=actor.provider_id,
+                        person=e["person_id"],
+                        day=day,
+                        census_key=key,
+                        status=e["status"],
+                        recorded_by=actor.user_id,
+                        recorded_at=now,
+                    )
+                )
+        await record_change(
+            actor=actor,
+            at=now,
+            action="census.record",
+            entity="census",
+            entity_id=actor.provider_id,
+            after={"day": day.isoformat(), "entries": len(entries)},
+        )
+    return {"day": day, "entries": len(entries)}
+
+
+async def census_of(ctx: ServiceContext, actor: Actor, provider_id: int | None, day: date) -> list[dict[str, Any]]:
+    if actor.role == Role.AGENCY:
+        provider_id = actor.provider_id
+    elif not actor.sees_whole_region:
+        raise Forbidden("无权查看", code="role_not_allowed")
+    query = CensusEntry.select(
+        CensusEntry.person.as_alias("person_id"),
+        CensusEntry.person.name.as_alias("person_name"),
+        CensusEntry.provider.as_alias("provider_id"),
+        CensusEntry.day,
+        CensusEntry.status,
+    ).where(CensusEntry.day == day)
+    if provider_id is not None:
+        query = query.where(CensusEntry.provider == provider_id)
+    return await query.order_by(CensusEntry.person)

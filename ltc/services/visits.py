@@ -1,0 +1,974 @@
+"""Visits: generated from confirmed care plans by a job, checked in and out by agencies
+(also in late batches from offline phones), verified by the named rules of
+``ltc.domain.verification``, and swept for late, missed and unfinished visits.
+
+A flag never refuses an event: it opens an exception the agency explains and the bureau
+resolves. The visit's state is always folded from its recorded events, so replays and
+late, out-of-order arrivals give the same visit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import anyio.to_thread
+
+from ltc.db.engine import is_unique_violation, locked, write_transaction
+from ltc.db.tables import (
+    Assignment,
+    Caregiver,
+    CarePlan,
+    HospitalStay,
+    Person,
+    UnscheduledSlot,
+    Visit,
+    VisitAlert,
+    VisitEventRecord,
+    VisitException,
+)
+from ltc.domain import scheduling
+from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.care_plan import parse_slot
+from ltc.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ltc.domain.verification import CaregiverVisit, VerificationContext, classify_alerts, verify
+from ltc.domain.visit_events import VisitEvent, apply_event, derive
+from ltc.services.audit import record_change
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
+from ltc.services.jobs import Progress, register_job_kind
+from ltc.services.reference import policy_book, service_catalogue
+
+log = logging.getLogger(__name__)
+
+INSERT_CHUNK = 1000
+EXPLANATION_CODES = (
+    "weak_gps_signal",
+    "device_clock_wrong",
+    "person_asked_to_shorten",
+    "person_not_at_home",
+    "caregiver_substituted",
+    "discharged_same_day",
+    "record_error",
+    "other",
+)
+RESOLUTION_CODES = ("accepted", "rejected")
+VISIT_COLUMNS = (
+    Visit.id,
+    Visit.care_plan,
+    Visit.person,
+    Visit.person.name.as_alias("person_name"),
+    Visit.person.address.as_alias("person_address"),
+    Visit.person.lat.as_alias("person_lat"),
+    Visit.person.lon.as_alias("person_lon"),
+    Visit.provider,
+    Visit.caregiver,
+    Visit.caregiver.name.as_alias("caregiver_name"),
+    Visit.planned_start,
+    Visit.planned_end,
+    Visit.items,
+    Visit.source,
+    Visit.status,
+    Visit.checked_in_at,
+    Visit.checked_out_at,
+    Visit.done_items,
+    Visit.flags,
+    Visit.alerts,
+)
+
+
+def slot_key(plan_id: int, start: datetime) -> str:
+    return f"{plan_id}:{start.astimezone(UTC).isoformat()}"
+
+
+def _out(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "care_plan_id": row.pop("care_plan"),
+        "person_id": row.pop("person"),
+        "provider_id": row.pop("provider"),
+        "caregiver_id": row.pop("caregiver"),
+    }
+
+
+def _visible(actor: Actor, provider_id: int) -> bool:
+    return actor.sees_whole_region or (actor.role == Role.AGENCY and actor.provider_id == provider_id)
+
+
+async def get_visit(ctx: ServiceContext, actor: Actor, visit_id: int) -> dict[str, Any]:
+    row = await Visit.select(*VISIT_COLUMNS).where(Visit.id == visit_id).output(load_json=True).first()
+    if row is None or not _visible(actor, row["provider"]):
+        raise NotFound("没有该上门服务", code="visit_not_found")
+    return _out(row)
+
+
+async def list_visits(
+    ctx: ServiceContext, actor: Actor, *, provider_id: int | None, day: date | None, caregiver_id: int | None = None
+) -> list[dict[str, Any]]:
+    if actor.role == Role.AGENCY:
+        if provider_id is not None and provider_id != actor.provider_id:
+            raise NotFound("没有该护理机构", code="provider_not_found")
+        provider_id = actor.provider_id
+    elif not actor.sees_whole_region:
+        raise Forbidden("无权查看上门服务", code="role_not_allowed")
+    day = day or local_today(ctx.clock, ctx.settings.zone)
+    start = datetime.combine(day, time(0), ctx.settings.zone)
+    query = Visit.select(*VISIT_COLUMNS).where(
+        (Visit.planned_start >= start)
+        & (Visit.planned_start < start + timedelta(days=1))
+        & (Visit.status != "cancelled")
+    )
+    if provider_id is not None:
+        query = query.where(Visit.provider == provider_id)
+    if caregiver_id is not None:
+        query = query.where(Visit.caregiver == caregiver_id)
+    rows = await query.order_by(Visit.planned_start).order_by(Visit.id).output(load_json=True)
+    return [_out(r) for r in rows]
+
+
+# --------------------------------------------------------------------------- scheduling
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@register_job_kind("generate_visits", roles={Role.BUREAU, Role.ADMIN, Role.AGENCY})
+async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """The visits of the rolling window from the confirmed home-care plans. Visits are keyed by
+    (plan, slot): what is already stored is never generated again, so a rerun (or a rerun
+    after a crash half-way) adds only what is missing. Chunks are committed as they go."""
+    zone = ctx.settings.zone
+    today = local_today(ctx.clock, zone)
+    window_start = date.fromisoformat(params["from"]) if params.get("from") else today
+    policy = policy_book(ctx.settings).in_force(window_start)
+    days = int(params.get("days") or policy.schedule_window_days)
+    window_end = window_start + timedelta(days=days)
+    provider_filter = params.get("provider_id")
+
+    plan_query = CarePlan.select(
+        CarePlan.id,
+        CarePlan.person,
+        CarePlan.provider,
+        CarePlan.slots,
+        CarePlan.visit_minutes,
+        CarePlan.needs_nurse,
+        CarePlan.items,
+        CarePlan.person.lat.as_alias("lat"),
+        CarePlan.person.lon.as_alias("lon"),
+        CarePlan.person.deceased_on.as_alias("deceased_on"),
+    ).where((CarePlan.status == "confirmed") & (CarePlan.care_mode == "home"))
+    if provider_filter:
+        plan_query = plan_query.where(CarePlan.provider == int(provider_filter))
+    plans_rows = await plan_query.output(load_json=True)
+    active = {
+        (r["person"], r["provider"])
+        for r in await Assignment.select(Assignment.person, Assignment.provider).where(Assignment.status == "active")
+    }
+    plans_rows = [
+        r
+        for r in plans_rows
+        if (r["person"], r["provider"]) in active and r["lat"] is not None and r["deceased_on"] is None
+    ]
+    provider_ids = sorted({r["provider"] for r in plans_rows})
+    if not provider_ids:
+        await progress(1.0)
+        return {"visits": 0, "unscheduled": 0, "by_reason": {}, "skipped_existing": 0, "plans": 0}
+
+    previous: dict[int, int] = {}
+    for row in (
+        await Visit.select(Visit.person, Visit.caregiver)
+        .where(Visit.provider.is_in(provider_ids) & Visit.caregiver.is_not_null() & (Visit.status != "cancelled"))
+        .order_by(Visit.planned_start)
+    ):
+        previous[row["person"]] = row["caregiver"]  # the latest one wins
+    plans = [
+        scheduling.PlanInput(
+            plan_id=r["id"],
+            person_id=r["person"],
+            provider_id=r["provider"],
+            lat=r["lat"],
+            lon=r["lon"],
+            slots=tuple(parse_slot(s) for s in r["slots"]),
+            duration_minutes=r["visit_minutes"],
+            needs_nurse=r["needs_nurse"],
+            previous_caregiver_id=previous.get(r["person"]),
+        )
+        for r in plans_rows
+    ]
+    work_start, work_end = time(policy.working_day_start_hour), time(policy.working_day_end_hour)
+    caregivers = [
+        scheduling.CaregiverInput(
+            caregiver_id=c["id"],
+            provider_id=c["provider"],
+            qualification=c["qualification"],
+            lat=c["lat"],
+            lon=c["lon"],
+            weekly_hours=c["weekly_hours"],
+            work_start=work_start,
+            work_end=work_end,
+        )
+        for c in await Caregiver.select().where(Caregiver.provider.is_in(provider_ids) & (Caregiver.active == True))
+    ]
+    # Existing bookings from the Monday of the first week to the Sunday of the last: they
+    # occupy caregivers, count for weekly hours, and their keys are not generated again.
+    span_start = datetime.combine(_monday(window_start), time(0), zone)
+    span_end = datetime.combine(_monday(window_end) + timedelta(days=7), time(0), zone)
+    existing = [
+        scheduling.Booking(
+            caregiver_id=v["caregiver"],
+            start=v["planned_start"],
+            end=v["planned_end"],
+            lat=v["lat"],
+            lon=v["lon"],
+            plan_id=v["care_plan"],
+        )
+        for v in await Visit.select(
+            Visit.caregiver,
+            Visit.planned_start,
+            Visit.planned_end,
+            Visit.care_plan,
+            Visit.person.lat.as_alias("lat"),
+            Visit.person.lon.as_alias("lon"),
+        ).where(
+            Visit.provider.is_in(provider_ids)
+            & (Visit.status != "cancelled")
+            & (Visit.planned_start >= span_start)
+            & (Visit.planned_start < span_end)
+        )
+    ]
+    await progress(0.1)
+    result = await anyio.to_thread.run_sync(
+        lambda: scheduling.schedule(
+            plans,
+            caregivers,
+            window_start=window_start,
+            window_end=window_end,
+            zone=zone,
+            policy=policy,
+            existing=existing,
+        )
+    )
+    await progress(0.3)
+    provider_of = {p.plan_id: p.provider_id for p in plans}
+    items_of = {r["id"]: r["items"] for r in plans_rows}
+    now = ctx.clock.now()
+    inserted = 0
+    for start in range(0, len(result.visits), INSERT_CHUNK):
+        chunk = result.visits[start : start + INSERT_CHUNK]
+        rows = [
+            Visit(
+                care_plan=v.plan_id,
+                person=v.person_id,
+                provider=provider_of[v.plan_id],
+                caregiver=v.caregiver_id,
+                slot_key=slot_key(v.plan_id, v.slot_start),
+                planned_start=v.slot_start,
+                planned_end=v.slot_end,
+                items=items_of[v.plan_id],
+                source="schedule",
+                status="planned",
+                created_at=now,
+                updated_at=now,
+            )
+            for v in chunk
+        ]
+        inserted += await _insert_new(rows)
+        await progress(0.3 + 0.65 * (start + len(chunk)) / max(len(result.visits), 1))
+
+    window_from = datetime.combine(window_start, time(0), zone)
+    window_to = datetime.combine(window_end, time(0), zone)
+    async with write_transaction():
+        await UnscheduledSlot.delete().where(
+            UnscheduledSlot.provider.is_in(provider_ids)
+            & (UnscheduledSlot.slot_start >= window_from)
+            & (UnscheduledSlot.slot_start < window_to)
+        )
+        if result.unscheduled:
+            await UnscheduledSlot.insert(
+                *[
+                    UnscheduledSlot(
+                        care_plan=u.plan_id,
+                        provider=provider_of[u.plan_id],
+                        slot_key=slot_key(u.plan_id, u.slot_start),
+                        slot_start=u.slot_start,
+                        slot_end=u.slot_end,
+                        reason=u.reason,
+                        reported_at=now,
+                    )
+                    for u in result.unscheduled
+                ]
+            )
+    await progress(1.0)
+    return {
+        "plans": len(plans),
+        "visits": inserted,
+        "unscheduled": len(result.unscheduled),
+        "by_reason": {k: v for k, v in result.by_reason().items() if v},
+        "skipped_existing": result.skipped_existing,
+        "continuity": result.continuity,
+        "window": [window_start.isoformat(), window_end.isoformat()],
+    }
+
+
+async def _insert_new(rows: list[Visit]) -> int:
+    """Insert a chunk in one statement; if another run stored some of these keys meanwhile,
+    insert only the ones still missing."""
+    try:
+        async with write_transaction():
+            await Visit.insert(*rows)
+        return len(rows)
+    except Exception as error:
+        if not is_unique_violation(error):
+            raise
+    keys = [r.slot_key for r in rows]
+    async with write_transaction():
+        stored = {r["slot_key"] for r in await Visit.select(Visit.slot_key).where(Visit.slot_key.is_in(keys))}
+        missing = [r for r in rows if r.slot_key not in stored]
+        if missing:
+            await Visit.insert(*missing)
+    return len(missing)
+
+
+async def unscheduled_slots(ctx: ServiceContext, actor: Actor, provider_id: int | None) -> list[dict[str, Any]]:
+    query = UnscheduledSlot.select(
+        UnscheduledSlot.id,
+        UnscheduledSlot.care_plan,
+        UnscheduledSlot.care_plan.person.as_alias("person_id"),
+        UnscheduledSlot.care_plan.person.name.as_alias("person_name"),
+        UnscheduledSlot.provider,
+        UnscheduledSlot.slot_start,
+        UnscheduledSlot.slot_end,
+        UnscheduledSlot.reason,
+    ).order_by(UnscheduledSlot.slot_start)
+    if actor.role == Role.AGENCY:
+        query = query.where(UnscheduledSlot.provider == actor.provider_id)
+    elif not actor.sees_whole_region:
+        raise Forbidden("无权查看", code="role_not_allowed")
+    elif provider_id is not None:
+        query = query.where(UnscheduledSlot.provider == provider_id)
+    return await query
+
+
+# --------------------------------------------------------------------------- ad-hoc visits
+
+
+async def add_visit(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """An unscheduled or replacement visit added by the agency; it is verified like any other."""
+    require_role(actor, Role.AGENCY)
+    start, end = data["planned_start"], data["planned_end"]
+    if end <= start:
+        raise InvalidInput("结束时间须晚于开始时间", code="invalid_times")
+    if end - start > timedelta(hours=12):
+        raise InvalidInput("单次上门服务不超过 12 小时", code="invalid_times")
+    assignment = (
+        await Assignment.select(Assignment.provider)
+        .where((Assignment.person == data["person_id"]) & (Assignment.status == "active"))
+        .first()
+    )
+    if assignment is None or assignment["provider"] != actor.provider_id:
+        raise NotFound("没有该服务对象", code="person_not_found")
+    caregiver = (
+        await Caregiver.select(Caregiver.provider, Caregiver.active).where(Caregiver.id == data["caregiver_id"]).first()
+    )
+    if caregiver is None or caregiver["provider"] != actor.provider_id or not caregiver["active"]:
+        raise NotFound("没有该护理人员", code="caregiver_not_found")
+    catalogue = service_catalogue(ctx.settings)
+    unknown = catalogue.unknown(data.get("items") or [])
+    if unknown:
+        raise InvalidInput(f"未知服务项目：{', '.join(unknown)}", code="unknown_item")
+    plan = (
+        await CarePlan.select(CarePlan.id)
+        .where((CarePlan.person == data["person_id"]) & (CarePlan.status == "confirmed"))
+        .first()
+    )
+    now = ctx.clock.now()
+    async with write_transaction():
+        visit = Visit(
+            care_plan=plan["id"] if plan else None,
+            person=data["person_id"],
+            provider=actor.provider_id,
+            caregiver=data["caregiver_id"],
+            slot_key=f"agency:{uuid4()}",
+            planned_start=start,
+            planned_end=end,
+            items=sorted(set(data.get("items") or [])),
+            source="agency",
+            status="planned",
+            created_at=now,
+            updated_at=now,
+        )
+        await visit.save()
+        await record_change(
+            actor=actor,
+            at=now,
+            action="visit.add",
+            entity="visit",
+            entity_id=visit.id,
+            after={
+                "person_id": data["person_id"],
+                "caregiver_id": data["caregiver_id"],
+                "planned_start": start.isoformat(),
+            },
+        )
+    return await get_visit(ctx, actor, visit.id)
+
+
+# --------------------------------------------------------------------------- check-in / check-out
+
+
+def _event_of(row: dict[str, Any]) -> VisitEvent:
+    return VisitEvent(
+        event_id=row["event_id"] if isinstance(row["event_id"], UUID) else UUID(str(row["event_id"])),
+        kind=row["kind"],
+        at=row["at"],
+        server_received_at=row["server_received_at"],
+        lat=row["lat"],
+        lon=row["lon"],
+        accuracy_m=row["accuracy_m"],
+        items=tuple(row["items"]),
+    )
+
+
+async def _events(visit_ids: list[int]) -> dict[int, list[VisitEvent]]:
+    by_visit: dict[int, list[VisitEvent]] = defaultdict(list)
+    if not visit_ids:
+        return by_visit
+    rows = await VisitEventRecord.select().where(VisitEventRecord.visit.is_in(visit_ids)).output(load_json=True)
+    for row in rows:
+        by_visit[row["visit"]].append(_event_of(row))
+    return by_visit
+
+
+REFUSAL_ERRORS = {
+    "duplicate_event": (Conflict, "同一 event_id 已用于不同的内容"),
+    "checkout_before_checkin": (InvalidInput, "签退时间早于签到时间"),
+    "time_in_future": (InvalidInput, "设备时间晚于服务器时间过多"),
+}
+
+
+async def record_event(
+    ctx: ServiceContext, actor: Actor, visit_id: int, kind: str, data: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """Record one check-in or check-out; returns (the visit, what the event did)."""
+    require_role(actor, Role.AGENCY)
+    now = ctx.clock.now()
+    event = VisitEvent(
+        event_id=UUID(str(data["event_id"])),
+        kind=kind,
+        at=data["at"],
+        server_received_at=now,
+        lat=data["lat"],
+        lon=data["lon"],
+        accuracy_m=data.get("accuracy_m") or 0.0,
+        items=tuple(data.get("items") or ()),
+    )
+    async with write_transaction():
+        visit = await locked(Visit.select().where(Visit.id == visit_id)).output(load_json=True).first()
+        if visit is None or not _visible(actor, visit["provider"]):
+            raise NotFound("没有该上门服务", code="visit_not_found")
+        elsewhere = (
+            await VisitEventRecord.select(VisitEventRecord.visit)
+            .where(VisitEventRecord.event_id == event.event_id)
+            .first()
+        )
+        if elsewhere is not None and elsewhere["visit"] != visit_id:
+            raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
+        if visit["status"] == "cancelled":
+            raise Conflict("该上门服务已取消", code="visit_cancelled")
+        catalogue = service_catalogue(ctx.settings)
+        unknown = catalogue.unknown(event.items)
+        if unknown:
+            raise InvalidInput(f"未知服务项目：{', '.join(unknown)}", code="unknown_item")
+        policy = policy_book(ctx.settings).in_force(visit["planned_start"].astimezone(ctx.settings.zone).date())
+        state = derive((await _events([visit_id]))[visit_id])
+        new_state, outcome = apply_event(state, event, policy)
+        if outcome.refused:
+            error, detail = REFUSAL_ERRORS[outcome.code]
+            raise error(detail, code=outcome.code)
+        if outcome.code != "replayed":
+            await VisitEventRecord.insert(
+                VisitEventRecord(
+                    visit=visit_id,
+                    event_id=event.event_id,
+                    kind=kind,
+                    at=event.at,
+                    server_received_at=now,
+                    lat=event.lat,
+                    lon=event.lon,
+                    accuracy_m=event.accuracy_m,
+                    items=list(event.items),
+                    recorded_by=actor.user_id,
+                    outcome=outcome.code,
+                )
+            )
+            await Visit.update(
+                {
+                    Visit.status: new_state.status,
+                    Visit.checked_in_at: new_state.checked_in_at,
+                    Visit.checked_out_at: new_state.checked_out_at,
+                    Visit.done_items: list(new_state.items),
+                    Visit.updated_at: now,
+                }
+            ).where(Visit.id == visit_id)
+            await _clear_alerts(visit_id, kind, now)
+            await _verify(ctx, visit_id, now)
+    return await get_visit(ctx, actor, visit_id), outcome.code
+
+
+async def record_batch(ctx: ServiceContext, actor: Actor, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events an offline phone kept, sent together: each on its own, with its own answer."""
+    from ltc.domain.errors import DomainError
+
+    results = []
+    for item in events:
+        try:
+            visit, outcome = await record_event(ctx, actor, item["visit_id"], item["kind"], item)
+            results.append(
+                {
+                    "event_id": str(item["event_id"]),
+                    "status": 200 if outcome == "replayed" else 201,
+                    "outcome": outcome,
+                    "visit": visit,
+                }
+            )
+        except DomainError as error:
+            results.append(
+                {
+                    "event_id": str(item["event_id"]),
+                    "status": _status_of(error),
+                    "code": error.code,
+                    "detail": error.detail,
+                }
+            )
+    return results
+
+
+def _status_of(error: Exception) -> int:
+    return {NotFound: 404, Conflict: 409, Forbidden: 403}.get(type(error), 422)
+
+
+async def _clear_alerts(visit_id: int, kind: str, now: datetime) -> None:
+    cleared = ("late", "missed") if kind == "check_in" else ("missing_checkout",)
+    await VisitAlert.update({VisitAlert.cleared_at: now}).where(
+        (VisitAlert.visit == visit_id) & VisitAlert.kind.is_in(list(cleared)) & VisitAlert.cleared_at.is_null()
+    )
+    open_kinds = [
+        r["kind"]
+        for r in await VisitAlert.select(VisitAlert.kind).where(
+            (VisitAlert.visit == visit_id) & VisitAlert.cleared_at.is_null()
+        )
+    ]
+    await Visit.update({Visit.alerts: sorted(open_kinds)}).where(Visit.id == visit_id)
+
+
+async def _verify(ctx: ServiceContext, visit_id: int, now: datetime) -> list[str]:
+    """Run every rule on the visit as its events now stand; open an exception per new flag and
+    withdraw the open ones whose rule no longer fires."""
+    visit = (
+        await Visit.select(
+            Visit.id,
+            Visit.person,
+            Visit.provider,
+            Visit.caregiver,
+            Visit.care_plan,
+            Visit.planned_start,
+            Visit.planned_end,
+            Visit.items,
+            Visit.person.lat.as_alias("home_lat"),
+            Visit.person.lon.as_alias("home_lon"),
+            Visit.person.deceased_on.as_alias("deceased_on"),
+            Visit.caregiver.qualification.as_alias("qualification"),
+        )
+        .where(Visit.id == visit_id)
+        .output(load_json=True)
+        .first()
+    )
+    zone = ctx.settings.zone
+    events = await _events([visit_id])
+    state = derive(events[visit_id])
+    if state.checked_in_at is None or visit["home_lat"] is None:
+        return []
+    policy = policy_book(ctx.settings).in_force(state.checked_in_at.astimezone(zone).date())
+    plan_items = None
+    if visit["care_plan"] is not None:
+        plan = (
+            await CarePlan.select(CarePlan.items)
+            .where(CarePlan.id == visit["care_plan"])
+            .output(load_json=True)
+            .first()
+        )
+        plan_items = frozenset(plan["items"]) | frozenset(visit["items"])
+    others = (
+        await Visit.select(Visit.id).where(
+            (Visit.caregiver == visit["caregiver"])
+            & (Visit.id != visit_id)
+            & Visit.checked_in_at.is_not_null()
+            & (Visit.checked_in_at >= state.checked_in_at - timedelta(days=1))
+            & (Visit.checked_in_at <= state.checked_in_at + timedelta(days=1))
+        )
+        if visit["caregiver"] is not None
+        else []
+    )
+    other_events = await _events([o["id"] for o in others])
+    caregiver_visits = []
+    for other in others:
+        s = derive(other_events[other["id"]])
+        caregiver_visits.append(
+            CaregiverVisit(other["id"], s.checked_in_at, s.check_in_position, s.checked_out_at, s.check_out_position)
+        )
+    stays = [
+        (r["admitted_on"], r["discharged_on"])
+        for r in await HospitalStay.select(HospitalStay.admitted_on, HospitalStay.discharged_on).where(
+            HospitalStay.person == visit["person"]
+        )
+    ]
+    context = VerificationContext.from_state(
+        state,
+        policy=policy,
+        zone=zone,
+        home_lat=visit["home_lat"],
+        home_lon=visit["home_lon"],
+        planned_start=visit["planned_start"],
+        planned_end=visit["planned_end"],
+        plan_items=plan_items,
+        clinical_codes=service_catalogue(ctx.settings).clinical_codes,
+        caregiver_qualification=visit["qualification"] or "",
+        caregiver_visits=tuple(caregiver_visits),
+        inpatient_stays=tuple(stays),
+        date_of_death=visit["deceased_on"],
+    )
+    flags = verify(context)
+    await Visit.update({Visit.flags: flags}).where(Visit.id == visit_id)
+    existing = {
+        r["code"]: r
+        for r in await VisitException.select(VisitException.id, VisitException.code, VisitException.status).where(
+            VisitException.visit == visit_id
+        )
+    }
+    for code in flags:
+        if code not in existing:
+            await VisitException.insert(
+                VisitException(
+                    visit=visit_id,
+                    provider=visit["provider"],
+                    code=code,
+                    exception_key=f"{visit_id}:{code}",
+                    status="open",
+                    opened_at=now,
+                )
+            )
+        elif existing[code]["status"] == "withdrawn":
+            await VisitException.update({VisitException.status: "open", VisitException.opened_at: now}).where(
+                VisitException.id == existing[code]["id"]
+            )
+    stale = [r["id"] for code, r in existing.items() if code not in flags and r["status"] == "open"]
+    if stale:
+        await VisitException.update({VisitException.status: "withdrawn"}).where(VisitException.id.is_in(stale))
+    return flags
+
+
+async def reverify_person(ctx: ServiceContext, person_id: int, since: date | None = None) -> int:
+    """Verify again a person's checked-in visits (after hospital stays or a death were imported)."""
+    query = Visit.select(Visit.id).where((Visit.person == person_id) & Visit.checked_in_at.is_not_null())
+    if since is not None:
+        query = query.where(Visit.planned_start >= datetime.combine(since, time(0), ctx.settings.zone))
+    ids = [r["id"] for r in await query]
+    now = ctx.clock.now()
+    for visit_id in ids:
+        async with write_transaction():
+            await _verify(ctx, visit_id, now)
+    return len(ids)
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+@register_job_kind("sweep_visit_alerts", roles={Role.BUREAU, Role.ADMIN})
+async def sweep_visit_alerts(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Raise late / missed / missing check-out alerts for the visits of the last two days, and
+    clear the ones that no longer hold. Safe to run at any moment, any number of times."""
+    now = ctx.clock.now()
+    rows = await Visit.select(
+        Visit.id,
+        Visit.provider,
+        Visit.planned_start,
+        Visit.planned_end,
+        Visit.checked_in_at,
+        Visit.checked_out_at,
+    ).where(
+        (Visit.planned_start >= now - timedelta(days=2))
+        & (Visit.planned_start <= now)
+        & Visit.status.is_in(["planned", "in_progress"])
+    )
+    raised = cleared = 0
+    book = policy_book(ctx.settings)
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        ids = [r["id"] for r in batch]
+        async with write_transaction():
+            open_alerts: dict[int, set[str]] = defaultdict(set)
+            for a in await VisitAlert.select(VisitAlert.visit, VisitAlert.kind).where(
+                VisitAlert.visit.is_in(ids) & VisitAlert.cleared_at.is_null()
+            ):
+                open_alerts[a["visit"]].add(a["kind"])
+            for row in batch:
+                policy = book.in_force(row["planned_start"].astimezone(ctx.settings.zone).date())
+                due = classify_alerts(
+                    row["planned_start"], row["planned_end"], row["checked_in_at"], row["checked_out_at"], now, policy
+                )
+                if row["checked_in_at"] is not None:
+                    due.discard("late")  # an alert asks for an event; once it arrived, late is history
+                have = open_alerts[row["id"]]
+                for kind in sorted(due - have):
+                    key = f"{row['id']}:{kind}"
+                    if await VisitAlert.exists().where(VisitAlert.alert_key == key):
+                        await VisitAlert.update({VisitAlert.cleared_at: None, VisitAlert.raised_at: now}).where(
+                            VisitAlert.alert_key == key
+                        )
+                    else:
+                        await VisitAlert.insert(
+                            VisitAlert(
+                                visit=row["id"], provider=row["provider"], kind=kind, alert_key=key, raised_at=now
+                            )
+                        )
+                    raised += 1
+                gone = have - due
+                if gone:
+                    await VisitAlert.update({VisitAlert.cleared_at: now}).where(
+                        (VisitAlert.visit == row["id"])
+                        & VisitAlert.kind.is_in(sorted(gone))
+                        & VisitAlert.cleared_at.is_null()
+                    )
+                    cleared += len(gone)
+                if due != have:
+                    await Visit.update({Visit.alerts: sorted(due)}).where(Visit.id == row["id"])
+        await progress((start + len(batch)) / max(len(rows), 1))
+    return {"visits": len(rows), "raised": raised, "cleared": cleared}
+
+
+async def list_alerts(ctx: ServiceContext, actor: Actor, *, open_only: bool = True) -> list[dict[str, Any]]:
+    query = VisitAlert.select(
+        VisitAlert.id,
+        VisitAlert.visit.as_alias("visit_id"),
+        VisitAlert.provider.as_alias("provider_id"),
+        VisitAlert.kind,
+        VisitAlert.raised_at,
+        VisitAlert.cleared_at,
+        VisitAlert.visit.person.name.as_alias("person_name"),
+        VisitAlert.visit.caregiver.name.as_alias("caregiver_name"),
+        VisitAlert.visit.planned_start.as_alias("planned_start"),
+    ).order_by(VisitAlert.raised_at, ascending=False)
+    if actor.role == Role.AGENCY:
+        query = query.where(VisitAlert.provider == actor.provider_id)
+    elif not actor.sees_whole_region:
+        raise Forbidden("无权查看", code="role_not_allowed")
+    if open_only:
+        query = query.where(VisitAlert.cleared_at.is_null())
+    return await query
+
+
+# --------------------------------------------------------------------------- exceptions
+
+
+async def list_exceptions(ctx: ServiceContext, actor: Actor, *, status: str | None = None) -> list[dict[str, Any]]:
+    query = VisitException.select(
+        VisitException.id,
+        VisitException.visit.as_alias("visit_id"),
+        VisitException.provider.as_alias("provider_id"),
+        VisitException.code,
+        VisitException.status,
+        VisitException.opened_at,
+        VisitException.reason_code,
+        VisitException.explanation,
+        VisitException.explained_at,
+        VisitException.resolution_code,
+        VisitException.resolution_note,
+        VisitException.resolved_at,
+        VisitException.visit.person.name.as_alias("person_name"),
+        VisitException.visit.caregiver.name.as_alias("caregiver_name"),
+        VisitException.visit.planned_start.as_alias("planned_start"),
+    ).order_by(VisitException.opened_at, ascending=False)
+    if actor.role == Role.AGENCY:
+        query = query.where(VisitException.provider == actor.provider_id)
+    elif not actor.sees_whole_region:
+        raise Forbidden("无权查看", code="role_not_allowed")
+    if status:
+        query = query.where(VisitException.status == status)
+    return await query
+
+
+async def _exception(actor: Actor, exception_id: int) -> dict[str, Any]:
+    row = await VisitException.select().where(VisitException.id == exception_id).first()
+    if row is None or not _visible(actor, row["provider"]):
+        raise NotFound("没有该异常", code="exception_not_found")
+    return row
+
+
+async def explain(ctx: ServiceContext, actor: Actor, exception_id: int, reason_code: str, text: str) -> dict[str, Any]:
+    require_role(actor, Role.AGENCY)
+    if reason_code not in EXPLANATION_CODES:
+        raise InvalidInput(f"说明代码须为 {', '.join(EXPLANATION_CODES)} 之一", code="unknown_reason_code")
+    if reason_code == "other" and not text.strip():
+        raise InvalidInput("选择“其他”时须填写说明", code="explanation_required")
+    now = ctx.clock.now()
+    async with write_transaction():
+        row = await _exception(actor, exception_id)
+        if row["status"] not in ("open", "explained"):
+            raise Conflict(f"异常状态为 {row['status']}，不能再说明", code="invalid_state")
+        await VisitException.update(
+            {
+                VisitException.status: "explained",
+                VisitException.reason_code: reason_code,
+                VisitException.explanation: text.strip(),
+                VisitException.explained_by: actor.user_id,
+                VisitException.explained_at: now,
+            }
+        ).where(VisitException.id == exception_id)
+        await record_change(
+            actor=actor,
+            at=now,
+            action="visit_exception.explain",
+            entity="visit_exception",
+            entity_id=exception_id,
+            before={"status": row["status"]},
+            after={"status": "explained", "reason_code": reason_code},
+        )
+    return await _exception(actor, exception_id)
+
+
+async def resolve(
+    ctx: ServiceContext, actor: Actor, exception_id: int, resolution_code: str, note: str
+) -> dict[str, Any]:
+    require_role(actor, Role.BUREAU, Role.ADMIN)
+    if resolution_code not in RESOLUTION_CODES:
+        raise InvalidInput(f"处理结果须为 {', '.join(RESOLUTION_CODES)} 之一", code="unknown_resolution_code")
+    now = ctx.clock.now()
+    async with write_transaction():
+        row = await _exception(actor, exception_id)
+        if row["status"] != "explained":
+            raise Conflict("须先由机构说明，再由医保局处理", code="not_explained")
+        await VisitException.update(
+            {
+                VisitException.status: "resolved",
+                VisitException.resolution_code: resolution_code,
+                VisitException.resolution_note: note.strip(),
+                VisitException.resolved_by: actor.user_id,
+                VisitException.resolved_at: now,
+            }
+        ).where(VisitException.id == exception_id)
+        await record_change(
+            actor=actor,
+            at=now,
+            action="visit_exception.resolve",
+            entity="visit_exception",
+            entity_id=exception_id,
+            before={"status": "explained"},
+            after={"status": "resolved", "resolution_code": resolution_code},
+        )
+    return await _exception(actor, exception_id)
+
+
+# --------------------------------------------------------------------------- hospital stays, deaths
+
+
+async def import_hospital_stays(ctx: ServiceContext, actor: Actor, stays: list[dict[str, Any]]) -> dict[str, Any]:
+    """Inpatient stays from the hospitals' records, by id number; visits already made on those
+    days are verified again. The same stay twice is stored once (a later discharge date updates it)."""
+    require_role(actor, Role.BUREAU, Role.ADMIN)
+    by_number = {
+        r["id_number"]: r["id"]
+        for r in await Person.select(Person.id, Person.id_number).where(
+            Person.id_number.is_in([s["id_number"] for s in stays] or ["-"])
+        )
+    }
+    unknown = [s["id_number"] for s in stays if s["id_number"] not in by_number]
+    if unknown:
+        raise InvalidInput(
+            f"{len(unknown)} 个身份证号码未登记", code="unknown_person", errors=[{"id_number": n} for n in unknown]
+        )
+    for s in stays:
+        if s.get("discharged_on") is not None and s["discharged_on"] < s["admitted_on"]:
+            raise InvalidInput("出院日期早于入院日期", code="invalid_dates")
+    now = ctx.clock.now()
+    touched: dict[int, date] = {}
+    async with write_transaction():
+        for s in stays:
+            person_id = by_number[s["id_number"]]
+            key = f"{person_id}:{s['admitted_on'].isoformat()}"
+            if await HospitalStay.exists().where(HospitalStay.stay_key == key):
+                await HospitalStay.update(
+                    {
+                        HospitalStay.discharged_on: s.get("discharged_on"),
+                        HospitalStay.hospital: s.get("hospital", ""),
+                    }
+                ).where(HospitalStay.stay_key == key)
+            else:
+                await HospitalStay.insert(
+                    HospitalStay(
+                        person=person_id,
+                        stay_key=key,
+                        admitted_on=s["admitted_on"],
+                        discharged_on=s.get("discharged_on"),
+                        hospital=s.get("hospital", ""),
+                        imported_at=now,
+                    )
+                )
+            touched[person_id] = min(touched.get(person_id, s["admitted_on"]), s["admitted_on"])
+        await record_change(
+            actor=actor,
+            at=now,
+            action="hospital_stays.import",
+            entity="hospital_stay",
+            entity_id=len(stays),
+            after={"stays": len(stays), "persons": len(touched)},
+        )
+    reverified = 0
+    for person_id, since in touched.items():
+        reverified += await reverify_person(ctx, person_id, since)
+    return {"stays": len(stays), "persons": len(touched), "visits_verified_again": reverified}
+
+
+async def record_deaths(ctx: ServiceContext, actor: Actor, records: list[dict[str, Any]]) -> dict[str, Any]:
+    require_role(actor, Role.BUREAU, Role.ADMIN)
+    today = local_today(ctx.clock, ctx.settings.zone)
+    by_number = {
+        r["id_number"]: r["id"]
+        for r in await Person.select(Person.id, Person.id_number).where(
+            Person.id_number.is_in([r["id_number"] for r in records] or ["-"])
+        )
+    }
+    unknown = [r["id_number"] for r in records if r["id_number"] not in by_number]
+    if unknown:
+        raise InvalidInput(
+            f"{len(unknown)} 个身份证号码未登记", code="unknown_person", errors=[{"id_number": n} for n in unknown]
+        )
+    if any(r["died_on"] > today for r in records):
+        raise InvalidInput("死亡日期晚于今天", code="invalid_dates")
+    now = ctx.clock.now()
+    async with write_transaction():
+        for r in records:
+            await Person.update({Person.deceased_on: r["died_on"]}).where(Person.id == by_number[r["id_number"]])
+            await record_change(
+                actor=actor,
+                at=now,
+                action="person.death",
+                entity="person",
+                entity_id=by_number[r["id_number"]],
+                after={"deceased_on": r["died_on"].isoformat()},
+            )
+        # No visits after death: the ones not begun are cancelled.
+        for r in records:
+            after = datetime.combine(r["died_on"] + timedelta(days=1), time(0), ctx.settings.zone)
+            await Visit.update({Visit.status: "cancelled", Visit.updated_at: now}).where(
+                (Visit.person == by_number[r["id_number"]])
+                & (Visit.status == "planned")
+                & (Visit.planned_start >= after)
+            )
+    reverified = 0
+    for r in records:
+        reverified += await reverify_person(ctx, by_number[r["id_number"]], r["died_on"])
+    return {"persons": len(records), "visits_verified_again": reverified}
