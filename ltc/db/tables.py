@@ -454,6 +454,82 @@ class CensusEntry(Table, tablename="census_entry"):
     recorded_at = Timestamptz()
 
 
+class Settlement(Table, tablename="settlement"):
+    """What the fund owes one provider for one month. Approved and paid rows never change
+    (database triggers refuse it); ``version`` is the optimistic lock of If-Match."""
+
+    provider = _fk(Provider, index=True)
+    period = Varchar(length=7, index=True)  # YYYY-MM
+    settlement_key = Varchar(length=32, unique=True)  # "<provider>:<period>"
+    status = Varchar(length=16, index=True)  # draft | submitted | approved | rejected | paid
+    version = Integer(default=1)
+    gross_fen = BigInt(default=0)
+    fund_fen = BigInt(default=0)
+    personal_fen = BigInt(default=0)
+    content_hash = Varchar(length=64, default="")
+    built_at = Timestamptz()
+    submitted_at = Timestamptz(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = _fk(AppUser, null=True, default=None)
+    rejection_reason = Text(default="")
+    paid_at = Timestamptz(null=True, default=None)
+
+
+class SettlementLine(Table, tablename="settlement_line"):
+    settlement = _fk(Settlement, index=True)
+    line_no = Integer()
+    kind = Varchar(length=16)  # home | institutional | adjustment | deduction
+    person = _fk(Person, null=True, default=None, index=True)
+    level = Integer(null=True, default=None)
+    quantity = Integer(default=0)
+    unit = Varchar(length=16, default="")
+    unit_price_fen = BigInt(null=True, default=None)
+    gross_fen = BigInt(default=0)
+    fund_fen = BigInt(default=0)
+    personal_fen = BigInt(default=0)
+    visit_ids = JSON(default="[]")
+    excluded_visit_ids = JSON(default="[]")
+    days = JSON(default="[]")
+    leave_days = JSON(default="[]")
+    verified_minutes = Integer(default=0)
+    policy_version = Varchar(length=32, default="")
+    adjusts_period = Varchar(length=7, null=True, default=None)
+    note = Text(default="")
+
+
+class SettlementCorrection(Table, tablename="settlement_correction"):
+    """A correction to an earlier, approved month, carried as an adjustment line into the
+    next settlement built for the provider."""
+
+    provider = _fk(Provider, index=True)
+    person = _fk(Person, null=True, default=None)
+    corrects_period = Varchar(length=7)
+    amount_fen = BigInt()
+    fund_fen = BigInt(null=True, default=None)
+    reason = Text()
+    created_by = _fk(AppUser, null=True, default=None)
+    created_at = Timestamptz()
+    applied_in = _fk(Settlement, null=True, default=None)  # set when an approved settlement carries it
+
+
+class LedgerEntry(Table, tablename="ledger_entry"):
+    """A balanced journal entry of the fund; never updated or deleted (triggers refuse it)."""
+
+    source_id = Varchar(length=80, unique=True)
+    kind = Varchar(length=16)  # approval | payment | contribution | reversal
+    memo = Text(default="")
+    settlement = _fk(Settlement, null=True, default=None)
+    posted_at = Timestamptz(index=True)
+    posted_by = _fk(AppUser, null=True, default=None)
+
+
+class LedgerPosting(Table, tablename="ledger_posting"):
+    entry = _fk(LedgerEntry, index=True)
+    account = Varchar(length=40, index=True)
+    debit_fen = BigInt(default=0)
+    credit_fen = BigInt(default=0)
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -480,4 +556,9 @@ ALL_TABLES: list[type[Table]] = [
     UnscheduledSlot,
     HospitalStay,
     CensusEntry,
+    Settlement,
+    SettlementLine,
+    SettlementCorrection,
+    LedgerEntry,
+    LedgerPosting,
 ]

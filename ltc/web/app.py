@@ -37,6 +37,7 @@ from ltc.web.api.auth import AuthController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.providers import ProvidersController
+from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visits import CarePlansController, VisitExceptionsController, VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.dependencies import provide_actor, provide_services
@@ -122,6 +123,8 @@ def create_app(
             AssessmentsController,
             ConclusionsController,
             EvidenceController,
+            SettlementsController,
+            FundController,
             CarePlansController,
             VisitsController,
             VisitExceptionsController,

@@ -1,0 +1,169 @@
+"""Monthly settlement over HTTP: a hand-computed month (billable minutes, the agreed price,
+the fund's share, an excluded visit), the If-Match workflow with two officers approving at
+once, the database refusing to change what was approved, the ledger, exports and corrections."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from ltc.db.tables import LedgerEntry, LedgerPosting, Settlement, SettlementLine
+from ltc.domain.periods import Period
+from tests.web.test_providers_and_assignment import run_burst_worker
+from tests.web.test_visits import adhoc_visit, beneficiary, event, plan_for
+
+
+async def visited(client, b, *, start_ago: int, minutes: int) -> dict:
+    """A visit checked in ``start_ago`` minutes ago and out ``minutes`` later, at home."""
+    visit = await adhoc_visit(client, b, minutes_ago=start_ago, length=60)
+    home = (visit["person_lat"], visit["person_lon"])
+    started = datetime.now(UTC) - timedelta(minutes=start_ago)
+    steps = (("check-in", started, {}), ("check-out", started + timedelta(minutes=minutes), {"items": ["B01"]}))
+    for kind, at, extra in steps:
+        response = await client.post(
+            f"/api/v1/visits/{visit['id']}/{kind}", json=event(at, *home, **extra), headers=b["agency"]
+        )
+        assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def built(app, client, headers, period: str, provider_id: int) -> dict:
+    started = await client.post(
+        "/api/v1/settlements/build", json={"period": period, "provider_id": provider_id}, headers=headers
+    )
+    assert started.status_code == 202, started.text
+    await run_burst_worker(app)
+    job = (await client.get(f"/api/v1/jobs/{started.json()['job_id']}", headers=headers)).json()
+    assert job["status"] == "done", job
+    (settlement_id,) = job["result"]["settlement_ids"]
+    response = await client.get(f"/api/v1/settlements/{settlement_id}", headers=headers)
+    assert response.status_code == 200
+    return response.json() | {"etag": response.headers["etag"]}
+
+
+async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, services) -> None:
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    first = await visited(client, b, start_ago=230, minutes=58)
+    second = await visited(client, b, start_ago=160, minutes=58)
+    short = await visited(client, b, start_ago=90, minutes=10)
+    assert short["flags"] == ["too_short"] and first["flags"] == [] and second["flags"] == []
+    days = {
+        datetime.fromisoformat(v["planned_start"]).astimezone(services.settings.zone).date()
+        for v in (first, second, short)
+    }
+    periods = {str(Period.of(d)) for d in days}
+    if len(periods) > 1:
+        pytest.skip("the visits straddle a month boundary")
+    (period,) = periods
+    provider_id = b["provider"]["id"]
+
+    settlement = await built(app, client, b["agency"], period, provider_id)
+    (line,) = settlement["lines"]
+    # 58 + 58 verified minutes at the agreed 60.00 yuan an hour; the short visit waits for its exception.
+    assert (line["kind"], line["quantity"], line["unit_price_fen"]) == ("home", 116, 6000)
+    assert (line["gross_fen"], line["fund_fen"], line["personal_fen"]) == (11600, 10440, 1160)
+    assert sorted(line["visit_ids"]) == sorted([first["id"], second["id"]])
+    assert line["excluded_visit_ids"] == [short["id"]]
+    assert (settlement["status"], settlement["version"], settlement["etag"]) == ("draft", 1, '"1"')
+    again = await built(app, client, b["agency"], period, provider_id)
+    assert (again["version"], again["content_hash"]) == (1, settlement["content_hash"]), "same facts, same draft"
+
+    url = f"/api/v1/settlements/{settlement['id']}"
+    missing = await client.post(f"{url}/submit", headers=b["agency"])
+    assert missing.status_code == 422 and missing.json()["code"] == "if_match_required"
+    submitted = await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted", submitted.text
+    stale = await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    assert stale.status_code == 409 and stale.json()["code"] == "version_conflict"
+    by_agency = await client.post(f"{url}/approve", headers=b["agency"] | {"If-Match": '"2"'})
+    assert by_agency.status_code == 403
+
+    bureau = await auth("bureau")
+    entries_before = await LedgerEntry.count()
+    officers = await asyncio.gather(
+        *(client.post(f"{url}/approve", headers=bureau | {"If-Match": '"2"'}) for _ in range(2))
+    )
+    assert sorted(r.status_code for r in officers) == [200, 409], [r.text for r in officers]
+    assert await LedgerEntry.count() == entries_before + 1, "one approval, one entry"
+
+    with pytest.raises(Exception, match="settlement_locked"):
+        await Settlement.update({Settlement.fund_fen: 1}).where(Settlement.id == settlement["id"])
+    with pytest.raises(Exception, match="settlement_locked"):
+        await SettlementLine.delete().where(SettlementLine.settlement == settlement["id"])
+    with pytest.raises(Exception, match="ledger_immutable"):
+        await LedgerPosting.update({LedgerPosting.debit_fen: 0}).where(LedgerPosting.id > 0)
+    rebuilt = await built(app, client, bureau, period, provider_id)
+    assert rebuilt["status"] == "approved" and rebuilt["version"] == 3, "an approved month is never rebuilt"
+
+    fund = (await client.get("/api/v1/fund", headers=bureau)).json()
+    assert fund["ledger_imbalance_fen"] == 0 and fund["payables_fen"] >= 10440
+    paid = await client.post(f"{url}/pay", headers=bureau | {"If-Match": '"3"'})
+    assert paid.status_code == 200 and paid.json()["status"] == "paid"
+    after = (await client.get("/api/v1/fund", headers=bureau)).json()
+    assert after["cash_fen"] == fund["cash_fen"] - 10440 and after["payables_fen"] == fund["payables_fen"] - 10440
+    source = f"transfer-{settlement['id']}"
+    assert (
+        await client.post(
+            "/api/v1/fund/contributions", json={"source_id": source, "amount_fen": 5_000_000}, headers=bureau
+        )
+    ).json()["posted"] is True
+    assert (
+        await client.post(
+            "/api/v1/fund/contributions", json={"source_id": source, "amount_fen": 5_000_000}, headers=bureau
+        )
+    ).json()["posted"] is False
+    final = (await client.get("/api/v1/fund", headers=bureau)).json()
+    assert final["cash_fen"] == after["cash_fen"] + 5_000_000 and final["ledger_imbalance_fen"] == 0
+
+    csv_export = await client.get(f"{url}/export.csv", headers=bureau)
+    assert csv_export.status_code == 200 and "合计,,,,,,116.00,104.40,11.60" in csv_export.text
+    workbook = load_workbook(io.BytesIO((await client.get(f"{url}/export.xlsx", headers=bureau)).content))
+    rows = list(workbook.active.values)
+    assert rows[1][0] == "行" and rows[2][7] == pytest.approx(104.40)
+    other = await client.get(url, headers=await auth("agency-P01"))
+    assert other.status_code == 404
+
+    # A correction to the approved month is carried into the next month's draft.
+    corrected = await client.post(
+        "/api/v1/settlement-corrections",
+        json={
+            "provider_id": provider_id,
+            "corrects_period": period,
+            "person_id": b["person_id"],
+            "amount_fen": -600,
+            "reason": "第二次服务实际时长应为 52 分钟",
+        },
+        headers=bureau,
+    )
+    assert corrected.status_code == 201, corrected.text
+    following = await built(app, client, bureau, str(Period.parse(period).next()), provider_id)
+    adjustment = [x for x in following["lines"] if x["kind"] == "adjustment"]
+    assert [(x["adjusts_period"], x["gross_fen"], x["fund_fen"]) for x in adjustment] == [(period, -600, -600)]
+
+
+async def test_a_draft_cannot_be_corrected_and_rejections_need_a_reason(app, client, auth) -> None:
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    await visited(client, b, start_ago=120, minutes=59)
+    period = str(Period.of(datetime.now(UTC).astimezone(UTC).date()))
+    bureau = await auth("bureau")
+    refused = await client.post(
+        "/api/v1/settlement-corrections",
+        json={"provider_id": b["provider"]["id"], "corrects_period": period, "amount_fen": 100, "reason": "x"},
+        headers=bureau,
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "period_not_approved"
+    settlement = await built(app, client, bureau, period, b["provider"]["id"])
+    url = f"/api/v1/settlements/{settlement['id']}"
+    await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    no_reason = await client.post(f"{url}/reject", json={"reason": " "}, headers=bureau | {"If-Match": '"2"'})
+    assert no_reason.status_code == 422 and no_reason.json()["code"] == "reason_required"
+    rejected = await client.post(f"{url}/reject", json={"reason": "缺少签名"}, headers=bureau | {"If-Match": '"2"'})
+    assert rejected.json()["status"] == "rejected" and rejected.json()["rejection_reason"] == "缺少签名"
+    pay_unapproved = await client.post(f"{url}/pay", headers=bureau | {"If-Match": '"3"'})
+    assert pay_unapproved.status_code == 409 and pay_unapproved.json()["code"] == "invalid_transition"
