@@ -544,3 +544,33 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
         "spend_by_period": dict(sorted(spend.items())),
         "ledger_imbalance_fen": debit_total - credit_total,
     }
+
+
+@register_job_kind("pay_settlements", roles={Role.BUREAU, Role.ADMIN})
+async def pay_settlements(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Pay every approved settlement of a month (after the treasury's transfer). Each payment
+    is its own transaction and its ledger entry has a unique source id: a rerun after a crash
+    pays what is left and posts nothing twice."""
+    period = str(_period(params["period"]))
+    actor = Actor(user_id=int(params["actor_id"]), username="", role=Role(params.get("actor_role", "bureau")))
+    pending = (
+        await Settlement.select(Settlement.id, Settlement.version)
+        .where((Settlement.period == period) & (Settlement.status == rules.APPROVED))
+        .order_by(Settlement.id)
+    )
+    for n, row in enumerate(pending, start=1):
+        await act(ctx, actor, row["id"], "pay", if_match=str(row["version"]))
+        await progress(n / len(pending))
+    return {"period": period, "paid": len(pending), "settlement_ids": [r["id"] for r in pending]}
+
+
+async def start_payment(ctx: ServiceContext, actor: Actor, period: str) -> Any:
+    from ltc.services.jobs import start_job
+
+    require_role(actor, Role.BUREAU, Role.ADMIN)
+    return await start_job(
+        ctx,
+        actor,
+        "pay_settlements",
+        {"period": str(_period(period)), "actor_id": actor.user_id, "actor_role": str(actor.role)},
+    )

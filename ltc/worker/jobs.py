@@ -51,3 +51,14 @@ async def sweep_visit_alerts(ctx: dict[str, Any]) -> dict[str, Any]:
         return None
 
     return await sweep(_services(ctx), {}, no_progress)
+
+
+async def build_last_months_settlements(ctx: dict[str, Any]) -> str:
+    """On the 1st: the drafts of the month just ended, for every provider (a recorded job)."""
+    from ltc.domain.periods import Period
+    from ltc.services.clock import local_today
+    from ltc.services.jobs import start_job
+
+    services = _services(ctx)
+    last_month = Period.of(local_today(services.clock, services.settings.zone)).previous()
+    return str(await start_job(services, None, "build_settlements", {"period": str(last_month)}))

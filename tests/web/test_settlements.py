@@ -167,3 +167,46 @@ async def test_a_draft_cannot_be_corrected_and_rejections_need_a_reason(app, cli
     assert rejected.json()["status"] == "rejected" and rejected.json()["rejection_reason"] == "缺少签名"
     pay_unapproved = await client.post(f"{url}/pay", headers=bureau | {"If-Match": '"3"'})
     assert pay_unapproved.status_code == 409 and pay_unapproved.json()["code"] == "invalid_transition"
+
+
+async def test_a_payment_run_killed_half_way_posts_nothing_twice(app, client, auth, services, monkeypatch) -> None:
+    from ltc.services import settlements as settlement_service
+
+    bureau = await auth("bureau")
+    approved = []
+    for _ in range(2):
+        b = await beneficiary(client, auth)
+        await plan_for(client, b)
+        await visited(client, b, start_ago=120, minutes=59)
+        period = str(Period.of(datetime.now(UTC).astimezone(services.settings.zone).date()))
+        settlement = await built(app, client, bureau, period, b["provider"]["id"])
+        url = f"/api/v1/settlements/{settlement['id']}"
+        await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+        assert (await client.post(f"{url}/approve", headers=bureau | {"If-Match": '"2"'})).status_code == 200
+        approved.append(settlement["id"])
+
+    real_act = settlement_service.act
+    calls = []
+
+    async def killed_after_the_first(*args, **kwargs):
+        if calls:
+            raise RuntimeError("worker killed")
+        calls.append(args)
+        return await real_act(*args, **kwargs)
+
+    monkeypatch.setattr(settlement_service, "act", killed_after_the_first)
+    first = await client.post("/api/v1/settlements/pay", json={"period": period}, headers=bureau)
+    await run_burst_worker(app)
+    assert (await client.get(f"/api/v1/jobs/{first.json()['job_id']}", headers=bureau)).json()["status"] == "failed"
+    monkeypatch.setattr(settlement_service, "act", real_act)
+    rerun = await client.post("/api/v1/settlements/pay", json={"period": period}, headers=bureau)
+    await run_burst_worker(app)
+    assert (await client.get(f"/api/v1/jobs/{rerun.json()['job_id']}", headers=bureau)).json()["status"] == "done"
+    for settlement_id in approved:
+        assert (await client.get(f"/api/v1/settlements/{settlement_id}", headers=bureau)).json()["status"] == "paid"
+        payments = await LedgerEntry.count().where(
+            (LedgerEntry.settlement == settlement_id) & (LedgerEntry.kind == "payment")
+        )
+        assert payments == 1
+    fund = (await client.get("/api/v1/fund", headers=bureau)).json()
+    assert fund["ledger_imbalance_fen"] == 0

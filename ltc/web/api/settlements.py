@@ -28,6 +28,10 @@ class BuildIn(Schema):
     provider_id: int | None = None
 
 
+class PayIn(Schema):
+    period: str = Field(pattern=PERIOD)
+
+
 class ActionIn(Schema):
     reason: str = Field(default="", max_length=2000)
 
@@ -92,6 +96,10 @@ class SettlementsController(Controller):
             params["provider_id"] = provider_id
         job_id = await start_job(services, actor, "build_settlements", params, provider_id=provider_id)
         return JobAccepted(job_id=job_id)
+
+    @post("/pay", status_code=202, guards=[BUREAU], summary="Pay every approved settlement of a month (a job)")
+    async def pay(self, data: JSONBody[PayIn], actor: CurrentActor, services: Services) -> JobAccepted:
+        return JobAccepted(job_id=await settlements.start_payment(services, actor, data.period))
 
     @get("/", summary="Settlements of a month (agencies: their own)")
     async def list_settlements(
