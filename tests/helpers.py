@@ -19,13 +19,13 @@ def csrf_token(page: str) -> str:
 
 
 @asynccontextmanager
-async def signed_in_browser(app, username: str) -> AsyncIterator[httpx.AsyncClient]:
+async def signed_in_browser(app, username: str, password: str = DEMO_PASSWORD) -> AsyncIterator[httpx.AsyncClient]:
     """A cookie-keeping client signed in through the login form, as a browser would."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as browser:
         form = await browser.get("/login", headers=HTML)
         response = await browser.post(
             "/login",
-            data={"username": username, "password": DEMO_PASSWORD, "_csrf_token": csrf_token(form.text)},
+            data={"username": username, "password": password, "_csrf_token": csrf_token(form.text)},
             headers=HTML,
         )
         assert response.status_code in {301, 302, 303}

@@ -47,6 +47,7 @@ from ltc.web.language import LanguageMiddleware
 from ltc.web.pages import PagesController
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.security import ActorMiddleware
+from ltc.web.settlement_pages import FundPages, SettlementPages
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,8 @@ def create_app(
             ConclusionsController,
             EvidenceController,
             SettlementsController,
+            SettlementPages,
+            FundPages,
             FundController,
             CarePlansController,
             VisitsController,

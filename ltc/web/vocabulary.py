@@ -61,3 +61,6 @@ ASSIGNMENT_REASONS = [
     N_("no_active_provider_of_mode"),
     N_("person_without_position"),
 ]
+SETTLEMENT_STATUSES = [N_("draft"), N_("approved"), N_("rejected"), N_("paid")]
+SETTLEMENT_LINE_KINDS = [N_("adjustment"), N_("deduction")]
+SETTLEMENT_UNITS = [N_("minute"), N_("day"), N_("score")]
