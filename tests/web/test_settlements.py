@@ -210,3 +210,35 @@ async def test_a_payment_run_killed_half_way_posts_nothing_twice(app, client, au
         assert payments == 1
     fund = (await client.get("/api/v1/fund", headers=bureau)).json()
     assert fund["ledger_imbalance_fen"] == 0
+
+
+async def test_bed_days_come_from_the_census_at_the_lesser_of_price_and_cap(app, client, auth, services) -> None:
+    b = await beneficiary(client, auth, care_mode="institutional")
+    bureau = await auth("bureau")
+    await client.patch(f"/api/v1/providers/{b['provider']['id']}", json={"daily_price_fen": 9000}, headers=bureau)
+    plan = await client.post(
+        "/api/v1/care-plans", json={"person_id": b["person_id"], "items": ["B01"]}, headers=b["agency"]
+    )
+    assert plan.status_code == 201, plan.text
+    assert plan.json()["bed_day_cap_fen"] == 8000  # level Ⅲ
+    await client.post(
+        f"/api/v1/care-plans/{plan.json()['id']}/confirm", json={"confirmed_by": "本人"}, headers=b["agency"]
+    )
+    today = datetime.now(UTC).astimezone(services.settings.zone).date()
+    period = Period.of(today)
+    days = [d for d in period.dates() if d <= today][-3:]
+    statuses = ["present", "leave", "present"][-len(days) :]
+    for day, status in zip(days, statuses, strict=True):
+        recorded = await client.post(
+            "/api/v1/census",
+            json={"day": day.isoformat(), "entries": [{"person_id": b["person_id"], "status": status}]},
+            headers=b["agency"],
+        )
+        assert recorded.status_code == 200, recorded.text
+    bed_days = statuses.count("present")
+    settlement = await built(app, client, bureau, str(period), b["provider"]["id"])
+    (line,) = settlement["lines"]
+    assert (line["kind"], line["quantity"], line["unit_price_fen"]) == ("institutional", bed_days, 8000)
+    gross = 8000 * bed_days
+    assert (line["gross_fen"], line["fund_fen"], line["personal_fen"]) == (gross, gross * 3 // 4, gross // 4)
+    assert len(line["days"]) == bed_days and len(line["leave_days"]) == statuses.count("leave")
