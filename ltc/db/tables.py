@@ -371,6 +371,7 @@ class Visit(Table, tablename="visit"):
     alerts = JSON(default="[]")
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    person_confirmation = Varchar(length=100, default="")
 
 
 class VisitEventRecord(Table, tablename="visit_event"):
@@ -387,6 +388,8 @@ class VisitEventRecord(Table, tablename="visit_event"):
     items = JSON(default="[]")
     recorded_by = _fk(AppUser, null=True, default=None)
     outcome = Varchar(length=32)
+    # How the person or family confirmed the service at check-out (e.g. 本人签字, 家属短信确认).
+    person_confirmation = Varchar(length=100, default="")
 
 
 class VisitException(Table, tablename="visit_exception"):

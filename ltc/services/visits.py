@@ -77,6 +77,7 @@ VISIT_COLUMNS = (
     Visit.done_items,
     Visit.flags,
     Visit.alerts,
+    Visit.person_confirmation,
 )
 
 
@@ -456,6 +457,7 @@ async def record_event(
     """Record one check-in or check-out; returns (the visit, what the event did)."""
     require_role(actor, Role.AGENCY)
     now = ctx.clock.now()
+    confirmation = str(data.get("person_confirmation") or "").strip()[:100]
     event = VisitEvent(
         event_id=UUID(str(data["event_id"])),
         kind=kind,
@@ -503,17 +505,22 @@ async def record_event(
                     items=list(event.items),
                     recorded_by=actor.user_id,
                     outcome=outcome.code,
+                    person_confirmation=confirmation,
                 )
             )
-            await Visit.update(
-                {
-                    Visit.status: new_state.status,
-                    Visit.checked_in_at: new_state.checked_in_at,
-                    Visit.checked_out_at: new_state.checked_out_at,
-                    Visit.done_items: list(new_state.items),
-                    Visit.updated_at: now,
-                }
-            ).where(Visit.id == visit_id)
+            changes = {
+                Visit.status: new_state.status,
+                Visit.checked_in_at: new_state.checked_in_at,
+                Visit.checked_out_at: new_state.checked_out_at,
+                Visit.done_items: list(new_state.items),
+                Visit.updated_at: now,
+            }
+            if new_state.check_out_event_id is not None:  # the deciding check-out carries the confirmation
+                decided = await VisitEventRecord.select(VisitEventRecord.person_confirmation).where(
+                    VisitEventRecord.event_id == new_state.check_out_event_id
+                ).first()
+                changes[Visit.person_confirmation] = decided["person_confirmation"]
+            await Visit.update(changes).where(Visit.id == visit_id)
             await _clear_alerts(visit_id, kind, now)
             await _verify(ctx, visit_id, now)
     return await get_visit(ctx, actor, visit_id), outcome.code

@@ -344,7 +344,11 @@ async def test_a_late_batch_from_an_offline_phone_gives_the_same_visit_in_any_or
     home = (visit["person_lat"], visit["person_lon"])
     now = datetime.now(UTC)
     check_in = event(now - timedelta(minutes=68), *home) | {"visit_id": visit["id"], "kind": "check_in"}
-    check_out = event(now - timedelta(minutes=6), *home, items=["B01"]) | {"visit_id": visit["id"], "kind": "check_out"}
+    check_out = event(now - timedelta(minutes=6), *home, items=["B01"]) | {
+        "visit_id": visit["id"],
+        "kind": "check_out",
+        "person_confirmation": "家属签字",
+    }
     stranger = event(now, *home) | {"visit_id": 999_999, "kind": "check_in"}
     response = await client.post(
         "/api/v1/visits/events", json={"events": [check_out, stranger, check_in, check_out]}, headers=b["agency"]
@@ -355,6 +359,7 @@ async def test_a_late_batch_from_an_offline_phone_gives_the_same_visit_in_any_or
     assert results[0]["outcome"] == "pending_check_in" and results[1]["code"] == "visit_not_found"
     final = results[-1]["visit"]
     assert final["status"] == "done" and final["flags"] == [] and final["done_items"] == ["B01"]
+    assert final["person_confirmation"] == "家属签字"
 
 
 async def test_the_sweep_raises_alerts_that_clear_when_the_event_arrives(client, auth, services) -> None:

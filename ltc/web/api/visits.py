@@ -88,6 +88,7 @@ class VisitOut(BaseModel):
     done_items: list[str]
     flags: list[str]
     alerts: list[str]
+    person_confirmation: str = ""
 
 
 class VisitIn(Schema):
@@ -108,6 +109,9 @@ class CheckIn(Schema):
 
 class CheckOut(CheckIn):
     items: list[str] = Field(default_factory=list, max_length=42)
+    person_confirmation: str = Field(
+        default="", max_length=100, description="how the person or family confirmed the service (本人签字, 家属确认 …)"
+    )
 
 
 class BatchEvent(CheckOut):
