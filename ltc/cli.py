@@ -34,7 +34,12 @@ async def _seed_demo(settings: Settings) -> dict[str, Any]:
     from ltc.services.seed import seed_demo
 
     async with open_runtime(settings, migrate=True) as runtime:
-        return await seed_demo(runtime.services, password=settings.demo_password)
+        outcome = await seed_demo(runtime.services, password=settings.demo_password)
+        if outcome.get("seeded"):
+            from ltc.services.demo_activity import seed_demo_activity
+
+            outcome["activity"] = await seed_demo_activity(runtime.services)
+        return outcome
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> int:

@@ -38,6 +38,11 @@ def configure_engine(url: str) -> Engine:
     """Make ``url`` the database of this process: every table and Piccolo itself use it."""
     engine = engine_for_url(url)
     os.environ["PICCOLO_CONF"] = "ltc.db.piccolo_conf"
+    return bind(engine)
+
+
+def bind(engine: Engine) -> Engine:
+    """Bind every table to ``engine`` (e.g. back to the previous one after a tool used another)."""
     for table in [*ALL_TABLES, Migration]:
         table._meta.db = engine
     _current[:] = [engine]

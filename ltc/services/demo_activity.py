@@ -1,0 +1,125 @@
+"""Demo activity on top of the demo district, so every page has something to show: a few
+dozen residents go the whole way through the real services — application, acceptance,
+on-site assessment, notice, conclusion, assignment, a confirmed care plan — and the
+coming fortnight of visits is generated. Deterministic: the same residents, answers and
+levels every time (the dates follow the day it is seeded)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from ltc.db.tables import AppUser, Assignment, Person
+from ltc.domain.access import Actor, Role
+from ltc.domain.errors import DomainError
+from ltc.domain.instruments import Instrument
+from ltc.services import assessment_workflow as workflow
+from ltc.services import care_plans, visits
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
+from ltc.services.reference import instrument_catalog, policy_book
+
+log = logging.getLogger(__name__)
+
+EVERY_NTH_RESIDENT = 8
+# (ADL, cognition, perception) totals → levels 5, 4, 3, 3, 2 (the last is not severe).
+PROFILES = [(0, 0, 0), (20, 8, 12), (20, 16, 12), (35, 16, 10), (50, 16, 12)]
+HOME_ITEMS = [["B01", "B07", "B09"], ["B05", "B11", "B19"], ["B01", "B06", "B15", "C05"]]
+SELF_EVAL = dict.fromkeys(["eating", "continence", "bathing", "dressing", "toilet_use", "transfer"], "dependent")
+
+
+def _answers(instrument: Instrument, totals: dict[str, int]) -> dict[str, Any]:
+    """Answers whose dimension totals are the given ones (largest option that fits first)."""
+    answers: dict[str, Any] = {}
+    remaining = dict(totals)
+    for item in instrument.items:
+        fitting = [o for o in item.options if o.points <= remaining[item.dimension]]
+        chosen = max(fitting, key=lambda o: o.points)
+        answers[item.key] = chosen.value
+        remaining[item.dimension] -= chosen.points
+    return answers
+
+
+async def _actor(username: str) -> Actor | None:
+    row = await AppUser.select().where(AppUser.username == username).first()
+    if row is None:
+        return None
+    return Actor(user_id=row["id"], username=username, role=Role(row["role"]), provider_id=row["provider"])
+
+
+async def seed_demo_activity(ctx: ServiceContext) -> dict[str, Any]:
+    bureau, assessor, expert = await _actor("bureau"), await _actor("assessor1"), await _actor("expert1")
+    if bureau is None or assessor is None or expert is None:
+        return {"beneficiaries": 0}
+    today = local_today(ctx.clock, ctx.settings.zone)
+    policy = policy_book(ctx.settings).in_force(today)
+    instrument = instrument_catalog(ctx.settings).get(policy.assessment_instrument)
+    residents = (
+        await Person.select(Person.id).where(Person.lat.is_not_null() & (Person.insured == True)).order_by(Person.id)
+    )
+    chosen = [r["id"] for r in residents][::EVERY_NTH_RESIDENT]
+    now = ctx.clock.now()
+    concluded = 0
+    for n, person_id in enumerate(chosen):
+        adl, cognition, perception = PROFILES[n % len(PROFILES)]
+        try:
+            application = await workflow.apply(
+                ctx,
+                bureau,
+                {
+                    "person_id": person_id,
+                    "applied_on": today - timedelta(days=30),
+                    "disabled_since": today - timedelta(days=400),
+                    "care_mode": "institutional" if n % 6 == 5 else "home",
+                    "self_eval": {"answers": SELF_EVAL},
+                },
+            )
+            await workflow.accept(ctx, bureau, application["id"], [assessor.user_id, expert.user_id])
+            assessment, _ = await workflow.submit_assessment(
+                ctx,
+                assessor,
+                {
+                    "event_id": str(UUID(int=person_id)),
+                    "application_id": application["id"],
+                    "instrument": instrument.code,
+                    "instrument_version": instrument.version,
+                    "answers": _answers(instrument, {"adl": adl, "cognition": cognition, "perception": perception}),
+                    "assessor_ids": [assessor.user_id, expert.user_id],
+                    "started_at": now - timedelta(days=20, hours=1),
+                    "finished_at": now - timedelta(days=20),
+                },
+            )
+            await workflow.publish(ctx, bureau, assessment["id"], today - timedelta(days=policy.notice_days + 2))
+            await workflow.finalize(ctx, bureau, assessment["id"])
+            concluded += 1
+        except DomainError as error:  # a resident the rules refuse is simply left out of the demo
+            log.info("demo activity: person %s left out (%s)", person_id, error.code)
+    planned = 0
+    for n, row in enumerate(
+        await Assignment.select(Assignment.person, Assignment.provider, Assignment.care_mode)
+        .where(Assignment.status == "active")
+        .order_by(Assignment.person)
+    ):
+        agency = (
+            await AppUser.select(AppUser.id, AppUser.username)
+            .where((AppUser.provider == row["provider"]) & (AppUser.role == "agency"))
+            .first()
+        )
+        if agency is None:
+            continue
+        actor = Actor(user_id=agency["id"], username=agency["username"], role=Role.AGENCY, provider_id=row["provider"])
+        items = HOME_ITEMS[n % len(HOME_ITEMS)] if row["care_mode"] == "home" else ["B01", "B13"]
+        try:
+            plan = await care_plans.create_plan(ctx, actor, row["person"], items)
+            await care_plans.confirm(ctx, actor, plan["id"], "家属")
+            planned += 1
+        except DomainError as error:
+            log.info("demo activity: no plan for person %s (%s)", row["person"], error.code)
+
+    async def no_progress(_: float) -> None:
+        return None
+
+    generated = await visits.generate_visits(ctx, {}, no_progress)
+    return {"beneficiaries": concluded, "care_plans": planned, "visits": generated["visits"]}
