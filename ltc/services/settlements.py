@@ -13,10 +13,15 @@ database triggers (migration 0007).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
-from ltc.db.engine import locked, write_transaction
+from piccolo.utils.encoding import dump_json
+
+from ltc.db.engine import current_engine, is_sqlite, locked, write_transaction
 from ltc.db.tables import (
     CarePlan,
     CensusEntry,
@@ -66,9 +71,292 @@ def _period(text: str) -> Period:
 
 
 # --------------------------------------------------------------------------- gathering the month
+#
+# The month is aggregated in SQL, for one provider or for every provider in one query. Per
+# provider, person and policy version: the counted visits (done, with a care plan, no
+# blocking exception), the sum of their minutes (each the floor of its exact duration, never
+# below 0) and their ids, each keyed by its local check-in day; per person the excluded
+# visits. The pricing rules are handed one visit per (person, version) that carries the
+# group's minutes on the group's first day — they price minutes per version, so the line is
+# the one they would price from every visit — and ``_HomeMonth.name_visits`` then names all
+# the group's visits on that line, in the rules' own (day, id) order. What the aggregate
+# cannot vouch for (a counted visit without both times, a check-in outside the month, a day
+# with no policy in force) sends that provider through the per-visit path, which prices or
+# fails exactly as the rules do.
+
+BLOCKING_EXCEPTION = "(e.status IN ('open', 'explained') OR (e.status = 'resolved' AND e.resolution_code = 'rejected'))"
+_DAY_BITS = 40  # a counted visit's key in SQL: (local day − the 1st) << 40 | visit id
+_ID_MASK = (1 << _DAY_BITS) - 1
+_EPOCH = date(1970, 1, 1)
+LINE_COLUMNS = (
+    "settlement",
+    "line_no",
+    "kind",
+    "person",
+    "level",
+    "quantity",
+    "unit",
+    "unit_price_fen",
+    "gross_fen",
+    "fund_fen",
+    "personal_fen",
+    "visit_ids",
+    "excluded_visit_ids",
+    "days",
+    "leave_days",
+    "verified_minutes",
+    "policy_version",
+    "adjusts_period",
+    "note",
+)
 
 
-async def _home_inputs(ctx: ServiceContext, provider_id: int, period: Period, hourly: int | None):
+@lru_cache(maxsize=64)
+def _utc_offsets(zone: tzinfo, period: Period) -> tuple[tuple[int, int], ...]:
+    """The zone's UTC offset in seconds as pieces ``(from epoch second, offset)``, exact from
+    two days before the month to two days after it (the first piece also stands for what lies
+    before, the last for what lies after: a check-in that far out is outside the month anyway)."""
+    start = int((period.start_utc(zone) - timedelta(days=2)).timestamp())
+    end = int((period.end_utc(zone) + timedelta(days=2)).timestamp())
+
+    def offset(second: int) -> int:
+        return int(datetime.fromtimestamp(second, UTC).astimezone(zone).utcoffset().total_seconds())
+
+    pieces = [(start, offset(start))]
+    previous = start
+    for sample in [*range(start + 3600, end, 3600), end]:
+        if offset(sample) != pieces[-1][1]:
+            low, high = previous, sample  # the change lies in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == pieces[-1][1] else (low, middle)
+            pieces.append((high, offset(high)))
+        previous = sample
+    return tuple(pieces)
+
+
+def _policy_runs(period: Period, policy_for: rules.PolicyFor) -> list[tuple[int, str | None]]:
+    """``(first day index, policy version)`` of each run of the month's days under one
+    version (None: no policy in force)."""
+    runs: list[tuple[int, str | None]] = []
+    for index, day in enumerate(period.dates()):
+        try:
+            version: str | None = policy_for(day).version
+        except InvalidInput:
+            version = None
+        if not runs or runs[-1][1] != version:
+            runs.append((index, version))
+    return runs
+
+
+def _home_sql(sqlite: bool, period: Period, zone: tzinfo, runs: list[tuple[int, str | None]], one: bool) -> str:
+    """Per provider, person, planless, blocked and policy run: the visits' count, level,
+    minutes, incomplete times, largest id and keys (counted: local day << 40 | id; excluded: id)."""
+    if sqlite:
+        # Piccolo stores a Timestamptz as text 'YYYY-MM-DD HH:MM:SS[.ffffff]+00:00' (UTC). The
+        # whole seconds (julianday's double is exact to far less than a second: rounded) and
+        # the microseconds are read apart, so nothing is lost to julianday's milliseconds.
+        def seconds(column: str) -> str:
+            return f"CAST(round((julianday(substr({column}, 1, 19)) - 2440587.5) * 86400) AS INTEGER)"
+
+        def micros(column: str) -> str:
+            return f"CASE WHEN substr({column}, 20, 1) = '.' THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END"
+
+        greatest, collect, materialized = "MAX", "group_concat", "LIMIT -1"  # LIMIT: computed once a row
+    else:
+
+        def seconds(column: str) -> str:
+            return f"floor(EXTRACT(EPOCH FROM {column}))::bigint"
+
+        def micros(column: str) -> str:
+            return f"((EXTRACT(EPOCH FROM {column}) * 1000000)::bigint % 1000000)"
+
+        greatest, collect, materialized = "GREATEST", "array_agg", ""
+    pieces = _utc_offsets(zone, period)
+    offset = str(pieces[-1][1])
+    if len(pieces) > 1:
+        branches = " ".join(f"WHEN checked_in < {pieces[i][0]} THEN {pieces[i - 1][1]}" for i in range(1, len(pieces)))
+        offset = f"(CASE {branches} ELSE {offset} END)"
+    day = f"((checked_in + {offset}) / 86400 - {(period.first_day - _EPOCH).days})"
+    run = "0"
+    if len(runs) > 1:
+        branches = " ".join(f"WHEN {day} < {first} THEN {n}" for n, (first, _) in enumerate(runs[1:]))
+        run = f"(CASE {branches} ELSE {len(runs) - 1} END)"
+    minutes = f"{greatest}((checked_out - checked_in) * 1000000 + out_micros - in_micros, 0) / 60000000"
+    return f"""
+        WITH blocked AS (SELECT DISTINCT e.visit, e.provider FROM visit_exception e WHERE {BLOCKING_EXCEPTION})
+        SELECT provider, person, planless, blocked, {run} AS run, COUNT(*) AS n, MAX(level) AS level,
+            SUM({minutes}) AS minutes, SUM(incomplete) AS incomplete, MAX(id) AS max_id,
+            {collect}(CASE WHEN blocked = 1 THEN id ELSE {day} * {1 << _DAY_BITS} + id END) AS keys
+        FROM (
+            SELECT v.id AS id, v.provider AS provider, v.person AS person, cp.level AS level,
+                CASE WHEN v.care_plan IS NULL THEN 1 ELSE 0 END AS planless,
+                CASE WHEN b.visit IS NULL THEN 0 ELSE 1 END AS blocked,
+                CASE WHEN v.checked_in_at IS NULL OR v.checked_out_at IS NULL THEN 1 ELSE 0 END AS incomplete,
+                {seconds("v.checked_in_at")} AS checked_in, {micros("v.checked_in_at")} AS in_micros,
+                {seconds("v.checked_out_at")} AS checked_out, {micros("v.checked_out_at")} AS out_micros
+            FROM visit v
+            LEFT JOIN care_plan cp ON cp.id = v.care_plan
+            LEFT JOIN blocked b ON b.visit = v.id AND b.provider = v.provider
+            WHERE v.status = 'done' AND v.planned_start >= {{}} AND v.planned_start < {{}}
+                {"AND v.provider = {}" if one else ""}
+            {materialized}
+        ) month
+        GROUP BY provider, person, planless, blocked, run"""
+
+
+def _ints(value: Any) -> list[int]:
+    """Integers aggregated by group_concat (SQLite: text) or array_agg (PostgreSQL: a list)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return list(map(int, value.split(","))) if value else []
+    return [int(v) for v in value]
+
+
+def _dates(value: Any) -> list[date]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [date.fromisoformat(v) for v in value.split(",")] if value else []
+    return list(value)
+
+
+@dataclass
+class _Month:
+    """What a build needs, fetched once for one provider or for all: home visit groups and
+    census days by provider, institutional levels by provider and person, the providers'
+    prices, open corrections by provider, December's evaluation scores by evaluation key,
+    and every provider with care to settle (a done visit or a census entry in the month)."""
+
+    home: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    census: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    levels: dict[int, dict[int, int]] = field(default_factory=dict)
+    prices: dict[int, dict[str, Any]] = field(default_factory=dict)
+    corrections: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    evaluations: dict[str, int] = field(default_factory=dict)
+    providers: set[int] = field(default_factory=set)
+
+
+async def _gather(ctx: ServiceContext, period: Period, provider_id: int | None = None) -> _Month:
+    """The month for one provider, or (None) for every provider, in three queries."""
+    zone = ctx.settings.zone
+    runs = _policy_runs(period, policy_book(ctx.settings).in_force)
+    one = () if provider_id is None else (provider_id,)
+    month = _Month()
+    home = await Visit.raw(
+        _home_sql(is_sqlite(current_engine()), period, zone, runs, bool(one)),
+        period.start_utc(zone),
+        period.end_utc(zone),
+        *one,
+    )
+    for row in home:
+        month.home.setdefault(row["provider"], []).append(row)
+    census = await CensusEntry.raw(
+        f"""SELECT provider, person, status, {"group_concat" if is_sqlite(current_engine()) else "array_agg"}(day) AS days
+        FROM census_entry WHERE day >= {{}} AND day <= {{}} {"AND provider = {}" if one else ""}
+        GROUP BY provider, person, status""",
+        period.first_day,
+        period.last_day,
+        *one,
+    )
+    for row in census:
+        month.providers.add(row["provider"])
+        if row["status"] in (*BILLABLE_CENSUS, "leave"):
+            month.census.setdefault(row["provider"], []).append(row)
+    if census:
+        plans = CarePlan.select(CarePlan.provider, CarePlan.person, CarePlan.level).where(
+            (CarePlan.care_mode == "institutional") & (CarePlan.status == "confirmed")
+        )
+        if one:
+            plans = plans.where(CarePlan.provider == provider_id)
+        for row in await plans.order_by(CarePlan.id):
+            month.levels.setdefault(row["provider"], {})[row["person"]] = row["level"]
+    month.providers |= set(month.home)
+    prices = Provider.select(Provider.id, Provider.hourly_price_fen, Provider.daily_price_fen)
+    corrections = SettlementCorrection.select().where(SettlementCorrection.applied_in.is_null())
+    evaluations = ProviderEvaluation.select(ProviderEvaluation.evaluation_key, ProviderEvaluation.score).where(
+        ProviderEvaluation.evaluation_key.like(f"%:{period.year}")
+    )
+    if one:
+        prices = prices.where(Provider.id == provider_id)
+        corrections = corrections.where(SettlementCorrection.provider == provider_id)
+        evaluations = evaluations.where(ProviderEvaluation.evaluation_key == f"{provider_id}:{period.year}")
+    month.prices = {r["id"]: r for r in await prices}
+    for row in await corrections.order_by(SettlementCorrection.id):
+        month.corrections.setdefault(row["provider"], []).append(row)
+    if period.month == 12:
+        month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}
+    return month
+
+
+@dataclass(frozen=True)
+class _HomeMonth:
+    """A provider's home care for the pricing rules, and the visits each (person, version)
+    line counts (empty when the inputs are per visit: the rules name them themselves)."""
+
+    inputs: list[rules.HomeCareInput]
+    visit_ids: dict[tuple[int, str], tuple[int, ...]] = field(default_factory=dict)
+
+    def name_visits(self, draft: rules.SettlementDraft) -> rules.SettlementDraft:
+        if not self.visit_ids:
+            return draft
+        lines = []
+        for line in draft.lines:
+            if line.kind == rules.HOME and line.visit_ids:
+                ids = self.visit_ids[(line.person_id, line.policy_version)]
+                if line.visit_ids != ids[:1]:
+                    raise RuntimeError(f"line of person {line.person_id} does not count the visits gathered for it")
+                line = replace(line, visit_ids=ids)
+            lines.append(line)
+        return rules.SettlementDraft.of(draft.provider_id, draft.period, lines)
+
+
+def _home_month(
+    rows: list[dict[str, Any]], period: Period, hourly: int | None, runs: list[tuple[int, str | None]]
+) -> _HomeMonth | None:
+    """The inputs from the aggregated groups, or None when the per-visit path must decide."""
+    persons: dict[int, dict[str, Any]] = {}
+    visit_ids: dict[tuple[int, str], tuple[int, ...]] = {}
+    for row in rows:
+        if row["planless"]:
+            continue
+        entry = persons.setdefault(row["person"], {"level": 0, "visits": [], "excluded": []})
+        entry["level"] = max(entry["level"], row["level"] or 0)
+        keys = _ints(row["keys"])
+        if len(keys) != row["n"]:
+            return None
+        if row["blocked"]:
+            entry["excluded"] += keys
+            continue
+        version = runs[row["run"]][1]
+        if row["incomplete"] or row["max_id"] > _ID_MASK or version is None:
+            return None
+        keys.sort()
+        first, last = keys[0] >> _DAY_BITS, keys[-1] >> _DAY_BITS
+        if first < 0 or last >= period.days():
+            return None
+        ids = tuple(k & _ID_MASK for k in keys)
+        visit_ids[(row["person"], version)] = ids
+        entry["visits"].append(
+            rules.CountedVisit(ids[0], period.first_day + timedelta(days=first), int(row["minutes"]))
+        )
+    inputs = [
+        rules.HomeCareInput(
+            person_id=person,
+            level=e["level"],
+            visits=tuple(e["visits"]),
+            excluded_visit_ids=tuple(sorted(e["excluded"])),
+            hourly_price_fen=hourly,
+        )
+        for person, e in persons.items()
+    ]
+    return _HomeMonth(inputs, visit_ids)
+
+
+async def _home_inputs_per_visit(ctx: ServiceContext, provider_id: int, period: Period, hourly: int | None):
+    """The provider's home care visit by visit (a row each): the exact path, for a month the
+    aggregate cannot vouch for."""
     zone = ctx.settings.zone
     rows = await Visit.select(
         Visit.id,
@@ -115,29 +403,25 @@ async def _home_inputs(ctx: ServiceContext, provider_id: int, period: Period, ho
     ]
 
 
-async def _institutional_inputs(provider_id: int, period: Period, daily_price: int):
-    rows = await CensusEntry.select(CensusEntry.person, CensusEntry.day, CensusEntry.status).where(
-        (CensusEntry.provider == provider_id)
-        & (CensusEntry.day >= period.first_day)
-        & (CensusEntry.day <= period.last_day)
-    )
+async def _home_inputs(
+    ctx: ServiceContext, provider_id: int, period: Period, hourly: int | None, month: _Month
+) -> _HomeMonth:
+    runs = _policy_runs(period, policy_book(ctx.settings).in_force)
+    home = _home_month(month.home.get(provider_id, []), period, hourly, runs)
+    if home is None:
+        home = _HomeMonth(await _home_inputs_per_visit(ctx, provider_id, period, hourly))
+    return home
+
+
+def _institutional_inputs(provider_id: int, daily_price: int, month: _Month) -> list[rules.InstitutionalCareInput]:
+    rows = month.census.get(provider_id, [])
     if not rows:
         return []
-    levels = {
-        r["person"]: r["level"]
-        for r in await CarePlan.select(CarePlan.person, CarePlan.level).where(
-            (CarePlan.provider == provider_id)
-            & (CarePlan.care_mode == "institutional")
-            & (CarePlan.status == "confirmed")
-        )
-    }
+    levels = month.levels.get(provider_id, {})
     days: dict[int, list[date]] = defaultdict(list)
     leave: dict[int, list[date]] = defaultdict(list)
     for r in rows:
-        if r["status"] in BILLABLE_CENSUS:
-            days[r["person"]].append(r["day"])
-        elif r["status"] == "leave":
-            leave[r["person"]].append(r["day"])
+        (days if r["status"] in BILLABLE_CENSUS else leave)[r["person"]] += _dates(r["days"])
     persons = sorted((set(days) | set(leave)) & set(levels))
     return [
         rules.InstitutionalCareInput(
@@ -151,24 +435,61 @@ async def _institutional_inputs(provider_id: int, period: Period, daily_price: i
     ]
 
 
-async def build_one(ctx: ServiceContext, provider_id: int, period: Period) -> dict[str, Any]:
-    """Build (or rebuild) the provider's draft for the month. A settlement already submitted,
-    approved or paid is left as it is."""
-    provider = (
-        await Provider.select(Provider.id, Provider.hourly_price_fen, Provider.daily_price_fen)
-        .where(Provider.id == provider_id)
-        .first()
+async def _insert_lines(settlement_id: int, lines: Sequence[rules.SettlementLine]) -> None:
+    """The draft's lines in one batch."""
+    rows = [
+        (
+            settlement_id,
+            n,
+            line.kind,
+            line.person_id,
+            line.level,
+            line.quantity,
+            line.unit,
+            line.unit_price_fen,
+            line.gross_fen,
+            line.fund_fen,
+            line.personal_fen,
+            dump_json(list(line.visit_ids)),
+            dump_json(list(line.excluded_visit_ids)),
+            dump_json([d.isoformat() for d in line.days]),
+            dump_json([d.isoformat() for d in line.leave_days]),
+            line.verified_minutes,
+            line.policy_version,
+            line.adjusts_period,
+            line.note,
+        )
+        for n, line in enumerate(lines, start=1)
+    ]
+    # executemany on the build's own transaction: Piccolo's raw() would spend more time
+    # turning thousands of parameters into a statement than the database spends inserting.
+    engine = current_engine()
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("settlement lines are inserted inside the build's transaction")
+    if is_sqlite(engine):
+        marks = ", ".join("?" for _ in LINE_COLUMNS)
+    else:
+        marks = ", ".join(f"${n}" for n in range(1, len(LINE_COLUMNS) + 1))
+    await transaction.connection.executemany(
+        f"INSERT INTO settlement_line ({', '.join(LINE_COLUMNS)}) VALUES ({marks})", rows
     )
+
+
+async def build_one(
+    ctx: ServiceContext, provider_id: int, period: Period, month: _Month | None = None
+) -> dict[str, Any]:
+    """Build (or rebuild) the provider's draft for the month. A settlement already submitted,
+    approved or paid is left as it is. ``month``: the month already gathered for every provider."""
+    if month is None:
+        month = await _gather(ctx, period, provider_id)
+    provider = month.prices.get(provider_id)
     if provider is None:
         raise NotFound("没有该护理机构", code="provider_not_found")
     book = policy_book(ctx.settings)
-    home = await _home_inputs(ctx, provider_id, period, provider["hourly_price_fen"] or None)
-    institutional = await _institutional_inputs(provider_id, period, provider["daily_price_fen"])
-    corrections = (
-        await SettlementCorrection.select()
-        .where((SettlementCorrection.provider == provider_id) & SettlementCorrection.applied_in.is_null())
-        .order_by(SettlementCorrection.id)
-    )
+    home = await _home_inputs(ctx, provider_id, period, provider["hourly_price_fen"] or None, month)
+    institutional = _institutional_inputs(provider_id, provider["daily_price_fen"], month)
+    corrections = month.corrections.get(provider_id, [])
     adjustments = [
         rules.Adjustment(
             period=_period(c["corrects_period"]),
@@ -181,15 +502,13 @@ async def build_one(ctx: ServiceContext, provider_id: int, period: Period) -> di
     ]
     deduction = None
     if period.month == 12:  # the annual evaluation adjusts the year-end settlement
-        evaluation = (
-            await ProviderEvaluation.select(ProviderEvaluation.score)
-            .where(ProviderEvaluation.evaluation_key == f"{provider_id}:{period.year}")
-            .first()
+        score = month.evaluations.get(f"{provider_id}:{period.year}")
+        if score is not None:
+            deduction = rules.EvaluationDeduction(period.year, score)
+    draft = home.name_visits(
+        rules.build_settlement(
+            provider_id, period, home.inputs, institutional, adjustments, deduction, policy_for=book.in_force
         )
-        if evaluation is not None:
-            deduction = rules.EvaluationDeduction(period.year, evaluation["score"])
-    draft = rules.build_settlement(
-        provider_id, period, home, institutional, adjustments, deduction, policy_for=book.in_force
     )
     digest = draft.content_hash()
     now = ctx.clock.now()
@@ -230,32 +549,7 @@ async def build_one(ctx: ServiceContext, provider_id: int, period: Period) -> di
             )
             await SettlementLine.delete().where(SettlementLine.settlement == settlement_id)
         if draft.lines:
-            await SettlementLine.insert(
-                *[
-                    SettlementLine(
-                        settlement=settlement_id,
-                        line_no=n,
-                        kind=line.kind,
-                        person=line.person_id,
-                        level=line.level,
-                        quantity=line.quantity,
-                        unit=line.unit,
-                        unit_price_fen=line.unit_price_fen,
-                        gross_fen=line.gross_fen,
-                        fund_fen=line.fund_fen,
-                        personal_fen=line.personal_fen,
-                        visit_ids=list(line.visit_ids),
-                        excluded_visit_ids=list(line.excluded_visit_ids),
-                        days=[d.isoformat() for d in line.days],
-                        leave_days=[d.isoformat() for d in line.leave_days],
-                        verified_minutes=line.verified_minutes,
-                        policy_version=line.policy_version,
-                        adjusts_period=line.adjusts_period,
-                        note=line.note,
-                    )
-                    for n, line in enumerate(draft.lines, start=1)
-                ]
-            )
+            await _insert_lines(settlement_id, draft.lines)
         await record_change(
             actor=None,
             at=now,
@@ -271,28 +565,18 @@ async def build_one(ctx: ServiceContext, provider_id: int, period: Period) -> di
 async def build_settlements(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """The month's drafts for one provider or for every provider with care to settle."""
     period = _period(params["period"])
+    month: _Month | None = None
     if params.get("provider_id"):
         provider_ids = [int(params["provider_id"])]
-    else:
-        zone = ctx.settings.zone
-        with_visits = (
-            await Visit.select(Visit.provider)
-            .where(
-                (Visit.status == "done")
-                & (Visit.planned_start >= period.start_utc(zone))
-                & (Visit.planned_start < period.end_utc(zone))
-            )
-            .distinct()
-        )
-        with_census = (
-            await CensusEntry.select(CensusEntry.provider)
-            .where((CensusEntry.day >= period.first_day) & (CensusEntry.day <= period.last_day))
-            .distinct()
-        )
-        provider_ids = sorted({r["provider"] for r in [*with_visits, *with_census]})
+    else:  # every provider with a done visit or a census entry in the month, gathered at once
+        month = await _gather(ctx, period)
+        provider_ids = sorted(month.providers)
     results = []
     for n, provider_id in enumerate(provider_ids, start=1):
-        results.append(await build_one(ctx, provider_id, period))
+        results.append(await build_one(ctx, provider_id, period, month))
+        if month is not None:  # what is built is no longer needed
+            month.home.pop(provider_id, None)
+            month.census.pop(provider_id, None)
         await progress(n / len(provider_ids))
     return {
         "period": str(period),
@@ -535,6 +819,7 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
     balance = cash_fen - payables_fen
     months = ledger.months_payable(balance, [spend[p] for p in recent])
     return {
+        "balance_by_period": await _balance_by_period(ctx),
         "balance_fen": balance,
         "cash_fen": cash_fen,
         "payables_fen": payables_fen,
@@ -544,6 +829,26 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
         "spend_by_period": dict(sorted(spend.items())),
         "ledger_imbalance_fen": debit_total - credit_total,
     }
+
+
+async def _balance_by_period(ctx: ServiceContext) -> dict[str, int]:
+    """The balance (cash − what is owed) at the end of each month that had ledger postings."""
+    rows = await LedgerPosting.select(
+        LedgerPosting.account,
+        LedgerPosting.debit_fen,
+        LedgerPosting.credit_fen,
+        LedgerPosting.entry.posted_at.as_alias("posted_at"),
+    ).where((LedgerPosting.account == ledger.FUND_BANK) | LedgerPosting.account.like(f"{ledger.PAYABLE_PREFIX}%"))
+    change: dict[str, int] = defaultdict(int)
+    for r in rows:
+        month = str(Period.of(r["posted_at"].astimezone(ctx.settings.zone).date()))
+        # cash counts up with debits; what is owed counts down the balance with credits
+        change[month] += r["debit_fen"] - r["credit_fen"]
+    running, out = 0, {}
+    for month in sorted(change):
+        running += change[month]
+        out[month] = running
+    return out
 
 
 @register_job_kind("pay_settlements", roles={Role.BUREAU, Role.ADMIN})

@@ -516,9 +516,11 @@ async def record_event(
                 Visit.updated_at: now,
             }
             if new_state.check_out_event_id is not None:  # the deciding check-out carries the confirmation
-                decided = await VisitEventRecord.select(VisitEventRecord.person_confirmation).where(
-                    VisitEventRecord.event_id == new_state.check_out_event_id
-                ).first()
+                decided = (
+                    await VisitEventRecord.select(VisitEventRecord.person_confirmation)
+                    .where(VisitEventRecord.event_id == new_state.check_out_event_id)
+                    .first()
+                )
                 changes[Visit.person_confirmation] = decided["person_confirmation"]
             await Visit.update(changes).where(Visit.id == visit_id)
             await _clear_alerts(visit_id, kind, now)

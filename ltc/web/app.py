@@ -48,6 +48,7 @@ from ltc.web.pages import PagesController
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
+from ltc.web.visit_pages import VisitPages
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def create_app(
             EvidencePages,
             BureauAssessmentPages,
             ProviderPages,
+            VisitPages,
             HealthController,
             AuthController,
             JobsController,

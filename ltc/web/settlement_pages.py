@@ -156,6 +156,9 @@ class FundPages(Controller):
         spend = fund["spend_by_period"]
         months = sorted(spend)[-12:]
         chart = bars(months, [spend[m] for m in months])
+        balances = fund["balance_by_period"]
+        balance_months = sorted(balances)[-12:]
+        balance_chart = bars(balance_months, [balances[m] for m in balance_months])
         district = await district_summary()
         figures = {
             "residents": district["residents"],
@@ -170,4 +173,11 @@ class FundPages(Controller):
                 .group_by(Conclusion.level)
             },
         }
-        return page("settlements/fund.html", fund=fund, chart=chart, months=months, yuan=format_yuan, figures=figures)
+        return page(
+            "settlements/fund.html",
+            fund=fund,
+            chart=chart,
+            balance_chart=balance_chart,
+            yuan=format_yuan,
+            figures=figures,
+        )

@@ -64,3 +64,28 @@ ASSIGNMENT_REASONS = [
 SETTLEMENT_STATUSES = [N_("draft"), N_("approved"), N_("rejected"), N_("paid")]
 SETTLEMENT_LINE_KINDS = [N_("adjustment"), N_("deduction")]
 SETTLEMENT_UNITS = [N_("minute"), N_("day"), N_("score")]
+VISIT_STATUSES = [N_("planned"), N_("in_progress"), N_("done"), N_("cancelled")]
+VISIT_FLAGS = [
+    N_("outside_geofence"),
+    N_("too_short"),
+    N_("caregiver_overlap"),
+    N_("impossible_travel"),
+    N_("person_inpatient"),
+    N_("person_deceased"),
+    N_("item_not_in_plan"),
+    N_("clinical_item_without_nurse"),
+]
+VISIT_ALERTS = [N_("late"), N_("missed"), N_("missing_checkout")]
+EXCEPTION_STATUSES = [N_("open"), N_("explained"), N_("resolved"), N_("withdrawn")]
+EXPLANATION_REASONS = [
+    N_("weak_gps_signal"),
+    N_("device_clock_wrong"),
+    N_("person_asked_to_shorten"),
+    N_("person_not_at_home"),
+    N_("caregiver_substituted"),
+    N_("discharged_same_day"),
+    N_("record_error"),
+    N_("other"),
+]
+# "accepted" already means an accepted application; a resolution gets words of its own.
+RESOLUTIONS = {"accepted": N_("Explanation accepted"), "rejected": N_("Explanation rejected")}
