@@ -88,26 +88,26 @@ BLOCKING_EXCEPTION = "(e.status IN ('open', 'explained') OR (e.status = 'resolve
 _DAY_BITS = 40  # a counted visit's key in SQL: (local day − the 1st) << 40 | visit id
 _ID_MASK = (1 << _DAY_BITS) - 1
 _EPOCH = date(1970, 1, 1)
-LINE_COLUMNS = (
-    "settlement",
-    "line_no",
-    "kind",
-    "person",
-    "level",
-    "quantity",
-    "unit",
-    "unit_price_fen",
-    "gross_fen",
-    "fund_fen",
-    "personal_fen",
-    "visit_ids",
-    "excluded_visit_ids",
-    "days",
-    "leave_days",
-    "verified_minutes",
-    "policy_version",
-    "adjusts_period",
-    "note",
+LINE_COLUMNS = (  # settlement_line's columns as the build inserts them, with their PostgreSQL types
+    ("settlement", "integer"),
+    ("line_no", "integer"),
+    ("kind", "varchar"),
+    ("person", "integer"),
+    ("level", "integer"),
+    ("quantity", "integer"),
+    ("unit", "varchar"),
+    ("unit_price_fen", "bigint"),
+    ("gross_fen", "bigint"),
+    ("fund_fen", "bigint"),
+    ("personal_fen", "bigint"),
+    ("visit_ids", "json"),
+    ("excluded_visit_ids", "json"),
+    ("days", "json"),
+    ("leave_days", "json"),
+    ("verified_minutes", "integer"),
+    ("policy_version", "varchar"),
+    ("adjusts_period", "varchar"),
+    ("note", "text"),
 )
 
 
@@ -151,54 +151,69 @@ def _policy_runs(period: Period, policy_for: rules.PolicyFor) -> list[tuple[int,
 
 def _home_sql(sqlite: bool, period: Period, zone: tzinfo, runs: list[tuple[int, str | None]], one: bool) -> str:
     """Per provider, person, planless, blocked and policy run: the visits' count, level,
-    minutes, incomplete times, largest id and keys (counted: local day << 40 | id; excluded: id)."""
+    minutes, incomplete times, largest id and keys (counted: local day << 40 | id; excluded: id).
+    The local day is counted from the 1st; the UTC offsets are the zone's (``_utc_offsets``)."""
+    pieces = _utc_offsets(zone, period)
     if sqlite:
-        # Piccolo stores a Timestamptz as text 'YYYY-MM-DD HH:MM:SS[.ffffff]+00:00' (UTC). The
-        # whole seconds (julianday's double is exact to far less than a second: rounded) and
-        # the microseconds are read apart, so nothing is lost to julianday's milliseconds.
+        # Piccolo stores a Timestamptz as text 'YYYY-MM-DD HH:MM:SS[.ffffff]+00:00' (UTC): the
+        # whole seconds through julianday (its double is far finer than a second: rounded),
+        # the microseconds from the text, so nothing is lost to julianday's milliseconds.
         def seconds(column: str) -> str:
             return f"CAST(round((julianday(substr({column}, 1, 19)) - 2440587.5) * 86400) AS INTEGER)"
 
         def micros(column: str) -> str:
-            return f"CASE WHEN substr({column}, 20, 1) = '.' THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END"
+            fraction = (
+                f"CASE WHEN substr({column}, 20, 1) = '.' THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END"
+            )
+            return f"({seconds(column)} * 1000000 + {fraction})"
 
-        greatest, collect, materialized = "MAX", "group_concat", "LIMIT -1"  # LIMIT: computed once a row
+        checked_in = seconds("v.checked_in_at")
+        offset = str(pieces[-1][1])
+        if len(pieces) > 1:
+            branches = " ".join(
+                f"WHEN {checked_in} < {pieces[i][0]} THEN {pieces[i - 1][1]}" for i in range(1, len(pieces))
+            )
+            offset = f"(CASE {branches} ELSE {offset} END)"
+        minutes = f"MAX({micros('v.checked_out_at')} - {micros('v.checked_in_at')}, 0) / 60000000"
+        day = f"({checked_in} + {offset}) / 86400 - {(period.first_day - _EPOCH).days}"
+        collect, materialized = "group_concat", "LIMIT -1"  # LIMIT: each row's values computed once
     else:
 
-        def seconds(column: str) -> str:
-            return f"floor(EXTRACT(EPOCH FROM {column}))::bigint"
+        def shift(seconds: int) -> str:
+            return f"INTERVAL '{int(seconds)} seconds'"
 
-        def micros(column: str) -> str:
-            return f"((EXTRACT(EPOCH FROM {column}) * 1000000)::bigint % 1000000)"
-
-        greatest, collect, materialized = "GREATEST", "array_agg", ""
-    pieces = _utc_offsets(zone, period)
-    offset = str(pieces[-1][1])
-    if len(pieces) > 1:
-        branches = " ".join(f"WHEN checked_in < {pieces[i][0]} THEN {pieces[i - 1][1]}" for i in range(1, len(pieces)))
-        offset = f"(CASE {branches} ELSE {offset} END)"
-    day = f"((checked_in + {offset}) / 86400 - {(period.first_day - _EPOCH).days})"
+        offset = shift(pieces[-1][1])
+        if len(pieces) > 1:
+            branches = " ".join(
+                f"WHEN v.checked_in_at < TIMESTAMPTZ '{datetime.fromtimestamp(pieces[i][0], UTC).isoformat()}'"
+                f" THEN {shift(pieces[i - 1][1])}"
+                for i in range(1, len(pieces))
+            )
+            offset = f"(CASE {branches} ELSE {offset} END)"
+        interval = "EXTRACT(EPOCH FROM v.checked_out_at - v.checked_in_at)"  # numeric: exact microseconds
+        minutes = f"GREATEST(({interval} * 1000000)::bigint, 0) / 60000000"
+        day = f"((v.checked_in_at AT TIME ZONE 'UTC') + {offset})::date - DATE '{period.first_day.isoformat()}'"
+        collect, materialized = "array_agg", ""
     run = "0"
     if len(runs) > 1:
-        branches = " ".join(f"WHEN {day} < {first} THEN {n}" for n, (first, _) in enumerate(runs[1:]))
+        branches = " ".join(f"WHEN day < {first} THEN {n}" for n, (first, _) in enumerate(runs[1:]))
         run = f"(CASE {branches} ELSE {len(runs) - 1} END)"
-    minutes = f"{greatest}((checked_out - checked_in) * 1000000 + out_micros - in_micros, 0) / 60000000"
     return f"""
         WITH blocked AS (SELECT DISTINCT e.visit, e.provider FROM visit_exception e WHERE {BLOCKING_EXCEPTION})
         SELECT provider, person, planless, blocked, {run} AS run, COUNT(*) AS n, MAX(level) AS level,
-            SUM({minutes}) AS minutes, SUM(incomplete) AS incomplete, MAX(id) AS max_id,
-            {collect}(CASE WHEN blocked = 1 THEN id ELSE {day} * {1 << _DAY_BITS} + id END) AS keys
+            SUM(minutes) AS minutes, SUM(incomplete) AS incomplete, MAX(id) AS max_id,
+            {collect}(CASE WHEN blocked = 1 THEN id ELSE day * {1 << _DAY_BITS} + id END) AS keys
         FROM (
             SELECT v.id AS id, v.provider AS provider, v.person AS person, cp.level AS level,
                 CASE WHEN v.care_plan IS NULL THEN 1 ELSE 0 END AS planless,
                 CASE WHEN b.visit IS NULL THEN 0 ELSE 1 END AS blocked,
                 CASE WHEN v.checked_in_at IS NULL OR v.checked_out_at IS NULL THEN 1 ELSE 0 END AS incomplete,
-                {seconds("v.checked_in_at")} AS checked_in, {micros("v.checked_in_at")} AS in_micros,
-                {seconds("v.checked_out_at")} AS checked_out, {micros("v.checked_out_at")} AS out_micros
+                {minutes} AS minutes,
+                {day} AS day
             FROM visit v
             LEFT JOIN care_plan cp ON cp.id = v.care_plan
             LEFT JOIN blocked b ON b.visit = v.id AND b.provider = v.provider
-            WHERE v.status = 'done' AND v.planned_start >= {{}} AND v.planned_start < {{}}
+            WHERE v.status = 'done' AND v.checked_in_at >= {{}} AND v.checked_in_at < {{}}
                 {"AND v.provider = {}" if one else ""}
             {materialized}
         ) month
@@ -211,7 +226,7 @@ def _ints(value: Any) -> list[int]:
         return []
     if isinstance(value, str):
         return list(map(int, value.split(","))) if value else []
-    return [int(v) for v in value]
+    return [int(v) for v in value if v is not None]  # a NULL key leaves the count short: per-visit path
 
 
 def _dates(value: Any) -> list[date]:
@@ -239,7 +254,8 @@ class _Month:
 
 
 async def _gather(ctx: ServiceContext, period: Period, provider_id: int | None = None) -> _Month:
-    """The month for one provider, or (None) for every provider, in three queries."""
+    """The month for one provider, or (None) for every provider: a handful of queries, whatever
+    the number of providers, visits and census days."""
     zone = ctx.settings.zone
     runs = _policy_runs(period, policy_book(ctx.settings).in_force)
     one = () if provider_id is None else (provider_id,)
@@ -318,11 +334,16 @@ def _home_month(
     """The inputs from the aggregated groups, or None when the per-visit path must decide."""
     persons: dict[int, dict[str, Any]] = {}
     visit_ids: dict[tuple[int, str], tuple[int, ...]] = {}
+    days, first_day, mask = period.days(), period.first_day, _ID_MASK
     for row in rows:
         if row["planless"]:
             continue
-        entry = persons.setdefault(row["person"], {"level": 0, "visits": [], "excluded": []})
-        entry["level"] = max(entry["level"], row["level"] or 0)
+        person = row["person"]
+        entry = persons.get(person)
+        if entry is None:
+            entry = persons[person] = {"level": 0, "visits": [], "excluded": []}
+        if row["level"] and row["level"] > entry["level"]:
+            entry["level"] = row["level"]
         keys = _ints(row["keys"])
         if len(keys) != row["n"]:
             return None
@@ -330,17 +351,15 @@ def _home_month(
             entry["excluded"] += keys
             continue
         version = runs[row["run"]][1]
-        if row["incomplete"] or row["max_id"] > _ID_MASK or version is None:
+        if row["incomplete"] or row["max_id"] > mask or version is None:
             return None
         keys.sort()
-        first, last = keys[0] >> _DAY_BITS, keys[-1] >> _DAY_BITS
-        if first < 0 or last >= period.days():
+        first = keys[0] >> _DAY_BITS
+        if first < 0 or keys[-1] >> _DAY_BITS >= days:
             return None
-        ids = tuple(k & _ID_MASK for k in keys)
-        visit_ids[(row["person"], version)] = ids
-        entry["visits"].append(
-            rules.CountedVisit(ids[0], period.first_day + timedelta(days=first), int(row["minutes"]))
-        )
+        ids = tuple([k & mask for k in keys])
+        visit_ids[(person, version)] = ids
+        entry["visits"].append(rules.CountedVisit(ids[0], first_day + timedelta(days=first), int(row["minutes"])))
     inputs = [
         rules.HomeCareInput(
             person_id=person,
@@ -367,8 +386,8 @@ async def _home_inputs_per_visit(ctx: ServiceContext, provider_id: int, period: 
     ).where(
         (Visit.provider == provider_id)
         & (Visit.status == "done")
-        & (Visit.planned_start >= period.start_utc(zone))
-        & (Visit.planned_start < period.end_utc(zone))
+        & (Visit.checked_in_at >= period.start_utc(zone))
+        & (Visit.checked_in_at < period.end_utc(zone))
         & Visit.care_plan.is_not_null()
     )
     # A visit counts once every exception on it is resolved and none was rejected.
@@ -436,7 +455,7 @@ def _institutional_inputs(provider_id: int, daily_price: int, month: _Month) -> 
 
 
 async def _insert_lines(settlement_id: int, lines: Sequence[rules.SettlementLine]) -> None:
-    """The draft's lines in one batch."""
+    """The draft's lines, all in one batch."""
     rows = [
         (
             settlement_id,
@@ -461,19 +480,22 @@ async def _insert_lines(settlement_id: int, lines: Sequence[rules.SettlementLine
         )
         for n, line in enumerate(lines, start=1)
     ]
-    # executemany on the build's own transaction: Piccolo's raw() would spend more time
-    # turning thousands of parameters into a statement than the database spends inserting.
+    columns = ", ".join(name for name, _ in LINE_COLUMNS)
     engine = current_engine()
+    if not is_sqlite(engine):  # one statement, a parameter per column: the arrays of all the lines
+        arrays = ", ".join(f"{{}}::{kind}[]" for _, kind in LINE_COLUMNS)
+        await SettlementLine.raw(
+            f"INSERT INTO settlement_line ({columns}) SELECT * FROM unnest({arrays})",
+            *map(list, zip(*rows, strict=True)),
+        )
+        return
+    # SQLite has no arrays: executemany on the build's own transaction (Piccolo's raw() would
+    # spend longer turning thousands of parameters into one statement than SQLite inserting).
     transaction = engine.current_transaction.get()
     if transaction is None:
         raise RuntimeError("settlement lines are inserted inside the build's transaction")
-    if is_sqlite(engine):
-        marks = ", ".join("?" for _ in LINE_COLUMNS)
-    else:
-        marks = ", ".join(f"${n}" for n in range(1, len(LINE_COLUMNS) + 1))
-    await transaction.connection.executemany(
-        f"INSERT INTO settlement_line ({', '.join(LINE_COLUMNS)}) VALUES ({marks})", rows
-    )
+    marks = ", ".join("?" for _ in LINE_COLUMNS)
+    await transaction.connection.executemany(f"INSERT INTO settlement_line ({columns}) VALUES ({marks})", rows)
 
 
 async def build_one(

@@ -1,0 +1,478 @@
+"""Settle a synthetic month of home visits for every provider (the real build, in a real database).
+
+Builds a month in a fresh database — a temporary database on the PostgreSQL server of
+``LTC_DATABASE_URL`` when it names one (dropped afterwards), else a temporary SQLite file —
+with bulk inserts that are not timed: providers (some with an agreed hourly price, some on
+the policy's), persons with a confirmed home care plan (levels 3–5), and ``--visits`` done
+visits spread over the month in random id order (40–70 minutes with seconds and
+microseconds, a few crossing local midnight, some over the person's monthly cap). About 2%
+of the visits carry exceptions: open, explained or rejected ones keep the visit out of the
+month, accepted or withdrawn ones do not.
+
+Timed: the job body ``build_settlements`` for the whole month (``seconds``) and, separately,
+a raw SQL aggregation of the same visits — minutes and count per provider and person, the
+blocked visits left out, with the same exact minute arithmetic (``raw_sql_seconds``). Then,
+untimed, every draft is submitted by an agency user of its provider and approved by a bureau
+officer through ``settlements.act``, and ``ledger_imbalance_fen`` is sum(debits) −
+sum(credits) over the whole ledger (must be 0). ``checks`` compares the drafts with the raw
+aggregation: the counted visits and verified minutes must agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ltc.bench import peak_rss_mb
+from ltc.domain.periods import Period
+
+# (status, resolution_code, blocks the visit)
+EXCEPTION_KINDS = (
+    ("open", "", True),
+    ("explained", "", True),
+    ("resolved", "rejected", True),
+    ("resolved", "accepted", False),
+    ("withdrawn", "", False),
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--visits", type=int, default=1_500_000, help="done home visits in the month")
+    parser.add_argument("--providers", type=int, default=359, help="home care providers")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic month")
+    parser.add_argument("--period", default="2026-03", help="the month settled (YYYY-MM)")
+    parser.add_argument("--visits-per-person", type=int, default=22, help="average visits of a person in the month")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    return asyncio.run(_run(args))
+
+
+# --------------------------------------------------------------------------- the database
+
+
+def _server_url() -> str:
+    url = os.environ.get("LTC_DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else ""
+
+
+async def _create_pg_database(server_url: str) -> tuple[str, str]:
+    import asyncpg
+
+    name = f"ltc_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}")), name
+
+
+async def _drop_pg_database(server_url: str, name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+class _Loader:
+    """Bulk inserts beside Piccolo: executemany on SQLite, COPY on PostgreSQL. Values are
+    given as Python objects; on SQLite they are written the way Piccolo writes them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite = url.startswith("sqlite://")
+        self.conn: Any = None
+
+    async def __aenter__(self) -> _Loader:
+        if self.sqlite:
+            from ltc.db.engine import sqlite_path
+
+            self.conn = sqlite3.connect(sqlite_path(self.url), isolation_level=None)
+            self.conn.execute("PRAGMA synchronous=OFF")
+        else:
+            import asyncpg
+
+            self.conn = await asyncpg.connect(self.url)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.sqlite:
+            self.conn.close()
+        else:
+            await self.conn.close()
+
+    @staticmethod
+    def _sqlite_value(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return str(value.astimezone(UTC))  # as Piccolo's adapter stores a Timestamptz
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    async def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        if self.sqlite:
+            marks = ", ".join("?" for _ in columns)
+            names = ", ".join(f'"{c}"' for c in columns)
+            self.conn.execute("BEGIN")
+            self.conn.executemany(
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks})',
+                ([self._sqlite_value(v) for v in row] for row in rows),
+            )
+            self.conn.execute("COMMIT")
+        else:
+            await self.conn.copy_records_to_table(table, records=list(rows), columns=list(columns))
+
+    async def finish(self, tables: Sequence[str]) -> None:
+        """Move the id sequences past the explicit ids; gather planner statistics on
+        PostgreSQL, as autovacuum would after a load."""
+        if self.sqlite:
+            return
+        for table in tables:
+            await self.conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
+            )
+        await self.conn.execute("ANALYZE")
+
+
+# --------------------------------------------------------------------------- the synthetic month
+
+
+async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    now = period.start_utc(zone) - timedelta(days=40)
+    providers = max(1, args.providers)
+    persons = max(1, min(args.visits, round(args.visits / max(args.visits_per_person, 1)))) if args.visits else 0
+    async with _Loader(url) as db:
+        hourly = [rng.choice((0, 0, 5500, 6000, 6500)) for _ in range(providers)]
+        await db.insert(
+            "provider",
+            (
+                "id",
+                "code",
+                "name",
+                "name_en",
+                "kind",
+                "status",
+                "lat",
+                "lon",
+                "capacity",
+                "hourly_price_fen",
+                "daily_price_fen",
+                "created_at",
+                "credit_code",
+            ),
+            (
+                (
+                    p,
+                    f"B{p:05d}",
+                    f"基准机构{p}",
+                    f"Bench provider {p}",
+                    "home",
+                    "active",
+                    29.6,
+                    121.4,
+                    500,
+                    hourly[p - 1],
+                    0,
+                    now,
+                    f"BENCH{p:013d}",
+                )
+                for p in range(1, providers + 1)
+            ),
+        )
+        users = [(1, "bench-bureau", "bureau", None)]
+        users += [(p + 1, f"bench-agency-{p}", "agency", p) for p in range(1, providers + 1)]
+        await db.insert(
+            "app_user",
+            ("id", "username", "display_name", "password_hash", "role", "provider", "active", "created_at"),
+            ((i, name, name, "!", role, provider, True, now) for i, name, role, provider in users),
+        )
+        provider_of = [p % providers + 1 if p < providers else rng.randrange(providers) + 1 for p in range(persons)]
+        levels = [rng.choice((3, 4, 5)) for _ in range(persons)]
+        await db.insert(
+            "person",
+            ("id", "id_number", "name", "sex", "birth_date", "insured", "created_at"),
+            (
+                (i, f"BENCH{i:013d}", f"受益人{i}", "F" if i % 2 else "M", date(1940, 1, 1), True, now)
+                for i in range(1, persons + 1)
+            ),
+        )
+        await db.insert(
+            "care_plan",
+            (
+                "id",
+                "person",
+                "provider",
+                "version",
+                "version_key",
+                "current_key",
+                "level",
+                "care_mode",
+                "monthly_hours",
+                "visit_minutes",
+                "policy_version",
+                "status",
+                "confirmed_at",
+                "created_at",
+            ),
+            (
+                (
+                    i,
+                    i,
+                    provider_of[i - 1],
+                    1,
+                    f"{i}:1",
+                    f"person:{i}",
+                    levels[i - 1],
+                    "home",
+                    25,
+                    60,
+                    "bench",
+                    "confirmed",
+                    now,
+                    now,
+                )
+                for i in range(1, persons + 1)
+            ),
+        )
+        counts = [args.visits // persons + (1 if i < args.visits % persons else 0) for i in range(persons)]
+        first_local = datetime(period.year, period.month, 1, tzinfo=zone)
+        visit_columns = (
+            "id",
+            "care_plan",
+            "person",
+            "provider",
+            "slot_key",
+            "planned_start",
+            "planned_end",
+            "source",
+            "status",
+            "checked_in_at",
+            "checked_out_at",
+            "created_at",
+            "updated_at",
+        )
+        exception_columns = (
+            "id",
+            "visit",
+            "provider",
+            "code",
+            "exception_key",
+            "status",
+            "opened_at",
+            "resolution_code",
+        )
+        next_visit, next_exception, crossing = 1, 1, 0
+        chunk = 2_000
+        for start in range(0, persons, chunk):
+            planned: list[tuple[int, datetime, bool]] = []
+            for i in range(start, min(start + chunk, persons)):
+                for _ in range(counts[i]):
+                    day = rng.randrange(period.days())
+                    late = rng.random() < 0.005
+                    minute = rng.randrange(23 * 60, 23 * 60 + 40) if late else rng.randrange(7 * 60, 20 * 60)
+                    planned.append((i + 1, first_local + timedelta(days=day, minutes=minute), late))
+            rng.shuffle(planned)  # ids in no particular day order
+            visits, exceptions = [], []
+            for person, local_start, late in planned:
+                start_utc = local_start.astimezone(UTC)
+                early = 0 if late else -300
+                checked_in = start_utc + timedelta(seconds=rng.randrange(early, 600), microseconds=rng.randrange(10**6))
+                length = timedelta(seconds=rng.randrange(40 * 60, 70 * 60), microseconds=rng.randrange(10**6))
+                checked_out = checked_in + length
+                crossing += checked_out.astimezone(zone).date() != checked_in.astimezone(zone).date()
+                visits.append(
+                    (
+                        next_visit,
+                        person,
+                        person,
+                        provider_of[person - 1],
+                        f"bench:{next_visit}",
+                        start_utc,
+                        start_utc + timedelta(minutes=60),
+                        "schedule",
+                        "done",
+                        checked_in,
+                        checked_out,
+                        start_utc,
+                        checked_out,
+                    )
+                )
+                if rng.random() < 0.02:
+                    codes = ("too_short", "off_site") if rng.random() < 0.1 else ("too_short",)
+                    for code in codes:
+                        status, resolution, _ = rng.choice(EXCEPTION_KINDS)
+                        exceptions.append(
+                            (
+                                next_exception,
+                                next_visit,
+                                provider_of[person - 1],
+                                code,
+                                f"{next_visit}:{code}",
+                                status,
+                                checked_out,
+                                resolution,
+                            )
+                        )
+                        next_exception += 1
+                next_visit += 1
+            await db.insert("visit", visit_columns, visits)
+            if exceptions:
+                await db.insert("visit_exception", exception_columns, exceptions)
+        await db.finish(("provider", "app_user", "person", "care_plan", "visit", "visit_exception"))
+    return {"persons": persons, "crossing_midnight": crossing, "exceptions": next_exception - 1}
+
+
+# --------------------------------------------------------------------------- the raw aggregation
+
+
+def raw_aggregation_sql(sqlite: bool) -> str:
+    """Minutes (the floor of each exact duration, never below 0) and count per provider and
+    person of the month's done visits with a care plan, visits with a blocking exception left
+    out: the same arithmetic as the build, written plainly."""
+    if sqlite:
+        # Timestamptz is stored as text 'YYYY-MM-DD HH:MM:SS[.ffffff]+00:00' (UTC): whole
+        # seconds through julianday (rounded: its double is far finer than a second), and the
+        # microseconds from the text.
+        def micros(column: str) -> str:
+            return (
+                f"(CAST(round((julianday(substr({column}, 1, 19)) - 2440587.5) * 86400) AS INTEGER) * 1000000"
+                f" + CASE WHEN substr({column}, 20, 1) = '.' THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END)"
+            )
+
+        minutes = f"MAX({micros('v.checked_out_at')} - {micros('v.checked_in_at')}, 0) / 60000000"
+    else:
+        minutes = "GREATEST((EXTRACT(EPOCH FROM v.checked_out_at - v.checked_in_at) * 1000000)::bigint, 0) / 60000000"
+    return f"""
+        SELECT v.provider AS provider, v.person AS person, SUM({minutes}) AS minutes, COUNT(*) AS visits
+        FROM visit v
+        LEFT JOIN (
+            SELECT DISTINCT e.visit, e.provider FROM visit_exception e
+            WHERE e.status IN ('open', 'explained') OR (e.status = 'resolved' AND e.resolution_code = 'rejected')
+        ) blocked ON blocked.visit = v.id AND blocked.provider = v.provider
+        WHERE v.status = 'done' AND v.planned_start >= {{}} AND v.planned_start < {{}}
+          AND v.care_plan IS NOT NULL AND blocked.visit IS NULL
+        GROUP BY v.provider, v.person"""
+
+
+# --------------------------------------------------------------------------- the run
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    server_url = _server_url()
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    pg_name = ""
+    if server_url:
+        url, pg_name = await _create_pg_database(server_url)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="ltc-bench-settle-")
+        url = f"sqlite:///{Path(tmp.name) / 'bench.sqlite'}"
+    try:
+        return await _bench(url, args)
+    finally:
+        if pg_name:
+            await _drop_pg_database(server_url, pg_name)
+        if tmp is not None:
+            tmp.cleanup()
+
+
+async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    import ltc.services.settlements as settlements
+    from ltc.db import engine as db_engine
+    from ltc.db.migrate import apply_migrations
+    from ltc.db.tables import LedgerPosting, Settlement, SettlementLine, Visit
+    from ltc.domain.access import Actor, Role
+    from ltc.runtime import build_service_context, connect_redis
+    from ltc.services.clock import FixedClock
+    from ltc.settings import load_settings
+
+    settings = load_settings(database_url=url, redis_url="")
+    period = Period.parse(args.period)
+    zone = settings.zone
+    engine = db_engine.configure_engine(url)
+    await db_engine.start(engine)
+    redis = connect_redis(settings)
+    try:
+        await apply_migrations()
+        seeded = await _seed(url, args, period, zone)
+        ctx = build_service_context(settings, redis, FixedClock(period.end_utc(zone) + timedelta(days=1, hours=2)))
+
+        async def progress(_: float) -> None:
+            return None
+
+        started = time.perf_counter()
+        built = await settlements.build_settlements(ctx, {"period": str(period)}, progress)
+        seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        raw = await Visit.raw(
+            raw_aggregation_sql(db_engine.is_sqlite(engine)), period.start_utc(zone), period.end_utc(zone)
+        )
+        raw_sql_seconds = time.perf_counter() - started
+        peak = peak_rss_mb()
+
+        # Untimed: the drafts agree with the raw aggregation, then every one is approved.
+        (lines,) = await SettlementLine.raw(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(json_array_length(visit_ids)), 0) AS counted,"
+            " COALESCE(SUM(verified_minutes), 0) AS verified FROM settlement_line"
+        )
+        checks = {
+            "counted_visits": int(lines["counted"]),
+            "raw_visits": sum(int(r["visits"]) for r in raw),
+            "verified_minutes": int(lines["verified"]),
+            "raw_minutes": sum(int(r["minutes"] or 0) for r in raw),
+        }
+        drafts = await Settlement.select(Settlement.id, Settlement.provider, Settlement.version).order_by(Settlement.id)
+        bureau = Actor(user_id=1, username="bench-bureau", role=Role.BUREAU)
+        for row in drafts:
+            agency = Actor(
+                user_id=row["provider"] + 1,
+                username=f"bench-agency-{row['provider']}",
+                role=Role.AGENCY,
+                provider_id=row["provider"],
+            )
+            submitted = await settlements.act(ctx, agency, row["id"], "submit", if_match=str(row["version"]))
+            await settlements.act(ctx, bureau, row["id"], "approve", if_match=str(submitted["version"]))
+        (totals,) = await LedgerPosting.raw(
+            "SELECT COALESCE(SUM(debit_fen), 0) AS debit, COALESCE(SUM(credit_fen), 0) AS credit FROM ledger_posting"
+        )
+        (fund,) = await Settlement.raw(
+            "SELECT COALESCE(SUM(fund_fen), 0) AS fund, COUNT(*) AS n FROM settlement WHERE status = 'approved'"
+        )
+        return {
+            "visits": args.visits,
+            "providers": args.providers,
+            "seconds": round(seconds, 3),
+            "raw_sql_seconds": round(raw_sql_seconds, 3),
+            "ratio": round(seconds / raw_sql_seconds, 2) if raw_sql_seconds else None,
+            "peak_rss_mb": peak,
+            "ledger_imbalance_fen": int(totals["debit"]) - int(totals["credit"]),
+            "db": "sqlite" if db_engine.is_sqlite(engine) else "postgresql",
+            "period": str(period),
+            "settlements": built["providers"],
+            "approved": int(fund["n"]),
+            "lines": int(lines["n"]),
+            "fund_fen": int(fund["fund"]),
+            "persons": seeded["persons"],
+            "exceptions": seeded["exceptions"],
+            "crossing_midnight": seeded["crossing_midnight"],
+            "checks": checks,
+        }
+    finally:
+        await redis.aclose()
+        await db_engine.stop(engine)

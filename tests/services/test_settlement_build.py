@@ -1,0 +1,277 @@
+"""The month's build aggregates the visits in SQL: it must give the drafts the per-visit path
+gives (same lines, same visits named, same content hash), count a visit on its local
+check-in day to the microsecond, and leave to the per-visit path what it cannot vouch for."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ltc.db.tables import CarePlan, Person, Provider, Settlement, SettlementLine, Visit, VisitException
+from ltc.domain import settlement as rules
+from ltc.domain.periods import Period
+from ltc.services import settlements
+from ltc.services.clock import FixedClock
+from ltc.services.context import ServiceContext
+from ltc.services.reference import policy_book
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CREATED: dict[str, list[int]] = {"providers": [], "persons": []}
+
+
+@pytest.fixture(autouse=True)
+async def remove_what_the_test_made():
+    """The session's database is shared: what a test here made is gone after it."""
+    yield
+    providers, persons = CREATED["providers"], CREATED["persons"]
+    if providers:
+        built = Settlement.select(Settlement.id).where(Settlement.provider.is_in(providers))
+        await SettlementLine.delete().where(SettlementLine.settlement.is_in(built))
+        await Settlement.delete().where(Settlement.provider.is_in(providers))
+        await VisitException.delete().where(VisitException.provider.is_in(providers))
+        await Visit.delete().where(Visit.provider.is_in(providers))
+        await CarePlan.delete().where(CarePlan.provider.is_in(providers))
+        await Provider.delete().where(Provider.id.is_in(providers))
+    if persons:
+        await Person.delete().where(Person.id.is_in(persons))
+    providers.clear()
+    persons.clear()
+
+
+def with_policy_change(services: ServiceContext, tmp_path: Path, effective: date, period: Period) -> ServiceContext:
+    """The services with a second policy version from ``effective`` (a dearer hour, a
+    smaller level-3 cap), and a clock after the month."""
+    raw = json.loads(services.settings.policy_file.read_text(encoding="utf-8"))
+    latest = raw["versions"][-1]
+    raw["versions"].append(
+        latest
+        | {
+            "version": f"test-{effective.isoformat()}",
+            "effective_from": effective.isoformat(),
+            "home_hourly_price_fen": 7000,
+            "home_hours_by_level": latest["home_hours_by_level"] | {"3": 10},
+        }
+    )
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    settings = services.settings.model_copy(update={"policy_file": path})
+    return replace(services, settings=settings, clock=FixedClock(period.end_utc(settings.zone) + timedelta(days=2)))
+
+
+async def provider(hourly: int = 0) -> int:
+    code = f"T{uuid.uuid4().hex[:12]}"
+    row = Provider(code=code, name=code, kind="home", lat=29.6, lon=121.4, hourly_price_fen=hourly, created_at=NOW)
+    await row.save()
+    CREATED["providers"].append(row.id)
+    return row.id
+
+
+async def person_with_plan(provider_id: int, level: int) -> tuple[int, int]:
+    person = Person(id_number=uuid.uuid4().hex[:18], name="测试", sex="F", birth_date=date(1940, 1, 1), created_at=NOW)
+    await person.save()
+    CREATED["persons"].append(person.id)
+    plan = CarePlan(
+        person=person.id,
+        provider=provider_id,
+        version=1,
+        version_key=f"{person.id}:1",
+        current_key=f"person:{person.id}",
+        level=level,
+        care_mode="home",
+        policy_version="test",
+        status="confirmed",
+        created_at=NOW,
+    )
+    await plan.save()
+    return person.id, plan.id
+
+
+async def visit(
+    provider_id: int, person_id: int, plan_id: int | None, checked_in: datetime | None, length: timedelta | None
+) -> int:
+    planned = (checked_in or NOW).replace(second=0, microsecond=0)
+    row = Visit(
+        care_plan=plan_id,
+        person=person_id,
+        provider=provider_id,
+        slot_key=f"test:{uuid.uuid4().hex}",
+        planned_start=planned,
+        planned_end=planned + timedelta(hours=1),
+        status="done",
+        checked_in_at=checked_in,
+        checked_out_at=None if checked_in is None or length is None else checked_in + length,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    await row.save()
+    return row.id
+
+
+async def exception(visit_id: int, provider_id: int, status: str, resolution: str = "") -> None:
+    await VisitException(
+        visit=visit_id,
+        provider=provider_id,
+        code="too_short",
+        exception_key=f"{visit_id}:too_short",
+        status=status,
+        opened_at=NOW,
+        resolution_code=resolution,
+    ).save()
+
+
+async def per_visit_draft(ctx: ServiceContext, provider_id: int, period: Period) -> rules.SettlementDraft:
+    """The draft as the build made it before: every visit read and handed to the rules."""
+    hourly = (await Provider.select(Provider.hourly_price_fen).where(Provider.id == provider_id).first())[
+        "hourly_price_fen"
+    ]
+    home = await settlements._home_inputs_per_visit(ctx, provider_id, period, hourly or None)
+    return rules.build_settlement(provider_id, period, home, [], policy_for=policy_book(ctx.settings).in_force)
+
+
+async def stored(provider_id: int, period: Period) -> tuple[dict, list[dict]]:
+    row = await Settlement.select().where(Settlement.settlement_key == f"{provider_id}:{period}").first()
+    lines = (
+        await SettlementLine.select()
+        .where(SettlementLine.settlement == row["id"])
+        .order_by(SettlementLine.line_no)
+        .output(load_json=True)
+    )
+    return row, lines
+
+
+async def build_month(ctx: ServiceContext, period: Period, monkeypatch, **params) -> tuple[dict, int]:
+    """The job body for the month; how often it fell back to the per-visit path."""
+    real = settlements._home_inputs_per_visit
+    calls = []
+
+    async def counted(*args, **kwargs):
+        calls.append(args)
+        return await real(*args, **kwargs)
+
+    async def progress(_: float) -> None:
+        return None
+
+    monkeypatch.setattr(settlements, "_home_inputs_per_visit", counted)
+    try:
+        result = await settlements.build_settlements(ctx, {"period": str(period), **params}, progress)
+    finally:
+        monkeypatch.setattr(settlements, "_home_inputs_per_visit", real)
+    return result, len(calls)
+
+
+async def test_the_sql_build_gives_the_per_visit_drafts_for_several_providers(services, tmp_path, monkeypatch) -> None:
+    period = Period(2031, 7)
+    ctx = with_policy_change(services, tmp_path, date(2031, 7, 16), period)
+    zone = ctx.settings.zone
+    rng = random.Random(7)
+    providers = [await provider(hourly) for hourly in (0, 6500, 5800)]
+    planned: list[tuple[int, int, int | None, datetime | None, timedelta | None, str | None]] = []
+    for provider_id in providers:
+        for n in range(6):
+            person_id, plan_id = await person_with_plan(provider_id, 3 + n % 3)
+            for _ in range(rng.randrange(4, 16)):  # level 3 under the new version: over its cap
+                local = datetime(2031, 7, 1 + rng.randrange(31), rng.randrange(7, 23), rng.randrange(60), tzinfo=zone)
+                checked_in = local.astimezone(UTC) + timedelta(
+                    seconds=rng.randrange(60), microseconds=rng.randrange(10**6)
+                )
+                length = rng.choice(
+                    [
+                        timedelta(minutes=58),
+                        timedelta(minutes=58, microseconds=-1),  # 57 whole minutes
+                        timedelta(seconds=rng.randrange(40 * 60, 75 * 60), microseconds=rng.randrange(10**6)),
+                        timedelta(minutes=-5),  # checked out before in: 0 minutes
+                    ]
+                )
+                blocking = rng.choice([None] * 8 + ["open", "explained", "rejected", "accepted", "withdrawn"])
+                planned.append((provider_id, person_id, plan_id, checked_in, length, blocking))
+        only_excluded, plan_id = await person_with_plan(provider_id, 4)
+        planned.append((provider_id, only_excluded, plan_id, datetime(2031, 7, 3, 2, tzinfo=UTC), None, "open"))
+        planned.append(
+            (provider_id, only_excluded, None, datetime(2031, 7, 4, 2, tzinfo=UTC), timedelta(hours=1), None)
+        )
+    rng.shuffle(planned)  # visit ids in no particular day order
+    for provider_id, person_id, plan_id, checked_in, length, blocking in planned:
+        visit_id = await visit(provider_id, person_id, plan_id, checked_in, length)
+        if blocking:
+            status, resolution = {"rejected": ("resolved", "rejected"), "accepted": ("resolved", "accepted")}.get(
+                blocking, (blocking, "")
+            )
+            await exception(visit_id, provider_id, status, resolution)
+
+    result, fallbacks = await build_month(ctx, period, monkeypatch)
+    assert fallbacks == 0, "the month was priced from the SQL aggregate"
+    assert result["providers"] == len(providers)
+    versions = set()
+    for provider_id in providers:
+        expected = await per_visit_draft(ctx, provider_id, period)
+        row, lines = await stored(provider_id, period)
+        assert row["content_hash"] == expected.content_hash()
+        assert (row["gross_fen"], row["fund_fen"]) == (expected.gross_fen, expected.fund_fen)
+        assert [(x["person"], x["policy_version"], x["visit_ids"], x["excluded_visit_ids"]) for x in lines] == [
+            (x.person_id, x.policy_version, list(x.visit_ids), list(x.excluded_visit_ids)) for x in expected.lines
+        ]
+        versions |= {x.policy_version for x in expected.lines}
+    assert len(versions) == 2, "the month spans both policy versions"
+
+    # One provider on its own gathers the same month: the same draft, not rebuilt.
+    again, fallbacks = await build_month(ctx, period, monkeypatch, provider_id=providers[1])
+    assert fallbacks == 0 and again["rebuilt"] == 0
+
+
+async def test_a_visit_counts_on_its_local_check_in_day(services, tmp_path, monkeypatch) -> None:
+    period = Period(2031, 10)
+    change = date(2031, 10, 16)
+    ctx = with_policy_change(services, tmp_path, change, period)
+    zone = ctx.settings.zone
+    provider_id = await provider(6000)
+    person_id, plan_id = await person_with_plan(provider_id, 5)
+    midnight = datetime(change.year, change.month, change.day, tzinfo=zone)  # 16:00 UTC the day before
+    late = await visit(provider_id, person_id, plan_id, midnight - timedelta(minutes=10), timedelta(minutes=50))
+    last = await visit(provider_id, person_id, plan_id, midnight - timedelta(microseconds=1), timedelta(minutes=45))
+    first = await visit(provider_id, person_id, plan_id, midnight, timedelta(minutes=45))
+    # In UTC all three fall on the 15th: only the local day tells the versions apart.
+    assert {v.astimezone(UTC).date() for v in (midnight - timedelta(minutes=10), midnight)} == {date(2031, 10, 15)}
+    old = policy_book(ctx.settings).in_force(change - timedelta(days=1)).version
+
+    _, fallbacks = await build_month(ctx, period, monkeypatch)
+    assert fallbacks == 0
+    _, lines = await stored(provider_id, period)
+    assert [(x["policy_version"], x["visit_ids"], x["verified_minutes"]) for x in lines] == [
+        (old, [late, last], 95),  # crossing local midnight: its check-in day, the old version
+        (f"test-{change.isoformat()}", [first], 45),
+    ]
+    expected = await per_visit_draft(ctx, provider_id, period)
+    row, _ = await stored(provider_id, period)
+    assert row["content_hash"] == expected.content_hash()
+
+
+async def test_a_visit_counts_in_the_month_it_was_checked_in(services, tmp_path, monkeypatch) -> None:
+    period = Period(2031, 12)
+    ctx = with_policy_change(services, tmp_path, date(2032, 1, 1), period)
+    zone = ctx.settings.zone
+    provider_id = await provider()
+    person_id, plan_id = await person_with_plan(provider_id, 4)
+    await visit(provider_id, person_id, plan_id, datetime(2031, 12, 5, 9, tzinfo=zone), timedelta(minutes=60))
+    # Planned late on the 31st (the row's planned start is its check-in's minute), checked in after midnight.
+    late = await visit(provider_id, person_id, plan_id, datetime(2032, 1, 1, 0, 5, tzinfo=zone), timedelta(hours=1))
+    await Visit.update({Visit.planned_start: datetime(2031, 12, 31, 23, 55, tzinfo=zone)}).where(Visit.id == late)
+
+    # Planned on the 31st, delivered after midnight: it belongs to January, and December builds without it.
+    december, _ = await build_month(ctx, period, monkeypatch, provider_id=provider_id)
+    january, _ = await build_month(ctx, period.next(), monkeypatch, provider_id=provider_id)
+    ids = {}
+    for name, outcome in (("december", december), ("january", january)):
+        (settlement_id,) = outcome["settlement_ids"]
+        lines = (
+            await SettlementLine.select(SettlementLine.visit_ids)
+            .where(SettlementLine.settlement == settlement_id)
+            .output(load_json=True)
+        )
+        ids[name] = {v for line in lines for v in line["visit_ids"]}
+    assert late not in ids["december"] and late in ids["january"]
