@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     geocoder_country_codes: str = "cn"
     # Evidence taken on site (photos, documents) is stored in the database, up to this size each.
     evidence_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # POST /api/v1/bench/insert (a bare one-row insert, the baseline of `ltc bench checkin`); never in production.
+    bench_endpoints: bool = False
 
     @field_validator("database_url")
     @classmethod

@@ -16,8 +16,11 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import anyio.to_thread
+from piccolo.columns import Timestamptz
+from piccolo.table import Table
+from piccolo.utils.encoding import dump_json
 
-from ltc.db.engine import is_unique_violation, locked, write_transaction
+from ltc.db.engine import is_sqlite, is_unique_violation, locked, write_transaction
 from ltc.db.tables import (
     Assignment,
     Caregiver,
@@ -44,7 +47,31 @@ from ltc.services.reference import policy_book, service_catalogue
 
 log = logging.getLogger(__name__)
 
-INSERT_CHUNK = 1000
+INSERT_CHUNK = 50_000
+# A generated visit as `_insert_new` takes it: a plain tuple in this column order (JSON columns
+# as the JSON text Piccolo would write, times aware), every column given as `Visit(...)` would.
+INSERT_COLUMNS = (
+    "care_plan",
+    "person",
+    "provider",
+    "caregiver",
+    "slot_key",
+    "planned_start",
+    "planned_end",
+    "items",
+    "source",
+    "status",
+    "checked_in_at",
+    "checked_out_at",
+    "done_items",
+    "flags",
+    "alerts",
+    "created_at",
+    "updated_at",
+    "person_confirmation",
+)
+_SLOT_KEY = INSERT_COLUMNS.index("slot_key")
+UNSCHEDULED_COLUMNS = ("care_plan", "provider", "slot_key", "slot_start", "slot_end", "reason", "reported_at")
 EXPLANATION_CODES = (
     "weak_gps_signal",
     "device_clock_wrong",
@@ -82,7 +109,11 @@ VISIT_COLUMNS = (
 
 
 def slot_key(plan_id: int, start: datetime) -> str:
-    return f"{plan_id}:{start.astimezone(UTC).isoformat()}"
+    return f"{plan_id}:{_utc_iso(start)}"
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 def _out(row: dict[str, Any]) -> dict[str, Any]:
@@ -255,25 +286,41 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
     )
     await progress(0.3)
     provider_of = {p.plan_id: p.provider_id for p in plans}
-    items_of = {r["id"]: r["items"] for r in plans_rows}
+    items_of = {r["id"]: dump_json(r["items"]) for r in plans_rows}
     now = ctx.clock.now()
+    empty = dump_json([])
+    utc_text: dict[datetime, str] = {}
+
+    def key_of(plan_id: int, start: datetime) -> str:
+        """slot_key(), with each distinct start converted once (astimezone costs microseconds)."""
+        text = utc_text.get(start)
+        if text is None:
+            text = utc_text[start] = _utc_iso(start)
+        return f"{plan_id}:{text}"
+
     inserted = 0
     for start in range(0, len(result.visits), INSERT_CHUNK):
         chunk = result.visits[start : start + INSERT_CHUNK]
         rows = [
-            Visit(
-                care_plan=v.plan_id,
-                person=v.person_id,
-                provider=provider_of[v.plan_id],
-                caregiver=v.caregiver_id,
-                slot_key=slot_key(v.plan_id, v.slot_start),
-                planned_start=v.slot_start,
-                planned_end=v.slot_end,
-                items=items_of[v.plan_id],
-                source="schedule",
-                status="planned",
-                created_at=now,
-                updated_at=now,
+            (
+                v.plan_id,
+                v.person_id,
+                provider_of[v.plan_id],
+                v.caregiver_id,
+                key_of(v.plan_id, v.slot_start),
+                v.slot_start,
+                v.slot_end,
+                items_of[v.plan_id],
+                "schedule",
+                "planned",
+                None,
+                None,
+                empty,
+                empty,
+                empty,
+                now,
+                now,
+                "",
             )
             for v in chunk
         ]
@@ -282,26 +329,29 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
 
     window_from = datetime.combine(window_start, time(0), zone)
     window_to = datetime.combine(window_end, time(0), zone)
-    async with write_transaction():
+    async with write_transaction() as transaction:
         await UnscheduledSlot.delete().where(
             UnscheduledSlot.provider.is_in(provider_ids)
             & (UnscheduledSlot.slot_start >= window_from)
             & (UnscheduledSlot.slot_start < window_to)
         )
         if result.unscheduled:
-            await UnscheduledSlot.insert(
-                *[
-                    UnscheduledSlot(
-                        care_plan=u.plan_id,
-                        provider=provider_of[u.plan_id],
-                        slot_key=slot_key(u.plan_id, u.slot_start),
-                        slot_start=u.slot_start,
-                        slot_end=u.slot_end,
-                        reason=u.reason,
-                        reported_at=now,
+            await _bulk_insert(
+                transaction,
+                UnscheduledSlot,
+                UNSCHEDULED_COLUMNS,
+                [
+                    (
+                        u.plan_id,
+                        provider_of[u.plan_id],
+                        key_of(u.plan_id, u.slot_start),
+                        u.slot_start,
+                        u.slot_end,
+                        u.reason,
+                        now,
                     )
                     for u in result.unscheduled
-                ]
+                ],
             )
     await progress(1.0)
     return {
@@ -315,23 +365,65 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
     }
 
 
-async def _insert_new(rows: list[Visit]) -> int:
-    """Insert a chunk in one statement; if another run stored some of these keys meanwhile,
-    insert only the ones still missing."""
+async def _insert_new(rows: list[tuple[Any, ...]]) -> int:
+    """Insert a chunk (tuples in ``INSERT_COLUMNS`` order) in one transaction; if another run
+    stored some of these keys meanwhile, insert only the ones still missing."""
     try:
-        async with write_transaction():
-            await Visit.insert(*rows)
+        async with write_transaction() as transaction:
+            await _bulk_insert(transaction, Visit, INSERT_COLUMNS, rows)
         return len(rows)
     except Exception as error:
         if not is_unique_violation(error):
             raise
-    keys = [r.slot_key for r in rows]
-    async with write_transaction():
-        stored = {r["slot_key"] for r in await Visit.select(Visit.slot_key).where(Visit.slot_key.is_in(keys))}
-        missing = [r for r in rows if r.slot_key not in stored]
+    keys = [r[_SLOT_KEY] for r in rows]
+    async with write_transaction() as transaction:
+        stored: set[str] = set()
+        for start in range(0, len(keys), 5000):  # within either database's limit on parameters
+            part = keys[start : start + 5000]
+            stored.update(r["slot_key"] for r in await Visit.select(Visit.slot_key).where(Visit.slot_key.is_in(part)))
+        missing = [r for r in rows if r[_SLOT_KEY] not in stored]
         if missing:
-            await Visit.insert(*missing)
+            await _bulk_insert(transaction, Visit, INSERT_COLUMNS, missing)
     return len(missing)
+
+
+async def _bulk_insert(
+    transaction: Any, table: type[Table], columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Rows (tuples in ``columns`` order, every column as Piccolo would write it) on the
+    transaction's own connection, bypassing Piccolo's per-object query building and its limit
+    of one statement's parameters: executemany on SQLite, COPY on PostgreSQL. A duplicate
+    unique key fails the whole call, as one multi-row INSERT would."""
+    name = table._meta.tablename
+    if not is_sqlite(transaction.engine):
+        await transaction.connection.copy_records_to_table(
+            name, records=rows, columns=columns, schema_name=table._meta.schema
+        )
+        return
+    times = [i for i, c in enumerate(columns) if isinstance(table._meta.get_column_by_name(c), Timestamptz)]
+    sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    # Room for a chunk's dirty index pages (the default 2 MB spills them to the WAL mid-way);
+    # the connection is the transaction's own and closes with it.
+    await transaction.connection.execute("PRAGMA cache_size = -131072")
+    await transaction.connection.executemany(sql, _sqlite_rows(rows, times))
+
+
+def _sqlite_rows(rows: list[tuple[Any, ...]], times: list[int]) -> list[list[Any]]:
+    """The rows with their times as the text Piccolo's sqlite3 adapter writes (``str`` of the
+    UTC time), each distinct time converted once: the adapter costs microseconds a value."""
+    text: dict[datetime, str] = {}
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in times:
+            moment = values[i]
+            if moment is not None:
+                converted = text.get(moment)
+                if converted is None:
+                    converted = text[moment] = str(moment.astimezone(UTC))
+                values[i] = converted
+        out.append(values)
+    return out
 
 
 async def unscheduled_slots(ctx: ServiceContext, actor: Actor, provider_id: int | None) -> list[dict[str, Any]]:

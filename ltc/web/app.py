@@ -40,6 +40,7 @@ from ltc.web.api.providers import ProvidersController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visits import CarePlansController, VisitExceptionsController, VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
+from ltc.web.bench_api import BenchController
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS
 from ltc.web.health import HealthController
@@ -134,6 +135,7 @@ def create_app(
             VisitsController,
             VisitExceptionsController,
             AssignmentController,
+            *([BenchController] if settings.bench_endpoints else []),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         dependencies={

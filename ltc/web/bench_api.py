@@ -1,0 +1,34 @@
+"""The baseline of ``ltc bench checkin``: a bare one-row insert on the same stack (Litestar,
+the same middleware, Piccolo, the same database), registered only when
+``LTC_BENCH_ENDPOINTS`` is true. It checks nothing: never enable it in production."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, post
+from litestar.params import JSONBody
+
+from ltc.db.tables import AuditEntry
+from ltc.web.dependencies import Services
+
+
+class BenchController(Controller):
+    path = "/api/v1/bench"
+    tags = ["bench"]
+    include_in_schema = False
+
+    @post("/insert", status_code=201, summary="Store the JSON body as one audit row, with no checks (benchmarks)")
+    async def insert(self, data: JSONBody[dict[str, Any]], services: Services) -> dict[str, int]:
+        rows = await AuditEntry.insert(
+            AuditEntry(
+                at=services.clock.now(),
+                actor=None,
+                actor_name="bench",
+                action="bench.insert",
+                entity="bench",
+                entity_id="",
+                after=data,
+            )
+        )
+        return {"id": rows[0]["id"]}
