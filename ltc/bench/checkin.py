@@ -32,7 +32,9 @@ from the scheduled moment (so a client that falls behind counts against the resu
 
 Target (documented, not asserted): check-ins at no less than half the bare insert's
 throughput, p99 ≤ 100 ms at 200 requests a second, no errors. The load generator shares
-the machine with the server: on two cores the client takes one of them.
+the machine with the server (on two cores it takes a good part of one). ``--in-process``
+serves from a thread of the bench's own process instead (no second interpreter to start;
+for the smoke test, its figures are not comparable).
 """
 
 from __future__ import annotations
@@ -398,6 +400,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "baseline_errors": sum(1 for s in baseline["statuses"] if s != 201),
         "flagged": flagged,
         "providers": len(prepared["usernames"]),
+        "server": "in-process" if args.in_process else "subprocess",
         "seed_seconds": round(seed_seconds, 3),
         "peak_rss_mb": peak_rss_mb(),
     }

@@ -2,20 +2,24 @@
 
 Builds a city in a fresh database — a temporary database on the PostgreSQL server of
 ``LTC_DATABASE_URL`` when it names one (dropped afterwards), else a temporary SQLite file —
-with bulk inserts that are not timed: ``--providers`` home-care providers (default one per
-140 beneficiaries) placed around the district's towns (``load_towns()``, weighted by their
-share of people aged 60+); ``--beneficiaries`` persons living within a few km of their
-provider, each with an active home ``Assignment`` and a confirmed home ``CarePlan`` derived
-by ``derive_plan`` (levels 3–5 drawn evenly; a tenth of the plans hold a clinical item and
-so need a nurse); and ``--caregivers`` caregivers living near their provider, shared out
-by the provider's weekly visit demand, with nurses in proportion to its nurse visits.
+with bulk inserts that are not timed: ``--providers`` home-care providers (default 359 per
+50,000 beneficiaries, as ``ltc bench assign``) placed around the district's towns
+(``load_towns()``, weighted by their share of people aged 60+); ``--beneficiaries`` persons
+living within a few km of their provider, each with an active home ``Assignment`` and a
+confirmed home ``CarePlan`` derived by ``derive_plan`` (levels 3–5 drawn evenly; a tenth of
+the plans hold a clinical item and so need a nurse); and ``--caregivers`` caregivers living
+near their provider, shared out by the provider's weekly visit demand, with nurses in
+proportion to its nurse visits.
 
 Capacity: the policy gives levels 3/4/5 20/25/30 hours a month, which ``derive_plan`` turns
 into 4/5/6 one-hour visits a week (no calendar month may exceed the hours), so 50,000
-people make ~250,000 visits a week (~1.07 million in 30 days rather than 1.5 million).
-Caregivers work 08:00–18:00 every day with ``--weekly-hours`` (default 40, the app's default):
-8,000 × 40 h = 320,000 h a week, enough on paper; whatever the scheduler cannot place (travel
-between homes, start times that do not pack) is reported honestly as ``unscheduled``.
+people hold ~1.1 million slots in 30 days (not 1.5 million). Caregivers work 08:00–18:00
+every day with ``--weekly-hours`` (default 40, the app's default): 8,000 × 40 h = 320,000 h
+a week against ~257,000 visit-hours, enough on paper. Weekly hours are not what binds,
+though (48 h gives the same result): slots start on a 30-minute grid spread over the day by
+``derive_plan``'s stagger, so between two homes a caregiver needs 90 minutes a visit (at
+most 7 a day) and the greedy packing leaves about 12 % of the slots ``no_caregiver_free``.
+They are reported as ``unscheduled`` (and stored as unscheduled slots), not hidden.
 
 Timed (``seconds``): the job body ``ltc.services.visits.generate_visits`` for the window
 ``[--start, --start + --days)``, with a progress callback that updates a ``Job`` row as the
@@ -68,7 +72,7 @@ NURSE_ITEMS = (("B01", "B07", "C05"), ("B01", "C01"), ("B09", "C08"))
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--beneficiaries", type=int, default=50_000, help="persons with a confirmed home care plan")
     parser.add_argument("--caregivers", type=int, default=8_000, help="caregivers, shared out over the providers")
-    parser.add_argument("--providers", type=int, default=0, help="home care providers (default: beneficiaries/140)")
+    parser.add_argument("--providers", type=int, default=0, help="home care providers (default: 359 per 50,000)")
     parser.add_argument("--days", type=int, default=30, help="length of the window scheduled, in days")
     parser.add_argument("--start", default="2026-03-02", help="first local day of the window (YYYY-MM-DD)")
     parser.add_argument("--weekly-hours", type=int, default=40, help="weekly hours of every caregiver")
@@ -309,7 +313,7 @@ async def seed_city(
             (
                 i + 1,
                 make_id_number(
-                    "330283",
+                    "330213",
                     date(1930, 1, 1) + timedelta(days=i % 10_000),
                     2 * (i // 10_000) % 1000,
                     "M" if i % 2 else "F",
@@ -476,7 +480,8 @@ async def check_visits(db: Loader, settings: Any, window_start: date, window_end
     slots_in_window = 0
     weekdays = Counter((window_start + timedelta(days=d)).weekday() for d in range((window_end - window_start).days))
     for plan_id, person_id, provider_id, needs_nurse, minutes, slots, lat, lon in await db.fetch(
-        "SELECT cp.id, cp.person, cp.provider, cp.needs_nurse, cp.visit_minutes, cp.slots, p.lat, p.lon FROM care_plan cp"
+        "SELECT cp.id, cp.person, cp.provider, cp.needs_nurse, cp.visit_minutes, cp.slots, p.lat, p.lon"
+        " FROM care_plan cp"
         " JOIN person p ON p.id = cp.person WHERE cp.status = 'confirmed' AND cp.care_mode = 'home'"
     ):
         parsed = tuple(parse_slot(s) for s in json.loads(slots))
@@ -549,9 +554,9 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     zone = settings.zone
     window_start = date.fromisoformat(args.start)
     window_end = window_start + timedelta(days=args.days)
-    # The nightly job's hour, the evening before the window.
+    # The nightly job's hour (02:00 local) on the day before the window.
     clock = FixedClock(datetime.combine(window_start - timedelta(days=1), clock_time(2, 0), zone).astimezone(UTC))
-    providers = args.providers or max(1, round(args.beneficiaries / 140))
+    providers = args.providers or max(1, round(args.beneficiaries * 359 / 50_000))
     async with open_runtime(settings, clock=clock, migrate=True) as runtime:
         seeding = time.perf_counter()
         async with Loader(url) as db:
