@@ -38,7 +38,7 @@ from ltc.domain.access import Actor, Role, require_role
 from ltc.domain.care_plan import parse_slot
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ltc.domain.verification import CaregiverVisit, VerificationContext, classify_alerts, verify
-from ltc.domain.visit_events import VisitEvent, apply_event, derive
+from ltc.domain.visit_events import VisitEvent, VisitState, apply_event, derive
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
@@ -543,10 +543,22 @@ REFUSAL_ERRORS = {
 }
 
 
+# What verification needs beside the visit itself, read in the same query.
+VERIFY_COLUMNS = (
+    Visit.person.deceased_on.as_alias("deceased_on"),
+    Visit.caregiver.qualification.as_alias("qualification"),
+    Visit.care_plan.items.as_alias("plan_items"),
+)
+
+
 async def record_event(
     ctx: ServiceContext, actor: Actor, visit_id: int, kind: str, data: dict[str, Any]
 ) -> tuple[dict[str, Any], str]:
-    """Record one check-in or check-out; returns (the visit, what the event did)."""
+    """Record one check-in or check-out; returns (the visit, what the event did).
+
+    On the hot path of every agency's day: the visit (locked, with what verification needs),
+    its events, the other visits of the caregiver and the person's hospital stays are read in
+    four queries, and the visit is written once."""
     require_role(actor, Role.AGENCY)
     now = ctx.clock.now()
     confirmation = str(data.get("person_confirmation") or "").strip()[:100]
@@ -561,15 +573,19 @@ async def record_event(
         items=tuple(data.get("items") or ()),
     )
     async with write_transaction():
-        visit = await locked(Visit.select().where(Visit.id == visit_id)).output(load_json=True).first()
-        if visit is None or not _visible(actor, visit["provider"]):
-            raise NotFound("没有该上门服务", code="visit_not_found")
-        elsewhere = (
-            await VisitEventRecord.select(VisitEventRecord.visit)
-            .where(VisitEventRecord.event_id == event.event_id)
+        visit = (
+            await locked(Visit.select(*VISIT_COLUMNS, *VERIFY_COLUMNS).where(Visit.id == visit_id), of=(Visit,))
+            .output(load_json=True)
             .first()
         )
-        if elsewhere is not None and elsewhere["visit"] != visit_id:
+        if visit is None or not _visible(actor, visit["provider"]):
+            raise NotFound("没有该上门服务", code="visit_not_found")
+        records = (
+            await VisitEventRecord.select()
+            .where((VisitEventRecord.visit == visit_id) | (VisitEventRecord.event_id == event.event_id))
+            .output(load_json=True)
+        )
+        if any(r["visit"] != visit_id for r in records):
             raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
         if visit["status"] == "cancelled":
             raise Conflict("该上门服务已取消", code="visit_cancelled")
@@ -578,8 +594,7 @@ async def record_event(
         if unknown:
             raise InvalidInput(f"未知服务项目：{', '.join(unknown)}", code="unknown_item")
         policy = policy_book(ctx.settings).in_force(visit["planned_start"].astimezone(ctx.settings.zone).date())
-        state = derive((await _events([visit_id]))[visit_id])
-        new_state, outcome = apply_event(state, event, policy)
+        new_state, outcome = apply_event(derive([_event_of(r) for r in records]), event, policy)
         if outcome.refused:
             error, detail = REFUSAL_ERRORS[outcome.code]
             raise error(detail, code=outcome.code)
@@ -600,24 +615,36 @@ async def record_event(
                     person_confirmation=confirmation,
                 )
             )
-            changes = {
-                Visit.status: new_state.status,
-                Visit.checked_in_at: new_state.checked_in_at,
-                Visit.checked_out_at: new_state.checked_out_at,
-                Visit.done_items: list(new_state.items),
-                Visit.updated_at: now,
+            changes: dict[str, Any] = {
+                "status": new_state.status,
+                "checked_in_at": _in_utc(new_state.checked_in_at),
+                "checked_out_at": _in_utc(new_state.checked_out_at),
+                "done_items": list(new_state.items),
+                "updated_at": now,
             }
             if new_state.check_out_event_id is not None:  # the deciding check-out carries the confirmation
-                decided = (
-                    await VisitEventRecord.select(VisitEventRecord.person_confirmation)
-                    .where(VisitEventRecord.event_id == new_state.check_out_event_id)
-                    .first()
-                )
-                changes[Visit.person_confirmation] = decided["person_confirmation"]
-            await Visit.update(changes).where(Visit.id == visit_id)
-            await _clear_alerts(visit_id, kind, now)
-            await _verify(ctx, visit_id, now)
-    return await get_visit(ctx, actor, visit_id), outcome.code
+                confirmations = {_event_of(r).event_id: r["person_confirmation"] for r in records}
+                confirmations[event.event_id] = confirmation
+                changes["person_confirmation"] = confirmations[new_state.check_out_event_id]
+            alerts = await _clear_alerts(visit, kind, now)
+            if alerts != visit["alerts"]:
+                changes["alerts"] = alerts
+            flags = await _flags_of(ctx, visit, new_state)
+            if flags is not None and flags != visit["flags"]:
+                changes["flags"] = flags
+            await Visit.update({getattr(Visit, name): value for name, value in changes.items()}).where(
+                Visit.id == visit_id
+            )
+            if flags is not None:
+                await _record_exceptions(visit, flags, now)
+            visit.update(changes)
+    for alias in ("deceased_on", "qualification", "plan_items"):
+        del visit[alias]
+    return _out(visit), outcome.code
+
+
+def _in_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
 
 
 async def record_batch(ctx: ServiceContext, actor: Actor, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -652,75 +679,50 @@ def _status_of(error: Exception) -> int:
     return {NotFound: 404, Conflict: 409, Forbidden: 403}.get(type(error), 422)
 
 
-async def _clear_alerts(visit_id: int, kind: str, now: datetime) -> None:
-    cleared = ("late", "missed") if kind == "check_in" else ("missing_checkout",)
-    await VisitAlert.update({VisitAlert.cleared_at: now}).where(
-        (VisitAlert.visit == visit_id) & VisitAlert.kind.is_in(list(cleared)) & VisitAlert.cleared_at.is_null()
-    )
-    open_kinds = [
-        r["kind"]
-        for r in await VisitAlert.select(VisitAlert.kind).where(
-            (VisitAlert.visit == visit_id) & VisitAlert.cleared_at.is_null()
+async def _clear_alerts(visit: dict[str, Any], kind: str, now: datetime) -> list[str]:
+    """Clear the alerts the event answers; returns the visit's open alerts left (``Visit.alerts``
+    mirrors the open ``VisitAlert`` rows, so a visit without alerts costs no query)."""
+    answered = {"late", "missed"} if kind == "check_in" else {"missing_checkout"}
+    open_kinds = set(visit["alerts"])
+    if open_kinds & answered:
+        await VisitAlert.update({VisitAlert.cleared_at: now}).where(
+            (VisitAlert.visit == visit["id"])
+            & VisitAlert.kind.is_in(sorted(answered))
+            & VisitAlert.cleared_at.is_null()
         )
-    ]
-    await Visit.update({Visit.alerts: sorted(open_kinds)}).where(Visit.id == visit_id)
+    return sorted(open_kinds - answered)
 
 
-async def _verify(ctx: ServiceContext, visit_id: int, now: datetime) -> list[str]:
-    """Run every rule on the visit as its events now stand; open an exception per new flag and
-    withdraw the open ones whose rule no longer fires."""
-    visit = (
-        await Visit.select(
-            Visit.id,
-            Visit.person,
-            Visit.provider,
-            Visit.caregiver,
-            Visit.care_plan,
-            Visit.planned_start,
-            Visit.planned_end,
-            Visit.items,
-            Visit.person.lat.as_alias("home_lat"),
-            Visit.person.lon.as_alias("home_lon"),
-            Visit.person.deceased_on.as_alias("deceased_on"),
-            Visit.caregiver.qualification.as_alias("qualification"),
-        )
-        .where(Visit.id == visit_id)
-        .output(load_json=True)
-        .first()
-    )
+async def _flags_of(ctx: ServiceContext, visit: dict[str, Any], state: VisitState) -> list[str] | None:
+    """Every verification rule on the visit as ``state`` stands; None while it cannot be verified
+    (not checked in, or the home has no position)."""
+    if state.checked_in_at is None or visit["person_lat"] is None:
+        return None
     zone = ctx.settings.zone
-    events = await _events([visit_id])
-    state = derive(events[visit_id])
-    if state.checked_in_at is None or visit["home_lat"] is None:
-        return []
     policy = policy_book(ctx.settings).in_force(state.checked_in_at.astimezone(zone).date())
     plan_items = None
     if visit["care_plan"] is not None:
-        plan = (
-            await CarePlan.select(CarePlan.items)
-            .where(CarePlan.id == visit["care_plan"])
+        plan_items = frozenset(visit["plan_items"] or ()) | frozenset(visit["items"])
+    caregiver_visits: list[CaregiverVisit] = []
+    if visit["caregiver"] is not None:
+        day = timedelta(days=1)
+        others: dict[int, list[VisitEvent]] = defaultdict(list)
+        for r in (
+            await VisitEventRecord.select()
+            .where(
+                (VisitEventRecord.visit.caregiver == visit["caregiver"])
+                & (VisitEventRecord.visit != visit["id"])
+                & (VisitEventRecord.visit.checked_in_at >= state.checked_in_at - day)
+                & (VisitEventRecord.visit.checked_in_at <= state.checked_in_at + day)
+            )
             .output(load_json=True)
-            .first()
-        )
-        plan_items = frozenset(plan["items"]) | frozenset(visit["items"])
-    others = (
-        await Visit.select(Visit.id).where(
-            (Visit.caregiver == visit["caregiver"])
-            & (Visit.id != visit_id)
-            & Visit.checked_in_at.is_not_null()
-            & (Visit.checked_in_at >= state.checked_in_at - timedelta(days=1))
-            & (Visit.checked_in_at <= state.checked_in_at + timedelta(days=1))
-        )
-        if visit["caregiver"] is not None
-        else []
-    )
-    other_events = await _events([o["id"] for o in others])
-    caregiver_visits = []
-    for other in others:
-        s = derive(other_events[other["id"]])
-        caregiver_visits.append(
-            CaregiverVisit(other["id"], s.checked_in_at, s.check_in_position, s.checked_out_at, s.check_out_position)
-        )
+        ):
+            others[r["visit"]].append(_event_of(r))
+        for other_id, events in others.items():
+            s = derive(events)
+            caregiver_visits.append(
+                CaregiverVisit(other_id, s.checked_in_at, s.check_in_position, s.checked_out_at, s.check_out_position)
+            )
     stays = [
         (r["admitted_on"], r["discharged_on"])
         for r in await HospitalStay.select(HospitalStay.admitted_on, HospitalStay.discharged_on).where(
@@ -731,8 +733,8 @@ async def _verify(ctx: ServiceContext, visit_id: int, now: datetime) -> list[str
         state,
         policy=policy,
         zone=zone,
-        home_lat=visit["home_lat"],
-        home_lon=visit["home_lon"],
+        home_lat=visit["person_lat"],
+        home_lon=visit["person_lon"],
         planned_start=visit["planned_start"],
         planned_end=visit["planned_end"],
         plan_items=plan_items,
@@ -742,22 +744,28 @@ async def _verify(ctx: ServiceContext, visit_id: int, now: datetime) -> list[str
         inpatient_stays=tuple(stays),
         date_of_death=visit["deceased_on"],
     )
-    flags = verify(context)
-    await Visit.update({Visit.flags: flags}).where(Visit.id == visit_id)
+    return verify(context)
+
+
+async def _record_exceptions(visit: dict[str, Any], flags: list[str], now: datetime) -> None:
+    """Open an exception per new flag (or reopen a withdrawn one) and withdraw the open ones whose
+    rule no longer fires. A visit never flagged has no exceptions: nothing to read."""
+    if not flags and not visit["flags"]:
+        return
     existing = {
         r["code"]: r
         for r in await VisitException.select(VisitException.id, VisitException.code, VisitException.status).where(
-            VisitException.visit == visit_id
+            VisitException.visit == visit["id"]
         )
     }
     for code in flags:
         if code not in existing:
             await VisitException.insert(
                 VisitException(
-                    visit=visit_id,
+                    visit=visit["id"],
                     provider=visit["provider"],
                     code=code,
-                    exception_key=f"{visit_id}:{code}",
+                    exception_key=f"{visit['id']}:{code}",
                     status="open",
                     opened_at=now,
                 )
@@ -769,6 +777,20 @@ async def _verify(ctx: ServiceContext, visit_id: int, now: datetime) -> list[str
     stale = [r["id"] for code, r in existing.items() if code not in flags and r["status"] == "open"]
     if stale:
         await VisitException.update({VisitException.status: "withdrawn"}).where(VisitException.id.is_in(stale))
+
+
+async def _verify(ctx: ServiceContext, visit_id: int, now: datetime) -> list[str]:
+    """Verify a stored visit again from its recorded events (after hospital stays or a death
+    were imported); returns its flags."""
+    visit = (
+        await Visit.select(*VISIT_COLUMNS, *VERIFY_COLUMNS).where(Visit.id == visit_id).output(load_json=True).first()
+    )
+    flags = await _flags_of(ctx, visit, derive((await _events([visit_id]))[visit_id]))
+    if flags is None:
+        return []
+    if flags != visit["flags"]:
+        await Visit.update({Visit.flags: flags}).where(Visit.id == visit_id)
+    await _record_exceptions(visit, flags, now)
     return flags
 
 

@@ -362,6 +362,49 @@ async def test_a_late_batch_from_an_offline_phone_gives_the_same_visit_in_any_or
     assert final["person_confirmation"] == "家属签字"
 
 
+async def test_flags_follow_the_events_opening_and_withdrawing_exceptions(client, auth) -> None:
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    earlier = await adhoc_visit(client, b, minutes_ago=120)
+    later = await adhoc_visit(client, b, minutes_ago=62)
+    home = (later["person_lat"], later["person_lon"])
+    far = (home[0] + 0.01, home[1])
+    now = datetime.now(UTC)
+    for kind, minutes in (("check-in", 120), ("check-out", 50)):
+        done = await client.post(
+            f"/api/v1/visits/{earlier['id']}/{kind}",
+            json=event(now - timedelta(minutes=minutes), *home),
+            headers=b["agency"],
+        )
+        assert done.status_code == 201, done.text
+
+    def exceptions_of(rows: list[dict[str, Any]]) -> dict[str, str]:
+        return {e["code"]: e["status"] for e in rows if e["visit_id"] == later["id"]}
+
+    # Checked in from 1 km away while the same caregiver was still at the earlier visit.
+    first = await client.post(
+        f"/api/v1/visits/{later['id']}/check-in", json=event(now - timedelta(minutes=61), *far), headers=b["agency"]
+    )
+    assert first.status_code == 201 and first.json()["flags"] == ["caregiver_overlap", "outside_geofence"]
+    listed = (await client.get("/api/v1/visit-exceptions", headers=b["agency"])).json()
+    assert exceptions_of(listed) == {"caregiver_overlap": "open", "outside_geofence": "open"}
+
+    # The phone's earlier check-in at the door arrives late: it wins, the geofence flag goes.
+    second = await client.post(
+        f"/api/v1/visits/{later['id']}/check-in", json=event(now - timedelta(minutes=62), *home), headers=b["agency"]
+    )
+    assert second.status_code == 201 and second.json()["flags"] == ["caregiver_overlap"]
+    listed = (await client.get("/api/v1/visit-exceptions", headers=b["agency"])).json()
+    assert exceptions_of(listed) == {"caregiver_overlap": "open", "outside_geofence": "withdrawn"}
+    stored = (
+        await Visit.select(Visit.flags, Visit.checked_in_at)
+        .where(Visit.id == later["id"])
+        .output(load_json=True)
+        .first()
+    )
+    assert stored == {"flags": ["caregiver_overlap"], "checked_in_at": now - timedelta(minutes=62)}
+
+
 async def test_the_sweep_raises_alerts_that_clear_when_the_event_arrives(client, auth, services) -> None:
     b = await beneficiary(client, auth)
     visit = await adhoc_visit(client, b, minutes_ago=45)
