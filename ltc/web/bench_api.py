@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Controller, post
 from litestar.params import JSONBody
 
+from ltc.db.engine import write_transaction
 from ltc.db.tables import AuditEntry
 from ltc.web.dependencies import Services
 
@@ -20,15 +21,16 @@ class BenchController(Controller):
 
     @post("/insert", status_code=201, summary="Store the JSON body as one audit row, with no checks (benchmarks)")
     async def insert(self, data: JSONBody[dict[str, Any]], services: Services) -> dict[str, int]:
-        rows = await AuditEntry.insert(
-            AuditEntry(
-                at=services.clock.now(),
-                actor=None,
-                actor_name="bench",
-                action="bench.insert",
-                entity="bench",
-                entity_id="",
-                after=data,
+        async with write_transaction():  # the app's write path, as a check-in takes it
+            rows = await AuditEntry.insert(
+                AuditEntry(
+                    at=services.clock.now(),
+                    actor=None,
+                    actor_name="bench",
+                    action="bench.insert",
+                    entity="bench",
+                    entity_id="",
+                    after=data,
+                )
             )
-        )
         return {"id": rows[0]["id"]}
