@@ -48,6 +48,7 @@ from ltc.services.reference import policy_book, service_catalogue
 log = logging.getLogger(__name__)
 
 INSERT_CHUNK = 50_000
+CONTINUITY_LOOKBACK = timedelta(days=42)
 # A generated visit as `_insert_new` takes it: a plain tuple in this column order (JSON columns
 # as the JSON text Piccolo would write, times aware), every column given as `Visit(...)` would.
 INSERT_COLUMNS = (
@@ -210,10 +211,17 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
         await progress(1.0)
         return {"visits": 0, "unscheduled": 0, "by_reason": {}, "skipped_existing": 0, "plans": 0}
 
+    # Continuity: the caregiver of each person's latest visit in the recent past (history
+    # before that grows every month and says nothing about who serves them now).
     previous: dict[int, int] = {}
     for row in (
         await Visit.select(Visit.person, Visit.caregiver)
-        .where(Visit.provider.is_in(provider_ids) & Visit.caregiver.is_not_null() & (Visit.status != "cancelled"))
+        .where(
+            Visit.provider.is_in(provider_ids)
+            & Visit.caregiver.is_not_null()
+            & (Visit.status != "cancelled")
+            & (Visit.planned_start >= datetime.combine(window_start - CONTINUITY_LOOKBACK, time(0), zone))
+        )
         .order_by(Visit.planned_start)
     ):
         previous[row["person"]] = row["caregiver"]  # the latest one wins

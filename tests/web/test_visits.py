@@ -184,6 +184,11 @@ async def test_visits_are_generated_once_from_confirmed_plans(client, auth, serv
     second = await visit_service.generate_visits(ctx, params, no_progress)
     assert second["visits"] == 0 and second["skipped_existing"] == first["visits"]
     assert await Visit.count().where(Visit.care_plan == plan["id"]) == first["visits"]
+    next_window = (ctx.clock.now().astimezone(services.settings.zone).date() + timedelta(days=14)).isoformat()
+    following = await visit_service.generate_visits(ctx, params | {"from": next_window}, no_progress)
+    assert following["visits"] >= 6 and following["continuity"] == following["visits"], following
+    caregivers = {r["caregiver"] for r in await Visit.select(Visit.caregiver).where(Visit.care_plan == plan["id"])}
+    assert caregivers == {rows[0]["caregiver"]}, "continuity: the next window keeps the caregiver"
 
     listed = await client.get(
         "/api/v1/visits",
