@@ -28,7 +28,9 @@ the inserts). A few warm-up requests of each kind go first and are not counted.
 
 ``--rate R`` adds an open-loop phase: ``R`` check-ins a second for ``--rate-seconds``, each
 sent at its scheduled moment whatever the earlier ones are doing; ``rate_p99_ms`` is measured
-from the scheduled moment (so a client that falls behind counts against the result).
+from the scheduled moment (so a client that falls behind counts against the result). The bare
+insert runs the same fixed-rate phase just before (``baseline_rate_p99_ms``,
+``baseline_rate_achieved``): what the stack and this machine allow at that rate at all.
 
 Target (documented, not asserted): check-ins at no less than half the bare insert's
 throughput, p99 ≤ 100 ms at 200 requests a second, no errors. The load generator shares
@@ -376,6 +378,8 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             await closed_loop(client, [check_in(v) for v in warm], args.concurrency)
             baseline = await closed_loop(client, [bare(v) for v in measured], args.concurrency)
             subject = await closed_loop(client, [check_in(v) for v in measured], args.concurrency)
+            # The same fixed rate on the bare insert first: what the stack itself allows here.
+            paced_baseline = await open_loop(client, [bare(v) for v in paced], args.rate) if paced else None
             paced_result = await open_loop(client, [check_in(v) for v in paced], args.rate) if paced else None
 
     errors = sum(1 for s in subject["statuses"] if s != 201)
@@ -417,6 +421,10 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 "rate_p99_ms": p99_ms(paced_result["latencies"]),
                 "rate_p50_ms": round(float(np.median(paced_result["latencies"])) * 1000.0, 2),
                 "rate_errors": sum(1 for s in paced_result["statuses"] if s != 201),
+                "baseline_rate_p99_ms": p99_ms(paced_baseline["latencies"]),
+                "baseline_rate_achieved": round(len(paced) / paced_baseline["send_seconds"], 1)
+                if paced_baseline["send_seconds"]
+                else None,
             }
         )
     return out
