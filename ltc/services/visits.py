@@ -551,8 +551,8 @@ REFUSAL_ERRORS = {
 }
 
 
-# The check-in's reads, written out as SQL: they run on every event of every agency's day,
-# and building the joined selects through the ORM cost more than running them. The columns
+# The check-in's queries, written out as SQL: they run on every event of every agency's day,
+# and building them through the ORM (the joined selects above all) cost more than running them. The columns
 # are VISIT_COLUMNS' and what verification needs; JSON columns come back as text.
 _VISIT_FOR_EVENT_SQL = """
 SELECT v.id, v.care_plan, v.person, p.name AS person_name, p.address AS person_address,
@@ -568,6 +568,11 @@ WHERE v.id = {}"""
 _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
 _VERIFY_ONLY = ("deceased_on", "qualification", "plan_items")
 _EVENTS_SQL = "SELECT * FROM visit_event WHERE visit = {} OR event_id = {}"
+_STAYS_SQL = "SELECT admitted_on, discharged_on FROM hospital_stay WHERE person = {}"
+_INSERT_EVENT_SQL = """
+INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
+                         recorded_by, outcome, person_confirmation)
+VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
 _CAREGIVER_EVENTS_SQL = """
 SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit
 WHERE v.caregiver = {} AND v.id <> {} AND v.checked_in_at >= {} AND v.checked_in_at <= {}"""
@@ -633,21 +638,20 @@ async def record_event(
             error, detail = REFUSAL_ERRORS[outcome.code]
             raise error(detail, code=outcome.code)
         if outcome.code != "replayed":
-            await VisitEventRecord.insert(
-                VisitEventRecord(
-                    visit=visit_id,
-                    event_id=event.event_id,
-                    kind=kind,
-                    at=event.at,
-                    server_received_at=now,
-                    lat=event.lat,
-                    lon=event.lon,
-                    accuracy_m=event.accuracy_m,
-                    items=list(event.items),
-                    recorded_by=actor.user_id,
-                    outcome=outcome.code,
-                    person_confirmation=confirmation,
-                )
+            await VisitEventRecord.raw(
+                _INSERT_EVENT_SQL,
+                visit_id,
+                event.event_id,
+                kind,
+                event.at,
+                now,
+                event.lat,
+                event.lon,
+                event.accuracy_m,
+                dump_json(list(event.items)),
+                actor.user_id,
+                outcome.code,
+                confirmation,
             )
             changes: dict[str, Any] = {
                 "status": new_state.status,
@@ -666,8 +670,10 @@ async def record_event(
             flags = await _flags_of(ctx, visit, new_state)
             if flags is not None and flags != visit["flags"]:
                 changes["flags"] = flags
-            await Visit.update({getattr(Visit, name): value for name, value in changes.items()}).where(
-                Visit.id == visit_id
+            await Visit.raw(
+                f"UPDATE visit SET {', '.join(f'{name} = {{}}' for name in changes)} WHERE id = {{}}",
+                *(dump_json(v) if isinstance(v, list) else v for v in changes.values()),
+                visit_id,
             )
             if flags is not None:
                 await _record_exceptions(visit, flags, now)
@@ -754,12 +760,7 @@ async def _flags_of(ctx: ServiceContext, visit: dict[str, Any], state: VisitStat
             caregiver_visits.append(
                 CaregiverVisit(other_id, s.checked_in_at, s.check_in_position, s.checked_out_at, s.check_out_position)
             )
-    stays = [
-        (r["admitted_on"], r["discharged_on"])
-        for r in await HospitalStay.select(HospitalStay.admitted_on, HospitalStay.discharged_on).where(
-            HospitalStay.person == visit["person"]
-        )
-    ]
+    stays = [(r["admitted_on"], r["discharged_on"]) for r in await HospitalStay.raw(_STAYS_SQL, visit["person"])]
     context = VerificationContext.from_state(
         state,
         policy=policy,
