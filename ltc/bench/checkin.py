@@ -12,7 +12,8 @@ Then starts ``ltc serve`` in a subprocess on a free loopback port, as production
 with its in-process worker, ``LTC_WORKER_CRON=false`` so that the alert sweep does not run
 in the middle, ``LTC_LOG_LEVEL=WARNING`` so that no access log is written, and
 ``LTC_BENCH_ENDPOINTS=true``), signs every agency user in through ``/api/v1/auth/token``,
-and drives it with ``httpx.AsyncClient`` from ``--concurrency`` connections (a closed loop:
+and drives it with an ``aiohttp`` client (its C parser keeps the load generator, which shares
+the machine, light) from ``--concurrency`` connections (a closed loop:
 each sends its next request when the previous answer is in):
 
 * the baseline: ``--requests`` × ``POST /api/v1/bench/insert`` (``ltc.web.bench_api``: the
@@ -248,6 +249,11 @@ async def _prepare(url: str, args: argparse.Namespace, visits: int, start: datet
 # --------------------------------------------------------------------------- the load
 
 
+async def _post(client: Any, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+    async with client.post(path, json=body, headers=headers) as response:
+        return response.status, (await response.json(content_type=None) if response.status < 500 else None)
+
+
 async def closed_loop(
     client: Any, requests: list[tuple[str, dict[str, str], Callable[[], dict[str, Any]]]], concurrency: int
 ) -> dict[str, Any]:
@@ -263,9 +269,7 @@ async def closed_loop(
             path, headers, body = requests[i]
             sent = time.perf_counter()
             try:
-                response = await client.post(path, json=body(), headers=headers)
-                statuses[i] = response.status_code
-                bodies[i] = response.json() if response.status_code < 500 else None
+                statuses[i], bodies[i] = await _post(client, path, body(), headers)
             except Exception as error:  # a timeout or a dropped connection is an error, not a crash
                 statuses[i] = -1
                 bodies[i] = repr(error)
@@ -286,8 +290,7 @@ async def open_loop(
     async def one(i: int, due: float) -> None:
         path, headers, body = requests[i]
         try:
-            response = await client.post(path, json=body(), headers=headers)
-            statuses[i] = response.status_code
+            statuses[i], _ = await _post(client, path, body(), headers)
         except Exception:
             statuses[i] = -1
         latencies[i] = time.perf_counter() - due
@@ -323,7 +326,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    import httpx
+    import aiohttp
 
     rate_requests = round(args.rate * args.rate_seconds) if args.rate > 0 else 0
     total = args.warmup + args.requests + rate_requests
@@ -335,18 +338,17 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     secret = secrets.token_urlsafe(32)
 
     async with serve(url, secret, in_process=args.in_process) as base:
-        limits = httpx.Limits(
-            max_connections=max(args.concurrency, 64 if rate_requests else 1),
-            max_keepalive_connections=max(args.concurrency, 64 if rate_requests else 1),
-        )
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
+        connector = aiohttp.TCPConnector(limit=max(args.concurrency, 64 if rate_requests else 1))
+        timeout = aiohttp.ClientTimeout(total=30.0)
+        async with aiohttp.ClientSession(base_url=base, connector=connector, timeout=timeout) as client:
             tokens = {}
             for p, username in enumerate(prepared["usernames"]):
-                answer = await client.post(
-                    "/api/v1/auth/token", json={"username": username, "password": prepared["password"]}
+                status, answer = await _post(
+                    client, "/api/v1/auth/token", {"username": username, "password": prepared["password"]}, {}
                 )
-                answer.raise_for_status()
-                tokens[p + 1] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+                if status != 200:
+                    raise RuntimeError(f"sign-in failed: {status} {answer}")
+                tokens[p + 1] = {"Authorization": f"Bearer {answer['access_token']}"}
 
             def check_in(visit: int) -> tuple[str, dict[str, str], Callable[[], dict[str, Any]]]:
                 i = visit - 1
