@@ -594,3 +594,51 @@ def find_conflicts(
         if cg is not None and seconds > cg.weekly_hours * 3600.0 + 1e-6:
             conflicts.append(Conflict("weekly_hours", cid, None, None, f"{y}-W{w:02d}: {seconds / 3600:.2f} h"))
     return conflicts
+
+
+def provider_batches(
+    plans: list[PlanInput],
+    caregivers: list[CaregiverInput],
+    existing: list[Booking],
+    count: int,
+) -> list[tuple[list[PlanInput], list[CaregiverInput], list[Booking]]]:
+    """Plans, caregivers and existing bookings split into about ``count`` groups of whole
+    providers of similar size (a booking goes with its caregiver's and its plan's provider).
+    Providers are scheduled independently, so scheduling the groups one by one gives what
+    one run over everything gives; at least one group, maybe empty."""
+    plans_of: dict[Hashable, list[PlanInput]] = defaultdict(list)
+    for plan in plans:
+        plans_of[plan.provider_id].append(plan)
+    caregivers_of: dict[Hashable, list[CaregiverInput]] = defaultdict(list)
+    for caregiver in caregivers:
+        caregivers_of[caregiver.provider_id].append(caregiver)
+    providers = sorted(plans_of)
+    size = max(1, -(-len(plans) // max(1, count)))
+    group_of: dict[Hashable, int] = {}
+    groups: list[list[Hashable]] = [[]]
+    filled = 0
+    for provider in providers:
+        if filled >= size:
+            groups.append([])
+            filled = 0
+        groups[-1].append(provider)
+        group_of[provider] = len(groups) - 1
+        filled += len(plans_of[provider])
+    employer = {c.caregiver_id: c.provider_id for c in caregivers}
+    plan_provider = {p.plan_id: p.provider_id for p in plans}
+    bookings: list[list[Booking]] = [[] for _ in groups]
+    for booking in existing:
+        targets = {
+            group_of.get(employer.get(booking.caregiver_id, -1)),
+            group_of.get(plan_provider.get(booking.plan_id, -1)),
+        } - {None}
+        for target in targets:
+            bookings[target].append(booking)
+    return [
+        (
+            [p for provider in group for p in plans_of[provider]],
+            [c for provider in group for c in caregivers_of[provider]],
+            bookings[number],
+        )
+        for number, group in enumerate(groups)
+    ]

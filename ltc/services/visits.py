@@ -9,8 +9,9 @@ late, out-of-order arrivals give the same visit.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -48,6 +49,7 @@ from ltc.services.reference import policy_book, service_catalogue
 log = logging.getLogger(__name__)
 
 INSERT_CHUNK = 50_000
+SCHEDULE_BATCHES = 8
 CONTINUITY_LOOKBACK = timedelta(days=42)
 # A generated visit as `_insert_new` takes it: a plain tuple in this column order (JSON columns
 # as the JSON text Piccolo would write, times aware), every column given as `Visit(...)` would.
@@ -281,18 +283,6 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
         )
     ]
     await progress(0.1)
-    result = await anyio.to_thread.run_sync(
-        lambda: scheduling.schedule(
-            plans,
-            caregivers,
-            window_start=window_start,
-            window_end=window_end,
-            zone=zone,
-            policy=policy,
-            existing=existing,
-        )
-    )
-    await progress(0.3)
     provider_of = {p.plan_id: p.provider_id for p in plans}
     items_of = {r["id"]: dump_json(r["items"]) for r in plans_rows}
     now = ctx.clock.now()
@@ -306,34 +296,62 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
             text = utc_text[start] = _utc_iso(start)
         return f"{plan_id}:{text}"
 
-    inserted = 0
-    for start in range(0, len(result.visits), INSERT_CHUNK):
-        chunk = result.visits[start : start + INSERT_CHUNK]
-        rows = [
-            (
-                v.plan_id,
-                v.person_id,
-                provider_of[v.plan_id],
-                v.caregiver_id,
-                key_of(v.plan_id, v.slot_start),
-                v.slot_start,
-                v.slot_end,
-                items_of[v.plan_id],
-                "schedule",
-                "planned",
-                None,
-                None,
-                empty,
-                empty,
-                empty,
-                now,
-                now,
-                "",
-            )
-            for v in chunk
-        ]
-        inserted += await _insert_new(rows)
-        await progress(0.3 + 0.65 * (start + len(chunk)) / max(len(result.visits), 1))
+    # Providers are scheduled independently (caregivers serve only their own), in batches: the
+    # next batch is scheduled in a thread while the database stores the one before.
+    batches = scheduling.provider_batches(plans, caregivers, existing, SCHEDULE_BATCHES)
+
+    def schedule_batch(batch: tuple[list[Any], list[Any], list[Any]]) -> scheduling.ScheduleResult:
+        batch_plans, batch_caregivers, batch_existing = batch
+        return scheduling.schedule(
+            batch_plans,
+            batch_caregivers,
+            window_start=window_start,
+            window_end=window_end,
+            zone=zone,
+            policy=policy,
+            existing=batch_existing,
+        )
+
+    inserted = skipped_existing = continuity = 0
+    unscheduled: list[scheduling.UnscheduledVisit] = []
+    pending = asyncio.ensure_future(anyio.to_thread.run_sync(schedule_batch, batches[0]))
+    try:
+        for number in range(len(batches)):
+            result = await pending
+            if number + 1 < len(batches):
+                pending = asyncio.ensure_future(anyio.to_thread.run_sync(schedule_batch, batches[number + 1]))
+            unscheduled.extend(result.unscheduled)
+            skipped_existing += result.skipped_existing
+            continuity += result.continuity
+            for start in range(0, len(result.visits), INSERT_CHUNK):
+                rows = [
+                    (
+                        v.plan_id,
+                        v.person_id,
+                        provider_of[v.plan_id],
+                        v.caregiver_id,
+                        key_of(v.plan_id, v.slot_start),
+                        v.slot_start,
+                        v.slot_end,
+                        items_of[v.plan_id],
+                        "schedule",
+                        "planned",
+                        None,
+                        None,
+                        empty,
+                        empty,
+                        empty,
+                        now,
+                        now,
+                        "",
+                    )
+                    for v in result.visits[start : start + INSERT_CHUNK]
+                ]
+                inserted += await _insert_new(rows)
+            await progress(0.1 + 0.85 * (number + 1) / len(batches))
+    finally:
+        if not pending.done():
+            await asyncio.gather(pending, return_exceptions=True)  # a batch still in its thread
 
     window_from = datetime.combine(window_start, time(0), zone)
     window_to = datetime.combine(window_end, time(0), zone)
@@ -343,7 +361,7 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
             & (UnscheduledSlot.slot_start >= window_from)
             & (UnscheduledSlot.slot_start < window_to)
         )
-        if result.unscheduled:
+        if unscheduled:
             await _bulk_insert(
                 transaction,
                 UnscheduledSlot,
@@ -358,17 +376,18 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
                         u.reason,
                         now,
                     )
-                    for u in result.unscheduled
+                    for u in unscheduled
                 ],
             )
     await progress(1.0)
+    by_reason = Counter(u.reason for u in unscheduled)
     return {
         "plans": len(plans),
         "visits": inserted,
-        "unscheduled": len(result.unscheduled),
-        "by_reason": {k: v for k, v in result.by_reason().items() if v},
-        "skipped_existing": result.skipped_existing,
-        "continuity": result.continuity,
+        "unscheduled": len(unscheduled),
+        "by_reason": dict(sorted(by_reason.items())),
+        "skipped_existing": skipped_existing,
+        "continuity": continuity,
         "window": [window_start.isoformat(), window_end.isoformat()],
     }
 

@@ -19,6 +19,7 @@ from ltc.domain.scheduling import (
     PlannedVisit,
     find_conflicts,
     haversine_km,
+    provider_batches,
     schedule,
 )
 
@@ -438,3 +439,27 @@ def test_random_schedules_have_no_conflicts(data) -> None:  # type: ignore[no-un
     )
     assert again.visits == []
     assert again.skipped_existing == len(result.visits)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_inputs(), st.integers(1, 3))
+def test_scheduling_provider_batches_one_by_one_gives_the_whole_run(data, count) -> None:  # type: ignore[no-untyped-def]
+    plans, caregivers, existing, days, start, speed = data
+    policy = Policy(version="p", effective_from=date(2020, 1, 1), travel_speed_kmh=speed)
+    whole = run(plans, caregivers, days=days, existing=existing, policy=policy, start=start)
+    batches = provider_batches(plans, caregivers, existing, count)
+    assert sorted(p.plan_id for group in batches for p in group[0]) == sorted(p.plan_id for p in plans)
+    parts = [run(p, c, days=days, existing=e, policy=policy, start=start) for p, c, e in batches]
+    assert sorted(v for part in parts for v in part.visits) == sorted(whole.visits)
+    assert sorted(u for part in parts for u in part.unscheduled) == sorted(whole.unscheduled)
+    assert sum(part.skipped_existing for part in parts) == whole.skipped_existing
+    assert sum(part.continuity for part in parts) == whole.continuity
+
+
+def test_provider_batches_keep_providers_whole_and_sizes_even() -> None:
+    plans = [plan(i, [(0, "09:00")], provider=1 + i % 4) for i in range(40)]
+    caregivers = [carer(i, provider=1 + i % 4) for i in range(8)]
+    batches = provider_batches(plans, caregivers, [], 2)
+    assert [sorted({p.provider_id for p in b[0]}) for b in batches] == [[1, 2], [3, 4]]
+    assert [sorted({c.provider_id for c in b[1]}) for b in batches] == [[1, 2], [3, 4]]
+    assert provider_batches([], caregivers, [], 8) == [([], [], [])]
