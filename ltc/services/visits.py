@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 INSERT_CHUNK = 50_000
 SCHEDULE_BATCHES = 8
+INSERT_STREAMS = 2
 CONTINUITY_LOOKBACK = timedelta(days=42)
 # A generated visit as `_insert_new` takes it: a plain tuple in this column order (JSON columns
 # as the JSON text Piccolo would write, times aware), every column given as `Visit(...)` would.
@@ -314,6 +315,18 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
 
     inserted = skipped_existing = continuity = 0
     unscheduled: list[scheduling.UnscheduledVisit] = []
+    # Chunks are stored on up to INSERT_STREAMS connections at once: on PostgreSQL each COPY
+    # (foreign keys, indexes) keeps a server process busy, and two cores can take two.
+    storing: set[asyncio.Future[int]] = set()
+
+    async def stored_down_to(limit: int) -> None:
+        nonlocal inserted
+        while len(storing) > limit:
+            done, _ = await asyncio.wait(storing, return_when=asyncio.FIRST_COMPLETED)
+            for chunk in done:
+                storing.discard(chunk)
+                inserted += chunk.result()  # a failed chunk fails the run (the rerun completes it)
+
     pending = asyncio.ensure_future(anyio.to_thread.run_sync(schedule_batch, batches[0]))
     try:
         for number in range(len(batches)):
@@ -347,11 +360,14 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
                     )
                     for v in result.visits[start : start + INSERT_CHUNK]
                 ]
-                inserted += await _insert_new(rows)
+                storing.add(asyncio.ensure_future(_insert_new(rows)))
+                await stored_down_to(INSERT_STREAMS - 1)
             await progress(0.1 + 0.85 * (number + 1) / len(batches))
+        await stored_down_to(0)
     finally:
-        if not pending.done():
-            await asyncio.gather(pending, return_exceptions=True)  # a batch still in its thread
+        # What is already being stored is let finish (committed chunks are never generated
+        # again); a batch still in its thread is waited for.
+        await asyncio.gather(pending, *storing, return_exceptions=True)
 
     window_from = datetime.combine(window_start, time(0), zone)
     window_to = datetime.combine(window_end, time(0), zone)
