@@ -3,7 +3,7 @@ once per request into an ``Actor`` on ``request.user``; guards are tiny function
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
@@ -65,14 +65,15 @@ def current_actor(connection: ASGIConnection) -> Actor:
     return actor
 
 
-def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread.
+async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     current_actor(connection)
 
 
-def roles(*allowed: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+def roles(*allowed: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
     """A guard letting only the given roles through (401 when not signed in)."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         actor = current_actor(connection)
         if actor.role not in allowed:
             raise Forbidden(f"role {actor.role} may not do this", code="role_not_allowed")

@@ -9,6 +9,8 @@ from datetime import timedelta
 import httpx
 import jwt
 
+from ltc.db.tables import AppUser
+from ltc.domain.access import Role
 from ltc.services import users
 from ltc.services.clock import FixedClock
 from tests.helpers import DEMO_PASSWORD
@@ -156,3 +158,17 @@ async def test_page_sign_in_with_csrf_then_sign_out(app) -> None:
         out = await browser.post("/logout", data={"_csrf_token": _csrf(home.text)}, headers=html)
         assert out.status_code in {301, 302, 303}
         assert (await browser.get("/", headers=html)).status_code == 302
+
+
+async def test_a_disabled_user_s_token_stops_working_at_once(client: httpx.AsyncClient, services) -> None:
+    user_id = await users.create_user(
+        services, actor=None, username="leaves-soon", password="a-long-password", role=Role.AGENCY, provider_id=1
+    )
+    token = (
+        await client.post("/api/v1/auth/token", json={"username": "leaves-soon", "password": "a-long-password"})
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+    await AppUser.update({AppUser.active: False}).where(AppUser.id == user_id)
+    refused = await client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "invalid_token"
