@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 from ltc.domain.errors import InvalidInput
 
@@ -28,6 +29,8 @@ _YUAN = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
 
 def check_fen(value: object, name: str = "amount_fen") -> int:
     """Return ``value`` if it is an int of fen; floats (and bools) raise ``TypeError``."""
+    if type(value) is int:  # the common case, before the general checks
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int of fen, not {type(value).__name__}")
     return value
@@ -39,6 +42,24 @@ def _as_fraction(rate: object) -> Fraction:
     if isinstance(rate, Decimal) and not rate.is_finite():
         raise InvalidInput(f"rate {rate} is not a finite number", code="invalid_rate")
     return Fraction(rate)
+
+
+def _ratio(rate: object) -> tuple[int, int]:
+    """The rate as ``(numerator, denominator)`` in lowest terms, the denominator positive
+    (the few rates in use converted once)."""
+    if type(rate) is Fraction:  # already in lowest terms (and slow to hash)
+        return rate.numerator, rate.denominator
+    try:
+        return _cached_ratio(rate)
+    except TypeError:  # not hashable (a list, a signalling NaN): let the checks say what it is
+        exact = _as_fraction(rate)
+        return exact.numerator, exact.denominator
+
+
+@lru_cache(maxsize=256, typed=True)  # typed: a float never passes for the int it equals
+def _cached_ratio(rate: object) -> tuple[int, int]:
+    exact = _as_fraction(rate)
+    return exact.numerator, exact.denominator
 
 
 def round_half_up(numerator: int, denominator: int) -> int:
@@ -58,20 +79,24 @@ def share_fen(amount_fen: int, rate: Rate) -> int:
 
     ``share_fen(1015, Decimal("0.90")) == 914`` (913.5 → 914); ``share_fen(6000,
     Fraction(90, 60)) == 9000`` (90 minutes at 60 yuan an hour)."""
-    exact = check_fen(amount_fen) * _as_fraction(rate)
-    return round_half_up(exact.numerator, exact.denominator)
+    check_fen(amount_fen)
+    numerator, denominator = _ratio(rate)
+    product = amount_fen * numerator  # ÷ denominator (> 0), rounded half away from zero
+    magnitude = (2 * abs(product) + denominator) // (2 * denominator)
+    return magnitude if product >= 0 else -magnitude
 
 
 def split(amount_fen: int, fund_rate: Rate) -> tuple[int, int]:
     """``(fund_fen, personal_fen)``: the fund's share rounded once, the person's the rest,
     so ``fund + personal == amount`` always. The rate must lie in [0, 1]."""
-    rate = _as_fraction(fund_rate)
-    if not 0 <= rate <= 1:
+    numerator, denominator = _ratio(fund_rate)
+    if not 0 <= numerator <= denominator:
         raise InvalidInput(f"fund share {fund_rate} is not between 0 and 1", code="invalid_rate")
     fund = share_fen(amount_fen, fund_rate)
     return fund, amount_fen - fund
 
 
+@lru_cache(maxsize=1024, typed=True)  # a settlement writes the same few prices on every line
 def format_yuan(fen: int) -> str:
     """``123456 → "1,234.56"``, ``-5 → "-0.05"`` (thousands separators, two decimals)."""
     check_fen(fen, "fen")

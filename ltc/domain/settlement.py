@@ -27,6 +27,12 @@ Rules
   are only listed on the line (``leave_days``).
 * **Shares.** ``split(gross, policy.fund_share_home | fund_share_institutional)``: the fund's
   share is rounded, the person pays the rest, so ``fund + personal == gross`` on every line.
+* **Visits summed by the caller.** A :class:`VisitGroup` stands for counted visits already
+  summed (in SQL): their ids in (day, id) order, their first and last day, their minutes. Its
+  days must lie under one policy version (``policy_for`` gives versions over runs of
+  consecutive days, as ``PolicyBook.in_force`` does, so the first and last day decide), and it
+  must be the only thing a person has under that version; its line is the one the visits
+  given one by one would make.
 * **Excluded visits** (with unresolved exceptions) are not billed; they are listed in
   ``excluded_visit_ids`` on the person's first home line (a zero line if nothing counts).
 * **Adjustments** correct earlier, approved months (an approved settlement never changes):
@@ -69,6 +75,7 @@ DEDUCTION = "deduction"
 LINE_KINDS = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION)
 
 PolicyFor = Callable[[date], Policy]
+PER_MINUTE = Fraction(1, 60)  # of an hourly price
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -84,16 +91,27 @@ class CountedVisit:
 
 
 @dataclass(frozen=True, slots=True)
+class VisitGroup:
+    """Counted visits the caller has already summed, all on days under one policy version."""
+
+    visit_ids: tuple[int, ...]  # in (day, id) order
+    first_day: date  # the earliest of their local visit days
+    last_day: date  # the latest
+    minutes: int  # the sum of their verified durations
+
+
+@dataclass(frozen=True, slots=True)
 class HomeCareInput:
     person_id: int
     level: int
     visits: tuple[CountedVisit, ...] = ()
     excluded_visit_ids: tuple[int, ...] = ()
     hourly_price_fen: int | None = None  # the agreement's price; None → each version's default
+    groups: tuple[VisitGroup, ...] = ()  # visits summed by the caller, beside ``visits``
 
     @property
     def verified_minutes(self) -> int:
-        return sum(v.minutes for v in self.visits)
+        return sum(v.minutes for v in self.visits) + sum(g.minutes for g in self.groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +168,11 @@ class SettlementLine:
     def __post_init__(self) -> None:
         if self.kind not in LINE_KINDS:
             raise InvalidInput(f"unknown line kind {self.kind}", code="invalid_line")
-        for name in ("quantity", "gross_fen", "fund_fen", "personal_fen", "verified_minutes"):
-            check_fen(getattr(self, name), name)
+        check_fen(self.quantity, "quantity")
+        check_fen(self.gross_fen, "gross_fen")
+        check_fen(self.fund_fen, "fund_fen")
+        check_fen(self.personal_fen, "personal_fen")
+        check_fen(self.verified_minutes, "verified_minutes")
         if self.fund_fen + self.personal_fen != self.gross_fen:
             raise InvalidInput("fund and personal shares must add up to the gross amount", code="invalid_line")
 
@@ -174,6 +195,29 @@ class SettlementLine:
             "policy_version": self.policy_version,
             "adjusts_period": self.adjusts_period,
             "note": self.note,
+        }
+
+    def _canonical(self) -> dict[str, Any]:
+        """:meth:`to_dict` with its keys in sorted order and its id lists as tuples (JSON
+        writes both the same way): what the canonical JSON is written from, quickly."""
+        return {
+            "adjusts_period": self.adjusts_period,
+            "days": [d.isoformat() for d in self.days] if self.days else (),
+            "excluded_visit_ids": self.excluded_visit_ids,
+            "fund_fen": self.fund_fen,
+            "gross_fen": self.gross_fen,
+            "kind": self.kind,
+            "leave_days": [d.isoformat() for d in self.leave_days] if self.leave_days else (),
+            "level": self.level,
+            "note": self.note,
+            "person_id": self.person_id,
+            "personal_fen": self.personal_fen,
+            "policy_version": self.policy_version,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "unit_price_fen": self.unit_price_fen,
+            "verified_minutes": self.verified_minutes,
+            "visit_ids": self.visit_ids,
         }
 
 
@@ -218,7 +262,17 @@ class SettlementDraft:
         }
 
     def canonical_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        """``to_dict()`` as JSON with sorted keys and no spaces (written from dicts already in
+        key order, which gives the same text faster)."""
+        data = {
+            "fund_fen": self.fund_fen,
+            "gross_fen": self.gross_fen,
+            "lines": [x._canonical() for x in self.lines],
+            "period": str(self.period),
+            "personal_fen": self.personal_fen,
+            "provider_id": self.provider_id,
+        }
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     def content_hash(self) -> str:
         """sha256 (hex) of the canonical JSON: equal drafts, equal hashes."""
@@ -237,9 +291,10 @@ def _group_by_policy(days: Iterable[tuple[date, Any]], policy_for: PolicyFor) ->
     return [groups[key] for key in sorted(groups)]
 
 
-def _check_day(day: date, period: Period, what: str) -> None:
+def _check_day(day: date, period: Period, what: str, ident: object = None) -> None:
     if not isinstance(day, date) or not period.contains(day):
-        raise InvalidInput(f"{what} {day} is not in {period}", code="day_outside_period")
+        name = what if ident is None else f"{what} {ident}"
+        raise InvalidInput(f"{name} {day} is not in {period}", code="day_outside_period")
 
 
 def _check_unique_persons(inputs: Sequence[Any], kind: str) -> None:
@@ -250,6 +305,39 @@ def _check_unique_persons(inputs: Sequence[Any], kind: str) -> None:
         seen.add(item.person_id)
 
 
+def _check_group(group: VisitGroup, person_id: int, period: Period, policy_for: PolicyFor) -> Policy:
+    """The policy version the group's days lie under (refused unless it is one)."""
+    if not group.visit_ids:
+        raise InvalidInput(f"a visit group of person {person_id} counts no visit", code="invalid_group")
+    _check_day(group.first_day, period, "visit", group.visit_ids[0])
+    _check_day(group.last_day, period, "visit", group.visit_ids[-1])
+    if group.last_day < group.first_day:
+        raise InvalidInput(f"a visit group of person {person_id} ends before it starts", code="invalid_group")
+    check_fen(group.minutes, "minutes")
+    if group.minutes < 0:
+        raise InvalidInput(f"a visit group of person {person_id} has negative minutes", code="invalid_minutes")
+    first, last = policy_for(group.first_day), policy_for(group.last_day)
+    if (first.effective_from, first.version) != (last.effective_from, last.version):
+        raise InvalidInput(
+            f"a visit group of person {person_id} spans policy versions {first.version} and {last.version}",
+            code="group_spans_versions",
+        )
+    return first
+
+
+def _memo(policy_for: PolicyFor) -> PolicyFor:
+    """``policy_for`` asked once a day (a build asks for the same few days many times)."""
+    known: dict[date, Policy] = {}
+
+    def cached(day: date) -> Policy:
+        policy = known.get(day)
+        if policy is None:
+            policy = known[day] = policy_for(day)
+        return policy
+
+    return cached
+
+
 def home_lines(item: HomeCareInput, period: Period, policy_for: PolicyFor) -> list[SettlementLine]:
     """One person's home care in the month: a line per policy version (see module doc)."""
     if item.hourly_price_fen is not None:
@@ -257,25 +345,44 @@ def home_lines(item: HomeCareInput, period: Period, policy_for: PolicyFor) -> li
         if item.hourly_price_fen < 0:
             raise InvalidInput("an hourly price cannot be negative", code="invalid_price")
     for visit in item.visits:
-        _check_day(visit.day, period, f"visit {visit.visit_id}")
+        _check_day(visit.day, period, "visit", visit.visit_id)
         check_fen(visit.minutes, "minutes")
         if visit.minutes < 0:
             raise InvalidInput(f"visit {visit.visit_id} has negative minutes", code="invalid_minutes")
-    ordered = sorted(item.visits, key=lambda v: (v.day, v.visit_id))
-    groups = _group_by_policy(((v.day, v) for v in ordered), policy_for)
-    if not groups:
+    versions: list[tuple[Policy, list[CountedVisit], list[VisitGroup]]]
+    if not item.visits and len(item.groups) == 1:  # the usual month: one group, one version
+        group = item.groups[0]
+        versions = [(_check_group(group, item.person_id, period, policy_for), [], [group])]
+    else:
+        by_version: dict[tuple[date, str], tuple[Policy, list[CountedVisit], list[VisitGroup]]] = {}
+        for visit in sorted(item.visits, key=lambda v: (v.day, v.visit_id)):
+            policy = policy_for(visit.day)
+            by_version.setdefault((policy.effective_from, policy.version), (policy, [], []))[1].append(visit)
+        for group in item.groups:
+            policy = _check_group(group, item.person_id, period, policy_for)
+            by_version.setdefault((policy.effective_from, policy.version), (policy, [], []))[2].append(group)
+        versions = [by_version[key] for key in sorted(by_version)]
+    if not versions:
         if not item.excluded_visit_ids:
             return []
-        groups = [(policy_for(period.first_day), [])]
+        versions = [(policy_for(period.first_day), [], [])]
     lines: list[SettlementLine] = []
     billed = 0
-    for index, (policy, visits) in enumerate(groups):
-        verified = sum(v.minutes for v in visits)
+    for index, (policy, visits, summed) in enumerate(versions):
+        if summed and (visits or len(summed) > 1):
+            raise InvalidInput(
+                f"person {item.person_id} has a visit group and other visits under policy {policy.version}",
+                code="group_not_alone",
+            )
+        if summed:
+            visit_ids, verified = summed[0].visit_ids, summed[0].minutes
+        else:
+            visit_ids, verified = tuple(v.visit_id for v in visits), sum(v.minutes for v in visits)
         cap = policy.home_hours(item.level) * 60
         billable = max(0, min(verified, cap - billed))
         billed += billable
         price = item.hourly_price_fen if item.hourly_price_fen is not None else policy.home_hourly_price_fen
-        gross = share_fen(price, Fraction(billable, 60))
+        gross = share_fen(price * billable, PER_MINUTE)  # price × minutes ÷ 60, rounded once
         fund, personal = split(gross, policy.fund_share_home)
         excluded = tuple(sorted(item.excluded_visit_ids)) if index == 0 else ()
         note = f"{billable} of {verified} verified minutes billed (cap {cap} min/month) at {format_yuan(price)}/h"
@@ -292,7 +399,7 @@ def home_lines(item: HomeCareInput, period: Period, policy_for: PolicyFor) -> li
                 gross_fen=gross,
                 fund_fen=fund,
                 personal_fen=personal,
-                visit_ids=tuple(v.visit_id for v in visits),
+                visit_ids=visit_ids,
                 excluded_visit_ids=excluded,
                 verified_minutes=verified,
                 policy_version=policy.version,
@@ -418,10 +525,17 @@ def build_settlement(
     period = Period.parse(period)
     _check_unique_persons(home_inputs, HOME)
     _check_unique_persons(institutional_inputs, INSTITUTIONAL)
-    visit_ids = [v.visit_id for item in home_inputs for v in item.visits]
-    visit_ids += [vid for item in home_inputs for vid in item.excluded_visit_ids]
-    if len(set(visit_ids)) != len(visit_ids):
+    seen: set[int] = set()
+    named = 0
+    for item in home_inputs:
+        for ids in (*(group.visit_ids for group in item.groups), item.excluded_visit_ids):
+            seen.update(ids)
+            named += len(ids)
+        seen.update(v.visit_id for v in item.visits)
+        named += len(item.visits)
+    if len(seen) != named:
         raise InvalidInput("a visit appears twice in the settlement", code="duplicate_visit")
+    policy_for = _memo(policy_for)
     lines: list[SettlementLine] = []
     for home in sorted(home_inputs, key=lambda x: x.person_id):
         lines += home_lines(home, period, policy_for)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from dataclasses import replace
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from ltc.domain.settlement import (
     HomeCareInput,
     InstitutionalCareInput,
     SettlementDraft,
+    VisitGroup,
     adjustments_between,
     build_settlement,
     transition,
@@ -332,6 +334,93 @@ def test_adjustments_between_an_approved_month_and_its_correction() -> None:
         adjustments_between(approved, april, "x")
 
 
+# ---------------------------------------------------------------------------- visits summed by the caller
+
+
+def as_groups(item: HomeCareInput, book: PolicyBook) -> HomeCareInput:
+    """The person's visits summed per policy version, as the service hands them over."""
+    by_version: dict[str, list[CountedVisit]] = {}
+    for visit in sorted(item.visits, key=lambda v: (v.day, v.visit_id)):
+        by_version.setdefault(book.in_force(visit.day).version, []).append(visit)
+    groups = tuple(
+        VisitGroup(
+            visit_ids=tuple(v.visit_id for v in group),
+            first_day=group[0].day,
+            last_day=group[-1].day,
+            minutes=sum(v.minutes for v in group),
+        )
+        for group in by_version.values()
+    )
+    return replace(item, visits=(), groups=groups)
+
+
+def test_a_group_gives_the_line_of_its_visits() -> None:
+    home = [
+        HomeCareInput(1, 3, visits=visits(100, [20, 3, 16, 15, 28], minutes=200), excluded_visit_ids=(7, 5)),
+        HomeCareInput(2, 5, visits=visits(200, [2, 2, 9], minutes=61), hourly_price_fen=6500),
+        HomeCareInput(3, 4, excluded_visit_ids=(9,)),
+    ]
+    one_by_one = build(home, book=TWO_VERSIONS)
+    summed = build([as_groups(x, TWO_VERSIONS) for x in home], book=TWO_VERSIONS)
+    assert summed == one_by_one
+    assert summed.content_hash() == one_by_one.content_hash()
+    assert [x.visit_ids for x in summed.lines][:2] == [(101, 103), (102, 100, 104)]  # by day under each version
+    assert as_groups(home[0], TWO_VERSIONS).verified_minutes == home[0].verified_minutes == 1000
+
+
+@settings(max_examples=60)
+@given(st.data(), st.booleans())
+def test_any_month_in_groups_is_the_month_visit_by_visit(data, two_versions: bool) -> None:
+    home, inst = data.draw(month_inputs())
+    book = TWO_VERSIONS if two_versions else BOOK
+    one_by_one = build(home, inst, book=book)
+    summed = build([as_groups(x, book) for x in home], inst, book=book)
+    assert summed == one_by_one and summed.content_hash() == one_by_one.content_hash()
+
+
+@pytest.mark.parametrize(
+    ("groups", "code"),
+    [
+        ((VisitGroup((), date(2026, 3, 2), date(2026, 3, 2), 0),), "invalid_group"),
+        ((VisitGroup((1,), date(2026, 2, 28), date(2026, 3, 2), 60),), "day_outside_period"),
+        ((VisitGroup((1,), date(2026, 3, 2), date(2026, 4, 1), 60),), "day_outside_period"),
+        ((VisitGroup((1, 2), date(2026, 3, 5), date(2026, 3, 2), 60),), "invalid_group"),
+        ((VisitGroup((1,), date(2026, 3, 2), date(2026, 3, 2), -1),), "invalid_minutes"),
+        ((VisitGroup((1, 2), date(2026, 3, 15), date(2026, 3, 16), 60),), "group_spans_versions"),
+        (
+            (
+                VisitGroup((1,), date(2026, 3, 2), date(2026, 3, 2), 60),
+                VisitGroup((2,), date(2026, 3, 3), date(2026, 3, 3), 60),
+            ),
+            "group_not_alone",
+        ),
+    ],
+)
+def test_bad_groups_are_refused(groups: tuple[VisitGroup, ...], code: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        build(home=[HomeCareInput(1, 3, groups=groups)], book=TWO_VERSIONS)
+    assert err.value.code == code
+
+
+def test_a_group_beside_visits_of_its_version_or_naming_a_visit_twice_is_refused() -> None:
+    group = VisitGroup((1, 2), date(2026, 3, 2), date(2026, 3, 3), 120)
+    with pytest.raises(InvalidInput) as err:
+        build(home=[HomeCareInput(1, 3, visits=visits(5, [4]), groups=(group,))])
+    assert err.value.code == "group_not_alone"
+    with pytest.raises(InvalidInput) as err:
+        build(home=[HomeCareInput(1, 3, groups=(group,), excluded_visit_ids=(2,))])
+    assert err.value.code == "duplicate_visit"
+    with pytest.raises(TypeError):
+        build(home=[HomeCareInput(1, 3, groups=(replace(group, minutes=60.0),))])  # type: ignore[arg-type]
+    # Visits one by one under the first version and a group under the second: one line each.
+    later = VisitGroup((9,), date(2026, 3, 20), date(2026, 3, 20), 30)
+    draft = build(home=[HomeCareInput(1, 3, visits=visits(5, [4]), groups=(later,))], book=TWO_VERSIONS)
+    assert [(x.policy_version, x.visit_ids, x.verified_minutes) for x in draft.lines] == [
+        ("2020", (5,), 60),
+        ("2026b", (9,), 30),
+    ]
+
+
 # ---------------------------------------------------------------------------- validation
 
 
@@ -418,6 +507,19 @@ def test_a_change_changes_the_hash() -> None:
     assert build(home, inst, adj[:-1]).content_hash() != first.content_hash()
 
 
+def canonical(draft: SettlementDraft) -> str:
+    return json.dumps(draft.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_the_canonical_json_is_the_draft_as_sorted_json() -> None:
+    home, inst, adj = mixed_inputs()
+    home[0] = replace(home[0], hourly_price_fen=6550)
+    adj.append(Adjustment(Period(2026, 1), None, -5, '更正 "第二次" 服务\n'))
+    draft = build(home, inst, adj, EvaluationDeduction(2025, 40), book=TWO_VERSIONS)
+    assert draft.canonical_json() == canonical(draft)
+    assert build().canonical_json() == canonical(build())
+
+
 def test_draft_to_dict_is_plain_json() -> None:
     home, inst, adj = mixed_inputs()
     data = build(home, inst, adj).to_dict()
@@ -480,6 +582,7 @@ def test_any_month_adds_up(inputs, two_versions: bool, score: int) -> None:
         ).content_hash()
         == draft.content_hash()
     )
+    assert draft.canonical_json() == canonical(draft)
 
 
 # ---------------------------------------------------------------------------- workflow
