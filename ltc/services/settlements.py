@@ -12,9 +12,13 @@ database triggers (migration 0007).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+import asyncio
+import sys
+from array import array
+from bisect import bisect_right
+from collections import defaultdict, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
@@ -23,6 +27,7 @@ from piccolo.utils.encoding import dump_json
 
 from ltc.db.engine import current_engine, is_sqlite, locked, write_transaction
 from ltc.db.tables import (
+    AuditEntry,
     CarePlan,
     CensusEntry,
     LedgerEntry,
@@ -72,43 +77,51 @@ def _period(text: str) -> Period:
 
 # --------------------------------------------------------------------------- gathering the month
 #
-# The month is aggregated in SQL, for one provider or for every provider in one query. Per
-# provider, person and policy version: the counted visits (done, with a care plan, no
-# blocking exception), the sum of their minutes (each the floor of its exact duration, never
-# below 0) and their ids, each keyed by its local check-in day; per person the excluded
-# visits. The pricing rules are handed one visit per (person, version) that carries the
-# group's minutes on the group's first day — they price minutes per version, so the line is
-# the one they would price from every visit — and ``_HomeMonth.name_visits`` then names all
-# the group's visits on that line, in the rules' own (day, id) order. What the aggregate
-# cannot vouch for (a counted visit without both times, a check-in outside the month, a day
-# with no policy in force) sends that provider through the per-visit path, which prices or
-# fails exactly as the rules do.
+# The month is aggregated in SQL, for one provider or for every provider at once. Per
+# provider and person, of the done visits with a care plan checked in during the month: per
+# policy run the count and the sum of the minutes (each the floor of its exact duration,
+# never below 0), and the visits' ids keyed by their local check-in day; then, from the
+# exceptions, the few visits that are kept out, which are taken off again in Python. Each
+# (person, version) group of counted visits goes to the pricing rules as one ``VisitGroup``:
+# its ids in (day, id) order, its first and last day, its minutes. What the aggregate cannot
+# vouch for (a counted visit without both times, a check-in outside the month, a day with
+# no policy in force) sends that provider through the per-visit path, which prices or fails
+# exactly as the rules do.
 
 BLOCKING_EXCEPTION = "(e.status IN ('open', 'explained') OR (e.status = 'resolved' AND e.resolution_code = 'rejected'))"
+MONTH_VISITS = "v.status = 'done' AND v.checked_in_at >= {} AND v.checked_in_at < {}"  # the month's bounds, UTC
 _DAY_BITS = 40  # a counted visit's key in SQL: (local day − the 1st) << 40 | visit id
 _ID_MASK = (1 << _DAY_BITS) - 1
 _EPOCH = date(1970, 1, 1)
-LINE_COLUMNS = (  # settlement_line's columns as the build inserts them, with their PostgreSQL types
-    ("settlement", "integer"),
-    ("line_no", "integer"),
-    ("kind", "varchar"),
-    ("person", "integer"),
-    ("level", "integer"),
-    ("quantity", "integer"),
-    ("unit", "varchar"),
-    ("unit_price_fen", "bigint"),
-    ("gross_fen", "bigint"),
-    ("fund_fen", "bigint"),
-    ("personal_fen", "bigint"),
-    ("visit_ids", "json"),
-    ("excluded_visit_ids", "json"),
-    ("days", "json"),
-    ("leave_days", "json"),
-    ("verified_minutes", "integer"),
-    ("policy_version", "varchar"),
-    ("adjusts_period", "varchar"),
-    ("note", "text"),
+LINE_COLUMNS = (  # settlement_line's columns as the build inserts them
+    "settlement",
+    "line_no",
+    "kind",
+    "person",
+    "level",
+    "quantity",
+    "unit",
+    "unit_price_fen",
+    "gross_fen",
+    "fund_fen",
+    "personal_fen",
+    "visit_ids",
+    "excluded_visit_ids",
+    "days",
+    "leave_days",
+    "verified_minutes",
+    "policy_version",
+    "adjusts_period",
+    "note",
 )
+# A transaction stores the drafts of providers until this many lines and counted visits:
+# a few transactions a month, none holding SQLite's one write lock for long.
+BATCH_SIZE = 250_000
+# The month's home visits for every provider are aggregated in shares of the providers (by id
+# modulo the number of shares), each share priced as soon as it is there: (shares, queries at
+# once). SQLite runs a query on one core, so both run at once on their own connections;
+# PostgreSQL aggregates the next share while Python prices the one before.
+HOME_SHARES = {"sqlite": (2, 2), "postgres": (2, 1)}
 
 
 @lru_cache(maxsize=64)
@@ -149,84 +162,151 @@ def _policy_runs(period: Period, policy_for: rules.PolicyFor) -> list[tuple[int,
     return runs
 
 
-def _home_sql(sqlite: bool, period: Period, zone: tzinfo, runs: list[tuple[int, str | None]], one: bool) -> str:
-    """Per provider, person, planless, blocked and policy run: the visits' count, level,
-    minutes, incomplete times, largest id and keys (counted: local day << 40 | id; excluded: id).
-    The local day is counted from the 1st; the UTC offsets are the zone's (``_utc_offsets``)."""
+def _times_sql(sqlite: bool, period: Period, zone: tzinfo) -> tuple[str, str, str, str]:
+    """How a visit's local day (counted from the 1st) and minutes (the floor of its exact
+    duration, never below 0) are computed: ``(columns, day, minutes, materialized)`` — the
+    columns an inner query gives (over ``visit v``), the two expressions over them, and what
+    ends the inner query. The UTC offsets are the zone's (``_utc_offsets``)."""
     pieces = _utc_offsets(zone, period)
     if sqlite:
         # Piccolo stores a Timestamptz as text 'YYYY-MM-DD HH:MM:SS[.ffffff]+00:00' (UTC): the
         # whole seconds through julianday (its double is far finer than a second: rounded),
-        # the microseconds from the text, so nothing is lost to julianday's milliseconds.
+        # the microseconds from the text, so nothing is lost to julianday's milliseconds. The
+        # inner query reads each time once (LIMIT: its values computed once a row).
         def seconds(column: str) -> str:
             return f"CAST(round((julianday(substr({column}, 1, 19)) - 2440587.5) * 86400) AS INTEGER)"
 
-        def micros(column: str) -> str:
-            fraction = (
-                f"CASE WHEN substr({column}, 20, 1) = '.' THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END"
-            )
-            return f"({seconds(column)} * 1000000 + {fraction})"
+        def fraction(column: str) -> str:
+            return f"CASE WHEN substr({column}, 20, 1) = '.' THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END"
 
-        checked_in = seconds("v.checked_in_at")
+        columns = (
+            f"{seconds('v.checked_in_at')} AS ci, {fraction('v.checked_in_at')} AS ci_f,"
+            f" {seconds('v.checked_out_at')} AS co, {fraction('v.checked_out_at')} AS co_f"
+        )
         offset = str(pieces[-1][1])
         if len(pieces) > 1:
-            branches = " ".join(
-                f"WHEN {checked_in} < {pieces[i][0]} THEN {pieces[i - 1][1]}" for i in range(1, len(pieces))
-            )
+            branches = " ".join(f"WHEN ci < {pieces[i][0]} THEN {pieces[i - 1][1]}" for i in range(1, len(pieces)))
             offset = f"(CASE {branches} ELSE {offset} END)"
-        minutes = f"MAX({micros('v.checked_out_at')} - {micros('v.checked_in_at')}, 0) / 60000000"
-        day = f"({checked_in} + {offset}) / 86400 - {(period.first_day - _EPOCH).days}"
-        collect, materialized = "group_concat", "LIMIT -1"  # LIMIT: each row's values computed once
-    else:
+        day = f"((ci + {offset}) / 86400 - {(period.first_day - _EPOCH).days})"
+        return columns, day, "MAX((co - ci) * 1000000 + co_f - ci_f, 0) / 60000000", "LIMIT -1"
 
-        def shift(seconds: int) -> str:
-            return f"INTERVAL '{int(seconds)} seconds'"
+    # The times' epoch as a double is exact to the microsecond here (far below 2**53 µs).
+    def shift(seconds: int) -> str:
+        return f"INTERVAL '{int(seconds)} seconds'"
 
-        offset = shift(pieces[-1][1])
-        if len(pieces) > 1:
-            branches = " ".join(
-                f"WHEN v.checked_in_at < TIMESTAMPTZ '{datetime.fromtimestamp(pieces[i][0], UTC).isoformat()}'"
-                f" THEN {shift(pieces[i - 1][1])}"
-                for i in range(1, len(pieces))
-            )
-            offset = f"(CASE {branches} ELSE {offset} END)"
-        interval = "EXTRACT(EPOCH FROM v.checked_out_at - v.checked_in_at)"  # numeric: exact microseconds
-        minutes = f"GREATEST(({interval} * 1000000)::bigint, 0) / 60000000"
-        day = f"((v.checked_in_at AT TIME ZONE 'UTC') + {offset})::date - DATE '{period.first_day.isoformat()}'"
-        collect, materialized = "array_agg", ""
-    run = "0"
-    if len(runs) > 1:
-        branches = " ".join(f"WHEN day < {first} THEN {n}" for n, (first, _) in enumerate(runs[1:]))
-        run = f"(CASE {branches} ELSE {len(runs) - 1} END)"
+    offset = shift(pieces[-1][1])
+    if len(pieces) > 1:
+        branches = " ".join(
+            f"WHEN v.checked_in_at < TIMESTAMPTZ '{datetime.fromtimestamp(pieces[i][0], UTC).isoformat()}'"
+            f" THEN {shift(pieces[i - 1][1])}"
+            for i in range(1, len(pieces))
+        )
+        offset = f"(CASE {branches} ELSE {offset} END)"
+    columns = (
+        "GREATEST(round(date_part('epoch', v.checked_out_at - v.checked_in_at) * 1000000)::bigint, 0)"
+        f" / 60000000 AS minutes, ((v.checked_in_at AT TIME ZONE 'UTC') + {offset})::date"
+        f" - DATE '{period.first_day.isoformat()}' AS day"
+    )
+    return columns, "day", "minutes", ""
+
+
+def _home_sql(
+    sqlite: bool, period: Period, zone: tzinfo, runs: list[tuple[int, str | None]], one: bool, part: tuple[int, int]
+) -> str:
+    """Per provider and person, of the month's done visits with a care plan (those without
+    one only make the provider's presence): the levels of the lowest and highest plan, the
+    keys (local day << 40 | id), how many lack a time, the largest id, and per policy run the
+    count and the sum of minutes. ``part``: (n, of) — the providers whose id is n modulo ``of``."""
+    columns, day, minutes, materialized = _times_sql(sqlite, period, zone)
+    per_run = []
+    for n, (first, _) in enumerate(runs):
+        planned = "care_plan IS NOT NULL"
+        if n > 0:
+            planned += f" AND {day} >= {first}"
+        if n + 1 < len(runs):
+            planned += f" AND {day} < {runs[n + 1][0]}"
+        per_run.append(
+            f"COUNT(*) FILTER (WHERE {planned}) AS n{n}, SUM({minutes}) FILTER (WHERE {planned}) AS minutes{n}"
+        )
+    n, of = part
+    key = f"{day} * {1 << _DAY_BITS} + id"
+    # SQLite: text; PostgreSQL: the keys as 8-byte big-endian integers, one string of bytes
+    # (quicker to build there, to send, and to read here than an array).
+    keys = f"group_concat({key})" if sqlite else f"string_agg(int8send({key}), ''::bytea)"
     return f"""
-        WITH blocked AS (SELECT DISTINCT e.visit, e.provider FROM visit_exception e WHERE {BLOCKING_EXCEPTION})
-        SELECT provider, person, planless, blocked, {run} AS run, COUNT(*) AS n, MAX(level) AS level,
-            SUM(minutes) AS minutes, SUM(incomplete) AS incomplete, MAX(id) AS max_id,
-            {collect}(CASE WHEN blocked = 1 THEN id ELSE day * {1 << _DAY_BITS} + id END) AS keys
-        FROM (
-            SELECT v.id AS id, v.provider AS provider, v.person AS person, cp.level AS level,
-                CASE WHEN v.care_plan IS NULL THEN 1 ELSE 0 END AS planless,
-                CASE WHEN b.visit IS NULL THEN 0 ELSE 1 END AS blocked,
+        SELECT m.*, low.level AS level_low, high.level AS level_high FROM (
+            SELECT provider, person, MIN(care_plan) AS plan_low, MAX(care_plan) AS plan_high,
+                SUM(incomplete) FILTER (WHERE care_plan IS NOT NULL) AS incomplete,
+                MAX(id) FILTER (WHERE care_plan IS NOT NULL) AS max_id, {", ".join(per_run)},
+                {keys} FILTER (WHERE care_plan IS NOT NULL) AS keys
+            FROM (
+                SELECT v.id AS id, v.provider AS provider, v.person AS person, v.care_plan AS care_plan,
+                    CASE WHEN v.checked_in_at IS NULL OR v.checked_out_at IS NULL THEN 1 ELSE 0 END AS incomplete,
+                    {columns}
+                FROM visit v
+                WHERE {MONTH_VISITS} {"AND v.provider = {}" if one else ""} {f"AND v.provider % {of} = {n}" if of > 1 else ""}
+                {materialized}
+            ) month
+            GROUP BY provider, person
+        ) m
+        LEFT JOIN care_plan low ON low.id = m.plan_low
+        LEFT JOIN care_plan high ON high.id = m.plan_high"""
+
+
+def _blocked_sql(sqlite: bool, period: Period, zone: tzinfo, one: bool) -> str:
+    """The month's visits with a care plan that an exception keeps out: id, provider, person,
+    local day, minutes, and whether a time is missing (looked up from the exceptions, a few:
+    the planners would otherwise scan the month's visits to join them)."""
+    columns, day, minutes, materialized = _times_sql(sqlite, period, zone)
+    if sqlite:  # CROSS JOIN: SQLite takes the tables in this order
+        source = f"""(SELECT DISTINCT e.visit, e.provider FROM visit_exception e WHERE {BLOCKING_EXCEPTION}) e
+            CROSS JOIN visit v
+            WHERE v.id = e.visit AND v.provider = e.provider"""
+    else:
+        source = f"""visit v
+            WHERE v.id = ANY(ARRAY(SELECT e.visit FROM visit_exception e WHERE {BLOCKING_EXCEPTION}))
+                AND EXISTS (
+                    SELECT 1 FROM visit_exception e
+                    WHERE e.visit = v.id AND e.provider = v.provider AND {BLOCKING_EXCEPTION}
+                )"""
+    return f"""
+        SELECT id, provider, person, {day} AS day, {minutes} AS minutes, incomplete FROM (
+            SELECT v.id AS id, v.provider AS provider, v.person AS person,
                 CASE WHEN v.checked_in_at IS NULL OR v.checked_out_at IS NULL THEN 1 ELSE 0 END AS incomplete,
-                {minutes} AS minutes,
-                {day} AS day
-            FROM visit v
-            LEFT JOIN care_plan cp ON cp.id = v.care_plan
-            LEFT JOIN blocked b ON b.visit = v.id AND b.provider = v.provider
-            WHERE v.status = 'done' AND v.checked_in_at >= {{}} AND v.checked_in_at < {{}}
-                {"AND v.provider = {}" if one else ""}
+                {columns}
+            FROM {source}
+                AND v.care_plan IS NOT NULL AND {MONTH_VISITS} {"AND v.provider = {}" if one else ""}
             {materialized}
-        ) month
-        GROUP BY provider, person, planless, blocked, run"""
+        ) blocked"""
+
+
+def _plan_levels_sql(persons: int) -> str:
+    """The highest level among the care plans of the given persons' month (a person whose
+    visits name more than one plan)."""
+    marks = ", ".join("{}" for _ in range(persons))
+    return f"""
+        SELECT v.provider AS provider, v.person AS person, MAX(cp.level) AS level
+        FROM visit v JOIN care_plan cp ON cp.id = v.care_plan
+        WHERE {MONTH_VISITS} AND v.person IN ({marks})
+        GROUP BY v.provider, v.person"""
 
 
 def _ints(value: Any) -> list[int]:
-    """Integers aggregated by group_concat (SQLite: text) or array_agg (PostgreSQL: a list)."""
+    """Integers aggregated by group_concat (text), as 8-byte big-endian integers (bytes) or
+    by array_agg (a list)."""
     if value is None:
         return []
     if isinstance(value, str):
         return list(map(int, value.split(","))) if value else []
-    return [int(v) for v in value if v is not None]  # a NULL key leaves the count short: per-visit path
+    if isinstance(value, bytes):
+        numbers = array("q")
+        numbers.frombytes(value)
+        if sys.byteorder == "little":
+            numbers.byteswap()
+        return numbers.tolist()
+    if None in value:  # a NULL key leaves the count short: per-visit path
+        return [int(v) for v in value if v is not None]
+    return list(value)
 
 
 def _dates(value: Any) -> list[date]:
@@ -237,37 +317,80 @@ def _dates(value: Any) -> list[date]:
     return list(value)
 
 
+# A share of the month's home visits aggregated: the rows, and the levels of the persons seen
+# under more than one care plan by (provider, person).
+_HomePart = tuple[Sequence[Mapping[str, Any]], dict[tuple[int, int], int]]
+
+
 @dataclass
 class _Month:
     """What a build needs, fetched once for one provider or for all: home visit groups and
     census days by provider, institutional levels by provider and person, the providers'
     prices, open corrections by provider, December's evaluation scores by evaluation key,
-    and every provider with care to settle (a done visit or a census entry in the month)."""
+    every provider with care to settle (a done visit or a census entry in the month), the
+    month's policy runs, the visits exceptions keep out by provider and person, and the level
+    of the persons seen under more than one care plan by (provider, person)."""
 
-    home: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    home: dict[int, list[Mapping[str, Any]]] = field(default_factory=dict)
     census: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     levels: dict[int, dict[int, int]] = field(default_factory=dict)
     prices: dict[int, dict[str, Any]] = field(default_factory=dict)
     corrections: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     evaluations: dict[str, int] = field(default_factory=dict)
     providers: set[int] = field(default_factory=set)
+    runs: list[tuple[int, str | None]] = field(default_factory=list)
+    blocked: dict[int, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
+    mixed_levels: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def add_home(self, part: _HomePart) -> None:
+        rows, levels = part
+        for row in rows:
+            self.home.setdefault(row["provider"], []).append(row)
+            self.providers.add(row["provider"])
+        self.mixed_levels |= levels
 
 
-async def _gather(ctx: ServiceContext, period: Period, provider_id: int | None = None) -> _Month:
-    """The month for one provider, or (None) for every provider: a handful of queries, whatever
-    the number of providers, visits and census days."""
+async def _home_part(
+    ctx: ServiceContext, period: Period, runs: list[tuple[int, str | None]], one: tuple[int, ...], part: tuple[int, int]
+) -> _HomePart:
+    """The month's home visits aggregated per provider and person, for one provider or for the
+    providers whose id is n modulo ``of`` (``part``: (n, of)); and the level of each of those
+    persons whose visits name more than one care plan, by (provider, person)."""
     zone = ctx.settings.zone
-    runs = _policy_runs(period, policy_book(ctx.settings).in_force)
+    engine = current_engine()
+    bounds = (period.start_utc(zone), period.end_utc(zone))
+    sql = _home_sql(is_sqlite(engine), period, zone, runs, bool(one), part)
+    rows: Sequence[Mapping[str, Any]]
+    if is_sqlite(engine):
+        rows = await Visit.raw(sql, *bounds, *one)
+    else:  # the rows as asyncpg gives them (Piccolo would copy each into a dict)
+        async with engine.transaction() as transaction:
+            await transaction.connection.execute("SET LOCAL work_mem = '256MB'")  # aggregated in memory
+            numbered = sql.format(*(f"${n}" for n in range(1, 3 + len(one))))
+            rows = await transaction.connection.fetch(numbered, *bounds, *one)
+    mixed = sorted({row["person"] for row in rows if row["plan_low"] != row["plan_high"]})
+    levels: dict[tuple[int, int], int] = {}
+    for start in range(0, len(mixed), 500):
+        chunk = mixed[start : start + 500]
+        for row in await Visit.raw(_plan_levels_sql(len(chunk)), *bounds, *chunk):
+            levels[(row["provider"], row["person"])] = row["level"]
+    return rows, levels
+
+
+async def _gather(ctx: ServiceContext, period: Period, provider_id: int | None = None, *, home: bool = True) -> _Month:
+    """The month for one provider, or (None) for every provider: a handful of queries, whatever
+    the number of providers, visits and census days. ``home``: False leaves the home visits'
+    aggregate to the caller (``_HomeShares``)."""
     one = () if provider_id is None else (provider_id,)
-    month = _Month()
-    home = await Visit.raw(
-        _home_sql(is_sqlite(current_engine()), period, zone, runs, bool(one)),
-        period.start_utc(zone),
-        period.end_utc(zone),
-        *one,
-    )
-    for row in home:
-        month.home.setdefault(row["provider"], []).append(row)
+    month = _Month(runs=_policy_runs(period, policy_book(ctx.settings).in_force))
+    zone = ctx.settings.zone
+    if home:
+        month.add_home(await _home_part(ctx, period, month.runs, one, (0, 1)))
+    sqlite = is_sqlite(current_engine())
+    for row in await Visit.raw(
+        _blocked_sql(sqlite, period, zone, bool(one)), period.start_utc(zone), period.end_utc(zone), *one
+    ):
+        month.blocked.setdefault(row["provider"], {}).setdefault(row["person"], []).append(row)
     census = await CensusEntry.raw(
         f"""SELECT provider, person, status, {"group_concat" if is_sqlite(current_engine()) else "array_agg"}(day) AS days
         FROM census_entry WHERE day >= {{}} AND day <= {{}} {"AND provider = {}" if one else ""}
@@ -288,7 +411,6 @@ async def _gather(ctx: ServiceContext, period: Period, provider_id: int | None =
             plans = plans.where(CarePlan.provider == provider_id)
         for row in await plans.order_by(CarePlan.id):
             month.levels.setdefault(row["provider"], {})[row["person"]] = row["level"]
-    month.providers |= set(month.home)
     prices = Provider.select(Provider.id, Provider.hourly_price_fen, Provider.daily_price_fen)
     corrections = SettlementCorrection.select().where(SettlementCorrection.applied_in.is_null())
     evaluations = ProviderEvaluation.select(ProviderEvaluation.evaluation_key, ProviderEvaluation.score).where(
@@ -306,71 +428,68 @@ async def _gather(ctx: ServiceContext, period: Period, provider_id: int | None =
     return month
 
 
-@dataclass(frozen=True)
-class _HomeMonth:
-    """A provider's home care for the pricing rules, and the visits each (person, version)
-    line counts (empty when the inputs are per visit: the rules name them themselves)."""
-
-    inputs: list[rules.HomeCareInput]
-    visit_ids: dict[tuple[int, str], tuple[int, ...]] = field(default_factory=dict)
-
-    def name_visits(self, draft: rules.SettlementDraft) -> rules.SettlementDraft:
-        if not self.visit_ids:
-            return draft
-        lines = []
-        for line in draft.lines:
-            if line.kind == rules.HOME and line.visit_ids:
-                ids = self.visit_ids[(line.person_id, line.policy_version)]
-                if line.visit_ids != ids[:1]:
-                    raise RuntimeError(f"line of person {line.person_id} does not count the visits gathered for it")
-                line = replace(line, visit_ids=ids)
-            lines.append(line)
-        return rules.SettlementDraft.of(draft.provider_id, draft.period, lines)
-
-
 def _home_month(
-    rows: list[dict[str, Any]], period: Period, hourly: int | None, runs: list[tuple[int, str | None]]
-) -> _HomeMonth | None:
-    """The inputs from the aggregated groups, or None when the per-visit path must decide."""
-    persons: dict[int, dict[str, Any]] = {}
-    visit_ids: dict[tuple[int, str], tuple[int, ...]] = {}
-    days, first_day, mask = period.days(), period.first_day, _ID_MASK
+    rows: Sequence[Mapping[str, Any]],
+    blocked: dict[int, list[dict[str, Any]]],
+    mixed_levels: dict[tuple[int, int], int],
+    period: Period,
+    hourly: int | None,
+    runs: list[tuple[int, str | None]],
+) -> list[rules.HomeCareInput] | None:
+    """The inputs from the provider's aggregated persons, less the visits an exception keeps
+    out (by person); None when the per-visit path must decide."""
+    days, mask, bits = period.days(), _ID_MASK, _DAY_BITS
+    dates = period.dates()
+    starts = [first for first, _ in runs]
+    ends = [*starts[1:], days]  # each run's days: [its first, the next's first)
+    names = [(f"n{n}", f"minutes{n}") for n in range(len(runs))]
+    inputs = []
     for row in rows:
-        if row["planless"]:
-            continue
-        person = row["person"]
-        entry = persons.get(person)
-        if entry is None:
-            entry = persons[person] = {"level": 0, "visits": [], "excluded": []}
-        if row["level"] and row["level"] > entry["level"]:
-            entry["level"] = row["level"]
         keys = _ints(row["keys"])
-        if len(keys) != row["n"]:
+        counted = [row[count] for count, _ in names]
+        if len(keys) != sum(counted):
             return None
-        if row["blocked"]:
-            entry["excluded"] += keys
-            continue
-        version = runs[row["run"]][1]
-        if row["incomplete"] or row["max_id"] > mask or version is None:
-            return None
-        keys.sort()
-        first = keys[0] >> _DAY_BITS
-        if first < 0 or keys[-1] >> _DAY_BITS >= days:
-            return None
-        ids = tuple([k & mask for k in keys])
-        visit_ids[(person, version)] = ids
-        entry["visits"].append(rules.CountedVisit(ids[0], first_day + timedelta(days=first), int(row["minutes"])))
-    inputs = [
-        rules.HomeCareInput(
-            person_id=person,
-            level=e["level"],
-            visits=tuple(e["visits"]),
-            excluded_visit_ids=tuple(sorted(e["excluded"])),
-            hourly_price_fen=hourly,
-        )
-        for person, e in persons.items()
-    ]
-    return _HomeMonth(inputs, visit_ids)
+        if not keys:
+            continue  # planless visits only
+        minutes = [row[total] or 0 for _, total in names]
+        incomplete = row["incomplete"] or 0
+        excluded: tuple[int, ...] = ()
+        out = blocked.get(row["person"])
+        if out:
+            ids = {b["id"] for b in out}
+            keys = [k for k in keys if (k & mask) not in ids]
+            for b in out:
+                if b["day"] is None or not 0 <= b["day"] < days:
+                    return None
+                n = bisect_right(starts, b["day"]) - 1
+                counted[n] -= 1
+                minutes[n] -= b["minutes"] or 0
+                incomplete -= b["incomplete"]
+            if len(keys) != sum(counted):
+                return None
+            excluded = tuple(sorted(ids))
+        groups = []
+        if keys:
+            if incomplete or row["max_id"] > mask:
+                return None
+            keys.sort()  # by day, then id
+            start = 0
+            for n, (first, version) in enumerate(runs):
+                if not counted[n]:
+                    continue
+                part = keys if counted[n] == len(keys) else keys[start : start + counted[n]]
+                start += counted[n]
+                low, high = part[0] >> bits, part[-1] >> bits
+                if version is None or low < first or high >= ends[n]:
+                    return None
+                ids_in_order = tuple([k & mask for k in part])
+                groups.append(rules.VisitGroup(ids_in_order, dates[low], dates[high], int(minutes[n])))
+        if row["plan_low"] == row["plan_high"]:
+            level = row["level_low"]
+        else:
+            level = mixed_levels.get((row["provider"], row["person"]))
+        inputs.append(rules.HomeCareInput(row["person"], level or 0, (), excluded, hourly, tuple(groups)))
+    return inputs
 
 
 async def _home_inputs_per_visit(ctx: ServiceContext, provider_id: int, period: Period, hourly: int | None):
@@ -422,16 +541,6 @@ async def _home_inputs_per_visit(ctx: ServiceContext, provider_id: int, period: 
     ]
 
 
-async def _home_inputs(
-    ctx: ServiceContext, provider_id: int, period: Period, hourly: int | None, month: _Month
-) -> _HomeMonth:
-    runs = _policy_runs(period, policy_book(ctx.settings).in_force)
-    home = _home_month(month.home.get(provider_id, []), period, hourly, runs)
-    if home is None:
-        home = _HomeMonth(await _home_inputs_per_visit(ctx, provider_id, period, hourly))
-    return home
-
-
 def _institutional_inputs(provider_id: int, daily_price: int, month: _Month) -> list[rules.InstitutionalCareInput]:
     rows = month.census.get(provider_id, [])
     if not rows:
@@ -454,11 +563,64 @@ def _institutional_inputs(provider_id: int, daily_price: int, month: _Month) -> 
     ]
 
 
-async def _insert_lines(settlement_id: int, lines: Sequence[rules.SettlementLine]) -> None:
-    """The draft's lines, all in one batch."""
-    rows = [
+async def _draft(ctx: ServiceContext, provider_id: int, period: Period, month: _Month) -> rules.SettlementDraft:
+    """The provider's draft for the month, priced by the rules from the gathered month."""
+    provider = month.prices.get(provider_id)
+    if provider is None:
+        raise NotFound("没有该护理机构", code="provider_not_found")
+    hourly = provider["hourly_price_fen"] or None
+    home = _home_month(
+        month.home.get(provider_id, []),
+        month.blocked.get(provider_id, {}),
+        month.mixed_levels,
+        period,
+        hourly,
+        month.runs,
+    )
+    if home is None:
+        home = await _home_inputs_per_visit(ctx, provider_id, period, hourly)
+    institutional = _institutional_inputs(provider_id, provider["daily_price_fen"], month)
+    adjustments = [
+        rules.Adjustment(
+            period=_period(c["corrects_period"]),
+            person_id=c["person"],
+            amount_fen=c["amount_fen"],
+            reason=c["reason"],
+            fund_fen=c["fund_fen"],
+        )
+        for c in month.corrections.get(provider_id, [])
+    ]
+    deduction = None
+    if period.month == 12:  # the annual evaluation adjusts the year-end settlement
+        score = month.evaluations.get(f"{provider_id}:{period.year}")
+        if score is not None:
+            deduction = rules.EvaluationDeduction(period.year, score)
+    return rules.build_settlement(
+        provider_id,
+        period,
+        home,
+        institutional,
+        adjustments,
+        deduction,
+        policy_for=policy_book(ctx.settings).in_force,
+    )
+
+
+# --------------------------------------------------------------------------- storing the drafts
+
+
+def _json_ints(values: tuple[int, ...]) -> str:
+    return f"[{','.join(map(str, values))}]" if values else "[]"
+
+
+def _json_days(values: tuple[date, ...]) -> str:
+    return dump_json([d.isoformat() for d in values]) if values else "[]"
+
+
+def _line_rows(lines: Sequence[rules.SettlementLine]) -> list[tuple[Any, ...]]:
+    """The draft's lines as rows in ``LINE_COLUMNS`` order, but for the settlement's id."""
+    return [
         (
-            settlement_id,
             n,
             line.kind,
             line.person_id,
@@ -469,10 +631,10 @@ async def _insert_lines(settlement_id: int, lines: Sequence[rules.SettlementLine
             line.gross_fen,
             line.fund_fen,
             line.personal_fen,
-            dump_json(list(line.visit_ids)),
-            dump_json(list(line.excluded_visit_ids)),
-            dump_json([d.isoformat() for d in line.days]),
-            dump_json([d.isoformat() for d in line.leave_days]),
+            _json_ints(line.visit_ids),
+            _json_ints(line.excluded_visit_ids),
+            _json_days(line.days),
+            _json_days(line.leave_days),
             line.verified_minutes,
             line.policy_version,
             line.adjusts_period,
@@ -480,22 +642,143 @@ async def _insert_lines(settlement_id: int, lines: Sequence[rules.SettlementLine
         )
         for n, line in enumerate(lines, start=1)
     ]
-    columns = ", ".join(name for name, _ in LINE_COLUMNS)
-    engine = current_engine()
-    if not is_sqlite(engine):  # one statement, a parameter per column: the arrays of all the lines
-        arrays = ", ".join(f"{{}}::{kind}[]" for _, kind in LINE_COLUMNS)
-        await SettlementLine.raw(
-            f"INSERT INTO settlement_line ({columns}) SELECT * FROM unnest({arrays})",
-            *map(list, zip(*rows, strict=True)),
-        )
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A draft ready to store: its settlement key, content hash and line rows."""
+
+    key: str
+    draft: rules.SettlementDraft
+    digest: str
+    rows: list[tuple[Any, ...]]
+
+    @classmethod
+    def of(cls, draft: rules.SettlementDraft) -> _Ready:
+        return cls(f"{draft.provider_id}:{draft.period}", draft, draft.content_hash(), _line_rows(draft.lines))
+
+
+async def _insert_lines(transaction: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Lines on the transaction's own connection, set-based: COPY on PostgreSQL, executemany
+    on SQLite (Piccolo would spend longer building the statement than the database inserting)."""
+    if not is_sqlite(transaction.engine):
+        await transaction.connection.copy_records_to_table("settlement_line", records=rows, columns=LINE_COLUMNS)
         return
-    # SQLite has no arrays: executemany on the build's own transaction (Piccolo's raw() would
-    # spend longer turning thousands of parameters into one statement than SQLite inserting).
-    transaction = engine.current_transaction.get()
-    if transaction is None:
-        raise RuntimeError("settlement lines are inserted inside the build's transaction")
     marks = ", ".join("?" for _ in LINE_COLUMNS)
-    await transaction.connection.executemany(f"INSERT INTO settlement_line ({columns}) VALUES ({marks})", rows)
+    await transaction.connection.executemany(
+        f"INSERT INTO settlement_line ({', '.join(LINE_COLUMNS)}) VALUES ({marks})", rows
+    )
+
+
+async def _store(ctx: ServiceContext, period: Period, ready: Sequence[_Ready]) -> list[dict[str, Any]]:
+    """Store the drafts in one transaction, each as its provider's draft for the month: a new
+    settlement, or the old draft (or rejected one) rebuilt with the next version. A settlement
+    already submitted, approved or paid, and a draft with the same content, are left as they are."""
+    now = ctx.clock.now()
+    results: list[dict[str, Any]] = []
+    async with write_transaction() as transaction:
+        current = {
+            r["settlement_key"]: r
+            for r in await locked(
+                Settlement.select(
+                    Settlement.id,
+                    Settlement.settlement_key,
+                    Settlement.status,
+                    Settlement.version,
+                    Settlement.content_hash,
+                ).where(Settlement.settlement_key.is_in([r.key for r in ready]))
+            )
+        }
+        built: list[_Ready] = []
+        for item in ready:
+            row = current.get(item.key)
+            if row is not None and (
+                row["status"] not in (rules.DRAFT, rules.REJECTED)
+                or (row["status"] == rules.DRAFT and row["content_hash"] == item.digest)
+            ):
+                results.append(
+                    {
+                        "provider_id": item.draft.provider_id,
+                        "settlement_id": row["id"],
+                        "status": row["status"],
+                        "rebuilt": False,
+                    }
+                )
+                continue
+            results.append(
+                {"provider_id": item.draft.provider_id, "settlement_id": None, "status": rules.DRAFT, "rebuilt": True}
+            )
+            built.append(item)
+        if not built:
+            return results
+        fresh = [
+            Settlement(
+                provider=item.draft.provider_id,
+                period=str(period),
+                settlement_key=item.key,
+                status=rules.DRAFT,
+                version=1,
+                gross_fen=item.draft.gross_fen,
+                fund_fen=item.draft.fund_fen,
+                personal_fen=item.draft.personal_fen,
+                content_hash=item.digest,
+                built_at=now,
+            )
+            for item in built
+            if item.key not in current
+        ]
+        if fresh:
+            await Settlement.insert(*fresh)
+        rebuilt = [current[item.key] for item in built if item.key in current]
+        for item in built:
+            if item.key in current:
+                await Settlement.update(
+                    {
+                        Settlement.gross_fen: item.draft.gross_fen,
+                        Settlement.fund_fen: item.draft.fund_fen,
+                        Settlement.personal_fen: item.draft.personal_fen,
+                        Settlement.content_hash: item.digest,
+                        Settlement.built_at: now,
+                        Settlement.status: rules.DRAFT,
+                        Settlement.version: current[item.key]["version"] + 1,
+                    }
+                ).where(Settlement.id == current[item.key]["id"])
+        if rebuilt:
+            await SettlementLine.delete().where(SettlementLine.settlement.is_in([r["id"] for r in rebuilt]))
+        ids = {
+            r["settlement_key"]: r["id"]
+            for r in await Settlement.select(Settlement.id, Settlement.settlement_key).where(
+                Settlement.settlement_key.is_in([item.key for item in built])
+            )
+        }
+        rows = [(ids[item.key], *row) for item in built for row in item.rows]
+        if rows:
+            await _insert_lines(transaction, rows)
+        await AuditEntry.insert(  # as record_change writes them, all at once
+            *[
+                AuditEntry(
+                    at=now,
+                    actor=None,
+                    actor_name="system",
+                    action="settlement.build",
+                    entity="settlement",
+                    entity_id=str(ids[item.key]),
+                    before=None,
+                    after={
+                        "period": str(period),
+                        "fund_fen": item.draft.fund_fen,
+                        "lines": len(item.draft.lines),
+                        "hash": item.digest,
+                    },
+                    reason="",
+                )
+                for item in built
+            ]
+        )
+    for result, item in zip(results, ready, strict=True):
+        if result["settlement_id"] is None:
+            result["settlement_id"] = ids[item.key]
+    return results
 
 
 async def build_one(
@@ -505,106 +788,118 @@ async def build_one(
     approved or paid is left as it is. ``month``: the month already gathered for every provider."""
     if month is None:
         month = await _gather(ctx, period, provider_id)
-    provider = month.prices.get(provider_id)
-    if provider is None:
-        raise NotFound("没有该护理机构", code="provider_not_found")
-    book = policy_book(ctx.settings)
-    home = await _home_inputs(ctx, provider_id, period, provider["hourly_price_fen"] or None, month)
-    institutional = _institutional_inputs(provider_id, provider["daily_price_fen"], month)
-    corrections = month.corrections.get(provider_id, [])
-    adjustments = [
-        rules.Adjustment(
-            period=_period(c["corrects_period"]),
-            person_id=c["person"],
-            amount_fen=c["amount_fen"],
-            reason=c["reason"],
-            fund_fen=c["fund_fen"],
-        )
-        for c in corrections
-    ]
-    deduction = None
-    if period.month == 12:  # the annual evaluation adjusts the year-end settlement
-        score = month.evaluations.get(f"{provider_id}:{period.year}")
-        if score is not None:
-            deduction = rules.EvaluationDeduction(period.year, score)
-    draft = home.name_visits(
-        rules.build_settlement(
-            provider_id, period, home.inputs, institutional, adjustments, deduction, policy_for=book.in_force
-        )
-    )
-    digest = draft.content_hash()
-    now = ctx.clock.now()
-    key = f"{provider_id}:{period}"
-    async with write_transaction():
-        current = await locked(Settlement.select().where(Settlement.settlement_key == key)).first()
-        if current is not None and current["status"] not in (rules.DRAFT, rules.REJECTED):
-            return {"settlement_id": current["id"], "status": current["status"], "rebuilt": False}
-        if current is not None and current["content_hash"] == digest and current["status"] == rules.DRAFT:
-            return {"settlement_id": current["id"], "status": current["status"], "rebuilt": False}
-        totals = {
-            Settlement.gross_fen: draft.gross_fen,
-            Settlement.fund_fen: draft.fund_fen,
-            Settlement.personal_fen: draft.personal_fen,
-            Settlement.content_hash: digest,
-            Settlement.built_at: now,
-            Settlement.status: rules.DRAFT,
-        }
-        if current is None:
-            row = Settlement(
-                provider=provider_id,
-                period=str(period),
-                settlement_key=key,
-                status=rules.DRAFT,
-                version=1,
-                gross_fen=draft.gross_fen,
-                fund_fen=draft.fund_fen,
-                personal_fen=draft.personal_fen,
-                content_hash=digest,
-                built_at=now,
-            )
-            await row.save()
-            settlement_id = row.id
-        else:
-            settlement_id = current["id"]
-            await Settlement.update({**totals, Settlement.version: current["version"] + 1}).where(
-                Settlement.id == settlement_id
-            )
-            await SettlementLine.delete().where(SettlementLine.settlement == settlement_id)
-        if draft.lines:
-            await _insert_lines(settlement_id, draft.lines)
-        await record_change(
-            actor=None,
-            at=now,
-            action="settlement.build",
-            entity="settlement",
-            entity_id=settlement_id,
-            after={"period": str(period), "fund_fen": draft.fund_fen, "lines": len(draft.lines), "hash": digest},
-        )
-    return {"settlement_id": settlement_id, "status": rules.DRAFT, "rebuilt": True}
+    (result,) = await _store(ctx, period, [_Ready.of(await _draft(ctx, provider_id, period, month))])
+    return result
+
+
+class _HomeShares:
+    """The month's home visits for every provider, aggregated in shares of the providers (by
+    id modulo the number of shares, ``HOME_SHARES``): the first queries start at once, and
+    taking a share starts the next one, aggregated while the share taken is priced."""
+
+    def __init__(self, ctx: ServiceContext, period: Period, runs: list[tuple[int, str | None]]) -> None:
+        self.count, at_once = HOME_SHARES["sqlite" if is_sqlite(current_engine()) else "postgres"]
+        self._query = lambda share: _home_part(ctx, period, runs, (), (share, self.count))
+        self._queries: deque[asyncio.Task[_HomePart]] = deque()
+        self._started = 0
+        for _ in range(min(at_once, self.count)):
+            self._start()
+
+    def _start(self) -> None:
+        self._queries.append(asyncio.create_task(self._query(self._started)))
+        self._started += 1
+
+    async def take(self) -> _HomePart:
+        rows = await self._queries.popleft()
+        if self._started < self.count:
+            self._start()
+        return rows
+
+    def cancel(self) -> None:
+        for query in self._queries:
+            query.cancel()
+
+
+class _Storing:
+    """Drafts priced one provider after another, stored a batch per transaction while the next
+    providers are priced: one batch at a time on SQLite (one writer), two on PostgreSQL (whose
+    foreign key checks take it longer than Python takes to price the lines)."""
+
+    def __init__(self, ctx: ServiceContext, period: Period, progress: Progress) -> None:
+        self.ctx, self.period, self.progress = ctx, period, progress
+        self.in_flight = 1 if is_sqlite(current_engine()) else 2
+        self.tasks: deque[asyncio.Task[list[dict[str, Any]]]] = deque()
+        self.batch: list[_Ready] = []
+        self.size = 0
+        self.stored: list[dict[str, Any]] = []
+        self.shown = 0.0
+
+    async def price(self, month: _Month, provider_ids: list[int]) -> None:
+        for provider_id in provider_ids:
+            draft = await _draft(self.ctx, provider_id, self.period, month)
+            month.home.pop(provider_id, None)  # what is priced is no longer needed
+            month.blocked.pop(provider_id, None)
+            month.census.pop(provider_id, None)
+            self.batch.append(_Ready.of(draft))  # hashed and laid out here, while earlier batches are stored
+            self.size += sum(1 + len(line.visit_ids) for line in draft.lines)
+            if self.size >= BATCH_SIZE:
+                await self._flush(last=False, total=len(month.providers))
+            await asyncio.sleep(0)  # the batches being stored go on between the providers priced
+
+    async def finish(self, total: int) -> list[dict[str, Any]]:
+        await self._flush(last=True, total=total)
+        return self.stored
+
+    async def _flush(self, *, last: bool, total: int) -> None:
+        if self.batch:
+            if len(self.tasks) == self.in_flight:
+                self.stored += await self.tasks.popleft()
+            self.tasks.append(asyncio.create_task(_store(self.ctx, self.period, self.batch)))
+            self.batch, self.size = [], 0
+        while self.tasks and (last or self.tasks[0].done()):
+            self.stored += await self.tasks.popleft()
+        self.shown = max(self.shown, 1.0 if last else min(0.99, len(self.stored) / max(total, 1)))
+        await self.progress(self.shown)
+
+    async def abandon(self) -> None:
+        """After a failure: the batches under way end as they would have."""
+        if self.tasks:
+            await asyncio.wait(self.tasks)
+            for task in self.tasks:
+                task.exception()  # retrieved: the first failure is the one raised
 
 
 @register_job_kind("build_settlements", roles={Role.BUREAU, Role.ADMIN, Role.AGENCY})
 async def build_settlements(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """The month's drafts for one provider or for every provider with care to settle."""
+    """The month's drafts for one provider or for every provider with care to settle: the
+    month gathered in shares of the providers, each share priced as it comes, the drafts
+    stored a batch of providers per transaction while the next ones are priced."""
     period = _period(params["period"])
-    month: _Month | None = None
-    if params.get("provider_id"):
-        provider_ids = [int(params["provider_id"])]
-    else:  # every provider with a done visit or a census entry in the month, gathered at once
-        month = await _gather(ctx, period)
-        provider_ids = sorted(month.providers)
-    results = []
-    for n, provider_id in enumerate(provider_ids, start=1):
-        results.append(await build_one(ctx, provider_id, period, month))
-        if month is not None:  # what is built is no longer needed
-            month.home.pop(provider_id, None)
-            month.census.pop(provider_id, None)
-        await progress(n / len(provider_ids))
+    storing = _Storing(ctx, period, progress)
+    try:
+        if params.get("provider_id"):
+            provider_id = int(params["provider_id"])
+            month = await _gather(ctx, period, provider_id)
+            await storing.price(month, [provider_id])
+        else:  # every provider with a done visit or a census entry in the month
+            shares = _HomeShares(ctx, period, _policy_runs(period, policy_book(ctx.settings).in_force))
+            try:
+                month = await _gather(ctx, period, home=False)  # while the first shares are aggregated
+                for share in range(shares.count):
+                    month.add_home(await shares.take())
+                    await storing.price(month, sorted(p for p in month.providers if p % shares.count == share))
+            finally:
+                shares.cancel()
+        stored = await storing.finish(len(month.providers))
+    except BaseException:
+        await storing.abandon()
+        raise
+    results = {r["provider_id"]: r for r in stored}
     return {
         "period": str(period),
-        "providers": len(provider_ids),
-        "rebuilt": sum(1 for r in results if r["rebuilt"]),
-        "settlement_ids": [r["settlement_id"] for r in results],
+        "providers": len(results),
+        "rebuilt": sum(1 for r in results.values() if r["rebuilt"]),
+        "settlement_ids": [results[p]["settlement_id"] for p in sorted(results)],
     }
 
 

@@ -275,3 +275,97 @@ async def test_a_visit_counts_in_the_month_it_was_checked_in(services, tmp_path,
         )
         ids[name] = {v for line in lines for v in line["visit_ids"]}
     assert late not in ids["december"] and late in ids["january"]
+
+
+async def test_a_person_seen_under_two_plans_is_billed_at_the_higher_level(services, tmp_path, monkeypatch) -> None:
+    period = Period(2032, 3)
+    ctx = with_policy_change(services, tmp_path, date(2032, 3, 16), period)
+    zone = ctx.settings.zone
+    provider_id = await provider(6000)
+    person_id, first_plan = await person_with_plan(provider_id, 3)
+    raised = CarePlan(
+        person=person_id,
+        provider=provider_id,
+        version=2,
+        version_key=f"{person_id}:2",
+        level=5,
+        care_mode="home",
+        policy_version="test",
+        status="confirmed",
+        created_at=NOW,
+    )
+    await raised.save()
+    other, other_plan = await person_with_plan(provider_id, 4)
+    for day, plan in ((2, first_plan), (9, first_plan), (20, raised.id), (25, first_plan)):
+        at = datetime(2032, 3, day, 10, tzinfo=zone)
+        await visit(provider_id, person_id, plan, at, timedelta(hours=9))  # well over level 3's cap
+        await visit(provider_id, other, other_plan, at, timedelta(minutes=50))
+
+    _, fallbacks = await build_month(ctx, period, monkeypatch)
+    assert fallbacks == 0
+    expected = await per_visit_draft(ctx, provider_id, period)
+    row, lines = await stored(provider_id, period)
+    assert row["content_hash"] == expected.content_hash()
+    assert {(x["person"], x["level"]) for x in lines} == {(person_id, 5), (other, 4)}
+
+
+async def test_changed_months_are_rebuilt_batch_by_batch(services, tmp_path, monkeypatch) -> None:
+    period = Period(2032, 5)
+    ctx = with_policy_change(services, tmp_path, date(2032, 5, 16), period)
+    zone = ctx.settings.zone
+    monkeypatch.setattr(settlements, "BATCH_SIZE", 1)  # a transaction per provider, stored while the next is priced
+    providers = [await provider(hourly) for hourly in (0, 6200, 0, 5900)]
+    persons = {}
+    for n, provider_id in enumerate(providers):
+        persons[provider_id] = await person_with_plan(provider_id, 3 + n % 3)
+        for day in (3, 11, 17, 30):
+            at = datetime(2032, 5, day, 9 + n, 7, 30, 250, tzinfo=zone)
+            await visit(provider_id, persons[provider_id][0], persons[provider_id][1], at, timedelta(minutes=55 + n))
+
+    first, fallbacks = await build_month(ctx, period, monkeypatch)
+    assert fallbacks == 0 and first["rebuilt"] == len(providers)
+    versions = {p: (await stored(p, period))[0]["version"] for p in providers}
+    assert set(versions.values()) == {1}
+
+    # New facts for two providers; a third one's draft was rejected meanwhile.
+    changed, blocked, rejected, same = providers
+    person_id, plan_id = persons[changed]
+    await visit(changed, person_id, plan_id, datetime(2032, 5, 12, 8, tzinfo=zone), timedelta(minutes=45))
+    row, lines = await stored(blocked, period)
+    await exception(lines[0]["visit_ids"][0], blocked, "open")
+    await Settlement.update({Settlement.status: rules.REJECTED, Settlement.version: 2}).where(
+        Settlement.settlement_key == f"{rejected}:{period}"
+    )
+
+    again, fallbacks = await build_month(ctx, period, monkeypatch)
+    assert fallbacks == 0 and again["rebuilt"] == 3
+    assert again["settlement_ids"] == first["settlement_ids"], "the same settlements, rebuilt in place"
+    for provider_id, version in ((changed, 2), (blocked, 2), (rejected, 3), (same, 1)):
+        expected = await per_visit_draft(ctx, provider_id, period)
+        row, lines = await stored(provider_id, period)
+        assert (row["status"], row["version"], row["content_hash"]) == ("draft", version, expected.content_hash())
+        assert [(x["line_no"], x["visit_ids"], x["excluded_visit_ids"], x["fund_fen"]) for x in lines] == [
+            (n, list(x.visit_ids), list(x.excluded_visit_ids), x.fund_fen)
+            for n, x in enumerate(expected.lines, start=1)
+        ]
+    assert len((await stored(blocked, period))[1][0]["excluded_visit_ids"]) == 1
+
+
+async def test_a_visit_kept_out_may_lack_its_check_out(services, tmp_path, monkeypatch) -> None:
+    period = Period(2032, 7)
+    ctx = with_policy_change(services, tmp_path, date(2032, 7, 16), period)
+    zone = ctx.settings.zone
+    provider_id = await provider()
+    person_id, plan_id = await person_with_plan(provider_id, 4)
+    counted = await visit(provider_id, person_id, plan_id, datetime(2032, 7, 20, 9, tzinfo=zone), timedelta(hours=1))
+    open_ended = await visit(provider_id, person_id, plan_id, datetime(2032, 7, 21, 9, tzinfo=zone), None)
+    await exception(open_ended, provider_id, "explained")
+
+    _, fallbacks = await build_month(ctx, period, monkeypatch)
+    assert fallbacks == 0
+    expected = await per_visit_draft(ctx, provider_id, period)
+    row, lines = await stored(provider_id, period)
+    assert row["content_hash"] == expected.content_hash()
+    assert [(x["visit_ids"], x["excluded_visit_ids"], x["verified_minutes"]) for x in lines] == [
+        ([counted], [open_ended], 60)
+    ]

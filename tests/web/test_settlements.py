@@ -95,6 +95,8 @@ async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, serv
         await Settlement.update({Settlement.fund_fen: 1}).where(Settlement.id == settlement["id"])
     with pytest.raises(Exception, match="settlement_locked"):
         await SettlementLine.delete().where(SettlementLine.settlement == settlement["id"])
+    with pytest.raises(Exception, match="settlement_locked"):
+        await SettlementLine.insert(SettlementLine(settlement=settlement["id"], line_no=2, kind="adjustment"))
     with pytest.raises(Exception, match="ledger_immutable"):
         await LedgerPosting.update({LedgerPosting.debit_fen: 0}).where(LedgerPosting.id > 0)
     rebuilt = await built(app, client, bureau, period, provider_id)
