@@ -278,6 +278,18 @@ class SettlementDraft:
         """sha256 (hex) of the canonical JSON: equal drafts, equal hashes."""
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
+    def content_hash_and_visit_ids(self) -> tuple[str, list[str]]:
+        """The content hash, and each line's visit ids as the canonical JSON writes them (a
+        JSON array): read off that text, so the many ids are encoded once for both."""
+        text = self.canonical_json()
+        # "visit_ids" is a line's last key, and the only key ending in a quote right after
+        # "visit_ids" (a string value has its quotes escaped): one piece per line follows.
+        pieces = text.split('"visit_ids":')[1:]
+        if len(pieces) != len(self.lines):
+            raise AssertionError("the canonical JSON must name each line's visit ids once")
+        visit_ids = [piece[: piece.index("]") + 1] for piece in pieces]
+        return hashlib.sha256(text.encode("utf-8")).hexdigest(), visit_ids
+
 
 # ---------------------------------------------------------------------------- building
 

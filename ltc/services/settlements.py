@@ -617,8 +617,9 @@ def _json_days(values: tuple[date, ...]) -> str:
     return dump_json([d.isoformat() for d in values]) if values else "[]"
 
 
-def _line_rows(lines: Sequence[rules.SettlementLine]) -> list[tuple[Any, ...]]:
-    """The draft's lines as rows in ``LINE_COLUMNS`` order, but for the settlement's id."""
+def _line_rows(lines: Sequence[rules.SettlementLine], visit_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The draft's lines as rows in ``LINE_COLUMNS`` order, but for the settlement's id
+    (``visit_ids``: each line's visit ids already as JSON)."""
     return [
         (
             n,
@@ -631,7 +632,7 @@ def _line_rows(lines: Sequence[rules.SettlementLine]) -> list[tuple[Any, ...]]:
             line.gross_fen,
             line.fund_fen,
             line.personal_fen,
-            _json_ints(line.visit_ids),
+            ids,
             _json_ints(line.excluded_visit_ids),
             _json_days(line.days),
             _json_days(line.leave_days),
@@ -640,7 +641,7 @@ def _line_rows(lines: Sequence[rules.SettlementLine]) -> list[tuple[Any, ...]]:
             line.adjusts_period,
             line.note,
         )
-        for n, line in enumerate(lines, start=1)
+        for n, (line, ids) in enumerate(zip(lines, visit_ids, strict=True), start=1)
     ]
 
 
@@ -655,7 +656,8 @@ class _Ready:
 
     @classmethod
     def of(cls, draft: rules.SettlementDraft) -> _Ready:
-        return cls(f"{draft.provider_id}:{draft.period}", draft, draft.content_hash(), _line_rows(draft.lines))
+        digest, visit_ids = draft.content_hash_and_visit_ids()
+        return cls(f"{draft.provider_id}:{draft.period}", draft, digest, _line_rows(draft.lines, visit_ids))
 
 
 async def _insert_lines(transaction: Any, rows: list[tuple[Any, ...]]) -> None:

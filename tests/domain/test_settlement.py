@@ -520,6 +520,21 @@ def test_the_canonical_json_is_the_draft_as_sorted_json() -> None:
     assert build().canonical_json() == canonical(build())
 
 
+def assert_hash_and_visit_ids_read_off_the_canonical_json(draft: SettlementDraft) -> None:
+    digest, visit_ids = draft.content_hash_and_visit_ids()
+    assert digest == draft.content_hash()
+    assert visit_ids == [json.dumps(list(x.visit_ids), separators=(",", ":")) for x in draft.lines]
+
+
+def test_the_visit_ids_read_off_the_canonical_json_are_each_lines() -> None:
+    home, inst, adj = mixed_inputs()
+    adj.append(Adjustment(Period(2026, 1), None, -5, '"visit_ids":[9]} 更正 "visit_ids":[1,2]'))
+    draft = build(home, inst, adj, EvaluationDeduction(2025, 40), book=TWO_VERSIONS)
+    assert {x.kind for x in draft.lines} == {HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION}
+    assert_hash_and_visit_ids_read_off_the_canonical_json(draft)
+    assert_hash_and_visit_ids_read_off_the_canonical_json(build())
+
+
 def test_draft_to_dict_is_plain_json() -> None:
     home, inst, adj = mixed_inputs()
     data = build(home, inst, adj).to_dict()
@@ -583,6 +598,7 @@ def test_any_month_adds_up(inputs, two_versions: bool, score: int) -> None:
         == draft.content_hash()
     )
     assert draft.canonical_json() == canonical(draft)
+    assert_hash_and_visit_ids_read_off_the_canonical_json(draft)
 
 
 # ---------------------------------------------------------------------------- workflow
