@@ -13,8 +13,6 @@ database triggers (migration 0007).
 from __future__ import annotations
 
 import asyncio
-import sys
-from array import array
 from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
@@ -23,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from piccolo.utils.encoding import dump_json
 
 from ltc.db.engine import current_engine, is_sqlite, locked, write_transaction
@@ -291,24 +290,6 @@ def _plan_levels_sql(persons: int) -> str:
         GROUP BY v.provider, v.person"""
 
 
-def _ints(value: Any) -> list[int]:
-    """Integers aggregated by group_concat (text), as 8-byte big-endian integers (bytes) or
-    by array_agg (a list)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return list(map(int, value.split(","))) if value else []
-    if isinstance(value, bytes):
-        numbers = array("q")
-        numbers.frombytes(value)
-        if sys.byteorder == "little":
-            numbers.byteswap()
-        return numbers.tolist()
-    if None in value:  # a NULL key leaves the count short: per-visit path
-        return [int(v) for v in value if v is not None]
-    return list(value)
-
-
 def _dates(value: Any) -> list[date]:
     if value is None:
         return []
@@ -431,6 +412,18 @@ async def _gather(ctx: ServiceContext, period: Period, provider_id: int | None =
     return month
 
 
+def _key_array(values: Sequence[Any]) -> tuple[np.ndarray, list[int]]:
+    """The keys aggregated for each row, all in one array (row after row), and how many each
+    row has: 8-byte big-endian integers (PostgreSQL) or text (SQLite's group_concat)."""
+    if all(value is None or isinstance(value, bytes) for value in values):
+        blobs = [value or b"" for value in values]
+        return np.frombuffer(b"".join(blobs), dtype=">i8").astype(np.int64), [len(b) >> 3 for b in blobs]
+    texts = [value or "" for value in values]
+    counts = [text.count(",") + 1 if text else 0 for text in texts]
+    joined = ",".join(text for text in texts if text)
+    return np.fromiter(map(int, joined.split(",")) if joined else (), dtype=np.int64, count=sum(counts)), counts
+
+
 def _home_month(
     rows: Sequence[Mapping[str, Any]],
     blocked: dict[int, list[dict[str, Any]]],
@@ -446,21 +439,36 @@ def _home_month(
     starts = [first for first, _ in runs]
     ends = [*starts[1:], days]  # each run's days: [its first, the next's first)
     names = [(f"n{n}", f"minutes{n}") for n in range(len(runs))]
+    # Every person's keys at once (numpy): the kept-out visits taken off, each person's keys
+    # sorted by day, then id.
+    keys, aggregated = _key_array([row["keys"] for row in rows])
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), aggregated)
+    if blocked:
+        out_ids = np.fromiter((b["id"] for person in blocked.values() for b in person), dtype=np.int64)
+        kept = ~np.isin(keys & mask, out_ids)
+        keys, owner = keys[kept], owner[kept]
+    if keys.size and (keys.min() < 0 or keys.max() >= days << bits):
+        return None  # a check-in outside the month
+    if len(rows) < 1 << (63 - _DAY_BITS - 5):  # the person's index above the key's 45 bits
+        keys = np.sort(owner << (_DAY_BITS + 5) | keys) & ((1 << (_DAY_BITS + 5)) - 1)
+    else:
+        keys = keys[np.lexsort((keys, owner))]
+    counts = np.bincount(owner, minlength=len(rows)).tolist()
+    ordered = keys.tolist()
+    ids = (keys & mask).tolist()
     inputs = []
-    for row in rows:
-        keys = _ints(row["keys"])
+    start = 0
+    for row, row_aggregated, row_kept in zip(rows, aggregated, counts, strict=True):
         counted = [row[count] for count, _ in names]
-        if len(keys) != sum(counted):
+        if row_aggregated != sum(counted):
             return None
-        if not keys:
+        if not row_aggregated:
             continue  # planless visits only
         minutes = [row[total] or 0 for _, total in names]
         incomplete = row["incomplete"] or 0
         excluded: tuple[int, ...] = ()
         out = blocked.get(row["person"])
         if out:
-            ids = {b["id"] for b in out}
-            keys = [k for k in keys if (k & mask) not in ids]
             for b in out:
                 if b["day"] is None or not 0 <= b["day"] < days:
                     return None
@@ -468,25 +476,24 @@ def _home_month(
                 counted[n] -= 1
                 minutes[n] -= b["minutes"] or 0
                 incomplete -= b["incomplete"]
-            if len(keys) != sum(counted):
+            if min(counted) < 0:
                 return None
-            excluded = tuple(sorted(ids))
+            excluded = tuple(sorted({b["id"] for b in out}))
+        if row_kept != sum(counted):
+            return None
         groups = []
-        if keys:
+        if row_kept:
             if incomplete or row["max_id"] > mask:
                 return None
-            keys.sort()  # by day, then id
-            start = 0
             for n, (first, version) in enumerate(runs):
                 if not counted[n]:
                     continue
-                part = keys if counted[n] == len(keys) else keys[start : start + counted[n]]
-                start += counted[n]
-                low, high = part[0] >> bits, part[-1] >> bits
+                end = start + counted[n]
+                low, high = ordered[start] >> bits, ordered[end - 1] >> bits
                 if version is None or low < first or high >= ends[n]:
                     return None
-                ids_in_order = tuple([k & mask for k in part])
-                groups.append(rules.VisitGroup(ids_in_order, dates[low], dates[high], int(minutes[n])))
+                groups.append(rules.VisitGroup(tuple(ids[start:end]), dates[low], dates[high], int(minutes[n])))
+                start = end
         if row["plan_low"] == row["plan_high"]:
             level = row["level_low"]
         else:

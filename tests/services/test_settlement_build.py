@@ -369,3 +369,15 @@ async def test_a_visit_kept_out_may_lack_its_check_out(services, tmp_path, monke
     assert [(x["visit_ids"], x["excluded_visit_ids"], x["verified_minutes"]) for x in lines] == [
         ([counted], [open_ended], 60)
     ]
+
+
+def test_the_aggregated_keys_read_alike_from_bytes_and_from_text() -> None:
+    rows = [[3, (5 << 40) | 7, 1 << 44], [], [2]]
+    as_bytes = [b"".join(k.to_bytes(8, "big") for k in keys) if keys else None for keys in rows]
+    as_text = [",".join(map(str, keys)) if keys else None for keys in rows]
+    for values in (as_bytes, as_text):
+        keys, counts = settlements._key_array(values)
+        assert keys.tolist() == [k for row in rows for k in row]
+        assert counts == [3, 0, 1]
+    keys, counts = settlements._key_array([None, ""])
+    assert keys.tolist() == [] and counts == [0, 0]
