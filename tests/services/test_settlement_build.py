@@ -381,3 +381,20 @@ def test_the_aggregated_keys_read_alike_from_bytes_and_from_text() -> None:
         assert counts == [3, 0, 1]
     keys, counts = settlements._key_array([None, ""])
     assert keys.tolist() == [] and counts == [0, 0]
+
+
+def test_the_cycle_collector_is_back_on_after_a_build_even_a_failed_one() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), settlements._collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with settlements._collector_paused():
+            pass
+        assert not gc.isenabled(), "left as it was found"
+    finally:
+        gc.enable()
