@@ -61,10 +61,11 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
-from ltc.domain.money import check_fen, format_yuan, share_fen, split
+from ltc.domain.money import Rate, check_fen, format_yuan, share_fen, split
 from ltc.domain.periods import Period
 from ltc.domain.policy import Policy
 
@@ -350,6 +351,14 @@ def _memo(policy_for: PolicyFor) -> PolicyFor:
     return cached
 
 
+@lru_cache(maxsize=65536, typed=True)  # many persons of a month bill the same minutes at the same price
+def _home_amounts(hourly_price_fen: int, billable_minutes: int, fund_share: Rate) -> tuple[int, int, int]:
+    """``(gross, fund, personal)`` of billable minutes at an hourly price."""
+    gross = share_fen(hourly_price_fen * billable_minutes, PER_MINUTE)  # price × minutes ÷ 60, rounded once
+    fund, personal = split(gross, fund_share)
+    return gross, fund, personal
+
+
 def home_lines(item: HomeCareInput, period: Period, policy_for: PolicyFor) -> list[SettlementLine]:
     """One person's home care in the month: a line per policy version (see module doc)."""
     if item.hourly_price_fen is not None:
@@ -394,8 +403,7 @@ def home_lines(item: HomeCareInput, period: Period, policy_for: PolicyFor) -> li
         billable = max(0, min(verified, cap - billed))
         billed += billable
         price = item.hourly_price_fen if item.hourly_price_fen is not None else policy.home_hourly_price_fen
-        gross = share_fen(price * billable, PER_MINUTE)  # price × minutes ÷ 60, rounded once
-        fund, personal = split(gross, policy.fund_share_home)
+        gross, fund, personal = _home_amounts(price, billable, policy.fund_share_home)
         excluded = tuple(sorted(item.excluded_visit_ids)) if index == 0 else ()
         note = f"{billable} of {verified} verified minutes billed (cap {cap} min/month) at {format_yuan(price)}/h"
         if excluded:

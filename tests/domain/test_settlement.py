@@ -685,3 +685,17 @@ def test_visits_helper_days() -> None:
     # a guard on the helper used above: ids run on, days are as given
     assert visits(5, [1, 2]) == (CountedVisit(5, date(2026, 3, 1), 60), CountedVisit(6, date(2026, 3, 2), 60))
     assert MARCH.first_day + timedelta(days=30) == MARCH.last_day
+
+
+def test_home_amounts_remembered_are_those_computed_and_a_float_is_still_refused() -> None:
+    from fractions import Fraction
+
+    from ltc.domain.money import share_fen, split
+    from ltc.domain.settlement import _home_amounts
+
+    for price, minutes, share in ((6000, 1201, Decimal("0.90")), (6550, 37, Decimal("0.7")), (0, 5, Decimal(1))):
+        for _ in range(2):  # computed, then remembered
+            gross = share_fen(price * minutes, Fraction(1, 60))
+            assert _home_amounts(price, minutes, share) == (gross, *split(gross, share))
+    with pytest.raises(TypeError):
+        _home_amounts(6000.0, 1201, Decimal("0.90"))
