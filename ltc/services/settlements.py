@@ -845,18 +845,25 @@ class _Storing:
         self.tasks: deque[asyncio.Task[list[dict[str, Any]]]] = deque()
         self.batch: list[_Ready] = []
         self.size = 0
+        self.priced, self.priced_size = 0, 0
         self.stored: list[dict[str, Any]] = []
         self.shown = 0.0
 
-    async def price(self, month: _Month, provider_ids: list[int]) -> None:
-        for provider_id in provider_ids:
+    async def price(self, month: _Month, provider_ids: list[int], *, last: bool = False) -> None:
+        """``last``: the last providers of the build, whose batches shrink towards the end (as
+        big as what is left to price), so that little is left to store once all is priced."""
+        for n, provider_id in enumerate(provider_ids, start=1):
+            left = len(provider_ids) - n
             draft = await _draft(self.ctx, provider_id, self.period, month)
             month.home.pop(provider_id, None)  # what is priced is no longer needed
             month.blocked.pop(provider_id, None)
             month.census.pop(provider_id, None)
             self.batch.append(_Ready.of(draft))  # hashed and laid out here, while earlier batches are stored
-            self.size += sum(1 + len(line.visit_ids) for line in draft.lines)
-            if self.size >= BATCH_SIZE:
+            size = sum(1 + len(line.visit_ids) for line in draft.lines)
+            self.size += size
+            self.priced, self.priced_size = self.priced + 1, self.priced_size + size
+            size_left = left * self.priced_size // self.priced if last else BATCH_SIZE
+            if self.size >= min(BATCH_SIZE, max(BATCH_SIZE // 16, size_left)):
                 await self._flush(last=False, total=len(month.providers))
             await asyncio.sleep(0)  # the batches being stored go on between the providers priced
 
@@ -915,7 +922,11 @@ async def build_settlements(ctx: ServiceContext, params: dict[str, Any], progres
                     month = await _gather(ctx, period, home=False)  # while the first shares are aggregated
                     for share in range(shares.count):
                         month.add_home(await shares.take())
-                        await storing.price(month, sorted(p for p in month.providers if p % shares.count == share))
+                        await storing.price(
+                            month,
+                            sorted(p for p in month.providers if p % shares.count == share),
+                            last=share == shares.count - 1,
+                        )
                 finally:
                     shares.cancel()
             stored = await storing.finish(len(month.providers))

@@ -398,3 +398,31 @@ def test_the_cycle_collector_is_back_on_after_a_build_even_a_failed_one() -> Non
         assert not gc.isenabled(), "left as it was found"
     finally:
         gc.enable()
+
+
+async def test_the_last_providers_are_stored_in_batches_shrinking_to_the_end(services, monkeypatch) -> None:
+    period = Period(2032, 8)
+    batches: list[int] = []
+
+    async def draft(ctx, provider_id, period, month):  # 100 lines and visits a provider
+        line = rules.SettlementLine(rules.HOME, 1, 3, 0, "minute", 0, 0, 0, 0, visit_ids=tuple(range(99)))
+        return rules.SettlementDraft.of(provider_id, period, [line])
+
+    async def store(ctx, period, ready):
+        batches.append(len(ready))
+        return [{"provider_id": item.draft.provider_id} for item in ready]
+
+    async def progress(_: float) -> None:
+        return None
+
+    monkeypatch.setattr(settlements, "_draft", draft)
+    monkeypatch.setattr(settlements, "_store", store)
+    monkeypatch.setattr(settlements, "BATCH_SIZE", 3200)
+    storing = settlements._Storing(services, period, progress)
+    month = settlements._Month()
+    await storing.price(month, list(range(1, 101)))
+    await storing.price(month, list(range(101, 201)), last=True)
+    stored = await storing.finish(200)
+    assert sorted(r["provider_id"] for r in stored) == list(range(1, 201))
+    assert batches[:3] == [32, 32, 32]
+    assert batches == sorted(batches, reverse=True) and batches[-1] <= 2, batches
