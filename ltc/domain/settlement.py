@@ -62,7 +62,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
-from json.encoder import encode_basestring  # how json.dumps writes a str with ensure_ascii=False
 from typing import Any
 
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
@@ -223,48 +222,6 @@ class SettlementLine:
         }
 
 
-def _json_int(value: object) -> str | None:
-    """An int or None as JSON writes it; None for any other value (left to JSON)."""
-    if value is None:
-        return "null"
-    return str(value) if type(value) is int else None
-
-
-def _json_str(value: object) -> str | None:
-    if value is None:
-        return "null"
-    return encode_basestring(value) if type(value) is str else None
-
-
-def _line_json(line: SettlementLine, visit_ids: str, excluded: str) -> str | None:
-    """A line's canonical JSON written from its plain values (exact ints, strings, None and
-    its id lists' JSON without brackets), as ``json.dumps`` writes them; None when a value is
-    of another kind, or days are listed: that line is left to JSON."""
-    if line.days or line.leave_days:
-        return None
-    fen = (line.fund_fen, line.gross_fen, line.personal_fen, line.quantity, line.verified_minutes)
-    if any(type(value) is not int for value in fen):
-        return None
-    level, person, unit_price = _json_int(line.level), _json_int(line.person_id), _json_int(line.unit_price_fen)
-    texts = (
-        _json_str(line.adjusts_period),
-        _json_str(line.kind),
-        _json_str(line.note),
-        _json_str(line.policy_version),
-        _json_str(line.unit),
-    )
-    if level is None or person is None or unit_price is None or None in texts:
-        return None
-    adjusts, kind, note, version, unit = texts
-    return (
-        f'{{"adjusts_period":{adjusts},"days":[],"excluded_visit_ids":[{excluded}],'
-        f'"fund_fen":{line.fund_fen},"gross_fen":{line.gross_fen},"kind":{kind},"leave_days":[],'
-        f'"level":{level},"note":{note},"person_id":{person},"personal_fen":{line.personal_fen},'
-        f'"policy_version":{version},"quantity":{line.quantity},"unit":{unit},'
-        f'"unit_price_fen":{unit_price},"verified_minutes":{line.verified_minutes},"visit_ids":[{visit_ids}]}}'
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class SettlementDraft:
     provider_id: int
@@ -324,43 +281,15 @@ class SettlementDraft:
 
     def content_hash_and_visit_ids(self) -> tuple[str, list[str]]:
         """The content hash, and each line's visit ids as the canonical JSON writes them (a
-        JSON array): the many ids are encoded once for both."""
-        written = self._canonical_json_written()
-        if written is not None:
-            text, visit_ids = written
-        else:
-            text = self.canonical_json()
-            # "visit_ids" is a line's last key, and the only key ending in a quote right after
-            # "visit_ids" (a string value has its quotes escaped): one piece per line follows.
-            pieces = text.split('"visit_ids":')[1:]
-            if len(pieces) != len(self.lines):
-                raise AssertionError("the canonical JSON must name each line's visit ids once")
-            visit_ids = [piece[: piece.index("]") + 1] for piece in pieces]
+        JSON array): read off that text, so the many ids are encoded once for both."""
+        text = self.canonical_json()
+        # "visit_ids" is a line's last key, and the only key ending in a quote right after
+        # "visit_ids" (a string value has its quotes escaped): one piece per line follows.
+        pieces = text.split('"visit_ids":')[1:]
+        if len(pieces) != len(self.lines):
+            raise AssertionError("the canonical JSON must name each line's visit ids once")
+        visit_ids = [piece[: piece.index("]") + 1] for piece in pieces]
         return hashlib.sha256(text.encode("utf-8")).hexdigest(), visit_ids
-
-    def _canonical_json_written(self) -> tuple[str, list[str]] | None:
-        """The canonical JSON written around the lines' id lists, all encoded by one
-        ``json.dumps`` (quicker than a dict per line), and each line's visit ids' JSON; None
-        when a value is not plain (an id that is no int, a line left to JSON)."""
-        lists = json.dumps(
-            [ids for x in self.lines for ids in (x.visit_ids, x.excluded_visit_ids)], separators=(",", ":")
-        )
-        if lists.encode().translate(None, b"0123456789,-[]"):
-            return None  # not only ints: "],[" would not part the lists
-        parts = lists[2:-2].split("],[") if self.lines else []
-        provider = _json_int(self.provider_id)
-        totals = (self.fund_fen, self.gross_fen, self.personal_fen)
-        if len(parts) != 2 * len(self.lines) or provider is None or any(type(x) is not int for x in totals):
-            return None
-        lines = [_line_json(x, parts[2 * n], parts[2 * n + 1]) for n, x in enumerate(self.lines)]
-        if None in lines:
-            return None
-        text = (
-            f'{{"fund_fen":{self.fund_fen},"gross_fen":{self.gross_fen},"lines":[{",".join(lines)}],'
-            f'"period":{encode_basestring(str(self.period))},"personal_fen":{self.personal_fen},'
-            f'"provider_id":{provider}}}'
-        )
-        return text, [f"[{parts[2 * n]}]" for n in range(len(self.lines))]
 
 
 # ---------------------------------------------------------------------------- building
