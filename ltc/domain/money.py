@@ -79,11 +79,8 @@ def share_fen(amount_fen: int, rate: Rate) -> int:
 
     ``share_fen(1015, Decimal("0.90")) == 914`` (913.5 → 914); ``share_fen(6000,
     Fraction(90, 60)) == 9000`` (90 minutes at 60 yuan an hour)."""
-    check_fen(amount_fen)
     numerator, denominator = _ratio(rate)
-    product = amount_fen * numerator  # ÷ denominator (> 0), rounded half away from zero
-    magnitude = (2 * abs(product) + denominator) // (2 * denominator)
-    return magnitude if product >= 0 else -magnitude
+    return round_half_up(check_fen(amount_fen) * numerator, denominator)
 
 
 def split(amount_fen: int, fund_rate: Rate) -> tuple[int, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +17,42 @@ def _snapshot(value: Any) -> Any:
     return None if value is None else to_jsonable_python(value)
 
 
+@dataclass(frozen=True)
+class Change:
+    """Who did what to which record, with its state before and after."""
+
+    actor: Actor | None
+    at: datetime
+    action: str
+    entity: str
+    entity_id: object
+    before: Any = None
+    after: Any = None
+    reason: str = ""
+
+    def entry(self) -> AuditEntry:
+        if self.at.tzinfo is None:
+            raise ValueError("audit times must be aware")
+        return AuditEntry(
+            at=self.at,
+            actor=self.actor.user_id if self.actor else None,
+            actor_name=self.actor.username if self.actor else "system",
+            action=self.action,
+            entity=self.entity,
+            entity_id=str(self.entity_id),
+            before=_snapshot(self.before),
+            after=_snapshot(self.after),
+            reason=self.reason,
+        )
+
+
+async def record_changes(changes: Sequence[Change]) -> None:
+    """Write the changes' entries in one statement. Call it inside the same transaction as
+    the changes, so there is never a change without its entry."""
+    if changes:
+        await AuditEntry.insert(*[change.entry() for change in changes])
+
+
 async def record_change(
     *,
     actor: Actor | None,
@@ -26,23 +64,8 @@ async def record_change(
     after: Any = None,
     reason: str = "",
 ) -> None:
-    """Write who did what to which record, with its state before and after. Call it inside
-    the same transaction as the change, so there is never a change without its entry."""
-    if at.tzinfo is None:
-        raise ValueError("audit times must be aware")
-    await AuditEntry.insert(
-        AuditEntry(
-            at=at,
-            actor=actor.user_id if actor else None,
-            actor_name=actor.username if actor else "system",
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_snapshot(before),
-            after=_snapshot(after),
-            reason=reason,
-        )
-    )
+    """One change's entry (see :func:`record_changes`)."""
+    await record_changes([Change(actor, at, action, entity, entity_id, before, after, reason)])
 
 
 async def recent_entries(limit: int = 20, *, entity: str | None = None) -> list[dict[str, Any]]:

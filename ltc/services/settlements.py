@@ -28,7 +28,6 @@ from piccolo.utils.encoding import dump_json
 
 from ltc.db.engine import current_engine, is_sqlite, locked, write_transaction
 from ltc.db.tables import (
-    AuditEntry,
     CarePlan,
     CensusEntry,
     LedgerEntry,
@@ -46,7 +45,7 @@ from ltc.domain import settlement as rules
 from ltc.domain.access import Actor, Role, require_role
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.periods import Period, local_day
-from ltc.services.audit import record_change
+from ltc.services.audit import Change, record_change, record_changes
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind
 from ltc.services.reference import policy_book
@@ -768,23 +767,20 @@ async def _store(ctx: ServiceContext, period: Period, ready: Sequence[_Ready]) -
         rows = [(ids[item.key], *row) for item in built for row in item.rows]
         if rows:
             await _insert_lines(transaction, rows)
-        await AuditEntry.insert(  # as record_change writes them, all at once
-            *[
-                AuditEntry(
-                    at=now,
+        await record_changes(
+            [
+                Change(
                     actor=None,
-                    actor_name="system",
+                    at=now,
                     action="settlement.build",
                     entity="settlement",
-                    entity_id=str(ids[item.key]),
-                    before=None,
+                    entity_id=ids[item.key],
                     after={
                         "period": str(period),
                         "fund_fen": item.draft.fund_fen,
                         "lines": len(item.draft.lines),
                         "hash": item.digest,
                     },
-                    reason="",
                 )
                 for item in built
             ]
