@@ -520,6 +520,13 @@ def test_the_canonical_json_is_the_draft_as_sorted_json() -> None:
     assert build().canonical_json() == canonical(build())
 
 
+@given(st.text(min_size=1), st.integers(-(10**12), 10**12))
+def test_the_canonical_json_writes_any_reason_and_amount_as_json_does(reason: str, amount: int) -> None:
+    draft = build(adjustments=[Adjustment(Period(2026, 1), 3, amount, reason + "。")])
+    assert draft.canonical_json() == canonical(draft)
+    assert_hash_and_visit_ids_read_off_the_canonical_json(draft)
+
+
 def assert_hash_and_visit_ids_read_off_the_canonical_json(draft: SettlementDraft) -> None:
     digest, visit_ids = draft.content_hash_and_visit_ids()
     assert digest == draft.content_hash()
