@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace as struct_replace
 
 from ltc.domain.access import Role
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
@@ -314,7 +315,7 @@ def test_adjustments_between_an_approved_month_and_its_correction() -> None:
     inst = InstitutionalCareInput(person_id=4, level=4, agreed_daily_price_fen=9000, days=(date(2026, 3, 1),))
     approved = build(home=[home], institutional=[inst], deduction=EvaluationDeduction(2025, 50))
     corrected = build(
-        home=[replace(home, visits=home.visits + visits(9, [4]), excluded_visit_ids=())],
+        home=[struct_replace(home, visits=home.visits + visits(9, [4]), excluded_visit_ids=())],
         institutional=[inst],
         deduction=EvaluationDeduction(2025, 50),
     )
@@ -351,7 +352,7 @@ def as_groups(item: HomeCareInput, book: PolicyBook) -> HomeCareInput:
         )
         for group in by_version.values()
     )
-    return replace(item, visits=(), groups=groups)
+    return struct_replace(item, visits=(), groups=groups)
 
 
 def test_a_group_gives_the_line_of_its_visits() -> None:
@@ -411,7 +412,7 @@ def test_a_group_beside_visits_of_its_version_or_naming_a_visit_twice_is_refused
         build(home=[HomeCareInput(1, 3, groups=(group,), excluded_visit_ids=(2,))])
     assert err.value.code == "duplicate_visit"
     with pytest.raises(TypeError):
-        build(home=[HomeCareInput(1, 3, groups=(replace(group, minutes=60.0),))])  # type: ignore[arg-type]
+        build(home=[HomeCareInput(1, 3, groups=(struct_replace(group, minutes=60.0),))])  # type: ignore[arg-type]
     # Visits one by one under the first version and a group under the second: one line each.
     later = VisitGroup((9,), date(2026, 3, 20), date(2026, 3, 20), 30)
     draft = build(home=[HomeCareInput(1, 3, visits=visits(5, [4]), groups=(later,))], book=TWO_VERSIONS)
@@ -457,7 +458,7 @@ def test_negative_minutes_and_float_prices_are_refused() -> None:
 def test_totals_must_be_the_sum_of_lines() -> None:
     draft = build(home=[HomeCareInput(1, 3, visits=visits(1, [2]))])
     with pytest.raises(InvalidInput) as err:
-        replace(draft, gross_fen=draft.gross_fen + 1)
+        struct_replace(draft, gross_fen=draft.gross_fen + 1)
     assert err.value.code == "invalid_totals"
 
 
@@ -485,14 +486,14 @@ def test_rebuilding_from_shuffled_inputs_gives_the_same_draft_and_hash() -> None
     rng = random.Random(4)
     for _ in range(5):
         h = [
-            replace(
+            struct_replace(
                 x,
                 visits=tuple(rng.sample(x.visits, len(x.visits))),
                 excluded_visit_ids=tuple(rng.sample(x.excluded_visit_ids, 2)),
             )
             for x in rng.sample(home, len(home))
         ]
-        i = [replace(x, days=tuple(rng.sample(x.days, len(x.days)))) for x in rng.sample(inst, len(inst))]
+        i = [struct_replace(x, days=tuple(rng.sample(x.days, len(x.days)))) for x in rng.sample(inst, len(inst))]
         again = build(h, i, rng.sample(adj, len(adj)), EvaluationDeduction(2025, 40), book=TWO_VERSIONS)
         assert again == first
         assert again.content_hash() == first.content_hash()
@@ -502,7 +503,7 @@ def test_rebuilding_from_shuffled_inputs_gives_the_same_draft_and_hash() -> None
 def test_a_change_changes_the_hash() -> None:
     home, inst, adj = mixed_inputs()
     first = build(home, inst, adj)
-    home[0] = replace(home[0], excluded_visit_ids=(150,))
+    home[0] = struct_replace(home[0], excluded_visit_ids=(150,))
     assert build(home, inst, adj).content_hash() != first.content_hash()
     assert build(home, inst, adj[:-1]).content_hash() != first.content_hash()
 
@@ -513,7 +514,7 @@ def canonical(draft: SettlementDraft) -> str:
 
 def test_the_canonical_json_is_the_draft_as_sorted_json() -> None:
     home, inst, adj = mixed_inputs()
-    home[0] = replace(home[0], hourly_price_fen=6550)
+    home[0] = struct_replace(home[0], hourly_price_fen=6550)
     adj.append(Adjustment(Period(2026, 1), None, -5, '更正 "第二次" 服务\n'))
     draft = build(home, inst, adj, EvaluationDeduction(2025, 40), book=TWO_VERSIONS)
     assert draft.canonical_json() == canonical(draft)
