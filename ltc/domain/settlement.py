@@ -60,6 +60,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import msgspec
@@ -528,15 +529,12 @@ def build_settlement(
     period = Period.parse(period)
     _check_unique_persons(home_inputs, HOME)
     _check_unique_persons(institutional_inputs, INSTITUTIONAL)
-    seen: set[int] = set()
-    named = 0
-    for item in home_inputs:
-        for ids in (*(group.visit_ids for group in item.groups), item.excluded_visit_ids):
-            seen.update(ids)
-            named += len(ids)
-        seen.update(v.visit_id for v in item.visits)
-        named += len(item.visits)
-    if len(seen) != named:
+    named = [
+        *chain.from_iterable(group.visit_ids for item in home_inputs for group in item.groups),
+        *chain.from_iterable(item.excluded_visit_ids for item in home_inputs),
+        *(v.visit_id for item in home_inputs for v in item.visits),
+    ]
+    if len(set(named)) != len(named):
         raise InvalidInput("a visit appears twice in the settlement", code="duplicate_visit")
     policy_for = _memo(policy_for)
     lines: list[SettlementLine] = []
