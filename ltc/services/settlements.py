@@ -214,8 +214,8 @@ def _home_sql(
     sqlite: bool, period: Period, zone: tzinfo, runs: list[tuple[int, str | None]], one: bool, part: tuple[int, int]
 ) -> str:
     """Per provider and person, of the month's done visits with a care plan (those without
-    one only make the provider's presence): the levels of the lowest and highest plan, the
-    keys (local day << 40 | id), how many lack a time, the largest id, and per policy run the
+    one only make the provider's presence): the lowest and highest plan and the level of the
+    lowest (a person under one plan has its level; the others are looked up apart), the keys (local day << 40 | id), how many lack a time, the largest id, and per policy run the
     count and the sum of minutes. ``part``: (n, of) — the providers whose id is n modulo ``of``."""
     columns, day, minutes, materialized = _times_sql(sqlite, period, zone)
     per_run = []
@@ -234,7 +234,7 @@ def _home_sql(
     # (quicker to build there, to send, and to read here than an array).
     keys = f"group_concat({key})" if sqlite else f"string_agg(int8send({key}), ''::bytea)"
     return f"""
-        SELECT m.*, low.level AS level_low, high.level AS level_high FROM (
+        SELECT m.*, low.level AS level_low FROM (
             SELECT provider, person, MIN(care_plan) AS plan_low, MAX(care_plan) AS plan_high,
                 SUM(incomplete) FILTER (WHERE care_plan IS NOT NULL) AS incomplete,
                 MAX(id) FILTER (WHERE care_plan IS NOT NULL) AS max_id, {", ".join(per_run)},
@@ -249,8 +249,7 @@ def _home_sql(
             ) month
             GROUP BY provider, person
         ) m
-        LEFT JOIN care_plan low ON low.id = m.plan_low
-        LEFT JOIN care_plan high ON high.id = m.plan_high"""
+        LEFT JOIN care_plan low ON low.id = m.plan_low"""
 
 
 def _blocked_sql(sqlite: bool, period: Period, zone: tzinfo, one: bool) -> str:
