@@ -7,7 +7,7 @@ from typing import Any
 
 import jwt
 
-from ltc.db.engine import write_transaction
+from ltc.db.engine import locked, write_transaction
 from ltc.db.tables import AppUser, Provider
 from ltc.domain.access import Actor, Role, require_role, validate_role_assignment
 from ltc.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
@@ -138,9 +138,8 @@ async def create_user(
         return row.id
 
 
-async def list_users(actor: Actor) -> list[dict[str, Any]]:
-    require_role(actor, Role.ADMIN)
-    return await AppUser.select(
+def _user_rows():
+    return AppUser.select(
         AppUser.id,
         AppUser.username,
         AppUser.display_name,
@@ -148,4 +147,33 @@ async def list_users(actor: Actor) -> list[dict[str, Any]]:
         AppUser.provider,
         AppUser.provider.code.as_alias("provider_code"),
         AppUser.active,
-    ).order_by(AppUser.id)
+    )
+
+
+async def list_users(actor: Actor) -> list[dict[str, Any]]:
+    require_role(actor, Role.ADMIN)
+    return await _user_rows().order_by(AppUser.id)
+
+
+async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> dict[str, Any]:
+    """Disable a user (their sessions and tokens stop working at their next request) or enable
+    them again. An administrator cannot disable themselves, so one always remains."""
+    require_role(actor, Role.ADMIN)
+    if user_id == actor.user_id and not active:
+        raise Conflict("you cannot disable your own account", code="cannot_disable_self")
+    async with write_transaction():
+        row = await locked(AppUser.select(AppUser.id, AppUser.active).where(AppUser.id == user_id)).first()
+        if row is None:
+            raise NotFound("no such user", code="user_not_found")
+        if row["active"] != active:
+            await AppUser.update({AppUser.active: active}).where(AppUser.id == user_id)
+            await record_change(
+                actor=actor,
+                at=ctx.clock.now(),
+                action="user.enable" if active else "user.disable",
+                entity="user",
+                entity_id=user_id,
+                before={"active": row["active"]},
+                after={"active": active},
+            )
+        return await _user_rows().where(AppUser.id == user_id).first()

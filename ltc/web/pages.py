@@ -34,6 +34,10 @@ class LoginForm(BaseModel):
     next: str = Field(default="/", max_length=500)
 
 
+class UserStatusForm(BaseModel):
+    active: bool
+
+
 def safe_next(target: str | None) -> str:
     """Only same-site paths, so the login form cannot redirect elsewhere."""
     if not target:
@@ -92,6 +96,13 @@ class PagesController(Controller):
             context["provider"] = await providers.get_provider(actor, actor.provider_id)
             context["caregivers"] = await providers.list_caregivers(actor, actor.provider_id)
         return page(HOME_TEMPLATES[actor.role], **context)
+
+    @post("/users/{user_id:int}/active", guards=[roles(Role.ADMIN)])
+    async def set_user_active(
+        self, user_id: FromPath[int], data: URLEncodedBody[UserStatusForm], actor: CurrentActor, services: Services
+    ) -> Redirect:
+        await users.set_user_active(services, actor, user_id, data.active)
+        return Redirect(path="/")
 
     @post("/jobs/geocode-persons", guards=[roles(Role.BUREAU, Role.ADMIN)])
     async def start_geocoding(self, actor: CurrentActor, services: Services) -> Redirect:

@@ -94,6 +94,12 @@ class UserIn(Schema):
     display_name: str = Field(default="", max_length=100)
 
 
+class UserStatusIn(Schema):
+    # true or false: the API's bodies are validated leniently, where a plain bool would read
+    # the string "no" as false.
+    active: Literal[True, False]
+
+
 class UserOut(BaseModel):
     id: int
     username: str

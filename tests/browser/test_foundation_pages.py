@@ -1,11 +1,15 @@
 """A bureau officer signs in at a desk, starts a background job and watches it finish;
-an agency signs in on a phone; the language switches to English."""
+an agency signs in on a phone; the language switches to English; an administrator disables
+a user and enables them again."""
 
 from __future__ import annotations
 
+import urllib.error
+
 import pytest
 
-from tests.browser.steps import sign_in
+from tests.browser.steps import LiveApi, sign_in
+from tests.helpers import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -42,4 +46,28 @@ async def test_agency_home_on_a_phone_and_english(browser, live_server: str, art
     await page.get_by_role("link", name="English").click()
     await page.wait_for_selector("text=Caregivers")
     assert await page.locator("html").get_attribute("lang") == "en"
+    await context.close()
+
+
+async def test_admin_disables_a_user_and_enables_them_again(browser, live_server: str, artifacts) -> None:
+    LiveApi(live_server, "admin").call(
+        "POST", "/api/v1/users", {"username": "temp-expert", "password": DEMO_PASSWORD, "role": "expert"}
+    )
+    LiveApi(live_server, "temp-expert")  # can sign in
+    context = await browser.new_context(viewport=DESK, locale="zh-CN")
+    page = await context.new_page()
+    await sign_in(page, live_server, "admin")
+    assert await page.locator("h1").inner_text() == "系统管理"
+    assert await page.get_by_test_id("toggle-admin").count() == 0  # no button to disable oneself
+    toggle = page.get_by_test_id("toggle-temp-expert")
+    assert await toggle.inner_text() == "停用"
+    await toggle.click()
+    await page.wait_for_selector("[data-testid=toggle-temp-expert]:text-is('启用')")  # the page again, reloaded
+    await page.screenshot(path=str(artifacts / "admin-user-disabled.png"), full_page=True)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        LiveApi(live_server, "temp-expert")
+    assert refused.value.code == 401
+    await toggle.click()
+    await page.wait_for_selector("[data-testid=toggle-temp-expert]:text-is('停用')")
+    LiveApi(live_server, "temp-expert")  # signs in again
     await context.close()

@@ -172,3 +172,76 @@ async def test_a_disabled_user_s_token_stops_working_at_once(client: httpx.Async
     await AppUser.update({AppUser.active: False}).where(AppUser.id == user_id)
     refused = await client.get("/api/v1/me", headers=headers)
     assert refused.status_code == 401 and refused.json()["code"] == "invalid_token"
+
+
+async def test_admin_disables_and_enables_a_user_over_the_api(client: httpx.AsyncClient, services, auth) -> None:
+    user_id = await users.create_user(
+        services, actor=None, username="on-leave", password="a-long-password", role=Role.ASSESSOR
+    )
+    token = (
+        await client.post("/api/v1/auth/token", json={"username": "on-leave", "password": "a-long-password"})
+    ).json()["access_token"]
+    own = {"Authorization": f"Bearer {token}"}
+    admin = await auth("admin")
+
+    disabled = await client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"active": False})
+    assert disabled.status_code == 200, disabled.text
+    assert disabled.json()["active"] is False and disabled.json()["username"] == "on-leave"
+    assert (await client.get("/api/v1/me", headers=own)).json()["code"] == "invalid_token"
+    signin = await client.post("/api/v1/auth/token", json={"username": "on-leave", "password": "a-long-password"})
+    assert signin.status_code == 401 and signin.json()["code"] == "invalid_credentials"
+    # Disabling twice changes nothing and writes no second entry.
+    assert (await client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"active": False})).status_code == 200
+
+    enabled = await client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"active": True})
+    assert enabled.status_code == 200 and enabled.json()["active"] is True
+    assert (await client.get("/api/v1/me", headers=own)).status_code == 200
+
+    trail = (await client.get("/api/v1/audit?entity=user", headers=admin)).json()
+    actions = [(e["action"], e["before"], e["after"]) for e in trail if e["entity_id"] == str(user_id)]
+    assert actions[:2] == [
+        ("user.enable", {"active": False}, {"active": True}),
+        ("user.disable", {"active": True}, {"active": False}),
+    ]
+    assert [a for a, _, _ in actions].count("user.disable") == 1
+
+
+async def test_disabling_a_user_is_refused_when_it_must_be(client: httpx.AsyncClient, auth) -> None:
+    admin = await auth("admin")
+    me = (await client.get("/api/v1/me", headers=admin)).json()
+    own = await client.patch(f"/api/v1/users/{me['id']}", headers=admin, json={"active": False})
+    assert own.status_code == 409 and own.json()["code"] == "cannot_disable_self"
+    missing = await client.patch("/api/v1/users/999999", headers=admin, json={"active": False})
+    assert missing.status_code == 404 and missing.json()["code"] == "user_not_found"
+    vague = await client.patch(f"/api/v1/users/{me['id']}", headers=admin, json={"active": "no"})
+    assert vague.status_code == 422 and vague.json()["code"] == "validation_failed"
+    bureau = await client.patch(f"/api/v1/users/{me['id']}", headers=await auth("bureau"), json={"active": False})
+    assert bureau.status_code == 403
+    assert (await client.get("/api/v1/me", headers=admin)).status_code == 200
+
+
+async def test_the_admin_page_disables_a_user_with_its_form(app, services) -> None:
+    await users.create_user(services, actor=None, username="temp-staff", password="a-long-password", role=Role.EXPERT)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        html = {"Accept": "text/html"}
+        form = await browser.get("/login", headers=html)
+        await browser.post(
+            "/login", data={"username": "admin", "password": DEMO_PASSWORD, "_csrf_token": _csrf(form.text)}
+        )
+        home = await browser.get("/", headers=html)
+        assert home.status_code == 200 and 'data-testid="toggle-temp-staff">停用' in home.text
+        assert 'data-testid="toggle-admin"' not in home.text  # no button to disable oneself
+        row = re.search(
+            r'action="/users/(\d+)/active">[^<]*<input[^>]*>\s*<input[^>]*value="false"[^>]*>\s*'
+            r'<button type="submit" data-testid="toggle-temp-staff"',
+            home.text,
+        )
+        assert row, "the user's row has a form that disables them"
+        done = await browser.post(
+            f"/users/{row.group(1)}/active", data={"active": "false", "_csrf_token": _csrf(home.text)}, headers=html
+        )
+        assert done.status_code in {301, 302, 303} and done.headers["location"] == "/"
+        assert not (await AppUser.select(AppUser.active).where(AppUser.username == "temp-staff").first())["active"]
+        home = await browser.get("/", headers=html)
+        assert 'data-testid="toggle-temp-staff">启用' in home.text

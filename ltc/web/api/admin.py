@@ -1,15 +1,19 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from ltc.domain.access import Role
 from ltc.services import audit, users
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.schemas import AuditEntryOut, UserCreated, UserIn, UserOut
+from ltc.web.schemas import AuditEntryOut, UserCreated, UserIn, UserOut, UserStatusIn
 from ltc.web.security import roles
+
+
+def _user_out(row: dict[str, Any]) -> UserOut:
+    return UserOut.model_validate({**row, "provider_id": row["provider"]})
 
 
 class AdminController(Controller):
@@ -19,7 +23,17 @@ class AdminController(Controller):
     @get("/users", guards=[roles(Role.ADMIN)], summary="All users")
     async def list_users(self, actor: CurrentActor) -> list[UserOut]:
         rows = await users.list_users(actor)
-        return [UserOut.model_validate({**row, "provider_id": row["provider"]}) for row in rows]
+        return [_user_out(row) for row in rows]
+
+    @patch(
+        "/users/{user_id:int}",
+        guards=[roles(Role.ADMIN)],
+        summary="Disable or enable a user (a disabled user's tokens stop working at once)",
+    )
+    async def set_user_active(
+        self, user_id: FromPath[int], data: JSONBody[UserStatusIn], actor: CurrentActor, services: Services
+    ) -> UserOut:
+        return _user_out(await users.set_user_active(services, actor, user_id, data.active))
 
     @post("/users", status_code=201, guards=[roles(Role.ADMIN)], summary="Create a user")
     async def create_user(self, data: JSONBody[UserIn], actor: CurrentActor, services: Services) -> UserCreated:
