@@ -8,7 +8,7 @@ import json
 import random
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import pytest
@@ -90,6 +90,17 @@ async def person_with_plan(provider_id: int, level: int) -> tuple[int, int]:
     )
     await plan.save()
     return person.id, plan.id
+
+
+async def one_person(
+    services: ServiceContext, tmp_path: Path, period: Period, change: date, level: int, hourly: int = 0
+) -> tuple[ServiceContext, tzinfo, int, int, int]:
+    """A month with a policy change on ``change``, and one provider with one person under a
+    care plan of ``level``: (services, zone, provider, person, plan)."""
+    ctx = with_policy_change(services, tmp_path, change, period)
+    provider_id = await provider(hourly)
+    person_id, plan_id = await person_with_plan(provider_id, level)
+    return ctx, ctx.settings.zone, provider_id, person_id, plan_id
 
 
 async def visit(
@@ -227,10 +238,7 @@ async def test_the_sql_build_gives_the_per_visit_drafts_for_several_providers(se
 async def test_a_visit_counts_on_its_local_check_in_day(services, tmp_path, monkeypatch) -> None:
     period = Period(2031, 10)
     change = date(2031, 10, 16)
-    ctx = with_policy_change(services, tmp_path, change, period)
-    zone = ctx.settings.zone
-    provider_id = await provider(6000)
-    person_id, plan_id = await person_with_plan(provider_id, 5)
+    ctx, zone, provider_id, person_id, plan_id = await one_person(services, tmp_path, period, change, 5, 6000)
     midnight = datetime(change.year, change.month, change.day, tzinfo=zone)  # 16:00 UTC the day before
     late = await visit(provider_id, person_id, plan_id, midnight - timedelta(minutes=10), timedelta(minutes=50))
     last = await visit(provider_id, person_id, plan_id, midnight - timedelta(microseconds=1), timedelta(minutes=45))
@@ -253,10 +261,7 @@ async def test_a_visit_counts_on_its_local_check_in_day(services, tmp_path, monk
 
 async def test_a_visit_counts_in_the_month_it_was_checked_in(services, tmp_path, monkeypatch) -> None:
     period = Period(2031, 12)
-    ctx = with_policy_change(services, tmp_path, date(2032, 1, 1), period)
-    zone = ctx.settings.zone
-    provider_id = await provider()
-    person_id, plan_id = await person_with_plan(provider_id, 4)
+    ctx, zone, provider_id, person_id, plan_id = await one_person(services, tmp_path, period, date(2032, 1, 1), 4)
     await visit(provider_id, person_id, plan_id, datetime(2031, 12, 5, 9, tzinfo=zone), timedelta(minutes=60))
     # Planned late on the 31st (the row's planned start is its check-in's minute), checked in after midnight.
     late = await visit(provider_id, person_id, plan_id, datetime(2032, 1, 1, 0, 5, tzinfo=zone), timedelta(hours=1))
@@ -279,10 +284,9 @@ async def test_a_visit_counts_in_the_month_it_was_checked_in(services, tmp_path,
 
 async def test_a_person_seen_under_two_plans_is_billed_at_the_higher_level(services, tmp_path, monkeypatch) -> None:
     period = Period(2032, 3)
-    ctx = with_policy_change(services, tmp_path, date(2032, 3, 16), period)
-    zone = ctx.settings.zone
-    provider_id = await provider(6000)
-    person_id, first_plan = await person_with_plan(provider_id, 3)
+    ctx, zone, provider_id, person_id, first_plan = await one_person(
+        services, tmp_path, period, date(2032, 3, 16), 3, 6000
+    )
     raised = CarePlan(
         person=person_id,
         provider=provider_id,
@@ -353,10 +357,7 @@ async def test_changed_months_are_rebuilt_batch_by_batch(services, tmp_path, mon
 
 async def test_a_visit_kept_out_may_lack_its_check_out(services, tmp_path, monkeypatch) -> None:
     period = Period(2032, 7)
-    ctx = with_policy_change(services, tmp_path, date(2032, 7, 16), period)
-    zone = ctx.settings.zone
-    provider_id = await provider()
-    person_id, plan_id = await person_with_plan(provider_id, 4)
+    ctx, zone, provider_id, person_id, plan_id = await one_person(services, tmp_path, period, date(2032, 7, 16), 4)
     counted = await visit(provider_id, person_id, plan_id, datetime(2032, 7, 20, 9, tzinfo=zone), timedelta(hours=1))
     open_ended = await visit(provider_id, person_id, plan_id, datetime(2032, 7, 21, 9, tzinfo=zone), None)
     await exception(open_ended, provider_id, "explained")
