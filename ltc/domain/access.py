@@ -1,7 +1,10 @@
-"""Who may do and see what (DOMAIN.md §7), as pure functions over an ``Actor``."""
+"""Who may do and see what (DOMAIN.md §7): one table of actions and the roles allowed each,
+and one scope rule. Guards, pages, services and jobs all read this table, so a button is
+shown exactly when the service behind it would accept the click."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,6 +20,83 @@ class Role(StrEnum):
 
 
 REGION_WIDE_ROLES = frozenset({Role.ADMIN, Role.BUREAU})
+
+
+class Action(StrEnum):
+    """Every act a signed-in user may be allowed or refused."""
+
+    MANAGE_USERS = "users.manage"
+    READ_AUDIT = "audit.read"
+    REGISTER_PERSON = "person.register"
+    GEOCODE_PERSONS = "person.geocode"
+    FILE_APPLICATION = "application.file"
+    ACCEPT_APPLICATION = "application.accept"
+    ASSESS = "assessment.record"
+    DECIDE_ASSESSMENT = "assessment.decide"
+    READ_CONCLUSIONS = "conclusion.read"
+    MANAGE_PROVIDERS = "provider.manage"
+    MANAGE_CAREGIVERS = "caregiver.manage"
+    ASSIGN = "assignment.run"
+    WRITE_CARE_PLAN = "care_plan.write"
+    GENERATE_VISITS = "visits.generate"
+    RECORD_VISIT = "visit.record"
+    EXPLAIN_EXCEPTION = "exception.explain"
+    RESOLVE_EXCEPTION = "exception.resolve"
+    SWEEP_ALERTS = "alerts.sweep"
+    IMPORT_RECORDS = "records.import"
+    RECORD_CENSUS = "census.record"
+    BUILD_SETTLEMENTS = "settlement.build"
+    REBUILD_SETTLEMENT = "settlement.rebuild"
+    SUBMIT_SETTLEMENT = "settlement.submit"
+    APPROVE_SETTLEMENT = "settlement.approve"
+    REJECT_SETTLEMENT = "settlement.reject"
+    PAY_SETTLEMENTS = "settlement.pay"
+    CORRECT_SETTLEMENT = "settlement.correct"
+    READ_FUND = "fund.read"
+    RECORD_CONTRIBUTION = "fund.contribute"
+
+
+_BUREAU = frozenset({Role.BUREAU, Role.ADMIN})
+_BUREAU_OR_AGENCY = frozenset({Role.BUREAU, Role.ADMIN, Role.AGENCY})
+_ASSESSORS = frozenset({Role.ASSESSOR, Role.EXPERT})
+_AGENCY = frozenset({Role.AGENCY})
+_BUREAU_ONLY = frozenset({Role.BUREAU})  # the fund's money moves on an officer's word alone
+
+ALLOWED: Mapping[Action, frozenset[Role]] = {
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.READ_AUDIT: _BUREAU,
+    Action.REGISTER_PERSON: _BUREAU_OR_AGENCY,
+    Action.GEOCODE_PERSONS: _BUREAU,
+    Action.FILE_APPLICATION: _BUREAU_OR_AGENCY,
+    Action.ACCEPT_APPLICATION: _BUREAU,
+    Action.ASSESS: _ASSESSORS,
+    Action.DECIDE_ASSESSMENT: _BUREAU,
+    Action.READ_CONCLUSIONS: frozenset({Role.BUREAU, Role.ADMIN, Role.EXPERT}),
+    Action.MANAGE_PROVIDERS: _BUREAU,
+    Action.MANAGE_CAREGIVERS: _BUREAU_OR_AGENCY,
+    Action.ASSIGN: _BUREAU,
+    Action.WRITE_CARE_PLAN: _BUREAU_OR_AGENCY,
+    Action.GENERATE_VISITS: _BUREAU_OR_AGENCY,
+    Action.RECORD_VISIT: _AGENCY,
+    Action.EXPLAIN_EXCEPTION: _AGENCY,
+    Action.RESOLVE_EXCEPTION: _BUREAU,
+    Action.SWEEP_ALERTS: _BUREAU,
+    Action.IMPORT_RECORDS: _BUREAU,
+    Action.RECORD_CENSUS: _AGENCY,
+    Action.BUILD_SETTLEMENTS: _BUREAU_OR_AGENCY,
+    Action.REBUILD_SETTLEMENT: frozenset({Role.BUREAU, Role.AGENCY}),
+    Action.SUBMIT_SETTLEMENT: frozenset({Role.BUREAU, Role.AGENCY}),
+    Action.APPROVE_SETTLEMENT: _BUREAU_ONLY,
+    Action.REJECT_SETTLEMENT: _BUREAU_ONLY,
+    Action.PAY_SETTLEMENTS: _BUREAU_ONLY,
+    Action.CORRECT_SETTLEMENT: _BUREAU,
+    Action.READ_FUND: _BUREAU,
+    Action.RECORD_CONTRIBUTION: _BUREAU,
+}
+
+
+def roles_allowed(action: Action) -> frozenset[Role]:
+    return ALLOWED[action]
 
 
 @dataclass(frozen=True)
@@ -38,8 +118,25 @@ class Actor:
         # Identity numbers are shown unmasked to the bureau only (DOMAIN.md §7).
         return self.role == Role.BUREAU
 
+    def may(self, action: Action) -> bool:
+        return self.role in ALLOWED[action]
+
+    @property
+    def provider_scope(self) -> int | None:
+        """The one provider whose records this actor may see, or None for no such limit.
+        An agency user whose account names no provider sees none (scope 0 matches no row)."""
+        if self.role == Role.AGENCY:
+            return self.provider_id or 0
+        return None
+
+
+def require(actor: Actor, action: Action) -> None:
+    if not actor.may(action):
+        raise Forbidden(f"role {actor.role} may not do this", code="role_not_allowed")
+
 
 def require_role(actor: Actor, *roles: Role) -> None:
+    # Being replaced by ``require(actor, Action.…)``; kept until the last caller moves.
     if actor.role not in roles:
         raise Forbidden(f"role {actor.role} may not do this", code="role_not_allowed")
 
@@ -47,7 +144,8 @@ def require_role(actor: Actor, *roles: Role) -> None:
 def require_provider_visible(actor: Actor, provider_id: int) -> None:
     """An agency sees only its own provider; another's records answer 'not found' so their
     existence is not revealed."""
-    if actor.role == Role.AGENCY and actor.provider_id != provider_id:
+    scope = actor.provider_scope
+    if scope is not None and scope != provider_id:
         raise NotFound("no such provider", code="provider_not_found")
 
 

@@ -65,6 +65,7 @@ from typing import Any
 
 import msgspec
 
+from ltc.domain.access import Action, roles_allowed
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
 from ltc.domain.money import Rate, check_fen, format_yuan, share_fen, split
 from ltc.domain.periods import Period
@@ -594,13 +595,13 @@ PAID = "paid"
 STATUSES = (DRAFT, SUBMITTED, APPROVED, REJECTED, PAID)
 LOCKED_STATUSES = frozenset({APPROVED, PAID})  # never change again; corrections are adjustments
 
-# action → (statuses it may start from, status it leads to, roles that may do it)
-TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
-    "rebuild": (frozenset({DRAFT, REJECTED}), DRAFT, frozenset({"bureau", "agency"})),
-    "submit": (frozenset({DRAFT, REJECTED}), SUBMITTED, frozenset({"agency", "bureau"})),
-    "approve": (frozenset({SUBMITTED}), APPROVED, frozenset({"bureau"})),
-    "reject": (frozenset({SUBMITTED}), REJECTED, frozenset({"bureau"})),
-    "pay": (frozenset({APPROVED}), PAID, frozenset({"bureau"})),
+# action → (statuses it may start from, status it leads to, the act in the access table)
+TRANSITIONS: dict[str, tuple[frozenset[str], str, Action]] = {
+    "rebuild": (frozenset({DRAFT, REJECTED}), DRAFT, Action.REBUILD_SETTLEMENT),
+    "submit": (frozenset({DRAFT, REJECTED}), SUBMITTED, Action.SUBMIT_SETTLEMENT),
+    "approve": (frozenset({SUBMITTED}), APPROVED, Action.APPROVE_SETTLEMENT),
+    "reject": (frozenset({SUBMITTED}), REJECTED, Action.REJECT_SETTLEMENT),
+    "pay": (frozenset({APPROVED}), PAID, Action.PAY_SETTLEMENTS),
 }
 REASON_REQUIRED = frozenset({"reject"})
 
@@ -611,11 +612,21 @@ def transition(current_status: str, action: str, actor_role: str, *, reason: str
     ``invalid_transition``; a rejection without a reason → InvalidInput ``reason_required``."""
     if action not in TRANSITIONS:
         raise InvalidInput(f"unknown settlement action {action}", code="unknown_action")
-    sources, target, roles = TRANSITIONS[action]
-    if str(actor_role) not in roles:
+    sources, target, act = TRANSITIONS[action]
+    if str(actor_role) not in roles_allowed(act):
         raise Forbidden(f"role {actor_role} may not {action} a settlement", code="role_not_allowed")
     if current_status not in sources:
         raise Conflict(f"cannot {action} a settlement that is {current_status}", code="invalid_transition")
     if action in REASON_REQUIRED and not reason.strip():
         raise InvalidInput("a rejection needs a reason", code="reason_required", errors=[{"field": "reason"}])
     return target
+
+
+def available_actions(current_status: str, actor_role: str) -> list[str]:
+    """The workflow actions ``actor_role`` may take on a settlement in ``current_status``:
+    what a page offers as buttons, by the same table ``transition`` enforces."""
+    return [
+        action
+        for action, (sources, _, act) in TRANSITIONS.items()
+        if current_status in sources and str(actor_role) in roles_allowed(act)
+    ]

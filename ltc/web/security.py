@@ -11,7 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from ltc.domain.access import Actor, Role
+from ltc.domain.access import ALLOWED, Action, Actor, Role
 from ltc.domain.errors import Forbidden, Unauthenticated
 from ltc.services import users
 from ltc.services.context import ServiceContext
@@ -79,4 +79,12 @@ def roles(*allowed: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Awaita
             raise Forbidden(f"role {actor.role} may not do this", code="role_not_allowed")
 
     guard.__name__ = "roles_" + "_".join(role.value for role in allowed)
+    return guard
+
+
+def allowed(action: Action) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
+    """A guard letting through the roles the access table allows ``action`` (401 when not
+    signed in): the same table the services check, so the two cannot disagree."""
+    guard = roles(*sorted(ALLOWED[action]))
+    guard.__name__ = "may_" + action.value.replace(".", "_")
     return guard

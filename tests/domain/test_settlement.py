@@ -31,6 +31,7 @@ from ltc.domain.settlement import (
     SettlementDraft,
     VisitGroup,
     adjustments_between,
+    available_actions,
     build_settlement,
     transition,
 )
@@ -707,3 +708,10 @@ def test_home_amounts_remembered_are_those_computed_and_a_float_is_still_refused
             assert _home_amounts(price, minutes, share) == (gross, *split(gross, share))
     with pytest.raises(TypeError):
         _home_amounts(6000.0, 1201, Decimal("0.90"))
+
+
+@pytest.mark.parametrize(("status", "role"), list(itertools.product(STATUSES, ROLES)))
+def test_the_actions_offered_are_exactly_those_transition_accepts(status: str, role: str) -> None:
+    offered = available_actions(status, role)
+    accepted = [action for action in TRANSITIONS if (status, action, role) in ALLOWED]
+    assert offered == accepted
