@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from piccolo.utils.encoding import dump_json
 
+from ltc.db.bulk import insert_rows
 from ltc.db.engine import current_engine, is_sqlite, locked, write_transaction
 from ltc.db.tables import (
     CarePlan,
@@ -670,23 +671,6 @@ class _Ready:
         return cls(f"{draft.provider_id}:{draft.period}", draft, digest, _line_rows(draft.lines, visit_ids))
 
 
-async def _insert_lines(transaction: Any, rows: list[tuple[Any, ...]]) -> None:
-    """Lines on the transaction's own connection, set-based: COPY on PostgreSQL, executemany
-    on SQLite (Piccolo would spend longer building the statement than the database inserting)."""
-    if not is_sqlite(transaction.engine):
-        # Each line's foreign keys are checked by a query planned for this connection. Over the
-        # small settlement table of the first months (or one analyzed while empty) the planner
-        # would scan the whole table for each of a month's many lines; through the primary key a
-        # check takes the same few steps whatever the table holds.
-        await transaction.connection.execute("SET LOCAL enable_seqscan = off")
-        await transaction.connection.copy_records_to_table("settlement_line", records=rows, columns=LINE_COLUMNS)
-        return
-    marks = ", ".join("?" for _ in LINE_COLUMNS)
-    await transaction.connection.executemany(
-        f"INSERT INTO settlement_line ({', '.join(LINE_COLUMNS)}) VALUES ({marks})", rows
-    )
-
-
 async def _store(ctx: ServiceContext, period: Period, ready: Sequence[_Ready]) -> list[dict[str, Any]]:
     """Store the drafts in one transaction, each as its provider's draft for the month: a new
     settlement, or the old draft (or rejected one) rebuilt with the next version. A settlement
@@ -770,7 +754,7 @@ async def _store(ctx: ServiceContext, period: Period, ready: Sequence[_Ready]) -
         }
         rows = [(ids[item.key], *row) for item in built for row in item.rows]
         if rows:
-            await _insert_lines(transaction, rows)
+            await insert_rows(transaction, SettlementLine, LINE_COLUMNS, rows, foreign_keys_by_index=True)
         await record_changes(
             [
                 Change(

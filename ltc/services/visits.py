@@ -17,10 +17,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import anyio.to_thread
-from piccolo.columns import Timestamptz
-from piccolo.table import Table
 from piccolo.utils.encoding import dump_json, load_json
 
+from ltc.db.bulk import insert_rows
 from ltc.db.engine import current_engine, is_sqlite, is_unique_violation, write_transaction
 from ltc.db.tables import (
     Assignment,
@@ -378,7 +377,7 @@ async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress:
             & (UnscheduledSlot.slot_start < window_to)
         )
         if unscheduled:
-            await _bulk_insert(
+            await insert_rows(
                 transaction,
                 UnscheduledSlot,
                 UNSCHEDULED_COLUMNS,
@@ -413,7 +412,7 @@ async def _insert_new(rows: list[tuple[Any, ...]]) -> int:
     stored some of these keys meanwhile, insert only the ones still missing."""
     try:
         async with write_transaction() as transaction:
-            await _bulk_insert(transaction, Visit, INSERT_COLUMNS, rows)
+            await insert_rows(transaction, Visit, INSERT_COLUMNS, rows)
         return len(rows)
     except Exception as error:
         if not is_unique_violation(error):
@@ -426,47 +425,8 @@ async def _insert_new(rows: list[tuple[Any, ...]]) -> int:
             stored.update(r["slot_key"] for r in await Visit.select(Visit.slot_key).where(Visit.slot_key.is_in(part)))
         missing = [r for r in rows if r[_SLOT_KEY] not in stored]
         if missing:
-            await _bulk_insert(transaction, Visit, INSERT_COLUMNS, missing)
+            await insert_rows(transaction, Visit, INSERT_COLUMNS, missing)
     return len(missing)
-
-
-async def _bulk_insert(
-    transaction: Any, table: type[Table], columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> None:
-    """Rows (tuples in ``columns`` order, every column as Piccolo would write it) on the
-    transaction's own connection, bypassing Piccolo's per-object query building and its limit
-    of one statement's parameters: executemany on SQLite, COPY on PostgreSQL. A duplicate
-    unique key fails the whole call, as one multi-row INSERT would."""
-    name = table._meta.tablename
-    if not is_sqlite(transaction.engine):
-        await transaction.connection.copy_records_to_table(
-            name, records=rows, columns=columns, schema_name=table._meta.schema
-        )
-        return
-    times = [i for i, c in enumerate(columns) if isinstance(table._meta.get_column_by_name(c), Timestamptz)]
-    sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    # Room for a chunk's dirty index pages (the default 2 MB spills them to the WAL mid-way);
-    # the connection is the transaction's own and closes with it.
-    await transaction.connection.execute("PRAGMA cache_size = -131072")
-    await transaction.connection.executemany(sql, _sqlite_rows(rows, times))
-
-
-def _sqlite_rows(rows: list[tuple[Any, ...]], times: list[int]) -> list[list[Any]]:
-    """The rows with their times as the text Piccolo's sqlite3 adapter writes (``str`` of the
-    UTC time), each distinct time converted once: the adapter costs microseconds a value."""
-    text: dict[datetime, str] = {}
-    out = []
-    for row in rows:
-        values = list(row)
-        for i in times:
-            moment = values[i]
-            if moment is not None:
-                converted = text.get(moment)
-                if converted is None:
-                    converted = text[moment] = str(moment.astimezone(UTC))
-                values[i] = converted
-        out.append(values)
-    return out
 
 
 async def unscheduled_slots(ctx: ServiceContext, actor: Actor, provider_id: int | None) -> list[dict[str, Any]]:
