@@ -13,6 +13,7 @@ from piccolo.columns import (
     DoublePrecision,
     ForeignKey,
     Integer,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -33,6 +34,8 @@ def _fk(references: type[Table] | str, **kwargs) -> ForeignKey:
 class Town(Table, tablename="town"):
     """A town or subdistrict of the district (the administrative unit of the demo data)."""
 
+    id: Serial  # the primary key Piccolo adds
+
     code = Varchar(length=12, unique=True)
     name = Varchar(length=64)
     name_en = Varchar(length=64)
@@ -45,6 +48,8 @@ class Town(Table, tablename="town"):
 
 class Provider(Table, tablename="provider"):
     """A designated care provider (定点护理服务机构)."""
+
+    id: Serial  # the primary key Piccolo adds
 
     code = Varchar(length=32, unique=True)
     name = Varchar(length=200)
@@ -71,6 +76,8 @@ class Provider(Table, tablename="provider"):
 class Caregiver(Table, tablename="caregiver"):
     """A caregiver (护理人员) employed by a provider."""
 
+    id: Serial  # the primary key Piccolo adds
+
     provider = _fk(Provider, index=True)
     name = Varchar(length=64)
     qualification = Varchar(length=32)  # elderly_carer | medical_carer | nurse
@@ -84,6 +91,8 @@ class Caregiver(Table, tablename="caregiver"):
 
 class Person(Table, tablename="person"):
     """A resident who applies for (or receives) long-term care."""
+
+    id: Serial  # the primary key Piccolo adds
 
     id_number = Varchar(length=18, unique=True)
     name = Varchar(length=64)
@@ -108,6 +117,8 @@ class Person(Table, tablename="person"):
 class AppUser(Table, tablename="app_user"):
     """A person who signs in: bureau officers, assessors, agency staff, administrators."""
 
+    id: Serial  # the primary key Piccolo adds
+
     username = Varchar(length=64, unique=True)
     display_name = Varchar(length=100, default="")
     password_hash = Varchar(length=200, secret=True)
@@ -119,6 +130,8 @@ class AppUser(Table, tablename="app_user"):
 
 class AuditEntry(Table, tablename="audit_entry"):
     """Who did what, when, to which record, and its state before and after."""
+
+    id: Serial  # the primary key Piccolo adds
 
     at = Timestamptz(index=True)
     actor = _fk(AppUser, null=True, index=True)
@@ -152,6 +165,8 @@ class Job(Table, tablename="job"):
 class Application(Table, tablename="application"):
     """An application for a disability assessment (申请), or a renewal when a conclusion expires."""
 
+    id: Serial  # the primary key Piccolo adds
+
     person = _fk(Person, index=True)
     kind = Varchar(length=16, default="initial")  # initial | renewal
     applied_on = Date()
@@ -175,6 +190,8 @@ class Application(Table, tablename="application"):
 class AssessorAssignment(Table, tablename="assessor_assignment"):
     """An assessor (or expert) on an application's team for one round."""
 
+    id: Serial  # the primary key Piccolo adds
+
     application = _fk(Application, index=True)
     round = Integer()
     assessor = _fk(AppUser, index=True)
@@ -184,6 +201,8 @@ class AssessorAssignment(Table, tablename="assessor_assignment"):
 
 class AssessmentDraft(Table, tablename="assessment_draft"):
     """Answers saved as the assessor goes; one per application and round."""
+
+    id: Serial  # the primary key Piccolo adds
 
     application = _fk(Application, index=True)
     round = Integer()
@@ -199,6 +218,8 @@ class AssessmentDraft(Table, tablename="assessment_draft"):
 class Assessment(Table, tablename="assessment"):
     """A submitted on-site assessment: immutable answers and result, plus its notice,
     objection and conclusion dates as the workflow moves on."""
+
+    id: Serial  # the primary key Piccolo adds
 
     application = _fk(Application, index=True)
     round = Integer()
@@ -231,6 +252,8 @@ class Assessment(Table, tablename="assessment"):
 class Evidence(Table, tablename="evidence"):
     """A photo, video reference or document taken during an on-site assessment."""
 
+    id: Serial  # the primary key Piccolo adds
+
     application = _fk(Application, index=True)
     round = Integer()
     kind = Varchar(length=16)  # photo | video | document
@@ -252,6 +275,8 @@ class Conclusion(Table, tablename="conclusion"):
     """A final conclusion (结论): the level a person holds until it expires or a later
     conclusion supersedes it. Severe conclusions make the person a beneficiary."""
 
+    id: Serial  # the primary key Piccolo adds
+
     person = _fk(Person, index=True)
     application = _fk(Application, index=True)
     assessment = _fk(Assessment)
@@ -268,6 +293,8 @@ class Conclusion(Table, tablename="conclusion"):
 class AgreementEvent(Table, tablename="agreement_event"):
     """One step of a provider's service agreement, with its reason (the agreement history)."""
 
+    id: Serial  # the primary key Piccolo adds
+
     provider = _fk(Provider, index=True)
     from_status = Varchar(length=16)
     to_status = Varchar(length=16)
@@ -281,6 +308,8 @@ class AgreementEvent(Table, tablename="agreement_event"):
 class ProviderEvaluation(Table, tablename="provider_evaluation"):
     """The annual evaluation (年度考核) score of a provider."""
 
+    id: Serial  # the primary key Piccolo adds
+
     provider = _fk(Provider, index=True)
     year = Integer()
     evaluation_key = Varchar(length=32, unique=True)  # provider:year
@@ -293,6 +322,8 @@ class ProviderEvaluation(Table, tablename="provider_evaluation"):
 class Assignment(Table, tablename="assignment"):
     """Who cares for a beneficiary: one active row per person; ended rows are the history.
     A person no provider can take has an `unassigned` row naming the nearest provider."""
+
+    id: Serial  # the primary key Piccolo adds
 
     person = _fk(Person, index=True)
     conclusion = _fk(Conclusion, null=True, default=None)
@@ -314,6 +345,8 @@ class Assignment(Table, tablename="assignment"):
 class GeocodeCache(Table, tablename="geocode_cache"):
     """Answers of the online geocoder, shared by every worker; a miss is remembered too."""
 
+    id: Serial  # the primary key Piccolo adds
+
     query_key = Varchar(length=64, unique=True)  # sha256 of the normalised query and the service
     query = Text()
     service = Varchar(length=200)
@@ -325,6 +358,8 @@ class GeocodeCache(Table, tablename="geocode_cache"):
 
 class CarePlan(Table, tablename="care_plan"):
     """A beneficiary's care plan; every version is kept. One current row per person."""
+
+    id: Serial  # the primary key Piccolo adds
 
     person = _fk(Person, index=True)
     provider = _fk(Provider, index=True)
@@ -353,6 +388,8 @@ class CarePlan(Table, tablename="care_plan"):
 class Visit(Table, tablename="visit"):
     """A home visit: planned by the scheduler (or added by the agency), then verified."""
 
+    id: Serial  # the primary key Piccolo adds
+
     care_plan = _fk(CarePlan, null=True, default=None, index=True)
     person = _fk(Person, index=True)
     provider = _fk(Provider, index=True)
@@ -377,6 +414,8 @@ class Visit(Table, tablename="visit"):
 class VisitEventRecord(Table, tablename="visit_event"):
     """Every check-in and check-out received (the visit's state is folded from these)."""
 
+    id: Serial  # the primary key Piccolo adds
+
     visit = _fk(Visit, index=True)
     event_id = UUID(unique=True)
     kind = Varchar(length=16)
@@ -394,6 +433,8 @@ class VisitEventRecord(Table, tablename="visit_event"):
 
 class VisitException(Table, tablename="visit_exception"):
     """A verification flag on a visit: the agency explains it, the bureau resolves it."""
+
+    id: Serial  # the primary key Piccolo adds
 
     visit = _fk(Visit, index=True)
     provider = _fk(Provider, index=True)
@@ -414,6 +455,8 @@ class VisitException(Table, tablename="visit_exception"):
 class VisitAlert(Table, tablename="visit_alert"):
     """Late, missed or missing check-out, raised by the sweep; clears itself when the event arrives."""
 
+    id: Serial  # the primary key Piccolo adds
+
     visit = _fk(Visit, index=True)
     provider = _fk(Provider, index=True)
     kind = Varchar(length=24)
@@ -424,6 +467,8 @@ class VisitAlert(Table, tablename="visit_alert"):
 
 class UnscheduledSlot(Table, tablename="unscheduled_slot"):
     """A visit the scheduler could not give to anyone, reported to the agency."""
+
+    id: Serial  # the primary key Piccolo adds
 
     care_plan = _fk(CarePlan, index=True)
     provider = _fk(Provider, index=True)
@@ -437,6 +482,8 @@ class UnscheduledSlot(Table, tablename="unscheduled_slot"):
 class HospitalStay(Table, tablename="hospital_stay"):
     """An inpatient stay imported from the hospitals (no home visits on those days)."""
 
+    id: Serial  # the primary key Piccolo adds
+
     person = _fk(Person, index=True)
     stay_key = Varchar(length=64, unique=True)  # "<person>:<admitted_on>"
     admitted_on = Date()
@@ -447,6 +494,8 @@ class HospitalStay(Table, tablename="hospital_stay"):
 
 class CensusEntry(Table, tablename="census_entry"):
     """An institution's daily census of a resident: present, on leave, admitted or discharged."""
+
+    id: Serial  # the primary key Piccolo adds
 
     provider = _fk(Provider, index=True)
     person = _fk(Person, index=True)
@@ -460,6 +509,8 @@ class CensusEntry(Table, tablename="census_entry"):
 class Settlement(Table, tablename="settlement"):
     """What the fund owes one provider for one month. Approved and paid rows never change
     (database triggers refuse it); ``version`` is the optimistic lock of If-Match."""
+
+    id: Serial  # the primary key Piccolo adds
 
     provider = _fk(Provider, index=True)
     period = Varchar(length=7, index=True)  # YYYY-MM
@@ -479,6 +530,7 @@ class Settlement(Table, tablename="settlement"):
 
 
 class SettlementLine(Table, tablename="settlement_line"):
+    id: Serial  # the primary key Piccolo adds
     settlement = _fk(Settlement, index=True)
     line_no = Integer()
     kind = Varchar(length=16)  # home | institutional | adjustment | deduction
@@ -504,6 +556,8 @@ class SettlementCorrection(Table, tablename="settlement_correction"):
     """A correction to an earlier, approved month, carried as an adjustment line into the
     next settlement built for the provider."""
 
+    id: Serial  # the primary key Piccolo adds
+
     provider = _fk(Provider, index=True)
     person = _fk(Person, null=True, default=None)
     corrects_period = Varchar(length=7)
@@ -518,6 +572,8 @@ class SettlementCorrection(Table, tablename="settlement_correction"):
 class LedgerEntry(Table, tablename="ledger_entry"):
     """A balanced journal entry of the fund; never updated or deleted (triggers refuse it)."""
 
+    id: Serial  # the primary key Piccolo adds
+
     source_id = Varchar(length=80, unique=True)
     kind = Varchar(length=16)  # approval | payment | contribution | reversal
     memo = Text(default="")
@@ -527,6 +583,7 @@ class LedgerEntry(Table, tablename="ledger_entry"):
 
 
 class LedgerPosting(Table, tablename="ledger_posting"):
+    id: Serial  # the primary key Piccolo adds
     entry = _fk(LedgerEntry, index=True)
     account = Varchar(length=40, index=True)
     debit_fen = BigInt(default=0)
