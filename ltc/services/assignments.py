@@ -13,7 +13,7 @@ from uuid import UUID
 from ltc.db.engine import write_transaction
 from ltc.db.tables import Assignment, Conclusion, Person, Provider
 from ltc.domain import assignment as engine
-from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.access import Action, Actor, Role, require_role
 from ltc.domain.agreements import check_takes_new_people
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.geo.distance import distance_km
@@ -277,7 +277,7 @@ def _fingerprint(state: dict[int, int | None]) -> str:
     return hashlib.sha256(json.dumps(sorted(state.items()), default=str).encode()).hexdigest()
 
 
-@register_job_kind("reassign_provider_people", roles={Role.BUREAU, Role.ADMIN})
+@register_job_kind("reassign_provider_people", action=Action.ASSIGN)
 async def reassign_provider_people(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Move everyone placed at a provider that no longer takes people. Idempotent: once
     nobody is left there, a rerun moves no one."""
@@ -301,7 +301,7 @@ async def reassign_provider_people(ctx: ServiceContext, params: dict[str, Any], 
     return {"provider_id": provider_id, "moved": moved, "unassigned": unassigned}
 
 
-@register_job_kind("assign_beneficiaries", roles={Role.BUREAU, Role.ADMIN})
+@register_job_kind("assign_beneficiaries", action=Action.ASSIGN)
 async def assign_beneficiaries(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Place every beneficiary who has no current placement (stable: nobody placed moves)."""
     state = await _current_state()
@@ -319,7 +319,7 @@ async def assign_beneficiaries(ctx: ServiceContext, params: dict[str, Any], prog
     return {"considered": len(waiting), "placed": placed, "unassigned": len(waiting) - placed}
 
 
-@register_job_kind("reoptimise_preview", roles={Role.BUREAU, Role.ADMIN})
+@register_job_kind("reoptimise_preview", action=Action.ASSIGN)
 async def reoptimise_preview(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """One min-cost-flow optimisation over all beneficiaries; nothing changes until applied."""
     people = await _beneficiaries()
@@ -364,7 +364,7 @@ async def reoptimise_preview(ctx: ServiceContext, params: dict[str, Any], progre
     }
 
 
-@register_job_kind("reoptimise_apply", roles={Role.BUREAU, Role.ADMIN})
+@register_job_kind("reoptimise_apply", action=Action.ASSIGN)
 async def reoptimise_apply(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Apply a confirmed preview, unless placements changed since it was computed."""
     from ltc.db.tables import Job

@@ -17,7 +17,7 @@ from geopy.exc import GeocoderServiceError
 
 from ltc.db.engine import is_unique_violation, write_transaction
 from ltc.db.tables import GeocodeCache, Person, Town
-from ltc.domain.access import Role
+from ltc.domain.access import Action
 from ltc.domain.coordinates import check_coordinates
 from ltc.domain.errors import InvalidInput
 from ltc.geo import online
@@ -86,7 +86,7 @@ class CachedOnlineGeocoder:
         return found
 
 
-@register_job_kind("geocode_persons", roles={Role.BUREAU, Role.ADMIN})
+@register_job_kind("geocode_persons", action=Action.GEOCODE_PERSONS)
 async def geocode_persons(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Place every person without a position (and, when online, refine town-level ones).
     Idempotent: each update is conditional on the person still being a candidate."""

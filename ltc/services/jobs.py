@@ -7,19 +7,32 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from ltc.db.tables import Job
-from ltc.domain.access import Actor, Role, require_role
-from ltc.domain.errors import DomainError, NotFound
+from ltc.domain.access import Action, Actor, require
+from ltc.domain.errors import DomainError, InvalidInput, NotFound
 from ltc.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float], Awaitable[None]]
-JobBody = Callable[[ServiceContext, dict[str, Any], Progress], Awaitable[dict[str, Any]]]
+JobBody = Callable[[ServiceContext, Any, Progress], Awaitable[Any]]
+
+
+class JobParams(BaseModel):
+    """What a job kind needs to run, validated when the job is started (so a job that could
+    not run is refused before it is queued) and stored as JSON in its row."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(JobParams):
+    pass
 
 
 class TransientJobError(Exception):
@@ -30,15 +43,21 @@ class TransientJobError(Exception):
 class JobKind:
     name: str
     body: JobBody
-    allowed_roles: frozenset[Role]
+    action: Action
+    params: type[JobParams] | None  # None: the body still takes the stored dict as it is
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register_job_kind(name: str, *, roles: set[Role]) -> Callable[[JobBody], JobBody]:
+def register_job_kind(
+    name: str, *, action: Action, params: type[JobParams] | None = None
+) -> Callable[[JobBody], JobBody]:
+    """``body(ctx, params, progress)`` runs the job; it gets ``params`` as an instance of the
+    kind's params model and returns a pydantic model (or a dict) stored as the job's result."""
+
     def decorate(body: JobBody) -> JobBody:
-        _KINDS[name] = JobKind(name=name, body=body, allowed_roles=frozenset(roles))
+        _KINDS[name] = JobKind(name=name, body=body, action=action, params=params)
         return body
 
     return decorate
@@ -55,7 +74,7 @@ async def start_job(
     ctx: ServiceContext,
     actor: Actor | None,
     kind: str,
-    params: dict[str, Any] | None = None,
+    params: JobParams | dict[str, Any] | None = None,
     *,
     provider_id: int | None = None,
 ) -> UUID:
@@ -63,7 +82,8 @@ async def start_job(
     so a lost queue message is recovered by ``requeue_stalled_jobs``."""
     spec = job_kind(kind)
     if actor is not None:
-        require_role(actor, *spec.allowed_roles)
+        require(actor, spec.action)
+    stored = _params_of(spec, params).model_dump(mode="json") if spec.params else dict(params or {})
     job_id = uuid4()
     await Job.insert(
         Job(
@@ -71,7 +91,7 @@ async def start_job(
             kind=kind,
             status="queued",
             progress=0.0,
-            params=params or {},
+            params=stored,
             created_by=actor.user_id if actor else None,
             provider=provider_id if provider_id is not None else (actor.provider_id if actor else None),
             created_at=ctx.clock.now(),
@@ -81,7 +101,32 @@ async def start_job(
     return job_id
 
 
-async def get_job(actor: Actor, job_id: UUID) -> dict[str, Any]:
+def _params_of(spec: JobKind, params: JobParams | dict[str, Any] | None) -> JobParams:
+    assert spec.params is not None
+    if isinstance(params, spec.params):
+        return params
+    try:
+        return spec.params.model_validate(params.model_dump() if isinstance(params, BaseModel) else (params or {}))
+    except ValidationError as error:
+        fields = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()]
+        raise InvalidInput(f"invalid parameters for {spec.name}", code="invalid_job_params", errors=fields) from None
+
+
+class JobView(BaseModel):
+    """A job as its starter sees it: where it stands, and its result once done."""
+
+    id: UUID
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(ge=0, le=1)
+    result: dict[str, Any] | None
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+async def get_job(actor: Actor, job_id: UUID) -> JobView:
     row = (
         await Job.select(
             Job.id,
@@ -104,11 +149,11 @@ async def get_job(actor: Actor, job_id: UUID) -> dict[str, Any]:
     visible = row is not None and (
         actor.sees_whole_region
         or row["created_by"] == actor.user_id
-        or (actor.role == Role.AGENCY and row["provider"] == actor.provider_id)
+        or (actor.provider_scope is not None and row["provider"] == actor.provider_scope)
     )
     if not visible:
         raise NotFound("no such job", code="job_not_found")
-    return row
+    return JobView.model_validate(row)
 
 
 async def execute_job(ctx: ServiceContext, job_id: UUID) -> str:
@@ -128,7 +173,9 @@ async def execute_job(ctx: ServiceContext, job_id: UUID) -> str:
         await Job.update({Job.progress: max(0.0, min(1.0, fraction))}).where(Job.id == job_id)
 
     try:
-        result = await spec.body(ctx, row["params"] or {}, progress)
+        params = spec.params.model_validate(row["params"] or {}) if spec.params else (row["params"] or {})
+        outcome = await spec.body(ctx, params, progress)
+        result = outcome.model_dump(mode="json") if isinstance(outcome, BaseModel) else outcome
     except (TransientJobError, asyncio.CancelledError):
         # Back to the queue: a retry, or a rerun after the worker stopped mid-job.
         await Job.update({Job.status: "queued"}).where(Job.id == job_id)

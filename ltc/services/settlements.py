@@ -43,7 +43,7 @@ from ltc.db.tables import (
 )
 from ltc.domain import ledger
 from ltc.domain import settlement as rules
-from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.access import Action, Actor, Role, require_role
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.periods import Period, local_day
 from ltc.services.audit import Change, record_change, record_changes
@@ -887,7 +887,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-@register_job_kind("build_settlements", roles={Role.BUREAU, Role.ADMIN, Role.AGENCY})
+@register_job_kind("build_settlements", action=Action.BUILD_SETTLEMENTS)
 async def build_settlements(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """The month's drafts for one provider or for every provider with care to settle: the
     month gathered in shares of the providers, each share priced as it comes, the drafts
@@ -1191,7 +1191,7 @@ async def _balance_by_period(ctx: ServiceContext) -> dict[str, int]:
     return out
 
 
-@register_job_kind("pay_settlements", roles={Role.BUREAU, Role.ADMIN})
+@register_job_kind("pay_settlements", action=Action.PAY_SETTLEMENTS)
 async def pay_settlements(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Pay every approved settlement of a month (after the treasury's transfer). Each payment
     is its own transaction and its ledger entry has a unique source id: a rerun after a crash

@@ -34,7 +34,7 @@ from ltc.db.tables import (
     VisitException,
 )
 from ltc.domain import scheduling
-from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.access import Action, Actor, Role, require_role
 from ltc.domain.care_plan import parse_slot
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ltc.domain.verification import CaregiverVisit, VerificationContext, classify_alerts, verify
@@ -171,7 +171,7 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-@register_job_kind("generate_visits", roles={Role.BUREAU, Role.ADMIN, Role.AGENCY})
+@register_job_kind("generate_visits", action=Action.GENERATE_VISITS)
 async def generate_visits(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """The visits of the rolling window from the confirmed home-care plans. Visits are keyed by
     (plan, slot): what is already stored is never generated again, so a rerun (or a rerun
@@ -835,7 +835,7 @@ async def reverify_person(ctx: ServiceContext, person_id: int, since: date | Non
 # --------------------------------------------------------------------------- the sweep
 
 
-@register_job_kind("sweep_visit_alerts", roles={Role.BUREAU, Role.ADMIN})
+@register_job_kind("sweep_visit_alerts", action=Action.SWEEP_ALERTS)
 async def sweep_visit_alerts(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Raise late / missed / missing check-out alerts for the visits of the last two days, and
     clear the ones that no longer hold. Safe to run at any moment, any number of times."""

@@ -40,18 +40,6 @@ class JobAccepted(BaseModel):
     job_id: UUID
 
 
-class JobStatus(BaseModel):
-    id: UUID
-    kind: str
-    status: Literal["queued", "running", "done", "failed"]
-    progress: float = Field(ge=0, le=1)
-    result: dict[str, Any] | None
-    error: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
 class ProviderOut(BaseModel):
     id: int
     code: str

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from ltc.db.tables import Job
-from ltc.domain.access import Actor, Role
+from ltc.domain.access import Action, Actor, Role
 from ltc.domain.errors import Forbidden, NotFound
 from ltc.services import jobs
 from ltc.services.passwords import Passwords
@@ -29,7 +29,7 @@ class RecordingQueue:
         self.enqueued.append((kind, job_id))
 
 
-@jobs.register_job_kind("test_failing", roles={Role.ADMIN})
+@jobs.register_job_kind("test_failing", action=Action.MANAGE_USERS)
 async def failing_job(ctx, params, progress):
     await progress(0.5)
     raise RuntimeError("boom")

@@ -5,11 +5,11 @@ from uuid import UUID
 from litestar import Controller, get, post
 from litestar.params import FromPath
 
-from ltc.domain.access import Role
+from ltc.domain.access import Action
 from ltc.services import jobs
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.schemas import JobAccepted, JobStatus
-from ltc.web.security import roles, signed_in
+from ltc.web.schemas import JobAccepted
+from ltc.web.security import allowed, signed_in
 
 
 class JobsController(Controller):
@@ -17,13 +17,13 @@ class JobsController(Controller):
     tags = ["jobs"]
 
     @get("/jobs/{job_id:uuid}", guards=[signed_in], summary="Status and progress of a long job")
-    async def job(self, job_id: FromPath[UUID], actor: CurrentActor) -> JobStatus:
-        return JobStatus.model_validate(await jobs.get_job(actor, job_id))
+    async def job(self, job_id: FromPath[UUID], actor: CurrentActor) -> jobs.JobView:
+        return await jobs.get_job(actor, job_id)
 
     @post(
         "/geocoding/persons",
         status_code=202,
-        guards=[roles(Role.BUREAU, Role.ADMIN)],
+        guards=[allowed(Action.GEOCODE_PERSONS)],
         summary="Geocode every person registered without a position (a background job)",
     )
     async def geocode_persons(self, actor: CurrentActor, services: Services) -> JobAccepted:
