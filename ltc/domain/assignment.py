@@ -439,7 +439,7 @@ def _candidates(ct: ClientTable, pt: ProviderTable, k: int, *, workers: int) -> 
         for lo in range(0, rows.size, 131_072):  # chunks keep the (rows, kq) temporaries small
             part = rows[lo : lo + 131_072]
             d, j = tree.query(xyz_c[part], k=kq, distance_upper_bound=bound, workers=workers)
-            d, j = d.reshape(part.size, kq), j.reshape(part.size, kq)
+            d, j = np.reshape(d, (part.size, kq)), np.reshape(j, (part.size, kq))
             found = j < pidx.size
             p = pidx[np.where(found, j, 0)]
             dk = km_for_chord(np.where(found, d, 0.0))

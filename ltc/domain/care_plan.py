@@ -228,6 +228,8 @@ def derive_plan(
 
 def parse_slot(raw: Any) -> VisitSlot:
     """A slot from a ``VisitSlot``, ``{"weekday": 0, "start": "09:30"}`` or ``(0, "09:30")``."""
+    weekday: Any
+    start: Any
     if isinstance(raw, VisitSlot):
         weekday, start = raw.weekday, raw.start
     elif isinstance(raw, Mapping):

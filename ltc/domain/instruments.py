@@ -269,7 +269,7 @@ class Instrument:
     def _check_bands_cover(self, dimension: Dimension, where: str) -> None:
         """Every reachable score falls into exactly one band."""
         items = [i for i in self.items if i.dimension == dimension.key]
-        reachable = {0}
+        reachable: set[int | float] = {0}
         for item in items:
             if dimension.aggregate == "count":
                 reachable = reachable | {s + 1 for s in reachable}

@@ -212,7 +212,7 @@ class _Calendar:
         self.ws = cg.work_start.hour * 60 + cg.work_start.minute
         self.we = cg.work_end.hour * 60 + cg.work_end.minute
         self.days_off = frozenset(range(7)) - frozenset(cg.working_days)
-        self.days: dict[int, list[tuple[int, int, float, float]]] = {}
+        self.days: dict[int, list[tuple[int, int, float, float, float]]] = {}
         self.weeks: dict[int, float] = {}
 
 
@@ -296,20 +296,20 @@ def schedule(
         e = int(b.end.timestamp())
         if b.plan_id is not None:
             existing_keys[b.plan_id].add(s)
-        cal = calendar_of.get(b.caregiver_id) if b.caregiver_id is not None else None
-        if cal is None:
+        booked = calendar_of.get(b.caregiver_id) if b.caregiver_id is not None else None
+        if booked is None:
             continue
-        first = b.start.astimezone(zone).date()
-        last = b.end.astimezone(zone).date()
-        day = first
-        while day <= last:
-            lst = cal.days.setdefault((day - window_start).days, [])
+        first_day = b.start.astimezone(zone).date()
+        last_day = b.end.astimezone(zone).date()
+        day = first_day
+        while day <= last_day:
+            taken = booked.days.setdefault((day - window_start).days, [])
             br = math.radians(b.lat)
-            bisect.insort(lst, (s, e, br, math.radians(b.lon), math.cos(br)))
+            bisect.insort(taken, (s, e, br, math.radians(b.lon), math.cos(br)))
             day += timedelta(days=1)
-        wk = _week_key(first)
-        cal.weeks[wk] = cal.weeks.get(wk, 0.0) + (e - s)
-        providers[provider_of[b.caregiver_id]].load[cal.index] += e - s
+        wk = _week_key(first_day)
+        booked.weeks[wk] = booked.weeks.get(wk, 0.0) + (e - s)
+        providers[provider_of[b.caregiver_id]].load[booked.index] += e - s
 
     # local wall times → epoch seconds and datetimes, shared between visits
     start_cache: dict[tuple[int, int], tuple[int, datetime]] = {}
@@ -457,7 +457,7 @@ def schedule(
             used_set = {c.index for c in used}
             load = prov.load
             for v in pending:
-                chosen = None
+                chosen: _Calendar | None = None
                 for cal in used:
                     if fits(cal, v, pr, lr, cp) == _OK:
                         chosen = cal
@@ -612,7 +612,7 @@ def provider_batches(
     caregivers_of: dict[Hashable, list[CaregiverInput]] = defaultdict(list)
     for caregiver in caregivers:
         caregivers_of[caregiver.provider_id].append(caregiver)
-    providers = sorted(plans_of)
+    providers: list[Hashable] = sorted(plans_of)  # type: ignore[type-var]  # one kind of id, mutually ordered
     size = max(1, -(-len(plans) // max(1, count)))
     group_of: dict[Hashable, int] = {}
     groups: list[list[Hashable]] = [[]]
@@ -628,10 +628,11 @@ def provider_batches(
     plan_provider = {p.plan_id: p.provider_id for p in plans}
     bookings: list[list[Booking]] = [[] for _ in groups]
     for booking in existing:
-        targets = {
+        candidates = (
             group_of.get(employer.get(booking.caregiver_id, -1)),
             group_of.get(plan_provider.get(booking.plan_id, -1)),
-        } - {None}
+        )
+        targets = {group for group in candidates if group is not None}
         for target in targets:
             bookings[target].append(booking)
     return [
