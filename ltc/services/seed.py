@@ -8,8 +8,8 @@ from typing import Any
 
 from ltc.db.engine import write_transaction
 from ltc.db.tables import AppUser, Caregiver, Person, Provider, Town
+from ltc.demo.district import build_demo_district
 from ltc.domain.access import Role
-from ltc.domain.demo_district import build_demo_district
 from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
