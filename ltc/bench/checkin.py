@@ -61,7 +61,8 @@ from typing import Any
 import numpy as np
 
 from ltc.bench import peak_rss_mb
-from ltc.bench.schedule import Loader, scratch_database, seed_city
+from ltc.bench.schedule import seed_city
+from ltc.bench.scratch import Loader, scratch_database
 
 AGENCY_PASSWORD_BYTES = 18
 
