@@ -30,16 +30,18 @@ async def _migrate(settings: Settings, *, check: bool = False) -> list[str]:
 
 
 async def _seed_demo(settings: Settings) -> dict[str, Any]:
+    """What was seeded (``seeded`` false when the district was there already)."""
     from ltc.runtime import open_runtime
     from ltc.services.seed import seed_demo
 
     async with open_runtime(settings, migrate=True) as runtime:
-        outcome = await seed_demo(runtime.services, password=settings.demo_password)
-        if outcome.get("seeded"):
-            from ltc.services.demo_activity import seed_demo_activity
+        district = await seed_demo(runtime.services, password=settings.demo_password)
+        if not district.seeded:
+            return {"seeded": False}
+        from ltc.services.demo_activity import seed_demo_activity
 
-            outcome["activity"] = await seed_demo_activity(runtime.services)
-        return outcome
+        activity = await seed_demo_activity(runtime.services)
+        return {**district.model_dump(), "activity": activity.model_dump()}
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> int:

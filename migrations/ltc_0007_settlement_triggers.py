@@ -1,4 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
 
 ID = "2026-11-22T21:06:00:000000"
 VERSION = "1.38.0"
@@ -70,10 +71,10 @@ POSTGRES_TRIGGERS = [
 
 
 async def create_triggers() -> None:
-    from ltc.db.engine import current_engine, is_sqlite
-
-    engine = current_engine()
-    for statement in SQLITE_TRIGGERS if is_sqlite(engine) else POSTGRES_TRIGGERS:
+    # The engine Piccolo runs this migration on (it refuses to start without one); the
+    # migration reads nothing of the app's own code, which may change after it is written.
+    engine = engine_finder()
+    for statement in SQLITE_TRIGGERS if engine.engine_type == "sqlite" else POSTGRES_TRIGGERS:
         await engine.run_ddl(statement)
 
 

@@ -1,4 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
 
 ID = "2026-11-23T02:00:00:000000"
 VERSION = "1.38.0"
@@ -30,10 +31,10 @@ POSTGRES_STATEMENTS = [
 
 
 async def replace_insert_trigger() -> None:
-    from ltc.db.engine import current_engine, is_sqlite
-
-    engine = current_engine()
-    if is_sqlite(engine):
+    # The engine Piccolo runs this migration on (it refuses to start without one); the
+    # migration reads nothing of the app's own code, which may change after it is written.
+    engine = engine_finder()
+    if engine.engine_type == "sqlite":
         return
     for statement in POSTGRES_STATEMENTS:
         await engine.run_ddl(statement)

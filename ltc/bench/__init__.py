@@ -1,5 +1,8 @@
-"""Benchmarks behind `ltc bench <name>`: each module here has `add_arguments(parser)` and
-`run(args) -> dict`, and prints one JSON line. Figures go in the README, never in tests."""
+"""Benchmarks behind `ltc bench <name>`: each module named in ``BENCHMARKS`` has
+`add_arguments(parser)` and `run(args) -> dict`, and prints one JSON line. Figures go in the
+README, never in tests. ``scratch`` gives a run its own database and loads it in bulk;
+``endpoint`` is the bare insert the check-in benchmark compares with, mounted by the app only
+when ``LTC_BENCH_ENDPOINTS`` is true."""
 
 from __future__ import annotations
 

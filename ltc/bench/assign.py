@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from ltc.bench import peak_rss_mb
+from ltc.demo.synthetic_city import generate_city
 from ltc.domain.assignment import greedy, haversine_km_np, optimise
-from ltc.domain.synthetic_city import generate_city
 from ltc.geo.towns import load_towns
 
 

@@ -16,7 +16,7 @@ and drives it with an ``aiohttp`` client (its C parser keeps the load generator,
 the machine, light) from ``--concurrency`` connections (a closed loop:
 each sends its next request when the previous answer is in):
 
-* the baseline: ``--requests`` × ``POST /api/v1/bench/insert`` (``ltc.web.bench_api``: the
+* the baseline: ``--requests`` × ``POST /api/v1/bench/insert`` (``ltc.bench.endpoint``: the
   check-in body stored as one audit row, no checks);
 * the subject: ``--requests`` × ``POST /api/v1/visits/{id}/check-in``, each on its own visit,
   the device time just before sending, at the person's home with 10 m accuracy, so that the
@@ -61,7 +61,8 @@ from typing import Any
 import numpy as np
 
 from ltc.bench import peak_rss_mb
-from ltc.bench.schedule import Loader, scratch_database, seed_city
+from ltc.bench.schedule import seed_city
+from ltc.bench.scratch import Loader, scratch_database
 
 AGENCY_PASSWORD_BYTES = 18
 

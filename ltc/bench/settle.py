@@ -22,19 +22,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import sqlite3
-import tempfile
 import time
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from ltc.bench import peak_rss_mb
+from ltc.bench.scratch import Loader, scratch_database
 from ltc.domain.periods import Period
 
 # (status, resolution_code, blocks the visit)
@@ -62,92 +57,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the database
 
 
-def _server_url() -> str:
-    url = os.environ.get("LTC_DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else ""
-
-
-async def _create_pg_database(server_url: str) -> tuple[str, str]:
-    import asyncpg
-
-    name = f"ltc_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}")), name
-
-
-async def _drop_pg_database(server_url: str, name: str) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
-class _Loader:
-    """Bulk inserts beside Piccolo: executemany on SQLite, COPY on PostgreSQL. Values are
-    given as Python objects; on SQLite they are written the way Piccolo writes them."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.sqlite = url.startswith("sqlite://")
-        self.conn: Any = None
-
-    async def __aenter__(self) -> _Loader:
-        if self.sqlite:
-            from ltc.db.engine import sqlite_path
-
-            self.conn = sqlite3.connect(sqlite_path(self.url), isolation_level=None)
-            self.conn.execute("PRAGMA synchronous=OFF")
-        else:
-            import asyncpg
-
-            self.conn = await asyncpg.connect(self.url)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.sqlite:
-            self.conn.close()
-        else:
-            await self.conn.close()
-
-    @staticmethod
-    def _sqlite_value(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return str(value.astimezone(UTC))  # as Piccolo's adapter stores a Timestamptz
-        if isinstance(value, date):
-            return value.isoformat()
-        return value
-
-    async def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        if self.sqlite:
-            marks = ", ".join("?" for _ in columns)
-            names = ", ".join(f'"{c}"' for c in columns)
-            self.conn.execute("BEGIN")
-            self.conn.executemany(
-                f'INSERT INTO "{table}" ({names}) VALUES ({marks})',
-                ([self._sqlite_value(v) for v in row] for row in rows),
-            )
-            self.conn.execute("COMMIT")
-        else:
-            await self.conn.copy_records_to_table(table, records=list(rows), columns=list(columns))
-
-    async def finish(self, tables: Sequence[str]) -> None:
-        """Move the id sequences past the explicit ids; on PostgreSQL vacuum and gather planner
-        statistics, as autovacuum would after a load (else the build, the first to read the
-        month, would pay for setting every row's hint bits, and the raw query after it would not)."""
-        if self.sqlite:
-            return
-        for table in tables:
-            await self.conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
-            )
-        await self.conn.execute("VACUUM ANALYZE")
+async def _ready_for_the_build(db: Loader, tables: Sequence[str]) -> None:
+    """Move the id sequences past the explicit ids; on PostgreSQL vacuum and gather planner
+    statistics, as autovacuum would after a load (else the build, the first to read the
+    month, would pay for setting every row's hint bits, and the raw query after it would not).
+    SQLite is left as loaded."""
+    if db.sqlite:
+        return
+    await db.move_sequences(tables)
+    await db.conn.execute("VACUUM ANALYZE")
 
 
 # --------------------------------------------------------------------------- the synthetic month
@@ -158,7 +76,7 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
     now = period.start_utc(zone) - timedelta(days=40)
     providers = max(1, args.providers)
     persons = max(1, min(args.visits, round(args.visits / max(args.visits_per_person, 1)))) if args.visits else 0
-    async with _Loader(url) as db:
+    async with Loader(url) as db:
         hourly = [rng.choice((0, 0, 5500, 6000, 6500)) for _ in range(providers)]
         await db.insert(
             "provider",
@@ -335,7 +253,7 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
             await db.insert("visit", visit_columns, visits)
             if exceptions:
                 await db.insert("visit_exception", exception_columns, exceptions)
-        await db.finish(("provider", "app_user", "person", "care_plan", "visit", "visit_exception"))
+        await _ready_for_the_build(db, ("provider", "app_user", "person", "care_plan", "visit", "visit_exception"))
     return {"persons": persons, "crossing_midnight": crossing, "exceptions": next_exception - 1}
 
 
@@ -375,21 +293,8 @@ def raw_aggregation_sql(sqlite: bool) -> str:
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
-    server_url = _server_url()
-    tmp: tempfile.TemporaryDirectory[str] | None = None
-    pg_name = ""
-    if server_url:
-        url, pg_name = await _create_pg_database(server_url)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="ltc-bench-settle-")
-        url = f"sqlite:///{Path(tmp.name) / 'bench.sqlite'}"
-    try:
+    async with scratch_database("settle") as url:
         return await _bench(url, args)
-    finally:
-        if pg_name:
-            await _drop_pg_database(server_url, pg_name)
-        if tmp is not None:
-            tmp.cleanup()
 
 
 async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:

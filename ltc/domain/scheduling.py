@@ -42,21 +42,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ltc.domain.care_plan import VisitSlot
+from ltc.domain.coordinates import EARTH_RADIUS_KM, haversine_km
 from ltc.domain.errors import InvalidInput
 from ltc.domain.policy import Policy
 
-EARTH_RADIUS_KM = 6371.0088
 QUALIFICATIONS: tuple[str, ...] = ("elderly_carer", "medical_carer", "nurse")
 REASONS: tuple[str, ...] = ("no_qualified_caregiver", "no_caregiver_free", "weekly_hours_exceeded")
 ALL_DAYS = frozenset(range(7))
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance on the mean Earth sphere (good to ~0.5 % against WGS-84)."""
-    p1 = math.radians(lat1)
-    p2 = math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
 
 
 def travel_seconds(km: float, speed_kmh: float) -> float:

@@ -1,15 +1,15 @@
-"""Distances on the WGS-84 ellipsoid (geopy's geodesic) for what the system reports."""
+"""Distances on the WGS-84 ellipsoid (geopy's geodesic) for what the system reports.
+
+Whether a position is valid is the domain's rule (``ltc.domain.coordinates``); it is
+re-exported here for the callers that validate a position before measuring from it."""
 
 from __future__ import annotations
 
 from geopy.distance import geodesic
 
-from ltc.domain.errors import InvalidInput
+from ltc.domain.coordinates import check_coordinates
 
-
-def check_coordinates(lat: float, lon: float) -> None:
-    if not (-90.0 <= lat <= 90.0) or not (-180.0 <= lon <= 180.0):
-        raise InvalidInput(f"({lat}, {lon}) is not a WGS-84 position", code="coordinates_out_of_range")
+__all__ = ["check_coordinates", "distance_km"]
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from ltc.domain.demo_district import Town
+from ltc.domain.towns import Town
 
 
 class GazetteerGeocoder(Geocoder):

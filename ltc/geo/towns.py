@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ltc.domain.demo_district import Town, parse_towns_csv
+from ltc.domain.towns import Town, parse_towns_csv
 
 TOWNS_CSV = Path(__file__).with_name("data") / "fenghua_towns.csv"
 

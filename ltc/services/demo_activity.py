@@ -11,6 +11,8 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from ltc.db.tables import AppUser, Assignment, Person
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import DomainError
@@ -33,7 +35,7 @@ SELF_EVAL = dict.fromkeys(["eating", "continence", "bathing", "dressing", "toile
 def _answers(instrument: Instrument, totals: dict[str, int]) -> dict[str, Any]:
     """Answers whose dimension totals are the given ones (largest option that fits first)."""
     answers: dict[str, Any] = {}
-    remaining = dict(totals)
+    remaining: dict[str, float] = dict(totals)
     for item in instrument.items:
         fitting = [o for o in item.options if o.points <= remaining[item.dimension]]
         chosen = max(fitting, key=lambda o: o.points)
@@ -49,10 +51,20 @@ async def _actor(username: str) -> Actor | None:
     return Actor(user_id=row["id"], username=username, role=Role(row["role"]), provider_id=row["provider"])
 
 
-async def seed_demo_activity(ctx: ServiceContext) -> dict[str, Any]:
+class DemoActivity(BaseModel):
+    """How far the demo's residents went: concluded beneficiaries, confirmed care plans, visits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    beneficiaries: int
+    care_plans: int = 0
+    visits: int = 0
+
+
+async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
     bureau, assessor, expert = await _actor("bureau"), await _actor("assessor1"), await _actor("expert1")
     if bureau is None or assessor is None or expert is None:
-        return {"beneficiaries": 0}
+        return DemoActivity(beneficiaries=0)
     today = local_today(ctx.clock, ctx.settings.zone)
     policy = policy_book(ctx.settings).in_force(today)
     instrument = instrument_catalog(ctx.settings).get(policy.assessment_instrument)
@@ -122,4 +134,4 @@ async def seed_demo_activity(ctx: ServiceContext) -> dict[str, Any]:
         return None
 
     generated = await visits.generate_visits(ctx, {}, no_progress)
-    return {"beneficiaries": concluded, "care_plans": planned, "visits": generated["visits"]}
+    return DemoActivity(beneficiaries=concluded, care_plans=planned, visits=generated["visits"])

@@ -4,12 +4,13 @@ once and deterministically (a seeded generator, a fixed reference date)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from ltc.db.engine import write_transaction
 from ltc.db.tables import AppUser, Caregiver, Person, Provider, Town
+from ltc.demo.district import build_demo_district
 from ltc.domain.access import Role
-from ltc.domain.demo_district import build_demo_district
 from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
@@ -29,10 +30,23 @@ DEMO_STAFF: list[tuple[str, Role, str]] = [
 ]
 
 
-async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300) -> dict[str, Any]:
+class DistrictSeeded(BaseModel):
+    """What seeding the demo district created; nothing (``seeded`` false) when it was there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seeded: bool
+    towns: int = 0
+    providers: int = 0
+    caregivers: int = 0
+    residents: int = 0
+    users: int = 0
+
+
+async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300) -> DistrictSeeded:
     """Seed the demo district unless it is there already; returns what was created."""
     if await Provider.exists() or await AppUser.exists().where(AppUser.username == "bureau"):
-        return {"seeded": False}
+        return DistrictSeeded(seeded=False)
     towns = list(load_towns())
     district = build_demo_district(towns, seed=DEMO_SEED, residents=residents, today=DEMO_REFERENCE_DATE)
     usernames = [name for name, _, _ in DEMO_STAFF] + [f"agency-{p.code}" for p in district.providers]
@@ -138,4 +152,4 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
             "users": len(usernames),
         }
         await record_change(actor=None, at=now, action="demo.seed", entity="district", entity_id="demo", after=counts)
-    return {"seeded": True, **counts}
+    return DistrictSeeded(seeded=True, **counts)

@@ -19,6 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from ltc.bench.endpoint import BenchController
 from ltc.domain.access import Role
 from ltc.runtime import Runtime, build_worker, open_runtime
 from ltc.services.clock import Clock
@@ -40,7 +41,6 @@ from ltc.web.api.providers import ProvidersController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visits import CarePlansController, VisitExceptionsController, VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
-from ltc.web.bench_api import BenchController
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS
 from ltc.web.health import HealthController

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ltc.demo.synthetic_city import generate_city
 from ltc.domain.assignment import (
     CHOICE_BONUS_M,
     HOME,
@@ -28,7 +29,6 @@ from ltc.domain.assignment import (
 )
 from ltc.domain.coordinates import haversine_km
 from ltc.domain.errors import InvalidInput
-from ltc.domain.synthetic_city import generate_city
 from ltc.geo.towns import load_towns
 
 ORIGIN = (29.65, 121.40)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from ltc.domain.coordinates import check_coordinates
 from ltc.domain.errors import InvalidInput
-from ltc.geo.distance import check_coordinates, distance_km
+from ltc.geo.distance import distance_km
 from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
 

@@ -24,9 +24,9 @@ async def _check_activity(own: Settings) -> None:
     async with open_runtime(own, migrate=True) as runtime:
         await seed_demo(runtime.services, password="demo-password", residents=160)
         outcome = await seed_demo_activity(runtime.services)
-        assert outcome["beneficiaries"] >= 15
+        assert outcome.beneficiaries >= 15
         severe = await Conclusion.count().where(Conclusion.severe == True)
-        assert 0 < severe < outcome["beneficiaries"], "one profile in five is not severe"
+        assert 0 < severe < outcome.beneficiaries, "one profile in five is not severe"
         assert await Assignment.count().where(Assignment.status == "active") == severe
-        assert await CarePlan.count().where(CarePlan.status == "confirmed") == outcome["care_plans"] > 0
-        assert await Visit.count() == outcome["visits"] > 0
+        assert await CarePlan.count().where(CarePlan.status == "confirmed") == outcome.care_plans > 0
+        assert await Visit.count() == outcome.visits > 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from ltc.domain.demo_district import build_demo_district, parse_towns_csv
+from ltc.demo.district import build_demo_district
 from ltc.domain.identity import age_on, parse_id_number
+from ltc.domain.towns import parse_towns_csv
 from ltc.geo.distance import distance_km
 from ltc.geo.towns import TOWNS_CSV
 

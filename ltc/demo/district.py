@@ -4,46 +4,16 @@ addresses name their town. Pure: the same seed and reference day give the same d
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ltc.domain.identity import make_id_number
+from ltc.domain.towns import Town
 
 DEMO_REGION = "330213"  # the district's six-digit division code in id numbers
 KM_PER_DEGREE_LAT = 111.32
-
-
-@dataclass(frozen=True, slots=True)
-class Town:
-    code: str
-    name: str
-    name_en: str
-    kind: str
-    lat: float
-    lon: float
-    terrain: str
-    share_60plus: float
-
-    @classmethod
-    def from_row(cls, row: dict[str, str]) -> Town:
-        return cls(
-            code=row["code"].strip(),
-            name=row["name"].strip(),
-            name_en=row["name_en"].strip(),
-            kind=row["kind"].strip(),
-            lat=float(row["lat"]),
-            lon=float(row["lon"]),
-            terrain=row["terrain"].strip(),
-            share_60plus=float(row["share_60plus"]),
-        )
-
-
-def parse_towns_csv(text: str) -> list[Town]:
-    return [Town.from_row(row) for row in csv.DictReader(io.StringIO(text))]
 
 
 @dataclass(frozen=True, slots=True)

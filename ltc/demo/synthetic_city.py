@@ -152,7 +152,7 @@ def generate_city(
             break
         p_village[t] = v
         covered = reach.indices[reach.indptr[v] : reach.indptr[v + 1]]
-        uncovered[np.ix_(modes, covered)] = 0.0
+        uncovered[np.ix_(np.asarray(modes), covered)] = 0.0
     rest = np.flatnonzero(p_village < 0)
     p_village[rest] = rng.choice(village_p.size, rest.size, p=village_p)
     p_lat, p_lon = _offset(
@@ -166,12 +166,12 @@ def generate_city(
     r_lat, r_lon = [], []
     for _ in range(remote_villages):
         for _attempt in range(60):
-            k = rng.integers(districts * nt)
+            near_town = rng.integers(districts * nt)
             dist = rng.uniform(18.0, 40.0)
             bearing = rng.uniform(0, 2 * math.pi)
             la, lo = _offset(
-                town_lat[k : k + 1],
-                town_lon[k : k + 1],
+                town_lat[near_town : near_town + 1],
+                town_lon[near_town : near_town + 1],
                 np.array([dist * math.cos(bearing)]),
                 np.array([dist * math.sin(bearing)]),
             )
