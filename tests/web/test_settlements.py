@@ -172,7 +172,7 @@ async def test_a_draft_cannot_be_corrected_and_rejections_need_a_reason(app, cli
 
 
 async def test_a_payment_run_killed_half_way_posts_nothing_twice(app, client, auth, services, monkeypatch) -> None:
-    from ltc.services import settlements as settlement_service
+    from ltc.services.settlements import workflow as settlement_service
 
     bureau = await auth("bureau")
     approved = []
