@@ -298,13 +298,14 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    import ltc.services.settlements as settlements
     from ltc.db import engine as db_engine
     from ltc.db.migrate import apply_migrations
     from ltc.db.tables import LedgerPosting, Settlement, SettlementLine, Visit
     from ltc.domain.access import Actor, Role
     from ltc.runtime import build_service_context, connect_redis
     from ltc.services.clock import FixedClock
+    from ltc.services.settlements import build, workflow
+    from ltc.services.settlements.values import BuildSettlementsParams
     from ltc.settings import load_settings
 
     settings = load_settings(database_url=url, redis_url="")
@@ -322,7 +323,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             return None
 
         started = time.perf_counter()
-        built = await settlements.build_settlements(ctx, {"period": str(period)}, progress)
+        built = await build.build_settlements(ctx, BuildSettlementsParams(period=str(period)), progress)
         seconds = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -352,8 +353,8 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 role=Role.AGENCY,
                 provider_id=row["provider"],
             )
-            submitted = await settlements.act(ctx, agency, row["id"], "submit", if_match=str(row["version"]))
-            await settlements.act(ctx, bureau, row["id"], "approve", if_match=str(submitted["version"]))
+            submitted = await workflow.act(ctx, agency, row["id"], "submit", seen_version=row["version"])
+            await workflow.act(ctx, bureau, row["id"], "approve", seen_version=submitted.version)
         (totals,) = await LedgerPosting.raw(
             "SELECT COALESCE(SUM(debit_fen), 0) AS debit, COALESCE(SUM(credit_fen), 0) AS credit FROM ledger_posting"
         )
@@ -370,7 +371,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "ledger_imbalance_fen": int(totals["debit"]) - int(totals["credit"]),
             "db": "sqlite" if db_engine.is_sqlite(engine) else "postgresql",
             "period": str(period),
-            "settlements": built["providers"],
+            "settlements": built.providers,
             "approved": int(fund["n"]),
             "lines": int(lines["n"]),
             "fund_fen": int(fund["fund"]),

@@ -45,6 +45,7 @@ class Action(StrEnum):
     SWEEP_ALERTS = "alerts.sweep"
     IMPORT_RECORDS = "records.import"
     RECORD_CENSUS = "census.record"
+    READ_SETTLEMENTS = "settlement.read"
     BUILD_SETTLEMENTS = "settlement.build"
     REBUILD_SETTLEMENT = "settlement.rebuild"
     SUBMIT_SETTLEMENT = "settlement.submit"
@@ -83,6 +84,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.SWEEP_ALERTS: _BUREAU,
     Action.IMPORT_RECORDS: _BUREAU,
     Action.RECORD_CENSUS: _AGENCY,
+    Action.READ_SETTLEMENTS: _BUREAU_OR_AGENCY,
     Action.BUILD_SETTLEMENTS: _BUREAU_OR_AGENCY,
     Action.REBUILD_SETTLEMENT: frozenset({Role.BUREAU, Role.AGENCY}),
     Action.SUBMIT_SETTLEMENT: frozenset({Role.BUREAU, Role.AGENCY}),

@@ -57,8 +57,9 @@ async def build_last_months_settlements(ctx: dict[str, Any]) -> str:
     """On the 1st: the drafts of the month just ended, for every provider (a recorded job)."""
     from ltc.domain.periods import Period
     from ltc.services.clock import local_today
-    from ltc.services.jobs import start_job
+    from ltc.services.settlements.build import start_build
+    from ltc.services.settlements.values import BuildSettlementsParams
 
     services = _services(ctx)
     last_month = Period.of(local_today(services.clock, services.settings.zone)).previous()
-    return str(await start_job(services, None, "build_settlements", {"period": str(last_month)}))
+    return str(await start_build(services, None, BuildSettlementsParams(period=str(last_month))))

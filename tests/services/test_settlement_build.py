@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from ltc.db.queries.settlements import key_array
 from ltc.db.tables import CarePlan, Person, Provider, Settlement, SettlementLine, Visit, VisitException
 from ltc.domain import settlement as rules
 from ltc.domain.periods import Period
-from ltc.services import settlements
 from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
+from ltc.services.settlements import build, gathering, pricing
+from ltc.services.settlements.storing import StoredDraft
+from ltc.services.settlements.values import BuildResult, BuildSettlementsParams
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CREATED: dict[str, list[int]] = {"providers": [], "persons": []}
@@ -141,7 +144,7 @@ async def per_visit_draft(ctx: ServiceContext, provider_id: int, period: Period)
     hourly = (await Provider.select(Provider.hourly_price_fen).where(Provider.id == provider_id).first())[
         "hourly_price_fen"
     ]
-    home = await settlements._home_inputs_per_visit(ctx, provider_id, period, hourly or None)
+    home = await pricing.home_inputs_per_visit(ctx, provider_id, period, hourly or None)
     return rules.build_settlement(provider_id, period, home, [], policy_for=policy_book(ctx.settings).in_force)
 
 
@@ -156,9 +159,9 @@ async def stored(provider_id: int, period: Period) -> tuple[dict, list[dict]]:
     return row, lines
 
 
-async def build_month(ctx: ServiceContext, period: Period, monkeypatch, **params) -> tuple[dict, int]:
+async def build_month(ctx: ServiceContext, period: Period, monkeypatch, **params) -> tuple[BuildResult, int]:
     """The job body for the month; how often it fell back to the per-visit path."""
-    real = settlements._home_inputs_per_visit
+    real = pricing.home_inputs_per_visit
     calls = []
 
     async def counted(*args, **kwargs):
@@ -168,11 +171,11 @@ async def build_month(ctx: ServiceContext, period: Period, monkeypatch, **params
     async def progress(_: float) -> None:
         return None
 
-    monkeypatch.setattr(settlements, "_home_inputs_per_visit", counted)
+    monkeypatch.setattr(pricing, "home_inputs_per_visit", counted)
     try:
-        result = await settlements.build_settlements(ctx, {"period": str(period), **params}, progress)
+        result = await build.build_settlements(ctx, BuildSettlementsParams(period=str(period), **params), progress)
     finally:
-        monkeypatch.setattr(settlements, "_home_inputs_per_visit", real)
+        monkeypatch.setattr(pricing, "home_inputs_per_visit", real)
     return result, len(calls)
 
 
@@ -217,7 +220,7 @@ async def test_the_sql_build_gives_the_per_visit_drafts_for_several_providers(se
 
     result, fallbacks = await build_month(ctx, period, monkeypatch)
     assert fallbacks == 0, "the month was priced from the SQL aggregate"
-    assert result["providers"] == len(providers)
+    assert result.providers == len(providers)
     versions = set()
     for provider_id in providers:
         expected = await per_visit_draft(ctx, provider_id, period)
@@ -232,7 +235,7 @@ async def test_the_sql_build_gives_the_per_visit_drafts_for_several_providers(se
 
     # One provider on its own gathers the same month: the same draft, not rebuilt.
     again, fallbacks = await build_month(ctx, period, monkeypatch, provider_id=providers[1])
-    assert fallbacks == 0 and again["rebuilt"] == 0
+    assert fallbacks == 0 and again.rebuilt == 0
 
 
 async def test_a_visit_counts_on_its_local_check_in_day(services, tmp_path, monkeypatch) -> None:
@@ -272,7 +275,7 @@ async def test_a_visit_counts_in_the_month_it_was_checked_in(services, tmp_path,
     january, _ = await build_month(ctx, period.next(), monkeypatch, provider_id=provider_id)
     ids = {}
     for name, outcome in (("december", december), ("january", january)):
-        (settlement_id,) = outcome["settlement_ids"]
+        (settlement_id,) = outcome.settlement_ids
         lines = (
             await SettlementLine.select(SettlementLine.visit_ids)
             .where(SettlementLine.settlement == settlement_id)
@@ -317,7 +320,7 @@ async def test_changed_months_are_rebuilt_batch_by_batch(services, tmp_path, mon
     period = Period(2032, 5)
     ctx = with_policy_change(services, tmp_path, date(2032, 5, 16), period)
     zone = ctx.settings.zone
-    monkeypatch.setattr(settlements, "BATCH_SIZE", 1)  # a transaction per provider, stored while the next is priced
+    monkeypatch.setattr(build, "BATCH_SIZE", 1)  # a transaction per provider, stored while the next is priced
     providers = [await provider(hourly) for hourly in (0, 6200, 0, 5900)]
     persons = {}
     for n, provider_id in enumerate(providers):
@@ -327,7 +330,7 @@ async def test_changed_months_are_rebuilt_batch_by_batch(services, tmp_path, mon
             await visit(provider_id, persons[provider_id][0], persons[provider_id][1], at, timedelta(minutes=55 + n))
 
     first, fallbacks = await build_month(ctx, period, monkeypatch)
-    assert fallbacks == 0 and first["rebuilt"] == len(providers)
+    assert fallbacks == 0 and first.rebuilt == len(providers)
     versions = {p: (await stored(p, period))[0]["version"] for p in providers}
     assert set(versions.values()) == {1}
 
@@ -342,8 +345,8 @@ async def test_changed_months_are_rebuilt_batch_by_batch(services, tmp_path, mon
     )
 
     again, fallbacks = await build_month(ctx, period, monkeypatch)
-    assert fallbacks == 0 and again["rebuilt"] == 3
-    assert again["settlement_ids"] == first["settlement_ids"], "the same settlements, rebuilt in place"
+    assert fallbacks == 0 and again.rebuilt == 3
+    assert again.settlement_ids == first.settlement_ids, "the same settlements, rebuilt in place"
     for provider_id, version in ((changed, 2), (blocked, 2), (rejected, 3), (same, 1)):
         expected = await per_visit_draft(ctx, provider_id, period)
         row, lines = await stored(provider_id, period)
@@ -377,10 +380,10 @@ def test_the_aggregated_keys_read_alike_from_bytes_and_from_text() -> None:
     as_bytes = [b"".join(k.to_bytes(8, "big") for k in keys) if keys else None for keys in rows]
     as_text = [",".join(map(str, keys)) if keys else None for keys in rows]
     for values in (as_bytes, as_text):
-        keys, counts = settlements._key_array(values)
+        keys, counts = key_array(values)
         assert keys.tolist() == [k for row in rows for k in row]
         assert counts == [3, 0, 1]
-    keys, counts = settlements._key_array([None, ""])
+    keys, counts = key_array([None, ""])
     assert keys.tolist() == [] and counts == [0, 0]
 
 
@@ -388,13 +391,13 @@ def test_the_cycle_collector_is_back_on_after_a_build_even_a_failed_one() -> Non
     import gc
 
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), settlements._collector_paused():
+    with pytest.raises(RuntimeError), build._collector_paused():
         assert not gc.isenabled()
         raise RuntimeError
     assert gc.isenabled()
     gc.disable()
     try:
-        with settlements._collector_paused():
+        with build._collector_paused():
             pass
         assert not gc.isenabled(), "left as it was found"
     finally:
@@ -411,19 +414,19 @@ async def test_the_last_providers_are_stored_in_batches_shrinking_to_the_end(ser
 
     async def store(ctx, period, ready):
         batches.append(len(ready))
-        return [{"provider_id": item.draft.provider_id} for item in ready]
+        return [StoredDraft(item.draft.provider_id, 0, rules.DRAFT, rebuilt=True) for item in ready]
 
     async def progress(_: float) -> None:
         return None
 
-    monkeypatch.setattr(settlements, "_draft", draft)
-    monkeypatch.setattr(settlements, "_store", store)
-    monkeypatch.setattr(settlements, "BATCH_SIZE", 3200)
-    storing = settlements._Storing(services, period, progress)
-    month = settlements._Month()
+    monkeypatch.setattr(build, "draft", draft)
+    monkeypatch.setattr(build, "store", store)
+    monkeypatch.setattr(build, "BATCH_SIZE", 3200)
+    storing = build._Storing(services, period, progress)
+    month = gathering.Month()
     await storing.price(month, list(range(1, 101)))
     await storing.price(month, list(range(101, 201)), last=True)
     stored = await storing.finish(200)
-    assert sorted(r["provider_id"] for r in stored) == list(range(1, 201))
+    assert sorted(r.provider_id for r in stored) == list(range(1, 201))
     assert batches[:3] == [32, 32, 32]
     assert batches == sorted(batches, reverse=True) and batches[-1] <= 2, batches

@@ -47,3 +47,40 @@ async def test_an_officer_approves_from_the_settlement_page(app, client, auth, s
         assert "P01" not in own.text
         refused = await agency.get("/fund", headers=HTML)
         assert refused.status_code == 403
+
+
+async def test_an_administrator_sees_no_button_the_access_table_refuses_and_cannot_approve(
+    app, client, auth, services
+) -> None:
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    await visited(client, b, start_ago=120, minutes=59)
+    period = str(Period.of(datetime.now(UTC).astimezone(services.settings.zone).date()))
+    settlement = await built(app, client, await auth("bureau"), period, b["provider"]["id"])
+    await client.post(f"/api/v1/settlements/{settlement['id']}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+
+    async with signed_in_browser(app, "admin") as browser:
+        month = await browser.get(f"/settlements?period={period}", headers=HTML)
+        assert month.status_code == 200 and 'action="/settlements/pay"' not in month.text
+        assert 'href="/fund"' in month.text  # the admin reads the fund
+        detail = await browser.get(f"/settlements/{settlement['id']}", headers=HTML)
+        assert detail.status_code == 200
+        assert 'data-testid="approve"' not in detail.text and 'data-testid="reject"' not in detail.text
+        token = csrf_token(detail.text)
+        refused = await browser.post(
+            f"/settlements/{settlement['id']}/approve", data={"version": "2", "_csrf_token": token}, headers=HTML
+        )
+        assert refused.status_code == 403
+        paying = await browser.post("/settlements/pay", data={"period": period, "_csrf_token": token}, headers=HTML)
+        assert paying.status_code == 403
+
+    admin = await auth("admin")
+    by_api = await client.post(f"/api/v1/settlements/{settlement['id']}/approve", headers=admin | {"If-Match": '"2"'})
+    assert by_api.status_code == 403 and by_api.json()["code"] == "role_not_allowed"
+    run = await client.post("/api/v1/settlements/pay", json={"period": period}, headers=admin)
+    assert run.status_code == 403 and run.json()["code"] == "role_not_allowed"
+
+    async with signed_in_browser(app, "bureau") as browser:
+        detail = await browser.get(f"/settlements/{settlement['id']}", headers=HTML)
+        assert 'data-testid="approve"' in detail.text and 'data-testid="reject"' in detail.text
+        assert 'data-testid="submit"' not in detail.text and 'data-testid="pay"' not in detail.text

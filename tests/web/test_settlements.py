@@ -172,7 +172,7 @@ async def test_a_draft_cannot_be_corrected_and_rejections_need_a_reason(app, cli
 
 
 async def test_a_payment_run_killed_half_way_posts_nothing_twice(app, client, auth, services, monkeypatch) -> None:
-    from ltc.services import settlements as settlement_service
+    from ltc.services.settlements import workflow as settlement_service
 
     bureau = await auth("bureau")
     approved = []
@@ -244,3 +244,38 @@ async def test_bed_days_come_from_the_census_at_the_lesser_of_price_and_cap(app,
     gross = 8000 * bed_days
     assert (line["gross_fen"], line["fund_fen"], line["personal_fen"]) == (gross, gross * 3 // 4, gross // 4)
     assert len(line["days"]) == bed_days and len(line["leave_days"]) == statuses.count("leave")
+
+
+@pytest.mark.parametrize(("header", "version"), [('"3"', 3), ("3", 3), (' "12" ', 12)])
+def test_the_if_match_header_names_the_version_seen(header: str, version: int) -> None:
+    from ltc.web.api.settlements import seen_version
+
+    assert seen_version(header) == version
+
+
+@pytest.mark.parametrize("header", [None, "", '"x"', 'W/"3"', "-1"])
+def test_an_if_match_header_without_a_version_is_refused(header: str | None) -> None:
+    from ltc.domain.errors import InvalidInput
+    from ltc.web.api.settlements import seen_version
+
+    with pytest.raises(InvalidInput) as caught:
+        seen_version(header)
+    assert caught.value.code == "if_match_required"
+
+
+async def test_every_settlement_operation_documents_a_typed_success(client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    operations = [
+        (path, method, op)
+        for path, item in schema["paths"].items()
+        if path.startswith(("/api/v1/settlements", "/api/v1/fund", "/api/v1/settlement-corrections"))
+        for method, op in item.items()
+    ]
+    assert len(operations) == 10
+    for path, method, op in operations:
+        (success,) = [code for code in op["responses"] if code.startswith("2")]
+        (media_type, content), *_ = op["responses"][success]["content"].items()
+        if path.endswith((".csv", ".xlsx")):
+            assert media_type.startswith(("text/csv", "application/vnd.openxmlformats")), (path, media_type)
+        else:
+            assert media_type == "application/json" and "additionalProperties" not in content["schema"], (path, method)

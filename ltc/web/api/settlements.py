@@ -4,81 +4,50 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
-from pydantic import BaseModel, Field
 
-from ltc.domain.access import Role
+from ltc.domain.access import Action
+from ltc.domain.errors import InvalidInput
 from ltc.domain.money import format_yuan
-from ltc.services import settlements
-from ltc.services.jobs import start_job
+from ltc.services import ledger
+from ltc.services.ledger import ContributionPosted, ContributionRequest, FundPosition
+from ltc.services.settlements import corrections, workflow
+from ltc.services.settlements.build import start_build
+from ltc.services.settlements.values import (
+    ActionRequest,
+    BuildSettlementsParams,
+    CorrectionRecorded,
+    CorrectionRequest,
+    PaymentRequest,
+    SettlementDetail,
+    SettlementLineDetail,
+    SettlementSummary,
+    WorkflowAction,
+)
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.schemas import JobAccepted, Schema
-from ltc.web.security import roles, signed_in
+from ltc.web.schemas import JobAccepted
+from ltc.web.security import allowed, signed_in
 
-BUREAU = roles(Role.BUREAU, Role.ADMIN)
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
-
-
-class BuildIn(Schema):
-    period: str = Field(pattern=PERIOD)
-    provider_id: int | None = None
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ETAG = [ResponseHeader(name="ETag", description="the settlement's version, quoted", documentation_only=True)]
 
 
-class PayIn(Schema):
-    period: str = Field(pattern=PERIOD)
+def seen_version(if_match: str | None) -> int:
+    """The version named by an ``If-Match`` header (``"3"`` or ``3``)."""
+    value = (if_match or "").strip().strip('"')
+    if not value.isdigit():
+        raise InvalidInput("须在 If-Match 头中给出所见的结算单版本", code="if_match_required")
+    return int(value)
 
 
-class ActionIn(Schema):
-    reason: str = Field(default="", max_length=2000)
-
-
-class CorrectionIn(Schema):
-    provider_id: int = Field(ge=1)
-    corrects_period: str = Field(pattern=PERIOD)
-    person_id: int | None = None
-    amount_fen: int = Field(ge=-(10**12), le=10**12, description="change to the gross amount, in fen")
-    fund_fen: int | None = Field(default=None, ge=-(10**12), le=10**12)
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class ContributionIn(Schema):
-    source_id: str = Field(min_length=1, max_length=60, description="unique id of the transfer: posted once")
-    amount_fen: int = Field(ge=1, le=10**13)
-
-
-class SettlementSummary(BaseModel):
-    id: int
-    provider_id: int
-    provider_name: str | None = None
-    provider_code: str | None = None
-    period: str
-    status: str
-    version: int
-    gross_fen: int
-    fund_fen: int
-    personal_fen: int
-    content_hash: str
-    built_at: datetime
-    submitted_at: datetime | None
-    decided_at: datetime | None
-    rejection_reason: str
-    paid_at: datetime | None
-
-
-class SettlementOut(SettlementSummary):
-    lines: list[dict[str, Any]]
-
-
-def _with_etag(settlement: dict[str, Any], status_code: int = 200) -> Response[SettlementOut]:
-    return Response(
-        SettlementOut.model_validate(settlement),
-        status_code=status_code,
-        headers={"ETag": f'"{settlement["version"]}"'},
-    )
+def _with_etag(settlement: SettlementDetail) -> Response[SettlementDetail]:
+    return Response(settlement, status_code=200, headers={"ETag": f'"{settlement.version}"'})
 
 
 class SettlementsController(Controller):
@@ -86,122 +55,97 @@ class SettlementsController(Controller):
     tags = ["settlements"]
     guards = [signed_in]
 
-    @post("/build", status_code=202, summary="Build the month's drafts (a job): one provider, or all")
-    async def build(self, data: JSONBody[BuildIn], actor: CurrentActor, services: Services) -> JobAccepted:
-        provider_id = data.provider_id
-        if actor.role == Role.AGENCY:
-            provider_id = actor.provider_id
-        params: dict[str, Any] = {"period": data.period}
-        if provider_id is not None:
-            params["provider_id"] = provider_id
-        job_id = await start_job(services, actor, "build_settlements", params, provider_id=provider_id)
-        return JobAccepted(job_id=job_id)
+    @post(
+        "/build",
+        status_code=202,
+        guards=[allowed(Action.BUILD_SETTLEMENTS)],
+        summary="Build the month's drafts (a job): one provider, or all",
+    )
+    async def build(
+        self, data: JSONBody[BuildSettlementsParams], actor: CurrentActor, services: Services
+    ) -> JobAccepted:
+        return JobAccepted(job_id=await start_build(services, actor, data))
 
-    @post("/pay", status_code=202, guards=[BUREAU], summary="Pay every approved settlement of a month (a job)")
-    async def pay(self, data: JSONBody[PayIn], actor: CurrentActor, services: Services) -> JobAccepted:
-        return JobAccepted(job_id=await settlements.start_payment(services, actor, data.period))
+    @post(
+        "/pay",
+        status_code=202,
+        guards=[allowed(Action.PAY_SETTLEMENTS)],
+        summary="Pay every approved settlement of a month (a job)",
+    )
+    async def pay(self, data: JSONBody[PaymentRequest], actor: CurrentActor, services: Services) -> JobAccepted:
+        return JobAccepted(job_id=await workflow.start_payment(services, actor, data.period))
 
     @get("/", summary="Settlements of a month (agencies: their own)")
     async def list_settlements(
         self, actor: CurrentActor, services: Services, period: FromQuery[str | None] = None
     ) -> list[SettlementSummary]:
-        return [
-            SettlementSummary.model_validate(r) for r in await settlements.list_settlements(services, actor, period)
-        ]
+        return await workflow.list_settlements(services, actor, period)
 
-    @get("/{settlement_id:int}", summary="One settlement with its lines; the ETag is its version")
+    @get(
+        "/{settlement_id:int}",
+        response_headers=ETAG,
+        summary="One settlement with its lines; the ETag is its version",
+    )
     async def one(
         self, settlement_id: FromPath[int], actor: CurrentActor, services: Services
-    ) -> Response[SettlementOut]:
-        return _with_etag(await settlements.get_settlement(services, actor, settlement_id))
+    ) -> Response[SettlementDetail]:
+        return _with_etag(await workflow.get_settlement(services, actor, settlement_id))
 
     @post(
         "/{settlement_id:int}/{action:str}",
         status_code=200,
+        response_headers=ETAG,
         summary="submit | approve | reject | pay, with If-Match: <version>; a stale version is 409 version_conflict",
     )
     async def act(
         self,
         settlement_id: FromPath[int],
-        action: FromPath[Literal["submit", "approve", "reject", "pay"]],
+        action: FromPath[WorkflowAction],
         actor: CurrentActor,
         services: Services,
         if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
-        data: JSONBody[ActionIn | None] = None,
-    ) -> Response[SettlementOut]:
+        data: JSONBody[ActionRequest | None] = None,
+    ) -> Response[SettlementDetail]:
+        version = seen_version(if_match)
         reason = data.reason if data else ""
-        result = await settlements.act(services, actor, settlement_id, action, if_match=if_match, reason=reason)
+        result = await workflow.act(services, actor, settlement_id, action, seen_version=version, reason=reason)
         return _with_etag(result)
 
-    @get("/{settlement_id:int}/export.csv", summary="The settlement's lines as CSV (UTF-8 with BOM, for Excel)")
+    @get(
+        "/{settlement_id:int}/export.csv",
+        media_type=CSV,
+        summary="The settlement's lines as CSV (UTF-8 with BOM, for Excel)",
+    )
     async def export_csv(
         self, settlement_id: FromPath[int], actor: CurrentActor, services: Services
     ) -> Response[bytes]:
-        settlement = await settlements.get_settlement(services, actor, settlement_id)
+        settlement = await workflow.get_settlement(services, actor, settlement_id)
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(HEADER)
-        for line in settlement["lines"]:
-            writer.writerow(_line_cells(line))
-        writer.writerow(
-            [
-                "合计",
-                "",
-                "",
-                "",
-                "",
-                "",
-                format_yuan(settlement["gross_fen"]),
-                format_yuan(settlement["fund_fen"]),
-                format_yuan(settlement["personal_fen"]),
-                "",
-                "",
-            ]
-        )
-        name = f"settlement-{settlement['provider_code']}-{settlement['period']}.csv"
-        return Response(
-            ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        csv.writer(buffer).writerows(_table(settlement, format_yuan))
+        return _download(("\ufeff" + buffer.getvalue()).encode("utf-8"), settlement, "csv", CSV)
 
-    @get("/{settlement_id:int}/export.xlsx", summary="The settlement's lines as an Excel workbook")
+    @get(
+        "/{settlement_id:int}/export.xlsx",
+        media_type=XLSX,
+        summary="The settlement's lines as an Excel workbook",
+    )
     async def export_xlsx(
         self, settlement_id: FromPath[int], actor: CurrentActor, services: Services
     ) -> Response[bytes]:
         from openpyxl import Workbook
+        from openpyxl.worksheet.worksheet import Worksheet
 
-        settlement = await settlements.get_settlement(services, actor, settlement_id)
+        settlement = await workflow.get_settlement(services, actor, settlement_id)
         book = Workbook()
         sheet = book.active
-        sheet.title = settlement["period"]
-        sheet.append([f"{settlement['provider_name']} {settlement['period']} 长期护理保险结算单"])
-        sheet.append(HEADER)
-        for line in settlement["lines"]:
-            sheet.append(_line_cells(line, as_numbers=True))
-        sheet.append(
-            [
-                "合计",
-                "",
-                "",
-                "",
-                "",
-                "",
-                settlement["gross_fen"] / 100,
-                settlement["fund_fen"] / 100,
-                settlement["personal_fen"] / 100,
-                "",
-                "",
-            ]
-        )
+        assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
+        sheet.title = settlement.period
+        sheet.append([f"{settlement.provider_name} {settlement.period} 长期护理保险结算单"])
+        for row in _table(settlement, lambda fen: fen / 100):
+            sheet.append(row)
         out = io.BytesIO()
         book.save(out)
-        name = f"settlement-{settlement['provider_code']}-{settlement['period']}.xlsx"
-        return Response(
-            out.getvalue(),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return _download(out.getvalue(), settlement, "xlsx", XLSX)
 
 
 HEADER = [
@@ -221,41 +165,68 @@ KINDS = {"home": "居家护理", "institutional": "机构护理", "adjustment": 
 UNITS = {"minute": "分钟", "day": "床日", "score": "分", "": ""}
 
 
-def _line_cells(line: dict[str, Any], as_numbers: bool = False) -> list[Any]:
-    money = (lambda fen: fen / 100) if as_numbers else format_yuan
-    counted = line["visit_ids"] or line["days"]
+def _table(settlement: SettlementDetail, money: Callable[[int], Any]) -> list[list[Any]]:
+    """The export's rows: the header, a row a line, the totals."""
+    totals = [money(settlement.gross_fen), money(settlement.fund_fen), money(settlement.personal_fen)]
     return [
-        line["line_no"],
-        KINDS.get(line["kind"], line["kind"]),
-        line.get("person_name") or "",
-        line["level"] or "",
-        line["quantity"],
-        UNITS.get(line["unit"], line["unit"]),
-        money(line["gross_fen"]),
-        money(line["fund_fen"]),
-        money(line["personal_fen"]),
-        " ".join(map(str, counted)),
-        line["note"],
+        HEADER,
+        *(_line_cells(line, money) for line in settlement.lines),
+        ["合计", "", "", "", "", "", *totals, "", ""],
     ]
+
+
+def _line_cells(line: SettlementLineDetail, money: Callable[[int], Any]) -> list[Any]:
+    counted: list[Any] = list(line.visit_ids or line.days)
+    return [
+        line.line_no,
+        KINDS.get(line.kind, line.kind),
+        line.person_name or "",
+        line.level or "",
+        line.quantity,
+        UNITS.get(line.unit, line.unit),
+        money(line.gross_fen),
+        money(line.fund_fen),
+        money(line.personal_fen),
+        " ".join(map(str, counted)),
+        line.note,
+    ]
+
+
+def _download(content: bytes, settlement: SettlementDetail, suffix: str, media_type: str) -> Response[bytes]:
+    name = f"settlement-{settlement.provider_code}-{settlement.period}.{suffix}"
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 class FundController(Controller):
     path = "/api/v1"
     tags = ["settlements"]
-    guards = [BUREAU]
 
-    @get("/fund", summary="Balance, this month's spend and the months the balance can pay (可支付月数)")
-    async def fund(self, actor: CurrentActor, services: Services) -> dict[str, Any]:
-        return await settlements.fund_position(services, actor)
-
-    @post("/fund/contributions", status_code=200, summary="Money paid into the fund (posted once per source id)")
-    async def contribution(
-        self, data: JSONBody[ContributionIn], actor: CurrentActor, services: Services
-    ) -> dict[str, Any]:
-        return await settlements.record_contribution(services, actor, data.source_id, data.amount_fen)
+    @get(
+        "/fund",
+        guards=[allowed(Action.READ_FUND)],
+        summary="Balance, this month's spend and the months the balance can pay (可支付月数)",
+    )
+    async def fund(self, actor: CurrentActor, services: Services) -> FundPosition:
+        return await ledger.fund_position(services, actor)
 
     @post(
-        "/settlement-corrections", status_code=201, summary="Correct an approved month (an adjustment line next time)"
+        "/fund/contributions",
+        status_code=200,
+        guards=[allowed(Action.RECORD_CONTRIBUTION)],
+        summary="Money paid into the fund (posted once per source id)",
     )
-    async def correction(self, data: JSONBody[CorrectionIn], actor: CurrentActor, services: Services) -> dict[str, Any]:
-        return await settlements.add_correction(services, actor, data.model_dump())
+    async def contribution(
+        self, data: JSONBody[ContributionRequest], actor: CurrentActor, services: Services
+    ) -> ContributionPosted:
+        return await ledger.record_contribution(services, actor, data.source_id, data.amount_fen)
+
+    @post(
+        "/settlement-corrections",
+        status_code=201,
+        guards=[allowed(Action.CORRECT_SETTLEMENT)],
+        summary="Correct an approved month (an adjustment line next time)",
+    )
+    async def correction(
+        self, data: JSONBody[CorrectionRequest], actor: CurrentActor, services: Services
+    ) -> CorrectionRecorded:
+        return await corrections.add_correction(services, actor, data)

@@ -1,0 +1,150 @@
+"""The fund's ledger: posting balanced entries once, money paid into the fund, and the fund's
+position (its balance, the month's spend, the months the balance can pay, the balance at
+the end of each month). The accounts and the entries' arithmetic are ``ltc.domain.ledger``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from piccolo.query.functions.aggregate import Sum
+from pydantic import BaseModel, ConfigDict, Field
+
+from ltc.db.engine import write_transaction
+from ltc.db.tables import LedgerEntry, LedgerPosting, Settlement
+from ltc.domain import ledger as accounts
+from ltc.domain import settlement as rules
+from ltc.domain.access import Action, Actor, require
+from ltc.domain.errors import InvalidInput
+from ltc.domain.periods import Period
+from ltc.services.audit import record_change
+from ltc.services.context import ServiceContext
+
+
+class ContributionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    source_id: str = Field(min_length=1, max_length=60, description="unique id of the transfer: posted once")
+    amount_fen: int = Field(ge=1, le=10**13)
+
+
+class ContributionPosted(BaseModel):
+    source_id: str
+    posted: bool  # False: that transfer was posted before
+
+
+class FundPosition(BaseModel):
+    balance_by_period: dict[str, int]  # the balance at the end of each month with postings
+    balance_fen: int  # cash less what is owed to providers
+    cash_fen: int
+    payables_fen: int
+    month_spend_fen: int
+    months_payable: float | None  # None: no month has had spend yet
+    period: str  # the month of month_spend_fen
+    spend_by_period: dict[str, int]  # the fund amount of each month's approved settlements
+    ledger_imbalance_fen: int  # debits less credits: 0 in a sound ledger
+
+
+async def post_entry(
+    entry: accounts.JournalEntry, *, settlement_id: int | None, actor: Actor | None, at: datetime
+) -> bool:
+    """Post a balanced entry once: a second post of the same source id does nothing."""
+    if await LedgerEntry.exists().where(LedgerEntry.source_id == entry.source_id):
+        return False
+    row = LedgerEntry(
+        source_id=entry.source_id,
+        kind=entry.kind,
+        memo=entry.memo,
+        settlement=settlement_id,
+        posted_at=at,
+        posted_by=actor.user_id if actor else None,
+    )
+    await row.save()
+    await LedgerPosting.insert(
+        *[
+            LedgerPosting(entry=row.id, account=p.account, debit_fen=p.debit_fen, credit_fen=p.credit_fen)
+            for p in entry.postings
+        ]
+    )
+    return True
+
+
+async def record_contribution(ctx: ServiceContext, actor: Actor, source_id: str, amount_fen: int) -> ContributionPosted:
+    """Money paid into the fund, posted once per source id (the transfer's own id)."""
+    require(actor, Action.RECORD_CONTRIBUTION)
+    if amount_fen <= 0:
+        raise InvalidInput("缴入金额须为正数（分）", code="invalid_amount")
+    now = ctx.clock.now()
+    async with write_transaction():
+        posted = await post_entry(
+            accounts.entry_for_contribution(f"contribution:{source_id}", amount_fen),
+            settlement_id=None,
+            actor=actor,
+            at=now,
+        )
+        if posted:
+            await record_change(
+                actor=actor,
+                at=now,
+                action="fund.contribution",
+                entity="ledger_entry",
+                entity_id=source_id,
+                after={"amount_fen": amount_fen},
+            )
+    return ContributionPosted(source_id=source_id, posted=posted)
+
+
+async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None = None) -> FundPosition:
+    require(actor, Action.READ_FUND)
+    sums = await LedgerPosting.select(
+        LedgerPosting.account,
+        Sum(LedgerPosting.debit_fen, alias="debit"),
+        Sum(LedgerPosting.credit_fen, alias="credit"),
+    ).group_by(LedgerPosting.account)
+    by_account = {r["account"]: (int(r["debit"] or 0), int(r["credit"] or 0)) for r in sums}
+    debit_total = sum(d for d, _ in by_account.values())
+    credit_total = sum(c for _, c in by_account.values())
+    cash = by_account.get(accounts.FUND_BANK, (0, 0))
+    cash_fen = cash[0] - cash[1]
+    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
+    spend_rows = (
+        await Settlement.select(Settlement.period, Sum(Settlement.fund_fen, alias="fund"))
+        .where(Settlement.status.is_in([rules.APPROVED, rules.PAID]))
+        .group_by(Settlement.period)
+    )
+    spend = {r["period"]: int(r["fund"] or 0) for r in spend_rows}
+    as_of = as_of or Period.of(ctx.clock.now().astimezone(ctx.settings.zone).date())
+    recent = sorted((p for p, v in spend.items() if v > 0 and Period.parse(p) <= as_of), reverse=True)[:3]
+    balance = cash_fen - payables_fen
+    months = accounts.months_payable(balance, [spend[p] for p in recent])
+    return FundPosition(
+        balance_by_period=await _balance_by_period(ctx),
+        balance_fen=balance,
+        cash_fen=cash_fen,
+        payables_fen=payables_fen,
+        month_spend_fen=spend.get(str(as_of), 0),
+        months_payable=float(months) if months is not None else None,
+        period=str(as_of),
+        spend_by_period=dict(sorted(spend.items())),
+        ledger_imbalance_fen=debit_total - credit_total,
+    )
+
+
+async def _balance_by_period(ctx: ServiceContext) -> dict[str, int]:
+    """The balance (cash − what is owed) at the end of each month that had ledger postings."""
+    rows = await LedgerPosting.select(
+        LedgerPosting.account,
+        LedgerPosting.debit_fen,
+        LedgerPosting.credit_fen,
+        LedgerPosting.entry.posted_at.as_alias("posted_at"),
+    ).where((LedgerPosting.account == accounts.FUND_BANK) | LedgerPosting.account.like(f"{accounts.PAYABLE_PREFIX}%"))
+    change: dict[str, int] = defaultdict(int)
+    for r in rows:
+        month = str(Period.of(r["posted_at"].astimezone(ctx.settings.zone).date()))
+        # cash counts up with debits; what is owed counts down the balance with credits
+        change[month] += r["debit_fen"] - r["credit_fen"]
+    running, out = 0, {}
+    for month in sorted(change):
+        running += change[month]
+        out[month] = running
+    return out

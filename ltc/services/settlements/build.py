@@ -1,0 +1,179 @@
+"""The month's build: every provider's draft, or one provider's, as a job.
+
+The month is gathered in shares of the providers (``gathering``), each share priced as it
+comes (``pricing``), the drafts stored a batch of providers per transaction (``storing``)
+while the next ones are priced, with the cycle collector paused throughout. Building again
+from the same facts gives the same draft (same content hash, same version)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+from ltc.db.engine import current_engine, is_sqlite
+from ltc.domain.access import Action, Actor
+from ltc.domain.periods import Period
+from ltc.services.context import ServiceContext
+from ltc.services.jobs import Progress, register_job_kind, start_job
+from ltc.services.reference import policy_book
+from ltc.services.settlements.gathering import HomePart, Month, Runs, gather, home_part, policy_runs
+from ltc.services.settlements.pricing import draft
+from ltc.services.settlements.storing import Ready, StoredDraft, store
+from ltc.services.settlements.values import BuildResult, BuildSettlementsParams
+
+# A transaction stores the drafts of providers until this many lines and counted visits:
+# a few transactions a month, none holding SQLite's one write lock for long.
+BATCH_SIZE = 250_000
+# The month's home visits for every provider are aggregated in shares of the providers (by id
+# modulo the number of shares), each share priced as soon as it is there: (shares, queries at
+# once). SQLite runs a query on one core, so both run at once on their own connections;
+# PostgreSQL aggregates the next share while Python prices the one before.
+HOME_SHARES = {"sqlite": (2, 2), "postgres": (2, 1)}
+
+
+class _HomeShares:
+    """The month's home visits for every provider, aggregated in shares of the providers (by
+    id modulo the number of shares, ``HOME_SHARES``): the first queries start at once, and
+    taking a share starts the next one, aggregated while the share taken is priced."""
+
+    def __init__(self, ctx: ServiceContext, period: Period, runs: Runs) -> None:
+        self.count, at_once = HOME_SHARES["sqlite" if is_sqlite(current_engine()) else "postgres"]
+        self._query = lambda share: home_part(ctx, period, runs, (), (share, self.count))
+        self._queries: deque[asyncio.Task[HomePart]] = deque()
+        self._started = 0
+        for _ in range(min(at_once, self.count)):
+            self._start()
+
+    def _start(self) -> None:
+        self._queries.append(asyncio.create_task(self._query(self._started)))
+        self._started += 1
+
+    async def take(self) -> HomePart:
+        rows = await self._queries.popleft()
+        if self._started < self.count:
+            self._start()
+        return rows
+
+    def cancel(self) -> None:
+        for query in self._queries:
+            query.cancel()
+
+
+class _Storing:
+    """Drafts priced one provider after another, stored a batch per transaction while the next
+    providers are priced: one batch at a time on SQLite (one writer), two on PostgreSQL (whose
+    foreign key checks take it longer than Python takes to price the lines)."""
+
+    def __init__(self, ctx: ServiceContext, period: Period, progress: Progress) -> None:
+        self.ctx, self.period, self.progress = ctx, period, progress
+        self.in_flight = 1 if is_sqlite(current_engine()) else 2
+        self.tasks: deque[asyncio.Task[list[StoredDraft]]] = deque()
+        self.batch: list[Ready] = []
+        self.size = 0
+        self.priced, self.priced_size = 0, 0
+        self.stored: list[StoredDraft] = []
+        self.shown = 0.0
+
+    async def price(self, month: Month, provider_ids: list[int], *, last: bool = False) -> None:
+        """``last``: the last providers of the build, whose batches shrink towards the end (as
+        big as what is left to price), so that little is left to store once all is priced."""
+        for n, provider_id in enumerate(provider_ids, start=1):
+            left = len(provider_ids) - n
+            priced = await draft(self.ctx, provider_id, self.period, month)
+            month.home.pop(provider_id, None)  # what is priced is no longer needed
+            month.blocked.pop(provider_id, None)
+            month.census.pop(provider_id, None)
+            self.batch.append(Ready.of(priced))  # hashed and laid out here, while earlier batches are stored
+            size = sum(1 + len(line.visit_ids) for line in priced.lines)
+            self.size += size
+            self.priced, self.priced_size = self.priced + 1, self.priced_size + size
+            size_left = left * self.priced_size // self.priced if last else BATCH_SIZE
+            if self.size >= min(BATCH_SIZE, max(BATCH_SIZE // 16, size_left)):
+                await self._flush(last=False, total=len(month.providers))
+            await asyncio.sleep(0)  # the batches being stored go on between the providers priced
+
+    async def finish(self, total: int) -> list[StoredDraft]:
+        await self._flush(last=True, total=total)
+        return self.stored
+
+    async def _flush(self, *, last: bool, total: int) -> None:
+        if self.batch:
+            if len(self.tasks) == self.in_flight:
+                self.stored += await self.tasks.popleft()
+            self.tasks.append(asyncio.create_task(store(self.ctx, self.period, self.batch)))
+            self.batch, self.size = [], 0
+        while self.tasks and (last or self.tasks[0].done()):
+            self.stored += await self.tasks.popleft()
+        self.shown = max(self.shown, 1.0 if last else min(0.99, len(self.stored) / max(total, 1)))
+        await self.progress(self.shown)
+
+    async def abandon(self) -> None:
+        """After a failure: the batches under way end as they would have."""
+        if self.tasks:
+            await asyncio.wait(self.tasks)
+            for task in self.tasks:
+                task.exception()  # retrieved: the first failure is the one raised
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector off for a while: a month's build makes millions of objects that
+    form no cycles (freed as they go out of use), which it would scan again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@register_job_kind("build_settlements", action=Action.BUILD_SETTLEMENTS, params=BuildSettlementsParams)
+async def build_settlements(ctx: ServiceContext, params: BuildSettlementsParams, progress: Progress) -> BuildResult:
+    """The month's drafts for one provider or for every provider with care to settle: the
+    month gathered in shares of the providers, each share priced as it comes, the drafts
+    stored a batch of providers per transaction while the next ones are priced."""
+    period = Period.parse(params.period)
+    storing = _Storing(ctx, period, progress)
+    try:
+        with _collector_paused():
+            if params.provider_id is not None:
+                provider_id = params.provider_id
+                month = await gather(ctx, period, provider_id)
+                await storing.price(month, [provider_id])
+            else:  # every provider with a done visit or a census entry in the month
+                shares = _HomeShares(ctx, period, policy_runs(period, policy_book(ctx.settings).in_force))
+                try:
+                    month = await gather(ctx, period, home=False)  # while the first shares are aggregated
+                    for share in range(shares.count):
+                        month.add_home(await shares.take())
+                        await storing.price(
+                            month,
+                            sorted(p for p in month.providers if p % shares.count == share),
+                            last=share == shares.count - 1,
+                        )
+                finally:
+                    shares.cancel()
+            stored = await storing.finish(len(month.providers))
+    except BaseException:
+        await storing.abandon()
+        raise
+    results = {r.provider_id: r for r in stored}
+    return BuildResult(
+        period=str(period),
+        providers=len(results),
+        rebuilt=sum(1 for r in results.values() if r.rebuilt),
+        settlement_ids=[results[p].settlement_id for p in sorted(results)],
+    )
+
+
+async def start_build(ctx: ServiceContext, actor: Actor | None, params: BuildSettlementsParams) -> UUID:
+    """Queue the month's build; an agency builds its own provider's draft only."""
+    scope = actor.provider_scope if actor is not None else None
+    if scope is not None:
+        params = params.model_copy(update={"provider_id": scope})
+    return await start_job(ctx, actor, "build_settlements", params, provider_id=params.provider_id)

@@ -1,0 +1,200 @@
+"""A settlement's way from draft to paid: reading settlements, the workflow's steps (submit,
+approve, reject, pay) and the month's payment run.
+
+Every step names the version the caller saw (optimistic locking), so of two officers
+approving at once exactly one wins. Who may take which step is the access table's word
+(``rules.transition``). Approval and payment post balanced entries to the ledger, each under
+a unique source id, so a replayed job never posts twice. Approved settlements and ledger
+entries are also protected by database triggers (migration 0007)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from ltc.db.engine import locked, write_transaction
+from ltc.db.tables import Settlement, SettlementCorrection, SettlementLine
+from ltc.domain import settlement as rules
+from ltc.domain.access import Action, Actor, require
+from ltc.domain.errors import Conflict, NotFound
+from ltc.domain.ledger import JournalEntry, entry_for_approval, entry_for_payment
+from ltc.domain.periods import Period
+from ltc.services.audit import record_change
+from ltc.services.context import ServiceContext
+from ltc.services.jobs import Progress, register_job_kind, start_job
+from ltc.services.ledger import post_entry
+from ltc.services.settlements.values import (
+    PaymentResult,
+    PaySettlementsParams,
+    SettlementDetail,
+    SettlementSummary,
+    WorkflowAction,
+)
+
+SUMMARY_COLUMNS = (
+    Settlement.id,
+    Settlement.provider.as_alias("provider_id"),
+    Settlement.provider.name.as_alias("provider_name"),
+    Settlement.provider.code.as_alias("provider_code"),
+    Settlement.period,
+    Settlement.status,
+    Settlement.version,
+    Settlement.gross_fen,
+    Settlement.fund_fen,
+    Settlement.personal_fen,
+    Settlement.content_hash,
+    Settlement.built_at,
+    Settlement.submitted_at,
+    Settlement.decided_at,
+    Settlement.rejection_reason,
+    Settlement.paid_at,
+)
+
+
+# The steps that move the fund's money: the ledger entry each posts.
+LEDGER_ENTRIES: dict[str, Callable[[int, int, int], JournalEntry]] = {
+    "approve": entry_for_approval,
+    "pay": entry_for_payment,
+}
+
+
+def _not_found() -> NotFound:
+    return NotFound("没有该结算单", code="settlement_not_found")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+async def list_settlements(ctx: ServiceContext, actor: Actor, period: str | None) -> list[SettlementSummary]:
+    """The settlements of a month (or of every month), newest first; an agency sees its own."""
+    if not actor.may(Action.READ_SETTLEMENTS):
+        raise _not_found()
+    query = (
+        Settlement.select(*SUMMARY_COLUMNS)
+        .order_by(Settlement.period, ascending=False)
+        .order_by(Settlement.provider.code)
+    )
+    if actor.provider_scope is not None:
+        query = query.where(Settlement.provider == actor.provider_scope)
+    if period:
+        query = query.where(Settlement.period == str(Period.parse(period)))
+    return [SettlementSummary.model_validate(r) for r in await query]
+
+
+async def _visible(actor: Actor, settlement_id: int) -> dict[str, Any]:
+    """The settlement's summary row, if the actor may see it ('not found' otherwise, so that
+    another provider's settlements are not revealed)."""
+    row = await Settlement.select(*SUMMARY_COLUMNS).where(Settlement.id == settlement_id).first()
+    scope = actor.provider_scope
+    if row is None or not actor.may(Action.READ_SETTLEMENTS) or (scope is not None and row["provider_id"] != scope):
+        raise _not_found()
+    return row
+
+
+async def get_settlement(ctx: ServiceContext, actor: Actor, settlement_id: int) -> SettlementDetail:
+    """One settlement with its lines in order."""
+    row = await _visible(actor, settlement_id)
+    lines = (
+        await SettlementLine.select(
+            *SettlementLine.all_columns(exclude=[SettlementLine.settlement, SettlementLine.person]),
+            SettlementLine.person.as_alias("person_id"),
+            SettlementLine.person.name.as_alias("person_name"),
+        )
+        .where(SettlementLine.settlement == settlement_id)
+        .order_by(SettlementLine.line_no)
+        .output(load_json=True)
+    )
+    return SettlementDetail.model_validate(row | {"lines": lines})
+
+
+# --------------------------------------------------------------------------- the workflow
+
+
+async def act(
+    ctx: ServiceContext,
+    actor: Actor,
+    settlement_id: int,
+    action: WorkflowAction,
+    *,
+    seen_version: int,
+    reason: str = "",
+) -> SettlementDetail:
+    """submit | approve | reject | pay, against the version the caller saw."""
+    await _visible(actor, settlement_id)  # 'not found' for what the caller may not see
+    now = ctx.clock.now()
+    async with write_transaction():
+        row = await locked(Settlement.select().where(Settlement.id == settlement_id)).first()
+        if row is None:
+            raise _not_found()
+        if row["version"] != seen_version:
+            raise Conflict(
+                f"结算单已被他人更新（当前版本 {row['version']}，您看到的是 {seen_version}），请刷新",
+                code="version_conflict",
+            )
+        target = rules.transition(row["status"], action, str(actor.role), reason=reason)
+        changes: dict[Any, Any] = {Settlement.status: target, Settlement.version: row["version"] + 1}
+        if action == "submit":
+            changes[Settlement.submitted_at] = now
+        elif action in ("approve", "reject"):
+            changes |= {Settlement.decided_at: now, Settlement.decided_by: actor.user_id}
+            changes[Settlement.rejection_reason] = reason.strip() if action == "reject" else ""
+        elif action == "pay":
+            changes[Settlement.paid_at] = now
+        await Settlement.update(changes).where(Settlement.id == settlement_id)
+        entry_for = LEDGER_ENTRIES.get(action)
+        if entry_for is not None:
+            entry = entry_for(settlement_id, row["provider"], row["fund_fen"])
+            await post_entry(entry, settlement_id=settlement_id, actor=actor, at=now)
+        if action == "approve":
+            await _mark_corrections_applied(settlement_id, row["provider"])
+        await record_change(
+            actor=actor,
+            at=now,
+            action=f"settlement.{action}",
+            entity="settlement",
+            entity_id=settlement_id,
+            before={"status": row["status"], "version": row["version"]},
+            after={"status": target, "version": row["version"] + 1} | ({"reason": reason.strip()} if reason else {}),
+        )
+    return await get_settlement(ctx, actor, settlement_id)
+
+
+async def _mark_corrections_applied(settlement_id: int, provider_id: int) -> None:
+    """The provider's open corrections are settled once an approved settlement carries them."""
+    carried = await SettlementLine.count().where(
+        (SettlementLine.settlement == settlement_id) & (SettlementLine.kind == rules.ADJUSTMENT)
+    )
+    if carried:
+        await SettlementCorrection.update({SettlementCorrection.applied_in: settlement_id}).where(
+            (SettlementCorrection.provider == provider_id) & SettlementCorrection.applied_in.is_null()
+        )
+
+
+# --------------------------------------------------------------------------- the payment run
+
+
+@register_job_kind("pay_settlements", action=Action.PAY_SETTLEMENTS, params=PaySettlementsParams)
+async def pay_settlements(ctx: ServiceContext, params: PaySettlementsParams, progress: Progress) -> PaymentResult:
+    """Pay every approved settlement of a month (after the treasury's transfer). Each payment
+    is its own transaction and its ledger entry has a unique source id: a rerun after a crash
+    pays what is left and posts nothing twice."""
+    period = str(Period.parse(params.period))
+    actor = Actor(user_id=params.actor_id, username="", role=params.actor_role)
+    require(actor, Action.PAY_SETTLEMENTS)
+    pending = (
+        await Settlement.select(Settlement.id, Settlement.version)
+        .where((Settlement.period == period) & (Settlement.status == rules.APPROVED))
+        .order_by(Settlement.id)
+    )
+    for n, row in enumerate(pending, start=1):
+        await act(ctx, actor, row["id"], "pay", seen_version=row["version"])
+        await progress(n / len(pending))
+    return PaymentResult(period=period, paid=len(pending), settlement_ids=[r["id"] for r in pending])
+
+
+async def start_payment(ctx: ServiceContext, actor: Actor, period: str) -> UUID:
+    """Queue the month's payment run, on the word of the officer who starts it."""
+    require(actor, Action.PAY_SETTLEMENTS)
+    params = PaySettlementsParams(period=str(Period.parse(period)), actor_id=actor.user_id, actor_role=actor.role)
+    return await start_job(ctx, actor, "pay_settlements", params)
