@@ -35,26 +35,25 @@ async def _move(
     actor: Actor,
     now: datetime,
     row: dict[str, Any],
-    changes: dict[Column | str, Any],
+    status: str,
     *,
     action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
+    columns: dict[Column | str, Any],
+    noted: dict[str, Any],
     reason: str = "",
 ) -> None:
-    """Change the assessment's columns; its application takes the assessment's new status."""
-    await Assessment.update(changes).where(Assessment.id == row["id"])
-    await Application.update({Application.status: changes[Assessment.status]}).where(
-        Application.id == row["application"]
-    )
+    """The assessment, and its application with it, move to ``status``; the assessment's
+    other ``columns`` change alongside, and the audit entry notes them."""
+    await Assessment.update({Assessment.status: status} | columns).where(Assessment.id == row["id"])
+    await Application.update({Application.status: status}).where(Application.id == row["application"])
     await record_change(
         actor=actor,
         at=now,
         action=action,
         entity="assessment",
         entity_id=row["id"],
-        before=before,
-        after=after,
+        before={"status": row["status"]},
+        after={"status": status} | noted,
         reason=reason,
     )
 
@@ -74,10 +73,10 @@ async def publish(ctx: ServiceContext, actor: Actor, assessment_id: int, publish
             actor,
             now,
             row,
-            {Assessment.status: "publicised", Assessment.published_on: day, Assessment.notice_until: last_day},
+            "publicised",
             action="assessment.publish",
-            before={"status": row["status"]},
-            after={"status": "publicised", "published_on": day, "notice_until": last_day},
+            columns={Assessment.published_on: day, Assessment.notice_until: last_day},
+            noted={"published_on": day, "notice_until": last_day},
         )
     return await get_assessment(ctx, actor, assessment_id)
 
@@ -95,10 +94,10 @@ async def object_to(ctx: ServiceContext, actor: Actor, assessment_id: int, reaso
             actor,
             now,
             row,
-            {Assessment.status: "objected", Assessment.objection_reason: reason.strip(), Assessment.objected_at: now},
+            "objected",
             action="assessment.object",
-            before={"status": "publicised"},
-            after={"status": "objected"},
+            columns={Assessment.objection_reason: reason.strip(), Assessment.objected_at: now},
+            noted={},
             reason=reason.strip(),
         )
     return await get_assessment(ctx, actor, assessment_id)
