@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict
 from ltc.db.tables import AppUser, Assignment, Person
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import DomainError
-from ltc.domain.instruments import Instrument
-from ltc.services import assessment_workflow as workflow
+from ltc.domain.instruments import Answer, Instrument
 from ltc.services import care_plans, visits
+from ltc.services.assessment import applications, assessments, conclusions
+from ltc.services.assessment.values import ApplicationIn, AssessmentIn, SelfEval
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.reference import instrument_catalog, policy_book
@@ -29,7 +30,9 @@ EVERY_NTH_RESIDENT = 8
 # (ADL, cognition, perception) totals → levels 5, 4, 3, 3, 2 (the last is not severe).
 PROFILES = [(0, 0, 0), (20, 8, 12), (20, 16, 12), (35, 16, 10), (50, 16, 12)]
 HOME_ITEMS = [["B01", "B07", "B09"], ["B05", "B11", "B19"], ["B01", "B06", "B15", "C05"]]
-SELF_EVAL = dict.fromkeys(["eating", "continence", "bathing", "dressing", "toilet_use", "transfer"], "dependent")
+SELF_EVAL: dict[str, Answer] = dict.fromkeys(
+    ["eating", "continence", "bathing", "dressing", "toilet_use", "transfer"], "dependent"
+)
 
 
 def _answers(instrument: Instrument, totals: dict[str, int]) -> dict[str, Any]:
@@ -77,34 +80,34 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
     for n, person_id in enumerate(chosen):
         adl, cognition, perception = PROFILES[n % len(PROFILES)]
         try:
-            application = await workflow.apply(
+            application = await applications.apply(
                 ctx,
                 bureau,
-                {
-                    "person_id": person_id,
-                    "applied_on": today - timedelta(days=30),
-                    "disabled_since": today - timedelta(days=400),
-                    "care_mode": "institutional" if n % 6 == 5 else "home",
-                    "self_eval": {"answers": SELF_EVAL},
-                },
+                ApplicationIn(
+                    person_id=person_id,
+                    applied_on=today - timedelta(days=30),
+                    disabled_since=today - timedelta(days=400),
+                    care_mode="institutional" if n % 6 == 5 else "home",
+                    self_eval=SelfEval(answers=SELF_EVAL),
+                ),
             )
-            await workflow.accept(ctx, bureau, application["id"], [assessor.user_id, expert.user_id])
-            assessment, _ = await workflow.submit_assessment(
+            await applications.accept(ctx, bureau, application.id, [assessor.user_id, expert.user_id])
+            assessment, _ = await assessments.submit_assessment(
                 ctx,
                 assessor,
-                {
-                    "event_id": str(UUID(int=person_id)),
-                    "application_id": application["id"],
-                    "instrument": instrument.code,
-                    "instrument_version": instrument.version,
-                    "answers": _answers(instrument, {"adl": adl, "cognition": cognition, "perception": perception}),
-                    "assessor_ids": [assessor.user_id, expert.user_id],
-                    "started_at": now - timedelta(days=20, hours=1),
-                    "finished_at": now - timedelta(days=20),
-                },
+                AssessmentIn(
+                    event_id=UUID(int=person_id),
+                    application_id=application.id,
+                    instrument=instrument.code,
+                    instrument_version=instrument.version,
+                    answers=_answers(instrument, {"adl": adl, "cognition": cognition, "perception": perception}),
+                    assessor_ids=[assessor.user_id, expert.user_id],
+                    started_at=now - timedelta(days=20, hours=1),
+                    finished_at=now - timedelta(days=20),
+                ),
             )
-            await workflow.publish(ctx, bureau, assessment["id"], today - timedelta(days=policy.notice_days + 2))
-            await workflow.finalize(ctx, bureau, assessment["id"])
+            await conclusions.publish(ctx, bureau, assessment.id, today - timedelta(days=policy.notice_days + 2))
+            await conclusions.finalize(ctx, bureau, assessment.id)
             concluded += 1
         except DomainError as error:  # a resident the rules refuse is simply left out of the demo
             log.info("demo activity: person %s left out (%s)", person_id, error.code)

@@ -4,11 +4,14 @@ full id numbers; others see masked numbers and only the persons that concern the
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
+
+from piccolo.custom_types import Combinable
+from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.tables import AssessorAssignment, Person, Town
-from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.identity import age_on, mask_id_number, parse_id_number
 from ltc.geo.distance import check_coordinates
@@ -17,9 +20,42 @@ from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.inputs import CoordinateSystem, Input
 from ltc.services.positions import as_wgs84
 
-REGISTRARS = (Role.BUREAU, Role.ADMIN, Role.AGENCY)
+
+class PersonIn(Input):
+    id_number: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=64)
+    phone: str = Field(default="", max_length=20)
+    address: str = Field(default="", max_length=300)
+    town: str = Field(min_length=1, max_length=64, description="town code or Chinese name")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    coordinate_system: CoordinateSystem = "wgs84"
+    insured: bool = True
+    insured_since: date | None = None
+
+
+class PersonOut(BaseModel):
+    id: int
+    id_number: str = Field(description="masked (3302**********1234) for everyone but the bureau")
+    name: str
+    sex: Literal["M", "F"]
+    birth_date: date
+    age: int
+    phone: str
+    address: str
+    town: str | None
+    town_name: str | None
+    lat: float | None
+    lon: float | None
+    geocoded_by: str
+    insured: bool
+    insured_since: date | None
+    registered_by_provider: int | None
+    deceased_on: date | None
+
 
 _COLUMNS = (
     Person.id,
@@ -41,12 +77,9 @@ _COLUMNS = (
 )
 
 
-def present(actor: Actor, row: dict[str, Any], today: date) -> dict[str, Any]:
-    out = dict(row)
-    if not actor.sees_full_id_numbers:
-        out["id_number"] = mask_id_number(row["id_number"])
-    out["age"] = age_on(row["birth_date"], today)
-    return out
+def _present(actor: Actor, row: dict[str, Any], today: date) -> PersonOut:
+    id_number = row["id_number"] if actor.sees_full_id_numbers else mask_id_number(row["id_number"])
+    return PersonOut.model_validate(row | {"id_number": id_number, "age": age_on(row["birth_date"], today)})
 
 
 async def _resolve_town(value: str) -> dict[str, Any]:
@@ -57,41 +90,40 @@ async def _resolve_town(value: str) -> dict[str, Any]:
     return row
 
 
-async def register_person(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    require_role(actor, *REGISTRARS)
-    data = as_wgs84(data)
+async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> PersonOut:
+    require(actor, Action.REGISTER_PERSON)
+    where = as_wgs84({"lat": data.lat, "lon": data.lon, "coordinate_system": data.coordinate_system})
     today = local_today(ctx.clock, ctx.settings.zone)
-    identity = parse_id_number(data["id_number"], today=today)
-    town = await _resolve_town(data.get("town", ""))
-    lat, lon = data.get("lat"), data.get("lon")
+    identity = parse_id_number(data.id_number, today=today)
+    town = await _resolve_town(data.town)
+    lat, lon = where.get("lat"), where.get("lon")
     if (lat is None) != (lon is None):
         raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")
     geocoded_by = "device"
-    if lat is None:
+    if lat is None or lon is None:
         # The offline gazetteer places the person at their town; a survey can refine it.
-        location = GazetteerGeocoder(load_towns()).geocode(f"{town['name']} {data.get('address', '')}")
+        location = GazetteerGeocoder(load_towns()).geocode(f"{town['name']} {data.address}")
         lat, lon, geocoded_by = (location.latitude, location.longitude, "gazetteer") if location else (None, None, "")
     else:
         check_coordinates(lat, lon)
-    insured_since = data.get("insured_since")
     now = ctx.clock.now()
     async with write_transaction():
         if await Person.exists().where(Person.id_number == identity.value):
             raise Conflict("该身份证号码已登记", code="duplicate_id_number")
         person = Person(
             id_number=identity.value,
-            name=data["name"].strip(),
+            name=data.name.strip(),
             sex=identity.sex,
             birth_date=identity.birth_date,
-            phone=data.get("phone", ""),
-            address=data.get("address", ""),
+            phone=data.phone,
+            address=data.address,
             town=town["id"],
             lat=lat,
             lon=lon,
             geocoded_by=geocoded_by,
-            insured=bool(data.get("insured", True)),
-            insured_since=insured_since,
-            registered_by_provider=actor.provider_id if actor.role == Role.AGENCY else None,
+            insured=data.insured,
+            insured_since=data.insured_since,
+            registered_by_provider=actor.provider_scope or None,
             created_at=now,
         )
         await person.save()
@@ -110,21 +142,22 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: dict[str, Any
     return await get_person(ctx, actor, person.id)
 
 
-async def visible_person_filter(actor: Actor):
+async def visible_person_filter(actor: Actor) -> Combinable | None:
     """A where-clause for the persons this actor may see (None = all)."""
     if actor.sees_whole_region:
         return None
-    if actor.role in (Role.ASSESSOR, Role.EXPERT):
+    if actor.may(Action.ASSESS):
         assigned = await AssessorAssignment.select(AssessorAssignment.application.person.as_alias("p")).where(
             AssessorAssignment.assessor == actor.user_id
         )
         return Person.id.is_in([row["p"] for row in assigned] or [-1])
-    if actor.role == Role.AGENCY:
-        return Person.registered_by_provider == actor.provider_id
+    scope = actor.provider_scope
+    if scope is not None:
+        return Person.registered_by_provider == scope
     return Person.id == -1
 
 
-async def get_person(ctx: ServiceContext, actor: Actor, person_id: int) -> dict[str, Any]:
+async def get_person(ctx: ServiceContext, actor: Actor, person_id: int) -> PersonOut:
     query = Person.select(*_COLUMNS).where(Person.id == person_id)
     scope = await visible_person_filter(actor)
     if scope is not None:
@@ -132,12 +165,12 @@ async def get_person(ctx: ServiceContext, actor: Actor, person_id: int) -> dict[
     row = await query.first()
     if row is None:
         raise NotFound("没有该人员", code="person_not_found")
-    return present(actor, row, local_today(ctx.clock, ctx.settings.zone))
+    return _present(actor, row, local_today(ctx.clock, ctx.settings.zone))
 
 
 async def list_persons(
     ctx: ServiceContext, actor: Actor, *, search: str = "", limit: int = 50, offset: int = 0
-) -> list[dict[str, Any]]:
+) -> list[PersonOut]:
     query = Person.select(*_COLUMNS).order_by(Person.id).limit(limit).offset(offset)
     scope = await visible_person_filter(actor)
     if scope is not None:
@@ -149,4 +182,4 @@ async def list_persons(
         else:
             query = query.where(Person.name.like(f"%{search}%"))
     today = local_today(ctx.clock, ctx.settings.zone)
-    return [present(actor, row, today) for row in await query]
+    return [_present(actor, row, today) for row in await query]

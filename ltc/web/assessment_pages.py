@@ -4,31 +4,25 @@ on-site form) and the bureau's queue, notices, objections and conclusions."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
-from ltc.db.tables import AppUser
-from ltc.domain.access import Role
-from ltc.services import assessment_workflow as workflow
-from ltc.services import evidence
-from ltc.services.reference import instrument_catalog, policy_book
-from ltc.web.api.assessment_schemas import (
-    AssessmentIn,
-    AssessmentOut,
-    DraftIn,
-    DraftOut,
-)
-from ltc.web.api.evidence import EvidenceForm, EvidenceOut, store_upload, stored_file
+from ltc.domain.access import Action
+from ltc.services.assessment import applications, assessments, conclusions, views
+from ltc.services.assessment.evidence import EvidenceOut
+from ltc.services.assessment.values import AssessmentIn, AssessmentOut, DraftIn, DraftOut
+from ltc.web.api.assessments import submitted
+from ltc.web.api.evidence import EvidenceForm, store_upload, stored_file
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.pages import page
-from ltc.web.security import roles, signed_in
+from ltc.web.security import allowed, signed_in
 
-ASSESSORS = roles(Role.ASSESSOR, Role.EXPERT)
-BUREAU = roles(Role.BUREAU, Role.ADMIN)
+MAY_ASSESS = allowed(Action.ASSESS)
+MAY_ACCEPT = allowed(Action.ACCEPT_APPLICATION)
+MAY_DECIDE = allowed(Action.DECIDE_ASSESSMENT)
 
 
 class AcceptForm(BaseModel):
@@ -45,49 +39,37 @@ class ObjectionForm(BaseModel):
 
 class AssessorPages(Controller):
     include_in_schema = False
-    guards = [ASSESSORS]
+    guards = [MAY_ASSESS]
 
     @get("/assess")
     async def assigned(self, actor: CurrentActor, services: Services) -> Template:
-        rows = await workflow.list_applications(services, actor)
+        rows = await applications.list_applications(services, actor)
         return page("assessment/assigned.html", applications=rows)
 
     @get("/assess/{application_id:int}")
     async def form(self, application_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
-        application = await workflow.get_application(services, actor, application_id)
-        policy = policy_book(services.settings).in_force(application["applied_on"])
-        instrument = instrument_catalog(services.settings).get(policy.assessment_instrument)
-        team = [t for t in application["team"] if t["round"] == application["round"]]
+        form = await views.assessment_form(services, actor, application_id)
         return page(
             "assessment/form.html",
-            application=application,
-            instrument=instrument.describe(),
-            team=team,
-            open_for_assessment=application["status"] in ("accepted", "reassessing"),
-            evidence=[
-                e
-                for e in await evidence.list_evidence(services, actor, application_id)
-                if e["round"] == application["round"]
-            ],
+            application=form.application,
+            instrument=form.instrument,
+            team=form.team,
+            open_for_assessment=form.open_for_assessment,
+            evidence=form.evidence,
         )
 
     @post("/assess/{application_id:int}/draft")
     async def save_draft(
         self, application_id: FromPath[int], data: JSONBody[DraftIn], actor: CurrentActor, services: Services
     ) -> DraftOut:
-        return DraftOut.model_validate(
-            await workflow.save_draft(services, actor, application_id, data.answers, data.saved_at)
-        )
+        return await assessments.save_draft(services, actor, application_id, data)
 
     @post("/assess/{application_id:int}/submit")
     async def submit(
         self, application_id: FromPath[int], data: JSONBody[AssessmentIn], actor: CurrentActor, services: Services
     ) -> Response[AssessmentOut]:
-        payload = data.model_dump(mode="python")
-        payload["event_id"] = str(data.event_id) if data.event_id else None
-        payload["application_id"] = application_id
-        result, created = await workflow.submit_assessment(services, actor, payload)
-        return Response(AssessmentOut.model_validate(result), status_code=201 if created else 200)
+        submission = data.model_copy(update={"application_id": application_id})
+        return submitted(await assessments.submit_assessment(services, actor, submission))
 
 
 class EvidencePages(Controller):
@@ -95,7 +77,7 @@ class EvidencePages(Controller):
 
     include_in_schema = False
 
-    @post("/assess/{application_id:int}/evidence", guards=[ASSESSORS])
+    @post("/assess/{application_id:int}/evidence", guards=[MAY_ASSESS])
     async def upload(
         self, application_id: FromPath[int], data: MultipartBody[EvidenceForm], actor: CurrentActor, services: Services
     ) -> Response[EvidenceOut]:
@@ -106,60 +88,55 @@ class EvidencePages(Controller):
         return await stored_file(services, actor, evidence_id)
 
 
-async def _assessors() -> list[dict[str, Any]]:
-    return (
-        await AppUser.select(AppUser.id, AppUser.display_name, AppUser.username, AppUser.role, AppUser.provider)
-        .where(AppUser.role.is_in(["assessor", "expert"]) & (AppUser.active == True))
-        .order_by(AppUser.role, AppUser.username)
-    )
-
-
 class BureauAssessmentPages(Controller):
     include_in_schema = False
-    guards = [BUREAU]
 
-    @get("/applications")
+    @get("/applications", guards=[MAY_ACCEPT])
     async def queue(self, actor: CurrentActor, services: Services, status: FromQuery[str | None] = None) -> Template:
-        rows = await workflow.list_applications(services, actor, status=status or None)
+        rows = await applications.list_applications(services, actor, status=status or None)
         return page("assessment/queue.html", applications=rows, status=status or "")
 
-    @get("/applications/{application_id:int}")
+    @get("/applications/{application_id:int}", guards=[MAY_ACCEPT])
     async def detail(self, application_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
-        application = await workflow.get_application(services, actor, application_id)
+        desk = await views.application_desk(services, actor, application_id)
         return page(
             "assessment/detail.html",
-            application=application,
-            assessors=await _assessors(),
-            evidence=await evidence.list_evidence(services, actor, application_id),
+            application=desk.application,
+            assessors=desk.assessors,
+            evidence=desk.evidence,
+            may_accept=desk.may_accept,
+            may_decide=desk.may_decide,
         )
 
-    @post("/applications/{application_id:int}/accept")
+    @post("/applications/{application_id:int}/accept", guards=[MAY_ACCEPT])
     async def accept(
         self, application_id: FromPath[int], data: URLEncodedBody[AcceptForm], actor: CurrentActor, services: Services
     ) -> Redirect:
-        await workflow.accept(services, actor, application_id, data.assessor_ids)
+        await applications.accept(services, actor, application_id, data.assessor_ids)
         return Redirect(path=f"/applications/{application_id}")
 
-    @post("/assessments/{assessment_id:int}/publish")
+    @post("/assessments/{assessment_id:int}/publish", guards=[MAY_DECIDE])
     async def publish(
         self, assessment_id: FromPath[int], data: URLEncodedBody[PublishForm], actor: CurrentActor, services: Services
     ) -> Redirect:
-        result = await workflow.publish(services, actor, assessment_id, data.published_on)
-        return Redirect(path=f"/applications/{result['application_id']}")
+        result = await conclusions.publish(services, actor, assessment_id, data.published_on)
+        return Redirect(path=f"/applications/{result.application_id}")
 
-    @post("/assessments/{assessment_id:int}/objection")
+    @post("/assessments/{assessment_id:int}/objection", guards=[MAY_DECIDE])
     async def objection(
         self, assessment_id: FromPath[int], data: URLEncodedBody[ObjectionForm], actor: CurrentActor, services: Services
     ) -> Redirect:
-        result = await workflow.object_to(services, actor, assessment_id, data.reason)
-        return Redirect(path=f"/applications/{result['application_id']}")
+        result = await conclusions.object_to(services, actor, assessment_id, data.reason)
+        return Redirect(path=f"/applications/{result.application_id}")
 
-    @post("/assessments/{assessment_id:int}/finalize")
+    @post("/assessments/{assessment_id:int}/finalize", guards=[MAY_DECIDE])
     async def finalize(self, assessment_id: FromPath[int], actor: CurrentActor, services: Services) -> Redirect:
-        result = await workflow.finalize(services, actor, assessment_id)
-        return Redirect(path=f"/applications/{result['application_id']}")
+        result = await conclusions.finalize(services, actor, assessment_id)
+        return Redirect(path=f"/applications/{result.application_id}")
 
-    @get("/conclusions")
-    async def conclusions(self, actor: CurrentActor, services: Services, status: FromQuery[str] = "active") -> Template:
-        rows = await workflow.list_conclusions(services, actor, status=status)
+    @get("/conclusions", guards=[allowed(Action.READ_CONCLUSIONS)])
+    async def list_conclusions(
+        self, actor: CurrentActor, services: Services, status: FromQuery[str] = "active"
+    ) -> Template:
+        rows = await conclusions.list_conclusions(services, actor, status=status)
         return page("assessment/conclusions.html", conclusions=rows, status=status)

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 
 from ltc.domain.access import Role
 from ltc.domain.errors import Unauthenticated
-from ltc.services import assessment_workflow, audit, district, jobs, providers, users
+from ltc.services import audit, district, jobs, providers, users
+from ltc.services.assessment import applications
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import LANGUAGE_COOKIE, LANGUAGES, normalise_language
 from ltc.web.security import SESSION_USER_KEY, roles, signed_in
@@ -84,9 +85,9 @@ class PagesController(Controller):
     async def home(self, actor: CurrentActor, services: Services) -> Template:
         context: dict[str, Any] = {}
         if actor.role in {Role.ASSESSOR, Role.EXPERT}:
-            context["applications"] = await assessment_workflow.list_applications(services, actor)
+            context["applications"] = await applications.list_applications(services, actor)
         if actor.role == Role.BUREAU:
-            context["waiting"] = await assessment_workflow.count_by_status()
+            context["waiting"] = await applications.count_by_status()
         if actor.role in {Role.BUREAU, Role.ADMIN}:
             context["district"] = await district.district_summary()
             context["audit"] = await audit.recent_entries(10)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ltc.domain.access import Role
-
-
-class Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+from ltc.services.inputs import CoordinateSystem as CoordinateSystem
+from ltc.services.inputs import Input as Schema
 
 
 class TokenRequest(Schema):
@@ -119,9 +117,3 @@ class Health(BaseModel):
     database: str
     redis: str
     worker: Literal["in-process", "separate"]
-
-
-CoordinateSystem = Annotated[
-    Literal["wgs84", "gcj02"],
-    Field(description="gcj02: lat/lon come from a Chinese map picker; they are converted and stored as WGS-84"),
-]

@@ -31,9 +31,9 @@ async def requeue_stalled_jobs(ctx: dict[str, Any]) -> int:
 
 async def open_renewals(ctx: dict[str, Any]) -> dict[str, Any]:
     """Daily: a renewal application for each conclusion nearing its expiry."""
-    from ltc.services.assessment_workflow import open_renewals as sweep
+    from ltc.services.assessment.renewals import open_renewals as sweep
 
-    return await sweep(_services(ctx))
+    return (await sweep(_services(ctx))).model_dump(mode="json")
 
 
 async def schedule_visits_nightly(ctx: dict[str, Any]) -> str:

@@ -61,18 +61,18 @@ async def test_the_online_geocoder_refines_places_retries_and_caches(fixed_servi
         person = await persons.register_person(
             fixed_services,
             bureau,
-            {
-                "id_number": make_id_number(
+            persons.PersonIn(
+                id_number=make_id_number(
                     "330298", fixed_services.clock.now().date().replace(year=1940), 10 + 2 * n, "F"
                 ),
-                "name": f"测试{n}",
-                "address": address,
-                "town": town,
-                "insured": True,
-            },
+                name=f"测试{n}",
+                address=address,
+                town=town,
+                insured=True,
+            ),
         )
-        assert person["geocoded_by"] == "gazetteer", "placed at its town at once"
-        ids[address] = person["id"]
+        assert person.geocoded_by == "gazetteer", "placed at its town at once"
+        ids[address] = person.id
     before = {row["id"]: row for row in await Person.select().where(Person.id.is_in(list(ids.values())))}
 
     job_id = await jobs.start_job(services, None, "geocode_persons", {"person_ids": list(ids.values())})

@@ -19,7 +19,7 @@ import pytest
 from ltc.db.tables import Application, Assessment, AuditEntry, Conclusion, Person
 from ltc.domain.identity import make_id_number
 from ltc.domain.instruments import Instrument, score
-from ltc.services.assessment_workflow import open_renewals
+from ltc.services.assessment.renewals import open_renewals
 from ltc.services.clock import FixedClock
 from ltc.services.reference import instrument_catalog
 
@@ -455,10 +455,10 @@ async def test_the_daily_sweep_opens_one_renewal_per_expiring_conclusion(client,
 
     later = replace(services, clock=clock)
     first = await open_renewals(later)
-    assert len(first["created"]) >= 1
+    assert len(first.created) >= 1
     again = await open_renewals(later)
-    assert again["created"] == [], "a rerun adds nothing"
-    renewal = await Application.select().where(Application.id == first["created"][0]).first()
+    assert again.created == [], "a rerun adds nothing"
+    renewal = await Application.select().where(Application.id == first.created[0]).first()
     assert renewal["kind"] == "renewal" and renewal["status"] == "submitted"
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, MultipartBody
-from pydantic import BaseModel
 
 from ltc.domain.access import Actor
-from ltc.services import evidence
+from ltc.services.assessment import evidence
+from ltc.services.assessment.evidence import EvidenceItem, EvidenceOut
 from ltc.services.context import ServiceContext
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.security import signed_in
@@ -30,24 +30,6 @@ class EvidenceForm:
     coordinate_system: str = "wgs84"
 
 
-class EvidenceOut(BaseModel):
-    id: int
-    application_id: int
-    round: int
-    kind: str
-    filename: str
-    content_type: str
-    size_bytes: int
-    sha256: str
-    reference: str
-    taken_at: datetime | None
-    lat: float | None
-    lon: float | None
-    uploaded_by: int | None
-    uploaded_by_name: str | None
-    uploaded_at: datetime
-
-
 async def store_upload(
     services: ServiceContext, actor: Actor, application_id: int, form: EvidenceForm
 ) -> Response[EvidenceOut]:
@@ -56,29 +38,28 @@ async def store_upload(
         # Read one byte past the limit, so an oversized file is refused without holding it all.
         content = await form.file.read(services.settings.evidence_max_bytes + 1)
         filename, content_type = form.file.filename or "", form.file.content_type or ""
-    position: dict[str, Any] = {"lat": form.lat, "lon": form.lon, "coordinate_system": form.coordinate_system}
-    row, created = await evidence.add_evidence(
-        services,
-        actor,
-        application_id,
+    item = EvidenceItem(
         filename=filename,
         content_type=content_type,
         content=content,
         reference=form.reference,
         taken_at=form.taken_at,
-        position=position,
+        lat=form.lat,
+        lon=form.lon,
+        coordinate_system=form.coordinate_system,
     )
-    return Response(EvidenceOut.model_validate(row), status_code=201 if created else 200)
+    stored, created = await evidence.add_evidence(services, actor, application_id, item)
+    return Response(stored, status_code=201 if created else 200)
 
 
 async def stored_file(services: ServiceContext, actor: Actor, evidence_id: int) -> Response[bytes]:
     meta, content = await evidence.evidence_content(services, actor, evidence_id)
-    if meta["kind"] == "video":
-        return Response(meta["reference"].encode(), media_type="text/plain; charset=utf-8")
-    disposition = "inline" if meta["kind"] == "photo" else "attachment"
+    if meta.kind == "video":
+        return Response(meta.reference.encode(), media_type="text/plain; charset=utf-8")
+    disposition = "inline" if meta.kind == "photo" else "attachment"
     return Response(
         content,
-        media_type=meta["content_type"],
+        media_type=meta.content_type,
         headers={
             "Content-Disposition": f'{disposition}; filename="evidence-{evidence_id}"',
             "X-Content-Type-Options": "nosniff",
@@ -95,6 +76,7 @@ class EvidenceController(Controller):
     @post(
         "/applications/{application_id:int}/evidence",
         summary="Add a photo or document (multipart), or a video by reference; the same file twice is kept once",
+        responses={200: ResponseSpec(EvidenceOut, description="The same file, stored before: its evidence")},
     )
     async def upload(
         self,
@@ -109,9 +91,12 @@ class EvidenceController(Controller):
     async def list_for_application(
         self, application_id: FromPath[int], actor: CurrentActor, services: Services
     ) -> list[EvidenceOut]:
-        rows = await evidence.list_evidence(services, actor, application_id)
-        return [EvidenceOut.model_validate(row) for row in rows]
+        return await evidence.list_evidence(services, actor, application_id)
 
-    @get("/evidence/{evidence_id:int}/content", summary="The stored file (bureau and the application's assessors)")
+    @get(
+        "/evidence/{evidence_id:int}/content",
+        media_type="application/octet-stream",
+        summary="The stored file (bureau and the application's assessors)",
+    )
     async def content(self, evidence_id: FromPath[int], actor: CurrentActor, services: Services) -> Response[bytes]:
         return await stored_file(services, actor, evidence_id)

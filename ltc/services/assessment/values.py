@@ -1,72 +1,36 @@
-"""API schemas of instruments, persons, applications and assessments (API.md)."""
+"""The typed values of the assessment process: what its services take (validated as the
+API's request bodies) and what they return (the API's responses, the pages' rows)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from ltc.web.schemas import CoordinateSystem, Schema
+from ltc.domain.instruments import Answer
+from ltc.services.assessment.instruments import DimensionScore, ScorePreview
+from ltc.services.inputs import CoordinateSystem, Input
+from ltc.services.persons import PersonOut
 
-Answer = int | str
-
-
-class InstrumentSummary(BaseModel):
-    code: str
-    version: str
-    name: str
-    name_en: str
+# ---------------------------------------------------------------- applications
 
 
-class ScoreRequest(Schema):
-    answers: dict[str, Answer] = Field(max_length=200)
-
-
-class PersonIn(Schema):
-    id_number: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=64)
-    phone: str = Field(default="", max_length=20)
-    address: str = Field(default="", max_length=300)
-    town: str = Field(min_length=1, max_length=64, description="town code or Chinese name")
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    coordinate_system: CoordinateSystem = "wgs84"
-    insured: bool = True
-    insured_since: date | None = None
-
-
-class PersonOut(BaseModel):
-    id: int
-    id_number: str = Field(description="masked (3302**********1234) for everyone but the bureau")
-    name: str
-    sex: Literal["M", "F"]
-    birth_date: date
-    age: int
-    phone: str
-    address: str
-    town: str | None
-    town_name: str | None
-    lat: float | None
-    lon: float | None
-    geocoded_by: str
-    insured: bool
-    insured_since: date | None
-    registered_by_provider: int | None
-    deceased_on: date | None
-
-
-class SelfEval(Schema):
+class SelfEval(Input):
     answers: dict[str, Answer] = Field(max_length=50)
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(Input):
     person_id: int = Field(ge=1)
     applied_on: date
     disabled_since: date | None = None
     care_mode: Literal["home", "institutional"]
     self_eval: SelfEval
+
+
+class AcceptIn(Input):
+    assessor_ids: list[int] = Field(min_length=1, max_length=10)
 
 
 class TeamMemberOut(BaseModel):
@@ -90,10 +54,18 @@ class AssessmentBrief(BaseModel):
     valid_until: date | None
 
 
-class ApplicationOut(BaseModel):
+class DraftCopy(BaseModel):
+    """The answers saved so far in the current round."""
+
+    answers: dict[str, Answer]
+    updated_at: datetime
+
+
+class ApplicationBasics(BaseModel):
+    """An application's own columns."""
+
     id: int
     person_id: int
-    person: PersonOut
     kind: str
     applied_on: date
     disabled_since: date | None
@@ -102,10 +74,16 @@ class ApplicationOut(BaseModel):
     policy_version: str
     status: str
     round: int
+    created_at: datetime
+
+
+class ApplicationOut(ApplicationBasics):
+    """An application with its person, teams, assessments and the current round's draft."""
+
+    person: PersonOut
     team: list[TeamMemberOut]
     assessments: list[AssessmentBrief]
-    draft: dict[str, Any] | None
-    created_at: datetime
+    draft: DraftCopy | None
 
 
 class ApplicationRow(BaseModel):
@@ -121,11 +99,10 @@ class ApplicationRow(BaseModel):
     round: int
 
 
-class AcceptIn(Schema):
-    assessor_ids: list[int] = Field(min_length=1, max_length=10)
+# ---------------------------------------------------------------- on-site assessment
 
 
-class DraftIn(Schema):
+class DraftIn(Input):
     answers: dict[str, Answer] = Field(max_length=200)
     saved_at: AwareDatetime | None = Field(
         default=None, description="device time of this copy; older copies never overwrite newer"
@@ -135,10 +112,10 @@ class DraftIn(Schema):
 class DraftOut(BaseModel):
     saved: bool
     stale: bool
-    preview: dict[str, Any]
+    preview: ScorePreview
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(Input):
     event_id: UUID | None = Field(default=None, description="client-generated; the same event twice is recorded once")
     application_id: int = Field(ge=1)
     instrument: str = Field(min_length=1, max_length=32)
@@ -162,21 +139,24 @@ class AssessmentOut(BaseModel):
     level: int
     level_label: str | None
     severe: bool
-    dimensions: dict[str, Any] | None
+    dimensions: dict[str, DimensionScore] | None
     published_on: date | None
     notice_until: date | None
     valid_until: date | None
     objection_reason: str
     submitted_at: datetime
-    answers: dict[str, Any] | None = None
+    answers: dict[str, Answer] | None = None
     assessor_ids: list[int] | None = None
 
 
-class PublishIn(Schema):
+# ---------------------------------------------------------------- notice and conclusion
+
+
+class PublishIn(Input):
     published_on: date | None = None
 
 
-class ObjectionIn(Schema):
+class ObjectionIn(Input):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -192,3 +172,11 @@ class ConclusionOut(BaseModel):
     status: str
     application: int
     assessment: int
+
+
+class RenewalSweep(BaseModel):
+    """One run of the daily renewal sweep: how many conclusions were due, and the
+    renewal applications it opened (none on a rerun)."""
+
+    due: int
+    created: list[int]

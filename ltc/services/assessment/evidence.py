@@ -10,17 +10,54 @@ application's assessors only, not by care agencies.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from pydantic import BaseModel
 
 from ltc.db.engine import write_transaction
-from ltc.db.tables import Application, AssessorAssignment, Evidence
-from ltc.domain.access import Actor, Role
+from ltc.db.tables import Application, Evidence
+from ltc.domain.access import Actor
 from ltc.domain.coordinates import check_coordinates
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ltc.services.assessment.scope import ApplicationRecord, application_record, on_any_team, on_team
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.positions import as_wgs84
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One item as the tablet sends it: a file (its bytes, name and declared type), or a
+    video's archive reference; when and where it was taken."""
+
+    filename: str = ""
+    content_type: str = ""
+    content: bytes | None = None
+    reference: str = ""
+    taken_at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+    coordinate_system: str = "wgs84"
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    application_id: int
+    round: int
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    reference: str
+    taken_at: datetime | None
+    lat: float | None
+    lon: float | None
+    uploaded_by: int | None
+    uploaded_by_name: str | None
+    uploaded_at: datetime
+
 
 # What a tablet camera or scanner produces, with the bytes each format starts with.
 ACCEPTED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -30,11 +67,10 @@ ACCEPTED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     "application/pdf": ("document", (b"%PDF",)),
 }
 OPEN_STATUSES = ("accepted", "reassessing", "assessed")
-ASSESSING_ROLES = (Role.ASSESSOR, Role.EXPERT)
 
 _META_COLUMNS = (
     Evidence.id,
-    Evidence.application,
+    Evidence.application.as_alias("application_id"),
     Evidence.round,
     Evidence.kind,
     Evidence.filename,
@@ -51,53 +87,40 @@ _META_COLUMNS = (
 )
 
 
-def _out(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "application_id": row.pop("application")}
-
-
-async def _open_round(actor: Actor, application_id: int) -> dict[str, Any]:
-    row = (
-        await Application.select(Application.id, Application.status, Application.round)
-        .where(Application.id == application_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("没有该申请", code="application_not_found")
-    on_team = actor.role in ASSESSING_ROLES and await AssessorAssignment.exists().where(
-        AssessorAssignment.team_key == f"{application_id}:{row['round']}:{actor.user_id}"
-    )
-    if not on_team:
+async def _open_round(actor: Actor, application_id: int) -> ApplicationRecord:
+    application = await application_record(application_id)
+    if not await on_team(actor, application_id, application.round):
         raise Forbidden("您不是该申请本轮的评估员", code="assessor_not_assigned")
-    if row["status"] not in OPEN_STATUSES:
-        raise Conflict(f"申请当前状态为 {row['status']}，不能添加佐证材料", code="not_open_for_assessment")
-    return row
+    if application.status not in OPEN_STATUSES:
+        raise Conflict(f"申请当前状态为 {application.status}，不能添加佐证材料", code="not_open_for_assessment")
+    return application
+
+
+async def _stored(evidence_id: int) -> EvidenceOut:
+    row = await Evidence.select(*_META_COLUMNS).where(Evidence.id == evidence_id).first()
+    if row is None:
+        raise NotFound("没有该佐证材料", code="evidence_not_found")
+    return EvidenceOut.model_validate(row)
 
 
 async def add_evidence(
-    ctx: ServiceContext,
-    actor: Actor,
-    application_id: int,
-    *,
-    filename: str = "",
-    content_type: str = "",
-    content: bytes | None = None,
-    reference: str = "",
-    taken_at: datetime | None = None,
-    position: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], bool]:
+    ctx: ServiceContext, actor: Actor, application_id: int, item: EvidenceItem
+) -> tuple[EvidenceOut, bool]:
     """Store one item of evidence; returns (evidence, created). A file already stored for
     this round (same SHA-256) is returned as it is."""
     application = await _open_round(actor, application_id)
-    where = as_wgs84(position or {})
+    where = as_wgs84({"lat": item.lat, "lon": item.lon, "coordinate_system": item.coordinate_system})
     lat, lon = where.get("lat"), where.get("lon")
     if (lat is None) != (lon is None):
         raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")
-    if lat is not None:
+    if lat is not None and lon is not None:
         check_coordinates(lat, lon)
+    taken_at = item.taken_at
     if taken_at is not None and taken_at.tzinfo is None:
         raise InvalidInput("taken_at 须带时区", code="naive_datetime")
     if taken_at is not None and taken_at > ctx.clock.now():
         raise InvalidInput("拍摄时间晚于当前时间", code="taken_in_the_future")
+    content, content_type, reference = item.content, item.content_type, item.reference
     if content:
         size = len(content)
         if size > ctx.settings.evidence_max_bytes:
@@ -125,18 +148,18 @@ async def add_evidence(
             await Evidence.select(*_META_COLUMNS)
             .where(
                 (Evidence.application == application_id)
-                & (Evidence.round == application["round"])
+                & (Evidence.round == application.round)
                 & (Evidence.sha256 == digest)
             )
             .first()
         )
         if existing is not None:
-            return _out(existing), False
+            return EvidenceOut.model_validate(existing), False
         evidence = Evidence(
             application=application_id,
-            round=application["round"],
+            round=application.round,
             kind=kind,
-            filename=(filename or "")[:200],
+            filename=(item.filename or "")[:200],
             content_type=content_type,
             size_bytes=size,
             sha256=digest,
@@ -157,32 +180,25 @@ async def add_evidence(
             entity_id=evidence.id,
             after={"application_id": application_id, "kind": kind, "sha256": digest, "size_bytes": size},
         )
-    row = await Evidence.select(*_META_COLUMNS).where(Evidence.id == evidence.id).first()
-    return _out(row), True
+    return await _stored(evidence.id), True
 
 
 async def _may_see(actor: Actor, application_id: int) -> bool:
-    if actor.role in (Role.BUREAU, Role.ADMIN):
-        return True
-    if actor.role in ASSESSING_ROLES:
-        return await AssessorAssignment.exists().where(
-            (AssessorAssignment.application == application_id) & (AssessorAssignment.assessor == actor.user_id)
-        )
-    return False
+    return actor.sees_whole_region or await on_any_team(actor, application_id)
 
 
-async def list_evidence(ctx: ServiceContext, actor: Actor, application_id: int) -> list[dict[str, Any]]:
+async def list_evidence(ctx: ServiceContext, actor: Actor, application_id: int) -> list[EvidenceOut]:
     if not await Application.exists().where(Application.id == application_id) or not await _may_see(
         actor, application_id
     ):
         raise NotFound("没有该申请", code="application_not_found")
     rows = await Evidence.select(*_META_COLUMNS).where(Evidence.application == application_id).order_by(Evidence.id)
-    return [_out(row) for row in rows]
+    return [EvidenceOut.model_validate(row) for row in rows]
 
 
-async def evidence_content(ctx: ServiceContext, actor: Actor, evidence_id: int) -> tuple[dict[str, Any], bytes]:
+async def evidence_content(ctx: ServiceContext, actor: Actor, evidence_id: int) -> tuple[EvidenceOut, bytes]:
     row = await Evidence.select(*_META_COLUMNS, Evidence.content).where(Evidence.id == evidence_id).first()
-    if row is None or not await _may_see(actor, row["application"]):
+    if row is None or not await _may_see(actor, row["application_id"]):
         raise NotFound("没有该佐证材料", code="evidence_not_found")
     content = bytes(row.pop("content") or b"")
-    return _out(row), content
+    return EvidenceOut.model_validate(row), content
