@@ -1,18 +1,35 @@
-"""Hand-written pydantic schemas of the public API (the contract of API.md)."""
+"""Hand-written pydantic schemas of the public API (the contract of API.md) that belong to
+HTTP alone: tokens, the signed-in user, a job accepted. The services' request and response
+models are used by the API as they are."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ltc.domain.access import Role
+from ltc.services.inputs import Input as Schema
+from ltc.services.positions import CoordinateSystem
 
-
-class Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+__all__ = [
+    "AuditEntryOut",
+    "CaregiverOut",
+    "CoordinateSystem",
+    "Health",
+    "JobAccepted",
+    "Me",
+    "ProviderOut",
+    "Schema",
+    "TokenRequest",
+    "TokenResponse",
+    "UserCreated",
+    "UserIn",
+    "UserOut",
+    "UserStatusIn",
+]
 
 
 class TokenRequest(Schema):
@@ -38,6 +55,10 @@ class Me(BaseModel):
 
 class JobAccepted(BaseModel):
     job_id: UUID
+
+
+class UserCreated(BaseModel):
+    id: int
 
 
 class ProviderOut(BaseModel):
@@ -98,10 +119,6 @@ class UserOut(BaseModel):
     active: bool
 
 
-class UserCreated(BaseModel):
-    id: int
-
-
 class AuditEntryOut(BaseModel):
     id: int
     at: datetime
@@ -119,9 +136,3 @@ class Health(BaseModel):
     database: str
     redis: str
     worker: Literal["in-process", "separate"]
-
-
-CoordinateSystem = Annotated[
-    Literal["wgs84", "gcj02"],
-    Field(description="gcj02: lat/lon come from a Chinese map picker; they are converted and stored as WGS-84"),
-]

@@ -1,0 +1,1 @@
+"""Plain SQL the services run: set-based aggregates and read views."""
