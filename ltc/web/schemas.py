@@ -4,8 +4,8 @@ models are used by the API as they are."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import date
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -15,10 +15,8 @@ from ltc.services.inputs import Input as Schema
 from ltc.services.positions import CoordinateSystem
 
 __all__ = [
-    "AuditEntryOut",
     "CaregiverOut",
     "CoordinateSystem",
-    "Health",
     "JobAccepted",
     "Me",
     "ProviderOut",
@@ -26,9 +24,6 @@ __all__ = [
     "TokenRequest",
     "TokenResponse",
     "UserCreated",
-    "UserIn",
-    "UserOut",
-    "UserStatusIn",
 ]
 
 
@@ -93,46 +88,3 @@ class CaregiverOut(BaseModel):
     weekly_hours: int
     active: bool
     skills: list[str] = []
-
-
-class UserIn(Schema):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=8, max_length=256)
-    role: Role
-    provider_id: int | None = None
-    display_name: str = Field(default="", max_length=100)
-
-
-class UserStatusIn(Schema):
-    # true or false: the API's bodies are validated leniently, where a plain bool would read
-    # the string "no" as false.
-    active: Literal[True, False]
-
-
-class UserOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    provider_id: int | None
-    provider_code: str | None
-    active: bool
-
-
-class AuditEntryOut(BaseModel):
-    id: int
-    at: datetime
-    actor_name: str
-    action: str
-    entity: str
-    entity_id: str
-    before: Any
-    after: Any
-    reason: str
-
-
-class Health(BaseModel):
-    status: Literal["ok", "degraded"]
-    database: str
-    redis: str
-    worker: Literal["in-process", "separate"]

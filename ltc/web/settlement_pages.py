@@ -161,11 +161,11 @@ class FundPages(Controller):
         balance_chart = bars(balance_months, [balances[m] for m in balance_months])
         district = await district_summary()
         figures = {
-            "residents": district["residents"],
+            "residents": district.residents,
             "applications": await Application.count(),
             "assessed": await Assessment.count(),
             "severe": await Conclusion.count().where((Conclusion.status == "active") & (Conclusion.severe == True)),
-            "providers_by_kind": district["providers_by_kind"],
+            "providers_by_kind": district.providers_by_kind,
             "conclusions_by_level": {
                 r["level"]: r["n"]
                 for r in await Conclusion.select(Conclusion.level, Count(alias="n"))
