@@ -4,7 +4,6 @@ models are used by the API as they are."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 from uuid import UUID
 
@@ -14,17 +13,7 @@ from ltc.domain.access import Role
 from ltc.services.inputs import Input as Schema
 from ltc.services.positions import CoordinateSystem
 
-__all__ = [
-    "CaregiverOut",
-    "CoordinateSystem",
-    "JobAccepted",
-    "Me",
-    "ProviderOut",
-    "Schema",
-    "TokenRequest",
-    "TokenResponse",
-    "UserCreated",
-]
+__all__ = ["CoordinateSystem", "JobAccepted", "Me", "Schema", "TokenRequest", "TokenResponse", "UserCreated"]
 
 
 class TokenRequest(Schema):
@@ -54,37 +43,3 @@ class JobAccepted(BaseModel):
 
 class UserCreated(BaseModel):
     id: int
-
-
-class ProviderOut(BaseModel):
-    id: int
-    code: str
-    name: str
-    name_en: str
-    kind: Literal["home", "institutional", "both"]
-    status: str
-    town_code: str | None
-    address: str
-    lat: float
-    lon: float
-    service_radius_km: float
-    capacity: int
-    hourly_price_fen: int
-    daily_price_fen: int
-    designation_batch: str = ""
-    designated_on: date | None = None
-    terminated_on: date | None = None
-    credit_code: str = ""
-    reassignment_job_id: UUID | None = None
-
-
-class CaregiverOut(BaseModel):
-    id: int
-    provider_id: int
-    name: str
-    qualification: str
-    lat: float
-    lon: float
-    weekly_hours: int
-    active: bool
-    skills: list[str] = []
