@@ -19,6 +19,7 @@ from redis.asyncio import ConnectionPool
 
 import ltc.services.assignments
 import ltc.services.geocoding
+import ltc.services.reoptimisation
 import ltc.services.settlements
 import ltc.services.visits  # noqa: F401  (these modules register their job kinds)
 from ltc.db import engine as db_engine

@@ -7,10 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from ltc.db.tables import AuditEntry
-from ltc.domain.access import Actor
+from ltc.domain.access import Action, Actor, require
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+    reason: str
 
 
 def _snapshot(value: Any) -> Any:
@@ -68,7 +81,9 @@ async def record_change(
     await record_changes([Change(actor, at, action, entity, entity_id, before, after, reason)])
 
 
-async def recent_entries(limit: int = 20, *, entity: str | None = None) -> list[dict[str, Any]]:
+async def recent_entries(actor: Actor, limit: int = 20, *, entity: str | None = None) -> list[AuditEntryOut]:
+    """The newest entries first, of one kind of record or of all."""
+    require(actor, Action.READ_AUDIT)
     query = AuditEntry.select(
         AuditEntry.id,
         AuditEntry.at,
@@ -82,4 +97,6 @@ async def recent_entries(limit: int = 20, *, entity: str | None = None) -> list[
     ).output(load_json=True)
     if entity:
         query = query.where(AuditEntry.entity == entity)
-    return await query.order_by(AuditEntry.id, ascending=False).limit(limit)
+    return [
+        AuditEntryOut.model_validate(row) for row in await query.order_by(AuditEntry.id, ascending=False).limit(limit)
+    ]

@@ -10,10 +10,11 @@ about (still failing after the retries) is left for the next run, never guessed.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import anyio.to_thread
 from geopy.exc import GeocoderServiceError
+from piccolo.columns.combination import Combinable
+from pydantic import BaseModel
 
 from ltc.db.engine import is_unique_violation, write_transaction
 from ltc.db.tables import GeocodeCache, Person, Town
@@ -24,9 +25,23 @@ from ltc.geo import online
 from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
 from ltc.services.context import ServiceContext
-from ltc.services.jobs import Progress, register_job_kind
+from ltc.services.jobs import JobParams, Progress, register_job_kind
 
 BATCH = 200
+
+
+class GeocodeParams(JobParams):
+    person_ids: tuple[int, ...] = ()  # none: everyone without a position
+
+
+class GeocodeResult(BaseModel):
+    candidates: int
+    geocoded: int
+    by_source: dict[str, int]  # online, gazetteer
+    unresolved_person_ids: list[int]
+    failed_person_ids: list[int]
+    online_calls: int | None = None  # these two only when an online geocoder is configured
+    cache_hits: int | None = None
 
 
 def _query_key(service: str, query: str) -> str:
@@ -86,19 +101,19 @@ class CachedOnlineGeocoder:
         return found
 
 
-@register_job_kind("geocode_persons", action=Action.GEOCODE_PERSONS)
-async def geocode_persons(ctx: ServiceContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+@register_job_kind("geocode_persons", action=Action.GEOCODE_PERSONS, params=GeocodeParams)
+async def geocode_persons(ctx: ServiceContext, params: GeocodeParams, progress: Progress) -> GeocodeResult:
     """Place every person without a position (and, when online, refine town-level ones).
     Idempotent: each update is conditional on the person still being a candidate."""
     gazetteer = GazetteerGeocoder(load_towns())
     online_geocoder = CachedOnlineGeocoder(ctx) if ctx.settings.geocoder_url else None
     towns = {row["id"]: row for row in await Town.select(Town.id, Town.code, Town.name)}
     town_ids = {row["code"]: row["id"] for row in towns.values()}
-    candidates = Person.lat.is_null()
+    candidates: Combinable = Person.lat.is_null()
     if online_geocoder is not None:
         candidates = candidates | (Person.geocoded_by == "gazetteer")
-    if params.get("person_ids"):  # e.g. the person just registered
-        candidates = candidates & Person.id.is_in([int(i) for i in params["person_ids"]])
+    if params.person_ids:  # e.g. the person just registered
+        candidates = candidates & Person.id.is_in(list(params.person_ids))
     pending = (
         await Person.select(Person.id, Person.address, Person.town, Person.geocoded_by)
         .where(candidates)
@@ -140,13 +155,12 @@ async def geocode_persons(ctx: ServiceContext, params: dict[str, Any], progress:
                 ).where((Person.id == person_id) & still_candidate)
                 placed[source] += 1
         await progress((start + len(batch)) / len(pending))
-    result: dict[str, Any] = {
-        "candidates": len(pending),
-        "geocoded": placed["online"] + placed["gazetteer"],
-        "by_source": placed,
-        "unresolved_person_ids": unresolved,
-        "failed_person_ids": failed,
-    }
-    if online_geocoder is not None:
-        result |= {"online_calls": online_geocoder.calls, "cache_hits": online_geocoder.cache_hits}
-    return result
+    return GeocodeResult(
+        candidates=len(pending),
+        geocoded=placed["online"] + placed["gazetteer"],
+        by_source=placed,
+        unresolved_person_ids=unresolved,
+        failed_person_ids=failed,
+        online_calls=online_geocoder.calls if online_geocoder else None,
+        cache_hits=online_geocoder.cache_hits if online_geocoder else None,
+    )

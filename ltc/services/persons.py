@@ -20,8 +20,8 @@ from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.inputs import CoordinateSystem, Input
-from ltc.services.positions import as_wgs84
+from ltc.services.inputs import Input
+from ltc.services.positions import CoordinateSystem, to_wgs84
 
 
 class PersonIn(Input):
@@ -92,11 +92,11 @@ async def _resolve_town(value: str) -> dict[str, Any]:
 
 async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> PersonOut:
     require(actor, Action.REGISTER_PERSON)
-    where = as_wgs84({"lat": data.lat, "lon": data.lon, "coordinate_system": data.coordinate_system})
+    position = to_wgs84(data.lat, data.lon, data.coordinate_system)
     today = local_today(ctx.clock, ctx.settings.zone)
     identity = parse_id_number(data.id_number, today=today)
     town = await _resolve_town(data.town)
-    lat, lon = where.get("lat"), where.get("lon")
+    lat, lon = position
     if (lat is None) != (lon is None):
         raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")
     geocoded_by = "device"
@@ -136,9 +136,10 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> 
             after={"id_number": mask_id_number(identity.value), "name": person.name, "town": town["code"]},
         )
     if ctx.settings.geocoder_url and geocoded_by != "device":
-        from ltc.services.jobs import start_job  # the online geocoder runs only in a worker
+        from ltc.services.geocoding import GeocodeParams  # the online geocoder runs only in a worker
+        from ltc.services.jobs import start_job
 
-        await start_job(ctx, None, "geocode_persons", {"person_ids": [person.id]})
+        await start_job(ctx, None, "geocode_persons", GeocodeParams(person_ids=(person.id,)))
     return await get_person(ctx, actor, person.id)
 
 

@@ -1,9 +1,13 @@
-"""Reading the provider registry, scoped by who asks."""
+"""The provider registry: providers and their agreement lifecycle, annual evaluations and
+caregivers, read scoped by who asks."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.tables import (
@@ -13,20 +17,129 @@ from ltc.db.tables import (
     Provider,
     ProviderEvaluation,
 )
-from ltc.domain.access import Actor, Role, require_provider_visible, require_role
+from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.agreements import (
     check_capacity,
     check_radius,
     check_redesignation,
     next_status,
 )
+from ltc.domain.coordinates import check_coordinates
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
-from ltc.geo.distance import check_coordinates
+from ltc.services.assignments import ReassignParams
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.positions import as_wgs84
+from ltc.services.inputs import Input
+from ltc.services.jobs import start_job
+from ltc.services.positions import CoordinateSystem, to_wgs84
 from ltc.services.reference import policy_book
+
+QUALIFICATIONS = ("elderly_carer", "medical_carer", "nurse")
+KINDS = ("home", "institutional", "both")
+
+ProviderKind = Literal["home", "institutional", "both"]
+
+
+class ProviderOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    kind: ProviderKind
+    status: str
+    town_code: str | None
+    address: str
+    lat: float
+    lon: float
+    service_radius_km: float
+    capacity: int
+    hourly_price_fen: int
+    daily_price_fen: int
+    designation_batch: str = ""
+    designated_on: date | None = None
+    terminated_on: date | None = None
+    credit_code: str = ""
+    reassignment_job_id: UUID | None = None
+
+
+class ProviderIn(Input):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    kind: ProviderKind
+    lat: float
+    lon: float
+    coordinate_system: CoordinateSystem = "wgs84"
+    address: str = Field(default="", max_length=300)
+    service_radius_km: float
+    capacity: int = Field(ge=0, le=1_000_000)
+    hourly_price_fen: int = Field(default=0, ge=0, le=10_000_000)
+    daily_price_fen: int = Field(default=0, ge=0, le=10_000_000)
+    credit_code: str = Field(default="", max_length=18)
+
+
+class ProviderChanges(Input):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    lat: float | None = None
+    lon: float | None = None
+    coordinate_system: CoordinateSystem | None = None
+    service_radius_km: float | None = None
+    capacity: int | None = Field(default=None, ge=0, le=1_000_000)
+    hourly_price_fen: int | None = Field(default=None, ge=0, le=10_000_000)
+    daily_price_fen: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class AgreementStepIn(Input):
+    reason: str = Field(default="", max_length=2000)
+    batch: str = Field(default="", max_length=32)
+    effective_on: date | None = None
+
+
+class AgreementEventOut(BaseModel):
+    from_status: str
+    to_status: str
+    batch: str
+    effective_on: date
+    reason: str
+    actor_name: str | None
+
+
+class EvaluationIn(Input):
+    year: int = Field(ge=2000, le=2100)
+    score: int
+    note: str = Field(default="", max_length=2000)
+
+
+class EvaluationOut(BaseModel):
+    provider_id: int | None = None
+    year: int
+    score: int
+    note: str
+
+
+class CaregiverIn(Input):
+    name: str = Field(min_length=1, max_length=64)
+    qualification: str = Field(min_length=1, max_length=32)
+    lat: float
+    lon: float
+    coordinate_system: CoordinateSystem = "wgs84"
+    weekly_hours: int = Field(ge=1, le=60)
+    skills: list[str] = Field(default_factory=list, max_length=60)
+
+
+class CaregiverOut(BaseModel):
+    id: int
+    provider_id: int
+    name: str
+    qualification: str
+    lat: float
+    lon: float
+    weekly_hours: int
+    active: bool
+    skills: list[str] = []
+
 
 _PROVIDER_COLUMNS = (
     Provider.id,
@@ -49,85 +162,85 @@ _PROVIDER_COLUMNS = (
     Provider.credit_code,
 )
 
+_CAREGIVER_COLUMNS = (
+    Caregiver.id,
+    Caregiver.provider.as_alias("provider_id"),
+    Caregiver.name,
+    Caregiver.qualification,
+    Caregiver.lat,
+    Caregiver.lon,
+    Caregiver.weekly_hours,
+    Caregiver.active,
+    Caregiver.skills,
+)
 
-async def list_providers(actor: Actor) -> list[dict[str, Any]]:
+
+async def list_providers(actor: Actor) -> list[ProviderOut]:
     query = Provider.select(*_PROVIDER_COLUMNS).order_by(Provider.code)
-    if actor.role == Role.AGENCY:
-        query = query.where(Provider.id == actor.provider_id)
-    return await query
+    if actor.provider_scope is not None:
+        query = query.where(Provider.id == actor.provider_scope)
+    return [ProviderOut.model_validate(row) for row in await query]
 
 
-async def get_provider(actor: Actor, provider_id: int) -> dict[str, Any]:
+async def get_provider(actor: Actor, provider_id: int) -> ProviderOut:
     require_provider_visible(actor, provider_id)
     row = await Provider.select(*_PROVIDER_COLUMNS).where(Provider.id == provider_id).first()
     if row is None:
         raise NotFound("no such provider", code="provider_not_found")
-    return row
+    return ProviderOut.model_validate(row)
 
 
-async def list_caregivers(actor: Actor, provider_id: int) -> list[dict[str, Any]]:
+async def list_caregivers(actor: Actor, provider_id: int) -> list[CaregiverOut]:
     await get_provider(actor, provider_id)
-    return (
-        await Caregiver.select(
-            Caregiver.id,
-            Caregiver.provider,
-            Caregiver.name,
-            Caregiver.qualification,
-            Caregiver.lat,
-            Caregiver.lon,
-            Caregiver.weekly_hours,
-            Caregiver.active,
-            Caregiver.skills,
-        )
+    rows = (
+        await Caregiver.select(*_CAREGIVER_COLUMNS)
         .output(load_json=True)
         .where(Caregiver.provider == provider_id)
         .order_by(Caregiver.id)
     )
+    return [CaregiverOut.model_validate(row) for row in rows]
 
 
 # ---------------------------------------------------------------- the registry (bureau)
-
-QUALIFICATIONS = ("elderly_carer", "medical_carer", "nurse")
-KINDS = ("home", "institutional", "both")
 
 
 async def current_load(provider_id: int) -> int:
     return await Assignment.count().where((Assignment.provider == provider_id) & (Assignment.status == "active"))
 
 
-async def create_provider(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    require_role(actor, Role.BUREAU, Role.ADMIN)
-    data = as_wgs84(data)
-    check_coordinates(data["lat"], data["lon"])
-    check_radius(data["service_radius_km"])
+async def create_provider(ctx: ServiceContext, actor: Actor, data: ProviderIn) -> ProviderOut:
+    require(actor, Action.MANAGE_PROVIDERS)
+    lat, lon = to_wgs84(data.lat, data.lon, data.coordinate_system)
+    check_coordinates(lat, lon)
+    check_radius(data.service_radius_km)
     today = local_today(ctx.clock, ctx.settings.zone)
     policy = policy_book(ctx.settings).in_force(today)
     now = ctx.clock.now()
     async with write_transaction():
-        if await Provider.exists().where(Provider.code == data["code"]):
+        if await Provider.exists().where(Provider.code == data.code):
             raise Conflict("机构编码已存在", code="duplicate_provider_code")
-        if data.get("credit_code"):
+        if data.credit_code:
             earlier = (
                 await Provider.select(Provider.terminated_on)
-                .where((Provider.credit_code == data["credit_code"]) & (Provider.status == "terminated"))
+                .where((Provider.credit_code == data.credit_code) & (Provider.status == "terminated"))
                 .order_by(Provider.terminated_on, ascending=False)
                 .first()
             )
             check_redesignation(earlier["terminated_on"] if earlier else None, today, policy.redesignation_block_years)
         provider = Provider(
-            code=data["code"],
-            name=data["name"],
-            name_en=data.get("name_en", ""),
-            kind=data["kind"],
+            code=data.code,
+            name=data.name,
+            name_en=data.name_en,
+            kind=data.kind,
             status="applied",
-            address=data.get("address", ""),
-            lat=data["lat"],
-            lon=data["lon"],
-            service_radius_km=data["service_radius_km"],
-            capacity=data["capacity"],
-            hourly_price_fen=data.get("hourly_price_fen", 0),
-            daily_price_fen=data.get("daily_price_fen", 0),
-            credit_code=data.get("credit_code", ""),
+            address=data.address,
+            lat=lat,
+            lon=lon,
+            service_radius_km=data.service_radius_km,
+            capacity=data.capacity,
+            hourly_price_fen=data.hourly_price_fen,
+            daily_price_fen=data.daily_price_fen,
+            credit_code=data.credit_code,
             created_at=now,
         )
         await provider.save()
@@ -153,20 +266,22 @@ async def create_provider(ctx: ServiceContext, actor: Actor, data: dict[str, Any
     return await get_provider(actor, provider.id)
 
 
-async def update_provider(
-    ctx: ServiceContext, actor: Actor, provider_id: int, changes: dict[str, Any]
-) -> dict[str, Any]:
-    require_role(actor, Role.BUREAU, Role.ADMIN)
-    changes = as_wgs84(changes)
+async def update_provider(ctx: ServiceContext, actor: Actor, provider_id: int, data: ProviderChanges) -> ProviderOut:
+    """Change the fields the request names (a field sent as null is left as it is)."""
+    require(actor, Action.MANAGE_PROVIDERS)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    system = changes.pop("coordinate_system", None)
+    lat, lon = to_wgs84(changes.get("lat"), changes.get("lon"), system)
+    changes |= {name: value for name, value in (("lat", lat), ("lon", lon)) if value is not None}
     now = ctx.clock.now()
     async with write_transaction():
         before = await get_provider(actor, provider_id)
-        if "lat" in changes or "lon" in changes:
-            check_coordinates(changes.get("lat", before["lat"]), changes.get("lon", before["lon"]))
-        if "service_radius_km" in changes:
-            check_radius(changes["service_radius_km"])
-        if "capacity" in changes:
-            check_capacity(changes["capacity"], await current_load(provider_id))
+        if lat is not None or lon is not None:
+            check_coordinates(before.lat if lat is None else lat, before.lon if lon is None else lon)
+        if data.service_radius_km is not None:
+            check_radius(data.service_radius_km)
+        if data.capacity is not None:
+            check_capacity(data.capacity, await current_load(provider_id))
         columns = {getattr(Provider, name): value for name, value in changes.items()}
         if columns:
             await Provider.update(columns).where(Provider.id == provider_id)
@@ -176,7 +291,7 @@ async def update_provider(
             action="provider.update",
             entity="provider",
             entity_id=provider_id,
-            before={k: before[k] for k in changes},
+            before={name: getattr(before, name) for name in changes},
             after=changes,
         )
     return await get_provider(actor, provider_id)
@@ -191,16 +306,16 @@ async def change_agreement(
     reason: str = "",
     batch: str = "",
     effective_on: date | None = None,
-) -> dict[str, Any]:
+) -> ProviderOut:
     """One step of the agreement, audited with its reason. Suspending or terminating a
     provider starts a job that reassigns its people."""
-    require_role(actor, Role.BUREAU, Role.ADMIN)
+    require(actor, Action.MANAGE_PROVIDERS)
     today = local_today(ctx.clock, ctx.settings.zone)
     day = effective_on or today
     now = ctx.clock.now()
     async with write_transaction():
         provider = await get_provider(actor, provider_id)
-        step = next_status(provider["status"], action, reason=reason, batch=batch)
+        step = next_status(provider.status, action, reason=reason, batch=batch)
         columns: dict[Any, Any] = {Provider.status: step.to_status}
         if action == "designate":
             columns |= {Provider.designation_batch: batch, Provider.designated_on: day}
@@ -231,17 +346,16 @@ async def change_agreement(
         )
     result = await get_provider(actor, provider_id)
     if action in ("suspend", "terminate"):
-        from ltc.services.jobs import start_job
-
-        result["reassignment_job_id"] = await start_job(
-            ctx, actor, "reassign_provider_people", {"provider_id": provider_id}, provider_id=None
+        job_id = await start_job(
+            ctx, actor, "reassign_provider_people", ReassignParams(provider_id=provider_id), provider_id=None
         )
+        result = result.model_copy(update={"reassignment_job_id": job_id})
     return result
 
 
-async def agreement_history(actor: Actor, provider_id: int) -> list[dict[str, Any]]:
+async def agreement_history(actor: Actor, provider_id: int) -> list[AgreementEventOut]:
     await get_provider(actor, provider_id)
-    return (
+    rows = (
         await AgreementEvent.select(
             AgreementEvent.from_status,
             AgreementEvent.to_status,
@@ -255,12 +369,12 @@ async def agreement_history(actor: Actor, provider_id: int) -> list[dict[str, An
         .order_by(AgreementEvent.at)
         .order_by(AgreementEvent.id)
     )
+    return [AgreementEventOut.model_validate(row) for row in rows]
 
 
-async def record_evaluation(
-    ctx: ServiceContext, actor: Actor, provider_id: int, year: int, score: int, note: str = ""
-) -> dict[str, Any]:
-    require_role(actor, Role.BUREAU, Role.ADMIN)
+async def record_evaluation(ctx: ServiceContext, actor: Actor, provider_id: int, data: EvaluationIn) -> EvaluationOut:
+    require(actor, Action.MANAGE_PROVIDERS)
+    year, score = data.year, data.score
     if not 0 <= score <= 100:
         raise InvalidInput("考核分数须在 0–100 之间", code="invalid_score", errors=[{"field": "score"}])
     now = ctx.clock.now()
@@ -275,7 +389,7 @@ async def record_evaluation(
                 year=year,
                 evaluation_key=key,
                 score=score,
-                note=note,
+                note=data.note,
                 recorded_by=actor.user_id,
                 recorded_at=now,
             )
@@ -288,35 +402,36 @@ async def record_evaluation(
             entity_id=provider_id,
             after={"year": year, "score": score},
         )
-    return {"provider_id": provider_id, "year": year, "score": score, "note": note}
+    return EvaluationOut(provider_id=provider_id, year=year, score=score, note=data.note)
 
 
-async def evaluations(actor: Actor, provider_id: int) -> list[dict[str, Any]]:
+async def evaluations(actor: Actor, provider_id: int) -> list[EvaluationOut]:
     await get_provider(actor, provider_id)
-    return (
+    rows = (
         await ProviderEvaluation.select(ProviderEvaluation.year, ProviderEvaluation.score, ProviderEvaluation.note)
         .where(ProviderEvaluation.provider == provider_id)
         .order_by(ProviderEvaluation.year)
     )
+    return [EvaluationOut.model_validate(row) for row in rows]
 
 
-async def add_caregiver(ctx: ServiceContext, actor: Actor, provider_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    require_role(actor, Role.BUREAU, Role.ADMIN, Role.AGENCY)
+async def add_caregiver(ctx: ServiceContext, actor: Actor, provider_id: int, data: CaregiverIn) -> CaregiverOut:
+    require(actor, Action.MANAGE_CAREGIVERS)
     await get_provider(actor, provider_id)  # another agency's provider: 404
-    data = as_wgs84(data)
-    check_coordinates(data["lat"], data["lon"])
-    if data["qualification"] not in QUALIFICATIONS:
+    lat, lon = to_wgs84(data.lat, data.lon, data.coordinate_system)
+    check_coordinates(lat, lon)
+    if data.qualification not in QUALIFICATIONS:
         raise InvalidInput("未知的资质", code="unknown_qualification", errors=[{"field": "qualification"}])
     now = ctx.clock.now()
     async with write_transaction():
         caregiver = Caregiver(
             provider=provider_id,
-            name=data["name"],
-            qualification=data["qualification"],
-            lat=data["lat"],
-            lon=data["lon"],
-            weekly_hours=data["weekly_hours"],
-            skills=data.get("skills", []),
+            name=data.name,
+            qualification=data.qualification,
+            lat=lat,
+            lon=lon,
+            weekly_hours=data.weekly_hours,
+            skills=data.skills,
             active=True,
             created_at=now,
         )
@@ -329,5 +444,5 @@ async def add_caregiver(ctx: ServiceContext, actor: Actor, provider_id: int, dat
             entity_id=caregiver.id,
             after={"provider_id": provider_id, "name": caregiver.name, "qualification": caregiver.qualification},
         )
-    rows = await list_caregivers(actor, provider_id)
-    return next(r for r in rows if r["id"] == caregiver.id)
+    row = await Caregiver.select(*_CAREGIVER_COLUMNS).output(load_json=True).where(Caregiver.id == caregiver.id).first()
+    return CaregiverOut.model_validate(row)

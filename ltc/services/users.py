@@ -3,20 +3,47 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import jwt
+from piccolo.query import Select
+from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
 from ltc.db.tables import AppUser, Provider
-from ltc.domain.access import Actor, Role, require_role, validate_role_assignment
+from ltc.domain.access import Action, Actor, Role, require, validate_role_assignment
 from ltc.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
+from ltc.services.inputs import Input
 
 TOKEN_ALGORITHM = "HS256"
 TOKEN_AUDIENCE = "ltc-api"
 MIN_PASSWORD_LENGTH = 8
+
+
+class UserIn(Input):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
+    role: Role
+    provider_id: int | None = None
+    display_name: str = Field(default="", max_length=100)
+
+
+class UserStatusIn(Input):
+    # true or false: the API's bodies are validated leniently, where a plain bool would read
+    # the string "no" as false.
+    active: Literal[True, False]
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    provider_id: int | None
+    provider_code: str | None
+    active: bool
 
 
 def _actor_from_row(row: dict[str, Any]) -> Actor:
@@ -103,7 +130,7 @@ async def create_user(
 ) -> int:
     """Create a user. ``actor`` None means the operator at the command line."""
     if actor is not None:
-        require_role(actor, Role.ADMIN)
+        require(actor, Action.MANAGE_USERS)
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("a username has 1 to 64 characters", code="invalid_username")
@@ -138,27 +165,27 @@ async def create_user(
         return row.id
 
 
-def _user_rows():
+def _user_rows() -> Select:
     return AppUser.select(
         AppUser.id,
         AppUser.username,
         AppUser.display_name,
         AppUser.role,
-        AppUser.provider,
+        AppUser.provider.as_alias("provider_id"),
         AppUser.provider.code.as_alias("provider_code"),
         AppUser.active,
     )
 
 
-async def list_users(actor: Actor) -> list[dict[str, Any]]:
-    require_role(actor, Role.ADMIN)
-    return await _user_rows().order_by(AppUser.id)
+async def list_users(actor: Actor) -> list[UserOut]:
+    require(actor, Action.MANAGE_USERS)
+    return [UserOut.model_validate(row) for row in await _user_rows().order_by(AppUser.id)]
 
 
-async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> dict[str, Any]:
+async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> UserOut:
     """Disable a user (their sessions and tokens stop working at their next request) or enable
     them again. An administrator cannot disable themselves, so one always remains."""
-    require_role(actor, Role.ADMIN)
+    require(actor, Action.MANAGE_USERS)
     if user_id == actor.user_id and not active:
         raise Conflict("you cannot disable your own account", code="cannot_disable_self")
     async with write_transaction():
@@ -176,4 +203,4 @@ async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, activ
                 before={"active": row["active"]},
                 after={"active": active},
             )
-        return await _user_rows().where(AppUser.id == user_id).first()
+        return UserOut.model_validate(await _user_rows().where(AppUser.id == user_id).first())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -12,20 +13,33 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
-from ltc.domain.access import Role
+from ltc.domain.access import Action, Actor, Role
 from ltc.domain.errors import Unauthenticated
 from ltc.services import audit, district, jobs, providers, users
 from ltc.services.assessment import applications
+from ltc.services.context import ServiceContext
+from ltc.services.geocoding import GeocodeParams
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import LANGUAGE_COOKIE, LANGUAGES, normalise_language
-from ltc.web.security import SESSION_USER_KEY, roles, signed_in
+from ltc.web.security import SESSION_USER_KEY, allowed, signed_in
 
-HOME_TEMPLATES = {
-    Role.ADMIN: "home/admin.html",
-    Role.BUREAU: "home/bureau.html",
-    Role.ASSESSOR: "home/assessor.html",
-    Role.EXPERT: "home/assessor.html",
-    Role.AGENCY: "home/agency.html",
+
+@dataclass(frozen=True)
+class HomePage:
+    """A role's home page and the parts it has room for; each part is filled only when the
+    access table lets the actor see it."""
+
+    template: str
+    parts: frozenset[str]
+
+
+_ASSESSOR_HOME = HomePage("home/assessor.html", frozenset({"applications"}))
+HOME_PAGES = {
+    Role.ADMIN: HomePage("home/admin.html", frozenset({"users", "district", "audit"})),
+    Role.BUREAU: HomePage("home/bureau.html", frozenset({"waiting", "district", "audit"})),
+    Role.ASSESSOR: _ASSESSOR_HOME,
+    Role.EXPERT: _ASSESSOR_HOME,
+    Role.AGENCY: HomePage("home/agency.html", frozenset({"provider"})),
 }
 
 
@@ -51,6 +65,30 @@ def safe_next(target: str | None) -> str:
 
 def page(name: str, status_code: int = 200, **context: Any) -> Template:
     return Template(template_name=name, context=context, status_code=status_code, media_type=MediaType.HTML)
+
+
+def actions_of(actor: Actor) -> dict[str, Any]:
+    """What a template needs to offer only what the actor may do: ``may(Action.X)`` reads
+    the access table the guards and services read."""
+    return {"may": actor.may, "Action": Action}
+
+
+async def _home_context(services: ServiceContext, actor: Actor, parts: frozenset[str]) -> dict[str, Any]:
+    context = actions_of(actor)
+    if "applications" in parts and actor.may(Action.ASSESS):
+        context["applications"] = await applications.list_applications(services, actor)
+    if "waiting" in parts and actor.may(Action.ACCEPT_APPLICATION):
+        context["waiting"] = await applications.count_by_status()
+    if "district" in parts and actor.sees_whole_region:
+        context["district"] = await district.district_summary()
+    if "audit" in parts and actor.may(Action.READ_AUDIT):
+        context["audit"] = await audit.recent_entries(actor, 10)
+    if "users" in parts and actor.may(Action.MANAGE_USERS):
+        context["users"] = await users.list_users(actor)
+    if "provider" in parts and actor.provider_scope:
+        context["provider"] = await providers.get_provider(actor, actor.provider_scope)
+        context["caregivers"] = await providers.list_caregivers(actor, actor.provider_scope)
+    return context
 
 
 class PagesController(Controller):
@@ -83,31 +121,19 @@ class PagesController(Controller):
 
     @get("/", guards=[signed_in])
     async def home(self, actor: CurrentActor, services: Services) -> Template:
-        context: dict[str, Any] = {}
-        if actor.role in {Role.ASSESSOR, Role.EXPERT}:
-            context["applications"] = await applications.list_applications(services, actor)
-        if actor.role == Role.BUREAU:
-            context["waiting"] = await applications.count_by_status()
-        if actor.role in {Role.BUREAU, Role.ADMIN}:
-            context["district"] = await district.district_summary()
-            context["audit"] = await audit.recent_entries(10)
-        if actor.role == Role.ADMIN:
-            context["users"] = await users.list_users(actor)
-        if actor.role == Role.AGENCY and actor.provider_id is not None:
-            context["provider"] = await providers.get_provider(actor, actor.provider_id)
-            context["caregivers"] = await providers.list_caregivers(actor, actor.provider_id)
-        return page(HOME_TEMPLATES[actor.role], **context)
+        home = HOME_PAGES[actor.role]
+        return page(home.template, **await _home_context(services, actor, home.parts))
 
-    @post("/users/{user_id:int}/active", guards=[roles(Role.ADMIN)])
+    @post("/users/{user_id:int}/active", guards=[allowed(Action.MANAGE_USERS)])
     async def set_user_active(
         self, user_id: FromPath[int], data: URLEncodedBody[UserStatusForm], actor: CurrentActor, services: Services
     ) -> Redirect:
         await users.set_user_active(services, actor, user_id, data.active)
         return Redirect(path="/")
 
-    @post("/jobs/geocode-persons", guards=[roles(Role.BUREAU, Role.ADMIN)])
+    @post("/jobs/geocode-persons", guards=[allowed(Action.GEOCODE_PERSONS)])
     async def start_geocoding(self, actor: CurrentActor, services: Services) -> Redirect:
-        job_id = await jobs.start_job(services, actor, "geocode_persons")
+        job_id = await jobs.start_job(services, actor, "geocode_persons", GeocodeParams())
         return Redirect(path=f"/jobs/{job_id}")
 
     @get("/jobs/{job_id:uuid}", guards=[signed_in])

@@ -3,6 +3,7 @@ on the server from coordinates) and the re-optimisation preview."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
@@ -11,15 +12,16 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
-from ltc.db.tables import Town
-from ltc.domain.access import Role
+from ltc.db.queries.providers import provider_loads
+from ltc.domain.access import Action
 from ltc.services import assignments, jobs, providers
+from ltc.services.reoptimisation import ApplyParams
 from ltc.web.charts import Projection
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.pages import page
-from ltc.web.security import roles, signed_in
+from ltc.web.pages import actions_of, page
+from ltc.web.security import allowed, signed_in
 
-BUREAU = roles(Role.BUREAU, Role.ADMIN)
+ASSIGN = allowed(Action.ASSIGN)
 
 
 class AgreementForm(BaseModel):
@@ -38,9 +40,7 @@ class ProviderPages(Controller):
     @get("/providers", guards=[signed_in])
     async def registry(self, actor: CurrentActor) -> Template:
         rows = await providers.list_providers(actor)
-        loads = await assignments.map_data()
-        load_by_id = {p["id"]: p["load"] for p in loads["providers"]}
-        return page("providers/list.html", providers=rows, loads=load_by_id)
+        return page("providers/list.html", providers=rows, loads=await provider_loads())
 
     @get("/providers/{provider_id:int}", guards=[signed_in])
     async def detail(self, provider_id: FromPath[int], actor: CurrentActor) -> Template:
@@ -51,59 +51,59 @@ class ProviderPages(Controller):
             evaluations=await providers.evaluations(actor, provider_id),
             caregivers=await providers.list_caregivers(actor, provider_id),
             load=await providers.current_load(provider_id),
+            **actions_of(actor),
         )
 
-    @post("/providers/{provider_id:int}/agreement", guards=[BUREAU])
+    @post("/providers/{provider_id:int}/agreement", guards=[allowed(Action.MANAGE_PROVIDERS)])
     async def agreement(
         self, provider_id: FromPath[int], data: URLEncodedBody[AgreementForm], actor: CurrentActor, services: Services
     ) -> Redirect:
         result = await providers.change_agreement(
             services, actor, provider_id, data.action, reason=data.reason, batch=data.batch
         )
-        if result.get("reassignment_job_id"):
-            return Redirect(path=f"/jobs/{result['reassignment_job_id']}")
+        if result.reassignment_job_id:
+            return Redirect(path=f"/jobs/{result.reassignment_job_id}")
         return Redirect(path=f"/providers/{provider_id}")
 
-    @get("/map", guards=[BUREAU])
-    async def district_map(self) -> Template:
-        data = await assignments.map_data()
-        towns = await Town.select(Town.name, Town.name_en, Town.lat, Town.lon)
-        points = [(t["lat"], t["lon"]) for t in towns] + [(p["lat"], p["lon"]) for p in data["providers"]]
+    @get("/map", guards=[ASSIGN])
+    async def district_map(self, actor: CurrentActor) -> Template:
+        network = await assignments.network_map(actor)
+        points = [(t.lat, t.lon) for t in network.towns] + [(p.lat, p.lon) for p in network.providers]
         projection = Projection.fit(points)
-        by_id = {p["id"]: p for p in data["providers"]}
+        by_id = {p.id: p for p in network.providers}
         people: list[dict[str, Any]] = []
-        for person in data["people"]:
-            if person["lat"] is None:
+        for person in network.placements:
+            if person.lat is None or person.lon is None:
                 continue
-            x, y = projection.xy(person["lat"], person["lon"])
+            x, y = projection.xy(person.lat, person.lon)
             line = None
-            provider = by_id.get(person["provider"])
+            provider = by_id.get(person.provider_id) if person.provider_id is not None else None
             if provider is not None:
-                line = projection.xy(provider["lat"], provider["lon"])
-            people.append({"x": x, "y": y, "status": person["status"], "line": line})
+                line = projection.xy(provider.lat, provider.lon)
+            people.append({"x": x, "y": y, "status": person.status, "line": line})
         return page(
             "providers/map.html",
             projection=projection,
-            towns=[{**t, "xy": projection.xy(t["lat"], t["lon"])} for t in towns],
+            towns=[{**asdict(t), "xy": projection.xy(t.lat, t.lon)} for t in network.towns],
             providers=[
-                {**p, "xy": projection.xy(p["lat"], p["lon"]), "r": projection.radius_px(p["service_radius_km"])}
-                for p in data["providers"]
+                {**asdict(p), "xy": projection.xy(p.lat, p.lon), "r": projection.radius_px(p.service_radius_km)}
+                for p in network.providers
             ],
             people=people,
-            uncovered=sum(1 for p in data["people"] if p["status"] == "unassigned"),
+            uncovered=sum(1 for p in network.placements if p.status == "unassigned"),
         )
 
-    @get("/assignment", guards=[BUREAU])
+    @get("/assignment", guards=[ASSIGN])
     async def assignment_page(self, actor: CurrentActor, preview: FromQuery[str | None] = None) -> Template:
         job = await jobs.get_job(actor, UUID(preview)) if preview else None
         return page("providers/assignment.html", uncovered=await assignments.list_uncovered(actor), preview=job)
 
-    @post("/assignment/preview", guards=[BUREAU])
+    @post("/assignment/preview", guards=[ASSIGN])
     async def start_preview(self, actor: CurrentActor, services: Services) -> Redirect:
-        job_id = await jobs.start_job(services, actor, "reoptimise_preview")
+        job_id = await jobs.start_job(services, actor, "reoptimise_preview", jobs.NoParams())
         return Redirect(path=f"/jobs/{job_id}?then=/assignment?preview={job_id}")
 
-    @post("/assignment/apply", guards=[BUREAU])
+    @post("/assignment/apply", guards=[ASSIGN])
     async def apply(self, data: URLEncodedBody[ApplyForm], actor: CurrentActor, services: Services) -> Redirect:
-        job_id = await jobs.start_job(services, actor, "reoptimise_apply", {"preview_job_id": str(data.preview_job_id)})
-        return Redirect(path=f"/jobs/{job_id}")
+        params = ApplyParams(preview_job_id=data.preview_job_id)
+        return Redirect(path=f"/jobs/{await jobs.start_job(services, actor, 'reoptimise_apply', params)}")

@@ -1,16 +1,19 @@
-"""Hand-written pydantic schemas of the public API (the contract of API.md)."""
+"""Hand-written pydantic schemas of the public API (the contract of API.md) that belong to
+HTTP alone: tokens, the signed-in user, a job accepted. The services' request and response
+models are used by the API as they are."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from ltc.domain.access import Role
-from ltc.services.inputs import CoordinateSystem as CoordinateSystem
 from ltc.services.inputs import Input as Schema
+from ltc.services.positions import CoordinateSystem
+
+__all__ = ["CoordinateSystem", "JobAccepted", "Me", "Schema", "TokenRequest", "TokenResponse", "UserCreated"]
 
 
 class TokenRequest(Schema):
@@ -38,82 +41,5 @@ class JobAccepted(BaseModel):
     job_id: UUID
 
 
-class ProviderOut(BaseModel):
-    id: int
-    code: str
-    name: str
-    name_en: str
-    kind: Literal["home", "institutional", "both"]
-    status: str
-    town_code: str | None
-    address: str
-    lat: float
-    lon: float
-    service_radius_km: float
-    capacity: int
-    hourly_price_fen: int
-    daily_price_fen: int
-    designation_batch: str = ""
-    designated_on: date | None = None
-    terminated_on: date | None = None
-    credit_code: str = ""
-    reassignment_job_id: UUID | None = None
-
-
-class CaregiverOut(BaseModel):
-    id: int
-    provider_id: int
-    name: str
-    qualification: str
-    lat: float
-    lon: float
-    weekly_hours: int
-    active: bool
-    skills: list[str] = []
-
-
-class UserIn(Schema):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=8, max_length=256)
-    role: Role
-    provider_id: int | None = None
-    display_name: str = Field(default="", max_length=100)
-
-
-class UserStatusIn(Schema):
-    # true or false: the API's bodies are validated leniently, where a plain bool would read
-    # the string "no" as false.
-    active: Literal[True, False]
-
-
-class UserOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    provider_id: int | None
-    provider_code: str | None
-    active: bool
-
-
 class UserCreated(BaseModel):
     id: int
-
-
-class AuditEntryOut(BaseModel):
-    id: int
-    at: datetime
-    actor_name: str
-    action: str
-    entity: str
-    entity_id: str
-    before: Any
-    after: Any
-    reason: str
-
-
-class Health(BaseModel):
-    status: Literal["ok", "degraded"]
-    database: str
-    redis: str
-    worker: Literal["in-process", "separate"]

@@ -129,7 +129,7 @@ class FundPages(Controller):
             chart=bars(months, [spend[m] for m in months]),
             balance_chart=bars(balance_months, [balances[m] for m in balance_months]),
             yuan=format_yuan,
-            residents=district["residents"],
-            providers_by_kind=district["providers_by_kind"],
+            residents=district.residents,
+            providers_by_kind=district.providers_by_kind,
             figures=await case_figures(),
         )

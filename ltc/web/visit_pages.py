@@ -173,7 +173,7 @@ class VisitPages(Controller):
             status=status,
             statuses=["open", "explained", "resolved", "withdrawn", ""],
             is_agency=is_agency,
-            provider_names={} if is_agency else {p["id"]: p["name"] for p in await providers.list_providers(actor)},
+            provider_names={} if is_agency else {p.id: p.name for p in await providers.list_providers(actor)},
             reason_codes=visits.EXPLANATION_CODES,
             resolutions=RESOLUTIONS,
         )

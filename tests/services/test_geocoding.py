@@ -102,3 +102,20 @@ async def test_the_online_geocoder_refines_places_retries_and_caches(fixed_servi
     assert await GeocodeCache.count() == answered
     unknown = await Person.select().where(Person.id == ids[UNKNOWN]).first()
     assert unknown == before[ids[UNKNOWN]], "no better answer: it stays at its town"
+
+
+def test_positions_from_a_chinese_map_picker_are_stored_in_wgs84() -> None:
+    from ltc.domain.errors import InvalidInput
+    from ltc.services.positions import to_wgs84
+
+    lat, lon = to_wgs84(29.6081, 121.3553, "gcj02")
+    assert (lat, lon) != (29.6081, 121.3553) and abs(lat - 29.6081) < 0.01 and abs(lon - 121.3553) < 0.01
+    assert to_wgs84(29.6, None, "wgs84") == (29.6, None), "a partial change in WGS-84 passes through"
+    assert to_wgs84(29.6, 121.4, None) == (29.6, 121.4)
+    for system, lat_lon, code in [
+        ("gcj02", (29.6, None), "coordinates_incomplete"),
+        ("bd09", (29.6, 121.4), "unknown_coordinate_system"),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            to_wgs84(*lat_lon, system)
+        assert refused.value.code == code

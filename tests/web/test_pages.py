@@ -39,3 +39,36 @@ async def test_the_openapi_schema_documents_the_api(client: httpx.AsyncClient) -
     assert "/login" not in schema["paths"]
     docs = await client.get("/schema")
     assert docs.status_code == 200
+
+
+def _untyped(schema: dict | None) -> bool:
+    """An object with no properties (a bare dict), or a list of them, or nothing at all."""
+    if not schema:
+        return True
+    if "$ref" in schema:
+        return False
+    if schema.get("type") == "array":
+        return _untyped(schema.get("items"))
+    if "oneOf" in schema or "anyOf" in schema:
+        return any(_untyped(s) for s in schema.get("oneOf", schema.get("anyOf")) if s.get("type") != "null")
+    return schema.get("type") in (None, "object") and not schema.get("properties")
+
+
+TYPED_TAGS = {"providers", "assignment", "administration", "auth", "jobs", "operations"}
+
+
+async def test_every_operation_of_the_registry_and_administration_has_a_typed_response(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    untyped = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if TYPED_TAGS & set(operation.get("tags", []))
+        for status, response in operation["responses"].items()
+        if status.startswith("2")
+        for media in (response.get("content") or {None: {}}).values()
+        if _untyped(media.get("schema"))
+    ]
+    assert untyped == []

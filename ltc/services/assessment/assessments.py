@@ -22,7 +22,7 @@ from ltc.services.assessment.scope import application_record, require_on_team, t
 from ltc.services.assessment.values import AssessmentIn, AssessmentOut, DraftIn, DraftOut
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
-from ltc.services.positions import as_wgs84
+from ltc.services.positions import to_wgs84
 from ltc.services.reference import instrument_catalog
 
 OPEN_FOR_ASSESSMENT = ("accepted", "reassessing")
@@ -119,7 +119,7 @@ async def submit_assessment(ctx: ServiceContext, actor: Actor, submission: Asses
     application_id = submission.application_id
     event_id = str(submission.event_id or uuid4())
     request_hash = _request_hash(submission)
-    where = as_wgs84({"lat": submission.lat, "lon": submission.lon, "coordinate_system": submission.coordinate_system})
+    position = to_wgs84(submission.lat, submission.lon, submission.coordinate_system)
     earlier = await Assessment.select().where(Assessment.idempotency_key == event_id).first()
     if earlier is not None:
         if earlier["request_hash"] != request_hash or earlier["submitted_by"] != actor.user_id:
@@ -156,7 +156,7 @@ async def submit_assessment(ctx: ServiceContext, actor: Actor, submission: Asses
     now = ctx.clock.now()
     if not started_at < finished_at or finished_at > now + timedelta(minutes=policy.max_clock_skew_minutes):
         raise InvalidInput("开始时间须早于结束时间，且不能晚于当前时间", code="invalid_times")
-    lat, lon = where.get("lat"), where.get("lon")
+    lat, lon = position
     if lat is not None or lon is not None:
         if lat is None or lon is None:
             raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")

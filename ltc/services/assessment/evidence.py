@@ -23,7 +23,7 @@ from ltc.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ltc.services.assessment.scope import ApplicationRecord, application_record, on_any_team, on_team
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
-from ltc.services.positions import as_wgs84
+from ltc.services.positions import to_wgs84
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,8 @@ async def add_evidence(
     """Store one item of evidence; returns (evidence, created). A file already stored for
     this round (same SHA-256) is returned as it is."""
     application = await _open_round(actor, application_id)
-    where = as_wgs84({"lat": item.lat, "lon": item.lon, "coordinate_system": item.coordinate_system})
-    lat, lon = where.get("lat"), where.get("lon")
+    position = to_wgs84(item.lat, item.lon, item.coordinate_system)
+    lat, lon = position
     if (lat is None) != (lon is None):
         raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")
     if lat is not None and lon is not None:

@@ -11,8 +11,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from ltc.domain.instruments import Answer
 from ltc.services.assessment.instruments import DimensionScore, ScorePreview
-from ltc.services.inputs import CoordinateSystem, Input
+from ltc.services.inputs import Input
 from ltc.services.persons import PersonOut
+from ltc.services.positions import CoordinateSystem
 
 # ---------------------------------------------------------------- applications
 

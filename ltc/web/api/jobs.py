@@ -7,6 +7,7 @@ from litestar.params import FromPath
 
 from ltc.domain.access import Action
 from ltc.services import jobs
+from ltc.services.geocoding import GeocodeParams
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.schemas import JobAccepted
 from ltc.web.security import allowed, signed_in
@@ -27,4 +28,4 @@ class JobsController(Controller):
         summary="Geocode every person registered without a position (a background job)",
     )
     async def geocode_persons(self, actor: CurrentActor, services: Services) -> JobAccepted:
-        return JobAccepted(job_id=await jobs.start_job(services, actor, "geocode_persons"))
+        return JobAccepted(job_id=await jobs.start_job(services, actor, "geocode_persons", GeocodeParams()))
