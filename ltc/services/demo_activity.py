@@ -16,10 +16,12 @@ from ltc.domain.access import Actor, Role
 from ltc.domain.errors import DomainError
 from ltc.domain.instruments import Instrument
 from ltc.services import assessment_workflow as workflow
-from ltc.services import care_plans, visits
+from ltc.services import care_plans
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.reference import instrument_catalog, policy_book
+from ltc.services.visits.generation import generate_visits
+from ltc.services.visits.values import GenerateVisitsParams
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,7 @@ async def seed_demo_activity(ctx: ServiceContext) -> dict[str, Any]:
         items = HOME_ITEMS[n % len(HOME_ITEMS)] if row["care_mode"] == "home" else ["B01", "B13"]
         try:
             plan = await care_plans.create_plan(ctx, actor, row["person"], items)
-            await care_plans.confirm(ctx, actor, plan["id"], "家属")
+            await care_plans.confirm(ctx, actor, plan.id, "家属")
             planned += 1
         except DomainError as error:
             log.info("demo activity: no plan for person %s (%s)", row["person"], error.code)
@@ -121,5 +123,5 @@ async def seed_demo_activity(ctx: ServiceContext) -> dict[str, Any]:
     async def no_progress(_: float) -> None:
         return None
 
-    generated = await visits.generate_visits(ctx, {}, no_progress)
-    return {"beneficiaries": concluded, "care_plans": planned, "visits": generated["visits"]}
+    generated = await generate_visits(ctx, GenerateVisitsParams(), no_progress)
+    return {"beneficiaries": concluded, "care_plans": planned, "visits": generated.visits}

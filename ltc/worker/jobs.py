@@ -45,12 +45,13 @@ async def schedule_visits_nightly(ctx: dict[str, Any]) -> str:
 
 async def sweep_visit_alerts(ctx: dict[str, Any]) -> dict[str, Any]:
     """Every few minutes: late, missed and unfinished visits raise (and clear) alerts."""
-    from ltc.services.visits import sweep_visit_alerts as sweep
+    from ltc.services.jobs import NoParams
+    from ltc.services.visits.alerts import sweep_visit_alerts as sweep
 
     async def no_progress(_: float) -> None:
         return None
 
-    return await sweep(_services(ctx), {}, no_progress)
+    return (await sweep(_services(ctx), NoParams(), no_progress)).model_dump()
 
 
 async def build_last_months_settlements(ctx: dict[str, Any]) -> str:
