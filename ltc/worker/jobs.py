@@ -39,8 +39,9 @@ async def open_renewals(ctx: dict[str, Any]) -> dict[str, Any]:
 async def schedule_visits_nightly(ctx: dict[str, Any]) -> str:
     """Nightly: the rolling window of visits, as a recorded job (its progress shows on the job page)."""
     from ltc.services.jobs import start_job
+    from ltc.services.visits.values import GenerateVisitsParams
 
-    return str(await start_job(_services(ctx), None, "generate_visits"))
+    return str(await start_job(_services(ctx), None, "generate_visits", GenerateVisitsParams()))
 
 
 async def sweep_visit_alerts(ctx: dict[str, Any]) -> dict[str, Any]:

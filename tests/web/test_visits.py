@@ -16,7 +16,7 @@ from ltc.db.tables import Visit, VisitAlert, VisitEventRecord
 from ltc.domain.coordinates import haversine_km
 from ltc.services.clock import FixedClock
 from ltc.services.jobs import NoParams
-from ltc.services.visits import alerts, generation
+from ltc.services.visits import alerts, generation, storage
 from ltc.services.visits.values import GenerateVisitsParams
 from tests.conftest import bearer
 from tests.web.test_assessment_workflow import (
@@ -217,7 +217,7 @@ async def test_a_generation_killed_half_way_is_completed_by_the_rerun(client, au
     ctx = replace(services, clock=FixedClock(datetime.now(UTC)))
     params = GenerateVisitsParams(provider_id=b["provider"]["id"], days=28)
     monkeypatch.setattr(generation, "INSERT_CHUNK", 5)
-    real_insert = generation._insert_new
+    real_insert = storage.insert_new
     calls = itertools.count()
 
     async def dies_on_the_second_chunk(rows):
@@ -225,11 +225,11 @@ async def test_a_generation_killed_half_way_is_completed_by_the_rerun(client, au
             raise RuntimeError("worker killed")
         return await real_insert(rows)
 
-    monkeypatch.setattr(generation, "_insert_new", dies_on_the_second_chunk)
+    monkeypatch.setattr(storage, "insert_new", dies_on_the_second_chunk)
     with pytest.raises(RuntimeError):
         await generation.generate_visits(ctx, params, no_progress)
     assert await Visit.count().where(Visit.care_plan == plan["id"]) == 5, "the first chunk was committed"
-    monkeypatch.setattr(generation, "_insert_new", real_insert)
+    monkeypatch.setattr(storage, "insert_new", real_insert)
     rerun = await generation.generate_visits(ctx, params, no_progress)
     total = await Visit.count().where(Visit.care_plan == plan["id"])
     assert rerun.skipped_existing == 5 and total == 5 + rerun.visits

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
 import anyio.to_thread
 from piccolo.utils.encoding import dump_json
 
-from ltc.db.bulk import insert_rows
-from ltc.db.engine import is_unique_violation, write_transaction
-from ltc.db.tables import Assignment, Caregiver, CarePlan, UnscheduledSlot, Visit
+from ltc.db.tables import Assignment, Caregiver, CarePlan, Visit
 from ltc.domain import scheduling
 from ltc.domain.access import Action, Actor
 from ltc.domain.care_plan import parse_slot
@@ -29,48 +26,15 @@ from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind, start_job
 from ltc.services.reference import policy_book
+from ltc.services.visits import storage
 from ltc.services.visits.values import GenerateVisitsParams, GenerateVisitsResult
 
 INSERT_CHUNK = 50_000
 SCHEDULE_BATCHES = 8
 INSERT_STREAMS = 2
 CONTINUITY_LOOKBACK = timedelta(days=42)
-# A generated visit as `_insert_new` takes it: a plain tuple in this column order (JSON columns
-# as the JSON text Piccolo would write, times aware), every column given as `Visit(...)` would.
-INSERT_COLUMNS = (
-    "care_plan",
-    "person",
-    "provider",
-    "caregiver",
-    "slot_key",
-    "planned_start",
-    "planned_end",
-    "items",
-    "source",
-    "status",
-    "checked_in_at",
-    "checked_out_at",
-    "done_items",
-    "flags",
-    "alerts",
-    "created_at",
-    "updated_at",
-    "person_confirmation",
-)
-_SLOT_KEY = INSERT_COLUMNS.index("slot_key")
-UNSCHEDULED_COLUMNS = ("care_plan", "provider", "slot_key", "slot_start", "slot_end", "reason", "reported_at")
-KEYS_PER_QUERY = 5000  # within either database's limit on parameters
 
-Row = tuple[Any, ...]
 Batch = tuple[list[scheduling.PlanInput], list[scheduling.CaregiverInput], list[scheduling.Booking]]
-
-
-def slot_key(plan_id: Hashable, start: datetime) -> str:
-    return f"{plan_id}:{_utc_iso(start)}"
-
-
-def _utc_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
 
 
 async def start_generation(ctx: ServiceContext, actor: Actor, params: GenerateVisitsParams) -> UUID:
@@ -105,15 +69,17 @@ async def generate_visits(
     caregivers = await _caregivers(provider_ids, window.policy)
     existing = await _existing_bookings(provider_ids, window)
     await progress(0.1)
-    rows = _Rows(
+    rows = storage.GeneratedRows(
         provider_of={p.plan_id: p.provider_id for p in plans},
         items_of={r["id"]: dump_json(r["items"]) for r in plan_rows},
         now=ctx.clock.now(),
-        key_of=_slot_keys(),
+        key_of=storage.slot_keys(),
     )
     batches = scheduling.provider_batches(plans, caregivers, existing, SCHEDULE_BATCHES)
     tally = await _schedule_and_store(batches, window, rows, progress)
-    await _replace_unscheduled(provider_ids, window, rows.unscheduled(tally.unscheduled))
+    await storage.replace_unscheduled(
+        provider_ids, window.midnight(window.start), window.midnight(window.end), rows.unscheduled(tally.unscheduled)
+    )
     await progress(1.0)
     by_reason = Counter(u.reason for u in tally.unscheduled)
     return GenerateVisitsResult(
@@ -260,71 +226,6 @@ async def _existing_bookings(provider_ids: list[int], window: _Window) -> list[s
     ]
 
 
-def _slot_keys() -> Callable[[Hashable, datetime], str]:
-    """slot_key(), with each distinct start converted once (astimezone costs microseconds)."""
-    utc_text: dict[datetime, str] = {}
-
-    def key_of(plan_id: Hashable, start: datetime) -> str:
-        text = utc_text.get(start)
-        if text is None:
-            text = utc_text[start] = _utc_iso(start)
-        return f"{plan_id}:{text}"
-
-    return key_of
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """The scheduler's visits and unscheduled slots as rows to insert: tuples in
-    ``INSERT_COLUMNS`` and ``UNSCHEDULED_COLUMNS`` order."""
-
-    provider_of: dict[Hashable, Hashable]
-    items_of: dict[Hashable, str]
-    now: datetime
-    key_of: Callable[[Hashable, datetime], str]
-
-    def visits(self, visits: Sequence[scheduling.PlannedVisit]) -> list[Row]:
-        provider_of, items_of, key_of, now = self.provider_of, self.items_of, self.key_of, self.now
-        empty = dump_json([])
-        return [
-            (
-                v.plan_id,
-                v.person_id,
-                provider_of[v.plan_id],
-                v.caregiver_id,
-                key_of(v.plan_id, v.slot_start),
-                v.slot_start,
-                v.slot_end,
-                items_of[v.plan_id],
-                "schedule",
-                "planned",
-                None,
-                None,
-                empty,
-                empty,
-                empty,
-                now,
-                now,
-                "",
-            )
-            for v in visits
-        ]
-
-    def unscheduled(self, slots: Sequence[scheduling.UnscheduledVisit]) -> list[Row]:
-        return [
-            (
-                u.plan_id,
-                self.provider_of[u.plan_id],
-                self.key_of(u.plan_id, u.slot_start),
-                u.slot_start,
-                u.slot_end,
-                u.reason,
-                self.now,
-            )
-            for u in slots
-        ]
-
-
 @dataclass
 class _Tally:
     inserted: int = 0
@@ -333,7 +234,9 @@ class _Tally:
     unscheduled: list[scheduling.UnscheduledVisit] = field(default_factory=list)
 
 
-async def _schedule_and_store(batches: list[Batch], window: _Window, rows: _Rows, progress: Progress) -> _Tally:
+async def _schedule_and_store(
+    batches: list[Batch], window: _Window, rows: storage.GeneratedRows, progress: Progress
+) -> _Tally:
     """Schedule the batches one by one in a thread, each while the one before is stored.
     Chunks are stored on up to INSERT_STREAMS connections at once: on PostgreSQL each COPY
     (foreign keys, indexes) keeps a server process busy, and two cores can take two."""
@@ -370,7 +273,7 @@ async def _schedule_and_store(batches: list[Batch], window: _Window, rows: _Rows
             tally.continuity += result.continuity
             for start in range(0, len(result.visits), INSERT_CHUNK):
                 storing.add(
-                    asyncio.ensure_future(_insert_new(rows.visits(result.visits[start : start + INSERT_CHUNK])))
+                    asyncio.ensure_future(storage.insert_new(rows.visits(result.visits[start : start + INSERT_CHUNK])))
                 )
                 await stored_down_to(INSERT_STREAMS - 1)
             await progress(0.1 + 0.85 * (number + 1) / len(batches))
@@ -380,37 +283,3 @@ async def _schedule_and_store(batches: list[Batch], window: _Window, rows: _Rows
         # again); a batch still in its thread is waited for.
         await asyncio.gather(pending, *storing, return_exceptions=True)
     return tally
-
-
-async def _insert_new(rows: list[Row]) -> int:
-    """Insert a chunk (tuples in ``INSERT_COLUMNS`` order) in one transaction; if another run
-    stored some of these keys meanwhile, insert only the ones still missing."""
-    try:
-        async with write_transaction() as transaction:
-            await insert_rows(transaction, Visit, INSERT_COLUMNS, rows)
-        return len(rows)
-    except Exception as error:
-        if not is_unique_violation(error):
-            raise
-    keys = [r[_SLOT_KEY] for r in rows]
-    async with write_transaction() as transaction:
-        stored: set[str] = set()
-        for start in range(0, len(keys), KEYS_PER_QUERY):
-            part = keys[start : start + KEYS_PER_QUERY]
-            stored.update(r["slot_key"] for r in await Visit.select(Visit.slot_key).where(Visit.slot_key.is_in(part)))
-        missing = [r for r in rows if r[_SLOT_KEY] not in stored]
-        if missing:
-            await insert_rows(transaction, Visit, INSERT_COLUMNS, missing)
-    return len(missing)
-
-
-async def _replace_unscheduled(provider_ids: list[int], window: _Window, rows: list[Row]) -> None:
-    """The window's unscheduled slots of these providers, as this run found them."""
-    async with write_transaction() as transaction:
-        await UnscheduledSlot.delete().where(
-            UnscheduledSlot.provider.is_in(provider_ids)
-            & (UnscheduledSlot.slot_start >= window.midnight(window.start))
-            & (UnscheduledSlot.slot_start < window.midnight(window.end))
-        )
-        if rows:
-            await insert_rows(transaction, UnscheduledSlot, UNSCHEDULED_COLUMNS, rows)
