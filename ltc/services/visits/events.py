@@ -95,7 +95,7 @@ async def record_event(
             if flags is not None:
                 await record_exceptions(visit, flags, now)
             visit = visit.model_copy(update=changes)
-    return RecordedEvent(event_id=event.event_id, outcome=outcome.code, visit=visit.shown())
+    return RecordedEvent(event_id=event.event_id, outcome=outcome.code, visit=visit)
 
 
 async def record_batch(

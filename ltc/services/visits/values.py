@@ -49,16 +49,12 @@ class VisitOut(BaseModel):
 
 
 class VisitToVerify(VisitOut):
-    """A visit with what verification needs besides: the person's death, the caregiver's
-    qualification and the plan's items (the check-in reads them with the visit)."""
+    """A visit with what verification needs besides, never shown: the person's death, the
+    caregiver's qualification and the plan's items (the check-in reads them with the visit)."""
 
-    deceased_on: date | None
-    qualification: str | None
-    plan_items: list[str] | None
-
-    def shown(self) -> VisitOut:
-        """The visit as the API shows it (the values are already validated)."""
-        return VisitOut.model_construct(**{name: getattr(self, name) for name in VisitOut.model_fields})
+    deceased_on: date | None = Field(exclude=True)
+    qualification: str | None = Field(exclude=True)
+    plan_items: list[str] | None = Field(exclude=True)
 
 
 class VisitIn(Input):
