@@ -180,7 +180,7 @@ async def _prepare(url: str, args: argparse.Namespace, visits: int, start: datet
     from ltc.domain.access import Role
     from ltc.runtime import open_runtime
     from ltc.services import users
-    from ltc.services.visits import INSERT_COLUMNS, slot_key
+    from ltc.services.visits.storage import INSERT_COLUMNS, slot_key
     from ltc.settings import load_settings
 
     settings = load_settings(database_url=url, redis_url="", worker_cron=False)

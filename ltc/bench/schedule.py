@@ -21,7 +21,7 @@ though (48 h gives the same result): slots start on a 30-minute grid spread over
 most 7 a day) and the greedy packing leaves about 12 % of the slots ``no_caregiver_free``.
 They are reported as ``unscheduled`` (and stored as unscheduled slots), not hidden.
 
-Timed (``seconds``): the job body ``ltc.services.visits.generate_visits`` for the window
+Timed (``seconds``): the job body ``ltc.services.visits.generation.generate_visits`` for the window
 ``[--start, --start + --days)``, with a progress callback that updates a ``Job`` row as the
 worker's does; ``load_seconds`` is the part up to its first progress mark (0.1, after the
 reads), ``schedule_insert_seconds`` the rest: the scheduler runs provider batch by batch in
@@ -453,7 +453,8 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     from ltc.db.tables import Job
     from ltc.runtime import open_runtime
     from ltc.services.clock import FixedClock
-    from ltc.services.visits import generate_visits
+    from ltc.services.visits.generation import generate_visits
+    from ltc.services.visits.values import GenerateVisitsParams
     from ltc.settings import load_settings
 
     settings = load_settings(database_url=url, redis_url="", worker_cron=False)
@@ -492,7 +493,9 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             await Job.update({Job.progress: max(0.0, min(1.0, fraction))}).where(Job.id == job_id)
 
         started = time.perf_counter()
-        result = await generate_visits(runtime.services, params, progress)
+        result = (
+            await generate_visits(runtime.services, GenerateVisitsParams.model_validate(params), progress)
+        ).model_dump(mode="json")
         seconds = time.perf_counter() - started
         peak = peak_rss_mb()
 

@@ -37,8 +37,10 @@ class Action(StrEnum):
     MANAGE_PROVIDERS = "provider.manage"
     MANAGE_CAREGIVERS = "caregiver.manage"
     ASSIGN = "assignment.run"
+    READ_CARE_PLAN = "care_plan.read"
     WRITE_CARE_PLAN = "care_plan.write"
     GENERATE_VISITS = "visits.generate"
+    READ_CARE_RECORDS = "care_records.read"  # visits, their alerts and exceptions, the census
     RECORD_VISIT = "visit.record"
     EXPLAIN_EXCEPTION = "exception.explain"
     RESOLVE_EXCEPTION = "exception.resolve"
@@ -76,8 +78,10 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.MANAGE_PROVIDERS: _BUREAU,
     Action.MANAGE_CAREGIVERS: _BUREAU_OR_AGENCY,
     Action.ASSIGN: _BUREAU,
+    Action.READ_CARE_PLAN: frozenset({Role.BUREAU, Role.ADMIN, Role.AGENCY, Role.EXPERT}),
     Action.WRITE_CARE_PLAN: _BUREAU_OR_AGENCY,
     Action.GENERATE_VISITS: _BUREAU_OR_AGENCY,
+    Action.READ_CARE_RECORDS: _BUREAU_OR_AGENCY,
     Action.RECORD_VISIT: _AGENCY,
     Action.EXPLAIN_EXCEPTION: _AGENCY,
     Action.RESOLVE_EXCEPTION: _BUREAU,
@@ -134,12 +138,6 @@ class Actor:
 
 def require(actor: Actor, action: Action) -> None:
     if not actor.may(action):
-        raise Forbidden(f"role {actor.role} may not do this", code="role_not_allowed")
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    # Being replaced by ``require(actor, Action.…)``; kept until the last caller moves.
-    if actor.role not in roles:
         raise Forbidden(f"role {actor.role} may not do this", code="role_not_allowed")
 
 

@@ -4,19 +4,67 @@ the newest confirmed one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
 from ltc.db.tables import Assignment, CarePlan, Conclusion, Person, Visit
-from ltc.domain.access import Actor, Role, require_role
+from ltc.domain.access import Action, Actor, require
 from ltc.domain.care_plan import CarePlanDraft, adjust_plan, derive_plan, parse_slot
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.inputs import Input
 from ltc.services.reference import policy_book, service_catalogue
 
-PLAN_WRITERS = (Role.AGENCY, Role.BUREAU, Role.ADMIN)
+
+class Slot(Input):
+    weekday: int = Field(ge=0, le=6)
+    start: str = Field(pattern=r"^\d{1,2}:\d{2}$")
+
+
+class CarePlanIn(Input):
+    person_id: int = Field(ge=1)
+    items: list[str] = Field(min_length=1, max_length=42)
+    slots: list[Slot] | None = Field(default=None, max_length=28)
+
+
+class CarePlanChanges(Input):
+    reason: str = Field(min_length=1, max_length=2000)
+    monthly_hours: int | None = Field(default=None, ge=1, le=744)
+    items: list[str] | None = Field(default=None, max_length=42)
+    slots: list[Slot] | None = Field(default=None, max_length=28)
+
+
+class ConfirmIn(Input):
+    confirmed_by: str = Field(min_length=1, max_length=64, description="the person or family member who confirmed")
+
+
+class CarePlanOut(BaseModel):
+    id: int
+    person_id: int
+    provider_id: int
+    version: int
+    status: str
+    current: bool
+    level: int
+    care_mode: str
+    items: list[str]
+    needs_nurse: bool
+    monthly_hours: int
+    visit_minutes: int
+    visits_per_month: int
+    slots: list[Slot]
+    bed_day_cap_fen: int
+    policy_version: str
+    reason: str
+    confirmed_by: str
+    confirmed_at: datetime | None
+    created_at: datetime
 
 
 def _draft_of(row: dict[str, Any]) -> CarePlanDraft:
@@ -53,46 +101,46 @@ def _columns(draft: CarePlanDraft) -> dict[str, Any]:
     }
 
 
-def _out(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **{k: v for k, v in row.items() if k not in ("version_key", "current_key")},
-        "person_id": row["person"],
-        "provider_id": row["provider"],
-        "current": row["current_key"] is not None,
-    }
+def _out(row: dict[str, Any]) -> CarePlanOut:
+    return CarePlanOut.model_validate(
+        {**row, "person_id": row["person"], "provider_id": row["provider"], "current": row["current_key"] is not None}
+    )
 
 
 async def _row(plan_id: int) -> dict[str, Any] | None:
     return await CarePlan.select().where(CarePlan.id == plan_id).output(load_json=True).first()
 
 
+def _in_scope(actor: Actor, provider_id: int) -> bool:
+    scope = actor.provider_scope
+    return scope is None or scope == provider_id
+
+
 def _require_provider(actor: Actor, provider_id: int) -> None:
-    require_role(actor, *PLAN_WRITERS)
-    if actor.role == Role.AGENCY and actor.provider_id != provider_id:
+    require(actor, Action.WRITE_CARE_PLAN)
+    if not _in_scope(actor, provider_id):
         raise NotFound("没有该护理计划", code="care_plan_not_found")
 
 
-async def get_plan(ctx: ServiceContext, actor: Actor, plan_id: int) -> dict[str, Any]:
+async def get_plan(ctx: ServiceContext, actor: Actor, plan_id: int) -> CarePlanOut:
     row = await _row(plan_id)
-    if row is None or (actor.role == Role.AGENCY and actor.provider_id != row["provider"]):
-        raise NotFound("没有该护理计划", code="care_plan_not_found")
-    if actor.role not in (*PLAN_WRITERS, Role.EXPERT):
+    if row is None or not _in_scope(actor, row["provider"]) or not actor.may(Action.READ_CARE_PLAN):
         raise NotFound("没有该护理计划", code="care_plan_not_found")
     return _out(row)
 
 
-async def plans_of_person(ctx: ServiceContext, actor: Actor, person_id: int) -> list[dict[str, Any]]:
+async def plans_of_person(ctx: ServiceContext, actor: Actor, person_id: int) -> list[CarePlanOut]:
+    """Every version, oldest first; an agency sees its own provider's, a role that reads no
+    care plans none."""
+    if not actor.may(Action.READ_CARE_PLAN):
+        return []
     rows = await CarePlan.select().where(CarePlan.person == person_id).order_by(CarePlan.version).output(load_json=True)
-    if actor.role == Role.AGENCY:
-        rows = [r for r in rows if r["provider"] == actor.provider_id]
-    elif actor.role not in (Role.BUREAU, Role.ADMIN, Role.EXPERT):
-        rows = []
-    return [_out(r) for r in rows]
+    return [_out(r) for r in rows if _in_scope(actor, r["provider"])]
 
 
 async def create_plan(
-    ctx: ServiceContext, actor: Actor, person_id: int, items: list[str], slots: list[Any] | None = None
-) -> dict[str, Any]:
+    ctx: ServiceContext, actor: Actor, person_id: int, items: list[str], slots: Sequence[Slot] | None = None
+) -> CarePlanOut:
     """The first plan of a beneficiary at their assigned provider, derived from the final level."""
     assignment = (
         await Assignment.select().where((Assignment.person == person_id) & (Assignment.status == "active")).first()
@@ -113,7 +161,7 @@ async def create_plan(
     catalogue = service_catalogue(ctx.settings)
     draft = derive_plan(conclusion["level"], assignment["care_mode"], policy, items, catalogue, stagger=person_id)
     if slots is not None:
-        draft = adjust_plan(draft, {"slots": slots}, policy, catalogue)
+        draft = adjust_plan(draft, {"slots": [s.model_dump() for s in slots]}, policy, catalogue)
     now = ctx.clock.now()
     async with write_transaction():
         await locked(Person.select(Person.id).where(Person.id == person_id)).first()
@@ -143,10 +191,10 @@ async def create_plan(
     return await get_plan(ctx, actor, plan.id)
 
 
-async def adjust(
-    ctx: ServiceContext, actor: Actor, plan_id: int, changes: dict[str, Any], reason: str
-) -> dict[str, Any]:
+async def adjust(ctx: ServiceContext, actor: Actor, plan_id: int, data: CarePlanChanges) -> CarePlanOut:
     """A new draft version from the current one; the earlier versions stay as they were."""
+    changes = data.model_dump(exclude_unset=True, exclude={"reason"})
+    reason = data.reason
     if not reason.strip():
         raise InvalidInput("调整护理计划须说明原因", code="reason_required")
     row = await _row(plan_id)
@@ -193,7 +241,7 @@ async def adjust(
     return await get_plan(ctx, actor, plan.id)
 
 
-async def confirm(ctx: ServiceContext, actor: Actor, plan_id: int, confirmed_by: str) -> dict[str, Any]:
+async def confirm(ctx: ServiceContext, actor: Actor, plan_id: int, confirmed_by: str) -> CarePlanOut:
     """The person or family confirms the draft: it becomes the plan visits are scheduled from;
     visits of the earlier version that have not begun are cancelled, to be generated anew."""
     if not confirmed_by.strip():

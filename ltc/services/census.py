@@ -3,26 +3,55 @@ what institutional bed-days are settled from."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+
+from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.tables import Assignment, CensusEntry
-from ltc.domain.access import Actor, Role, require_role
-from ltc.domain.errors import Forbidden, InvalidInput
+from ltc.domain.access import Action, Actor, require
+from ltc.domain.errors import InvalidInput
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.inputs import Input
+from ltc.services.visits.reads import reading_scope
 
 STATUSES = ("present", "leave", "admitted", "discharged")
 
 
-async def record_census(ctx: ServiceContext, actor: Actor, day: date, entries: list[dict[str, Any]]) -> dict[str, Any]:
+class CensusEntryIn(Input):
+    person_id: int = Field(ge=1)
+    status: str = Field(min_length=1, max_length=16)
+
+
+class CensusIn(Input):
+    day: date
+    entries: list[CensusEntryIn] = Field(min_length=1, max_length=2000)
+
+
+class CensusRecorded(BaseModel):
+    day: date
+    entries: int
+
+
+class CensusEntryOut(BaseModel):
+    person_id: int
+    person_name: str | None
+    provider_id: int
+    day: date
+    status: str
+
+
+async def record_census(
+    ctx: ServiceContext, actor: Actor, day: date, entries: Sequence[CensusEntryIn]
+) -> CensusRecorded:
     """One day's census for the agency's institution; sending the day again corrects it."""
-    require_role(actor, Role.AGENCY)
+    require(actor, Action.RECORD_CENSUS)
     if day > local_today(ctx.clock, ctx.settings.zone):
         raise InvalidInput("不能登记未来日期的在院情况", code="day_in_future")
-    bad = [e for e in entries if e["status"] not in STATUSES]
+    bad = [e for e in entries if e.status not in STATUSES]
     if bad:
         raise InvalidInput(f"状态须为 {', '.join(STATUSES)} 之一", code="unknown_census_status")
     residents = {
@@ -33,7 +62,7 @@ async def record_census(ctx: ServiceContext, actor: Actor, day: date, entries: l
             & (Assignment.care_mode == "institutional")
         )
     }
-    strangers = [e["person_id"] for e in entries if e["person_id"] not in residents]
+    strangers = [e.person_id for e in entries if e.person_id not in residents]
     if strangers:
         raise InvalidInput(
             "这些人员不是本机构的机构护理对象", code="not_a_resident", errors=[{"person_id": p} for p in strangers]
@@ -41,11 +70,11 @@ async def record_census(ctx: ServiceContext, actor: Actor, day: date, entries: l
     now = ctx.clock.now()
     async with write_transaction():
         for e in entries:
-            key = f"{e['person_id']}:{day.isoformat()}"
+            key = f"{e.person_id}:{day.isoformat()}"
             if await CensusEntry.exists().where(CensusEntry.census_key == key):
                 await CensusEntry.update(
                     {
-                        CensusEntry.status: e["status"],
+                        CensusEntry.status: e.status,
                         CensusEntry.recorded_by: actor.user_id,
                         CensusEntry.recorded_at: now,
                     }
@@ -54,10 +83,10 @@ async def record_census(ctx: ServiceContext, actor: Actor, day: date, entries: l
                 await CensusEntry.insert(
                     CensusEntry(
                         provider=actor.provider_id,
-                        person=e["person_id"],
+                        person=e.person_id,
                         day=day,
                         census_key=key,
-                        status=e["status"],
+                        status=e.status,
                         recorded_by=actor.user_id,
                         recorded_at=now,
                     )
@@ -70,14 +99,12 @@ async def record_census(ctx: ServiceContext, actor: Actor, day: date, entries: l
             entity_id=actor.provider_id,
             after={"day": day.isoformat(), "entries": len(entries)},
         )
-    return {"day": day, "entries": len(entries)}
+    return CensusRecorded(day=day, entries=len(entries))
 
 
-async def census_of(ctx: ServiceContext, actor: Actor, provider_id: int | None, day: date) -> list[dict[str, Any]]:
-    if actor.role == Role.AGENCY:
-        provider_id = actor.provider_id
-    elif not actor.sees_whole_region:
-        raise Forbidden("无权查看", code="role_not_allowed")
+async def census_of(ctx: ServiceContext, actor: Actor, provider_id: int | None, day: date) -> list[CensusEntryOut]:
+    """The census of a day (agencies: their own institution's)."""
+    provider_id = reading_scope(actor, provider_id)
     query = CensusEntry.select(
         CensusEntry.person.as_alias("person_id"),
         CensusEntry.person.name.as_alias("person_name"),
@@ -87,4 +114,4 @@ async def census_of(ctx: ServiceContext, actor: Actor, provider_id: int | None, 
     ).where(CensusEntry.day == day)
     if provider_id is not None:
         query = query.where(CensusEntry.provider == provider_id)
-    return await query.order_by(CensusEntry.person)
+    return [CensusEntryOut.model_validate(r) for r in await query.order_by(CensusEntry.person)]

@@ -17,12 +17,14 @@ from ltc.db.tables import AppUser, Assignment, Person
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import DomainError
 from ltc.domain.instruments import Answer, Instrument
-from ltc.services import care_plans, visits
+from ltc.services import care_plans
 from ltc.services.assessment import applications, assessments, conclusions
 from ltc.services.assessment.values import ApplicationIn, AssessmentIn, SelfEval
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.reference import instrument_catalog, policy_book
+from ltc.services.visits.generation import generate_visits
+from ltc.services.visits.values import GenerateVisitsParams
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +130,7 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
         items = HOME_ITEMS[n % len(HOME_ITEMS)] if row["care_mode"] == "home" else ["B01", "B13"]
         try:
             plan = await care_plans.create_plan(ctx, actor, row["person"], items)
-            await care_plans.confirm(ctx, actor, plan["id"], "家属")
+            await care_plans.confirm(ctx, actor, plan.id, "家属")
             planned += 1
         except DomainError as error:
             log.info("demo activity: no plan for person %s (%s)", row["person"], error.code)
@@ -136,5 +138,5 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
     async def no_progress(_: float) -> None:
         return None
 
-    generated = await visits.generate_visits(ctx, {}, no_progress)
-    return DemoActivity(beneficiaries=concluded, care_plans=planned, visits=generated["visits"])
+    generated = await generate_visits(ctx, GenerateVisitsParams(), no_progress)
+    return DemoActivity(beneficiaries=concluded, care_plans=planned, visits=generated.visits)

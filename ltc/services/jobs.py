@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ltc.db.tables import Job
 from ltc.domain.access import Action, Actor, require
-from ltc.domain.errors import DomainError, InvalidInput, NotFound
+from ltc.domain.errors import DomainError, NotFound
 from ltc.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -44,17 +44,15 @@ class JobKind:
     name: str
     body: JobBody
     action: Action
-    params: type[JobParams] | None  # None: the body still takes the stored dict as it is
+    params: type[JobParams]
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register_job_kind(
-    name: str, *, action: Action, params: type[JobParams] | None = None
-) -> Callable[[JobBody], JobBody]:
+def register_job_kind(name: str, *, action: Action, params: type[JobParams] = NoParams) -> Callable[[JobBody], JobBody]:
     """``body(ctx, params, progress)`` runs the job; it gets ``params`` as an instance of the
-    kind's params model and returns a pydantic model (or a dict) stored as the job's result."""
+    kind's params model and returns a pydantic model, stored as the job's result."""
 
     def decorate(body: JobBody) -> JobBody:
         _KINDS[name] = JobKind(name=name, body=body, action=action, params=params)
@@ -74,7 +72,7 @@ async def start_job(
     ctx: ServiceContext,
     actor: Actor | None,
     kind: str,
-    params: JobParams | dict[str, Any] | None = None,
+    params: JobParams | None = None,
     *,
     provider_id: int | None = None,
 ) -> UUID:
@@ -83,7 +81,11 @@ async def start_job(
     spec = job_kind(kind)
     if actor is not None:
         require(actor, spec.action)
-    stored = _params_of(spec, params).model_dump(mode="json") if spec.params else dict(params or {})
+    if params is None:
+        params = spec.params()  # a kind whose parameters all have defaults
+    if not isinstance(params, spec.params):
+        raise TypeError(f"{spec.name} takes {spec.params.__name__}, not {type(params).__name__}")
+    stored = params.model_dump(mode="json")
     job_id = uuid4()
     await Job.insert(
         Job(
@@ -99,17 +101,6 @@ async def start_job(
     )
     await ctx.queue.enqueue(kind, job_id)
     return job_id
-
-
-def _params_of(spec: JobKind, params: JobParams | dict[str, Any] | None) -> JobParams:
-    assert spec.params is not None
-    if isinstance(params, spec.params):
-        return params
-    try:
-        return spec.params.model_validate(params.model_dump() if isinstance(params, BaseModel) else (params or {}))
-    except ValidationError as error:
-        fields = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()]
-        raise InvalidInput(f"invalid parameters for {spec.name}", code="invalid_job_params", errors=fields) from None
 
 
 class JobView(BaseModel):
@@ -173,9 +164,8 @@ async def execute_job(ctx: ServiceContext, job_id: UUID) -> str:
         await Job.update({Job.progress: max(0.0, min(1.0, fraction))}).where(Job.id == job_id)
 
     try:
-        params = spec.params.model_validate(row["params"] or {}) if spec.params else (row["params"] or {})
-        outcome = await spec.body(ctx, params, progress)
-        result = outcome.model_dump(mode="json") if isinstance(outcome, BaseModel) else outcome
+        outcome = await spec.body(ctx, spec.params.model_validate(row["params"] or {}), progress)
+        result = outcome.model_dump(mode="json")
     except (TransientJobError, asyncio.CancelledError):
         # Back to the queue: a retry, or a rerun after the worker stopped mid-job.
         await Job.update({Job.status: "queued"}).where(Job.id == job_id)

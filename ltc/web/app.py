@@ -35,11 +35,14 @@ from ltc.web.api.assessments import (
 )
 from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
+from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.providers import ProvidersController
+from ltc.web.api.records import RecordsController
 from ltc.web.api.settlements import FundController, SettlementsController
-from ltc.web.api.visits import CarePlansController, VisitExceptionsController, VisitsController
+from ltc.web.api.visit_exceptions import VisitExceptionsController
+from ltc.web.api.visits import VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS
@@ -134,6 +137,7 @@ def create_app(
             CarePlansController,
             VisitsController,
             VisitExceptionsController,
+            RecordsController,
             AssignmentController,
             *([BenchController] if settings.bench_endpoints else []),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

@@ -1,35 +1,37 @@
 """Pages of home-care visits for the care agency on a phone: the day's visits per caregiver,
 one visit with big check-in and check-out buttons (static/visit.js sends the events with the
 phone's position, keeping unsent ones on the phone), the open alerts, and the verification
-exceptions the agency explains and the bureau resolves."""
+exceptions the agency explains and the bureau resolves. A page shows the actions the access
+table allows the signed-in role."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
-from typing import Annotated, Any
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
-from ltc.domain.access import Role
+from ltc.domain.access import Action
 from ltc.domain.errors import NotFound
-from ltc.services import care_plans, providers, visits
+from ltc.domain.visit_exceptions import EXPLANATION_CODES, ExceptionStatus
+from ltc.services import care_plans, providers
 from ltc.services.clock import local_today
 from ltc.services.reference import service_catalogue
-from ltc.web.api.visits import CheckIn, CheckOut, VisitOut
+from ltc.services.visits import events, reads
+from ltc.services.visits import exceptions as visit_exceptions
+from ltc.services.visits.values import CheckIn, CheckOut, VisitOut
+from ltc.web.api.visits import event_response
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import current_language
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import page
-from ltc.web.security import roles
+from ltc.web.security import allowed
 from ltc.web.vocabulary import RESOLUTIONS, VISIT_ALERTS, VISIT_FLAGS, VISIT_STATUSES
-
-AGENCY = roles(Role.AGENCY)
-BUREAU = roles(Role.BUREAU, Role.ADMIN)
-ANYONE_WATCHING = roles(Role.AGENCY, Role.BUREAU, Role.ADMIN)
 
 
 class ExplainForm(BaseModel):
@@ -42,27 +44,44 @@ class ResolveForm(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-def _clock(services: Services, moment: Any) -> str:
+class VisitOnPage(VisitOut):
+    """A visit with its times as the page shows them, in the city's time zone."""
+
+    day: str
+    start_time: str
+    end_time: str
+    checked_in_time: str
+    checked_out_time: str
+
+
+@dataclass
+class CaregiverDay:
+    caregiver_id: int | None
+    caregiver_name: str | None
+    visits: list[VisitOnPage] = field(default_factory=list)
+
+
+def _clock(services: Services, moment: datetime | None) -> str:
     return moment.astimezone(services.settings.zone).strftime("%H:%M") if moment else ""
 
 
-def _with_times(services: Services, visit: dict[str, Any]) -> dict[str, Any]:
-    return visit | {
-        "day": visit["planned_start"].astimezone(services.settings.zone).date().isoformat(),
-        "start_time": _clock(services, visit["planned_start"]),
-        "end_time": _clock(services, visit["planned_end"]),
-        "checked_in_time": _clock(services, visit["checked_in_at"]),
-        "checked_out_time": _clock(services, visit["checked_out_at"]),
-    }
+def _on_page(services: Services, visit: VisitOut) -> VisitOnPage:
+    return VisitOnPage(
+        **dict(visit),
+        day=visit.planned_start.astimezone(services.settings.zone).date().isoformat(),
+        start_time=_clock(services, visit.planned_start),
+        end_time=_clock(services, visit.planned_end),
+        checked_in_time=_clock(services, visit.checked_in_at),
+        checked_out_time=_clock(services, visit.checked_out_at),
+    )
 
 
-def _by_caregiver(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups: dict[Any, dict[str, Any]] = {}
-    for row in rows:
-        key = row["caregiver_id"]
-        groups.setdefault(key, {"caregiver_id": key, "caregiver_name": row["caregiver_name"], "visits": []})
-        groups[key]["visits"].append(row)
-    return sorted(groups.values(), key=lambda g: (g["caregiver_name"] is None, g["caregiver_name"] or ""))
+def _by_caregiver(visits: Iterable[VisitOnPage]) -> list[CaregiverDay]:
+    groups: dict[int | None, CaregiverDay] = {}
+    for visit in visits:
+        group = groups.setdefault(visit.caregiver_id, CaregiverDay(visit.caregiver_id, visit.caregiver_name))
+        group.visits.append(visit)
+    return sorted(groups.values(), key=lambda g: (g.caregiver_name is None, g.caregiver_name or ""))
 
 
 def _words(codes: Iterable[str]) -> dict[str, str]:
@@ -83,7 +102,7 @@ def _item_names(services: Services, codes: Iterable[str]) -> list[dict[str, str]
 class VisitPages(Controller):
     include_in_schema = False
 
-    @get("/visits", guards=[ANYONE_WATCHING])
+    @get("/visits", guards=[allowed(Action.READ_CARE_RECORDS)])
     async def day(
         self,
         actor: CurrentActor,
@@ -92,38 +111,39 @@ class VisitPages(Controller):
         provider_id: FromQuery[int | None] = None,
     ) -> Template:
         chosen = day or local_today(services.clock, services.settings.zone)
-        rows = await visits.list_visits(services, actor, provider_id=provider_id, day=chosen)
-        is_agency = actor.role == Role.AGENCY
+        visits = await reads.list_visits(services, actor, provider_id=provider_id, day=chosen)
+        choose_provider = actor.provider_scope is None
         return page(
             "visits/day.html",
             day=chosen,
             today=local_today(services.clock, services.settings.zone),
             previous=chosen - timedelta(days=1),
             next=chosen + timedelta(days=1),
-            groups=_by_caregiver(_with_times(services, r) for r in rows),
-            count=len(rows),
-            is_agency=is_agency,
-            provider_id=None if is_agency else provider_id,
-            providers=[] if is_agency else await providers.list_providers(actor),
+            groups=_by_caregiver(_on_page(services, v) for v in visits),
+            count=len(visits),
+            may_record=actor.may(Action.RECORD_VISIT),
+            choose_provider=choose_provider,
+            provider_id=provider_id if choose_provider else None,
+            providers=await providers.list_providers(actor) if choose_provider else [],
         )
 
-    @get("/visits/{visit_id:int}", guards=[AGENCY])
+    @get("/visits/{visit_id:int}", guards=[allowed(Action.RECORD_VISIT)])
     async def one(self, visit_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
-        visit = await visits.get_visit(services, actor, visit_id)
-        codes = list(visit["items"])
-        if visit["care_plan_id"] is not None:
+        visit = await reads.get_visit(services, actor, visit_id)
+        codes = list(visit.items)
+        if visit.care_plan_id is not None:
             try:
-                plan = await care_plans.get_plan(services, actor, visit["care_plan_id"])
+                plan_items = (await care_plans.get_plan(services, actor, visit.care_plan_id)).items
             except NotFound:  # an ad-hoc visit may point at a plan of another provider
-                plan = {"items": []}
-            codes += [c for c in plan["items"] if c not in codes]
-        codes += [c for c in visit["done_items"] if c not in codes]
+                plan_items = []
+            codes += [c for c in plan_items if c not in codes]
+        codes += [c for c in visit.done_items if c not in codes]
         return page(
             "visits/visit.html",
-            visit=_with_times(services, visit),
-            visit_json=VisitOut.model_validate(visit).model_dump(mode="json"),
+            visit=_on_page(services, visit),
+            visit_json=visit.model_dump(mode="json"),
             items=_item_names(services, codes),
-            planned_items=_item_names(services, visit["items"]),
+            planned_items=_item_names(services, visit.items),
             zone=services.settings.timezone,
             words={
                 "statuses": _words(VISIT_STATUSES),
@@ -132,62 +152,58 @@ class VisitPages(Controller):
             },
         )
 
-    @post("/visits/{visit_id:int}/check-in", guards=[AGENCY])
+    @post("/visits/{visit_id:int}/check-in", guards=[allowed(Action.RECORD_VISIT)])
     async def check_in(
         self, visit_id: FromPath[int], data: JSONBody[CheckIn], actor: CurrentActor, services: Services
     ) -> Response[VisitOut]:
-        visit, outcome = await visits.record_event(services, actor, visit_id, "check_in", data.model_dump())
-        return Response(VisitOut.model_validate(visit), status_code=200 if outcome == "replayed" else 201)
+        return event_response(await events.record_event(services, actor, visit_id, "check_in", data))
 
-    @post("/visits/{visit_id:int}/check-out", guards=[AGENCY])
+    @post("/visits/{visit_id:int}/check-out", guards=[allowed(Action.RECORD_VISIT)])
     async def check_out(
         self, visit_id: FromPath[int], data: JSONBody[CheckOut], actor: CurrentActor, services: Services
     ) -> Response[VisitOut]:
-        visit, outcome = await visits.record_event(services, actor, visit_id, "check_out", data.model_dump())
-        return Response(VisitOut.model_validate(visit), status_code=200 if outcome == "replayed" else 201)
+        return event_response(await events.record_event(services, actor, visit_id, "check_out", data))
 
-    @get("/visit-alerts", guards=[AGENCY])
+    @get("/visit-alerts", guards=[allowed(Action.RECORD_VISIT)])
     async def alerts(self, actor: CurrentActor, services: Services) -> Template:
-        rows = await visits.list_alerts(services, actor)
+        alerts = await reads.list_alerts(services, actor)
         zone = services.settings.zone
         return page(
             "visits/alerts.html",
-            alerts=[
-                a
-                | {"planned": a["planned_start"].astimezone(zone).strftime("%m-%d %H:%M") if a["planned_start"] else ""}
-                for a in rows
-            ],
+            alerts=alerts,
+            planned={a.id: a.planned_start.astimezone(zone).strftime("%m-%d %H:%M") for a in alerts if a.planned_start},
         )
 
-    @get("/visit-exceptions", guards=[ANYONE_WATCHING])
+    @get("/visit-exceptions", guards=[allowed(Action.READ_CARE_RECORDS)])
     async def exceptions(
         self, actor: CurrentActor, services: Services, status: FromQuery[str | None] = None
     ) -> Template:
-        is_agency = actor.role == Role.AGENCY
+        may_explain = actor.may(Action.EXPLAIN_EXCEPTION)
         if status is None:
-            status = "open" if is_agency else "explained"
-        rows = await visits.list_exceptions(services, actor, status=status or None)
+            status = ExceptionStatus.OPEN if may_explain else ExceptionStatus.EXPLAINED
         return page(
             "visits/exceptions.html",
-            exceptions=rows,
+            exceptions=await visit_exceptions.list_exceptions(services, actor, status=status or None),
             status=status,
-            statuses=["open", "explained", "resolved", "withdrawn", ""],
-            is_agency=is_agency,
-            provider_names={} if is_agency else {p.id: p.name for p in await providers.list_providers(actor)},
-            reason_codes=visits.EXPLANATION_CODES,
+            statuses=[*ExceptionStatus, ""],
+            Status=ExceptionStatus,
+            may_explain=may_explain,
+            may_resolve=actor.may(Action.RESOLVE_EXCEPTION),
+            may_record=actor.may(Action.RECORD_VISIT),
+            reason_codes=EXPLANATION_CODES,
             resolutions=RESOLUTIONS,
         )
 
-    @post("/visit-exceptions/{exception_id:int}/explain", guards=[AGENCY])
+    @post("/visit-exceptions/{exception_id:int}/explain", guards=[allowed(Action.EXPLAIN_EXCEPTION)])
     async def explain(
         self, exception_id: FromPath[int], data: URLEncodedBody[ExplainForm], actor: CurrentActor, services: Services
     ) -> Redirect:
-        await visits.explain(services, actor, exception_id, data.reason_code, data.explanation)
+        await visit_exceptions.explain(services, actor, exception_id, data.reason_code, data.explanation)
         return Redirect(path="/visit-exceptions")
 
-    @post("/visit-exceptions/{exception_id:int}/resolve", guards=[BUREAU])
+    @post("/visit-exceptions/{exception_id:int}/resolve", guards=[allowed(Action.RESOLVE_EXCEPTION)])
     async def resolve(
         self, exception_id: FromPath[int], data: URLEncodedBody[ResolveForm], actor: CurrentActor, services: Services
     ) -> Redirect:
-        await visits.resolve(services, actor, exception_id, data.resolution_code, data.note)
+        await visit_exceptions.resolve(services, actor, exception_id, data.resolution_code, data.note)
         return Redirect(path="/visit-exceptions")

@@ -39,18 +39,20 @@ async def open_renewals(ctx: dict[str, Any]) -> dict[str, Any]:
 async def schedule_visits_nightly(ctx: dict[str, Any]) -> str:
     """Nightly: the rolling window of visits, as a recorded job (its progress shows on the job page)."""
     from ltc.services.jobs import start_job
+    from ltc.services.visits.values import GenerateVisitsParams
 
-    return str(await start_job(_services(ctx), None, "generate_visits"))
+    return str(await start_job(_services(ctx), None, "generate_visits", GenerateVisitsParams()))
 
 
 async def sweep_visit_alerts(ctx: dict[str, Any]) -> dict[str, Any]:
     """Every few minutes: late, missed and unfinished visits raise (and clear) alerts."""
-    from ltc.services.visits import sweep_visit_alerts as sweep
+    from ltc.services.jobs import NoParams
+    from ltc.services.visits.alerts import sweep_visit_alerts as sweep
 
     async def no_progress(_: float) -> None:
         return None
 
-    return await sweep(_services(ctx), {}, no_progress)
+    return (await sweep(_services(ctx), NoParams(), no_progress)).model_dump()
 
 
 async def build_last_months_settlements(ctx: dict[str, Any]) -> str:

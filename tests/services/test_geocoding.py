@@ -17,6 +17,7 @@ from ltc.domain.access import Actor, Role
 from ltc.domain.identity import make_id_number
 from ltc.geo import online
 from ltc.services import jobs, persons
+from ltc.services.geocoding import GeocodeParams
 
 KNOWN = "萧王庙街道青云村5号"
 UNREACHABLE = "大堰镇柏坑村1号"
@@ -75,7 +76,7 @@ async def test_the_online_geocoder_refines_places_retries_and_caches(fixed_servi
         ids[address] = person.id
     before = {row["id"]: row for row in await Person.select().where(Person.id.is_in(list(ids.values())))}
 
-    job_id = await jobs.start_job(services, None, "geocode_persons", {"person_ids": list(ids.values())})
+    job_id = await jobs.start_job(services, None, "geocode_persons", GeocodeParams(person_ids=tuple(ids.values())))
     assert await jobs.execute_job(services, job_id) == "done"
     result = (await jobs.get_job(Actor(user_id=1, username="admin", role=Role.ADMIN), job_id)).result
 
@@ -93,7 +94,7 @@ async def test_the_online_geocoder_refines_places_retries_and_caches(fixed_servi
     # A second run asks the service nothing it already answered.
     answered = await GeocodeCache.count()
     calls_before = len(stand_in.calls)
-    job_id = await jobs.start_job(services, None, "geocode_persons", {"person_ids": list(ids.values())})
+    job_id = await jobs.start_job(services, None, "geocode_persons", GeocodeParams(person_ids=tuple(ids.values())))
     assert await jobs.execute_job(services, job_id) == "done"
     second = (await jobs.get_job(Actor(user_id=1, username="admin", role=Role.ADMIN), job_id)).result
     asked_again = {q for _, q in stand_in.calls[calls_before:]}

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from ltc.db.tables import Job
 from ltc.domain.access import Action, Actor, Role
@@ -33,6 +34,36 @@ class RecordingQueue:
 async def failing_job(ctx, params, progress):
     await progress(0.5)
     raise RuntimeError("boom")
+
+
+class EchoParams(jobs.JobParams):
+    n: int = 1
+
+
+class EchoResult(BaseModel):
+    doubled: int
+
+
+@jobs.register_job_kind("test_echo", action=Action.MANAGE_USERS, params=EchoParams)
+async def echo_job(ctx, params: EchoParams, progress) -> EchoResult:
+    return EchoResult(doubled=params.n * 2)
+
+
+async def test_a_job_gets_its_params_model_back_and_stores_its_result_model(fixed_services) -> None:
+    from dataclasses import replace
+
+    services = replace(fixed_services, queue=RecordingQueue())
+    job_id = await jobs.start_job(services, None, "test_echo", EchoParams(n=21))
+    assert await jobs.execute_job(services, job_id) == "done"
+    row = await Job.select(Job.params, Job.result).where(Job.id == job_id).output(load_json=True).first()
+    assert row == {"params": {"n": 21}, "result": {"doubled": 42}}
+    defaulted = await jobs.start_job(services, None, "test_echo")
+    assert await jobs.execute_job(services, defaulted) == "done"
+    assert (await Job.select(Job.result).where(Job.id == defaulted).output(load_json=True).first())["result"] == {
+        "doubled": 2
+    }
+    with pytest.raises(TypeError):
+        await jobs.start_job(services, None, "test_echo", jobs.NoParams())
 
 
 async def test_a_failing_job_is_marked_failed_with_its_error(fixed_services) -> None:

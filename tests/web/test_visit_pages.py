@@ -12,8 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ltc.db.tables import VisitEventRecord, VisitException
-from ltc.services import visits as visit_service
 from ltc.services.clock import FixedClock
+from ltc.services.jobs import NoParams
+from ltc.services.visits import alerts
 from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_visits import PASSWORD, adhoc_visit, beneficiary, no_progress, plan_for
 
@@ -180,7 +181,7 @@ async def test_the_agency_explains_and_the_bureau_resolves_with_forms(app, clien
 async def test_open_alerts_are_listed_with_links_to_their_visits(app, client, auth, services) -> None:
     b = await beneficiary(client, auth)
     visit = await adhoc_visit(client, b, minutes_ago=45)
-    await visit_service.sweep_visit_alerts(replace(services, clock=FixedClock(datetime.now(UTC))), {}, no_progress)
+    await alerts.sweep_visit_alerts(replace(services, clock=FixedClock(datetime.now(UTC))), NoParams(), no_progress)
     async with signed_in_browser(app, agency_user(b), PASSWORD) as browser:
         page = await browser.get("/visit-alerts", headers=HTML)
         assert page.status_code == 200

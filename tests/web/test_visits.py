@@ -14,8 +14,10 @@ import pytest
 
 from ltc.db.tables import Visit, VisitAlert, VisitEventRecord
 from ltc.domain.coordinates import haversine_km
-from ltc.services import visits as visit_service
 from ltc.services.clock import FixedClock
+from ltc.services.jobs import NoParams
+from ltc.services.visits import alerts, generation, storage
+from ltc.services.visits.values import GenerateVisitsParams
 from tests.conftest import bearer
 from tests.web.test_assessment_workflow import (
     answers_at,
@@ -174,19 +176,19 @@ async def test_visits_are_generated_once_from_confirmed_plans(client, auth, serv
     b = await beneficiary(client, auth)
     plan = await plan_for(client, b)
     ctx = replace(services, clock=FixedClock(datetime.now(UTC)))
-    params = {"provider_id": b["provider"]["id"], "days": 14}
-    first = await visit_service.generate_visits(ctx, params, no_progress)
-    assert first["visits"] >= 6 and first["unscheduled"] == 0, first
+    params = GenerateVisitsParams(provider_id=b["provider"]["id"], days=14)
+    first = await generation.generate_visits(ctx, params, no_progress)
+    assert first.visits >= 6 and first.unscheduled == 0, first
     rows = await Visit.select().where(Visit.care_plan == plan["id"])
-    assert len(rows) == first["visits"]
+    assert len(rows) == first.visits
     assert {r["caregiver"] for r in rows} <= {c["id"] for c in b["caregivers"]}
     assert len({r["caregiver"] for r in rows}) == 1, "continuity: one caregiver for the person"
-    second = await visit_service.generate_visits(ctx, params, no_progress)
-    assert second["visits"] == 0 and second["skipped_existing"] == first["visits"]
-    assert await Visit.count().where(Visit.care_plan == plan["id"]) == first["visits"]
-    next_window = (ctx.clock.now().astimezone(services.settings.zone).date() + timedelta(days=14)).isoformat()
-    following = await visit_service.generate_visits(ctx, params | {"from": next_window}, no_progress)
-    assert following["visits"] >= 6 and following["continuity"] == following["visits"], following
+    second = await generation.generate_visits(ctx, params, no_progress)
+    assert second.visits == 0 and second.skipped_existing == first.visits
+    assert await Visit.count().where(Visit.care_plan == plan["id"]) == first.visits
+    next_window = ctx.clock.now().astimezone(services.settings.zone).date() + timedelta(days=14)
+    following = await generation.generate_visits(ctx, params.model_copy(update={"from_day": next_window}), no_progress)
+    assert following.visits >= 6 and following.continuity == following.visits, following
     caregivers = {r["caregiver"] for r in await Visit.select(Visit.caregiver).where(Visit.care_plan == plan["id"])}
     assert caregivers == {rows[0]["caregiver"]}, "continuity: the next window keeps the caregiver"
 
@@ -202,19 +204,20 @@ async def test_a_plan_no_caregiver_can_serve_is_reported_not_dropped(client, aut
     b = await beneficiary(client, auth, nurse=False)
     await plan_for(client, b, items=["B01", "C05"])  # a clinical item needs a nurse
     ctx = replace(services, clock=FixedClock(datetime.now(UTC)))
-    result = await visit_service.generate_visits(ctx, {"provider_id": b["provider"]["id"], "days": 7}, no_progress)
-    assert result["visits"] == 0 and result["by_reason"] == {"no_qualified_caregiver": result["unscheduled"]}
+    params = GenerateVisitsParams(provider_id=b["provider"]["id"], days=7)
+    result = await generation.generate_visits(ctx, params, no_progress)
+    assert result.visits == 0 and result.by_reason == {"no_qualified_caregiver": result.unscheduled}
     reported = (await client.get("/api/v1/visits/unscheduled", headers=b["agency"])).json()
-    assert len(reported) == result["unscheduled"] and {r["reason"] for r in reported} == {"no_qualified_caregiver"}
+    assert len(reported) == result.unscheduled and {r["reason"] for r in reported} == {"no_qualified_caregiver"}
 
 
 async def test_a_generation_killed_half_way_is_completed_by_the_rerun(client, auth, services, monkeypatch) -> None:
     b = await beneficiary(client, auth)
     plan = await plan_for(client, b)
     ctx = replace(services, clock=FixedClock(datetime.now(UTC)))
-    params = {"provider_id": b["provider"]["id"], "days": 28}
-    monkeypatch.setattr(visit_service, "INSERT_CHUNK", 5)
-    real_insert = visit_service._insert_new
+    params = GenerateVisitsParams(provider_id=b["provider"]["id"], days=28)
+    monkeypatch.setattr(generation, "INSERT_CHUNK", 5)
+    real_insert = storage.insert_new
     calls = itertools.count()
 
     async def dies_on_the_second_chunk(rows):
@@ -222,18 +225,18 @@ async def test_a_generation_killed_half_way_is_completed_by_the_rerun(client, au
             raise RuntimeError("worker killed")
         return await real_insert(rows)
 
-    monkeypatch.setattr(visit_service, "_insert_new", dies_on_the_second_chunk)
+    monkeypatch.setattr(storage, "insert_new", dies_on_the_second_chunk)
     with pytest.raises(RuntimeError):
-        await visit_service.generate_visits(ctx, params, no_progress)
+        await generation.generate_visits(ctx, params, no_progress)
     assert await Visit.count().where(Visit.care_plan == plan["id"]) == 5, "the first chunk was committed"
-    monkeypatch.setattr(visit_service, "_insert_new", real_insert)
-    rerun = await visit_service.generate_visits(ctx, params, no_progress)
+    monkeypatch.setattr(storage, "insert_new", real_insert)
+    rerun = await generation.generate_visits(ctx, params, no_progress)
     total = await Visit.count().where(Visit.care_plan == plan["id"])
-    assert rerun["skipped_existing"] == 5 and total == 5 + rerun["visits"]
+    assert rerun.skipped_existing == 5 and total == 5 + rerun.visits
     keys = await Visit.select(Visit.slot_key).where(Visit.care_plan == plan["id"])
     assert len({k["slot_key"] for k in keys}) == total
-    clean = await visit_service.generate_visits(ctx, params, no_progress)
-    assert clean["visits"] == 0
+    clean = await generation.generate_visits(ctx, params, no_progress)
+    assert clean.visits == 0
 
 
 # ------------------------------------------------------------------ check-in and check-out
@@ -414,17 +417,17 @@ async def test_the_sweep_raises_alerts_that_clear_when_the_event_arrives(client,
     b = await beneficiary(client, auth)
     visit = await adhoc_visit(client, b, minutes_ago=45)
     now = datetime.now(UTC)
-    swept = await visit_service.sweep_visit_alerts(replace(services, clock=FixedClock(now)), {}, no_progress)
-    assert swept["raised"] >= 1
-    alerts = (await client.get("/api/v1/visit-alerts", headers=b["agency"])).json()
-    assert [a["kind"] for a in alerts if a["visit_id"] == visit["id"]] == ["late"]
+    swept = await alerts.sweep_visit_alerts(replace(services, clock=FixedClock(now)), NoParams(), no_progress)
+    assert swept.raised >= 1
+    listed = (await client.get("/api/v1/visit-alerts", headers=b["agency"])).json()
+    assert [a["kind"] for a in listed if a["visit_id"] == visit["id"]] == ["late"]
     home = (visit["person_lat"], visit["person_lon"])
     checked = await client.post(f"/api/v1/visits/{visit['id']}/check-in", json=event(now, *home), headers=b["agency"])
     assert checked.json()["alerts"] == []
     assert await VisitAlert.count().where((VisitAlert.visit == visit["id"]) & VisitAlert.cleared_at.is_null()) == 0
-    again = await visit_service.sweep_visit_alerts(replace(services, clock=FixedClock(now)), {}, no_progress)
+    again = await alerts.sweep_visit_alerts(replace(services, clock=FixedClock(now)), NoParams(), no_progress)
     assert await VisitAlert.count().where((VisitAlert.visit == visit["id"]) & VisitAlert.cleared_at.is_null()) == 0
-    assert again["visits"] >= 1
+    assert again.visits >= 1
 
 
 async def test_a_hospital_stay_imported_later_flags_the_visits_of_those_days(client, auth) -> None:

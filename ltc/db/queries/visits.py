@@ -1,0 +1,266 @@
+"""The visits' reads and the check-in's SQL.
+
+The read views return rows as Piccolo gives them, named as the services' models are; the
+check-in's queries are plain SQL written out: they run on every event of every agency's day,
+and building them through the ORM (the joined selects above all) cost more than running them.
+Its events come back as typed rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from piccolo.columns import Column, ForeignKey
+from piccolo.utils.encoding import dump_json, load_json
+
+from ltc.db.engine import current_engine, is_sqlite
+from ltc.db.tables import HospitalStay, UnscheduledSlot, Visit, VisitAlert, VisitEventRecord, VisitException
+from ltc.domain.visit_events import VisitEvent
+
+
+def _foreign(column: Column | Any) -> ForeignKey:
+    """A foreign key reached through another: Piccolo types a joined attribute ``Column | Any``
+    (the join chain is built at run time), this says which it is."""
+    if not isinstance(column, ForeignKey):
+        raise TypeError(f"{column} is not a foreign key")
+    return column
+
+
+def _visit_facts(visit: ForeignKey) -> tuple[Column, Column, Column]:
+    """The person's and the caregiver's names and the planned start of the visit a row is of."""
+    return (
+        _foreign(visit.person).name.as_alias("person_name"),
+        _foreign(visit.caregiver).name.as_alias("caregiver_name"),
+        visit.planned_start.as_alias("planned_start"),
+    )
+
+
+# --------------------------------------------------------------------------- read views
+
+VISIT_COLUMNS = (
+    Visit.id,
+    Visit.care_plan.as_alias("care_plan_id"),
+    Visit.person.as_alias("person_id"),
+    Visit.person.name.as_alias("person_name"),
+    Visit.person.address.as_alias("person_address"),
+    Visit.person.lat.as_alias("person_lat"),
+    Visit.person.lon.as_alias("person_lon"),
+    Visit.provider.as_alias("provider_id"),
+    Visit.caregiver.as_alias("caregiver_id"),
+    Visit.caregiver.name.as_alias("caregiver_name"),
+    Visit.planned_start,
+    Visit.planned_end,
+    Visit.items,
+    Visit.source,
+    Visit.status,
+    Visit.checked_in_at,
+    Visit.checked_out_at,
+    Visit.done_items,
+    Visit.flags,
+    Visit.alerts,
+    Visit.person_confirmation,
+)
+
+
+async def visit_row(visit_id: int) -> dict[str, Any] | None:
+    return await Visit.select(*VISIT_COLUMNS).where(Visit.id == visit_id).output(load_json=True).first()
+
+
+async def visit_rows(
+    start: datetime, end: datetime, *, provider_id: int | None, caregiver_id: int | None
+) -> list[dict[str, Any]]:
+    """The visits not cancelled planned to start in [start, end), in order."""
+    query = Visit.select(*VISIT_COLUMNS).where(
+        (Visit.planned_start >= start) & (Visit.planned_start < end) & (Visit.status != "cancelled")
+    )
+    if provider_id is not None:
+        query = query.where(Visit.provider == provider_id)
+    if caregiver_id is not None:
+        query = query.where(Visit.caregiver == caregiver_id)
+    return await query.order_by(Visit.planned_start).order_by(Visit.id).output(load_json=True)
+
+
+async def unscheduled_rows(provider_id: int | None) -> list[dict[str, Any]]:
+    query = UnscheduledSlot.select(
+        UnscheduledSlot.id,
+        UnscheduledSlot.care_plan,
+        UnscheduledSlot.care_plan.person.as_alias("person_id"),
+        _foreign(UnscheduledSlot.care_plan.person).name.as_alias("person_name"),
+        UnscheduledSlot.provider,
+        UnscheduledSlot.slot_start,
+        UnscheduledSlot.slot_end,
+        UnscheduledSlot.reason,
+    ).order_by(UnscheduledSlot.slot_start)
+    if provider_id is not None:
+        query = query.where(UnscheduledSlot.provider == provider_id)
+    return await query
+
+
+async def alert_rows(provider_id: int | None, *, open_only: bool) -> list[dict[str, Any]]:
+    query = VisitAlert.select(
+        VisitAlert.id,
+        VisitAlert.visit.as_alias("visit_id"),
+        VisitAlert.provider.as_alias("provider_id"),
+        VisitAlert.kind,
+        VisitAlert.raised_at,
+        VisitAlert.cleared_at,
+        *_visit_facts(VisitAlert.visit),
+    ).order_by(VisitAlert.raised_at, ascending=False)
+    if provider_id is not None:
+        query = query.where(VisitAlert.provider == provider_id)
+    if open_only:
+        query = query.where(VisitAlert.cleared_at.is_null())
+    return await query
+
+
+async def exception_rows(provider_id: int | None, status: str | None) -> list[dict[str, Any]]:
+    query = VisitException.select(
+        VisitException.id,
+        VisitException.visit.as_alias("visit_id"),
+        VisitException.provider.as_alias("provider_id"),
+        VisitException.provider.name.as_alias("provider_name"),
+        VisitException.code,
+        VisitException.status,
+        VisitException.opened_at,
+        VisitException.reason_code,
+        VisitException.explanation,
+        VisitException.explained_at,
+        VisitException.resolution_code,
+        VisitException.resolution_note,
+        VisitException.resolved_at,
+        *_visit_facts(VisitException.visit),
+    ).order_by(VisitException.opened_at, ascending=False)
+    if provider_id is not None:
+        query = query.where(VisitException.provider == provider_id)
+    if status:
+        query = query.where(VisitException.status == status)
+    return await query
+
+
+async def exception_row(exception_id: int) -> dict[str, Any] | None:
+    return await VisitException.select().where(VisitException.id == exception_id).first()
+
+
+# --------------------------------------------------------------------------- the check-in's SQL
+
+_VISIT_FOR_EVENT_SQL = """
+SELECT v.id, v.care_plan AS care_plan_id, v.person AS person_id, p.name AS person_name,
+       p.address AS person_address, p.lat AS person_lat, p.lon AS person_lon, v.provider AS provider_id,
+       v.caregiver AS caregiver_id, c.name AS caregiver_name,
+       v.planned_start, v.planned_end, v.items, v.source, v.status, v.checked_in_at,
+       v.checked_out_at, v.done_items, v.flags, v.alerts, v.person_confirmation,
+       p.deceased_on, c.qualification, cp.items AS plan_items
+FROM visit v
+JOIN person p ON p.id = v.person
+LEFT JOIN caregiver c ON c.id = v.caregiver
+LEFT JOIN care_plan cp ON cp.id = v.care_plan
+WHERE v.id = {}"""
+_VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
+_EVENTS_SQL = "SELECT * FROM visit_event WHERE visit = {} OR event_id = {}"
+_STAYS_SQL = "SELECT admitted_on, discharged_on FROM hospital_stay WHERE person = {}"
+_INSERT_EVENT_SQL = """
+INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
+                         recorded_by, outcome, person_confirmation)
+VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
+_CAREGIVER_EVENTS_SQL = """
+SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit
+WHERE v.caregiver = {} AND v.id <> {} AND v.checked_in_at >= {} AND v.checked_in_at <= {}"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A recorded check-in or check-out, with the visit it belongs to."""
+
+    visit: int
+    event: VisitEvent
+    person_confirmation: str
+
+
+async def visit_for_event(visit_id: int) -> dict[str, Any] | None:
+    """The visit (the columns of ``VISIT_COLUMNS``), locked against other writers (on
+    PostgreSQL; SQLite has one writer), with what verification needs besides: the person's
+    death, the caregiver's qualification and the plan's items."""
+    sql = _VISIT_FOR_EVENT_SQL if is_sqlite(current_engine()) else _VISIT_FOR_EVENT_SQL + " FOR UPDATE OF v"
+    rows = await Visit.raw(sql, visit_id)
+    if not rows:
+        return None
+    row = rows[0]
+    for name in _VISIT_JSON:
+        row[name] = load_json(row[name]) if isinstance(row[name], str) else row[name]
+    return row
+
+
+def _event_of(row: dict[str, Any]) -> VisitEvent:
+    return VisitEvent(
+        event_id=row["event_id"] if isinstance(row["event_id"], UUID) else UUID(str(row["event_id"])),
+        kind=row["kind"],
+        at=row["at"],
+        server_received_at=row["server_received_at"],
+        lat=row["lat"],
+        lon=row["lon"],
+        accuracy_m=row["accuracy_m"],
+        items=tuple(load_json(row["items"]) if isinstance(row["items"], str) else row["items"]),
+    )
+
+
+async def _stored_events(sql: str, *args: Any) -> list[StoredEvent]:
+    return [
+        StoredEvent(visit=row["visit"], event=_event_of(row), person_confirmation=row["person_confirmation"])
+        for row in await VisitEventRecord.raw(sql, *args)
+    ]
+
+
+async def events_for(visit_id: int, event_id: UUID) -> list[StoredEvent]:
+    """The visit's events, and the one stored under ``event_id`` whatever visit it is on."""
+    return await _stored_events(_EVENTS_SQL, visit_id, event_id)
+
+
+async def caregiver_events(caregiver_id: int, other_than: int, since: datetime, until: datetime) -> list[StoredEvent]:
+    """The events of the caregiver's other visits checked in between ``since`` and ``until``."""
+    return await _stored_events(_CAREGIVER_EVENTS_SQL, caregiver_id, other_than, since, until)
+
+
+async def inpatient_stays(person_id: int) -> list[tuple[date, date | None]]:
+    return [(r["admitted_on"], r["discharged_on"]) for r in await HospitalStay.raw(_STAYS_SQL, person_id)]
+
+
+async def insert_event(
+    visit_id: int, event: VisitEvent, *, recorded_by: int, outcome: str, person_confirmation: str
+) -> None:
+    await VisitEventRecord.raw(
+        _INSERT_EVENT_SQL,
+        visit_id,
+        event.event_id,
+        event.kind,
+        event.at,
+        event.server_received_at,
+        event.lat,
+        event.lon,
+        event.accuracy_m,
+        dump_json(list(event.items)),
+        recorded_by,
+        outcome,
+        person_confirmation,
+    )
+
+
+async def update_visit(visit_id: int, changes: dict[str, Any]) -> None:
+    """One UPDATE of the named columns (lists written as JSON)."""
+    await Visit.raw(
+        f"UPDATE visit SET {', '.join(f'{name} = {{}}' for name in changes)} WHERE id = {{}}",
+        *(dump_json(v) if isinstance(v, list) else v for v in changes.values()),
+        visit_id,
+    )
+
+
+async def events_of_visits(visit_ids: list[int]) -> dict[int, list[VisitEvent]]:
+    by_visit: dict[int, list[VisitEvent]] = defaultdict(list)
+    if not visit_ids:
+        return by_visit
+    rows = await VisitEventRecord.select().where(VisitEventRecord.visit.is_in(visit_ids)).output(load_json=True)
+    for row in rows:
+        by_visit[row["visit"]].append(_event_of(row))
+    return by_visit

@@ -1,0 +1,127 @@
+"""Check-in and check-out: the hot path of every agency's day, one event at a time or in late
+batches from offline phones.
+
+A flag never refuses an event: it opens an exception the agency explains and the bureau
+resolves. The visit's state is always folded from its recorded events, so replays and late,
+out-of-order arrivals give the same visit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from ltc.db.engine import write_transaction
+from ltc.db.queries import visits as queries
+from ltc.db.tables import VisitAlert
+from ltc.domain.access import Action, Actor, require
+from ltc.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from ltc.domain.visit_events import VisitEvent, apply_event, derive
+from ltc.services.context import ServiceContext
+from ltc.services.reference import policy_book, service_catalogue
+from ltc.services.visits.reads import visible
+from ltc.services.visits.values import BatchEvent, CheckIn, CheckOut, RecordedEvent, RefusedEvent, VisitToVerify
+from ltc.services.visits.verification import flags_of, record_exceptions
+
+REFUSAL_ERRORS: dict[str, tuple[type[DomainError], str]] = {
+    "duplicate_event": (Conflict, "同一 event_id 已用于不同的内容"),
+    "checkout_before_checkin": (InvalidInput, "签退时间早于签到时间"),
+    "time_in_future": (InvalidInput, "设备时间晚于服务器时间过多"),
+}
+ANSWERED_ALERTS = {"check_in": frozenset({"late", "missed"}), "check_out": frozenset({"missing_checkout"})}
+
+
+async def record_event(
+    ctx: ServiceContext, actor: Actor, visit_id: int, kind: str, data: CheckIn | CheckOut
+) -> RecordedEvent:
+    """Record one check-in or check-out; returns what the event did and the visit after it.
+
+    On the hot path of every agency's day: the visit (locked, with what verification needs),
+    its events, the other visits of the caregiver and the person's hospital stays are read in
+    four queries, and the visit is written once."""
+    require(actor, Action.RECORD_VISIT)
+    now = ctx.clock.now()
+    done = data.items if isinstance(data, CheckOut) else []
+    confirmation = (data.person_confirmation if isinstance(data, CheckOut) else "").strip()[:100]
+    event = VisitEvent(
+        event_id=data.event_id,
+        kind=kind,
+        at=data.at,
+        server_received_at=now,
+        lat=data.lat,
+        lon=data.lon,
+        accuracy_m=data.accuracy_m or 0.0,
+        items=tuple(done),
+    )
+    async with write_transaction():
+        row = await queries.visit_for_event(visit_id)
+        if row is None or not visible(actor, row["provider_id"]):
+            raise NotFound("没有该上门服务", code="visit_not_found")
+        visit = VisitToVerify.model_validate(row)
+        records = await queries.events_for(visit_id, event.event_id)
+        if any(r.visit != visit_id for r in records):
+            raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
+        if visit.status == "cancelled":
+            raise Conflict("该上门服务已取消", code="visit_cancelled")
+        unknown = service_catalogue(ctx.settings).unknown(event.items)
+        if unknown:
+            raise InvalidInput(f"未知服务项目：{', '.join(unknown)}", code="unknown_item")
+        policy = policy_book(ctx.settings).in_force(visit.planned_start.astimezone(ctx.settings.zone).date())
+        new_state, outcome = apply_event(derive([r.event for r in records]), event, policy)
+        if outcome.refused:
+            error, detail = REFUSAL_ERRORS[outcome.code]
+            raise error(detail, code=outcome.code)
+        if outcome.code != "replayed":
+            await queries.insert_event(
+                visit_id, event, recorded_by=actor.user_id, outcome=outcome.code, person_confirmation=confirmation
+            )
+            changes: dict[str, Any] = {
+                "status": new_state.status,
+                "checked_in_at": _in_utc(new_state.checked_in_at),
+                "checked_out_at": _in_utc(new_state.checked_out_at),
+                "done_items": list(new_state.items),
+            }
+            if new_state.check_out_event_id is not None:  # the deciding check-out carries the confirmation
+                confirmations = {r.event.event_id: r.person_confirmation for r in records}
+                confirmations[event.event_id] = confirmation
+                changes["person_confirmation"] = confirmations[new_state.check_out_event_id]
+            alerts = await _clear_alerts(visit, kind, now)
+            if alerts != visit.alerts:
+                changes["alerts"] = alerts
+            flags = await flags_of(ctx, visit, new_state)
+            if flags is not None and flags != visit.flags:
+                changes["flags"] = flags
+            await queries.update_visit(visit_id, changes | {"updated_at": now})
+            if flags is not None:
+                await record_exceptions(visit, flags, now)
+            visit = visit.model_copy(update=changes)
+    return RecordedEvent(event_id=event.event_id, outcome=outcome.code, visit=visit)
+
+
+async def record_batch(
+    ctx: ServiceContext, actor: Actor, events: Sequence[BatchEvent]
+) -> list[RecordedEvent | RefusedEvent]:
+    """Events an offline phone kept, sent together: each on its own, with its own answer."""
+    results: list[RecordedEvent | RefusedEvent] = []
+    for item in events:
+        try:
+            results.append(await record_event(ctx, actor, item.visit_id, item.kind, item))
+        except DomainError as error:
+            results.append(RefusedEvent(event_id=item.event_id, error=error))
+    return results
+
+
+def _in_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+async def _clear_alerts(visit: VisitToVerify, kind: str, now: datetime) -> list[str]:
+    """Clear the alerts the event answers; returns the visit's open alerts left (``Visit.alerts``
+    mirrors the open ``VisitAlert`` rows, so a visit without alerts costs no query)."""
+    answered = ANSWERED_ALERTS[kind]
+    open_kinds = set(visit.alerts)
+    if open_kinds & answered:
+        await VisitAlert.update({VisitAlert.cleared_at: now}).where(
+            (VisitAlert.visit == visit.id) & VisitAlert.kind.is_in(sorted(answered)) & VisitAlert.cleared_at.is_null()
+        )
+    return sorted(open_kinds - answered)

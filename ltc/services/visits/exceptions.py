@@ -1,0 +1,106 @@
+"""A flagged visit's exceptions: listed, explained by the agency with a reason code, resolved
+by the bureau (accepted or rejected). Their states, codes and checks are the domain's
+(``ltc.domain.visit_exceptions``); every change writes an audit row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from piccolo.columns import Column
+
+from ltc.db.engine import write_transaction
+from ltc.db.queries import visits as queries
+from ltc.db.tables import VisitException
+from ltc.domain.access import Action, Actor, require
+from ltc.domain.errors import NotFound
+from ltc.domain.visit_exceptions import ExceptionStatus, check_explanation, check_resolution
+from ltc.services.audit import record_change
+from ltc.services.context import ServiceContext
+from ltc.services.visits.reads import reading_scope, visible
+from ltc.services.visits.values import ExceptionRecord, VisitExceptionOut
+
+
+async def list_exceptions(ctx: ServiceContext, actor: Actor, *, status: str | None = None) -> list[VisitExceptionOut]:
+    """The newest first, of one status or of all (agencies: their own)."""
+    rows = await queries.exception_rows(reading_scope(actor), status)
+    return [VisitExceptionOut.model_validate(r) for r in rows]
+
+
+async def explain(ctx: ServiceContext, actor: Actor, exception_id: int, reason_code: str, text: str) -> ExceptionRecord:
+    """The agency's reason for a flag (again, until the bureau has resolved it)."""
+    require(actor, Action.EXPLAIN_EXCEPTION)
+    return await _move(
+        ctx,
+        actor,
+        exception_id,
+        check=lambda status: check_explanation(status, reason_code, text),
+        to=ExceptionStatus.EXPLAINED,
+        columns={
+            VisitException.reason_code: reason_code,
+            VisitException.explanation: text.strip(),
+            VisitException.explained_by: actor.user_id,
+        },
+        stamp=VisitException.explained_at,
+        audit=("visit_exception.explain", {"reason_code": reason_code}),
+    )
+
+
+async def resolve(
+    ctx: ServiceContext, actor: Actor, exception_id: int, resolution_code: str, note: str
+) -> ExceptionRecord:
+    """The bureau accepts or rejects the agency's explanation."""
+    require(actor, Action.RESOLVE_EXCEPTION)
+    return await _move(
+        ctx,
+        actor,
+        exception_id,
+        check=lambda status: check_resolution(status, resolution_code),
+        to=ExceptionStatus.RESOLVED,
+        columns={
+            VisitException.resolution_code: resolution_code,
+            VisitException.resolution_note: note.strip(),
+            VisitException.resolved_by: actor.user_id,
+        },
+        stamp=VisitException.resolved_at,
+        audit=("visit_exception.resolve", {"resolution_code": resolution_code}),
+    )
+
+
+async def _exception(actor: Actor, exception_id: int) -> ExceptionRecord:
+    row = await queries.exception_row(exception_id)
+    if row is None or not visible(actor, row["provider"]):
+        raise NotFound("没有该异常", code="exception_not_found")
+    return ExceptionRecord.model_validate(row)
+
+
+async def _move(
+    ctx: ServiceContext,
+    actor: Actor,
+    exception_id: int,
+    *,
+    check: Callable[[str], None],
+    to: ExceptionStatus,
+    columns: dict[Column | str, object],
+    stamp: Column,
+    audit: tuple[str, dict[str, str]],
+) -> ExceptionRecord:
+    """Move the exception to status ``to`` if ``check`` allows it from where it stands, setting
+    ``columns`` and the time column ``stamp``, with an audit row; returns it as it then is."""
+    now = ctx.clock.now()
+    action, after = audit
+    async with write_transaction():
+        before = await _exception(actor, exception_id)
+        check(before.status)
+        await VisitException.update({VisitException.status: to, stamp: now, **columns}).where(
+            VisitException.id == exception_id
+        )
+        await record_change(
+            actor=actor,
+            at=now,
+            action=action,
+            entity="visit_exception",
+            entity_id=exception_id,
+            before={"status": before.status},
+            after={"status": to, **after},
+        )
+    return await _exception(actor, exception_id)

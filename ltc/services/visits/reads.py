@@ -1,0 +1,59 @@
+"""Reading visits: one visit, a day's visits, the slots no caregiver could take and the open
+alerts. An agency reads its own provider's; the region-wide roles read every provider's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from ltc.db.queries import visits as queries
+from ltc.domain.access import Action, Actor, require, require_provider_visible
+from ltc.domain.errors import NotFound
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
+from ltc.services.visits.values import UnscheduledSlotOut, VisitAlertOut, VisitOut
+
+
+def visible(actor: Actor, provider_id: int) -> bool:
+    """Whether the actor may read this provider's care records (if not, they are 'not found')."""
+    scope = actor.provider_scope
+    return actor.may(Action.READ_CARE_RECORDS) and (scope is None or scope == provider_id)
+
+
+def reading_scope(actor: Actor, provider_id: int | None = None) -> int | None:
+    """The provider a list of care records is limited to: the agency's own whatever was asked,
+    else the one asked for (None: all). Refuses the roles that read no care records."""
+    require(actor, Action.READ_CARE_RECORDS)
+    scope = actor.provider_scope
+    return provider_id if scope is None else scope
+
+
+async def get_visit(ctx: ServiceContext, actor: Actor, visit_id: int) -> VisitOut:
+    row = await queries.visit_row(visit_id)
+    if row is None or not visible(actor, row["provider_id"]):
+        raise NotFound("没有该上门服务", code="visit_not_found")
+    return VisitOut.model_validate(row)
+
+
+async def list_visits(
+    ctx: ServiceContext, actor: Actor, *, provider_id: int | None, day: date | None, caregiver_id: int | None = None
+) -> list[VisitOut]:
+    """The visits (not cancelled) of a day, default today, in the order they are planned."""
+    require(actor, Action.READ_CARE_RECORDS)
+    if provider_id is not None:
+        require_provider_visible(actor, provider_id)
+    day = day or local_today(ctx.clock, ctx.settings.zone)
+    start = datetime.combine(day, time(0), ctx.settings.zone)
+    rows = await queries.visit_rows(
+        start, start + timedelta(days=1), provider_id=reading_scope(actor, provider_id), caregiver_id=caregiver_id
+    )
+    return [VisitOut.model_validate(r) for r in rows]
+
+
+async def unscheduled_slots(ctx: ServiceContext, actor: Actor, provider_id: int | None) -> list[UnscheduledSlotOut]:
+    rows = await queries.unscheduled_rows(reading_scope(actor, provider_id))
+    return [UnscheduledSlotOut.model_validate(r) for r in rows]
+
+
+async def list_alerts(ctx: ServiceContext, actor: Actor, *, open_only: bool = True) -> list[VisitAlertOut]:
+    rows = await queries.alert_rows(reading_scope(actor), open_only=open_only)
+    return [VisitAlertOut.model_validate(r) for r in rows]

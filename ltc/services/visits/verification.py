@@ -1,0 +1,131 @@
+"""Verifying a visit: every rule of ``ltc.domain.verification`` on the visit as its events
+leave it, the flags it raises kept as the visit's exceptions (opened, reopened, withdrawn), and
+a person's visits verified again when their hospital stays or death become known."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from ltc.db.engine import write_transaction
+from ltc.db.queries import visits as queries
+from ltc.db.tables import Visit, VisitException
+from ltc.domain.verification import CaregiverVisit, VerificationContext, verify
+from ltc.domain.visit_events import VisitEvent, VisitState, derive
+from ltc.domain.visit_exceptions import ExceptionStatus
+from ltc.services.context import ServiceContext
+from ltc.services.reference import policy_book, service_catalogue
+from ltc.services.visits.values import VisitToVerify
+
+OVERLAP_RANGE = timedelta(days=1)  # the caregiver's other visits checked in this near are compared
+
+
+async def flags_of(ctx: ServiceContext, visit: VisitToVerify, state: VisitState) -> list[str] | None:
+    """Every verification rule on the visit as ``state`` stands; None while it cannot be verified
+    (not checked in, or the home has no position)."""
+    if state.checked_in_at is None or visit.person_lat is None or visit.person_lon is None:
+        return None
+    zone = ctx.settings.zone
+    policy = policy_book(ctx.settings).in_force(state.checked_in_at.astimezone(zone).date())
+    plan_items = None
+    if visit.care_plan_id is not None:
+        plan_items = frozenset(visit.plan_items or ()) | frozenset(visit.items)
+    context = VerificationContext.from_state(
+        state,
+        policy=policy,
+        zone=zone,
+        home_lat=visit.person_lat,
+        home_lon=visit.person_lon,
+        planned_start=visit.planned_start,
+        planned_end=visit.planned_end,
+        plan_items=plan_items,
+        clinical_codes=service_catalogue(ctx.settings).clinical_codes,
+        caregiver_qualification=visit.qualification or "",
+        caregiver_visits=await _caregiver_visits(visit, state.checked_in_at),
+        inpatient_stays=tuple(await queries.inpatient_stays(visit.person_id)),
+        date_of_death=visit.deceased_on,
+    )
+    return verify(context)
+
+
+async def _caregiver_visits(visit: VisitToVerify, checked_in_at: datetime) -> tuple[CaregiverVisit, ...]:
+    """The caregiver's other visits checked in about then, as their events leave them."""
+    if visit.caregiver_id is None:
+        return ()
+    others: dict[int, list[VisitEvent]] = defaultdict(list)
+    for stored in await queries.caregiver_events(
+        visit.caregiver_id,
+        visit.id,
+        checked_in_at.astimezone(UTC) - OVERLAP_RANGE,
+        checked_in_at.astimezone(UTC) + OVERLAP_RANGE,
+    ):
+        others[stored.visit].append(stored.event)
+    visits = []
+    for other_id, events in others.items():
+        s = derive(events)
+        visits.append(
+            CaregiverVisit(other_id, s.checked_in_at, s.check_in_position, s.checked_out_at, s.check_out_position)
+        )
+    return tuple(visits)
+
+
+async def record_exceptions(visit: VisitToVerify, flags: list[str], now: datetime) -> None:
+    """Open an exception per new flag (or reopen a withdrawn one) and withdraw the open ones whose
+    rule no longer fires. A visit never flagged has no exceptions: nothing to read."""
+    if not flags and not visit.flags:
+        return
+    existing = {
+        r["code"]: r
+        for r in await VisitException.select(VisitException.id, VisitException.code, VisitException.status).where(
+            VisitException.visit == visit.id
+        )
+    }
+    for code in flags:
+        if code not in existing:
+            await VisitException.insert(
+                VisitException(
+                    visit=visit.id,
+                    provider=visit.provider_id,
+                    code=code,
+                    exception_key=f"{visit.id}:{code}",
+                    status=ExceptionStatus.OPEN,
+                    opened_at=now,
+                )
+            )
+        elif existing[code]["status"] == ExceptionStatus.WITHDRAWN:
+            await VisitException.update(
+                {VisitException.status: ExceptionStatus.OPEN, VisitException.opened_at: now}
+            ).where(VisitException.id == existing[code]["id"])
+    stale = [r["id"] for code, r in existing.items() if code not in flags and r["status"] == ExceptionStatus.OPEN]
+    if stale:
+        await VisitException.update({VisitException.status: ExceptionStatus.WITHDRAWN}).where(
+            VisitException.id.is_in(stale)
+        )
+
+
+async def _verify_again(ctx: ServiceContext, visit_id: int, now: datetime) -> None:
+    """Verify a stored visit again from its recorded events. Runs in the caller's write
+    transaction."""
+    row = await queries.visit_for_event(visit_id)
+    if row is None:
+        return
+    visit = VisitToVerify.model_validate(row)
+    flags = await flags_of(ctx, visit, derive((await queries.events_of_visits([visit_id]))[visit_id]))
+    if flags is None:
+        return
+    if flags != visit.flags:
+        await Visit.update({Visit.flags: flags}).where(Visit.id == visit_id)
+    await record_exceptions(visit, flags, now)
+
+
+async def reverify_person(ctx: ServiceContext, person_id: int, since: date | None = None) -> int:
+    """Verify again a person's checked-in visits (after hospital stays or a death were imported)."""
+    query = Visit.select(Visit.id).where((Visit.person == person_id) & Visit.checked_in_at.is_not_null())
+    if since is not None:
+        query = query.where(Visit.planned_start >= datetime.combine(since, time(0), ctx.settings.zone))
+    ids = [r["id"] for r in await query]
+    now = ctx.clock.now()
+    for visit_id in ids:
+        async with write_transaction():
+            await _verify_again(ctx, visit_id, now)
+    return len(ids)
