@@ -138,6 +138,35 @@ async def plans_of_person(ctx: ServiceContext, actor: Actor, person_id: int) -> 
     return [_out(r) for r in rows if _in_scope(actor, r["provider"])]
 
 
+async def _save_version(
+    actor: Actor,
+    now: datetime,
+    *,
+    person_id: int,
+    provider_id: int,
+    conclusion_id: int,
+    version: int,
+    draft: CarePlanDraft,
+    reason: str = "",
+) -> CarePlan:
+    """A person's plan version as a draft waiting for the family's confirmation, the current one."""
+    plan = CarePlan(
+        person=person_id,
+        provider=provider_id,
+        conclusion=conclusion_id,
+        version=version,
+        version_key=f"{person_id}:{version}",
+        current_key=f"person:{person_id}",
+        status="draft",
+        reason=reason,
+        created_by=actor.user_id,
+        created_at=now,
+        **_columns(draft),
+    )
+    await plan.save()
+    return plan
+
+
 async def create_plan(
     ctx: ServiceContext, actor: Actor, person_id: int, items: list[str], slots: Sequence[Slot] | None = None
 ) -> CarePlanOut:
@@ -167,19 +196,15 @@ async def create_plan(
         await locked(Person.select(Person.id).where(Person.id == person_id)).first()
         if await CarePlan.exists().where(CarePlan.person == person_id):
             raise Conflict("该人员已有护理计划，请调整现有计划", code="care_plan_exists")
-        plan = CarePlan(
-            person=person_id,
-            provider=assignment["provider"],
-            conclusion=conclusion["id"],
+        plan = await _save_version(
+            actor,
+            now,
+            person_id=person_id,
+            provider_id=assignment["provider"],
+            conclusion_id=conclusion["id"],
             version=1,
-            version_key=f"{person_id}:1",
-            current_key=f"person:{person_id}",
-            status="draft",
-            created_by=actor.user_id,
-            created_at=now,
-            **_columns(draft),
+            draft=draft,
         )
-        await plan.save()
         await record_change(
             actor=actor,
             at=now,
@@ -215,20 +240,16 @@ async def adjust(ctx: ServiceContext, actor: Actor, plan_id: int, data: CarePlan
             raise Conflict("计划已被他人调整，请刷新", code="stale_version")
         await CarePlan.update({CarePlan.current_key: None}).where(CarePlan.id == plan_id)
         version = current["version"] + 1
-        plan = CarePlan(
-            person=row["person"],
-            provider=row["provider"],
-            conclusion=row["conclusion"],
+        plan = await _save_version(
+            actor,
+            now,
+            person_id=row["person"],
+            provider_id=row["provider"],
+            conclusion_id=row["conclusion"],
             version=version,
-            version_key=f"{row['person']}:{version}",
-            current_key=f"person:{row['person']}",
-            status="draft",
+            draft=draft,
             reason=reason.strip(),
-            created_by=actor.user_id,
-            created_at=now,
-            **_columns(draft),
         )
-        await plan.save()
         await record_change(
             actor=actor,
             at=now,
