@@ -45,7 +45,7 @@ from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.dependencies import provide_actor, provide_services
-from ltc.web.errors import EXCEPTION_HANDLERS
+from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
 from ltc.web.pages import PagesController
@@ -111,7 +111,7 @@ def create_app(
         samesite="lax",
         secure=settings.secure_cookies,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             PagesController,
             AssessorPages,
@@ -172,6 +172,8 @@ def create_app(
         logging_config=LoggingConfig(log_exceptions="debug", configure_root_logger=False),
         request_max_body_size=10 * 1024 * 1024,
     )
+    document_problems(app)
+    return app
 
 
 def _start_in_process_worker(runtime: Runtime) -> asyncio.Task[None]:

@@ -7,10 +7,13 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
-from litestar import MediaType, Request, Response
+from litestar import Litestar, MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
+from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from pydantic import BaseModel
 
 from ltc.domain.errors import (
     Conflict,
@@ -51,6 +54,46 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     500: ("internal_error", "Something went wrong on our side"),
     503: ("service_unavailable", "The service is unavailable"),
 }
+
+
+class ProblemField(BaseModel):
+    field: str
+    message: str
+    source: str = ""
+
+
+class Problem(BaseModel):
+    """Every error the API answers (RFC 9457 problem details): ``code`` is stable, ``detail``
+    is for people."""
+
+    status: int
+    code: str
+    title: str
+    detail: str
+    errors: list[ProblemField]
+
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "The body could not be read (malformed JSON, wrong content type): malformed_body",
+    401: "Not signed in, or the token has expired: unauthenticated, invalid_token",
+    403: "The signed-in role may not do this: role_not_allowed",
+    404: "No such record, or one the caller may not know of",
+    409: "The request conflicts with the record's state (version_conflict, invalid_transition …)",
+    422: "The input breaks a rule: validation_failed, or the rule's own code",
+}
+PROBLEM_RESPONSES = {
+    status: ResponseSpec(data_container=Problem, description=text, media_type=PROBLEM_JSON, generate_examples=False)
+    for status, text in _PROBLEM_DESCRIPTIONS.items()
+}
+
+
+def document_problems(app: Litestar) -> None:
+    """Every API operation lists the problem+json answers it can give, beside its own success
+    (a handler's own ``responses`` win where they name the same status)."""
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/"):
+            for handler in route.route_handlers:
+                handler.responses = {**PROBLEM_RESPONSES, **(handler.responses or {})}
 
 
 def status_for(error: DomainError) -> int:
