@@ -51,7 +51,8 @@ def test_the_window_counts_from_as_of_backwards_skipping_months_without_spend() 
     # Mar and Feb: 150,000 each → 6.0; with Dec: 600,000 / 3 = 200,000 → 4.5
     assert fund_position(entries, spend, "2026-03", months=2).months_payable == Decimal("6.0")
     assert fund_position(entries, spend, "2026-03", months=3).months_payable == Decimal("4.5")
-    # a negative spend (a month of refunds) is no spend to divide by
+    # a single fen of spend is spend; a negative spend (a month of refunds) is none to divide by
+    assert fund_position([entry_for_contribution("c:1", 5)], {"2026-03": 1}, "2026-03").months_payable == Decimal("5.0")
     assert fund_position(entries, {"2026-03": -50_000}, "2026-03").months_payable is None
 
 
