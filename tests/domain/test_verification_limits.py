@@ -7,10 +7,11 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from ltc.domain.scheduling import haversine_km
-from ltc.domain.verification import RULES_BY_CODE, CaregiverVisit, verify
-from ltc.domain.visit_events import Position
+from ltc.domain.verification import RULES_BY_CODE, CaregiverVisit, VerificationContext, verify
+from ltc.domain.visit_events import Position, VisitEvent, fold
 from tests.domain.test_verification import END, HOME, POLICY, START, ZONE, ctx, far, flags, north_m, other
 
 
@@ -146,3 +147,48 @@ def test_any_of_several_stays() -> None:
     stays = ((date(2026, 1, 1), date(2026, 1, 9)), (date(2026, 3, 2), None))
     assert flags(inpatient_stays=stays) == ["person_inpatient"]
     assert flags(inpatient_stays=stays[:1]) == []
+
+
+# ---------------------------------------------------------------------------- durations and folded events
+
+
+def test_the_share_of_the_planned_length_is_counted_to_the_microsecond() -> None:
+    # planned 60 min and 1 µs: 75 % of it is 45 min and 0.75 µs, so 45 min is short by a fraction of a µs
+    planned_end = START + timedelta(minutes=60, microseconds=1)
+    assert only("too_short", planned_end=planned_end, checked_out_at=START + timedelta(minutes=45))
+    assert not only("too_short", planned_end=planned_end, checked_out_at=START + timedelta(minutes=45, microseconds=1))
+
+
+def test_two_other_events_at_the_same_instant() -> None:
+    # one visit checked out and the next checked in at the same second, next door to each other
+    a = CaregiverVisit(2, START - timedelta(hours=2), north_m(300), START - timedelta(hours=1), north_m(300))
+    b = CaregiverVisit(3, START - timedelta(hours=1), north_m(320), START - timedelta(minutes=30), north_m(320))
+    assert not only("impossible_travel", caregiver_visits=(a, b))
+    assert not only("impossible_travel", caregiver_visits=(b, a))
+    # the same with this visit's own check-in: another place at the same instant is impossible
+    c = CaregiverVisit(4, START - timedelta(minutes=20), far(3), START, far(3))
+    assert only("impossible_travel", caregiver_visits=(a, c))
+
+
+def test_the_context_from_a_folded_state_takes_both_positions() -> None:
+    def folded(check_in_m: float, check_out_m: float) -> VerificationContext:
+        cin, cout = north_m(check_in_m), north_m(check_out_m)
+        events = [
+            VisitEvent(UUID(int=1), "check_in", START, START, cin.lat, cin.lon, 5.0),
+            VisitEvent(UUID(int=2), "check_out", END, END, cout.lat, cout.lon, 5.0, ("B01",)),
+        ]
+        return VerificationContext.from_state(
+            fold(events, POLICY),
+            policy=POLICY,
+            zone=ZONE,
+            home_lat=HOME[0],
+            home_lon=HOME[1],
+            planned_start=START,
+            planned_end=END,
+        )
+
+    assert verify(folded(10, 10)) == []
+    assert verify(folded(900, 10)) == ["outside_geofence"]
+    assert verify(folded(10, 900)) == ["outside_geofence"]
+    context = folded(10, 900)
+    assert (context.checked_in_at, context.checked_out_at, context.items) == (START, END, ("B01",))
