@@ -292,3 +292,85 @@ def test_the_canonical_form_of_a_line() -> None:
         "adjusts_period",
         "note",
     ]
+
+
+# ---------------------------------------------------------------------------- more than two versions, order, notes
+
+
+def test_minutes_billed_under_every_earlier_version_stay_billed() -> None:
+    # Three versions in one month: caps of 20 h, 25 h and 30 h at level 3.
+    v2 = replace(V1, version="b", effective_from=date(2026, 3, 11), home_hours_by_level={3: 25})
+    v3 = replace(V1, version="c", effective_from=date(2026, 3, 21), home_hours_by_level={3: 30})
+    book = PolicyBook(city="t", versions=(V1, v2, v3))
+    home = HomeCareInput(
+        1,
+        3,
+        visits=visits(1, list(range(1, 11)), minutes=120)  # 20 h under the first: all billed
+        + visits(20, [12, 13], minutes=120)  # 4 h under the second: 25 − 20 = 5 h of room, all billed
+        + visits(30, [22, 23, 24, 25, 26], minutes=120),  # 10 h under the third: 30 − 24 = 6 h of room
+    )
+    assert [(x.policy_version, x.verified_minutes, x.quantity) for x in build(home=[home], book=book).lines] == [
+        ("2020", 1200, 1200),
+        ("b", 240, 240),
+        ("c", 600, 360),
+    ]
+
+
+def test_excluded_visits_are_listed_on_the_persons_first_line_only() -> None:
+    home = HomeCareInput(1, 3, visits=visits(1, [2, 20]), excluded_visit_ids=(9, 8))
+    first, second = build(home=[home], book=TWO_VERSIONS).lines
+    assert (first.excluded_visit_ids, second.excluded_visit_ids) == ((8, 9), ())
+
+
+def test_the_notes_say_how_each_line_was_priced() -> None:
+    home = HomeCareInput(1, 3, visits=visits(1, list(range(1, 23))), excluded_visit_ids=(50, 51))
+    inst = InstitutionalCareInput(2, 4, 9000, (date(2026, 3, 1), date(2026, 3, 2)), leave_days=(date(2026, 3, 3),))
+    cheap = InstitutionalCareInput(3, 4, 5000, (date(2026, 3, 1),))
+    draft = build(home=[home], institutional=[inst, cheap], deduction=EvaluationDeduction(2025, 59))
+    assert [x.note for x in draft.lines] == [
+        "1200 of 1320 verified minutes billed (cap 1200 min/month) at 60.00/h; 2 visit(s) excluded pending exceptions",
+        "2 bed-days at 70.00/day (capped); agreed 90.00, cap 70.00; 1 leave day(s) not counted",
+        "1 bed-days at 50.00/day; agreed 50.00, cap 70.00",
+        # the fund's part: 108,000 + 10,500 + 3,750 = 122,250 fen
+        "2025 annual evaluation 59 < 60: 5.00% of the fund amount 1,222.50 deducted",
+    ]
+    (plain,) = build(home=[HomeCareInput(1, 4, visits=visits(1, [2], minutes=45), hourly_price_fen=6550)]).lines
+    assert plain.note == "45 of 45 verified minutes billed (cap 1500 min/month) at 65.50/h"
+
+
+def test_adjustments_in_order_of_period_person_amount_and_reason() -> None:
+    feb, jan = Period(2026, 2), Period(2026, 1)
+    given = [
+        Adjustment(feb, None, 10, "provider-wide"),
+        Adjustment(feb, 12, 5, "b"),
+        Adjustment(feb, 5, 700, "a"),
+        Adjustment(feb, 5, 700, "a", fund_fen=600),
+        Adjustment(feb, 5, 700, "0 first by reason", fund_fen=600),
+        Adjustment(feb, 5, -1, "z"),
+        Adjustment(jan, 99, 1, "january"),
+    ]
+    draft = build(adjustments=given, period=APRIL)
+    assert [(x.adjusts_period, x.person_id, x.gross_fen, x.fund_fen, x.note) for x in draft.lines] == [
+        ("2026-01", 99, 1, 1, "january"),
+        ("2026-02", 5, -1, -1, "z"),
+        ("2026-02", 5, 700, 600, "0 first by reason"),
+        ("2026-02", 5, 700, 600, "a"),
+        ("2026-02", 5, 700, 700, "a"),
+        ("2026-02", 12, 5, 5, "b"),
+        ("2026-02", None, 10, 10, "provider-wide"),
+    ]
+    assert draft.provider_id == 7 and draft.period == APRIL
+
+
+def test_the_policy_is_asked_once_a_day() -> None:
+    asked: list[date] = []
+
+    def policy_for(day: date):  # type: ignore[no-untyped-def]
+        asked.append(day)
+        return TWO_VERSIONS.in_force(day)
+
+    home = [HomeCareInput(p, 3, visits=visits(10 * p, [2, 2, 20, 20])) for p in range(1, 4)]
+    inst = [InstitutionalCareInput(p, 4, 9000, (date(2026, 3, 2), date(2026, 3, 20))) for p in range(5, 8)]
+    draft = build_settlement(7, MARCH, home, inst, deduction=EvaluationDeduction(2025, 10), policy_for=policy_for)
+    assert len(draft.lines) == 13
+    assert sorted(asked) == [date(2026, 3, 2), date(2026, 3, 20), date(2026, 3, 31)]
