@@ -54,18 +54,19 @@ def test_a_person_only_in_the_corrected_month_or_only_in_the_approved_one() -> N
 
 def test_adjustments_come_by_person_with_the_provider_wide_deduction_last() -> None:
     before = build(
-        home=[HomeCareInput(5, 3, visits=visits(1, [2])), HomeCareInput(12, 3, visits=visits(5, [2]))],
+        home=[HomeCareInput(1, 3, visits=visits(1, [2])), HomeCareInput(16, 3, visits=visits(5, [2]))],
         deduction=EvaluationDeduction(2025, 10),
     )
     after = build(
-        home=[HomeCareInput(5, 3, visits=visits(1, [2, 3])), HomeCareInput(12, 3, visits=visits(5, [2, 3]))],
+        home=[HomeCareInput(1, 3, visits=visits(1, [2, 3])), HomeCareInput(16, 3, visits=visits(5, [2, 3]))],
         deduction=EvaluationDeduction(2025, 10),
     )
     found = adjustments_between(before, after, "x")
+    # (persons 1 and 16: a set of them iterates 16 first, so only sorting puts 1 first)
     # one more hour each: 6,000 gross, 5,400 fund; the deduction grows by 5 % of 10,800
     assert [(a.person_id, a.amount_fen, a.fund_fen) for a in found] == [
-        (5, 6000, 5400),
-        (12, 6000, 5400),
+        (1, 6000, 5400),
+        (16, 6000, 5400),
         (None, -540, -540),
     ]
 
