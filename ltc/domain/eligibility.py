@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ltc.domain.conclusions import add_months
 from ltc.domain.errors import InvalidInput
 from ltc.domain.identity import age_on
 from ltc.domain.policy import Policy
@@ -30,36 +31,59 @@ class Gate:
 
 
 def months_between(start: date, end: date) -> int:
-    """Whole months from start to end (1 March → 31 August is 5; → 1 September is 6)."""
+    """Whole months from start to end: the most ``n`` with ``add_months(start, n) <= end``
+    (1 March → 31 August is 5; → 1 September is 6). A day of the month the end month does
+    not have is reached on its last day, as :func:`add_months` counts a month: 31 August →
+    28 February is 6."""
     months = (end.year - start.year) * 12 + end.month - start.month
-    return months - (1 if end.day < start.day else 0)
+    return months - (1 if add_months(start, months) > end else 0)
+
+
+# Each gate's rule and its explanation, one named function each (limits inclusive: insured
+# from the day of application, exactly the minimum age, exactly the minimum months pass).
+
+
+def _insured(f: ApplicationFacts, p: Policy) -> bool:
+    return f.insured and (f.insured_since is None or f.insured_since <= f.applied_on)
+
+
+def _explain_insured(f: ApplicationFacts, p: Policy) -> str:
+    return "申请人未参加长期护理保险，或参保尚未生效"
+
+
+def _old_enough(f: ApplicationFacts, p: Policy) -> bool:
+    return age_on(f.birth_date, f.applied_on) >= p.minimum_age
+
+
+def _explain_age(f: ApplicationFacts, p: Policy) -> str:
+    return f"申请日年龄 {age_on(f.birth_date, f.applied_on)} 岁，未满 {p.minimum_age} 岁"
+
+
+def _disabled_long_enough(f: ApplicationFacts, p: Policy) -> bool:
+    return (
+        f.disabled_since is not None
+        and f.disabled_since <= f.applied_on
+        and months_between(f.disabled_since, f.applied_on) >= p.minimum_months_disabled
+    )
+
+
+def _explain_disability(f: ApplicationFacts, p: Policy) -> str:
+    return f"失能状态须持续满 {p.minimum_months_disabled} 个月"
+
+
+def _grade_eligible(f: ApplicationFacts, p: Policy) -> bool:
+    return f.self_eval_grade in p.eligible_self_eval_grades
+
+
+def _explain_grade(f: ApplicationFacts, p: Policy) -> str:
+    return f"自评等级为 {f.self_eval_grade}，{'/'.join(p.eligible_self_eval_grades)} 级方可申请评估"
 
 
 GATES: tuple[Gate, ...] = (
-    Gate(
-        "not_insured",
-        lambda f, p: f.insured and (f.insured_since is None or f.insured_since <= f.applied_on),
-        lambda f, p: "申请人未参加长期护理保险，或参保尚未生效",
-    ),
-    Gate(
-        "age_below_minimum",
-        lambda f, p: age_on(f.birth_date, f.applied_on) >= p.minimum_age,
-        lambda f, p: f"申请日年龄 {age_on(f.birth_date, f.applied_on)} 岁，未满 {p.minimum_age} 岁",
-    ),
-    Gate(
-        "disability_too_recent",
-        lambda f, p: (
-            f.disabled_since is not None
-            and f.disabled_since <= f.applied_on
-            and months_between(f.disabled_since, f.applied_on) >= p.minimum_months_disabled
-        ),
-        lambda f, p: f"失能状态须持续满 {p.minimum_months_disabled} 个月",
-    ),
-    Gate(
-        "self_eval_grade_too_low",
-        lambda f, p: f.self_eval_grade in p.eligible_self_eval_grades,
-        lambda f, p: f"自评等级为 {f.self_eval_grade}，{'/'.join(p.eligible_self_eval_grades)} 级方可申请评估",
-    ),
+    Gate("not_insured", _insured, _explain_insured),
+    Gate("age_below_minimum", _old_enough, _explain_age),
+    Gate("disability_too_recent", _disabled_long_enough, _explain_disability),
+    Gate("self_eval_grade_too_low", _grade_eligible, _explain_grade),
 )
 
 
