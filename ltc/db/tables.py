@@ -550,6 +550,7 @@ class SettlementLine(Table, tablename="settlement_line"):
     policy_version = Varchar(length=32, default="")
     adjusts_period = Varchar(length=7, null=True, default=None)
     note = Text(default="")
+    correction_id = Integer(null=True, default=None)  # adjustment: the settlement_correction it carries
 
 
 class SettlementCorrection(Table, tablename="settlement_correction"):

@@ -89,8 +89,8 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.IMPORT_RECORDS: _BUREAU,
     Action.RECORD_CENSUS: _AGENCY,
     Action.READ_SETTLEMENTS: _BUREAU_OR_AGENCY,
-    Action.BUILD_SETTLEMENTS: _BUREAU_OR_AGENCY,
-    Action.REBUILD_SETTLEMENT: frozenset({Role.BUREAU, Role.AGENCY}),
+    Action.BUILD_SETTLEMENTS: _BUREAU_ONLY,  # a draft is the bureau's reckoning of the month
+    Action.REBUILD_SETTLEMENT: _BUREAU_ONLY,  # rebuilding is building the month again
     Action.SUBMIT_SETTLEMENT: frozenset({Role.BUREAU, Role.AGENCY}),
     Action.APPROVE_SETTLEMENT: _BUREAU_ONLY,
     Action.REJECT_SETTLEMENT: _BUREAU_ONLY,

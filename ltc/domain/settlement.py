@@ -134,6 +134,7 @@ class Adjustment(msgspec.Struct, frozen=True, gc=False):
     amount_fen: int  # change to the gross amount (negative: money back to the fund)
     reason: str
     fund_fen: int | None = None  # the fund's part of it; None → all of it
+    correction_id: int | None = None  # the recorded correction this carries
 
 
 class EvaluationDeduction(msgspec.Struct, frozen=True, gc=False):
@@ -164,6 +165,7 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
     policy_version: str = ""
     adjusts_period: str | None = None  # adjustment: the corrected month
     note: str = ""
+    correction_id: int | None = None  # adjustment: the correction it carries (applied by this approval)
 
     def __post_init__(self) -> None:
         if self.kind not in LINE_KINDS:
@@ -195,6 +197,7 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
             "policy_version": self.policy_version,
             "adjusts_period": self.adjusts_period,
             "note": self.note,
+            "correction_id": self.correction_id,
         }
 
 
@@ -490,6 +493,7 @@ def adjustment_line(adjustment: Adjustment, period: Period) -> SettlementLine:
         personal_fen=adjustment.amount_fen - fund,
         adjusts_period=str(adjustment.period),
         note=adjustment.reason.strip(),
+        correction_id=adjustment.correction_id,
     )
 
 
@@ -547,7 +551,15 @@ def build_settlement(
     adjustment_lines = [adjustment_line(a, period) for a in adjustments]
     lines += sorted(
         adjustment_lines,
-        key=lambda x: (x.adjusts_period, x.person_id is None, x.person_id or 0, x.gross_fen, x.fund_fen, x.note),
+        key=lambda x: (
+            x.adjusts_period,
+            x.person_id is None,
+            x.person_id or 0,
+            x.gross_fen,
+            x.fund_fen,
+            x.note,
+            x.correction_id or 0,
+        ),
     )
     if deduction is not None:
         line = deduction_line(deduction, care_fund, policy_for(period.last_day))
@@ -585,6 +597,119 @@ def adjustments_between(approved: SettlementDraft, corrected: SettlementDraft, r
     return result
 
 
+# ---------------------------------------------------------------------------- periods and corrections
+
+
+def month_ended(period: Period, today: date) -> bool:
+    """Whether the month is over on ``today`` (both local, Asia/Shanghai for the city)."""
+    return today > period.last_day
+
+
+def check_buildable(period: Period, today: date) -> None:
+    """A month can be built once it has begun (while it runs, as a preview); a future month
+    cannot: InvalidInput ``period_in_future``."""
+    if period.first_day > today:
+        raise InvalidInput(f"{period} has not begun: it cannot be built yet", code="period_in_future")
+
+
+def check_month_ended(period: Period, today: date, what: str) -> None:
+    """Submitting, approving and correcting wait for the month's end: Conflict ``period_not_ended``."""
+    if not month_ended(period, today):
+        raise Conflict(f"{period} has not ended: cannot {what} it before it ends", code="period_not_ended")
+
+
+class PersonMonth(msgspec.Struct, frozen=True, gc=False):
+    """What a person's month with a provider was and could have been, for bounding corrections.
+
+    ``paid_*``: the person's care lines (home, institutional) in the approved settlement plus
+    every correction already recorded for that person and month; ``home_levels`` and
+    ``institutional_levels``: the levels of the person's care in the month; ``hourly_prices``
+    and ``daily_prices``: the prices their care was (or would be) settled at (empty: the
+    policy's hourly price; no daily price, no institutional care)."""
+
+    paid_gross_fen: int
+    paid_fund_fen: int
+    home_levels: tuple[int, ...] = ()
+    institutional_levels: tuple[int, ...] = ()
+    hourly_prices: tuple[int, ...] = ()
+    daily_prices: tuple[int, ...] = ()
+
+
+def month_ceiling(person: PersonMonth, period: Period, policy_for: PolicyFor) -> tuple[int, int]:
+    """``(gross, fund)``: the most the month could have paid for the person.
+
+    Home care: the largest monthly cap in minutes of any version in force in the month (for
+    any of the person's levels) at the highest hourly price, rounded once; institutional care:
+    every day of the month at the highest daily price, capped per day by the largest bed-day
+    cap. The fund's part: each at the highest fund share of those versions. A bound, never
+    below what the pricing rules give for any facts of that month."""
+    policies: dict[tuple[date, str], Policy] = {}
+    for day in period.dates():
+        try:
+            policy = policy_for(day)
+        except InvalidInput:  # a day no version governs pays nothing
+            continue
+        policies[(policy.effective_from, policy.version)] = policy
+    home_gross = home_fund = inst_gross = inst_fund = 0
+    for policy in policies.values():
+        price = max(person.hourly_prices, default=policy.home_hourly_price_fen)
+        minutes = max((policy.home_hours(level) * 60 for level in person.home_levels), default=0)
+        gross = share_fen(price * minutes, PER_MINUTE)
+        home_gross = max(home_gross, gross)
+        home_fund = max(home_fund, share_fen(gross, policy.fund_share_home))
+        per_day = max(
+            (
+                min(price, policy.bed_day_cap_fen(level))
+                for price in person.daily_prices
+                for level in person.institutional_levels
+            ),
+            default=0,
+        )
+        gross = per_day * period.days()
+        inst_gross = max(inst_gross, gross)
+        inst_fund = max(inst_fund, share_fen(gross, policy.fund_share_institutional))
+    return home_gross + inst_gross, home_fund + inst_fund
+
+
+def check_correction(person: PersonMonth, amount_fen: int, fund_fen: int | None, ceiling: tuple[int, int]) -> None:
+    """A correction keeps the person's month within what it could have paid.
+
+    After the correction (and every earlier one of the same person and month) the month's
+    gross for the person stays within ``[0, ceiling gross]``, the fund's part within
+    ``[0, ceiling fund]`` and never above the gross (the person's own part never negative):
+    a negative correction cannot take back more than was paid, a positive one cannot pay
+    more than the month's caps. The fund's part defaults to the whole amount, as on the
+    adjustment line. Refusals (InvalidInput): ``correction_zero``,
+    ``correction_exceeds_paid``, ``correction_exceeds_ceiling``, ``correction_fund_share``."""
+    check_fen(amount_fen, "amount_fen")
+    fund = amount_fen if fund_fen is None else check_fen(fund_fen, "fund_fen")
+    if amount_fen == 0 and fund == 0:
+        raise InvalidInput("a correction of nothing", code="correction_zero", errors=[{"field": "amount_fen"}])
+    gross_after = person.paid_gross_fen + amount_fen
+    fund_after = person.paid_fund_fen + fund
+    ceiling_gross, ceiling_fund = ceiling
+    if gross_after < 0 or fund_after < 0:
+        raise InvalidInput(
+            f"the correction takes back more than the month paid for the person "
+            f"({format_yuan(person.paid_gross_fen)}, fund {format_yuan(person.paid_fund_fen)})",
+            code="correction_exceeds_paid",
+            errors=[{"field": "amount_fen"}],
+        )
+    if gross_after > ceiling_gross or fund_after > ceiling_fund:
+        raise InvalidInput(
+            f"the correction pays more than the month could have paid for the person "
+            f"({format_yuan(ceiling_gross)}, fund {format_yuan(ceiling_fund)})",
+            code="correction_exceeds_ceiling",
+            errors=[{"field": "amount_fen"}],
+        )
+    if fund_after > gross_after:
+        raise InvalidInput(
+            "the fund's part would exceed the gross amount of the person's month",
+            code="correction_fund_share",
+            errors=[{"field": "fund_fen"}],
+        )
+
+
 # ---------------------------------------------------------------------------- workflow
 
 DRAFT = "draft"
@@ -604,6 +729,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, Action]] = {
     "pay": (frozenset({APPROVED}), PAID, Action.PAY_SETTLEMENTS),
 }
 REASON_REQUIRED = frozenset({"reject"})
+AFTER_MONTH_END = frozenset({"submit", "approve"})  # a running month's draft is only a preview
 
 
 def transition(current_status: str, action: str, actor_role: str, *, reason: str = "") -> str:
@@ -622,11 +748,14 @@ def transition(current_status: str, action: str, actor_role: str, *, reason: str
     return target
 
 
-def available_actions(current_status: str, actor_role: str) -> list[str]:
-    """The workflow actions ``actor_role`` may take on a settlement in ``current_status``:
-    what a page offers as buttons, by the same table ``transition`` enforces."""
+def available_actions(current_status: str, actor_role: str, *, ended: bool = True) -> list[str]:
+    """The workflow actions ``actor_role`` may take on a settlement in ``current_status``
+    (``ended``: whether its month has ended): what a page offers as buttons, by the same
+    table ``transition`` enforces."""
     return [
         action
         for action, (sources, _, act) in TRANSITIONS.items()
-        if current_status in sources and str(actor_role) in roles_allowed(act)
+        if current_status in sources
+        and str(actor_role) in roles_allowed(act)
+        and (ended or action not in AFTER_MONTH_END)
     ]

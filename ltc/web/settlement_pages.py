@@ -55,6 +55,7 @@ class SettlementPages(Controller):
             "personal_fen": sum(r.personal_fen for r in rows),
         }
         current = Period.parse(chosen)
+        today = local_today(services.clock, services.settings.zone)
         return page(
             "settlements/month.html",
             period=chosen,
@@ -63,7 +64,8 @@ class SettlementPages(Controller):
             settlements=rows,
             totals=totals,
             yuan=format_yuan,
-            may_build=actor.may(Action.BUILD_SETTLEMENTS),
+            may_build=actor.may(Action.BUILD_SETTLEMENTS) and current.first_day <= today,  # no future month
+            running=not rules.month_ended(current, today),
             may_pay=actor.may(Action.PAY_SETTLEMENTS),
             may_read_fund=actor.may(Action.READ_FUND),
         )
@@ -82,12 +84,14 @@ class SettlementPages(Controller):
     async def detail(self, settlement_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
         settlement = await workflow.get_settlement(services, actor, settlement_id)
         ids = sorted({v for line in settlement.lines for v in [*line.visit_ids, *line.excluded_visit_ids]})
+        ended = rules.month_ended(Period.parse(settlement.period), local_today(services.clock, services.settings.zone))
         return page(
             "settlements/detail.html",
             s=settlement,
             visits=await line_visits(ids),
             yuan=format_yuan,
-            actions=rules.available_actions(settlement.status, actor.role),
+            actions=rules.available_actions(settlement.status, actor.role, ended=ended),
+            preview=not ended,
         )
 
     @get("/settlements/{settlement_id:int}/print")

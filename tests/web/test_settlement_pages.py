@@ -6,18 +6,47 @@ from datetime import UTC, datetime
 
 from ltc.domain.periods import Period
 from tests.helpers import HTML, csrf_token, signed_in_browser
-from tests.web.test_settlements import built, visited
-from tests.web.test_visits import beneficiary, plan_for
+from tests.web.test_settlements import after_the_month, built, visited
+from tests.web.test_visits import PASSWORD, beneficiary, plan_for
 
 
-async def test_an_officer_approves_from_the_settlement_page(app, client, auth, services) -> None:
+async def test_a_running_month_is_a_preview_without_submit_or_approve(app, client, auth, services) -> None:
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    await visited(client, b, start_ago=120, minutes=59)
+    period = Period.of(datetime.now(UTC).astimezone(services.settings.zone).date())
+    settlement = await built(app, client, await auth("bureau"), str(period), b["provider"]["id"])
+    username = f"agency-{b['provider']['code'].lower()}"
+    async with signed_in_browser(app, username, password=PASSWORD) as agency:
+        detail = await agency.get(f"/settlements/{settlement['id']}", headers=HTML)
+        assert detail.status_code == 200 and 'data-testid="preview"' in detail.text and "预览" in detail.text
+        assert 'data-testid="submit"' not in detail.text
+        assert 'data-testid="build"' not in (await agency.get(f"/settlements?period={period}", headers=HTML)).text
+    async with signed_in_browser(app, "bureau") as browser:
+        detail = await browser.get(f"/settlements/{settlement['id']}", headers=HTML)
+        assert 'data-testid="submit"' not in detail.text and 'data-testid="approve"' not in detail.text
+        month = await browser.get(f"/settlements?period={period}", headers=HTML)
+        assert 'data-testid="build"' in month.text and "生成本月结算预览" in month.text
+        future = await browser.get(f"/settlements?period={period.next()}", headers=HTML)
+        assert future.status_code == 200 and 'data-testid="build"' not in future.text
+        refused = await browser.post(
+            "/settlements/build", data={"period": str(period.next()), "_csrf_token": csrf_token(month.text)}, headers=HTML
+        )
+        assert refused.status_code == 422 and "period_in_future" in refused.text
+
+
+async def test_an_officer_approves_from_the_settlement_page(app, client, auth, services, monkeypatch) -> None:
     b = await beneficiary(client, auth)
     await plan_for(client, b)
     await visited(client, b, start_ago=120, minutes=59)
     period = str(Period.of(datetime.now(UTC).astimezone(services.settings.zone).date()))
-    bureau = await auth("bureau")
+    tokens = await after_the_month(app, monkeypatch, client, period, b)
+    bureau = tokens["bureau"]
     settlement = await built(app, client, bureau, period, b["provider"]["id"])
-    await client.post(f"/api/v1/settlements/{settlement['id']}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    submitted = await client.post(
+        f"/api/v1/settlements/{settlement['id']}/submit", headers=tokens[b["provider"]["code"]] | {"If-Match": '"1"'}
+    )
+    assert submitted.status_code == 200, submitted.text
 
     async with signed_in_browser(app, "bureau") as browser:
         month = await browser.get(f"/settlements?period={period}", headers=HTML)
@@ -50,14 +79,18 @@ async def test_an_officer_approves_from_the_settlement_page(app, client, auth, s
 
 
 async def test_an_administrator_sees_no_button_the_access_table_refuses_and_cannot_approve(
-    app, client, auth, services
+    app, client, auth, services, monkeypatch
 ) -> None:
     b = await beneficiary(client, auth)
     await plan_for(client, b)
     await visited(client, b, start_ago=120, minutes=59)
     period = str(Period.of(datetime.now(UTC).astimezone(services.settings.zone).date()))
-    settlement = await built(app, client, await auth("bureau"), period, b["provider"]["id"])
-    await client.post(f"/api/v1/settlements/{settlement['id']}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    tokens = await after_the_month(app, monkeypatch, client, period, b, demo_users=("admin",))
+    settlement = await built(app, client, tokens["bureau"], period, b["provider"]["id"])
+    submitted = await client.post(
+        f"/api/v1/settlements/{settlement['id']}/submit", headers=tokens[b["provider"]["code"]] | {"If-Match": '"1"'}
+    )
+    assert submitted.status_code == 200, submitted.text
 
     async with signed_in_browser(app, "admin") as browser:
         month = await browser.get(f"/settlements?period={period}", headers=HTML)
@@ -74,7 +107,7 @@ async def test_an_administrator_sees_no_button_the_access_table_refuses_and_cann
         paying = await browser.post("/settlements/pay", data={"period": period, "_csrf_token": token}, headers=HTML)
         assert paying.status_code == 403
 
-    admin = await auth("admin")
+    admin = tokens["admin"]
     by_api = await client.post(f"/api/v1/settlements/{settlement['id']}/approve", headers=admin | {"If-Match": '"2"'})
     assert by_api.status_code == 403 and by_api.json()["code"] == "role_not_allowed"
     run = await client.post("/api/v1/settlements/pay", json={"period": period}, headers=admin)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,8 +14,29 @@ from openpyxl import load_workbook
 
 from ltc.db.tables import LedgerEntry, LedgerPosting, Settlement, SettlementLine
 from ltc.domain.periods import Period
+from ltc.services.clock import FixedClock
+from tests.conftest import bearer
 from tests.web.test_providers_and_assignment import run_burst_worker
-from tests.web.test_visits import adhoc_visit, beneficiary, event, plan_for
+from tests.web.test_visits import PASSWORD, adhoc_visit, beneficiary, event, plan_for
+
+
+async def after_the_month(
+    app, monkeypatch, client, period: str, *agencies: dict, demo_users: tuple[str, ...] = ()
+) -> dict[str, dict[str, str]]:
+    """The app's clock moved to just after the month (a month is submitted and approved only
+    once it has ended), with tokens issued now that last until then: the bureau's and each
+    agency's."""
+    services = app.state.services
+    lasting = services.settings.model_copy(update={"token_ttl_minutes": 62 * 24 * 60})
+    monkeypatch.setattr(app.state, "services", replace(services, settings=lasting))
+    tokens = {name: await bearer(client, name) for name in ("bureau", *demo_users)}
+    for b in agencies:
+        tokens[b["provider"]["code"]] = await bearer(client, f"agency-{b['provider']['code'].lower()}", PASSWORD)
+    end = Period.parse(period).end_utc(services.settings.zone)
+    later = replace(app.state.services, clock=FixedClock(end + timedelta(minutes=5)))
+    monkeypatch.setattr(app.state, "services", later)
+    monkeypatch.setattr(app.state.runtime, "services", later)  # the tests' burst workers too
+    return tokens
 
 
 async def visited(client, b, *, start_ago: int, minutes: int) -> dict:
@@ -45,7 +67,7 @@ async def built(app, client, headers, period: str, provider_id: int) -> dict:
     return response.json() | {"etag": response.headers["etag"]}
 
 
-async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, services) -> None:
+async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, services, monkeypatch) -> None:
     b = await beneficiary(client, auth)
     await plan_for(client, b)
     first = await visited(client, b, start_ago=230, minutes=58)
@@ -62,7 +84,18 @@ async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, serv
     (period,) = periods
     provider_id = b["provider"]["id"]
 
-    settlement = await built(app, client, b["agency"], period, provider_id)
+    bureau = await auth("bureau")
+    refused = await client.post(
+        "/api/v1/settlements/build", json={"period": period, "provider_id": provider_id}, headers=b["agency"]
+    )
+    assert refused.status_code == 403, "only the bureau builds"
+    preview = await built(app, client, bureau, period, provider_id)
+    url = f"/api/v1/settlements/{preview['id']}"
+    running = await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    assert running.status_code == 409 and running.json()["code"] == "period_not_ended", "a running month is a preview"
+    tokens = await after_the_month(app, monkeypatch, client, period, b, demo_users=("agency-P01",))
+    bureau, agency = tokens["bureau"], tokens[b["provider"]["code"]]
+    settlement = await built(app, client, bureau, period, provider_id)
     (line,) = settlement["lines"]
     # 58 + 58 verified minutes at the agreed 60.00 yuan an hour; the short visit waits for its exception.
     assert (line["kind"], line["quantity"], line["unit_price_fen"]) == ("home", 116, 6000)
@@ -70,20 +103,18 @@ async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, serv
     assert sorted(line["visit_ids"]) == sorted([first["id"], second["id"]])
     assert line["excluded_visit_ids"] == [short["id"]]
     assert (settlement["status"], settlement["version"], settlement["etag"]) == ("draft", 1, '"1"')
-    again = await built(app, client, b["agency"], period, provider_id)
+    again = await built(app, client, bureau, period, provider_id)
     assert (again["version"], again["content_hash"]) == (1, settlement["content_hash"]), "same facts, same draft"
 
-    url = f"/api/v1/settlements/{settlement['id']}"
-    missing = await client.post(f"{url}/submit", headers=b["agency"])
+    missing = await client.post(f"{url}/submit", headers=agency)
     assert missing.status_code == 422 and missing.json()["code"] == "if_match_required"
-    submitted = await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    submitted = await client.post(f"{url}/submit", headers=agency | {"If-Match": '"1"'})
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted", submitted.text
-    stale = await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    stale = await client.post(f"{url}/submit", headers=agency | {"If-Match": '"1"'})
     assert stale.status_code == 409 and stale.json()["code"] == "version_conflict"
-    by_agency = await client.post(f"{url}/approve", headers=b["agency"] | {"If-Match": '"2"'})
+    by_agency = await client.post(f"{url}/approve", headers=agency | {"If-Match": '"2"'})
     assert by_agency.status_code == 403
 
-    bureau = await auth("bureau")
     entries_before = await LedgerEntry.count()
     officers = await asyncio.gather(
         *(client.post(f"{url}/approve", headers=bureau | {"If-Match": '"2"'}) for _ in range(2))
@@ -127,7 +158,7 @@ async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, serv
     workbook = load_workbook(io.BytesIO((await client.get(f"{url}/export.xlsx", headers=bureau)).content))
     rows = list(workbook.active.values)
     assert rows[1][0] == "行" and rows[2][7] == pytest.approx(104.40)
-    other = await client.get(url, headers=await auth("agency-P01"))
+    other = await client.get(url, headers=tokens["agency-P01"])
     assert other.status_code == 404
 
     # A correction to the approved month is carried into the next month's draft.
@@ -146,23 +177,57 @@ async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, serv
     following = await built(app, client, bureau, str(Period.parse(period).next()), provider_id)
     adjustment = [x for x in following["lines"] if x["kind"] == "adjustment"]
     assert [(x["adjusts_period"], x["gross_fen"], x["fund_fen"]) for x in adjustment] == [(period, -600, -600)]
+    assert [x["correction_id"] for x in adjustment] == [corrected.json()["id"]]
+    too_much = await client.post(
+        "/api/v1/settlement-corrections",
+        json={
+            "provider_id": provider_id,
+            "corrects_period": period,
+            "person_id": b["person_id"],
+            "amount_fen": -1_000_000_000_000,
+            "reason": "退回",
+        },
+        headers=bureau,
+    )
+    assert too_much.status_code == 422 and too_much.json()["code"] == "correction_exceeds_paid"
+    future = await client.post(
+        "/api/v1/settlements/build",
+        json={"period": str(Period.parse(period).next().next()), "provider_id": provider_id},
+        headers=bureau,
+    )
+    assert future.status_code == 422 and future.json()["code"] == "period_in_future"
+    nobody = await client.post(
+        "/api/v1/settlements/build", json={"period": period, "provider_id": 2_000_000_000}, headers=bureau
+    )
+    assert nobody.status_code == 404 and nobody.json()["code"] == "provider_not_found"
 
 
-async def test_a_draft_cannot_be_corrected_and_rejections_need_a_reason(app, client, auth) -> None:
+async def test_a_draft_cannot_be_corrected_and_rejections_need_a_reason(app, client, auth, monkeypatch) -> None:
     b = await beneficiary(client, auth)
     await plan_for(client, b)
     await visited(client, b, start_ago=120, minutes=59)
-    period = str(Period.of(datetime.now(UTC).astimezone(UTC).date()))
+    period = str(Period.of(datetime.now(UTC).astimezone(app.state.services.settings.zone).date()))
     bureau = await auth("bureau")
-    refused = await client.post(
+    correction = {
+        "provider_id": b["provider"]["id"],
+        "person_id": b["person_id"],
+        "corrects_period": period,
+        "amount_fen": 100,
+        "reason": "x",
+    }
+    running = await client.post(
         "/api/v1/settlement-corrections",
-        json={"provider_id": b["provider"]["id"], "corrects_period": period, "amount_fen": 100, "reason": "x"},
+        json=correction,
         headers=bureau,
     )
+    assert running.status_code == 409 and running.json()["code"] == "period_not_ended"
+    tokens = await after_the_month(app, monkeypatch, client, period, b)
+    bureau, agency = tokens["bureau"], tokens[b["provider"]["code"]]
+    refused = await client.post("/api/v1/settlement-corrections", json=correction, headers=bureau)
     assert refused.status_code == 409 and refused.json()["code"] == "period_not_approved"
     settlement = await built(app, client, bureau, period, b["provider"]["id"])
     url = f"/api/v1/settlements/{settlement['id']}"
-    await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+    await client.post(f"{url}/submit", headers=agency | {"If-Match": '"1"'})
     no_reason = await client.post(f"{url}/reject", json={"reason": " "}, headers=bureau | {"If-Match": '"2"'})
     assert no_reason.status_code == 422 and no_reason.json()["code"] == "reason_required"
     rejected = await client.post(f"{url}/reject", json={"reason": "缺少签名"}, headers=bureau | {"If-Match": '"2"'})
@@ -174,16 +239,20 @@ async def test_a_draft_cannot_be_corrected_and_rejections_need_a_reason(app, cli
 async def test_a_payment_run_killed_half_way_posts_nothing_twice(app, client, auth, services, monkeypatch) -> None:
     from ltc.services.settlements import workflow as settlement_service
 
-    bureau = await auth("bureau")
     approved = []
+    persons = []
     for _ in range(2):
         b = await beneficiary(client, auth)
         await plan_for(client, b)
         await visited(client, b, start_ago=120, minutes=59)
-        period = str(Period.of(datetime.now(UTC).astimezone(services.settings.zone).date()))
+        persons.append(b)
+    period = str(Period.of(datetime.now(UTC).astimezone(services.settings.zone).date()))
+    tokens = await after_the_month(app, monkeypatch, client, period, *persons)
+    bureau = tokens["bureau"]
+    for b in persons:
         settlement = await built(app, client, bureau, period, b["provider"]["id"])
         url = f"/api/v1/settlements/{settlement['id']}"
-        await client.post(f"{url}/submit", headers=b["agency"] | {"If-Match": '"1"'})
+        await client.post(f"{url}/submit", headers=tokens[b["provider"]["code"]] | {"If-Match": '"1"'})
         assert (await client.post(f"{url}/approve", headers=bureau | {"If-Match": '"2"'})).status_code == 200
         approved.append(settlement["id"])
 

@@ -15,8 +15,12 @@ from contextlib import contextmanager
 from uuid import UUID
 
 from ltc.db.engine import current_engine, is_sqlite
-from ltc.domain.access import Action, Actor
+from ltc.db.tables import Provider
+from ltc.domain import settlement as rules
+from ltc.domain.access import Action, Actor, require
+from ltc.domain.errors import NotFound
 from ltc.domain.periods import Period
+from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind, start_job
 from ltc.services.reference import policy_book
@@ -87,6 +91,8 @@ class _Storing:
             month.home.pop(provider_id, None)  # what is priced is no longer needed
             month.blocked.pop(provider_id, None)
             month.census.pop(provider_id, None)
+            if not priced.lines:
+                continue  # nothing to settle (no care, no correction): no draft
             self.batch.append(Ready.of(priced))  # hashed and laid out here, while earlier batches are stored
             size = sum(1 + len(line.visit_ids) for line in priced.lines)
             self.size += size
@@ -138,6 +144,7 @@ async def build_settlements(ctx: ServiceContext, params: BuildSettlementsParams,
     month gathered in shares of the providers, each share priced as it comes, the drafts
     stored a batch of providers per transaction while the next ones are priced."""
     period = Period.parse(params.period)
+    rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
     storing = _Storing(ctx, period, progress)
     try:
         with _collector_paused():
@@ -172,8 +179,13 @@ async def build_settlements(ctx: ServiceContext, params: BuildSettlementsParams,
 
 
 async def start_build(ctx: ServiceContext, actor: Actor | None, params: BuildSettlementsParams) -> UUID:
-    """Queue the month's build; an agency builds its own provider's draft only."""
-    scope = actor.provider_scope if actor is not None else None
-    if scope is not None:
-        params = params.model_copy(update={"provider_id": scope})
+    """Queue the month's build (the bureau's, or the monthly cron's with no actor), once the
+    month has begun (a running month is built as a preview) and for a provider that exists:
+    what the job would refuse is refused before it is queued."""
+    if actor is not None:
+        require(actor, Action.BUILD_SETTLEMENTS)
+    period = Period.parse(params.period)
+    rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
+    if params.provider_id is not None and not await Provider.exists().where(Provider.id == params.provider_id):
+        raise NotFound("没有该护理机构", code="provider_not_found")
     return await start_job(ctx, actor, "build_settlements", params, provider_id=params.provider_id)

@@ -144,6 +144,8 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
     month.prices = {r["id"]: r for r in await prices}
     for row in await corrections.order_by(SettlementCorrection.id):
         month.corrections.setdefault(row["provider"], []).append(row)
+        if row["corrects_period"] < str(period):  # an open correction to carry is something to settle
+            month.providers.add(row["provider"])
     if period.month == 12:
         month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}
     return month

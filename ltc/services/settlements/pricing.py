@@ -207,8 +207,10 @@ async def draft(ctx: ServiceContext, provider_id: int, period: Period, month: Mo
             amount_fen=c["amount_fen"],
             reason=c["reason"],
             fund_fen=c["fund_fen"],
+            correction_id=c["id"],
         )
         for c in month.corrections.get(provider_id, [])
+        if Period.parse(c["corrects_period"]) < period  # a later month's correction waits for a later draft
     ]
     deduction = None
     if period.month == 12:  # the annual evaluation adjusts the year-end settlement

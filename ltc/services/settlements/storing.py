@@ -38,6 +38,7 @@ LINE_COLUMNS = (  # settlement_line's columns as the build inserts them
     "policy_version",
     "adjusts_period",
     "note",
+    "correction_id",
 )
 
 
@@ -72,6 +73,7 @@ def _line_rows(lines: Sequence[rules.SettlementLine], visit_ids: Sequence[str]) 
             line.policy_version,
             line.adjusts_period,
             line.note,
+            line.correction_id,
         )
         for n, (line, ids) in enumerate(zip(lines, visit_ids, strict=True), start=1)
     ]

@@ -67,6 +67,7 @@ class SettlementLineDetail(BaseModel):
     policy_version: str
     adjusts_period: str | None
     note: str
+    correction_id: int | None = None  # adjustment: the correction it carries
 
 
 class SettlementDetail(SettlementSummary):

@@ -21,6 +21,7 @@ from ltc.domain.errors import Conflict, NotFound
 from ltc.domain.ledger import JournalEntry, entry_for_approval, entry_for_payment
 from ltc.domain.periods import Period
 from ltc.services.audit import record_change
+from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind, start_job
 from ltc.services.ledger import post_entry
@@ -133,6 +134,9 @@ async def act(
                 code="version_conflict",
             )
         target = rules.transition(row["status"], action, str(actor.role), reason=reason)
+        if action in rules.AFTER_MONTH_END:
+            rules.check_month_ended(Period.parse(row["period"]), local_today(ctx.clock, ctx.settings.zone), action)
+            await _check_corrections_open(settlement_id)
         changes: dict[Any, Any] = {Settlement.status: target, Settlement.version: row["version"] + 1}
         if action == "submit":
             changes[Settlement.submitted_at] = now
@@ -141,13 +145,16 @@ async def act(
             changes[Settlement.rejection_reason] = reason.strip() if action == "reject" else ""
         elif action == "pay":
             changes[Settlement.paid_at] = now
-        await Settlement.update(changes).where(Settlement.id == settlement_id)
+        try:  # approving applies the corrections on the lines (a database trigger, migration 0010)
+            await Settlement.update(changes).where(Settlement.id == settlement_id)
+        except Exception as error:
+            if "correction_already_applied" in str(error) or "correction_applied_once" in str(error):
+                raise _applied_elsewhere() from error  # another approval applied one at this moment
+            raise
         entry_for = LEDGER_ENTRIES.get(action)
         if entry_for is not None:
             entry = entry_for(settlement_id, row["provider"], row["fund_fen"])
             await post_entry(entry, settlement_id=settlement_id, actor=actor, at=now)
-        if action == "approve":
-            await _mark_corrections_applied(settlement_id, row["provider"])
         await record_change(
             actor=actor,
             at=now,
@@ -160,15 +167,23 @@ async def act(
     return await get_settlement(ctx, actor, settlement_id)
 
 
-async def _mark_corrections_applied(settlement_id: int, provider_id: int) -> None:
-    """The provider's open corrections are settled once an approved settlement carries them."""
-    carried = await SettlementLine.count().where(
-        (SettlementLine.settlement == settlement_id) & (SettlementLine.kind == rules.ADJUSTMENT)
+def _applied_elsewhere() -> Conflict:
+    return Conflict("本结算单所含的更正已由另一结算单执行；请退回并重新生成", code="correction_already_applied")
+
+
+async def _check_corrections_open(settlement_id: int) -> None:
+    """A settlement is submitted or approved only while every correction on its lines is
+    open (or applied by itself): a correction is applied by one approval only. The database
+    refuses it too (migration 0010); this gives the stable answer first."""
+    carried = SettlementLine.select(SettlementLine.correction_id).where(
+        (SettlementLine.settlement == settlement_id) & SettlementLine.correction_id.is_not_null()
     )
-    if carried:
-        await SettlementCorrection.update({SettlementCorrection.applied_in: settlement_id}).where(
-            (SettlementCorrection.provider == provider_id) & SettlementCorrection.applied_in.is_null()
-        )
+    if await SettlementCorrection.exists().where(
+        SettlementCorrection.id.is_in(carried)
+        & SettlementCorrection.applied_in.is_not_null()
+        & (SettlementCorrection.applied_in != settlement_id)
+    ):
+        raise _applied_elsewhere()
 
 
 # --------------------------------------------------------------------------- the payment run
