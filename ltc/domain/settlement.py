@@ -39,6 +39,14 @@ Rules
   each is its own line of kind ``adjustment`` naming the corrected period and the reason.
   ``amount_fen`` is the change to the gross amount; ``fund_fen`` its fund part (default:
   all of it); the person's part is the rest.
+* **Corrections** (:func:`check_correction`): a month is corrected once it has ended and its
+  settlement is approved or paid, for a person of the provider that month; afterwards the
+  person's month stays within ``[0, month_ceiling]`` (gross and fund; the fund never above the
+  gross). An adjustment line names its correction (``correction_id``); the approval of the
+  settlement carrying it applies it, once (the database enforces it, migration 0010).
+* **Periods.** A month is built from its first day (while it runs, as a preview), never
+  before (``period_in_future``); it is submitted and approved only after its last day
+  (``period_not_ended``).
 * **Evaluation deduction.** When the settlement says the annual evaluation applies
   (``deduction`` given) and its score is below the ``evaluation_pass_score`` of the version
   in force on the period's last day, a ``deduction`` line takes

@@ -8,6 +8,7 @@ import time
 import urllib.request
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -146,7 +147,9 @@ def arrange_submitted_settlement(base: str) -> tuple[int, str, str]:
     bureau.call("POST", f"/api/v1/assessments/{assessment['id']}/finalize")
     plan = agency.call("POST", "/api/v1/care-plans", {"person_id": person["id"], "items": ["B01", "B07"]})
     agency.call("POST", f"/api/v1/care-plans/{plan['id']}/confirm", {"confirmed_by": "儿子 周强"})
-    start = now - timedelta(minutes=120)
+    # A visit on the last day of last month: a month is submitted and approved once it has ended.
+    first_of_month = local_today.replace(day=1)
+    start = datetime.combine(first_of_month - timedelta(days=1), time_of_day(10, 0), ZoneInfo("Asia/Shanghai"))
     visit = agency.call(
         "POST",
         "/api/v1/visits",

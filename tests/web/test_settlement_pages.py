@@ -30,7 +30,9 @@ async def test_a_running_month_is_a_preview_without_submit_or_approve(app, clien
         future = await browser.get(f"/settlements?period={period.next()}", headers=HTML)
         assert future.status_code == 200 and 'data-testid="build"' not in future.text
         refused = await browser.post(
-            "/settlements/build", data={"period": str(period.next()), "_csrf_token": csrf_token(month.text)}, headers=HTML
+            "/settlements/build",
+            data={"period": str(period.next()), "_csrf_token": csrf_token(month.text)},
+            headers=HTML,
         )
         assert refused.status_code == 422 and "period_in_future" in refused.text
 

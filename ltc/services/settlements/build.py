@@ -178,14 +178,18 @@ async def build_settlements(ctx: ServiceContext, params: BuildSettlementsParams,
     )
 
 
-async def start_build(ctx: ServiceContext, actor: Actor | None, params: BuildSettlementsParams) -> UUID:
-    """Queue the month's build (the bureau's, or the monthly cron's with no actor), once the
-    month has begun (a running month is built as a preview) and for a provider that exists:
-    what the job would refuse is refused before it is queued."""
+async def check_build(ctx: ServiceContext, actor: Actor | None, params: BuildSettlementsParams) -> None:
+    """What a build needs, checked before it is queued: the bureau's word (or the monthly
+    cron's, with no actor), a month that has begun (a running month is built as a preview),
+    a provider that exists."""
     if actor is not None:
         require(actor, Action.BUILD_SETTLEMENTS)
-    period = Period.parse(params.period)
-    rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
+    rules.check_buildable(Period.parse(params.period), local_today(ctx.clock, ctx.settings.zone))
     if params.provider_id is not None and not await Provider.exists().where(Provider.id == params.provider_id):
         raise NotFound("没有该护理机构", code="provider_not_found")
+
+
+async def start_build(ctx: ServiceContext, actor: Actor | None, params: BuildSettlementsParams) -> UUID:
+    """Queue the month's build once ``check_build`` accepts it."""
+    await check_build(ctx, actor, params)
     return await start_job(ctx, actor, "build_settlements", params, provider_id=params.provider_id)
