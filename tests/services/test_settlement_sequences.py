@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -28,7 +28,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from ltc.db import engine as db_engine
+from ltc.db.migrate import apply_migrations
 from ltc.db.tables import (
+    AppUser,
     CarePlan,
     LedgerEntry,
     LedgerPosting,
@@ -49,6 +52,8 @@ from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.services.settlements import build, corrections, workflow
 from ltc.services.settlements.values import BuildSettlementsParams, CorrectionRequest
+from ltc.settings import Settings
+from tests.conftest import _with_database
 
 T = TypeVar("T")
 SEEN: dict[str, int] = {}  # what the runs reached: refusals by code, and the steps carried out
@@ -82,13 +87,44 @@ async def loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
 
 
-@pytest.fixture
-async def officer() -> Actor:
-    from ltc.db.tables import AppUser
+@pytest.fixture(scope="module")
+async def own_database(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[None]:
+    """A database of this module's own, migrated: what it approves can never be deleted (the
+    triggers refuse it), so it stays out of the session's database other tests count in."""
+    import asyncpg
 
-    row = await AppUser.select(AppUser.id).where(AppUser.username == "bureau").first()
-    assert row is not None
-    return replace(BUREAU, user_id=row["id"])
+    server = settings.database_url
+    name = f"ltc_money_{uuid.uuid4().hex[:10]}"
+    if settings.uses_sqlite:
+        url = f"sqlite:///{tmp_path_factory.mktemp('money') / 'money.sqlite'}"
+    else:
+        admin = await asyncpg.connect(server)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        url = _with_database(server, name)
+    session = db_engine.current_engine()
+    engine = db_engine.configure_engine(url)
+    try:
+        await apply_migrations()
+        yield
+    finally:
+        db_engine.bind(session)
+        await db_engine.stop(engine)
+        if not settings.uses_sqlite:
+            admin = await asyncpg.connect(server)
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+
+
+@pytest.fixture
+async def officer(own_database: None) -> Actor:
+    row = AppUser(username=f"bureau-{uuid.uuid4().hex[:8]}", password_hash="-", role="bureau", created_at=CREATED_AT)
+    await row.save()
+    return replace(BUREAU, user_id=row.id)
 
 
 async def new_provider(hourly: int) -> int:

@@ -70,6 +70,22 @@ async def test_an_officer_approves_from_the_settlement_page(app, client, auth, s
         assert "长期护理保险结算单" in statement.text and settlement["content_hash"] in statement.text
         fund = await browser.get("/fund", headers=HTML)
         assert fund.status_code == 200 and "可支付月数" in fund.text and "<svg" in fund.text
+        corrected = await client.post(
+            "/api/v1/settlement-corrections",
+            json={
+                "provider_id": b["provider"]["id"],
+                "corrects_period": period,
+                "person_id": b["person_id"],
+                "amount_fen": -100,
+                "reason": "时长核减",
+            },
+            headers=bureau,
+        )
+        assert corrected.status_code == 201, corrected.text
+        following = await built(app, client, bureau, str(Period.parse(period).next()), b["provider"]["id"])
+        preview = await browser.get(f"/settlements/{following['id']}", headers=HTML)
+        assert f"更正单 #{corrected.json()['id']}" in preview.text and "时长核减" in preview.text
+        assert 'data-testid="preview"' in preview.text and 'data-testid="submit"' not in preview.text
 
     username = f"agency-{b['provider']['code'].lower()}"
     async with signed_in_browser(app, username, password="a-long-password") as agency:
