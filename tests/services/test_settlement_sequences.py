@@ -106,6 +106,8 @@ async def own_database(settings: Settings, tmp_path_factory: pytest.TempPathFact
         url = _with_database(server, name)
     session = db_engine.current_engine()
     engine = db_engine.configure_engine(url)
+    if not settings.uses_sqlite:
+        await engine.start_connection_pool()  # type: ignore[attr-defined]  # a PostgresEngine
     try:
         await apply_migrations()
         yield
@@ -662,3 +664,42 @@ async def test_membership_bounds_and_nothing_to_settle(services, officer) -> Non
     with pytest.raises(DomainError) as refused:
         await build.check_build(ctx, agency, BuildSettlementsParams(period="2031-04", provider_id=provider_id))
     assert refused.value.code == "role_not_allowed"
+
+
+async def test_two_approvals_at_once_apply_a_correction_once(services, officer) -> None:
+    ctx = replace(services, clock=FixedClock(datetime(2031, 4, 5, 2, 0, tzinfo=UTC)))
+    world = World()
+    await world.make(ctx, [45])
+    provider_id = world.providers[0]
+    january, february, march = MONTHS[:3]
+    await carry_through(ctx, officer, provider_id, january)
+    person_id = world.persons[provider_id][1]
+    correction = await corrections.add_correction(
+        ctx,
+        officer,
+        CorrectionRequest(
+            provider_id=provider_id, corrects_period=str(january), person_id=person_id, amount_fen=-10, reason="r"
+        ),
+    )
+    drafts = []
+    for period in (february, march):
+        await build.build_settlements(
+            ctx, BuildSettlementsParams(period=str(period), provider_id=provider_id), _no_progress
+        )
+        row = await draft_of(provider_id, period)
+        await workflow.act(ctx, officer, row["id"], "submit", seen_version=row["version"])
+        drafts.append(row)
+    outcomes = await asyncio.gather(
+        *(workflow.act(ctx, officer, d["id"], "approve", seen_version=d["version"] + 1) for d in drafts),
+        return_exceptions=True,
+    )
+    won = [d["id"] for d, o in zip(drafts, outcomes, strict=True) if not isinstance(o, BaseException)]
+    lost = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert isinstance(lost[0], DomainError) and lost[0].code == "correction_already_applied"
+    row = await SettlementCorrection.select().where(SettlementCorrection.id == correction.id).first()
+    assert row["applied_in"] == won[0]
+    approvals = await LedgerEntry.count().where(
+        LedgerEntry.settlement.is_in([d["id"] for d in drafts]) & (LedgerEntry.kind == "approval")
+    )
+    assert approvals == 1, "the refused approval posted nothing"
