@@ -633,6 +633,10 @@ async def test_membership_bounds_and_nothing_to_settle(services, officer) -> Non
         with pytest.raises(DomainError) as refused:
             await corrections.add_correction(ctx, officer, request(person_id, amount, fund))
         assert refused.value.code == code
+    nobody = request(late_person, 100).model_copy(update={"person_id": None})
+    with pytest.raises(DomainError) as refused:
+        await corrections.add_correction(ctx, officer, nobody)
+    assert refused.value.code == "person_required"
     # the line paid: a refund of all of it is accepted, one fen more is not
     person_id = world.persons[provider_id][0]
     line = (
