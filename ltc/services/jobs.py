@@ -228,6 +228,13 @@ async def _claim(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int)
 
 
 async def _run_claimed(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, params: JobParams) -> str:
+    status = await _run_body(ctx, spec, job_id, attempt, params)
+    if spec.serial and status in {"done", "failed"}:
+        await _dispatch(ctx, Job.kind == spec.name)  # the next one waiting behind it
+    return status
+
+
+async def _run_body(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, params: JobParams) -> str:
     ours = (Job.id == job_id) & (Job.attempt == attempt) & (Job.status == "running")
     lost = asyncio.Event()
 
@@ -260,10 +267,7 @@ async def _run_claimed(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt
         return await _finish(ctx, ours, "failed", error=f"{type(exc).__name__}: {exc}")
     finally:
         beat.cancel()
-    status = await _finish(ctx, ours, "done", result=result)
-    if spec.serial:
-        await _dispatch(ctx, Job.kind == spec.name)  # the next one waiting behind it
-    return status
+    return await _finish(ctx, ours, "done", result=result)
 
 
 def _being_cancelled() -> bool:

@@ -214,3 +214,22 @@ async def test_a_job_of_a_killed_worker_runs_again_in_a_real_worker(app, fixed_s
     assert RUNS["killed"] == 1
     await runtime.redis.delete(f"arq:in-progress:{job_id}:0", f"arq:job:{job_id}:0")
     await runtime.redis.zrem(runtime.settings.queue_name, f"{job_id}:0")
+
+
+async def test_two_serial_jobs_claimed_at_once_run_one_at_a_time(fixed_services) -> None:
+    services = replace(fixed_services, queue=RecordingQueue())
+    GATES["race-a"] = GATES["race-b"] = gate = asyncio.Event()
+    first = await jobs.start_job(services, None, "test_serial", GateParams(gate="race-a"))
+    second = await jobs.start_job(services, None, "test_serial", GateParams(gate="race-b"))
+    racing = [asyncio.create_task(jobs.execute_job(services, job_id, 0)) for job_id in (first, second)]
+    done, pending = await asyncio.wait(racing, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    assert [task.result() for task in done] == ["waiting"] and len(pending) == 1
+    assert sorted([(await row(first))["status"], (await row(second))["status"]]) == ["queued", "running"]
+    gate.set()
+    assert (await asyncio.gather(*pending)) == ["done"]
+
+
+def test_payment_runs_are_a_serial_kind() -> None:
+    import ltc.services.settlements.workflow  # noqa: F401  (registers the kind)
+
+    assert jobs.job_kind("pay_settlements").serial
