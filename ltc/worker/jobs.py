@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from uuid import UUID
 
 from arq import Retry
 
+from ltc.db.availability import is_database_unavailable
 from ltc.services import jobs as job_service
 from ltc.services.context import ServiceContext
+
+log = logging.getLogger(__name__)
 
 RETRY_DELAY_SECONDS = 10
 # Transient failures (the database away) are retried this many times, then the job fails.
@@ -35,7 +39,13 @@ async def run_job(ctx: dict[str, Any], job_id: str, attempt: int | None = None) 
 
 async def requeue_stalled_jobs(ctx: dict[str, Any]) -> int:
     """Every few seconds: a dead worker's jobs run again, and the outbox goes to the queue."""
-    return await job_service.requeue_stalled_jobs(_services(ctx))
+    try:
+        return await job_service.requeue_stalled_jobs(_services(ctx))
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            raise
+        log.warning("job sweep skipped: the database is unavailable (%s)", type(exc).__name__)
+        return 0
 
 
 async def open_renewals(ctx: dict[str, Any]) -> dict[str, Any]:
