@@ -233,3 +233,22 @@ def test_payment_runs_are_a_serial_kind() -> None:
     import ltc.services.settlements.workflow  # noqa: F401  (registers the kind)
 
     assert jobs.job_kind("pay_settlements").serial
+
+
+async def test_the_worker_stops_on_sigterm_within_its_grace_and_puts_the_running_job_back(app, services) -> None:
+    import os
+    import signal
+
+    from ltc.runtime import run_worker
+
+    runtime = app.state.runtime
+    quick = with_settings(services, worker_grace_seconds=0.3)
+    GATES["sigterm"] = asyncio.Event()  # never set during the run: the job outlives the grace
+    job_id = await jobs.start_job(quick, None, "test_counted", GateParams(gate="sigterm"))
+    worker = asyncio.create_task(run_worker(quick, runtime.redis))
+    async with asyncio.timeout(30):
+        while (await row(job_id))["status"] != "running":
+            await asyncio.sleep(0.02)
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(worker, 15)  # returns: `ltc worker` exits 0
+    assert (await row(job_id))["status"] == "queued" and (await row(job_id))["attempt"] == 1
