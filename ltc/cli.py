@@ -69,15 +69,10 @@ async def _create_user(settings: Settings, args: argparse.Namespace, password: s
 
 
 async def _run_worker(settings: Settings, *, burst: bool) -> None:
-    from ltc.runtime import build_worker, open_runtime
+    from ltc.runtime import open_runtime, run_worker
 
     async with open_runtime(settings) as runtime:
-        worker = build_worker(runtime.services, runtime.redis, burst=burst, handle_signals=True)
-        try:
-            await worker.main()
-        finally:
-            for task in worker.tasks.values():
-                task.cancel()
+        await run_worker(runtime.services, runtime.redis, burst=burst)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:

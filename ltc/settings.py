@@ -21,6 +21,19 @@ class Settings(BaseSettings):
     redis_url: str = ""
     queue_name: str = "ltc:queue"
     worker_max_jobs: int = Field(default=4, ge=1)
+    # A running job's row is touched this often by its worker; a row not touched for
+    # job_stale_after_seconds is taken to be a dead worker's and is run again.
+    job_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    job_stale_after_seconds: float = Field(default=60.0, gt=0)
+    # The worker hands the database's queued jobs (the outbox) to Redis this often.
+    job_dispatch_seconds: int = Field(default=5, ge=1, le=30)
+    # A job of a serial kind waiting behind a running one looks again after this long.
+    job_serial_wait_seconds: float = Field(default=2.0, ge=0)
+    # On SIGTERM/SIGINT the worker takes no new jobs and waits this long for running ones;
+    # those still running then go back to the queue for the next worker.
+    worker_grace_seconds: float = Field(default=20.0, ge=0)
+    # While Redis is away the worker tries again after 0.5 s, doubling up to this.
+    worker_reconnect_max_seconds: float = Field(default=30.0, gt=0)
     # The scheduled jobs (nightly visits, the alert sweep, renewals); tests drive them by hand.
     worker_cron: bool = True
     secret_key: str = Field(default="", repr=False)

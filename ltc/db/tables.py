@@ -160,6 +160,10 @@ class Job(Table, tablename="job"):
     created_at = Timestamptz()
     started_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+    # Raised each time the job goes back to the queue; a message for an older attempt is void.
+    attempt = Integer(default=0)
+    # Refreshed by the worker running the job; a stale one means that worker died.
+    heartbeat_at = Timestamptz(null=True, default=None)
 
 
 class Application(Table, tablename="application"):

@@ -12,8 +12,8 @@ from ltc.settings import Settings
 
 
 class JobQueue(Protocol):
-    async def enqueue(self, kind: str, job_id: UUID) -> None:
-        """Hand the job to a worker; enqueueing the same id twice runs it once."""
+    async def enqueue(self, kind: str, job_id: UUID, attempt: int = 0, *, defer_seconds: float = 0) -> None:
+        """Hand one attempt of the job to a worker; enqueueing the same attempt twice runs it once."""
         ...
 
 

@@ -11,8 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
+from piccolo.columns.combination import Combinable
 from pydantic import BaseModel, ConfigDict, Field
 
+from ltc.db.availability import is_database_unavailable
+from ltc.db.engine import current_engine, is_sqlite, write_transaction
 from ltc.db.tables import Job
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import DomainError, NotFound
@@ -45,17 +48,22 @@ class JobKind:
     body: JobBody
     action: Action
     params: type[JobParams]
+    # At most one job of a serial kind runs at a time; the others wait in the queue.
+    serial: bool = False
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register_job_kind(name: str, *, action: Action, params: type[JobParams] = NoParams) -> Callable[[JobBody], JobBody]:
+def register_job_kind(
+    name: str, *, action: Action, params: type[JobParams] = NoParams, serial: bool = False
+) -> Callable[[JobBody], JobBody]:
     """``body(ctx, params, progress)`` runs the job; it gets ``params`` as an instance of the
-    kind's params model and returns a pydantic model, stored as the job's result."""
+    kind's params model and returns a pydantic model, stored as the job's result. A
+    ``serial`` kind's jobs run one after another (e.g. payment runs over the same money)."""
 
     def decorate(body: JobBody) -> JobBody:
-        _KINDS[name] = JobKind(name=name, body=body, action=action, params=params)
+        _KINDS[name] = JobKind(name=name, body=body, action=action, params=params, serial=serial)
         return body
 
     return decorate
@@ -76,8 +84,9 @@ async def start_job(
     *,
     provider_id: int | None = None,
 ) -> UUID:
-    """Record the job, then enqueue it. The row is committed before the queue is touched,
-    so a lost queue message is recovered by ``requeue_stalled_jobs``."""
+    """Record the job, then hand it to the queue. The row is the outbox: once it is committed
+    the job will run, even if the queue cannot be reached now (``dispatch_pending_jobs``
+    hands it over when the queue is back), so the caller gets its id either way."""
     spec = job_kind(kind)
     if actor is not None:
         require(actor, spec.action)
@@ -97,10 +106,24 @@ async def start_job(
             created_by=actor.user_id if actor else None,
             provider=provider_id if provider_id is not None else (actor.provider_id if actor else None),
             created_at=ctx.clock.now(),
+            attempt=0,
         )
     )
-    await ctx.queue.enqueue(kind, job_id)
+    # Inside a caller's transaction the row is not visible to a worker yet: the dispatcher
+    # hands it over after the commit.
+    if not current_engine().transaction_exists():
+        await hand_over(ctx, kind, job_id, 0)
     return job_id
+
+
+async def hand_over(ctx: ServiceContext, kind: str, job_id: UUID, attempt: int, *, defer_seconds: float = 0) -> bool:
+    """Enqueue one attempt; False (and the job stays in the outbox) when the queue is down."""
+    try:
+        await ctx.queue.enqueue(kind, job_id, attempt, defer_seconds=defer_seconds)
+    except Exception as exc:
+        log.warning("job %s stays queued in the database: the queue is unreachable (%s)", job_id, type(exc).__name__)
+        return False
+    return True
 
 
 class JobView(BaseModel):
@@ -147,61 +170,196 @@ async def get_job(actor: Actor, job_id: UUID) -> JobView:
     return JobView.model_validate(row)
 
 
-async def execute_job(ctx: ServiceContext, job_id: UUID) -> str:
-    """Run a queued job to its end. Safe to call again for the same id (a redelivered
-    message or a rerun after a crash): finished jobs are left alone, and job bodies are
-    idempotent, so a rerun of a half-done job completes it without doing anything twice."""
-    row = await Job.select(Job.kind, Job.status, Job.params).where(Job.id == job_id).output(load_json=True).first()
-    if row is None:
-        log.warning("job %s has no row; nothing to do", job_id)
-        return "missing"
-    if row["status"] in {"done", "failed"}:
-        return row["status"]
-    spec = job_kind(row["kind"])
-    await Job.update({Job.status: "running", Job.started_at: ctx.clock.now()}).where(Job.id == job_id)
+async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = None) -> str:
+    """Run one attempt of a queued job to its end. Safe to call again for the same id (a
+    redelivered message, a rerun after a crash): the attempt first claims the row (queued →
+    running, one claimer wins), finished jobs are left alone, a message for an older attempt
+    is void, and job bodies are idempotent, so a rerun of a half-done job completes it
+    without doing anything twice. ``attempt`` None: whichever attempt the row is at."""
+    try:
+        row = (
+            await Job.select(Job.kind, Job.status, Job.params, Job.attempt)
+            .where(Job.id == job_id)
+            .output(load_json=True)
+            .first()
+        )
+        if row is None:
+            log.warning("job %s has no row; nothing to do", job_id)
+            return "missing"
+        if row["status"] in {"done", "failed"}:
+            return str(row["status"])
+        mine = row["attempt"] if attempt is None else attempt
+        if mine != row["attempt"]:
+            return "superseded"
+        spec = job_kind(row["kind"])
+        claim = await _claim(ctx, spec, job_id, mine)
+    except Exception as exc:
+        if is_database_unavailable(exc):
+            raise TransientJobError(f"database unavailable: {exc}") from exc
+        raise
+    if claim == "busy":
+        # Another job of this serial kind is running: wait in the queue behind it.
+        await hand_over(ctx, spec.name, job_id, mine + 1, defer_seconds=ctx.settings.job_serial_wait_seconds)
+        return "waiting"
+    if claim != "claimed":
+        return claim
+    return await _run_claimed(ctx, spec, job_id, mine, spec.params.model_validate(row["params"] or {}))
+
+
+async def _claim(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int) -> str:
+    """queued → running for this attempt, or why not: "busy" (a serial kind's other job is
+    running; the row moves to the next attempt), "taken" (another worker has it)."""
+    this = (Job.id == job_id) & (Job.status == "queued") & (Job.attempt == attempt)
+    now = ctx.clock.now()
+    async with write_transaction():
+        if spec.serial:
+            if not is_sqlite(current_engine()):  # SQLite: the write transaction is the lock
+                await Job.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"ltc.job.serial:{spec.name}")
+            running = await Job.exists().where((Job.kind == spec.name) & (Job.status == "running"))
+            if running:
+                moved = await Job.update({Job.attempt: attempt + 1}).where(this).returning(Job.id)
+                return "busy" if moved else "taken"
+        claimed = (
+            await Job.update({Job.status: "running", Job.started_at: now, Job.heartbeat_at: now, Job.error: ""})
+            .where(this)
+            .returning(Job.id)
+        )
+    return "claimed" if claimed else "taken"
+
+
+async def _run_claimed(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, params: JobParams) -> str:
+    status = await _run_body(ctx, spec, job_id, attempt, params)
+    if spec.serial and status in {"done", "failed"}:
+        await _dispatch(ctx, Job.kind == spec.name)  # the next one waiting behind it
+    return status
+
+
+async def _run_body(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, params: JobParams) -> str:
+    ours = (Job.id == job_id) & (Job.attempt == attempt) & (Job.status == "running")
+    lost = asyncio.Event()
 
     async def progress(fraction: float) -> None:
-        await Job.update({Job.progress: max(0.0, min(1.0, fraction))}).where(Job.id == job_id)
+        await Job.update({Job.progress: max(0.0, min(1.0, fraction))}).where(ours)
 
+    body = asyncio.ensure_future(spec.body(ctx, params, progress))
+    beat = asyncio.ensure_future(_heartbeat(ctx, job_id, attempt, body, lost))
     try:
-        outcome = await spec.body(ctx, spec.params.model_validate(row["params"] or {}), progress)
+        outcome = await body
         result = outcome.model_dump(mode="json")
-    except (TransientJobError, asyncio.CancelledError):
-        # Back to the queue: a retry, or a rerun after the worker stopped mid-job.
-        await Job.update({Job.status: "queued"}).where(Job.id == job_id)
+    except asyncio.CancelledError:
+        if lost.is_set() and not _being_cancelled():
+            log.warning("job %s attempt %s was taken over after a missed heartbeat; stopped", job_id, attempt)
+            return "superseded"
+        # The worker is stopping: the job goes back to the queue for the next worker.
+        await _put_back(ctx, spec.name, job_id, attempt, next_attempt=True)
+        raise
+    except TransientJobError:
+        await _put_back(ctx, spec.name, job_id, attempt, next_attempt=False)
         raise
     except DomainError as exc:
         # A refusal (e.g. a stale preview) is the job's answer, not a crash: keep its code.
-        await Job.update(
-            {Job.status: "failed", Job.error: f"{exc.code}: {exc.detail}", Job.finished_at: ctx.clock.now()}
-        ).where(Job.id == job_id)
-        return "failed"
+        return await _finish(ctx, ours, "failed", error=f"{exc.code}: {exc.detail}")
     except Exception as exc:
-        log.exception("job %s (%s) failed", job_id, row["kind"])
-        await Job.update(
-            {Job.status: "failed", Job.error: f"{type(exc).__name__}: {exc}", Job.finished_at: ctx.clock.now()}
-        ).where(Job.id == job_id)
-        return "failed"
-    await Job.update(
-        {Job.status: "done", Job.progress: 1.0, Job.result: result, Job.finished_at: ctx.clock.now()}
-    ).where(Job.id == job_id)
-    return "done"
+        if is_database_unavailable(exc):
+            await _put_back(ctx, spec.name, job_id, attempt, next_attempt=False)
+            raise TransientJobError(f"database unavailable: {exc}") from exc
+        log.exception("job %s (%s) failed", job_id, spec.name)
+        return await _finish(ctx, ours, "failed", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        beat.cancel()
+    return await _finish(ctx, ours, "done", result=result)
 
 
-async def requeue_stalled_jobs(
-    ctx: ServiceContext,
-    *,
-    queued_for: timedelta = timedelta(minutes=2),
-    running_for: timedelta = timedelta(hours=2),
-) -> int:
-    """Re-enqueue jobs whose message was lost: still queued after ``queued_for`` (an
-    in-memory queue lost on restart, a failed enqueue) or still running long after any job
-    could (a killed worker). The queue dedupes by job id; job bodies are idempotent."""
-    now = ctx.clock.now()
-    rows = await Job.select(Job.id, Job.kind).where(
-        ((Job.status == "queued") & (Job.created_at < now - queued_for))
-        | ((Job.status == "running") & (Job.started_at < now - running_for))
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+async def _heartbeat(
+    ctx: ServiceContext, job_id: UUID, attempt: int, body: asyncio.Future[Any], lost: asyncio.Event
+) -> None:
+    """Refresh the row's heartbeat while the body runs; stop the body if the row was given
+    to another attempt (this worker was thought dead)."""
+    while True:
+        await asyncio.sleep(ctx.settings.job_heartbeat_seconds)
+        try:
+            alive = (
+                await Job.update({Job.heartbeat_at: ctx.clock.now()})
+                .where((Job.id == job_id) & (Job.attempt == attempt) & (Job.status == "running"))
+                .returning(Job.id)
+            )
+        except Exception as exc:  # the database away for a moment: try again next beat
+            log.warning("job %s: heartbeat not recorded (%s)", job_id, type(exc).__name__)
+            continue
+        if not alive:
+            lost.set()
+            body.cancel()
+            return
+
+
+async def _finish(ctx: ServiceContext, ours: Any, status: str, *, error: str = "", result: Any = None) -> str:
+    values: dict[Any, Any] = {Job.status: status, Job.error: error, Job.finished_at: ctx.clock.now()}
+    if status == "done":
+        values |= {Job.progress: 1.0, Job.result: result}
+    await Job.update(values).where(ours)
+    return status
+
+
+async def _put_back(ctx: ServiceContext, kind: str, job_id: UUID, attempt: int, *, next_attempt: bool) -> None:
+    """Back to queued. ``next_attempt``: under a new attempt handed to the queue at once, so
+    no leftover of this attempt's message (arq's in-progress key) holds it up."""
+    try:
+        await Job.update({Job.status: "queued", Job.attempt: attempt + (1 if next_attempt else 0)}).where(
+            (Job.id == job_id) & (Job.attempt == attempt) & (Job.status == "running")
+        )
+        if next_attempt:
+            await hand_over(ctx, kind, job_id, attempt + 1)
+    except Exception as exc:  # the database is away too: the requeue sweep finds the row later
+        log.warning("job %s could not be put back (%s); the sweep will requeue it", job_id, type(exc).__name__)
+
+
+async def give_up(ctx: ServiceContext, job_id: UUID, attempt: int | None, error: str) -> None:
+    """A job that kept failing transiently: failed, with the last reason."""
+    mine: Combinable = Job.id == job_id
+    if attempt is not None:
+        mine = mine & (Job.attempt == attempt)
+    await Job.update({Job.status: "failed", Job.error: error, Job.finished_at: ctx.clock.now()}).where(
+        mine & Job.status.is_in(["queued", "running"])
     )
-    for row in rows:
-        await ctx.queue.enqueue(row["kind"], row["id"])
-    return len(rows)
+
+
+async def requeue_stalled_jobs(ctx: ServiceContext, *, stale_after: timedelta | None = None) -> int:
+    """Put back the running jobs whose worker stopped beating (killed, its machine gone), each
+    under a new attempt, then hand every queued job to the queue. Returns how many were
+    handed over."""
+    stale_after = stale_after or timedelta(seconds=ctx.settings.job_stale_after_seconds)
+    cutoff = ctx.clock.now() - stale_after
+    stale = (Job.status == "running") & (
+        (Job.heartbeat_at < cutoff) | (Job.heartbeat_at.is_null() & (Job.started_at < cutoff))
+    )
+    for row in await Job.select(Job.id, Job.attempt).where(stale):
+        requeued = (
+            await Job.update({Job.status: "queued", Job.attempt: row["attempt"] + 1})
+            .where(stale & (Job.id == row["id"]) & (Job.attempt == row["attempt"]))
+            .returning(Job.id)
+        )
+        if requeued:
+            log.warning("job %s missed its heartbeat; requeued as attempt %s", row["id"], row["attempt"] + 1)
+    return await dispatch_pending_jobs(ctx)
+
+
+async def dispatch_pending_jobs(ctx: ServiceContext) -> int:
+    """The outbox's dispatcher: hand every queued job to the queue (it dedupes attempts)."""
+    return await _dispatch(ctx, None)
+
+
+async def _dispatch(ctx: ServiceContext, where: Any) -> int:
+    query = Job.select(Job.id, Job.kind, Job.attempt).where(Job.status == "queued").order_by(Job.created_at)
+    if where is not None:
+        query = query.where(where)
+    handed = 0
+    for row in await query:
+        if not await hand_over(ctx, row["kind"], row["id"], row["attempt"]):
+            break  # the queue is down; the next sweep tries again
+        handed += 1
+    return handed

@@ -94,6 +94,7 @@ def create_app(
         async with open_runtime(settings, clock=clock, migrate=migrate) as runtime:
             app.state.runtime = runtime
             app.state.services = runtime.services
+            await runtime.recover_jobs()
             worker_task = _start_in_process_worker(runtime) if run_worker else None
             try:
                 yield

@@ -15,6 +15,7 @@ from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel
 
+from ltc.db.availability import UNAVAILABLE_TYPES, is_database_unavailable
 from ltc.domain.errors import (
     Conflict,
     DomainError,
@@ -168,7 +169,25 @@ def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     return _problem(request, 500, code, title, title, [])
 
 
+# How long a client should wait before trying again while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_handler(request: Request, exc: Exception) -> Response:
+    """The database stopped or unreachable: 503 with ``Retry-After``, not a 500; the pool
+    reconnects by itself once it is back."""
+    if not is_database_unavailable(exc):
+        return unexpected_error_handler(request, exc)
+    log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    title = HTTP_CODES[503][1]
+    detail = _("The database cannot be reached at the moment. Please try again in a few seconds.")
+    response = _problem(request, 503, "database_unavailable", title, detail, [])
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 EXCEPTION_HANDLERS = {
+    **dict.fromkeys(UNAVAILABLE_TYPES, database_unavailable_handler),
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,

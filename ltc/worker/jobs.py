@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from uuid import UUID
 
 from arq import Retry
 
+from ltc.db.availability import is_database_unavailable
 from ltc.services import jobs as job_service
 from ltc.services.context import ServiceContext
 
+log = logging.getLogger(__name__)
+
 RETRY_DELAY_SECONDS = 10
+# Transient failures (the database away) are retried this many times, then the job fails.
+MAX_TRIES = 12
 
 
 def _services(ctx: dict[str, Any]) -> ServiceContext:
     return ctx["services"]
 
 
-async def run_job(ctx: dict[str, Any], job_id: str) -> str:
+async def run_job(ctx: dict[str, Any], job_id: str, attempt: int | None = None) -> str:
+    """One attempt of a job (``attempt`` None: a message from before attempts were counted)."""
+    services = _services(ctx)
     try:
-        return await job_service.execute_job(_services(ctx), UUID(job_id))
+        return await job_service.execute_job(services, UUID(job_id), attempt)
     except job_service.TransientJobError as exc:
+        tries = ctx.get("job_try", 1)
+        if tries >= MAX_TRIES:
+            await job_service.give_up(services, UUID(job_id), attempt, f"transient: {exc}")
+            return "failed"
         # arq retries only Retry; a transient failure waits and goes again.
-        raise Retry(defer=RETRY_DELAY_SECONDS * ctx.get("job_try", 1)) from exc
+        raise Retry(defer=min(RETRY_DELAY_SECONDS * tries, 60)) from exc
 
 
 async def requeue_stalled_jobs(ctx: dict[str, Any]) -> int:
-    return await job_service.requeue_stalled_jobs(_services(ctx))
+    """Every few seconds: a dead worker's jobs run again, and the outbox goes to the queue."""
+    try:
+        return await job_service.requeue_stalled_jobs(_services(ctx))
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            raise
+        log.warning("job sweep skipped: the database is unavailable (%s)", type(exc).__name__)
+        return 0
 
 
 async def open_renewals(ctx: dict[str, Any]) -> dict[str, Any]:

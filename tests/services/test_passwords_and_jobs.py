@@ -26,7 +26,7 @@ class RecordingQueue:
     def __init__(self) -> None:
         self.enqueued: list[tuple[str, Any]] = []
 
-    async def enqueue(self, kind: str, job_id) -> None:
+    async def enqueue(self, kind: str, job_id, attempt: int = 0, *, defer_seconds: float = 0) -> None:
         self.enqueued.append((kind, job_id))
 
 

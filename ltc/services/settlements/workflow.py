@@ -189,7 +189,7 @@ async def _check_corrections_open(settlement_id: int) -> None:
 # --------------------------------------------------------------------------- the payment run
 
 
-@register_job_kind("pay_settlements", action=Action.PAY_SETTLEMENTS, params=PaySettlementsParams)
+@register_job_kind("pay_settlements", action=Action.PAY_SETTLEMENTS, params=PaySettlementsParams, serial=True)
 async def pay_settlements(ctx: ServiceContext, params: PaySettlementsParams, progress: Progress) -> PaymentResult:
     """Pay every approved settlement of a month (after the treasury's transfer). Each payment
     is its own transaction and its ledger entry has a unique source id: a rerun after a crash
