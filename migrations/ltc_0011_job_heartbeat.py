@@ -2,7 +2,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Integer, Timestamptz
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-02T21:30:00:000000"
+ID = "2026-12-02T21:40:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "A job's attempt number and the heartbeat of the worker running it"
 
