@@ -58,9 +58,17 @@ def check_capacity(new_capacity: int, current_load: int) -> None:
         )
 
 
+# Wider than any district; a larger radius is a typing error (and 1e308 breaks the arithmetic).
+MAX_RADIUS_KM = 200.0
+
+
 def check_radius(radius_km: float) -> None:
-    if not radius_km > 0:
-        raise InvalidInput("服务半径须大于 0", code="invalid_radius", errors=[{"field": "service_radius_km"}])
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise InvalidInput(
+            f"服务半径须大于 0 且不超过 {MAX_RADIUS_KM:g} 公里",
+            code="invalid_radius",
+            errors=[{"field": "service_radius_km"}],
+        )
 
 
 def check_takes_new_people(status: str) -> None:

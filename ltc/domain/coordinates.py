@@ -34,6 +34,14 @@ def check_coordinates(lat: float, lon: float) -> None:
         raise InvalidInput(f"({lat}, {lon}) is not a WGS-84 position", code="coordinates_out_of_range")
 
 
+def check_in_china(lat: float, lon: float) -> None:
+    """Refuse a position outside China for someone or something of the district (a valid
+    WGS-84 pair with the halves swapped or a sign lost, typically)."""
+    check_coordinates(lat, lon)
+    if outside_china(lat, lon):
+        raise InvalidInput(f"({lat}, {lon}) is outside China", code="position_outside_china")
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in km on a sphere of radius ``EARTH_RADIUS_KM``."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

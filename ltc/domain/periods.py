@@ -18,6 +18,26 @@ from ltc.domain.errors import InvalidInput
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
+# The years the scheme can have business in; a day or period outside is a typing error (and
+# near Python's limits, datetime arithmetic on it would fail).
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+
+
+def year_in_range(year: int) -> bool:
+    return MIN_YEAR <= year <= MAX_YEAR
+
+
+def require_day_in_range(day: date, field: str = "date") -> date:
+    """``day`` itself, or InvalidInput ``date_out_of_range`` outside MIN_YEAR–MAX_YEAR."""
+    if not year_in_range(day.year):
+        raise InvalidInput(
+            f"{day.isoformat()} is outside {MIN_YEAR}–{MAX_YEAR}",
+            code="date_out_of_range",
+            errors=[{"field": field, "message": f"a year from {MIN_YEAR} to {MAX_YEAR}"}],
+        )
+    return day
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Period:
@@ -25,8 +45,8 @@ class Period:
     month: int
 
     def __post_init__(self) -> None:
-        if isinstance(self.year, bool) or not isinstance(self.year, int) or not 1 <= self.year <= 9999:
-            raise InvalidInput(f"year {self.year!r} is not valid", code="invalid_period")
+        if isinstance(self.year, bool) or not isinstance(self.year, int) or not year_in_range(self.year):
+            raise InvalidInput(f"year {self.year!r} is not {MIN_YEAR}–{MAX_YEAR}", code="invalid_period")
         if isinstance(self.month, bool) or not isinstance(self.month, int) or not 1 <= self.month <= 12:
             raise InvalidInput(f"month {self.month!r} is not 1–12", code="invalid_period")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries import providers as network
@@ -21,7 +21,7 @@ from ltc.domain.errors import InvalidInput, NotFound
 from ltc.geo.distance import distance_km
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
-from ltc.services.inputs import Input
+from ltc.services.inputs import Input, RecordId
 from ltc.services.jobs import JobParams, NoParams, Progress, register_job_kind
 from ltc.services.persons import get_person
 
@@ -48,7 +48,7 @@ class AssignmentOut(BaseModel):
 
 
 class PreferredProviderIn(Input):
-    provider_id: int | None = Field(default=None, ge=1)
+    provider_id: RecordId | None = None
 
 
 class PreferredProviderOut(BaseModel):

@@ -18,7 +18,7 @@ from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.inputs import Input
+from ltc.services.inputs import Input, RecordId
 from ltc.services.reference import policy_book, service_catalogue
 
 
@@ -28,7 +28,7 @@ class Slot(Input):
 
 
 class CarePlanIn(Input):
-    person_id: int = Field(ge=1)
+    person_id: RecordId
     items: list[str] = Field(min_length=1, max_length=42)
     slots: list[Slot] | None = Field(default=None, max_length=28)
 
@@ -111,7 +111,7 @@ async def _row(plan_id: int) -> dict[str, Any] | None:
     return await CarePlan.select().where(CarePlan.id == plan_id).output(load_json=True).first()
 
 
-def _in_scope(actor: Actor, provider_id: int) -> bool:
+def _in_scope(actor: Actor, provider_id: int | None) -> bool:
     scope = actor.provider_scope
     return scope is None or scope == provider_id
 
@@ -170,13 +170,19 @@ async def _save_version(
 async def create_plan(
     ctx: ServiceContext, actor: Actor, person_id: int, items: list[str], slots: Sequence[Slot] | None = None
 ) -> CarePlanOut:
-    """The first plan of a beneficiary at their assigned provider, derived from the final level."""
+    """The first plan of a beneficiary at their assigned provider, derived from the final level.
+    An agency is told the same (404) of a person who does not exist and of one who is not
+    its own: the answer reveals nothing of other agencies' people."""
+    require(actor, Action.WRITE_CARE_PLAN)
     assignment = (
         await Assignment.select().where((Assignment.person == person_id) & (Assignment.status == "active")).first()
     )
+    if not _in_scope(actor, assignment["provider"] if assignment else None):
+        raise NotFound("没有该人员", code="person_not_found")
     if assignment is None:
+        if not await Person.exists().where(Person.id == person_id):
+            raise NotFound("没有该人员", code="person_not_found")
         raise Conflict("该人员尚未分配到护理机构", code="not_assigned")
-    _require_provider(actor, assignment["provider"])
     conclusion = (
         await Conclusion.select()
         .where((Conclusion.person == person_id) & (Conclusion.status == "active") & (Conclusion.severe == True))

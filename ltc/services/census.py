@@ -15,14 +15,14 @@ from ltc.domain.errors import InvalidInput
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.inputs import Input
+from ltc.services.inputs import Input, RecordId
 from ltc.services.visits.reads import reading_scope
 
 STATUSES = ("present", "leave", "admitted", "discharged")
 
 
 class CensusEntryIn(Input):
-    person_id: int = Field(ge=1)
+    person_id: RecordId
     status: str = Field(min_length=1, max_length=16)
 
 

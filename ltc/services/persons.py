@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 from ltc.db.engine import write_transaction
 from ltc.db.tables import AssessorAssignment, Person, Town
 from ltc.domain.access import Action, Actor, require
+from ltc.domain.coordinates import check_in_china
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.identity import age_on, mask_id_number, parse_id_number
-from ltc.geo.distance import check_coordinates
 from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
@@ -95,6 +95,10 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> 
     position = to_wgs84(data.lat, data.lon, data.coordinate_system)
     today = local_today(ctx.clock, ctx.settings.zone)
     identity = parse_id_number(data.id_number, today=today)
+    if data.insured_since is not None and data.insured_since > today:
+        raise InvalidInput(
+            "参保日期不能晚于今天", code="insured_since_in_future", errors=[{"field": "insured_since", "message": ""}]
+        )
     town = await _resolve_town(data.town)
     lat, lon = position
     if (lat is None) != (lon is None):
@@ -105,7 +109,7 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> 
         location = GazetteerGeocoder(load_towns()).geocode(f"{town['name']} {data.address}")
         lat, lon, geocoded_by = (location.latitude, location.longitude, "gazetteer") if location else (None, None, "")
     else:
-        check_coordinates(lat, lon)
+        check_in_china(lat, lon)
     now = ctx.clock.now()
     async with write_transaction():
         if await Person.exists().where(Person.id_number == identity.value):

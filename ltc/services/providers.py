@@ -24,7 +24,7 @@ from ltc.domain.agreements import (
     check_redesignation,
     next_status,
 )
-from ltc.domain.coordinates import check_coordinates
+from ltc.domain.coordinates import check_in_china
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.services.assignments import ReassignParams
 from ltc.services.audit import record_change
@@ -211,7 +211,7 @@ async def current_load(provider_id: int) -> int:
 async def create_provider(ctx: ServiceContext, actor: Actor, data: ProviderIn) -> ProviderOut:
     require(actor, Action.MANAGE_PROVIDERS)
     lat, lon = to_wgs84(data.lat, data.lon, data.coordinate_system)
-    check_coordinates(lat, lon)
+    check_in_china(lat, lon)
     check_radius(data.service_radius_km)
     today = local_today(ctx.clock, ctx.settings.zone)
     policy = policy_book(ctx.settings).in_force(today)
@@ -277,7 +277,7 @@ async def update_provider(ctx: ServiceContext, actor: Actor, provider_id: int, d
     async with write_transaction():
         before = await get_provider(actor, provider_id)
         if lat is not None or lon is not None:
-            check_coordinates(before.lat if lat is None else lat, before.lon if lon is None else lon)
+            check_in_china(before.lat if lat is None else lat, before.lon if lon is None else lon)
         if data.service_radius_km is not None:
             check_radius(data.service_radius_km)
         if data.capacity is not None:
@@ -419,7 +419,7 @@ async def add_caregiver(ctx: ServiceContext, actor: Actor, provider_id: int, dat
     require(actor, Action.MANAGE_CAREGIVERS)
     await get_provider(actor, provider_id)  # another agency's provider: 404
     lat, lon = to_wgs84(data.lat, data.lon, data.coordinate_system)
-    check_coordinates(lat, lon)
+    check_in_china(lat, lon)
     if data.qualification not in QUALIFICATIONS:
         raise InvalidInput("未知的资质", code="unknown_qualification", errors=[{"field": "qualification"}])
     now = ctx.clock.now()

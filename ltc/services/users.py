@@ -15,7 +15,7 @@ from ltc.domain.access import Action, Actor, Role, require, validate_role_assign
 from ltc.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
-from ltc.services.inputs import Input
+from ltc.services.inputs import Input, RecordId
 
 TOKEN_ALGORITHM = "HS256"
 TOKEN_AUDIENCE = "ltc-api"
@@ -26,7 +26,7 @@ class UserIn(Input):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
     role: Role
-    provider_id: int | None = None
+    provider_id: RecordId | None = None
     display_name: str = Field(default="", max_length=100)
 
 

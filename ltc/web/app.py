@@ -24,7 +24,7 @@ from ltc.domain.access import Role
 from ltc.runtime import Runtime, build_worker, open_runtime
 from ltc.services.clock import Clock
 from ltc.settings import PROJECT_ROOT, Settings, load_settings
-from ltc.web import i18n
+from ltc.web import i18n, request_guards
 from ltc.web.api.admin import AdminController
 from ltc.web.api.assessments import (
     ApplicationsController,
@@ -169,6 +169,7 @@ def create_app(
             render_plugins=[SwaggerRenderPlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=request_guards.check_request,
         lifespan=[lifespan],
         logging_config=LoggingConfig(log_exceptions="debug", configure_root_logger=False),
         request_max_body_size=10 * 1024 * 1024,

@@ -13,7 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from ltc.db.availability import UNAVAILABLE_TYPES, is_database_unavailable
 from ltc.domain.errors import (
@@ -32,7 +32,24 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
+
+class MalformedBody(DomainError):
+    """The body cannot be read at all: not UTF-8, nested absurdly deep (400)."""
+
+    code = "malformed_body"
+    title = "The request is malformed"
+
+
+class UnsupportedMediaType(DomainError):
+    """The body is not in the media type the endpoint reads (415)."""
+
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
 STATUS_BY_KIND: dict[type[DomainError], int] = {
+    MalformedBody: 400,
+    UnsupportedMediaType: 415,
     InvalidInput: 422,
     NotFound: 404,
     Forbidden: 403,
@@ -58,6 +75,11 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
 
 
 class ProblemField(BaseModel):
+    """One thing wrong with the input: ``field`` and ``message`` are always there (possibly
+    empty); a rule may add what it is about (``id_number``, ``user_ids``, ``code`` …)."""
+
+    model_config = ConfigDict(extra="allow")
+
     field: str
     message: str
     source: str = ""
@@ -75,13 +97,16 @@ class Problem(BaseModel):
 
 
 _PROBLEM_DESCRIPTIONS = {
-    400: "The body could not be read (malformed JSON, wrong content type): malformed_body",
+    400: "The body could not be read: malformed_body, invalid_encoding, too_deeply_nested",
     401: "Not signed in, or the token has expired: unauthenticated, invalid_token",
     403: "The signed-in role may not do this: role_not_allowed",
     404: "No such record, or one the caller may not know of",
     409: "The request conflicts with the record's state (version_conflict, invalid_transition …)",
-    422: "The input breaks a rule: validation_failed, or the rule's own code",
+    422: "The input breaks a rule: validation_failed, nul_character, or the rule's own code",
+    415: "The body is not sent as application/json: unsupported_media_type",
 }
+# Only operations that read a body can answer 415.
+_BODY_ONLY = frozenset({415})
 PROBLEM_RESPONSES = {
     status: ResponseSpec(data_container=Problem, description=text, media_type=PROBLEM_JSON, generate_examples=False)
     for status, text in _PROBLEM_DESCRIPTIONS.items()
@@ -94,7 +119,12 @@ def document_problems(app: Litestar) -> None:
     for route in app.routes:
         if isinstance(route, HTTPRoute) and route.path.startswith("/api/"):
             for handler in route.route_handlers:
-                handler.responses = {**PROBLEM_RESPONSES, **(handler.responses or {})}
+                problems = {
+                    status: spec
+                    for status, spec in PROBLEM_RESPONSES.items()
+                    if status not in _BODY_ONLY or handler.parsed_data_field is not None
+                }
+                handler.responses = {**problems, **(handler.responses or {})}
 
 
 def status_for(error: DomainError) -> int:
@@ -125,9 +155,14 @@ def _problem(
             status_code=status,
             media_type=MediaType.HTML,
         )
-    body = {"status": status, "code": code, "title": title, "detail": detail, "errors": errors}
+    body = {"status": status, "code": code, "title": title, "detail": detail, "errors": _fields(errors)}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _fields(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every item in the documented shape, whatever else the rule that raised it added."""
+    return [{**item, "field": str(item.get("field", "")), "message": str(item.get("message", ""))} for item in errors]
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
@@ -163,6 +198,11 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return _problem(request, status, code, title, str(detail), _validation_errors(exc.extra))
 
 
+def undecodable_body_handler(request: Request, exc: UnicodeDecodeError) -> Response:
+    # Only a client's bytes are decoded as they come (form fields of a multipart body).
+    return _problem(request, 400, "invalid_encoding", "The request is malformed", "the body is not valid UTF-8", [])
+
+
 def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     code, title = HTTP_CODES[HTTP_500_INTERNAL_SERVER_ERROR]
@@ -191,5 +231,6 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    UnicodeDecodeError: undecodable_body_handler,
     Exception: unexpected_error_handler,
 }

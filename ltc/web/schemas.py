@@ -4,16 +4,36 @@ models are used by the API as they are."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
+from litestar.params import PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
 from ltc.domain.access import Role
+from ltc.services.inputs import MAX_ID
 from ltc.services.inputs import Input as Schema
 from ltc.services.positions import CoordinateSystem
 
-__all__ = ["CoordinateSystem", "JobAccepted", "Me", "Schema", "TokenRequest", "TokenResponse", "UserCreated"]
+__all__ = [
+    "CoordinateSystem",
+    "JobAccepted",
+    "Me",
+    "Offset",
+    "PathId",
+    "QueryId",
+    "QueryText",
+    "Schema",
+    "TokenRequest",
+    "TokenResponse",
+    "UserCreated",
+]
+
+# Every id in a path or a query, bounded as the bodies' ids are (422 beyond).
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID)]
+QueryText = Annotated[str | None, QueryParameter(max_length=200)]
 
 
 class TokenRequest(Schema):

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ltc.domain.errors import InvalidInput
-from ltc.domain.periods import Period, local_day
+from ltc.domain.periods import MAX_YEAR, MIN_YEAR, Period, local_day, require_day_in_range
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -26,6 +26,33 @@ def test_parse_refuses(text: str) -> None:
     with pytest.raises(InvalidInput) as err:
         Period.parse(text)
     assert err.value.code == "invalid_period"
+
+
+@pytest.mark.parametrize("text", ["9999-12", "0001-01", "1999-12", "2101-01"])
+def test_a_period_outside_the_scheme_years_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        Period.parse(text)
+    assert err.value.code == "invalid_period"
+
+
+def test_the_bounding_periods_are_accepted() -> None:
+    assert str(Period(MIN_YEAR, 1)) == f"{MIN_YEAR}-01"
+    assert str(Period(MAX_YEAR, 12)) == f"{MAX_YEAR}-12"
+
+
+@pytest.mark.parametrize(
+    "day", [date(1, 1, 1), date(9999, 12, 31), date(MIN_YEAR - 1, 12, 31), date(MAX_YEAR + 1, 1, 1)]
+)
+def test_a_day_outside_the_scheme_years_is_refused(day: date) -> None:
+    with pytest.raises(InvalidInput) as err:
+        require_day_in_range(day, "date")
+    assert err.value.code == "date_out_of_range"
+    assert err.value.errors[0]["field"] == "date"
+
+
+@pytest.mark.parametrize("day", [date(MIN_YEAR, 1, 1), date(2026, 6, 30), date(MAX_YEAR, 12, 31)])
+def test_a_day_inside_the_scheme_years_is_itself(day: date) -> None:
+    assert require_day_in_range(day) == day
 
 
 def test_parse_refuses_a_non_string() -> None:
@@ -75,7 +102,8 @@ def test_local_day() -> None:
         local_day(datetime(2026, 3, 31, 16, 30), SHANGHAI)
 
 
-periods = st.builds(Period, st.integers(min_value=1992, max_value=2200), st.integers(min_value=1, max_value=12))
+# Inside the bounds with a month to spare either side, so next() and previous() stay in them.
+periods = st.builds(Period, st.integers(min_value=MIN_YEAR + 1, max_value=MAX_YEAR - 1), st.integers(1, 12))
 
 
 @given(periods)

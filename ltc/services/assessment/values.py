@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from ltc.domain.instruments import Answer
 from ltc.services.assessment.instruments import DimensionScore, ScorePreview
-from ltc.services.inputs import Input
+from ltc.services.inputs import Input, RecordId
 from ltc.services.persons import PersonOut
 from ltc.services.positions import CoordinateSystem
 
@@ -23,7 +23,7 @@ class SelfEval(Input):
 
 
 class ApplicationIn(Input):
-    person_id: int = Field(ge=1)
+    person_id: RecordId
     applied_on: date
     disabled_since: date | None = None
     care_mode: Literal["home", "institutional"]
@@ -31,7 +31,7 @@ class ApplicationIn(Input):
 
 
 class AcceptIn(Input):
-    assessor_ids: list[int] = Field(min_length=1, max_length=10)
+    assessor_ids: list[RecordId] = Field(min_length=1, max_length=10)
 
 
 class TeamMemberOut(BaseModel):
@@ -118,11 +118,11 @@ class DraftOut(BaseModel):
 
 class AssessmentIn(Input):
     event_id: UUID | None = Field(default=None, description="client-generated; the same event twice is recorded once")
-    application_id: int = Field(ge=1)
+    application_id: RecordId
     instrument: str = Field(min_length=1, max_length=32)
     instrument_version: str | None = Field(default=None, max_length=16)
     answers: dict[str, Answer] = Field(max_length=200)
-    assessor_ids: list[int] = Field(min_length=1, max_length=10)
+    assessor_ids: list[RecordId] = Field(min_length=1, max_length=10)
     started_at: AwareDatetime
     finished_at: AwareDatetime
     lat: float | None = Field(default=None, ge=-90, le=90)

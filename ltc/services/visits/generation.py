@@ -17,10 +17,11 @@ from uuid import UUID
 import anyio.to_thread
 from piccolo.utils.encoding import dump_json
 
-from ltc.db.tables import Assignment, Caregiver, CarePlan, Visit
+from ltc.db.tables import Assignment, Caregiver, CarePlan, Provider, Visit
 from ltc.domain import scheduling
-from ltc.domain.access import Action, Actor
+from ltc.domain.access import Action, Actor, require
 from ltc.domain.care_plan import parse_slot
+from ltc.domain.errors import InvalidInput
 from ltc.domain.policy import Policy
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
@@ -42,6 +43,9 @@ async def start_generation(ctx: ServiceContext, actor: Actor, params: GenerateVi
     scope = actor.provider_scope
     if scope is not None:
         params = params.model_copy(update={"provider_id": scope})
+    elif params.provider_id is not None and not await Provider.exists().where(Provider.id == params.provider_id):
+        require(actor, Action.GENERATE_VISITS)  # the role first: no existence answered to whom may not ask
+        raise InvalidInput("没有该机构", code="provider_not_found", errors=[{"field": "provider_id", "message": ""}])
     return await start_job(ctx, actor, "generate_visits", params, provider_id=params.provider_id)
 
 

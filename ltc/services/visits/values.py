@@ -8,11 +8,12 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AliasChoices, AwareDatetime, BaseModel, Field
+from pydantic import AliasChoices, AwareDatetime, BaseModel, Field, field_validator
 
 from ltc.domain.errors import DomainError
+from ltc.domain.periods import MAX_YEAR, MIN_YEAR, year_in_range
 from ltc.domain.visit_exceptions import ExceptionStatus
-from ltc.services.inputs import Input
+from ltc.services.inputs import Input, RecordId
 from ltc.services.jobs import JobParams
 
 # --------------------------------------------------------------------------- visits
@@ -52,8 +53,8 @@ class VisitToVerify(VisitOut):
 
 
 class VisitIn(Input):
-    person_id: int = Field(ge=1)
-    caregiver_id: int = Field(ge=1)
+    person_id: RecordId
+    caregiver_id: RecordId
     planned_start: AwareDatetime
     planned_end: AwareDatetime
     items: list[str] = Field(default_factory=list, max_length=42)
@@ -91,7 +92,7 @@ class CheckOut(CheckIn):
 
 
 class BatchEvent(CheckOut):
-    visit_id: int = Field(ge=1)
+    visit_id: RecordId
     kind: Literal["check_in", "check_out"]
 
 
@@ -228,13 +229,20 @@ class GenerateVisitsParams(JobParams):
     """The window to generate: from a day (default today) for some days (default the policy's
     window), for one provider or all."""
 
-    provider_id: int | None = None
+    provider_id: RecordId | None = None
     from_day: date | None = Field(
         default=None,
         validation_alias=AliasChoices("from_day", "from"),  # "from": jobs queued before the name was typed
         description="first day of the window (default today)",
     )
     days: int | None = Field(default=None, ge=1, le=62)
+
+    @field_validator("from_day")
+    @classmethod
+    def _from_a_plausible_day(cls, day: date | None) -> date | None:
+        if day is not None and not year_in_range(day.year):
+            raise ValueError(f"a day from {MIN_YEAR} to {MAX_YEAR}")
+        return day
 
 
 class GenerateVisitsResult(BaseModel):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from ltc.domain.access import Action
 from ltc.services import audit, users
 from ltc.services.audit import AuditEntryOut
 from ltc.services.users import UserIn, UserOut, UserStatusIn
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.schemas import UserCreated
+from ltc.web.schemas import PathId, QueryText, UserCreated
 from ltc.web.security import allowed
 
 MANAGE_USERS = allowed(Action.MANAGE_USERS)
@@ -32,7 +32,7 @@ class AdminController(Controller):
         summary="Disable or enable a user (a disabled user's tokens stop working at once)",
     )
     async def set_user_active(
-        self, user_id: FromPath[int], data: JSONBody[UserStatusIn], actor: CurrentActor, services: Services
+        self, user_id: PathId, data: JSONBody[UserStatusIn], actor: CurrentActor, services: Services
     ) -> UserOut:
         return await users.set_user_active(services, actor, user_id, data.active)
 
@@ -54,6 +54,6 @@ class AdminController(Controller):
         self,
         actor: CurrentActor,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        entity: FromQuery[str | None] = None,
+        entity: QueryText = None,
     ) -> list[AuditEntryOut]:
         return await audit.recent_entries(actor, max(1, min(limit, 500)), entity=entity)

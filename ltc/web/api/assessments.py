@@ -27,6 +27,7 @@ from ltc.services.assessment.values import (
 )
 from ltc.services.persons import PersonIn, PersonOut
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.schemas import Offset, PathId, QueryText
 from ltc.web.security import allowed, signed_in
 
 
@@ -47,7 +48,7 @@ class InstrumentsController(Controller):
 
     @get("/{code:str}", summary="Items, options and dimensions of an instrument (a version on request)")
     async def describe(
-        self, code: FromPath[str], services: Services, version: FromQuery[str | None] = None
+        self, code: FromPath[str], services: Services, version: QueryText = None
     ) -> InstrumentDescription:
         return instruments.describe_instrument(services, code, version)
 
@@ -63,7 +64,12 @@ class PersonsController(Controller):
     tags = ["persons"]
     guards = [signed_in]
 
-    @post("/", status_code=201, summary="Register a person (id number validated; birth date and sex derived)")
+    @post(
+        "/",
+        status_code=201,
+        guards=[allowed(Action.REGISTER_PERSON)],
+        summary="Register a person (id number validated; birth date and sex derived)",
+    )
     async def register(self, data: JSONBody[PersonIn], actor: CurrentActor, services: Services) -> PersonOut:
         return await persons.register_person(services, actor, data)
 
@@ -74,12 +80,12 @@ class PersonsController(Controller):
         services: Services,
         search: FromQuery[str] = "",
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[PersonOut]:
         return await persons.list_persons(services, actor, search=search, limit=limit, offset=offset)
 
     @get("/{person_id:int}", summary="One person")
-    async def person(self, person_id: FromPath[int], actor: CurrentActor, services: Services) -> PersonOut:
+    async def person(self, person_id: PathId, actor: CurrentActor, services: Services) -> PersonOut:
         return await persons.get_person(services, actor, person_id)
 
 
@@ -88,20 +94,23 @@ class ApplicationsController(Controller):
     tags = ["applications"]
     guards = [signed_in]
 
-    @post("/", status_code=201, summary="Apply; refused with the failing gate's code")
+    @post(
+        "/",
+        status_code=201,
+        guards=[allowed(Action.FILE_APPLICATION)],
+        summary="Apply; refused with the failing gate's code",
+    )
     async def apply(self, data: JSONBody[ApplicationIn], actor: CurrentActor, services: Services) -> ApplicationOut:
         return await applications.apply(services, actor, data)
 
     @get("/", summary="The application queue (assessors: their assigned applications)")
     async def list_applications(
-        self, actor: CurrentActor, services: Services, status: FromQuery[str | None] = None
+        self, actor: CurrentActor, services: Services, status: QueryText = None
     ) -> list[ApplicationRow]:
         return await applications.list_applications(services, actor, status=status)
 
     @get("/{application_id:int}", summary="One application with its team, assessments and draft")
-    async def application(
-        self, application_id: FromPath[int], actor: CurrentActor, services: Services
-    ) -> ApplicationOut:
+    async def application(self, application_id: PathId, actor: CurrentActor, services: Services) -> ApplicationOut:
         return await applications.get_application(services, actor, application_id)
 
     @post(
@@ -111,13 +120,13 @@ class ApplicationsController(Controller):
         summary="Accept and assign assessors (≥2, ≥1 expert, no conflict)",
     )
     async def accept(
-        self, application_id: FromPath[int], data: JSONBody[AcceptIn], actor: CurrentActor, services: Services
+        self, application_id: PathId, data: JSONBody[AcceptIn], actor: CurrentActor, services: Services
     ) -> ApplicationOut:
         return await applications.accept(services, actor, application_id, data.assessor_ids)
 
     @put("/{application_id:int}/draft", summary="Save the on-site answers so far; returns the live preview")
     async def save_draft(
-        self, application_id: FromPath[int], data: JSONBody[DraftIn], actor: CurrentActor, services: Services
+        self, application_id: PathId, data: JSONBody[DraftIn], actor: CurrentActor, services: Services
     ) -> DraftOut:
         return await assessments.save_draft(services, actor, application_id, data)
 
@@ -138,7 +147,7 @@ class AssessmentsController(Controller):
         return submitted(await assessments.submit_assessment(services, actor, data))
 
     @get("/{assessment_id:int}", summary="One assessment with its answers")
-    async def assessment(self, assessment_id: FromPath[int], actor: CurrentActor, services: Services) -> AssessmentOut:
+    async def assessment(self, assessment_id: PathId, actor: CurrentActor, services: Services) -> AssessmentOut:
         return await assessments.get_assessment(services, actor, assessment_id)
 
     @post(
@@ -148,7 +157,7 @@ class AssessmentsController(Controller):
         summary="Publish the conclusion for public notice",
     )
     async def publish(
-        self, assessment_id: FromPath[int], data: JSONBody[PublishIn], actor: CurrentActor, services: Services
+        self, assessment_id: PathId, data: JSONBody[PublishIn], actor: CurrentActor, services: Services
     ) -> AssessmentOut:
         return await conclusions.publish(services, actor, assessment_id, data.published_on)
 
@@ -159,7 +168,7 @@ class AssessmentsController(Controller):
         summary="Record an objection during the notice",
     )
     async def objection(
-        self, assessment_id: FromPath[int], data: JSONBody[ObjectionIn], actor: CurrentActor, services: Services
+        self, assessment_id: PathId, data: JSONBody[ObjectionIn], actor: CurrentActor, services: Services
     ) -> AssessmentOut:
         return await conclusions.object_to(services, actor, assessment_id, data.reason)
 
@@ -169,7 +178,7 @@ class AssessmentsController(Controller):
         guards=[allowed(Action.DECIDE_ASSESSMENT)],
         summary="Final conclusion with valid_until",
     )
-    async def finalize(self, assessment_id: FromPath[int], actor: CurrentActor, services: Services) -> AssessmentOut:
+    async def finalize(self, assessment_id: PathId, actor: CurrentActor, services: Services) -> AssessmentOut:
         return await conclusions.finalize(services, actor, assessment_id)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from ltc.domain.access import Action
 from ltc.services import assignments, jobs
 from ltc.services.assignments import AssignmentOut, PreferredProviderIn, PreferredProviderOut, UncoveredOut
 from ltc.services.reoptimisation import ApplyParams
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.schemas import JobAccepted
+from ltc.web.schemas import JobAccepted, PathId
 from ltc.web.security import allowed, signed_in
 
 ASSIGN = allowed(Action.ASSIGN)
@@ -22,7 +22,7 @@ class AssignmentController(Controller):
     guards = [signed_in]
 
     @get("/persons/{person_id:int}/assignment", summary="Where a beneficiary is placed, or why nobody can take them")
-    async def assignment(self, person_id: FromPath[int], actor: CurrentActor, services: Services) -> AssignmentOut:
+    async def assignment(self, person_id: PathId, actor: CurrentActor, services: Services) -> AssignmentOut:
         return await assignments.get_assignment(services, actor, person_id)
 
     @put(
@@ -31,7 +31,7 @@ class AssignmentController(Controller):
         summary="The person's explicit choice of provider",
     )
     async def prefer(
-        self, person_id: FromPath[int], data: JSONBody[PreferredProviderIn], actor: CurrentActor, services: Services
+        self, person_id: PathId, data: JSONBody[PreferredProviderIn], actor: CurrentActor, services: Services
     ) -> PreferredProviderOut:
         return await assignments.choose_provider(services, actor, person_id, data.provider_id)
 

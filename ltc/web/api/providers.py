@@ -19,6 +19,7 @@ from ltc.services.providers import (
     ProviderOut,
 )
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.schemas import PathId
 from ltc.web.security import allowed, signed_in
 
 MANAGE_PROVIDERS = allowed(Action.MANAGE_PROVIDERS)
@@ -38,12 +39,12 @@ class ProvidersController(Controller):
         return await providers.create_provider(services, actor, data)
 
     @get("/{provider_id:int}", summary="One provider")
-    async def provider(self, provider_id: FromPath[int], actor: CurrentActor) -> ProviderOut:
+    async def provider(self, provider_id: PathId, actor: CurrentActor) -> ProviderOut:
         return await providers.get_provider(actor, provider_id)
 
     @patch("/{provider_id:int}", guards=[MANAGE_PROVIDERS], summary="Change location, radius, capacity or prices")
     async def update(
-        self, provider_id: FromPath[int], data: JSONBody[ProviderChanges], actor: CurrentActor, services: Services
+        self, provider_id: PathId, data: JSONBody[ProviderChanges], actor: CurrentActor, services: Services
     ) -> ProviderOut:
         return await providers.update_provider(services, actor, provider_id, data)
 
@@ -55,7 +56,7 @@ class ProvidersController(Controller):
     )
     async def agreement_step(
         self,
-        provider_id: FromPath[int],
+        provider_id: PathId,
         action: FromPath[str],
         data: JSONBody[AgreementStepIn],
         actor: CurrentActor,
@@ -66,11 +67,11 @@ class ProvidersController(Controller):
         )
 
     @get("/{provider_id:int}/agreement", summary="The agreement history")
-    async def agreement(self, provider_id: FromPath[int], actor: CurrentActor) -> list[AgreementEventOut]:
+    async def agreement(self, provider_id: PathId, actor: CurrentActor) -> list[AgreementEventOut]:
         return await providers.agreement_history(actor, provider_id)
 
     @get("/{provider_id:int}/evaluations", summary="Annual evaluation scores")
-    async def evaluations(self, provider_id: FromPath[int], actor: CurrentActor) -> list[EvaluationOut]:
+    async def evaluations(self, provider_id: PathId, actor: CurrentActor) -> list[EvaluationOut]:
         return await providers.evaluations(actor, provider_id)
 
     @post(
@@ -80,18 +81,21 @@ class ProvidersController(Controller):
         summary="Record a year's evaluation",
     )
     async def record_evaluation(
-        self, provider_id: FromPath[int], data: JSONBody[EvaluationIn], actor: CurrentActor, services: Services
+        self, provider_id: PathId, data: JSONBody[EvaluationIn], actor: CurrentActor, services: Services
     ) -> EvaluationOut:
         return await providers.record_evaluation(services, actor, provider_id, data)
 
     @get("/{provider_id:int}/caregivers", summary="A provider's caregivers")
-    async def caregivers(self, provider_id: FromPath[int], actor: CurrentActor) -> list[CaregiverOut]:
+    async def caregivers(self, provider_id: PathId, actor: CurrentActor) -> list[CaregiverOut]:
         return await providers.list_caregivers(actor, provider_id)
 
     @post(
-        "/{provider_id:int}/caregivers", status_code=201, summary="Add a caregiver (the bureau, or the agency itself)"
+        "/{provider_id:int}/caregivers",
+        status_code=201,
+        summary="Add a caregiver (the bureau, or the agency itself)",
+        guards=[allowed(Action.MANAGE_CAREGIVERS)],
     )
     async def add_caregiver(
-        self, provider_id: FromPath[int], data: JSONBody[CaregiverIn], actor: CurrentActor, services: Services
+        self, provider_id: PathId, data: JSONBody[CaregiverIn], actor: CurrentActor, services: Services
     ) -> CaregiverOut:
         return await providers.add_caregiver(services, actor, provider_id, data)

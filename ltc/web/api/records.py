@@ -14,6 +14,7 @@ from ltc.services.census import CensusEntryOut, CensusIn, CensusRecorded
 from ltc.services.visits import records
 from ltc.services.visits.values import DeathsIn, DeathsRecorded, StaysImported, StaysIn
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.schemas import QueryId
 from ltc.web.security import allowed, signed_in
 
 
@@ -46,6 +47,6 @@ class RecordsController(Controller):
 
     @get("/census", summary="The census of a day")
     async def census_day(
-        self, actor: CurrentActor, services: Services, day: FromQuery[date], provider_id: FromQuery[int | None] = None
+        self, actor: CurrentActor, services: Services, day: FromQuery[date], provider_id: QueryId = None
     ) -> list[CensusEntryOut]:
         return await census.census_of(services, actor, provider_id, day)

@@ -30,7 +30,7 @@ from ltc.services.settlements.values import (
     WorkflowAction,
 )
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.schemas import JobAccepted
+from ltc.web.schemas import JobAccepted, PathId
 from ltc.web.security import allowed, signed_in
 
 CSV = "text/csv; charset=utf-8"
@@ -86,9 +86,7 @@ class SettlementsController(Controller):
         response_headers=ETAG,
         summary="One settlement with its lines; the ETag is its version",
     )
-    async def one(
-        self, settlement_id: FromPath[int], actor: CurrentActor, services: Services
-    ) -> Response[SettlementDetail]:
+    async def one(self, settlement_id: PathId, actor: CurrentActor, services: Services) -> Response[SettlementDetail]:
         return _with_etag(await workflow.get_settlement(services, actor, settlement_id))
 
     @post(
@@ -99,7 +97,7 @@ class SettlementsController(Controller):
     )
     async def act(
         self,
-        settlement_id: FromPath[int],
+        settlement_id: PathId,
         action: FromPath[WorkflowAction],
         actor: CurrentActor,
         services: Services,
@@ -116,9 +114,7 @@ class SettlementsController(Controller):
         media_type=CSV,
         summary="The settlement's lines as CSV (UTF-8 with BOM, for Excel)",
     )
-    async def export_csv(
-        self, settlement_id: FromPath[int], actor: CurrentActor, services: Services
-    ) -> Response[bytes]:
+    async def export_csv(self, settlement_id: PathId, actor: CurrentActor, services: Services) -> Response[bytes]:
         settlement = await workflow.get_settlement(services, actor, settlement_id)
         buffer = io.StringIO()
         csv.writer(buffer).writerows(_table(settlement, format_yuan))
@@ -129,9 +125,7 @@ class SettlementsController(Controller):
         media_type=XLSX,
         summary="The settlement's lines as an Excel workbook",
     )
-    async def export_xlsx(
-        self, settlement_id: FromPath[int], actor: CurrentActor, services: Services
-    ) -> Response[bytes]:
+    async def export_xlsx(self, settlement_id: PathId, actor: CurrentActor, services: Services) -> Response[bytes]:
         from openpyxl import Workbook
         from openpyxl.worksheet.worksheet import Worksheet
 

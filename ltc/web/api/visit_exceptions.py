@@ -4,12 +4,13 @@ the agency's explanation and the bureau's resolution."""
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import JSONBody
 
 from ltc.domain.access import Action
 from ltc.services.visits import exceptions, reads
 from ltc.services.visits.values import ExceptionRecord, ExplainIn, ResolveIn, VisitAlertOut, VisitExceptionOut
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.schemas import PathId, QueryText
 from ltc.web.security import allowed, signed_in
 
 
@@ -24,7 +25,7 @@ class VisitExceptionsController(Controller):
 
     @get("/visit-exceptions", summary="Verification exceptions (agencies: their own)")
     async def exceptions(
-        self, actor: CurrentActor, services: Services, status: FromQuery[str | None] = None
+        self, actor: CurrentActor, services: Services, status: QueryText = None
     ) -> list[VisitExceptionOut]:
         return await exceptions.list_exceptions(services, actor, status=status)
 
@@ -35,7 +36,7 @@ class VisitExceptionsController(Controller):
         summary="The agency explains with a reason code",
     )
     async def explain(
-        self, exception_id: FromPath[int], data: JSONBody[ExplainIn], actor: CurrentActor, services: Services
+        self, exception_id: PathId, data: JSONBody[ExplainIn], actor: CurrentActor, services: Services
     ) -> ExceptionRecord:
         return await exceptions.explain(services, actor, exception_id, data.reason_code, data.explanation)
 
@@ -46,6 +47,6 @@ class VisitExceptionsController(Controller):
         summary="The bureau resolves with a resolution code",
     )
     async def resolve(
-        self, exception_id: FromPath[int], data: JSONBody[ResolveIn], actor: CurrentActor, services: Services
+        self, exception_id: PathId, data: JSONBody[ResolveIn], actor: CurrentActor, services: Services
     ) -> ExceptionRecord:
         return await exceptions.resolve(services, actor, exception_id, data.resolution_code, data.note)

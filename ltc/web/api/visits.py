@@ -8,9 +8,11 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel
 
+from ltc.domain.access import Action
+from ltc.domain.periods import require_day_in_range
 from ltc.services.visits import adhoc, events, generation, reads
 from ltc.services.visits.values import (
     BatchIn,
@@ -25,8 +27,8 @@ from ltc.services.visits.values import (
 )
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.errors import status_for
-from ltc.web.schemas import JobAccepted
-from ltc.web.security import signed_in
+from ltc.web.schemas import JobAccepted, PathId, QueryId
+from ltc.web.security import allowed, signed_in
 
 
 class BatchResult(BaseModel):
@@ -69,37 +71,60 @@ class VisitsController(Controller):
         self,
         actor: CurrentActor,
         services: Services,
-        provider_id: FromQuery[int | None] = None,
+        provider_id: QueryId = None,
         day: Annotated[date | None, QueryParameter(name="date")] = None,
-        caregiver_id: FromQuery[int | None] = None,
+        caregiver_id: QueryId = None,
     ) -> list[VisitOut]:
+        if day is not None:
+            require_day_in_range(day, "date")
         return await reads.list_visits(services, actor, provider_id=provider_id, day=day, caregiver_id=caregiver_id)
 
-    @post("/", status_code=201, summary="An unscheduled or replacement visit, added by the agency")
+    @post(
+        "/",
+        status_code=201,
+        summary="An unscheduled or replacement visit, added by the agency",
+        guards=[allowed(Action.RECORD_VISIT)],
+    )
     async def add(self, data: JSONBody[VisitIn], actor: CurrentActor, services: Services) -> VisitOut:
         return await adhoc.add_visit(services, actor, data)
 
     @get("/{visit_id:int}", summary="One visit")
-    async def one(self, visit_id: FromPath[int], actor: CurrentActor, services: Services) -> VisitOut:
+    async def one(self, visit_id: PathId, actor: CurrentActor, services: Services) -> VisitOut:
         return await reads.get_visit(services, actor, visit_id)
 
-    @post("/{visit_id:int}/check-in", summary="Check in (flags never refuse; the same event_id twice is kept once)")
+    @post(
+        "/{visit_id:int}/check-in",
+        summary="Check in (flags never refuse; the same event_id twice is kept once)",
+        guards=[allowed(Action.RECORD_VISIT)],
+    )
     async def check_in(
-        self, visit_id: FromPath[int], data: JSONBody[CheckIn], actor: CurrentActor, services: Services
+        self, visit_id: PathId, data: JSONBody[CheckIn], actor: CurrentActor, services: Services
     ) -> Response[VisitOut]:
         return event_response(await events.record_event(services, actor, visit_id, "check_in", data))
 
-    @post("/{visit_id:int}/check-out", summary="Check out with the items performed")
+    @post(
+        "/{visit_id:int}/check-out", summary="Check out with the items performed", guards=[allowed(Action.RECORD_VISIT)]
+    )
     async def check_out(
-        self, visit_id: FromPath[int], data: JSONBody[CheckOut], actor: CurrentActor, services: Services
+        self, visit_id: PathId, data: JSONBody[CheckOut], actor: CurrentActor, services: Services
     ) -> Response[VisitOut]:
         return event_response(await events.record_event(services, actor, visit_id, "check_out", data))
 
-    @post("/events", status_code=200, summary="Events kept by an offline phone: one result per event")
+    @post(
+        "/events",
+        status_code=200,
+        summary="Events kept by an offline phone: one result per event",
+        guards=[allowed(Action.RECORD_VISIT)],
+    )
     async def batch(self, data: JSONBody[BatchIn], actor: CurrentActor, services: Services) -> list[BatchResult]:
         return [batch_result(r) for r in await events.record_batch(services, actor, data.events)]
 
-    @post("/generate", status_code=202, summary="Generate the rolling window's visits now (a job)")
+    @post(
+        "/generate",
+        status_code=202,
+        summary="Generate the rolling window's visits now (a job)",
+        guards=[allowed(Action.GENERATE_VISITS)],
+    )
     async def generate(
         self, data: JSONBody[GenerateVisitsParams], actor: CurrentActor, services: Services
     ) -> JobAccepted:
@@ -107,6 +132,6 @@ class VisitsController(Controller):
 
     @get("/unscheduled", summary="Visits no caregiver could take, with the reason")
     async def unscheduled(
-        self, actor: CurrentActor, services: Services, provider_id: FromQuery[int | None] = None
+        self, actor: CurrentActor, services: Services, provider_id: QueryId = None
     ) -> list[UnscheduledSlotOut]:
         return await reads.unscheduled_slots(services, actor, provider_id)
