@@ -1,4 +1,4 @@
-"""`ltc bench schedule` and `ltc bench checkin` run at a tiny size and say what they promise
+"""`ltc bench schedule`, `checkin` and `load` run at a tiny size and say what they promise
 (no timing is asserted: benchmarks are never timed tests)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ltc.bench import checkin, schedule
+from ltc.bench import checkin, load, schedule
 from ltc.db import engine as db_engine
 
 
@@ -44,3 +44,16 @@ def test_the_checkin_benchmark_checks_in_over_http(keep_the_engine: None) -> Non
     assert {"requests", "concurrency", "rps", "p99_ms", "baseline_rps", "baseline_p99_ms", "errors"} <= result.keys()
     assert result["errors"] == 0 and result["baseline_errors"] == 0 and result["flagged"] == 0
     assert result["rps"] > 0 and result["baseline_rps"] > 0
+
+
+def test_the_load_benchmark_mixes_every_kind_and_follows_the_build(keep_the_engine: None) -> None:
+    args = parse(
+        load,
+        "--seconds 4 --persons 60 --providers 2 --month-visits-per-person 2 --factor 3 --visit-seconds 1 --in-process".split(),
+    )
+    result = load.run(args)
+    assert set(result["kinds"]) == {"check_in", "check_out", "page", "api_read"}
+    assert all(kind["requests"] > 0 for kind in result["kinds"].values()), result["kinds"]
+    assert result["errors"] == 0, result["kinds"]
+    assert result["build"]["status"] == "done" and result["build"]["settlements"] == 2
+    assert result["month_visits"] == 120

@@ -9,7 +9,7 @@ from __future__ import annotations
 import resource
 import sys
 
-BENCHMARKS = ("score", "assign", "schedule", "checkin", "settle")
+BENCHMARKS = ("score", "assign", "schedule", "checkin", "settle", "load")
 
 
 def peak_rss_mb() -> float:

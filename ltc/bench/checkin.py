@@ -98,7 +98,9 @@ SERVER_SETTINGS = {"redis_url": "", "worker_cron": False, "log_level": "WARNING"
 
 
 @contextlib.asynccontextmanager
-async def serve(url: str, secret: str, *, in_process: bool = False) -> AsyncIterator[str]:
+async def serve(
+    url: str, secret: str, *, in_process: bool = False, settings: dict[str, Any] = SERVER_SETTINGS
+) -> AsyncIterator[str]:
     """``ltc serve`` in a subprocess on a free loopback port (or, ``in_process``, the same app
     under uvicorn in a thread of this process: quick to start, but it shares this process's
     GIL with the load); yields its base URL once ``/healthz`` answers."""
@@ -106,13 +108,13 @@ async def serve(url: str, secret: str, *, in_process: bool = False) -> AsyncIter
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         if in_process:
-            server, thread = _serve_in_thread(url, secret, port)
+            server, thread = _serve_in_thread(url, secret, port, settings)
 
             def alive() -> bool:
                 return thread.is_alive()
 
         else:
-            env = {f"LTC_{k.upper()}": str(v).lower() if isinstance(v, bool) else v for k, v in SERVER_SETTINGS.items()}
+            env = {f"LTC_{k.upper()}": str(v).lower() if isinstance(v, bool) else v for k, v in settings.items()}
             process = subprocess.Popen(
                 [sys.executable, "-m", "ltc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                 env={**os.environ, **env, "LTC_DATABASE_URL": url, "LTC_SECRET_KEY": secret},
@@ -141,13 +143,13 @@ async def serve(url: str, secret: str, *, in_process: bool = False) -> AsyncIter
                     process.wait()
 
 
-def _serve_in_thread(url: str, secret: str, port: int) -> tuple[Any, threading.Thread]:
+def _serve_in_thread(url: str, secret: str, port: int, overrides: dict[str, Any]) -> tuple[Any, threading.Thread]:
     import uvicorn
 
     from ltc.settings import load_settings
     from ltc.web.app import create_app
 
-    settings = load_settings(database_url=url, secret_key=secret, **SERVER_SETTINGS)
+    settings = load_settings(database_url=url, secret_key=secret, **overrides)
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, proxy_headers=True, log_level=settings.log_level.lower()
     )
@@ -173,7 +175,7 @@ async def _answers(base: str, alive: Callable[[], bool], seconds: float = 120.0)
 # --------------------------------------------------------------------------- the city and its visits
 
 
-async def _prepare(url: str, args: argparse.Namespace, visits: int, start: datetime) -> dict[str, Any]:
+async def prepare_city(url: str, args: argparse.Namespace, visits: int, start: datetime) -> dict[str, Any]:
     """Seed persons, caregivers and one planned visit each; create the agency users."""
     from piccolo.utils.encoding import dump_json
 
@@ -333,7 +335,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     total = args.warmup + args.requests + rate_requests
     start = datetime.now(UTC) - timedelta(minutes=5)
     seeding = time.perf_counter()
-    prepared = await _prepare(url, args, total, start)
+    prepared = await prepare_city(url, args, total, start)
     seed_seconds = time.perf_counter() - seeding
     city = prepared["city"]
     secret = secrets.token_urlsafe(32)
