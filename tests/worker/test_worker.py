@@ -24,8 +24,11 @@ async def test_a_job_started_over_http_runs_in_the_worker_and_reports_progress(
     app, client: httpx.AsyncClient, auth
 ) -> None:
     headers = await auth("bureau")
+    # Other tests' jobs may have placed every demo resident already: unplace three here.
+    unplaced = [row["id"] for row in await Person.select(Person.id).where(Person.town.is_not_null()).limit(3)]
+    await Person.update({Person.lat: None, Person.lon: None, Person.geocoded_by: ""}).where(Person.id.is_in(unplaced))
     before = await Person.count().where(Person.lat.is_null())
-    assert before > 0, "the demo district has residents registered without a position"
+    assert before >= 3
     started = await client.post("/api/v1/geocoding/persons", headers=headers)
     assert started.status_code == 202
     job_id = started.json()["job_id"]
