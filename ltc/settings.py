@@ -39,8 +39,25 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", repr=False)
     timezone: str = "Asia/Shanghai"
     demo_password: str = Field(default="ltc-demo", repr=False)
+    # Sessions live in the database. The absolute lifetime of an API token and of a page
+    # session, and how long each may lie unused before it ends by itself.
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
-    session_ttl_minutes: int = Field(default=10 * 60, ge=1)
+    token_idle_minutes: int = Field(default=4 * 60, ge=1)
+    session_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    session_idle_minutes: int = Field(default=30, ge=1)
+    # A session's last use is written at most this often (not on every request).
+    session_touch_seconds: int = Field(default=60, ge=1)
+    # Sign-in throttling: this many failures inside the window lock the account (or the
+    # client address) until enough of them have left the window.
+    sign_in_window_minutes: int = Field(default=15, ge=1)
+    sign_in_max_failures_per_account: int = Field(default=5, ge=1)
+    sign_in_max_failures_per_address: int = Field(default=30, ge=1)
+    # The password policy (等保 level 3): length, character classes (of lower, upper,
+    # digits, other), how many past passwords may not be reused, days until a change is asked.
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    password_min_classes: int = Field(default=3, ge=1, le=4)
+    password_history: int = Field(default=5, ge=0, le=24)
+    password_max_age_days: int = Field(default=90, ge=0)
     # argon2 cost: the library's defaults (RFC 9106 low-memory profile) unless lowered for tests.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)

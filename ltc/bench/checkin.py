@@ -234,7 +234,7 @@ async def prepare_city(url: str, args: argparse.Namespace, visits: int, start: d
                 rows.append(tuple(values[c] for c in INSERT_COLUMNS))
             await db.insert("visit", ("id", *INSERT_COLUMNS), [(i + 1, *r) for i, r in enumerate(rows)])
             await db.finish(("provider", "person", "assignment", "care_plan", "caregiver", "visit"))
-        password = secrets.token_urlsafe(AGENCY_PASSWORD_BYTES)
+        password = "Pw-1" + secrets.token_urlsafe(AGENCY_PASSWORD_BYTES)  # the policy asks for 3 classes
         usernames = []
         for p in range(providers):
             username = f"bench-agency-{p + 1}"

@@ -126,6 +126,48 @@ class AppUser(Table, tablename="app_user"):
     provider = _fk(Provider, null=True, index=True)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    # When the password was last set; None for users from before the password policy (their
+    # password's age then counts from created_at).
+    password_changed_at = Timestamptz(null=True, default=None)
+
+
+class UserSession(Table, tablename="user_session"):
+    """A signed-in session: a page's cookie or an API bearer token. The client holds a random
+    secret; only its SHA-256 is stored, so the table cannot be used to sign in."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    secret_hash = Varchar(length=64, unique=True)  # hex SHA-256 of the secret
+    user = _fk(AppUser, index=True, null=False)
+    kind = Varchar(length=8)  # page | api
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    expires_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    ended_reason = Varchar(length=32, default="")
+    address = Varchar(length=64, default="")
+    user_agent = Varchar(length=300, default="")
+
+
+class PasswordHistory(Table, tablename="password_history"):
+    """A user's earlier password hashes (argon2), so that a change cannot reuse them."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    user = _fk(AppUser, index=True, null=False)
+    password_hash = Varchar(length=200, secret=True)
+    set_at = Timestamptz()
+
+
+class SignInFailure(Table, tablename="sign_in_failure"):
+    """One failed sign-in, counted against the account and the client address it came from:
+    ``subject`` is ``account:<username>`` or ``address:<ip>``. Kept in the database so that
+    every web process counts the same failures."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    subject = Varchar(length=100, index=True)
+    at = Timestamptz(index=True)
 
 
 class AuditEntry(Table, tablename="audit_entry"):
@@ -601,6 +643,9 @@ ALL_TABLES: list[type[Table]] = [
     Caregiver,
     Person,
     AppUser,
+    UserSession,
+    PasswordHistory,
+    SignInFailure,
     AuditEntry,
     Job,
     Application,

@@ -62,3 +62,15 @@ class Conflict(DomainError):
 
     code = "conflict"
     title = "Conflict with the current state"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins for an account or a client address (429): wait
+    ``retry_after`` seconds."""
+
+    code = "too_many_attempts"
+    title = "Too many failed sign-in attempts"
+
+    def __init__(self, retry_after: int, detail: str | None = None, *, code: str = "too_many_attempts") -> None:
+        super().__init__(detail or f"too many failed sign-ins; try again in {retry_after} seconds", code=code)
+        self.retry_after = retry_after

@@ -20,7 +20,7 @@ from tests.browser.steps import LiveApi, sign_in
 pytestmark = pytest.mark.browser
 
 DESK = {"width": 1366, "height": 900}
-PASSWORD = "a-long-password"
+PASSWORD = "A-long-passw0rd"
 
 
 class Api(LiveApi):

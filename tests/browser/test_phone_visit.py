@@ -17,7 +17,7 @@ from tests.browser.steps import LiveApi
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "a-long-password"
+PASSWORD = "A-long-passw0rd"
 HOME = (30.702, 120.55)  # the person's home: west of the district, near no other provider
 
 

@@ -93,7 +93,7 @@ async def ensure_user(client, auth, username: str, role: str, provider_id: int |
         "/api/v1/users",
         json={
             "username": username,
-            "password": "a-long-password",
+            "password": "A-long-passw0rd",
             "role": role,
             "provider_id": provider_id,
             "display_name": username,

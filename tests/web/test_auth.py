@@ -93,14 +93,14 @@ async def test_admin_creates_a_user_who_can_sign_in_and_it_is_audited(client: ht
     created = await client.post(
         "/api/v1/users",
         headers=admin,
-        json={"username": "assessor9", "password": "long-enough-pw", "role": "assessor", "display_name": "评估员 九"},
+        json={"username": "assessor9", "password": "Long-enough-pw1", "role": "assessor", "display_name": "评估员 九"},
     )
     assert created.status_code == 201, created.text
     again = await client.post(
-        "/api/v1/users", headers=admin, json={"username": "assessor9", "password": "long-enough-pw", "role": "assessor"}
+        "/api/v1/users", headers=admin, json={"username": "assessor9", "password": "Long-enough-pw1", "role": "assessor"}
     )
     assert again.status_code == 409 and again.json()["code"] == "username_taken"
-    token = await client.post("/api/v1/auth/token", json={"username": "assessor9", "password": "long-enough-pw"})
+    token = await client.post("/api/v1/auth/token", json={"username": "assessor9", "password": "Long-enough-pw1"})
     assert token.status_code == 200 and token.json()["role"] == "assessor"
     trail = (await client.get("/api/v1/audit?entity=user", headers=admin)).json()
     entry = next(e for e in trail if e["entity_id"] == str(created.json()["id"]))
@@ -112,7 +112,7 @@ async def test_an_agency_user_needs_a_provider(client: httpx.AsyncClient, auth) 
     response = await client.post(
         "/api/v1/users",
         headers=await auth("admin"),
-        json={"username": "agency-x", "password": "long-enough-pw", "role": "agency"},
+        json={"username": "agency-x", "password": "Long-enough-pw1", "role": "agency"},
     )
     assert response.status_code == 403 and response.json()["code"] == "agency_needs_provider"
 
@@ -162,10 +162,10 @@ async def test_page_sign_in_with_csrf_then_sign_out(app) -> None:
 
 async def test_a_disabled_user_s_token_stops_working_at_once(client: httpx.AsyncClient, services) -> None:
     user_id = await users.create_user(
-        services, actor=None, username="leaves-soon", password="a-long-password", role=Role.AGENCY, provider_id=1
+        services, actor=None, username="leaves-soon", password="A-long-passw0rd", role=Role.AGENCY, provider_id=1
     )
     token = (
-        await client.post("/api/v1/auth/token", json={"username": "leaves-soon", "password": "a-long-password"})
+        await client.post("/api/v1/auth/token", json={"username": "leaves-soon", "password": "A-long-passw0rd"})
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
@@ -176,10 +176,10 @@ async def test_a_disabled_user_s_token_stops_working_at_once(client: httpx.Async
 
 async def test_admin_disables_and_enables_a_user_over_the_api(client: httpx.AsyncClient, services, auth) -> None:
     user_id = await users.create_user(
-        services, actor=None, username="on-leave", password="a-long-password", role=Role.ASSESSOR
+        services, actor=None, username="on-leave", password="A-long-passw0rd", role=Role.ASSESSOR
     )
     token = (
-        await client.post("/api/v1/auth/token", json={"username": "on-leave", "password": "a-long-password"})
+        await client.post("/api/v1/auth/token", json={"username": "on-leave", "password": "A-long-passw0rd"})
     ).json()["access_token"]
     own = {"Authorization": f"Bearer {token}"}
     admin = await auth("admin")
@@ -188,7 +188,7 @@ async def test_admin_disables_and_enables_a_user_over_the_api(client: httpx.Asyn
     assert disabled.status_code == 200, disabled.text
     assert disabled.json()["active"] is False and disabled.json()["username"] == "on-leave"
     assert (await client.get("/api/v1/me", headers=own)).json()["code"] == "invalid_token"
-    signin = await client.post("/api/v1/auth/token", json={"username": "on-leave", "password": "a-long-password"})
+    signin = await client.post("/api/v1/auth/token", json={"username": "on-leave", "password": "A-long-passw0rd"})
     assert signin.status_code == 401 and signin.json()["code"] == "invalid_credentials"
     # Disabling twice changes nothing and writes no second entry.
     assert (await client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"active": False})).status_code == 200
@@ -221,7 +221,7 @@ async def test_disabling_a_user_is_refused_when_it_must_be(client: httpx.AsyncCl
 
 
 async def test_the_admin_page_disables_a_user_with_its_form(app, services) -> None:
-    await users.create_user(services, actor=None, username="temp-staff", password="a-long-password", role=Role.EXPERT)
+    await users.create_user(services, actor=None, username="temp-staff", password="A-long-passw0rd", role=Role.EXPERT)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
         html = {"Accept": "text/html"}

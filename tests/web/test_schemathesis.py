@@ -178,7 +178,7 @@ async def test_the_api_survives_fuzzing_by_every_role(fuzz_app: Litestar) -> Non
         agency = f"agency-{providers[0]['code']}"
         spare = await client.post(
             "/api/v1/users",
-            json={"username": "fuzz-spare", "password": "fuzz-spare-password", "role": "bureau", "display_name": "x"},
+            json={"username": "fuzz-spare", "password": "Spare-passw0rd-1", "role": "bureau", "display_name": "x"},
             headers=await _bearer(client, "admin"),
         )
         assert spare.status_code == 201, spare.text

@@ -88,7 +88,7 @@ async def test_an_officer_approves_from_the_settlement_page(app, client, auth, s
         assert 'data-testid="preview"' in preview.text and 'data-testid="submit"' not in preview.text
 
     username = f"agency-{b['provider']['code'].lower()}"
-    async with signed_in_browser(app, username, password="a-long-password") as agency:
+    async with signed_in_browser(app, username, password="A-long-passw0rd") as agency:
         own = await agency.get(f"/settlements?period={period}", headers=HTML)
         assert own.status_code == 200 and b["provider"]["code"] in own.text
         assert "P01" not in own.text

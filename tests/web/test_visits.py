@@ -32,7 +32,7 @@ from tests.web.test_assessment_workflow import (
 from tests.web.test_providers_and_assignment import new_active_provider
 
 _places = itertools.count(0)
-PASSWORD = "a-long-password"
+PASSWORD = "A-long-passw0rd"
 
 
 async def no_progress(_: float) -> None:
