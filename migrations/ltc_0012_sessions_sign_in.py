@@ -58,7 +58,7 @@ def _user() -> tuple[type, dict[str, object]]:
 TABLES = {
     ("UserSession", "user_session"): {
         "secret_hash": _varchar(64, unique=True),
-        "user": _user(),
+        "app_user": _user(),
         "kind": _varchar(8),
         "created_at": _moment(),
         "last_seen_at": _moment(),
@@ -69,7 +69,7 @@ TABLES = {
         "user_agent": _varchar(300),
     },
     ("PasswordHistory", "password_history"): {
-        "user": _user(),
+        "app_user": _user(),
         "password_hash": _varchar(200, secret=True),
         "set_at": _moment(),
     },

@@ -12,6 +12,9 @@
   const net = root.querySelector("[data-testid=net-status]");
   const resultBox = root.querySelector("[data-testid=result]");
   const items = Array.from(form.querySelectorAll("fieldset.item"));
+  // The form is never submitted by the browser (answers go by fetch); no inline handler, as
+  // the Content-Security-Policy runs no inline code.
+  form.addEventListener("submit", (event) => event.preventDefault());
   const zh = document.documentElement.lang.startsWith("zh");
   const t = (zhText, enText) => (zh ? zhText : enText);
 

@@ -138,7 +138,7 @@ class UserSession(Table, tablename="user_session"):
     id: Serial  # the primary key Piccolo adds
 
     secret_hash = Varchar(length=64, unique=True)  # hex SHA-256 of the secret
-    user = _fk(AppUser, index=True, null=False)
+    app_user = _fk(AppUser, index=True, null=False)
     kind = Varchar(length=8)  # page | api
     created_at = Timestamptz()
     last_seen_at = Timestamptz()
@@ -154,7 +154,7 @@ class PasswordHistory(Table, tablename="password_history"):
 
     id: Serial  # the primary key Piccolo adds
 
-    user = _fk(AppUser, index=True, null=False)
+    app_user = _fk(AppUser, index=True, null=False)
     password_hash = Varchar(length=200, secret=True)
     set_at = Timestamptz()
 

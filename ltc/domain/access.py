@@ -26,6 +26,7 @@ class Action(StrEnum):
     """Every act a signed-in user may be allowed or refused."""
 
     MANAGE_USERS = "users.manage"
+    MANAGE_SESSIONS = "sessions.manage"  # list and end other users' sessions
     READ_AUDIT = "audit.read"
     REGISTER_PERSON = "person.register"
     GEOCODE_PERSONS = "person.geocode"
@@ -67,6 +68,8 @@ _BUREAU_ONLY = frozenset({Role.BUREAU})  # the fund's money moves on an officer'
 
 ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    # The security administrator's once the administrator's duties are split.
+    Action.MANAGE_SESSIONS: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: _BUREAU,
     Action.REGISTER_PERSON: _BUREAU_OR_AGENCY,
     Action.GEOCODE_PERSONS: _BUREAU,

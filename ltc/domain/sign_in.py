@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+
 @dataclass(frozen=True)
 class ThrottlePolicy:
     """At most ``max_failures - 1`` failures inside ``window`` leave the subject free."""

@@ -140,6 +140,8 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
                     provider=provider_id,
                     active=True,
                     created_at=now,
+                    # The demo password is set now: its age counts from the seeding.
+                    password_changed_at=now,
                 )
                 for name, role, display, provider_id in staff + agencies
             ]

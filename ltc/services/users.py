@@ -1,30 +1,29 @@
-"""Users, sign-in and bearer tokens."""
+"""Users: creating them under the password policy, listing, disabling and enabling them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Literal
 
-import jwt
 from piccolo.query import Select
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
 from ltc.db.tables import AppUser, Provider
 from ltc.domain.access import Action, Actor, Role, require, validate_role_assignment
-from ltc.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from ltc.domain.errors import Conflict, InvalidInput, NotFound
+from ltc.domain.password_policy import check_new_password
+from ltc.domain.sessions import EndReason
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input, RecordId
-
-TOKEN_ALGORITHM = "HS256"
-TOKEN_AUDIENCE = "ltc-api"
-MIN_PASSWORD_LENGTH = 8
+from ltc.services.password_changes import password_policy, remember_password
+from ltc.services.sessions import end_user_sessions
 
 
 class UserIn(Input):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
+    # The policy's rules (ltc.domain.password_policy) answer with their own codes.
+    password: str = Field(min_length=1, max_length=256)
     role: Role
     provider_id: RecordId | None = None
     display_name: str = Field(default="", max_length=100)
@@ -59,65 +58,6 @@ def _actor_from_row(row: dict[str, Any]) -> Actor:
 _ACTOR_COLUMNS = (AppUser.id, AppUser.username, AppUser.role, AppUser.provider, AppUser.display_name)
 
 
-async def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
-    row = (
-        await AppUser.select(*_ACTOR_COLUMNS, AppUser.password_hash, AppUser.active)
-        .where(AppUser.username == username.strip())
-        .first()
-    )
-    ok = await ctx.passwords.verify(row["password_hash"] if row else None, password)
-    if not row or not ok or not row["active"]:
-        raise Unauthenticated("wrong username or password", code="invalid_credentials")
-    return _actor_from_row(row)
-
-
-# Read on every request: plain SQL (building the ORM select cost more than running it).
-_ACTIVE_ACTOR_SQL = "SELECT id, username, role, provider, display_name FROM app_user WHERE id = {} AND active"
-
-
-async def active_actor(user_id: int) -> Actor | None:
-    """The actor behind a session or token, or None when the user is gone or disabled."""
-    rows = await AppUser.raw(_ACTIVE_ACTOR_SQL, user_id)
-    return _actor_from_row(rows[0]) if rows else None
-
-
-def issue_token(ctx: ServiceContext, actor: Actor) -> tuple[str, int]:
-    now = ctx.clock.now()
-    lifetime = timedelta(minutes=ctx.settings.token_ttl_minutes)
-    claims = {
-        "sub": str(actor.user_id),
-        "role": actor.role.value,
-        "aud": TOKEN_AUDIENCE,
-        "iat": int(now.timestamp()),
-        "exp": int((now + lifetime).timestamp()),
-    }
-    token = jwt.encode(claims, ctx.settings.signing_key, algorithm=TOKEN_ALGORITHM)
-    return token, int(lifetime.total_seconds())
-
-
-def user_id_from_token(ctx: ServiceContext, token: str) -> int:
-    try:
-        claims = jwt.decode(
-            token,
-            ctx.settings.signing_key,
-            algorithms=[TOKEN_ALGORITHM],
-            audience=TOKEN_AUDIENCE,
-            options={"require": ["exp", "sub", "aud"]},
-            # PyJWT checks expiry against its own clock; compare with ours instead.
-            leeway=0,
-        )
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("the token has expired", code="token_expired") from exc
-    except jwt.PyJWTError as exc:
-        raise Unauthenticated("the token is not valid", code="invalid_token") from exc
-    if claims["exp"] <= int(ctx.clock.now().timestamp()):
-        raise Unauthenticated("the token has expired", code="token_expired")
-    try:
-        return int(claims["sub"])
-    except ValueError as exc:
-        raise Unauthenticated("the token is not valid", code="invalid_token") from exc
-
-
 async def create_user(
     ctx: ServiceContext,
     *,
@@ -134,8 +74,7 @@ async def create_user(
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("a username has 1 to 64 characters", code="invalid_username")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password has at least {MIN_PASSWORD_LENGTH} characters", code="password_too_short")
+    check_new_password(password, username, password_policy(ctx.settings))
     validate_role_assignment(role, provider_id)
     password_hash = await ctx.passwords.hash(password)  # slow: outside the transaction
     async with write_transaction():
@@ -152,8 +91,10 @@ async def create_user(
             provider=provider_id,
             active=True,
             created_at=now,
+            password_changed_at=now,
         )
         await row.save()
+        await remember_password(row.id, password_hash, now)
         await record_change(
             actor=actor,
             at=now,
@@ -183,7 +124,7 @@ async def list_users(actor: Actor) -> list[UserOut]:
 
 
 async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> UserOut:
-    """Disable a user (their sessions and tokens stop working at their next request) or enable
+    """Disable a user (their sessions and tokens end at once) or enable
     them again. An administrator cannot disable themselves, so one always remains."""
     require(actor, Action.MANAGE_USERS)
     if user_id == actor.user_id and not active:
@@ -193,14 +134,16 @@ async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, activ
         if row is None:
             raise NotFound("no such user", code="user_not_found")
         if row["active"] != active:
+            now = ctx.clock.now()
             await AppUser.update({AppUser.active: active}).where(AppUser.id == user_id)
+            ended = 0 if active else await end_user_sessions(user_id, now, EndReason.USER_DISABLED)
             await record_change(
                 actor=actor,
-                at=ctx.clock.now(),
+                at=now,
                 action="user.enable" if active else "user.disable",
                 entity="user",
                 entity_id=user_id,
                 before={"active": row["active"]},
-                after={"active": active},
+                after={"active": active, "sessions_ended": ended},
             )
         return UserOut.model_validate(await _user_rows().where(AppUser.id == user_id).first())

@@ -12,7 +12,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -25,6 +24,7 @@ from ltc.runtime import Runtime, build_worker, open_runtime
 from ltc.services.clock import Clock
 from ltc.settings import PROJECT_ROOT, Settings, load_settings
 from ltc.web import i18n, request_guards
+from ltc.web.account_pages import AccountPages
 from ltc.web.api.admin import AdminController
 from ltc.web.api.assessments import (
     ApplicationsController,
@@ -40,12 +40,14 @@ from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.providers import ProvidersController
 from ltc.web.api.records import RecordsController
+from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
+from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
 from ltc.web.pages import PagesController
@@ -104,14 +106,6 @@ def create_app(
                     with suppress(asyncio.CancelledError):
                         await worker_task
 
-    session = CookieBackendConfig(
-        secret=_derived_key(settings, "session"),
-        key="ltc_session",
-        max_age=settings.session_ttl_minutes * 60,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
     app = Litestar(
         route_handlers=[
             PagesController,
@@ -125,6 +119,8 @@ def create_app(
             JobsController,
             ProvidersController,
             AdminController,
+            SessionsController,
+            AccountPages,
             InstrumentsController,
             PersonsController,
             ApplicationsController,
@@ -147,7 +143,8 @@ def create_app(
             "services": Provide(provide_services, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
-        middleware=[session.middleware, LanguageMiddleware(), ActorMiddleware()],
+        middleware=[LanguageMiddleware(), ActorMiddleware()],
+        before_send=[security_headers(settings)],
         csrf_config=CSRFConfig(
             secret=_derived_key(settings, "csrf").hex(),
             cookie_name="ltc_csrf",

@@ -22,6 +22,7 @@ from ltc.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
 )
 from ltc.web.i18n import gettext as _
@@ -55,6 +56,7 @@ STATUS_BY_KIND: dict[type[DomainError], int] = {
     Forbidden: 403,
     Unauthenticated: 401,
     Conflict: 409,
+    TooManyAttempts: 429,
 }
 
 # Codes and English titles for what the framework raises before our code runs.
@@ -111,6 +113,13 @@ PROBLEM_RESPONSES = {
     status: ResponseSpec(data_container=Problem, description=text, media_type=PROBLEM_JSON, generate_examples=False)
     for status, text in _PROBLEM_DESCRIPTIONS.items()
 }
+# Only the sign-in answers 429: too many failures for the account or the client's address.
+TOO_MANY_ATTEMPTS_RESPONSE = ResponseSpec(
+    data_container=Problem,
+    description="Too many failed sign-ins for the account or the address: too_many_attempts; wait Retry-After seconds",
+    media_type=PROBLEM_JSON,
+    generate_examples=False,
+)
 
 
 def document_problems(app: Litestar) -> None:
@@ -166,7 +175,10 @@ def _fields(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
-    return _problem(request, status_for(exc), exc.code, exc.title, exc.detail, exc.errors)
+    response = _problem(request, status_for(exc), exc.code, exc.title, exc.detail, exc.errors)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _validation_errors(extra: Any) -> list[dict[str, Any]]:

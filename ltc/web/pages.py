@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from litestar import Controller, MediaType, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
 from ltc.domain.access import Action, Actor, Role
-from ltc.domain.errors import Unauthenticated
-from ltc.services import audit, district, jobs, providers, users
+from ltc.domain.errors import TooManyAttempts, Unauthenticated
+from ltc.domain.sessions import SessionKind
+from ltc.services import audit, district, jobs, providers, sessions, sign_in, users
 from ltc.services.assessment import applications
 from ltc.services.context import ServiceContext
 from ltc.services.geocoding import GeocodeParams
+from ltc.services.inputs import MAX_ID
+from ltc.services.sessions import ResolvedSession, StartedSession
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import LANGUAGE_COOKIE, LANGUAGES, normalise_language
-from ltc.web.security import SESSION_USER_KEY, allowed, signed_in
+from ltc.web.security import SESSION_COOKIE, allowed, client_of, signed_in
+
+SessionsOf = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,19 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def session_cookie(services: ServiceContext, session: StartedSession) -> Cookie:
+    """The page session's cookie: only its opaque secret, never readable by scripts."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=session.secret,
+        max_age=int(session.lifetime.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.secure_cookies,
+    )
+
+
 def page(name: str, status_code: int = 200, **context: Any) -> Template:
     return Template(template_name=name, context=context, status_code=status_code, media_type=MediaType.HTML)
 
@@ -100,17 +119,38 @@ class PagesController(Controller):
 
     @post("/login")
     async def login(self, request: Request, data: URLEncodedBody[LoginForm], services: Services) -> Template | Redirect:
+        target = safe_next(data.next)
         try:
-            actor = await users.authenticate(services, data.username, data.password)
+            done = await sign_in.sign_in(services, data.username, data.password, SessionKind.PAGE, client_of(request))
+        except TooManyAttempts as exc:
+            return Template(
+                template_name="login.html",
+                context={
+                    "next": target,
+                    "error": "too_many_attempts",
+                    "username": data.username,
+                    "retry_minutes": math.ceil(exc.retry_after / 60),
+                },
+                status_code=429,
+                media_type=MediaType.HTML,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         except Unauthenticated:
-            return page("login.html", 401, next=safe_next(data.next), error="wrong_credentials", username=data.username)
-        request.set_session({SESSION_USER_KEY: actor.user_id})
-        return Redirect(path=safe_next(data.next))
+            return page("login.html", 401, next=target, error="wrong_credentials", username=data.username)
+        if done.password_expired:
+            target = f"/password?expired=1&next={quote(target)}"
+        response = Redirect(path=target)
+        response.set_cookie(session_cookie(services, done.session))
+        return response
 
     @post("/logout")
-    async def logout(self, request: Request) -> Redirect:
-        request.clear_session()
-        return Redirect(path="/login")
+    async def logout(self, request: Request, services: Services) -> Redirect:
+        session = request.scope.get("auth")
+        if isinstance(session, ResolvedSession) and session.kind == SessionKind.PAGE:
+            await sessions.end_session(services, session)
+        response = Redirect(path="/login")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
 
     @get("/lang/{code:str}")
     async def switch_language(self, code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
@@ -120,9 +160,14 @@ class PagesController(Controller):
         return response
 
     @get("/", guards=[signed_in])
-    async def home(self, actor: CurrentActor, services: Services) -> Template:
+    async def home(self, actor: CurrentActor, services: Services, sessions_of: SessionsOf = None) -> Template:
         home = HOME_PAGES[actor.role]
-        return page(home.template, **await _home_context(services, actor, home.parts))
+        context = await _home_context(services, actor, home.parts)
+        if "users" in home.parts and sessions_of is not None and actor.may(Action.MANAGE_SESSIONS):
+            context["sessions_of"] = next((u for u in context.get("users", []) if u.id == sessions_of), None)
+            if context["sessions_of"] is not None:
+                context["sessions"] = await sessions.list_user_sessions(services, actor, sessions_of)
+        return page(home.template, **context)
 
     @post("/users/{user_id:int}/active", guards=[allowed(Action.MANAGE_USERS)])
     async def set_user_active(

@@ -47,6 +47,8 @@ class TokenResponse(BaseModel):
     expires_in: int
     role: Role
     provider_id: int | None
+    # The password is older than the policy allows: the user should change it (on the page).
+    password_expired: bool = False
 
 
 class Me(BaseModel):

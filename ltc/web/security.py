@@ -1,5 +1,6 @@
-"""Who is calling: a bearer token (the API) or the signed session cookie (pages), resolved
-once per request into an ``Actor`` on ``request.user``; guards are tiny functions over it."""
+"""Who is calling: a bearer token (the API) or the session cookie (pages), each an opaque
+secret naming a session kept in the database, resolved once per request into an ``Actor`` on
+``request.user`` (and the session on ``request.auth``); guards are tiny functions over it."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from ltc.domain.access import ALLOWED, Action, Actor, Role
 from ltc.domain.errors import Forbidden, Unauthenticated
-from ltc.services import users
+from ltc.domain.sessions import SessionKind
+from ltc.services import sessions
 from ltc.services.context import ServiceContext
+from ltc.services.sessions import Client, ResolvedSession
 
-SESSION_USER_KEY = "user_id"
+SESSION_COOKIE = "ltc_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -35,27 +38,49 @@ class ActorMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        scope["user"] = await self._resolve(scope)
-        scope["auth"] = None
+        session = await self._resolve(scope)
+        scope["user"] = session.actor if session else None
+        scope["auth"] = session
         await next_app(scope, receive, send)
 
-    async def _resolve(self, scope: Scope) -> Actor | None:
+    async def _resolve(self, scope: Scope) -> ResolvedSession | None:
         services: ServiceContext = scope["litestar_app"].state.services
         header = dict(scope.get("headers") or [])
         token = bearer_token(header.get(b"authorization", b"").decode("latin-1"))
         if token:
-            actor = await users.active_actor(users.user_id_from_token(services, token))
-            if actor is None:
-                raise Unauthenticated("the user is no longer active", code="invalid_token")
-            return actor
+            return await sessions.resolve(services, token, SessionKind.API)
         path: str = scope.get("path", "")
         if path.startswith("/api/") and scope.get("method", "GET") not in SAFE_METHODS:
             return None
-        session = scope.get("session") or {}
-        user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
-        if isinstance(user_id, int):
-            return await users.active_actor(user_id)
-        return None
+        secret = _cookie(header.get(b"cookie", b"").decode("latin-1"), SESSION_COOKIE)
+        if not secret:
+            return None
+        try:
+            return await sessions.resolve(services, secret, SessionKind.PAGE)
+        except Unauthenticated:
+            return None  # an ended or lapsed page session: the page asks to sign in again
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value.strip().strip('"') or None
+    return None
+
+
+def client_of(connection: ASGIConnection) -> Client:
+    """The address and user agent a sign-in came from. Behind a reverse proxy, run uvicorn
+    with --proxy-headers (and --forwarded-allow-ips) so the address is the client's."""
+    address = connection.client.host if connection.client else ""
+    return Client(address=address, user_agent=connection.headers.get("user-agent", ""))
+
+
+def current_session(connection: ASGIConnection) -> ResolvedSession:
+    session = connection.scope.get("auth")
+    if not isinstance(session, ResolvedSession):
+        raise Unauthenticated("sign in first", code="unauthenticated")
+    return session
 
 
 def current_actor(connection: ASGIConnection) -> Actor:

@@ -22,6 +22,7 @@ ERROR_TITLES = [
     N_("The request is too large"),
     N_("Unsupported media type"),
     N_("Too many requests"),
+    N_("Too many failed sign-in attempts"),
     N_("Something went wrong on our side"),
     N_("The service is unavailable"),
 ]

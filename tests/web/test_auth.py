@@ -11,8 +11,10 @@ import jwt
 
 from ltc.db.tables import AppUser
 from ltc.domain.access import Role
-from ltc.services import users
+from ltc.domain.sessions import SessionKind
+from ltc.services import sign_in, users
 from ltc.services.clock import FixedClock
+from ltc.services.sessions import Client
 from tests.helpers import DEMO_PASSWORD
 
 
@@ -53,10 +55,9 @@ async def test_calls_without_or_with_a_bad_token_answer_401(client: httpx.AsyncC
 
 
 async def test_an_expired_token_is_refused(client: httpx.AsyncClient, services) -> None:
-    actor = await users.authenticate(services, "bureau", DEMO_PASSWORD)
     past = replace(services, clock=FixedClock(services.clock.now() - timedelta(days=2)))
-    token, _ = users.issue_token(past, actor)
-    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    done = await sign_in.sign_in(past, "bureau", DEMO_PASSWORD, SessionKind.API, Client("10.20.0.1"))
+    response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {done.session.secret}"})
     assert response.status_code == 401 and response.json()["code"] == "token_expired"
 
 
@@ -97,7 +98,9 @@ async def test_admin_creates_a_user_who_can_sign_in_and_it_is_audited(client: ht
     )
     assert created.status_code == 201, created.text
     again = await client.post(
-        "/api/v1/users", headers=admin, json={"username": "assessor9", "password": "Long-enough-pw1", "role": "assessor"}
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "assessor9", "password": "Long-enough-pw1", "role": "assessor"},
     )
     assert again.status_code == 409 and again.json()["code"] == "username_taken"
     token = await client.post("/api/v1/auth/token", json={"username": "assessor9", "password": "Long-enough-pw1"})
@@ -195,13 +198,17 @@ async def test_admin_disables_and_enables_a_user_over_the_api(client: httpx.Asyn
 
     enabled = await client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"active": True})
     assert enabled.status_code == 200 and enabled.json()["active"] is True
-    assert (await client.get("/api/v1/me", headers=own)).status_code == 200
+    # Disabling ended the token for good; enabling again asks for a new sign-in.
+    assert (await client.get("/api/v1/me", headers=own)).json()["code"] == "invalid_token"
+    again = await client.post("/api/v1/auth/token", json={"username": "on-leave", "password": "A-long-passw0rd"})
+    fresh = {"Authorization": f"Bearer {again.json()['access_token']}"}
+    assert (await client.get("/api/v1/me", headers=fresh)).status_code == 200
 
     trail = (await client.get("/api/v1/audit?entity=user", headers=admin)).json()
     actions = [(e["action"], e["before"], e["after"]) for e in trail if e["entity_id"] == str(user_id)]
     assert actions[:2] == [
-        ("user.enable", {"active": False}, {"active": True}),
-        ("user.disable", {"active": True}, {"active": False}),
+        ("user.enable", {"active": False}, {"active": True, "sessions_ended": 0}),
+        ("user.disable", {"active": True}, {"active": False, "sessions_ended": 1}),
     ]
     assert [a for a, _, _ in actions].count("user.disable") == 1
 

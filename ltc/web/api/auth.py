@@ -1,23 +1,43 @@
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
-from ltc.services import users
+from ltc.domain.sessions import SessionKind
+from ltc.services import sessions, sign_in
+from ltc.services.sessions import SessionEnded
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.errors import TOO_MANY_ATTEMPTS_RESPONSE
 from ltc.web.schemas import Me, TokenRequest, TokenResponse
-from ltc.web.security import signed_in
+from ltc.web.security import client_of, current_session, signed_in
 
 
 class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
 
-    @post("/auth/token", status_code=200, summary="Exchange a username and password for a bearer token")
-    async def token(self, data: JSONBody[TokenRequest], services: Services) -> TokenResponse:
-        actor = await users.authenticate(services, data.username, data.password)
-        token, expires_in = users.issue_token(services, actor)
-        return TokenResponse(access_token=token, expires_in=expires_in, role=actor.role, provider_id=actor.provider_id)
+    @post(
+        "/auth/token",
+        status_code=200,
+        summary="Exchange a username and password for a bearer token",
+        description="The token names a session kept on the server: it ends at its absolute lifetime, after"
+        " an idle period, on POST /auth/logout, or when the user is disabled. Too many failed sign-ins for"
+        " the account or the address answer 429 too_many_attempts with Retry-After.",
+        responses={429: TOO_MANY_ATTEMPTS_RESPONSE},
+    )
+    async def token(self, request: Request, data: JSONBody[TokenRequest], services: Services) -> TokenResponse:
+        done = await sign_in.sign_in(services, data.username, data.password, SessionKind.API, client_of(request))
+        return TokenResponse(
+            access_token=done.session.secret,
+            expires_in=int(done.session.lifetime.total_seconds()),
+            role=done.actor.role,
+            provider_id=done.actor.provider_id,
+            password_expired=done.password_expired,
+        )
+
+    @post("/auth/logout", status_code=200, guards=[signed_in], summary="End the calling token's session at once")
+    async def logout(self, request: Request, services: Services) -> SessionEnded:
+        return await sessions.end_session(services, current_session(request))
 
     @get("/me", guards=[signed_in], summary="The signed-in user")
     async def me(self, actor: CurrentActor) -> Me:
