@@ -23,13 +23,14 @@ class PasswordPolicy:
 
 
 def character_classes(password: str) -> int:
-    """How many of the four classes the password uses."""
+    """How many of the four classes the password uses: ASCII lower-case letters, upper-case
+    letters, digits, and anything else (punctuation, spaces, Chinese characters …)."""
     return sum(
         (
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
+            any("a" <= c <= "z" for c in password),
+            any("A" <= c <= "Z" for c in password),
+            any("0" <= c <= "9" for c in password),
+            any(not (c.isascii() and c.isalnum()) for c in password),
         )
     )
 

@@ -27,7 +27,9 @@ async def after_the_month(
     once it has ended), with tokens issued now that last until then: the bureau's and each
     agency's."""
     services = app.state.services
-    lasting = services.settings.model_copy(update={"token_ttl_minutes": 62 * 24 * 60})
+    lasting = services.settings.model_copy(
+        update={"token_ttl_minutes": 62 * 24 * 60, "token_idle_minutes": 62 * 24 * 60}
+    )
     monkeypatch.setattr(app.state, "services", replace(services, settings=lasting))
     tokens = {name: await bearer(client, name) for name in ("bureau", *demo_users)}
     for b in agencies:
