@@ -21,9 +21,9 @@ async def sign_in(page, base: str, username: str) -> None:
 class LiveApi:
     """A tiny synchronous client of the live server's JSON API, for arranging data."""
 
-    def __init__(self, base: str, username: str) -> None:
+    def __init__(self, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
         self.base = base
-        token = self.call("POST", "/api/v1/auth/token", {"username": username, "password": DEMO_PASSWORD}, auth=False)
+        token = self.call("POST", "/api/v1/auth/token", {"username": username, "password": password}, auth=False)
         self.headers = {"Authorization": f"Bearer {token['access_token']}"}
 
     def call(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> Any:

@@ -9,12 +9,12 @@ import urllib.error
 import pytest
 
 from tests.browser.steps import LiveApi, sign_in
-from tests.helpers import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 DESK = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+TEMP_PASSWORD = "Browser-pw-2026"  # kept by the password policy
 
 
 async def test_bureau_runs_a_job_with_a_progress_bar(browser, live_server: str, artifacts) -> None:
@@ -51,9 +51,9 @@ async def test_agency_home_on_a_phone_and_english(browser, live_server: str, art
 
 async def test_admin_disables_a_user_and_enables_them_again(browser, live_server: str, artifacts) -> None:
     LiveApi(live_server, "admin").call(
-        "POST", "/api/v1/users", {"username": "temp-expert", "password": DEMO_PASSWORD, "role": "expert"}
+        "POST", "/api/v1/users", {"username": "temp-expert", "password": TEMP_PASSWORD, "role": "expert"}
     )
-    LiveApi(live_server, "temp-expert")  # can sign in
+    LiveApi(live_server, "temp-expert", TEMP_PASSWORD)  # can sign in
     context = await browser.new_context(viewport=DESK, locale="zh-CN")
     page = await context.new_page()
     await sign_in(page, live_server, "admin")
@@ -65,9 +65,9 @@ async def test_admin_disables_a_user_and_enables_them_again(browser, live_server
     await page.wait_for_selector("[data-testid=toggle-temp-expert]:text-is('启用')")  # the page again, reloaded
     await page.screenshot(path=str(artifacts / "admin-user-disabled.png"), full_page=True)
     with pytest.raises(urllib.error.HTTPError) as refused:
-        LiveApi(live_server, "temp-expert")
+        LiveApi(live_server, "temp-expert", TEMP_PASSWORD)
     assert refused.value.code == 401
     await toggle.click()
     await page.wait_for_selector("[data-testid=toggle-temp-expert]:text-is('停用')")
-    LiveApi(live_server, "temp-expert")  # signs in again
+    LiveApi(live_server, "temp-expert", TEMP_PASSWORD)  # signs in again
     await context.close()

@@ -288,9 +288,10 @@ async def test_submission_refusals_change_nothing(client, auth) -> None:
     description = await instrument(client, assessor)
     team = [ids["assessor1"], ids["expert1"]]
     first_item = description["items"][0]["key"]
+    other = await auth("assessor2")  # signed in before counting: a sign-in is audited
     before = await counts()
     refusals = [
-        (await auth("assessor2"), {}, 403, "assessor_not_assigned"),
+        (other, {}, 403, "assessor_not_assigned"),
         (
             assessor,
             {"answers": {k: v for k, v in answers_at(description, "first").items() if k != first_item}},
