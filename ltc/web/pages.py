@@ -137,6 +137,9 @@ class PagesController(Controller):
             )
         except Unauthenticated:
             return page("login.html", 401, next=target, error="wrong_credentials", username=data.username)
+        previous = request.scope.get("auth")
+        if isinstance(previous, ResolvedSession) and previous.kind == SessionKind.PAGE:
+            await sessions.end_session(services, previous)  # signing in again replaces the session
         if done.password_expired:
             target = f"/password?expired=1&next={quote(target)}"
         response = Redirect(path=target)

@@ -34,6 +34,7 @@ from schemathesis.checks import (  # type: ignore[attr-defined]  # the module re
 )
 from schemathesis.core.failures import FailureGroup
 
+from ltc.db import engine as db_engine
 from ltc.settings import Settings
 from tests.helpers import DEMO_PASSWORD
 
@@ -98,6 +99,7 @@ async def fuzz_app(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     from ltc.services.seed import seed_demo
     from ltc.web.app import create_app
 
+    previous = db_engine.current_engine()
     async with own_database(str(tmp_path_factory.mktemp("fuzz"))) as url:
         queue = f"ltc:fuzz:{uuid.uuid4().hex[:8]}"
         # Every fuzzed sign-in comes from one address: its throttle would lock the roles out.
@@ -117,9 +119,14 @@ async def fuzz_app(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         await asyncio.wait([holder, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
         if holder.done():
             holder.result()
-        yield application
-        stop.set()
-        await holder
+        try:
+            yield application
+        finally:
+            stop.set()
+            await holder
+            # The fuzzing app bound every table to its own database; the session's app goes on
+            # with the session's database.
+            db_engine.bind(previous)
 
 
 def _request_kwargs(case: schemathesis.Case, headers: dict[str, str]) -> dict[str, Any]:

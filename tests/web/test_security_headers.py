@@ -29,7 +29,7 @@ async def test_a_page_an_api_call_and_errors_carry_the_headers(client: httpx.Asy
     assert_secure(page)
     assert page.headers["Cache-Control"] == "no-store"
     api = await client.get("/api/v1/me", headers=await auth("bureau"))
-    assert api.status_code == 200
+    assert api.status_code == 200, api.text
     assert_secure(api)
     for response in (
         await client.get("/api/v1/me"),  # 401 problem
