@@ -174,7 +174,7 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     await sign_in(page, live_server, "agency-v901", PASSWORD)
     await page.goto(live_server + path)
     await page.get_by_test_id("check-in").tap()
-    await page.wait_for_function("document.querySelector('[data-testid=net-status]').textContent.includes('定位')")
+    await page.wait_for_selector("[data-testid=net-status]:has-text('定位')")
     assert "拒绝" in await page.get_by_test_id("net-status").inner_text()
     assert await page.evaluate(f"localStorage.getItem('ltc-visit-{visit['id']}-events')") is None
     await page.screenshot(path=str(artifacts / "caregiver-phone-no-position.png"))
@@ -215,7 +215,7 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     await check_in.tap()
     await page.wait_for_selector("[data-testid=visit-status] [data-status=in_progress]")
     assert "进行中" in await page.get_by_test_id("visit-status").inner_text()
-    await page.wait_for_function("!document.querySelector('[data-testid=unsent]')")
+    await page.wait_for_selector("[data-testid=unsent]", state="detached")
     item = page.locator("label.visit-item", has=page.get_by_test_id("item-B01"))
     await tall_enough(item)
     await item.tap()
@@ -229,13 +229,13 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     await page.clock.set_system_time(datetime.now(UTC))
     await context.set_offline(True)
     await check_out.tap()
-    await page.wait_for_function("document.querySelector('[data-testid=net-status]').textContent.includes('离线')")
+    await page.wait_for_selector("[data-testid=net-status]:has-text('离线')")
     kept = await page.evaluate(f"JSON.parse(localStorage.getItem('ltc-visit-{visit['id']}-events'))")
     assert [e["kind"] for e in kept] == ["check_out"] and kept[0]["body"]["items"] == ["B01"]
     assert agency.call("GET", f"/api/v1/visits/{visit['id']}")["status"] == "in_progress"
     await context.set_offline(False)
     await page.evaluate("window.dispatchEvent(new Event('online'))")
-    await page.wait_for_function("!document.querySelector('[data-testid=unsent]')", timeout=15_000)
+    await page.wait_for_selector("[data-testid=unsent]", state="detached", timeout=15_000)
     await page.wait_for_selector("[data-testid=visit-status] [data-status=done]")
     assert "已完成" in await page.get_by_test_id("visit-status").inner_text()
     assert await page.get_by_test_id("visit-flags").inner_text() == "无"

@@ -76,9 +76,7 @@ async def test_an_assessor_completes_an_assessment_on_a_tablet(browser, live_ser
             {"name": "room.jpg", "mimeType": "image/jpeg", "buffer": photo},
         ],
     )
-    await page.wait_for_function(
-        "document.querySelector('[data-testid=evidence-status]').textContent.includes('已上传')"
-    )
+    await page.wait_for_selector("[data-testid=evidence-status]:has-text('已上传')")
     assert "照片" in await page.get_by_test_id("evidence-list").inner_text()
 
     # The first half online, the rest while the network is down.
@@ -87,7 +85,7 @@ async def test_an_assessor_completes_an_assessment_on_a_tablet(browser, live_ser
             await context.set_offline(True)
         await fieldsets.nth(index).locator("label.option").first.tap()
     assert await page.get_by_test_id("answered").inner_text() == "17"
-    await page.wait_for_function("document.querySelector('[data-testid=net-status]').textContent.includes('离线')")
+    await page.wait_for_selector("[data-testid=net-status]:has-text('离线')")
     stored = await page.evaluate(
         f"Object.keys(JSON.parse(localStorage.getItem('ltc-assessment-{application_id}-1')).answers).length"
     )
@@ -99,9 +97,7 @@ async def test_an_assessor_completes_an_assessment_on_a_tablet(browser, live_ser
     await page.screenshot(path=str(artifacts / "assessor-tablet-form.png"))
 
     await page.get_by_test_id("submit").tap()
-    await page.wait_for_function(
-        "document.querySelector('[data-testid=net-status]').textContent.includes('联网后自动提交')"
-    )
+    await page.wait_for_selector("[data-testid=net-status]:has-text('联网后自动提交')")
     await context.set_offline(False)
     await page.evaluate("window.dispatchEvent(new Event('online'))")
     await page.wait_for_selector("[data-testid=submitted]", timeout=15_000)
