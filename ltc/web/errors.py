@@ -100,7 +100,7 @@ class Problem(BaseModel):
 
 _PROBLEM_DESCRIPTIONS = {
     400: "The body could not be read: malformed_body, invalid_encoding, too_deeply_nested",
-    401: "Not signed in, or the token has expired: unauthenticated, invalid_token",
+    401: "Not signed in, or the token has ended or expired: unauthenticated, invalid_token, token_expired",
     403: "The signed-in role may not do this: role_not_allowed",
     404: "No such record, or one the caller may not know of",
     409: "The request conflicts with the record's state (version_conflict, invalid_transition …)",
