@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from ltc.db.engine import locked, write_transaction
 from ltc.db.tables import AppUser, PasswordHistory
 from ltc.domain.access import Actor
@@ -44,9 +46,14 @@ async def remember_password(user_id: int, password_hash: str, at: datetime) -> N
     await PasswordHistory.insert(PasswordHistory(app_user=user_id, password_hash=password_hash, set_at=at))
 
 
+class PasswordChanged(BaseModel):
+    changed_at: datetime
+    other_sessions_ended: int
+
+
 async def change_own_password(
     ctx: ServiceContext, actor: Actor, current: str, new: str, *, keep_session: int | None = None
-) -> None:
+) -> PasswordChanged:
     """The signed-in user changes their password: the current one is checked, the new one
     must keep the policy and differ from the last ``password_history`` ones. The user's other
     sessions end at once; ``keep_session`` (the one making the change) goes on."""
@@ -80,3 +87,4 @@ async def change_own_password(
             entity_id=actor.user_id,
             after={"other_sessions_ended": ended},
         )
+    return PasswordChanged(changed_at=now, other_sessions_ended=ended)

@@ -20,6 +20,7 @@ __all__ = [
     "JobAccepted",
     "Me",
     "Offset",
+    "PasswordChangeRequest",
     "PathId",
     "QueryId",
     "QueryText",
@@ -49,6 +50,11 @@ class TokenResponse(BaseModel):
     provider_id: int | None
     # The password is older than the policy allows: the user should change it (on the page).
     password_expired: bool = False
+
+
+class PasswordChangeRequest(Schema):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
 
 
 class Me(BaseModel):

@@ -108,3 +108,25 @@ async def test_an_expired_password_prompts_a_change_on_sign_in(app, client, serv
     monkeypatch.setattr(app.state, "services", replace(services, clock=FixedClock(datetime.now(UTC))))
     renewed = await client.post("/api/v1/auth/token", json={"username": "old-timer", "password": "Renewed-passw0rd"})
     assert renewed.json()["password_expired"] is False
+
+
+async def test_an_api_client_changes_its_password(client: httpx.AsyncClient, services) -> None:
+    await users.create_user(services, actor=None, username="api-changer", password=PASSWORD, role=Role.EXPERT)
+    own = await token(client, "api-changer", PASSWORD)
+    other = await token(client, "api-changer", PASSWORD)
+    for current, new, code in [
+        ("Wrong-passw0rd", "Api-new-passw0rd", "wrong_current_password"),
+        (PASSWORD, "Sh0rt-pw!", "password_too_short"),
+        (PASSWORD, PASSWORD, "password_reused"),
+    ]:
+        refused = await client.post(
+            "/api/v1/me/password", json={"current_password": current, "new_password": new}, headers=own
+        )
+        assert refused.status_code == 422 and refused.json()["code"] == code
+    changed = await client.post(
+        "/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "Api-new-passw0rd"}, headers=own
+    )
+    assert changed.status_code == 200 and changed.json()["other_sessions_ended"] == 1
+    assert (await client.get("/api/v1/me", headers=own)).status_code == 200
+    assert (await client.get("/api/v1/me", headers=other)).json()["code"] == "invalid_token"
+    await token(client, "api-changer", "Api-new-passw0rd")

@@ -4,11 +4,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
 from ltc.domain.sessions import SessionKind
-from ltc.services import sessions, sign_in
+from ltc.services import password_changes, sessions, sign_in
+from ltc.services.password_changes import PasswordChanged
 from ltc.services.sessions import SessionEnded
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.errors import TOO_MANY_ATTEMPTS_RESPONSE
-from ltc.web.schemas import Me, TokenRequest, TokenResponse
+from ltc.web.schemas import Me, PasswordChangeRequest, TokenRequest, TokenResponse
 from ltc.web.security import client_of, current_session, signed_in
 
 
@@ -38,6 +39,23 @@ class AuthController(Controller):
     @post("/auth/logout", status_code=200, guards=[signed_in], summary="End the calling token's session at once")
     async def logout(self, request: Request, services: Services) -> SessionEnded:
         return await sessions.end_session(services, current_session(request))
+
+    @post(
+        "/me/password",
+        status_code=200,
+        guards=[signed_in],
+        summary="Change the signed-in user's password (the policy's rules answer 422 with their codes)",
+        description="The user's other sessions and tokens end; the calling token goes on. Refusals:"
+        " wrong_current_password, password_too_short, password_too_long, password_too_simple,"
+        " password_contains_username, password_reused.",
+    )
+    async def change_password(
+        self, request: Request, data: JSONBody[PasswordChangeRequest], actor: CurrentActor, services: Services
+    ) -> PasswordChanged:
+        session = current_session(request)
+        return await password_changes.change_own_password(
+            services, actor, data.current_password, data.new_password, keep_session=session.session_id
+        )
 
     @get("/me", guards=[signed_in], summary="The signed-in user")
     async def me(self, actor: CurrentActor) -> Me:
