@@ -12,10 +12,11 @@ from ltc.db.tables import AppUser, PasswordHistory
 from ltc.domain.access import Actor
 from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.password_policy import PasswordPolicy, check_new_password, reject_reused_password
-from ltc.domain.sessions import EndReason
+from ltc.domain.sessions import EndReason, SessionKind
+from ltc.services import throttle
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
-from ltc.services.sessions import end_user_sessions
+from ltc.services.sessions import Client, end_user_sessions
 from ltc.settings import Settings
 
 
@@ -52,16 +53,27 @@ class PasswordChanged(BaseModel):
 
 
 async def change_own_password(
-    ctx: ServiceContext, actor: Actor, current: str, new: str, *, keep_session: int | None = None
+    ctx: ServiceContext,
+    actor: Actor,
+    current: str,
+    new: str,
+    *,
+    client: Client,
+    kind: SessionKind,
+    keep_session: int | None = None,
 ) -> PasswordChanged:
     """The signed-in user changes their password: the current one is checked, the new one
     must keep the policy and differ from the last ``password_history`` ones. The user's other
-    sessions end at once; ``keep_session`` (the one making the change) goes on."""
+    sessions end at once; ``keep_session`` (the one making the change) goes on. A wrong
+    current password counts as a failed sign-in (a borrowed session cannot guess it freely)."""
     policy = password_policy(ctx.settings)
     row = await AppUser.select(AppUser.password_hash).where(AppUser.id == actor.user_id).first()
     if row is None:
         raise NotFound("no such user", code="user_not_found")
+    subjects = throttle.subjects(ctx, actor.username, client.trimmed())
+    await throttle.refuse_while_locked(subjects, ctx.clock.now())
     if not await ctx.passwords.verify(row["password_hash"], current):
+        await throttle.record_failure(ctx, actor.username, subjects, client.trimmed(), kind, "password_change.failure")
         raise InvalidInput("the current password is wrong", code="wrong_current_password")
     check_new_password(new, actor.username, policy)
     earlier = [row["password_hash"], *await recent_hashes(actor.user_id, policy.history)][: max(policy.history, 1)]

@@ -12,10 +12,9 @@ from ltc.domain.access import Action
 from ltc.domain.errors import InvalidInput
 from ltc.services import password_changes, sessions
 from ltc.services.inputs import MAX_ID
-from ltc.services.sessions import ResolvedSession
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.pages import safe_next
-from ltc.web.security import allowed, signed_in
+from ltc.web.security import allowed, client_of, current_session, signed_in
 
 
 class PasswordForm(BaseModel):
@@ -56,10 +55,17 @@ class AccountPages(Controller):
         policy = password_changes.password_policy(services.settings)
         if data.new != data.confirm:
             return _password_page(422, form=data, error="password_mismatch", expired=False, policy=policy)
-        session = request.scope.get("auth")
-        keep = session.session_id if isinstance(session, ResolvedSession) else None
+        session = current_session(request)
         try:
-            await password_changes.change_own_password(services, actor, data.current, data.new, keep_session=keep)
+            await password_changes.change_own_password(
+                services,
+                actor,
+                data.current,
+                data.new,
+                client=client_of(request),
+                kind=session.kind,
+                keep_session=session.session_id,
+            )
         except InvalidInput as exc:
             return _password_page(422, form=data, error=exc.code, expired=False, policy=policy)
         return Redirect(path=safe_next(data.next))

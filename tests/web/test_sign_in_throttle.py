@@ -113,3 +113,22 @@ async def test_sign_ins_failures_and_lock_outs_are_audited_with_the_address(app,
     assert len(failures) == PER_ACCOUNT and all(e["after"]["address"] == "10.5.0.2" for e in failures)
     locks = [e for e in entries if e["action"] == "sign_in.lock" and e["entity_id"] == "account:audited-acct"]
     assert len(locks) == 1 and locks[0]["after"]["address"] == "10.5.0.2"
+
+
+async def test_wrong_current_passwords_count_as_failed_sign_ins(app, services, throttled: FixedClock) -> None:
+    await users.create_user(services, actor=None, username="borrowed-acct", password=PASSWORD, role=Role.EXPERT)
+    async with browser(app, "10.6.0.1") as client:
+        response = await client.post("/api/v1/auth/token", json={"username": "borrowed-acct", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        body = {"current_password": "Guess-passw0rd", "new_password": "Another-passw0rd"}
+        for _ in range(PER_ACCOUNT):
+            wrong = await client.post("/api/v1/me/password", json=body, headers=headers)
+            assert wrong.status_code == 422 and wrong.json()["code"] == "wrong_current_password"
+        locked = await client.post("/api/v1/me/password", json={**body, "current_password": PASSWORD}, headers=headers)
+        assert locked.status_code == 429 and locked.json()["code"] == "too_many_attempts"
+        assert "Retry-After" in locked.headers
+    assert (await attempt(app, "10.6.0.2", "borrowed-acct", PASSWORD)).status_code == 429
+    failures = await AuditEntry.count().where(
+        (AuditEntry.action == "password_change.failure") & (AuditEntry.entity_id == "borrowed-acct")
+    )
+    assert failures == PER_ACCOUNT

@@ -47,14 +47,22 @@ class AuthController(Controller):
         summary="Change the signed-in user's password (the policy's rules answer 422 with their codes)",
         description="The user's other sessions and tokens end; the calling token goes on. Refusals:"
         " wrong_current_password, password_too_short, password_too_long, password_too_simple,"
-        " password_contains_username, password_reused.",
+        " password_contains_username, password_reused. A wrong current password counts as a failed sign-in"
+        " (429 too_many_attempts past the limit).",
+        responses={429: TOO_MANY_ATTEMPTS_RESPONSE},
     )
     async def change_password(
         self, request: Request, data: JSONBody[PasswordChangeRequest], actor: CurrentActor, services: Services
     ) -> PasswordChanged:
         session = current_session(request)
         return await password_changes.change_own_password(
-            services, actor, data.current_password, data.new_password, keep_session=session.session_id
+            services,
+            actor,
+            data.current_password,
+            data.new_password,
+            client=client_of(request),
+            kind=session.kind,
+            keep_session=session.session_id,
         )
 
     @get("/me", guards=[signed_in], summary="The signed-in user")
