@@ -291,7 +291,8 @@ async def test_submission_refusals_change_nothing(client, auth) -> None:
     other = await auth("assessor2")  # signed in before counting: a sign-in is audited
     before = await counts()
     refusals = [
-        (other, {}, 403, "assessor_not_assigned"),
+        # An assessor on none of its teams is told it does not exist.
+        (other, {}, 404, "application_not_found"),
         (
             assessor,
             {"answers": {k: v for k, v in answers_at(description, "first").items() if k != first_item}},
