@@ -32,6 +32,7 @@ from ltc.db.tables import (
     Job,
     Provider,
     Settlement,
+    UserSession,
     Visit,
     VisitException,
 )
@@ -155,6 +156,16 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
             uploaded_at=now,
         )
     ).returning(Evidence.id)
+    session = await UserSession.insert(
+        UserSession(
+            secret_hash=uuid4().hex * 2,
+            app_user=victim_user["id"],
+            kind="page",
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=1),
+        )
+    ).returning(UserSession.id)
     return Foreign(
         ids={
             "person_id": plan["person"],
@@ -170,6 +181,7 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
             "job_id": str(job_id),
             "preview_job_id": str(job_id),
             "user_id": victim_user["id"],
+            "session_id": session[0]["id"],
         },
         provider_code=provider["code"],
     )
@@ -217,6 +229,7 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ),
         ("PATCH", "/api/v1/users/{user_id}"): Body(json={"active": False}),
         ("POST", "/users/{user_id}/active"): Body(form={"active": "false"}),
+        ("POST", "/sessions/{session_id}/end"): Body(form={"user_id": str(ids["user_id"])}),
         ("POST", "/api/v1/applications/{application_id}/accept"): Body(json={"assessor_ids": [1, 2]}),
         ("POST", "/applications/{application_id}/accept"): Body(form={"assessor_ids": ["1", "2"]}),
         ("POST", "/api/v1/applications"): Body(
@@ -441,6 +454,7 @@ async def _snapshot(ids: dict[str, Any]) -> dict[str, Any]:
         "provider": await Provider.select().where(Provider.id == ids["provider_id"]).first(),
         "jobs": await Job.count(),
         "users": await AppUser.count(),
+        "session": await UserSession.select().where(UserSession.id == ids["session_id"]).first(),
     }
 
 
