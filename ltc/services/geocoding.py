@@ -26,6 +26,7 @@ from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import JobParams, Progress, register_job_kind
+from ltc.services.personal_data import open_field
 
 BATCH = 200
 
@@ -115,10 +116,13 @@ async def geocode_persons(ctx: ServiceContext, params: GeocodeParams, progress: 
     if params.person_ids:  # e.g. the person just registered
         candidates = candidates & Person.id.is_in(list(params.person_ids))
     pending = (
-        await Person.select(Person.id, Person.address, Person.town, Person.geocoded_by)
+        await Person.select(Person.id, Person.address_enc, Person.town, Person.geocoded_by)
         .where(candidates)
         .order_by(Person.id)
     )
+    keyring = ctx.settings.keyring
+    for person in pending:  # only the persons to place, each address opened once
+        person["address"] = open_field(keyring, person, "address")
     placed = {"online": 0, "gazetteer": 0}
     unresolved: list[int] = []
     failed: list[int] = []

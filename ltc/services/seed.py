@@ -14,6 +14,7 @@ from ltc.domain.access import Role
 from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
+from ltc.services.personal_data import PersonSecrets, reserve_person_ids, sealed_values
 
 DEMO_SEED = 20211
 # Ages are computed against a fixed day so the district is the same whenever it is seeded.
@@ -107,15 +108,16 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
                 for c in district.caregivers
             ]
         )
+        keyring = ctx.settings.keyring
+        person_ids = await reserve_person_ids(len(district.residents))
         await Person.insert(
             *[
                 Person(
-                    id_number=r.id_number,
+                    id=person_id,
+                    **sealed_values(keyring, person_id, PersonSecrets(r.id_number, r.phone, r.address)),
                     name=r.name,
                     sex=r.sex,
                     birth_date=r.birth_date,
-                    phone=r.phone,
-                    address=r.address,
                     town=town_ids[r.town_code] if located else None,
                     lat=r.lat if located else None,
                     lon=r.lon if located else None,
@@ -124,7 +126,7 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
                     insured_since=r.insured_since,
                     created_at=now,
                 )
-                for index, r in enumerate(district.residents)
+                for index, (person_id, r) in enumerate(zip(person_ids, district.residents, strict=True))
                 for located in [index % WITHOUT_POSITION_EVERY != 0]
             ]
         )

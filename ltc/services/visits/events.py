@@ -18,6 +18,7 @@ from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from ltc.domain.visit_events import VisitEvent, apply_event, derive
 from ltc.services.context import ServiceContext
+from ltc.services.personal_data import with_person_address
 from ltc.services.reference import policy_book, service_catalogue
 from ltc.services.visits.reads import visible
 from ltc.services.visits.values import BatchEvent, CheckIn, CheckOut, RecordedEvent, RefusedEvent, VisitToVerify
@@ -57,7 +58,7 @@ async def record_event(
         row = await queries.visit_for_event(visit_id)
         if row is None or not visible(actor, row["provider_id"]):
             raise NotFound("没有该上门服务", code="visit_not_found")
-        visit = VisitToVerify.model_validate(row)
+        visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
         records = await queries.events_for(visit_id, event.event_id)
         if any(r.visit != visit_id for r in records):
             raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")

@@ -86,7 +86,7 @@ class PersonsController(Controller):
 
     @get("/{person_id:int}", summary="One person")
     async def person(self, person_id: PathId, actor: CurrentActor, services: Services) -> PersonOut:
-        return await persons.get_person(services, actor, person_id)
+        return await persons.get_person(services, actor, person_id, audit=True)
 
 
 class ApplicationsController(Controller):
