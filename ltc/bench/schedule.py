@@ -162,10 +162,10 @@ async def seed_city(
     """Providers, persons, active home assignments, confirmed home care plans and caregivers,
     with bulk inserts and explicit ids into an empty database. ``caregiver_per_person``: as
     many caregivers at each provider as it has persons (``caregivers`` is then ignored)."""
+    from ltc.db.personal_data import PersonSecrets, sealed_values
     from ltc.domain.care_plan import SLOT_GRID_MINUTES, derive_plan
     from ltc.domain.identity import make_id_number
     from ltc.geo.towns import load_towns
-    from ltc.services.personal_data import PersonSecrets, sealed_values
     from ltc.services.reference import policy_book, service_catalogue
 
     rng = np.random.default_rng(seed)

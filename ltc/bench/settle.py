@@ -76,7 +76,7 @@ def _pick(values: dict[str, Any], names: Sequence[str]) -> tuple[Any, ...]:
 
 
 async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -> dict[str, Any]:
-    from ltc.services.personal_data import PersonSecrets, sealed_values
+    from ltc.db.personal_data import PersonSecrets, sealed_values
     from ltc.settings import load_settings
 
     rng = random.Random(args.seed)

@@ -17,6 +17,7 @@ from piccolo.columns.combination import Combinable
 from pydantic import BaseModel
 
 from ltc.db.engine import is_unique_violation, write_transaction
+from ltc.db.personal_data import open_field
 from ltc.db.tables import GeocodeCache, Person, Town
 from ltc.domain.access import Action
 from ltc.domain.coordinates import check_coordinates
@@ -26,7 +27,6 @@ from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import JobParams, Progress, register_job_kind
-from ltc.services.personal_data import open_field
 
 BATCH = 200
 

@@ -1,7 +1,7 @@
 """Registering persons and reading them, scoped by who asks: the bureau sees everyone with
 full id numbers; others see masked numbers and only the persons that concern them.
 
-Id numbers, phones and addresses are stored sealed (``ltc.services.personal_data``): a read
+Id numbers, phones and addresses are stored sealed (``ltc.db.personal_data``): a read
 opens them, a lookup or a duplicate check goes through the blind index, and each read of
 full id numbers by the bureau leaves one audit entry (``person.view_identity``)."""
 
@@ -14,6 +14,13 @@ from piccolo.custom_types import Combinable
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import (
+    PersonSecrets,
+    id_number_taken,
+    open_person,
+    reserve_person_ids,
+    sealed_columns,
+)
 from ltc.db.tables import AssessorAssignment, Person, Town
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.coordinates import check_in_china
@@ -26,13 +33,6 @@ from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input
-from ltc.services.personal_data import (
-    PersonSecrets,
-    id_number_taken,
-    open_person,
-    reserve_person_ids,
-    sealed_columns,
-)
 from ltc.services.positions import CoordinateSystem, to_wgs84
 
 

@@ -8,13 +8,13 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import PersonSecrets, reserve_person_ids, sealed_values
 from ltc.db.tables import AppUser, Caregiver, Person, Provider, Town
 from ltc.demo.district import build_demo_district
 from ltc.domain.access import Role
 from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
-from ltc.services.personal_data import PersonSecrets, reserve_person_ids, sealed_values
 
 DEMO_SEED = 20211
 # Ages are computed against a fixed day so the district is the same whenever it is seeded.

@@ -91,7 +91,11 @@ def test_the_codes_of_a_changed_version_a_tampered_body_and_garbage() -> None:
 def test_a_value_moved_to_another_row_or_column_is_refused() -> None:
     keyring = ring()
     sealed = seal(keyring, "溪口镇岩头村12号", location("person", "address", 7))
-    for elsewhere in (location("person", "address", 8), location("person", "phone", 7), location("caregiver", "address", 7)):
+    for elsewhere in (
+        location("person", "address", 8),
+        location("person", "phone", 7),
+        location("caregiver", "address", 7),
+    ):
         with pytest.raises(PersonalDataError) as refused:
             open_envelope(keyring, sealed, elsewhere)
         assert refused.value.code == "ciphertext_invalid"

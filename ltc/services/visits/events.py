@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import with_person_address
 from ltc.db.queries import visits as queries
 from ltc.db.tables import VisitAlert
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from ltc.domain.visit_events import VisitEvent, apply_event, derive
 from ltc.services.context import ServiceContext
-from ltc.services.personal_data import with_person_address
 from ltc.services.reference import policy_book, service_catalogue
 from ltc.services.visits.reads import visible
 from ltc.services.visits.values import BatchEvent, CheckIn, CheckOut, RecordedEvent, RefusedEvent, VisitToVerify

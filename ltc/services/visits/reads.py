@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from ltc.db.personal_data import with_person_address
 from ltc.db.queries import visits as queries
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import NotFound
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.personal_data import with_person_address
 from ltc.services.visits.values import UnscheduledSlotOut, VisitAlertOut, VisitOut
 
 

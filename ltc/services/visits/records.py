@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import person_ids_by_id_number
 from ltc.db.tables import HospitalStay, Person, Visit
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import InvalidInput
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.personal_data import person_ids_by_id_number
 from ltc.services.visits.values import DeathIn, DeathsRecorded, StayIn, StaysImported
 from ltc.services.visits.verification import reverify_person
 

@@ -1,7 +1,7 @@
-"""Persons' personal data as stored: sealing the id number, phone and address of a row under
-the active key, opening them for those who may read them, finding persons by id number
-through the blind index, and reserving row ids before an insert (the envelopes are bound
-to their row)."""
+"""Persons' personal data as stored (rows ⇄ clear values): sealing the id number, phone and
+address of a row under the active key, opening them for those who may read them, finding
+persons by id number through the blind index, and reserving row ids before an insert (the
+envelopes are bound to their row)."""
 
 from __future__ import annotations
 
