@@ -11,8 +11,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ltc.db.tables import AuditEntry, Caregiver, Person
 from ltc.demo.district import build_demo_district
 from ltc.domain.identity import make_id_number
