@@ -50,7 +50,7 @@ def sealed_values(keyring: Keyring, person_id: int, secrets: PersonSecrets) -> d
     }
 
 
-def sealed_columns(keyring: Keyring, person_id: int, secrets: PersonSecrets) -> dict[Column, Any]:
+def sealed_columns(keyring: Keyring, person_id: int, secrets: PersonSecrets) -> dict[Column | str, Any]:
     """The same, keyed by Piccolo column (for ``Person.update``)."""
     return {
         Person._meta.get_column_by_name(name): value

@@ -237,15 +237,9 @@ async def anonymise_person(ctx: ServiceContext, actor: Actor, person_id: int) ->
         if duty is not None:
             raise Conflict("该人员的资料仍在保存期限内，不能匿名化", code=duty)
         anonymous = PersonSecrets(id_number=anonymised_id_number(person_id), phone="", address="")
-        await Person.update(
-            {
-                **sealed_columns(ctx.settings.keyring, person_id, anonymous),
-                Person.name: f"已匿名{person_id}",
-                Person.lat: None,
-                Person.lon: None,
-                Person.geocoded_by: "",
-            }
-        ).where(Person.id == person_id)
+        values = sealed_columns(ctx.settings.keyring, person_id, anonymous)
+        values |= {Person.name: f"已匿名{person_id}", Person.lat: None, Person.lon: None, Person.geocoded_by: ""}
+        await Person.update(values).where(Person.id == person_id)
         await record_change(
             actor=actor,
             at=now,

@@ -19,7 +19,7 @@ from ltc.db.personal_data import (
     id_number_taken,
     open_person,
     reserve_person_ids,
-    sealed_columns,
+    sealed_values,
 )
 from ltc.db.tables import AssessorAssignment, Person, Town
 from ltc.domain.access import Action, Actor, require
@@ -154,6 +154,7 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> 
         secrets = PersonSecrets(id_number=identity.value, phone=data.phone, address=data.address)
         person = Person(
             id=person_id,
+            **sealed_values(keyring, person_id, secrets),
             name=data.name.strip(),
             sex=identity.sex,
             birth_date=identity.birth_date,
@@ -166,8 +167,6 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> 
             registered_by_provider=actor.provider_scope or None,
             created_at=now,
         )
-        for column, value in sealed_columns(keyring, person_id, secrets).items():
-            setattr(person, column._meta.name, value)
         await person.save()
         await record_change(
             actor=actor,
