@@ -23,7 +23,7 @@ def _configure_logging(settings: Settings) -> None:
 
 def _require_real_data_keys(settings: Settings) -> None:
     """The production shape (PostgreSQL) refuses the public development data keys."""
-    if not settings.uses_sqlite and settings.keyring.development:
+    if not settings.uses_sqlite and settings.keyring.development and not settings.allow_development_keys:
         raise SystemExit(
             "personal data needs real keys on PostgreSQL: set LTC_DATA_KEYS (or LTC_DATA_KEY_FILE) and LTC_DATA_INDEX_KEY"
         )

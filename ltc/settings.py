@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     data_key_active: str = ""
     data_index_key: str = Field(default="", repr=False)  # base64, the blind index's own key
     data_cipher: Literal["sm4-gcm", "aes-256-gcm"] = "sm4-gcm"
+    # Lets `ltc serve`/`worker`/`migrate` run on PostgreSQL with the development keys: only
+    # for throw-away databases of synthetic persons (the benchmarks, the fault tests).
+    allow_development_keys: bool = False
     # POST /api/v1/bench/insert (a bare one-row insert, the baseline of `ltc bench checkin`); never in production.
     bench_endpoints: bool = False
 

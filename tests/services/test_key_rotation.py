@@ -84,3 +84,16 @@ async def test_a_rotation_interrupted_mid_batch_resumes_and_loses_nothing(servic
         await rotate_data_keys(back, RotateKeysParams(batch_size=1000), nothing)  # the suite's key again
     assert await Person.count().where(Person.data_key_id != "dev") == 0
     assert await everyone(services) == before
+
+
+def test_production_refuses_the_development_keys() -> None:
+    from ltc.cli import _require_real_data_keys
+
+    postgres = "postgres://ltc@127.0.0.1:5432/ltc"
+    with pytest.raises(SystemExit, match="LTC_DATA_KEYS"):
+        _require_real_data_keys(Settings(database_url=postgres))
+    _require_real_data_keys(Settings(database_url=postgres, allow_development_keys=True))
+    _require_real_data_keys(Settings(database_url="sqlite:///demo.sqlite"))  # the demo
+    real = keyed(Settings(database_url=postgres), "new")
+    assert not real.keyring.development and real.keyring.active == "new"
+    _require_real_data_keys(real)
