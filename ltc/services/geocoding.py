@@ -86,7 +86,7 @@ class CachedOnlineGeocoder:
                 found = None
         entry = GeocodeCache(
             query_key=key,
-            query=query,
+            query="",  # the address itself is personal data: the cache is found by its hash alone
             service=self.service,
             lat=found[0] if found else None,
             lon=found[1] if found else None,
