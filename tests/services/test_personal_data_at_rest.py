@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +143,7 @@ async def test_the_migration_encrypts_rows_stored_in_clear(client, auth) -> None
         number,
         date(1944, 4, 4),
         True,
-        "2026-01-01 00:00:00+00:00",
+        datetime(2026, 1, 1, tzinfo=UTC),
     )
     await migration.encrypt_existing_rows()
     row = next(r for r in await raw_rows("person") if r["name"] == "旧记录")
@@ -196,8 +196,6 @@ async def test_anonymisation_replaces_the_identity_once_no_retention_duty_applie
 
 async def test_anonymisation_is_refused_while_a_retention_duty_applies(client, auth) -> None:
     """A beneficiary with a live care plan, and one settled a year ago, must be kept."""
-    from datetime import UTC, datetime
-
     from ltc.db.tables import CarePlan, Provider, Settlement, SettlementLine
 
     bureau = await auth("bureau")
