@@ -62,7 +62,13 @@ async def test_no_id_number_phone_or_address_is_stored_in_clear_text(app, client
     caregivers = "\n".join(texts(row) for row in await raw_rows("caregiver"))
     assert [s for s in secrets if s in stored] == []
     assert [s for s in secrets if s in caregivers] == []
-    # the id number's last digits are not even in the placeholder of the old column
+    # nor anywhere else: the audit trail, jobs, caches, visits … hold none of them either
+    from ltc.db.tables import ALL_TABLES
+
+    for table in ALL_TABLES:
+        name = table._meta.tablename
+        held = "\n".join(texts(row) for row in await raw_rows(name))
+        assert [s for s in (mine["id_number"], "13700001234", "莼湖镇明文不存路7号") if s in held] == [], name
     row = next(r for r in people if r["id"] == mine["id"])
     assert row["phone"] == "" and row["address"] == "" and len(row["id_number_index"]) == 64
     assert row["id_number"] == row["id_number_index"][:18] and row["data_key_id"]
