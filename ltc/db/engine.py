@@ -54,6 +54,11 @@ def bind(engine: Engine) -> Engine:
     return engine
 
 
+def bound_engine() -> Engine | None:
+    """The engine the tables are bound to now, if any."""
+    return _current[0] if _current else None
+
+
 def current_engine() -> Engine:
     if not _current:
         # The piccolo CLI (e.g. `piccolo migrations new ltc --auto`) imports no app.

@@ -130,12 +130,14 @@ async def get_plan(ctx: ServiceContext, actor: Actor, plan_id: int) -> CarePlanO
 
 
 async def plans_of_person(ctx: ServiceContext, actor: Actor, person_id: int) -> list[CarePlanOut]:
-    """Every version, oldest first; an agency sees its own provider's, a role that reads no
-    care plans none."""
-    if not actor.may(Action.READ_CARE_PLAN):
-        return []
+    """Every version, oldest first. An agency sees its own provider's, and is told the same
+    (404) of a person with none of its plans as of one who does not exist."""
+    require(actor, Action.READ_CARE_PLAN)
     rows = await CarePlan.select().where(CarePlan.person == person_id).order_by(CarePlan.version).output(load_json=True)
-    return [_out(r) for r in rows if _in_scope(actor, r["provider"])]
+    plans = [_out(r) for r in rows if _in_scope(actor, r["provider"])]
+    if not plans and (actor.provider_scope is not None or not await Person.exists().where(Person.id == person_id)):
+        raise NotFound("没有该人员", code="person_not_found")
+    return plans
 
 
 async def _save_version(

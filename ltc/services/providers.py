@@ -191,6 +191,8 @@ async def get_provider(actor: Actor, provider_id: int) -> ProviderOut:
 
 
 async def list_caregivers(actor: Actor, provider_id: int) -> list[CaregiverOut]:
+    """Caregivers are people: only those who manage them see the list."""
+    require(actor, Action.MANAGE_CAREGIVERS)
     await get_provider(actor, provider_id)
     rows = (
         await Caregiver.select(*_CAREGIVER_COLUMNS)

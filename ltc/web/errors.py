@@ -195,7 +195,10 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     code, title = HTTP_CODES.get(status, ("http_error", "The request cannot be carried out"))
     detail = exc.detail if exc.detail and exc.detail != title else _(title)
-    return _problem(request, status, code, title, str(detail), _validation_errors(exc.extra))
+    response = _problem(request, status, code, title, str(detail), _validation_errors(exc.extra))
+    # What the framework says beside the status, e.g. the methods a 405's path allows.
+    response.headers.update({name.title(): value for name, value in (exc.headers or {}).items()})
+    return response
 
 
 def undecodable_body_handler(request: Request, exc: UnicodeDecodeError) -> Response:

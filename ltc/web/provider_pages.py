@@ -49,7 +49,9 @@ class ProviderPages(Controller):
             provider=await providers.get_provider(actor, provider_id),
             history=await providers.agreement_history(actor, provider_id),
             evaluations=await providers.evaluations(actor, provider_id),
-            caregivers=await providers.list_caregivers(actor, provider_id),
+            caregivers=await providers.list_caregivers(actor, provider_id)
+            if actor.may(Action.MANAGE_CAREGIVERS)
+            else None,
             load=await providers.current_load(provider_id),
             **actions_of(actor),
         )

@@ -290,7 +290,8 @@ async def test_submission_refusals_change_nothing(client, auth) -> None:
     first_item = description["items"][0]["key"]
     before = await counts()
     refusals = [
-        (await auth("assessor2"), {}, 403, "assessor_not_assigned"),
+        # An assessor on none of its teams is told it does not exist.
+        (await auth("assessor2"), {}, 404, "application_not_found"),
         (
             assessor,
             {"answers": {k: v for k, v in answers_at(description, "first").items() if k != first_item}},

@@ -46,6 +46,7 @@ async def test_unknown_ids_and_paths_are_404(client: httpx.AsyncClient, auth) ->
 async def test_a_wrong_method_is_405(client: httpx.AsyncClient) -> None:
     response = await client.delete("/api/v1/auth/token")
     assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"POST"}, "it names what the path allows"
 
 
 async def test_a_browser_gets_a_chinese_error_page(client: httpx.AsyncClient) -> None:

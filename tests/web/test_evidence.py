@@ -63,8 +63,8 @@ async def test_a_document_and_a_video_reference_are_kept(client, auth) -> None:
 @pytest.mark.parametrize(
     ("who", "files", "data", "status", "code"),
     [
-        ("assessor2", {"file": ("a.jpg", JPEG, "image/jpeg")}, {}, 403, "assessor_not_assigned"),
-        ("agency-P03", {"file": ("a.jpg", JPEG, "image/jpeg")}, {}, 403, "assessor_not_assigned"),
+        ("assessor2", {"file": ("a.jpg", JPEG, "image/jpeg")}, {}, 404, "application_not_found"),
+        ("agency-P03", {"file": ("a.jpg", JPEG, "image/jpeg")}, {}, 403, "role_not_allowed"),
         ("assessor1", {"file": ("a.gif", b"GIF89a" + JPEG, "image/gif")}, {}, 422, "unsupported_media_type"),
         ("assessor1", {"file": ("a.jpg", PDF, "image/jpeg")}, {}, 422, "content_type_mismatch"),
         ("assessor1", None, {}, 422, "evidence_empty"),

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -36,6 +33,7 @@ from schemathesis.core.failures import FailureGroup
 
 from ltc.settings import Settings
 from tests.helpers import DEMO_PASSWORD
+from tests.isolated import isolated_app
 
 pytestmark = pytest.mark.slow
 
@@ -61,59 +59,10 @@ class Findings:
         self.failures.append(f"{label}: {str(error)[:2000]}")
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-@asynccontextmanager
-async def own_database(tmp: str) -> AsyncIterator[str]:
-    """A database for the fuzzing alone: a SQLite file, or one made on LTC_DATABASE_URL's server."""
-    server = os.environ.get("LTC_DATABASE_URL", "")
-    if not server.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{tmp}/fuzz.sqlite"
-        return
-    import asyncpg
-
-    name = f"ltc_fuzz_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield _with_database(server, name)
-    finally:
-        admin = await asyncpg.connect(server)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 @pytest.fixture(scope="module")
 async def fuzz_app(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Litestar]:
-    from ltc.services.seed import seed_demo
-    from ltc.web.app import create_app
-
-    async with own_database(str(tmp_path_factory.mktemp("fuzz"))) as url:
-        queue = f"ltc:fuzz:{uuid.uuid4().hex[:8]}"
-        fuzz_settings = settings.model_copy(update={"database_url": url, "queue_name": queue})
-        application = create_app(fuzz_settings, migrate=True, in_process_worker=False)
-        started, stop = asyncio.Event(), asyncio.Event()
-
-        async def hold_lifespan() -> None:
-            async with application.lifespan():
-                await seed_demo(application.state.services, password=DEMO_PASSWORD)
-                started.set()
-                await stop.wait()
-
-        holder = asyncio.create_task(hold_lifespan())
-        await asyncio.wait([holder, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
-        if holder.done():
-            holder.result()
+    async with isolated_app(settings, tmp_path_factory.mktemp("fuzz"), "fuzz") as application:
         yield application
-        stop.set()
-        await holder
 
 
 def _request_kwargs(case: schemathesis.Case, headers: dict[str, str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from ltc.domain.instruments import score
 from ltc.geo.distance import check_coordinates
 from ltc.services.assessment.instruments import assessment_instrument, preview
 from ltc.services.assessment.policy import policy_on
-from ltc.services.assessment.scope import application_record, require_on_team, team, visible_application
+from ltc.services.assessment.scope import application_to_assess, team, visible_application
 from ltc.services.assessment.values import AssessmentIn, AssessmentOut, DraftIn, DraftOut
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
@@ -36,8 +36,7 @@ def _assessable(status: str) -> None:
 async def save_draft(ctx: ServiceContext, actor: Actor, application_id: int, draft: DraftIn) -> DraftOut:
     """Keep what the assessor has answered so far; an older copy from a device that was
     offline never overwrites a newer one."""
-    record = await application_record(application_id)
-    await require_on_team(actor, application_id, record.round)
+    record = await application_to_assess(actor, application_id)
     _assessable(record.status)
     instrument = assessment_instrument(ctx, record.applied_on)
     so_far = preview(instrument, draft.answers)
@@ -125,8 +124,7 @@ async def submit_assessment(ctx: ServiceContext, actor: Actor, submission: Asses
         if earlier["request_hash"] != request_hash or earlier["submitted_by"] != actor.user_id:
             raise Conflict("同一 event_id 已用于不同的提交", code="duplicate_event")
         return _assessment_out(earlier), False
-    record = await application_record(application_id)
-    await require_on_team(actor, application_id, record.round)
+    record = await application_to_assess(actor, application_id)
     policy = policy_on(ctx, record.applied_on)
     if submission.instrument != policy.assessment_instrument:
         raise InvalidInput(
@@ -224,5 +222,8 @@ async def get_assessment(ctx: ServiceContext, actor: Actor, assessment_id: int) 
     row = await Assessment.select().where(Assessment.id == assessment_id).output(load_json=True).first()
     if row is None:
         raise NotFound("没有该评估", code="assessment_not_found")
-    await visible_application(actor, row["application"])
+    try:
+        await visible_application(actor, row["application"])
+    except NotFound:  # told as of an assessment that does not exist
+        raise NotFound("没有该评估", code="assessment_not_found") from None
     return _assessment_out(row, with_answers=True)

@@ -19,8 +19,8 @@ from ltc.db.engine import write_transaction
 from ltc.db.tables import Application, Evidence
 from ltc.domain.access import Actor
 from ltc.domain.coordinates import check_coordinates
-from ltc.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ltc.services.assessment.scope import ApplicationRecord, application_record, on_any_team, on_team
+from ltc.domain.errors import Conflict, InvalidInput, NotFound
+from ltc.services.assessment.scope import ApplicationRecord, application_to_assess, on_any_team
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.positions import to_wgs84
@@ -88,9 +88,7 @@ _META_COLUMNS = (
 
 
 async def _open_round(actor: Actor, application_id: int) -> ApplicationRecord:
-    application = await application_record(application_id)
-    if not await on_team(actor, application_id, application.round):
-        raise Forbidden("您不是该申请本轮的评估员", code="assessor_not_assigned")
+    application = await application_to_assess(actor, application_id)
     if application.status not in OPEN_STATUSES:
         raise Conflict(f"申请当前状态为 {application.status}，不能添加佐证材料", code="not_open_for_assessment")
     return application

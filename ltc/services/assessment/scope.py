@@ -87,8 +87,12 @@ async def team(application_id: int) -> list[TeamMemberOut]:
     return [TeamMemberOut.model_validate(row) for row in rows]
 
 
-async def require_on_team(actor: Actor, application_id: int, round_: int) -> None:
-    """Only an assessor of this round's team records its answers."""
+async def application_to_assess(actor: Actor, application_id: int) -> ApplicationRecord:
+    """The application an assessor records for: the role first (403), then whether they may
+    see it at all (404, as for one that does not exist), then whether they are on this round's
+    team (403): only an assessor of this round's team records its answers or evidence."""
     require(actor, Action.ASSESS)
-    if not await on_team(actor, application_id, round_):
+    record = await visible_application(actor, application_id)
+    if not await on_team(actor, application_id, record.round):
         raise Forbidden("您不是该申请本轮的评估员", code="assessor_not_assigned")
+    return record

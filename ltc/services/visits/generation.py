@@ -21,7 +21,7 @@ from ltc.db.tables import Assignment, Caregiver, CarePlan, Provider, Visit
 from ltc.domain import scheduling
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.care_plan import parse_slot
-from ltc.domain.errors import InvalidInput
+from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.policy import Policy
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
@@ -42,6 +42,8 @@ async def start_generation(ctx: ServiceContext, actor: Actor, params: GenerateVi
     """Generate the window's visits now, as a job; an agency generates its own provider's."""
     scope = actor.provider_scope
     if scope is not None:
+        if params.provider_id not in (None, scope):  # another agency's: not revealed
+            raise NotFound("没有该机构", code="provider_not_found")
         params = params.model_copy(update={"provider_id": scope})
     elif params.provider_id is not None and not await Provider.exists().where(Provider.id == params.provider_id):
         require(actor, Action.GENERATE_VISITS)  # the role first: no existence answered to whom may not ask

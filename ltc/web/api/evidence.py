@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.openapi import ResponseSpec
 from litestar.params import MultipartBody
 
-from ltc.domain.access import Actor
+from ltc.domain.access import Action, Actor
 from ltc.domain.periods import MIN_YEAR, require_day_in_range
 from ltc.services.assessment import evidence
 from ltc.services.assessment.evidence import EvidenceItem, EvidenceOut
@@ -18,7 +18,7 @@ from ltc.services.context import ServiceContext
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.request_guards import nul_refused
 from ltc.web.schemas import PathId
-from ltc.web.security import signed_in
+from ltc.web.security import allowed, signed_in
 
 
 @dataclass
@@ -84,6 +84,7 @@ class EvidenceController(Controller):
     @post(
         "/applications/{application_id:int}/evidence",
         summary="Add a photo or document (multipart), or a video by reference; the same file twice is kept once",
+        guards=[allowed(Action.ASSESS)],
         responses={200: ResponseSpec(EvidenceOut, description="The same file, stored before: its evidence")},
     )
     async def upload(
