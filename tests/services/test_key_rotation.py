@@ -97,3 +97,11 @@ def test_production_refuses_the_development_keys() -> None:
     real = keyed(Settings(database_url=postgres), "new")
     assert not real.keyring.development and real.keyring.active == "new"
     _require_real_data_keys(real)
+
+
+def test_the_keys_command_line() -> None:
+    from ltc.cli import build_parser, cmd_keys
+
+    rotate = build_parser().parse_args(["keys", "rotate", "--batch-size", "50"])
+    assert (rotate.run, rotate.keys_command, rotate.batch_size) == (cmd_keys, "rotate", 50)
+    assert build_parser().parse_args(["keys", "status"]).keys_command == "status"
