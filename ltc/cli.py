@@ -1,4 +1,4 @@
-"""The `ltc` command: demo, serve, worker, migrate, seed, createuser."""
+"""The `ltc` command: demo, serve, worker, migrate, seed, createuser, keys."""
 
 from __future__ import annotations
 
@@ -19,6 +19,41 @@ DEMO_USERS_HINT = "admin, bureau, assessor1, assessor2, expert1, agency-P01 … 
 
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _require_real_data_keys(settings: Settings) -> None:
+    """The production shape (PostgreSQL) refuses the public development data keys."""
+    if not settings.uses_sqlite and settings.keyring.development and not settings.allow_development_keys:
+        raise SystemExit(
+            "personal data needs real keys on PostgreSQL: set LTC_DATA_KEYS (or LTC_DATA_KEY_FILE) and LTC_DATA_INDEX_KEY"
+        )
+
+
+async def _rotate_keys(settings: Settings, batch_size: int) -> dict[str, Any]:
+    """Start a rotation job and run it here; a rerun after a kill carries on where it stopped."""
+    from ltc.runtime import open_runtime
+    from ltc.services import jobs
+    from ltc.services.key_rotation import RotateKeysParams
+
+    async with open_runtime(settings) as runtime:
+        ctx = runtime.services
+        job_id = await jobs.start_job(ctx, None, "rotate_data_keys", RotateKeysParams(batch_size=batch_size))
+        status = await jobs.execute_job(ctx, job_id)
+        while status not in {"done", "failed"}:  # a worker took it first: wait for it
+            await asyncio.sleep(1.0)
+            status = await jobs.execute_job(ctx, job_id)
+        from ltc.db.tables import Job
+
+        row = await Job.select(Job.status, Job.result, Job.error).where(Job.id == job_id).output(load_json=True).first()
+        return {"job_id": str(job_id), **(row or {})}
+
+
+async def _key_usage(settings: Settings) -> dict[str, Any]:
+    from ltc.runtime import open_runtime
+    from ltc.services.key_rotation import key_usage
+
+    async with open_runtime(settings) as runtime:
+        return (await key_usage(runtime.services)).model_dump()
 
 
 async def _migrate(settings: Settings, *, check: bool = False) -> list[str]:
@@ -109,6 +144,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     _configure_logging(settings)
+    _require_real_data_keys(settings)
     if settings.uses_in_memory_redis and args.workers > 1:
         raise SystemExit("several web processes need a shared queue: set LTC_REDIS_URL")
     _serve(settings, args.host, args.port, args.workers)
@@ -118,6 +154,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     _configure_logging(settings)
+    _require_real_data_keys(settings)
     if settings.uses_in_memory_redis:
         raise SystemExit(
             "`ltc worker` is the separate worker process: set LTC_REDIS_URL (the demo runs its worker inside)"
@@ -137,6 +174,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = load_settings()
     _configure_logging(settings)
+    _require_real_data_keys(settings)
     pending = asyncio.run(_migrate(settings, check=args.check))
     if pending:
         print("the tables have changes no migration holds:\n" + "\n".join(pending))
@@ -172,6 +210,20 @@ def cmd_createuser(args: argparse.Namespace) -> int:
         raise SystemExit(f"{exc.code}: {exc.detail}") from None
     print(f"user {args.username} created (id {user_id})")
     return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    import json
+
+    settings = load_settings()
+    _configure_logging(settings)
+    if args.keys_command == "rotate":
+        _require_real_data_keys(settings)
+        outcome = asyncio.run(_rotate_keys(settings, args.batch_size))
+    else:
+        outcome = asyncio.run(_key_usage(settings))
+    print(json.dumps(outcome, ensure_ascii=False, indent=2))
+    return 0 if outcome.get("status", "done") == "done" else 1
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -237,6 +289,13 @@ def build_parser() -> argparse.ArgumentParser:
     createuser.add_argument("--display-name")
     createuser.add_argument("--password-stdin", action="store_true")
     createuser.set_defaults(run=cmd_createuser)
+
+    keys = sub.add_parser("keys", help="the personal data keys: rotation and usage")
+    keys_which = keys.add_subparsers(dest="keys_command", required=True)
+    rotate = keys_which.add_parser("rotate", help="re-seal every person under the active key (resumable)")
+    rotate.add_argument("--batch-size", type=int, default=500, help="persons per transaction")
+    keys_which.add_parser("status", help="how many persons each key seals")
+    keys.set_defaults(run=cmd_keys)
 
     _add_benchmarks(sub)
     return parser

@@ -23,6 +23,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 import ltc.services.assignments
 import ltc.services.geocoding
+import ltc.services.key_rotation
 import ltc.services.reoptimisation
 import ltc.services.settlements
 import ltc.services.visits  # noqa: F401  (these modules register their job kinds)

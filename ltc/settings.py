@@ -5,10 +5,14 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from ltc.domain.personal_data import Keyring
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +82,17 @@ class Settings(BaseSettings):
     geocoder_country_codes: str = "cn"
     # Evidence taken on site (photos, documents) is stored in the database, up to this size each.
     evidence_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # Personal data at rest: `id:base64key` pairs (32-byte keys), the active one, or a file of them.
+    # None configured: the public development keys (the demo and the tests only; `ltc serve`,
+    # `ltc worker` and `ltc migrate` on PostgreSQL refuse them).
+    data_keys: str = Field(default="", repr=False)
+    data_key_file: Path | None = None
+    data_key_active: str = ""
+    data_index_key: str = Field(default="", repr=False)  # base64, the blind index's own key
+    data_cipher: Literal["sm4-gcm", "aes-256-gcm"] = "sm4-gcm"
+    # Lets `ltc serve`/`worker`/`migrate` run on PostgreSQL with the development keys: only
+    # for throw-away databases of synthetic persons (the benchmarks, the fault tests).
+    allow_development_keys: bool = False
     # POST /api/v1/bench/insert (a bare one-row insert, the baseline of `ltc bench checkin`); never in production.
     bench_endpoints: bool = False
 
@@ -113,6 +128,17 @@ class Settings(BaseSettings):
     def signing_key(self) -> str:
         """The secret for tokens, sessions and CSRF; a random one per process when unset (demo only)."""
         return self.secret_key or _process_secret()
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        """The data keys, the blind index key and the cipher (the development keys when none
+        are configured: ``keyring.development``)."""
+        from ltc.domain.personal_data import build_keyring
+
+        text = self.data_keys
+        if not text and self.data_key_file is not None:
+            text = self.data_key_file.read_text(encoding="utf-8")
+        return build_keyring(text, active=self.data_key_active, index_key=self.data_index_key, cipher=self.data_cipher)
 
 
 _PROCESS_SECRET: list[str] = []

@@ -93,6 +93,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# A scratch database of synthetic persons may use the development data keys.
+BENCH_KEYS = {"LTC_ALLOW_DEVELOPMENT_KEYS": "true"}
 # What `ltc serve` reads from the environment besides the database and the secret.
 SERVER_SETTINGS = {"redis_url": "", "worker_cron": False, "log_level": "WARNING", "bench_endpoints": True}
 
@@ -117,7 +119,7 @@ async def serve(
             env = {f"LTC_{k.upper()}": str(v).lower() if isinstance(v, bool) else v for k, v in settings.items()}
             process = subprocess.Popen(
                 [sys.executable, "-m", "ltc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env={**os.environ, **env, "LTC_DATABASE_URL": url, "LTC_SECRET_KEY": secret},
+                env={**os.environ, **env, **BENCH_KEYS, "LTC_DATABASE_URL": url, "LTC_SECRET_KEY": secret},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -196,6 +196,7 @@ async def _worker_process(url: str, secret: str) -> AsyncIterator[None]:
         yield
         return
     env = {**os.environ, "LTC_DATABASE_URL": url, "LTC_SECRET_KEY": secret, "LTC_WORKER_CRON": "false"}
+    env["LTC_ALLOW_DEVELOPMENT_KEYS"] = "true"  # a scratch database of synthetic persons
     env["LTC_LOG_LEVEL"] = "WARNING"
     process = subprocess.Popen(
         [sys.executable, "-m", "ltc.cli", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -162,6 +162,7 @@ async def seed_city(
     """Providers, persons, active home assignments, confirmed home care plans and caregivers,
     with bulk inserts and explicit ids into an empty database. ``caregiver_per_person``: as
     many caregivers at each provider as it has persons (``caregivers`` is then ignored)."""
+    from ltc.db.personal_data import PersonSecrets, sealed_values
     from ltc.domain.care_plan import SLOT_GRID_MINUTES, derive_plan
     from ltc.domain.identity import make_id_number
     from ltc.geo.towns import load_towns
@@ -212,22 +213,26 @@ async def seed_city(
     levels = rng.integers(3, 6, size=beneficiaries)
     needs_nurse = rng.random(beneficiaries) < NURSE_PLAN_SHARE
     item_choice = rng.integers(0, 1 << 30, size=beneficiaries)
+    keyring = settings.keyring
+    sealed = ("id_number", "id_number_enc", "id_number_index", "data_key_id", "address", "address_enc")
+
+    def sealed_person(i: int) -> tuple[Any, ...]:
+        number = make_id_number(
+            "330213", date(1930, 1, 1) + timedelta(days=i % 10_000), 2 * (i // 10_000) % 1000, "M" if i % 2 else "F"
+        )
+        values = sealed_values(keyring, i + 1, PersonSecrets(number, "", f"奉化区{i + 1}号"))
+        return tuple(values[name] for name in sealed)
+
     await db.insert(
         "person",
-        "id id_number name sex birth_date address lat lon geocoded_by insured insured_since created_at".split(),
+        ["id", *sealed, *"name sex birth_date lat lon geocoded_by insured insured_since created_at".split()],
         (
             (
                 i + 1,
-                make_id_number(
-                    "330213",
-                    date(1930, 1, 1) + timedelta(days=i % 10_000),
-                    2 * (i // 10_000) % 1000,
-                    "M" if i % 2 else "F",
-                ),
+                *sealed_person(i),
                 f"受益人{i + 1}",
                 "M" if i % 2 else "F",
                 date(1930, 1, 1) + timedelta(days=i % 10_000),
-                f"奉化区{i + 1}号",
                 float(person_lat[i]),
                 float(person_lon[i]),
                 "bench",

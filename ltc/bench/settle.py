@@ -71,7 +71,14 @@ async def _ready_for_the_build(db: Loader, tables: Sequence[str]) -> None:
 # --------------------------------------------------------------------------- the synthetic month
 
 
+def _pick(values: dict[str, Any], names: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(values[name] for name in names)
+
+
 async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -> dict[str, Any]:
+    from ltc.db.personal_data import PersonSecrets, sealed_values
+    from ltc.settings import load_settings
+
     rng = random.Random(args.seed)
     now = period.start_utc(zone) - timedelta(days=40)
     providers = max(1, args.providers)
@@ -123,11 +130,21 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
         )
         provider_of = [p % providers + 1 if p < providers else rng.randrange(providers) + 1 for p in range(persons)]
         levels = [rng.choice((3, 4, 5)) for _ in range(persons)]
+        keyring = load_settings(database_url=url).keyring
+        sealed = ("id_number", "id_number_enc", "id_number_index", "data_key_id")
         await db.insert(
             "person",
-            ("id", "id_number", "name", "sex", "birth_date", "insured", "created_at"),
+            ("id", *sealed, "name", "sex", "birth_date", "insured", "created_at"),
             (
-                (i, f"BENCH{i:013d}", f"受益人{i}", "F" if i % 2 else "M", date(1940, 1, 1), True, now)
+                (
+                    i,
+                    *_pick(sealed_values(keyring, i, PersonSecrets(f"BENCH{i:013d}", "", "")), sealed),
+                    f"受益人{i}",
+                    "F" if i % 2 else "M",
+                    date(1940, 1, 1),
+                    True,
+                    now,
+                )
                 for i in range(1, persons + 1)
             ),
         )

@@ -94,6 +94,9 @@ class Person(Table, tablename="person"):
 
     id: Serial  # the primary key Piccolo adds
 
+    # Blanked: the id number, phone and address are stored encrypted below (migration 0013).
+    # ``id_number`` keeps its UNIQUE NOT NULL constraint (SQLite cannot drop it) and holds a
+    # placeholder derived from the blind index; phone and address stay empty.
     id_number = Varchar(length=18, unique=True)
     name = Varchar(length=64)
     sex = Varchar(length=8)
@@ -112,6 +115,15 @@ class Person(Table, tablename="person"):
     deceased_on = Date(null=True, default=None)
     # The provider the person (or family) asked for, honoured when it has room.
     preferred_provider = _fk(Provider, null=True, default=None)
+    # Personal data at rest (ltc.domain.personal_data): envelopes bound to this row and column.
+    id_number_enc = Text(default="")
+    phone_enc = Text(default="")
+    address_enc = Text(default="")
+    # The keyed hash of the id number: lookups and uniqueness (a UNIQUE index of migration 0013:
+    # SQLite cannot add a UNIQUE column to a table that exists).
+    id_number_index = Varchar(length=64, null=True, default=None)
+    # The key every envelope of the row is sealed under; key rotation re-seals the others.
+    data_key_id = Varchar(length=32, default="", index=True)
 
 
 class AppUser(Table, tablename="app_user"):

@@ -58,6 +58,9 @@ class Action(StrEnum):
     CORRECT_SETTLEMENT = "settlement.correct"
     READ_FUND = "fund.read"
     RECORD_CONTRIBUTION = "fund.contribute"
+    ROTATE_DATA_KEYS = "keys.rotate"
+    REPORT_PERSONAL_DATA = "person.data_report"
+    ANONYMISE_PERSON = "person.anonymise"
 
 
 _BUREAU = frozenset({Role.BUREAU, Role.ADMIN})
@@ -101,6 +104,10 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.CORRECT_SETTLEMENT: _BUREAU,
     Action.READ_FUND: _BUREAU,
     Action.RECORD_CONTRIBUTION: _BUREAU,
+    Action.ROTATE_DATA_KEYS: frozenset({Role.ADMIN}),
+    # What is held about a person, and erasing it, are the bureau's answer to the person.
+    Action.REPORT_PERSONAL_DATA: _BUREAU_ONLY,
+    Action.ANONYMISE_PERSON: _BUREAU_ONLY,
 }
 
 

@@ -54,6 +54,9 @@ class Policy:
     evaluation_deduction_share: Decimal = Decimal("0.05")
     # Provider agreements
     redesignation_block_years: int = 3
+    # Personal data: kept this many years after the last month settled for the person, then
+    # it may be anonymised (money records themselves are kept, without the person's identity).
+    personal_data_retention_years: int = 5
 
     def validity_months(self, severe: bool) -> int:
         return self.validity_months_severe if severe else self.validity_months_other

@@ -17,6 +17,7 @@ from piccolo.columns.combination import Combinable
 from pydantic import BaseModel
 
 from ltc.db.engine import is_unique_violation, write_transaction
+from ltc.db.personal_data import open_field
 from ltc.db.tables import GeocodeCache, Person, Town
 from ltc.domain.access import Action
 from ltc.domain.coordinates import check_coordinates
@@ -85,7 +86,7 @@ class CachedOnlineGeocoder:
                 found = None
         entry = GeocodeCache(
             query_key=key,
-            query=query,
+            query="",  # the address itself is personal data: the cache is found by its hash alone
             service=self.service,
             lat=found[0] if found else None,
             lon=found[1] if found else None,
@@ -115,10 +116,13 @@ async def geocode_persons(ctx: ServiceContext, params: GeocodeParams, progress: 
     if params.person_ids:  # e.g. the person just registered
         candidates = candidates & Person.id.is_in(list(params.person_ids))
     pending = (
-        await Person.select(Person.id, Person.address, Person.town, Person.geocoded_by)
+        await Person.select(Person.id, Person.address_enc, Person.town, Person.geocoded_by)
         .where(candidates)
         .order_by(Person.id)
     )
+    keyring = ctx.settings.keyring
+    for person in pending:  # only the persons to place, each address opened once
+        person["address"] = open_field(keyring, person, "address")
     placed = {"online": 0, "gazetteer": 0}
     unresolved: list[int] = []
     failed: list[int] = []

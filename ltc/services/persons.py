@@ -1,5 +1,9 @@
 """Registering persons and reading them, scoped by who asks: the bureau sees everyone with
-full id numbers; others see masked numbers and only the persons that concern them."""
+full id numbers; others see masked numbers and only the persons that concern them.
+
+Id numbers, phones and addresses are stored sealed (``ltc.db.personal_data``): a read
+opens them, a lookup or a duplicate check goes through the blind index, and each read of
+full id numbers by the bureau leaves one audit entry (``person.view_identity``)."""
 
 from __future__ import annotations
 
@@ -10,11 +14,19 @@ from piccolo.custom_types import Combinable
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import (
+    PersonSecrets,
+    id_number_taken,
+    open_person,
+    reserve_person_ids,
+    sealed_values,
+)
 from ltc.db.tables import AssessorAssignment, Person, Town
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.coordinates import check_in_china
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.identity import age_on, mask_id_number, parse_id_number
+from ltc.domain.personal_data import id_number_index
 from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
@@ -59,12 +71,12 @@ class PersonOut(BaseModel):
 
 _COLUMNS = (
     Person.id,
-    Person.id_number,
+    Person.id_number_enc,
     Person.name,
     Person.sex,
     Person.birth_date,
-    Person.phone,
-    Person.address,
+    Person.phone_enc,
+    Person.address_enc,
     Person.town.code.as_alias("town"),
     Person.town.name.as_alias("town_name"),
     Person.lat,
@@ -77,9 +89,32 @@ _COLUMNS = (
 )
 
 
-def _present(actor: Actor, row: dict[str, Any], today: date) -> PersonOut:
-    id_number = row["id_number"] if actor.sees_full_id_numbers else mask_id_number(row["id_number"])
-    return PersonOut.model_validate(row | {"id_number": id_number, "age": age_on(row["birth_date"], today)})
+def _present(ctx: ServiceContext, actor: Actor, row: dict[str, Any], today: date) -> PersonOut:
+    secrets = open_person(ctx.settings.keyring, row)
+    id_number = secrets.id_number if actor.sees_full_id_numbers else mask_id_number(secrets.id_number)
+    fields = {k: v for k, v in row.items() if not k.endswith("_enc")}
+    return PersonOut.model_validate(
+        fields
+        | {
+            "id_number": id_number,
+            "phone": secrets.phone,
+            "address": secrets.address,
+            "age": age_on(row["birth_date"], today),
+        }
+    )
+
+
+async def audit_identity_view(ctx: ServiceContext, actor: Actor, entity_id: object, *, after: Any = None) -> None:
+    """One entry for a read that showed the bureau full id numbers (a person, or a list)."""
+    if actor.sees_full_id_numbers:
+        await record_change(
+            actor=actor,
+            at=ctx.clock.now(),
+            action="person.view_identity",
+            entity="person",
+            entity_id=entity_id,
+            after=after,
+        )
 
 
 async def _resolve_town(value: str) -> dict[str, Any]:
@@ -111,16 +146,18 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> 
     else:
         check_in_china(lat, lon)
     now = ctx.clock.now()
+    keyring = ctx.settings.keyring
     async with write_transaction():
-        if await Person.exists().where(Person.id_number == identity.value):
+        if await id_number_taken(keyring, identity.value):
             raise Conflict("该身份证号码已登记", code="duplicate_id_number")
+        (person_id,) = await reserve_person_ids(1)
+        secrets = PersonSecrets(id_number=identity.value, phone=data.phone, address=data.address)
         person = Person(
-            id_number=identity.value,
+            id=person_id,
+            **sealed_values(keyring, person_id, secrets),
             name=data.name.strip(),
             sex=identity.sex,
             birth_date=identity.birth_date,
-            phone=data.phone,
-            address=data.address,
             town=town["id"],
             lat=lat,
             lon=lon,
@@ -162,7 +199,9 @@ async def visible_person_filter(actor: Actor) -> Combinable | None:
     return Person.id == -1
 
 
-async def get_person(ctx: ServiceContext, actor: Actor, person_id: int) -> PersonOut:
+async def get_person(ctx: ServiceContext, actor: Actor, person_id: int, *, audit: bool = False) -> PersonOut:
+    """One person as ``actor`` may see them; ``audit``: this read shows them to a user (an
+    API or page read), so a full id number shown to the bureau is audited."""
     query = Person.select(*_COLUMNS).where(Person.id == person_id)
     scope = await visible_person_filter(actor)
     if scope is not None:
@@ -170,7 +209,9 @@ async def get_person(ctx: ServiceContext, actor: Actor, person_id: int) -> Perso
     row = await query.first()
     if row is None:
         raise NotFound("没有该人员", code="person_not_found")
-    return _present(actor, row, local_today(ctx.clock, ctx.settings.zone))
+    if audit:
+        await audit_identity_view(ctx, actor, person_id)
+    return _present(ctx, actor, row, local_today(ctx.clock, ctx.settings.zone))
 
 
 async def list_persons(
@@ -181,10 +222,16 @@ async def list_persons(
     if scope is not None:
         query = query.where(scope)
     if search:
-        # Searching by id number is a bureau lookup; others search by name only.
+        # Searching by id number is a bureau lookup (through the blind index); others search by name only.
         if actor.sees_full_id_numbers:
-            query = query.where(Person.name.like(f"%{search}%") | (Person.id_number == search.upper()))
+            index = id_number_index(ctx.settings.keyring, search)
+            query = query.where(Person.name.like(f"%{search}%") | (Person.id_number_index == index))
         else:
             query = query.where(Person.name.like(f"%{search}%"))
     today = local_today(ctx.clock, ctx.settings.zone)
-    return [_present(actor, row, today) for row in await query]
+    rows = await query
+    if rows:
+        await audit_identity_view(
+            ctx, actor, "list", after={"count": len(rows), "offset": offset, "searched": bool(search)}
+        )
+    return [_present(ctx, actor, row, today) for row in rows]

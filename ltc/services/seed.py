@@ -8,6 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import PersonSecrets, reserve_person_ids, sealed_values
 from ltc.db.tables import AppUser, Caregiver, Person, Provider, Town
 from ltc.demo.district import build_demo_district
 from ltc.domain.access import Role
@@ -107,15 +108,16 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
                 for c in district.caregivers
             ]
         )
+        keyring = ctx.settings.keyring
+        person_ids = await reserve_person_ids(len(district.residents))
         await Person.insert(
             *[
                 Person(
-                    id_number=r.id_number,
+                    id=person_id,
+                    **sealed_values(keyring, person_id, PersonSecrets(r.id_number, r.phone, r.address)),
                     name=r.name,
                     sex=r.sex,
                     birth_date=r.birth_date,
-                    phone=r.phone,
-                    address=r.address,
                     town=town_ids[r.town_code] if located else None,
                     lat=r.lat if located else None,
                     lon=r.lon if located else None,
@@ -124,7 +126,7 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
                     insured_since=r.insured_since,
                     created_at=now,
                 )
-                for index, r in enumerate(district.residents)
+                for index, (person_id, r) in enumerate(zip(person_ids, district.residents, strict=True))
                 for located in [index % WITHOUT_POSITION_EVERY != 0]
             ]
         )

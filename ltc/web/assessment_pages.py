@@ -106,6 +106,7 @@ class BureauAssessmentPages(Controller):
             evidence=desk.evidence,
             may_accept=desk.may_accept,
             may_decide=desk.may_decide,
+            may_report=actor.may(Action.REPORT_PERSONAL_DATA),
         )
 
     @post("/applications/{application_id:int}/accept", guards=[MAY_ACCEPT])

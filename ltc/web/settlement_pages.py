@@ -18,6 +18,7 @@ from ltc.domain.money import format_yuan
 from ltc.domain.periods import Period
 from ltc.services import ledger
 from ltc.services.clock import local_today
+from ltc.services.data_subject import stamp_export
 from ltc.services.district import district_summary
 from ltc.services.settlements import workflow
 from ltc.services.settlements.build import start_build
@@ -97,7 +98,8 @@ class SettlementPages(Controller):
     @get("/settlements/{settlement_id:int}/print")
     async def statement(self, settlement_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
         settlement = await workflow.get_settlement(services, actor, settlement_id)
-        return page("settlements/print.html", s=settlement, yuan=format_yuan, printed_at=services.clock.now())
+        stamp = await stamp_export(services, actor, entity="settlement", entity_id=settlement_id, file_format="print")
+        return page("settlements/print.html", s=settlement, yuan=format_yuan, printed_at=stamp.exported_at, stamp=stamp)
 
     @post("/settlements/{settlement_id:int}/{action:str}")
     async def act(

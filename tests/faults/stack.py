@@ -49,6 +49,7 @@ class Stack:
             "LTC_ARGON2_TIME_COST": "1",
             "LTC_ARGON2_MEMORY_KIB": "64",
             "LTC_LOG_LEVEL": "INFO",
+            "LTC_ALLOW_DEVELOPMENT_KEYS": "true",  # a throw-away database of demo persons
             # Short intervals, so a dead worker's job is rerun in seconds rather than a minute.
             "LTC_JOB_HEARTBEAT_SECONDS": "0.5",
             "LTC_JOB_STALE_AFTER_SECONDS": str(STALE_AFTER_SECONDS),

@@ -45,7 +45,7 @@ VISIT_COLUMNS = (
     Visit.care_plan.as_alias("care_plan_id"),
     Visit.person.as_alias("person_id"),
     Visit.person.name.as_alias("person_name"),
-    Visit.person.address.as_alias("person_address"),
+    Visit.person.address_enc.as_alias("person_address_enc"),
     Visit.person.lat.as_alias("person_lat"),
     Visit.person.lon.as_alias("person_lon"),
     Visit.provider.as_alias("provider_id"),
@@ -148,7 +148,7 @@ async def exception_row(exception_id: int) -> dict[str, Any] | None:
 
 _VISIT_FOR_EVENT_SQL = """
 SELECT v.id, v.care_plan AS care_plan_id, v.person AS person_id, p.name AS person_name,
-       p.address AS person_address, p.lat AS person_lat, p.lon AS person_lon, v.provider AS provider_id,
+       p.address_enc AS person_address_enc, p.lat AS person_lat, p.lon AS person_lon, v.provider AS provider_id,
        v.caregiver AS caregiver_id, c.name AS caregiver_name,
        v.planned_start, v.planned_end, v.items, v.source, v.status, v.checked_in_at,
        v.checked_out_at, v.done_items, v.flags, v.alerts, v.person_confirmation,

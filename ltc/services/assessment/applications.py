@@ -109,7 +109,7 @@ async def get_application(ctx: ServiceContext, actor: Actor, application_id: int
     return ApplicationOut.model_validate(
         record.model_dump(exclude={"registered_by_provider"})
         | {
-            "person": await get_person(ctx, actor, record.person_id),
+            "person": await get_person(ctx, actor, record.person_id, audit=True),
             "team": await team(application_id),
             "assessments": assessments,
             "draft": draft,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import with_person_address
 from ltc.db.queries import visits as queries
 from ltc.db.tables import VisitAlert
 from ltc.domain.access import Action, Actor, require
@@ -57,7 +58,7 @@ async def record_event(
         row = await queries.visit_for_event(visit_id)
         if row is None or not visible(actor, row["provider_id"]):
             raise NotFound("没有该上门服务", code="visit_not_found")
-        visit = VisitToVerify.model_validate(row)
+        visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
         records = await queries.events_for(visit_id, event.event_id)
         if any(r.visit != visit_id for r in records):
             raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from ltc.db.personal_data import with_person_address
 from ltc.db.queries import visits as queries
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import NotFound
@@ -31,7 +32,7 @@ async def get_visit(ctx: ServiceContext, actor: Actor, visit_id: int) -> VisitOu
     row = await queries.visit_row(visit_id)
     if row is None or not visible(actor, row["provider_id"]):
         raise NotFound("没有该上门服务", code="visit_not_found")
-    return VisitOut.model_validate(row)
+    return VisitOut.model_validate(with_person_address(ctx.settings.keyring, row))
 
 
 async def list_visits(
@@ -46,7 +47,8 @@ async def list_visits(
     rows = await queries.visit_rows(
         start, start + timedelta(days=1), provider_id=reading_scope(actor, provider_id), caregiver_id=caregiver_id
     )
-    return [VisitOut.model_validate(r) for r in rows]
+    keyring = ctx.settings.keyring
+    return [VisitOut.model_validate(with_person_address(keyring, r)) for r in rows]
 
 
 async def unscheduled_slots(ctx: ServiceContext, actor: Actor, provider_id: int | None) -> list[UnscheduledSlotOut]:

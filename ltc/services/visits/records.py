@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import person_ids_by_id_number
 from ltc.db.tables import HospitalStay, Person, Visit
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import InvalidInput
@@ -18,12 +19,10 @@ from ltc.services.visits.values import DeathIn, DeathsRecorded, StayIn, StaysImp
 from ltc.services.visits.verification import reverify_person
 
 
-async def _person_ids(id_numbers: list[str]) -> dict[str, int]:
-    """The registered person of every id number; refuses the lot if any is unknown."""
-    by_number = {
-        r["id_number"]: r["id"]
-        for r in await Person.select(Person.id, Person.id_number).where(Person.id_number.is_in(id_numbers or ["-"]))
-    }
+async def _person_ids(ctx: ServiceContext, id_numbers: list[str]) -> dict[str, int]:
+    """The registered person of every id number (found by its blind index); refuses the lot
+    if any is unknown."""
+    by_number = await person_ids_by_id_number(ctx.settings.keyring, id_numbers)
     unknown = [n for n in id_numbers if n not in by_number]
     if unknown:
         raise InvalidInput(
@@ -36,7 +35,7 @@ async def import_hospital_stays(ctx: ServiceContext, actor: Actor, stays: Sequen
     """Inpatient stays from the hospitals' records, by id number; visits already made on those
     days are verified again. The same stay twice is stored once (a later discharge date updates it)."""
     require(actor, Action.IMPORT_RECORDS)
-    by_number = await _person_ids([s.id_number for s in stays])
+    by_number = await _person_ids(ctx, [s.id_number for s in stays])
     for s in stays:
         if s.discharged_on is not None and s.discharged_on < s.admitted_on:
             raise InvalidInput("出院日期早于入院日期", code="invalid_dates")
@@ -81,7 +80,7 @@ async def record_deaths(ctx: ServiceContext, actor: Actor, records: Sequence[Dea
     and the person's visits since that day are verified again."""
     require(actor, Action.IMPORT_RECORDS)
     today = local_today(ctx.clock, ctx.settings.zone)
-    by_number = await _person_ids([r.id_number for r in records])
+    by_number = await _person_ids(ctx, [r.id_number for r in records])
     if any(r.died_on > today for r in records):
         raise InvalidInput("死亡日期晚于今天", code="invalid_dates")
     now = ctx.clock.now()

@@ -9,7 +9,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from ltc.domain.access import Action
-from ltc.services import persons
+from ltc.services import data_subject, persons
 from ltc.services.assessment import applications, assessments, conclusions, instruments
 from ltc.services.assessment.instruments import InstrumentDescription, InstrumentSummary, ScoreOut, ScoreRequest
 from ltc.services.assessment.values import (
@@ -25,6 +25,7 @@ from ltc.services.assessment.values import (
     ObjectionIn,
     PublishIn,
 )
+from ltc.services.data_subject import Anonymised, PersonDataReport
 from ltc.services.persons import PersonIn, PersonOut
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.schemas import Offset, PathId, QueryText
@@ -86,7 +87,24 @@ class PersonsController(Controller):
 
     @get("/{person_id:int}", summary="One person")
     async def person(self, person_id: PathId, actor: CurrentActor, services: Services) -> PersonOut:
-        return await persons.get_person(services, actor, person_id)
+        return await persons.get_person(services, actor, person_id, audit=True)
+
+    @get(
+        "/{person_id:int}/data-report",
+        guards=[allowed(Action.REPORT_PERSONAL_DATA)],
+        summary="Everything held about a person: their fields, applications, assessments, plans, visits, money",
+    )
+    async def data_report(self, person_id: PathId, actor: CurrentActor, services: Services) -> PersonDataReport:
+        return await data_subject.person_data_report(services, actor, person_id)
+
+    @post(
+        "/{person_id:int}/anonymise",
+        status_code=200,
+        guards=[allowed(Action.ANONYMISE_PERSON)],
+        summary="Anonymise a person once no retention duty applies (409 with the duty's code otherwise)",
+    )
+    async def anonymise(self, person_id: PathId, actor: CurrentActor, services: Services) -> Anonymised:
+        return await data_subject.anonymise_person(services, actor, person_id)
 
 
 class ApplicationsController(Controller):

@@ -15,6 +15,7 @@ from ltc.domain.access import Action
 from ltc.domain.errors import InvalidInput
 from ltc.domain.money import format_yuan
 from ltc.services import ledger
+from ltc.services.data_subject import ExportStamp, stamp_export
 from ltc.services.ledger import ContributionPosted, ContributionRequest, FundPosition
 from ltc.services.settlements import corrections, workflow
 from ltc.services.settlements.build import start_build
@@ -116,8 +117,9 @@ class SettlementsController(Controller):
     )
     async def export_csv(self, settlement_id: PathId, actor: CurrentActor, services: Services) -> Response[bytes]:
         settlement = await workflow.get_settlement(services, actor, settlement_id)
+        stamp = await stamp_export(services, actor, entity="settlement", entity_id=settlement_id, file_format="csv")
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(_table(settlement, format_yuan))
+        csv.writer(buffer).writerows([*_table(settlement, format_yuan), _stamp_row(stamp)])
         return _download(("\ufeff" + buffer.getvalue()).encode("utf-8"), settlement, "csv", CSV)
 
     @get(
@@ -130,6 +132,7 @@ class SettlementsController(Controller):
         from openpyxl.worksheet.worksheet import Worksheet
 
         settlement = await workflow.get_settlement(services, actor, settlement_id)
+        stamp = await stamp_export(services, actor, entity="settlement", entity_id=settlement_id, file_format="xlsx")
         book = Workbook()
         sheet = book.active
         assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
@@ -137,6 +140,7 @@ class SettlementsController(Controller):
         sheet.append([f"{settlement.provider_name} {settlement.period} 长期护理保险结算单"])
         for row in _table(settlement, lambda fen: fen / 100):
             sheet.append(row)
+        sheet.append(_stamp_row(stamp))
         out = io.BytesIO()
         book.save(out)
         return _download(out.getvalue(), settlement, "xlsx", XLSX)
@@ -184,6 +188,11 @@ def _line_cells(line: SettlementLineDetail, money: Callable[[int], Any]) -> list
         " ".join(map(str, counted)),
         line.note,
     ]
+
+
+def _stamp_row(stamp: ExportStamp) -> list[Any]:
+    """The last row of a file with personal data: who exported it, and when (UTC)."""
+    return ["导出人", stamp.exported_by, "导出时间", stamp.exported_at.isoformat(timespec="seconds")]
 
 
 def _download(content: bytes, settlement: SettlementDetail, suffix: str, media_type: str) -> Response[bytes]:

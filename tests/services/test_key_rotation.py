@@ -1,0 +1,107 @@
+"""Key rotation: every person re-sealed under the new active key, in batches; a rotation
+stopped part-way (here: a failure in the middle of a batch) loses nothing and the next run
+finishes it."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import replace
+
+import pytest
+
+from ltc.db.personal_data import open_person
+from ltc.db.tables import Job, Person
+from ltc.domain.personal_data import DEV_DATA_KEY, DEV_INDEX_KEY, envelope_key_id
+from ltc.services import jobs, key_rotation
+from ltc.services.context import ServiceContext
+from ltc.services.key_rotation import RotateKeysParams, rotate_data_keys
+from ltc.settings import Settings
+
+NEW_KEY = os.urandom(32)
+
+
+def keyed(settings: Settings, active: str) -> Settings:
+    keys = f"new:{base64.b64encode(NEW_KEY).decode()},dev:{base64.b64encode(DEV_DATA_KEY).decode()}"
+    return Settings(
+        **settings.model_dump()
+        | {"data_keys": keys, "data_key_active": active, "data_index_key": base64.b64encode(DEV_INDEX_KEY).decode()}
+    )
+
+
+async def everyone(ctx: ServiceContext) -> dict[int, object]:
+    rows = await Person.select(Person.id, Person.id_number_enc, Person.phone_enc, Person.address_enc)
+    return {row["id"]: open_person(ctx.settings.keyring, row) for row in rows}
+
+
+async def nothing(_: float) -> None:
+    return None
+
+
+async def test_a_rotation_interrupted_mid_batch_resumes_and_loses_nothing(services, monkeypatch) -> None:
+    rotated = replace(services, settings=keyed(services.settings, "new"))
+    back = replace(services, settings=keyed(services.settings, "dev"))
+    before = await everyone(services)
+    total = len(before)
+    assert total > 20
+    real_reseal = key_rotation.reseal
+    calls = {"n": 0}
+
+    def failing_reseal(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3 * 7 * 3 + 5:  # the 4th batch of 7 persons (3 envelopes each), part-way
+            raise RuntimeError("the worker was killed")
+        return real_reseal(*args, **kwargs)
+
+    try:
+        monkeypatch.setattr(key_rotation, "reseal", failing_reseal)
+        with pytest.raises(RuntimeError):
+            await rotate_data_keys(rotated, RotateKeysParams(batch_size=7), nothing)
+        # the three committed batches are under the new key, the broken one wholly under the old
+        by_key = {
+            r["data_key_id"]: r["n"]
+            for r in await Person.raw("SELECT data_key_id, COUNT(*) AS n FROM person GROUP BY data_key_id")
+        }
+        assert by_key.get("new") == 21
+        for row in await Person.select(Person.id, Person.data_key_id, Person.id_number_enc):
+            if row["id_number_enc"]:
+                assert envelope_key_id(row["id_number_enc"]) == row["data_key_id"]
+        monkeypatch.setattr(key_rotation, "reseal", real_reseal)
+        # the rerun, as a job like the one `ltc keys rotate` starts
+        job_id = await jobs.start_job(rotated, None, "rotate_data_keys", RotateKeysParams(batch_size=50))
+        assert await jobs.execute_job(rotated, job_id) == "done"
+        result = (await Job.select(Job.result).where(Job.id == job_id).output(load_json=True).first())["result"]
+        assert result == {"active_key": "new", "rotated": total - 21, "remaining": 0}
+        assert await Person.count().where(Person.data_key_id != "new") == 0
+        assert await everyone(rotated) == before  # every value opens, unchanged
+        with pytest.raises(Exception) as old_only:
+            await everyone(services)  # the old keyring alone no longer opens them
+        assert getattr(old_only.value, "code", "") == "unknown_key_id"
+        again = await rotate_data_keys(rotated, RotateKeysParams(), nothing)
+        assert (again.rotated, again.remaining) == (0, 0)
+    finally:
+        monkeypatch.setattr(key_rotation, "reseal", real_reseal)
+        await rotate_data_keys(back, RotateKeysParams(batch_size=1000), nothing)  # the suite's key again
+    assert await Person.count().where(Person.data_key_id != "dev") == 0
+    assert await everyone(services) == before
+
+
+def test_production_refuses_the_development_keys() -> None:
+    from ltc.cli import _require_real_data_keys
+
+    postgres = "postgres://ltc@127.0.0.1:5432/ltc"
+    with pytest.raises(SystemExit, match="LTC_DATA_KEYS"):
+        _require_real_data_keys(Settings(database_url=postgres))
+    _require_real_data_keys(Settings(database_url=postgres, allow_development_keys=True))
+    _require_real_data_keys(Settings(database_url="sqlite:///demo.sqlite"))  # the demo
+    real = keyed(Settings(database_url=postgres), "new")
+    assert not real.keyring.development and real.keyring.active == "new"
+    _require_real_data_keys(real)
+
+
+def test_the_keys_command_line() -> None:
+    from ltc.cli import build_parser, cmd_keys
+
+    rotate = build_parser().parse_args(["keys", "rotate", "--batch-size", "50"])
+    assert (rotate.run, rotate.keys_command, rotate.batch_size) == (cmd_keys, "rotate", 50)
+    assert build_parser().parse_args(["keys", "status"]).keys_command == "status"
