@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
     geocoder_country_codes: str = "cn"
     # Evidence taken on site (photos, documents) is stored in the database, up to this size each.
     evidence_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # The audit trail's hash chain: its key (never stored in the database; without one, a fixed
+    # development key, for the demo and tests only), the HMAC's hash (sha256 or the national
+    # standard sm3) for new entries, and how many days entries stay online before
+    # `ltc audit archive` moves them to the archive.
+    audit_chain_key: str = Field(default="", repr=False)
+    audit_hash: Literal["sha256", "sm3"] = "sha256"
+    audit_retention_days: int = Field(default=180, ge=1)
     # POST /api/v1/bench/insert (a bare one-row insert, the baseline of `ltc bench checkin`); never in production.
     bench_endpoints: bool = False
 
