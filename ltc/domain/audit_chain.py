@@ -197,22 +197,29 @@ def hash_matches(key: ChainKey, entry: ChainedEntry) -> bool:
     return hmac.compare_digest(entry_hash(key, entry.seq, entry.prev_hash, entry.content, algorithm), entry.hash)
 
 
-def explain_mismatch(key: ChainKey, entry: ChainedEntry, predecessor_seq: int | None) -> ChainBreak:
-    """An entry whose hash does not match: moved (it matches at the place after the entry
-    its previous hash names, ``predecessor_seq``), moved up after a deletion (its
-    predecessor is gone), or edited."""
-    if predecessor_seq is not None and predecessor_seq + 1 != entry.seq:
-        if hash_matches(key, replace(entry, seq=predecessor_seq + 1)):
-            return ChainBreak(
-                "entry_reordered", entry.seq, f"entry {entry.seq} was written as entry {predecessor_seq + 1}"
-            )
-    if predecessor_seq is None and hash_matches(key, replace(entry, seq=entry.seq + 1)):
-        # Written one place later, and the entry it followed is gone: a deletion with the
-        # later entries renumbered to hide the gap.
-        return ChainBreak(
-            "entry_missing", entry.seq, f"the entry before {entry.seq + 1} was deleted and the rest renumbered"
-        )
-    return ChainBreak("entry_altered", entry.seq, f"entry {entry.seq} does not match its hash")
+REORDER_WINDOW = 64  # how far from its place a moved entry is looked for
+
+
+def written_at(key: ChainKey, entry: ChainedEntry, window: int = REORDER_WINDOW) -> int | None:
+    """The place an entry was written at when it now sits elsewhere (its hash matches
+    there), looked for up to ``window`` places either side; None when it matches nowhere."""
+    for distance in range(1, window + 1):
+        for seq in (entry.seq + distance, entry.seq - distance):
+            if seq > 0 and hash_matches(key, replace(entry, seq=seq)):
+                return seq
+    return None
+
+
+def explain_mismatch(key: ChainKey, entry: ChainedEntry, predecessor_present: bool) -> ChainBreak:
+    """An entry whose hash does not match its place: written elsewhere in the sequence and
+    moved (reordered: the entry it followed is still there, ``predecessor_present``), moved
+    up after a deletion (the entry it followed is gone and the rest renumbered), or edited."""
+    origin = written_at(key, entry)
+    if origin is None:
+        return ChainBreak("entry_altered", entry.seq, f"entry {entry.seq} does not match its hash")
+    if predecessor_present:
+        return ChainBreak("entry_reordered", entry.seq, f"entry {entry.seq} was written as entry {origin}")
+    return ChainBreak("entry_missing", entry.seq, f"an entry before {entry.seq} was deleted and the rest renumbered")
 
 
 class ChainVerifier:

@@ -7,6 +7,7 @@ the archive's start) and reports the first broken link with a stable code
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -62,6 +63,17 @@ class ArchiveResult(BaseModel):
     before: datetime
 
 
+def _json(stored: Any) -> Any:
+    """A JSON column as stored; text that is not JSON (written by hand) stays text, which
+    then fails its hash like any other edit."""
+    if not isinstance(stored, str):
+        return stored
+    try:
+        return json.loads(stored)
+    except ValueError:
+        return stored
+
+
 def _entry(row: dict[str, Any]) -> ChainedEntry:
     return ChainedEntry(
         seq=row["seq"],
@@ -74,8 +86,8 @@ def _entry(row: dict[str, Any]) -> ChainedEntry:
             action=row["action"],
             entity=row["entity"],
             entity_id=row["entity_id"],
-            before=row["before"],
-            after=row["after"],
+            before=_json(row["before"]),
+            after=_json(row["after"]),
             reason=row["reason"],
         ),
     )
@@ -106,7 +118,6 @@ async def _pages(
             .where(where)
             .order_by(table.seq)
             .limit(PAGE)
-            .output(load_json=True)
         )
         for row in rows:
             yield _entry(row)
@@ -126,7 +137,7 @@ async def _walk(
         if found.code == "entry_altered":
             # Moved rather than edited? Its previous hash names the entry it was written after.
             predecessor = await table.select(table.seq).where(table.entry_hash == entry.prev_hash).first()
-            found = explain_mismatch(key, entry, predecessor["seq"] if predecessor else None)
+            found = explain_mismatch(key, entry, predecessor_present=predecessor is not None)
         return found
     return None
 

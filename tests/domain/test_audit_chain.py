@@ -28,6 +28,7 @@ from ltc.domain.audit_chain import (
     extend,
     hash_matches,
     utc_text,
+    written_at,
 )
 
 KEY = ChainKey(b"a-test-key")
@@ -192,12 +193,12 @@ def test_a_deleted_entry_is_entry_missing_at_its_place() -> None:
     assert walk(first)[1].seq == 1  # the very first one gone
 
 
-def test_a_deleted_entry_with_the_rest_renumbered_is_found_too() -> None:
+def test_a_deleted_entry_with_the_rest_renumbered_is_entry_missing() -> None:
     entries = chain(4)
     renumbered = [entries[0]] + [replace(e, seq=e.seq - 1) for e in entries[2:]]
     _, found = walk(renumbered)
-    assert found is not None and found.seq == 2 and found.code == "entry_altered"
-    explained = explain_mismatch(KEY, renumbered[1], predecessor_seq=None)  # its predecessor is gone
+    assert found is not None and (found.code, found.seq) == ("entry_altered", 2)  # the verifier alone
+    explained = explain_mismatch(KEY, renumbered[1], predecessor_present=False)  # its predecessor is gone
     assert (explained.code, explained.seq) == ("entry_missing", 2)
 
 
@@ -206,18 +207,26 @@ def test_swapped_entries_are_entry_reordered() -> None:
     second, third = entries[1], entries[2]
     swapped = [entries[0], replace(third, seq=2), replace(second, seq=3), entries[3]]
     _, found = walk(swapped)
-    assert found is not None and found.code == "entry_altered"  # the verifier alone sees a mismatch
-    explained = explain_mismatch(KEY, swapped[1], predecessor_seq=second.seq)
+    assert found is not None and found.code == "entry_altered"
+    explained = explain_mismatch(KEY, swapped[1], predecessor_present=True)
     assert (explained.code, explained.seq) == ("entry_reordered", 2)
     assert "written as entry 3" in explained.detail
 
 
-def test_a_mismatch_without_a_predecessor_elsewhere_is_an_edit() -> None:
+def test_a_moved_entry_is_found_within_the_window_either_side() -> None:
+    entries = chain(70)
+    assert written_at(KEY, replace(entries[9], seq=3)) == 10
+    assert written_at(KEY, replace(entries[2], seq=9)) == 3
+    assert written_at(KEY, replace(entries[65], seq=2)) == 66  # 64 places away: the window's edge
+    assert written_at(KEY, replace(entries[66], seq=2)) is None  # 65: beyond it
+    assert written_at(KEY, replace(entries[0], seq=2), window=0) is None
+
+
+def test_a_mismatch_found_nowhere_is_an_edit() -> None:
     entries = chain(2)
     edited = replace(entries[1], content=replace(entries[1].content, actor_name="x"))
-    assert explain_mismatch(KEY, edited, predecessor_seq=None).code == "entry_altered"
-    assert explain_mismatch(KEY, edited, predecessor_seq=1).code == "entry_altered"  # in place: edited
-    assert explain_mismatch(KEY, replace(edited, seq=5), predecessor_seq=3).code == "entry_altered"
+    assert explain_mismatch(KEY, edited, predecessor_present=True).code == "entry_altered"
+    assert explain_mismatch(KEY, edited, predecessor_present=False).code == "entry_altered"
 
 
 def test_an_entry_from_elsewhere_is_link_broken() -> None:
