@@ -143,9 +143,12 @@ class Actor:
     @property
     def provider_scope(self) -> int | None:
         """The one provider whose records this actor may see, or None for no such limit.
-        An agency user whose account names no provider sees none (scope 0 matches no row)."""
+        An agency user whose account names no provider sees none (scope 0 matches no row), nor
+        does an administrator: their duties need no provider's records."""
         if self.role == Role.AGENCY:
             return self.provider_id or 0
+        if self.role in ADMINISTRATOR_DUTIES:
+            return 0
         return None
 
 

@@ -28,9 +28,15 @@ def test_an_agency_sees_its_own_provider_and_not_another() -> None:
     assert caught.value.code == "provider_not_found"
 
 
-@pytest.mark.parametrize("role", [Role.BUREAU, Role.SYSADMIN, Role.ASSESSOR, Role.EXPERT])
+@pytest.mark.parametrize("role", [Role.BUREAU, Role.ASSESSOR, Role.EXPERT])
 def test_non_agency_roles_are_not_scoped_to_a_provider(role: Role) -> None:
     require_provider_visible(actor(role), 8)
+
+
+@pytest.mark.parametrize("role", sorted(ADMINISTRATOR_DUTIES))
+def test_administrators_see_no_providers_records(role: Role) -> None:
+    with pytest.raises(NotFound):
+        require_provider_visible(actor(role), 8)
 
 
 def test_only_the_bureau_sees_full_identity_numbers() -> None:
@@ -115,4 +121,5 @@ def test_require_follows_the_table(role: Role, action: Action) -> None:
 def test_the_provider_scope_limits_agencies_only() -> None:
     assert actor(Role.AGENCY, 7).provider_scope == 7
     assert actor(Role.AGENCY, None).provider_scope == 0  # no provider: sees nothing
-    assert {actor(r, 7).provider_scope for r in Role if r != Role.AGENCY} == {None}
+    assert {actor(r, 7).provider_scope for r in Role if r not in {Role.AGENCY, *ADMINISTRATOR_DUTIES}} == {None}
+    assert {actor(r).provider_scope for r in ADMINISTRATOR_DUTIES} == {0}  # administrators see no provider's records
