@@ -43,7 +43,9 @@ EXAMPLES = int(os.environ.get("LTC_FUZZ_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ROLES: dict[str, str | None] = {
     "anonymous": None,
-    "admin": "admin",
+    "sysadmin": "admin",
+    "secadmin": "secadmin",
+    "auditor": "auditor",
     "bureau": "bureau",
     "assessor": "assessor1",
     "agency": "agency",
@@ -183,7 +185,10 @@ async def test_the_api_survives_fuzzing_by_every_role(fuzz_app: Litestar) -> Non
         )
         assert spare.status_code == 201, spare.text
         # Disabling a user is fuzzed on a spare one, not on the users signed in for the run.
-        fixed_paths = {"/api/v1/users/{user_id}": {"user_id": spare.json()["id"]}}
+        fixed_paths = {
+            "/api/v1/users/{user_id}": {"user_id": spare.json()["id"]},
+            "/api/v1/users/{user_id}/role": {"user_id": spare.json()["id"]},
+        }
 
         def send(request: dict[str, Any]) -> httpx.Response:
             return asyncio.run_coroutine_threadsafe(client.request(**request), loop).result(timeout=120)
