@@ -98,7 +98,7 @@ async def test_a_deleted_row_with_the_rest_renumbered_is_found(chain: int) -> No
     report = await broken_by(
         f"DELETE FROM audit_entry WHERE seq = {chain - 3}",
         f"UPDATE audit_entry SET seq = -seq WHERE seq > {chain - 3}",
-        f"UPDATE audit_entry SET seq = -seq - 1 WHERE seq < 0",
+        "UPDATE audit_entry SET seq = -seq - 1 WHERE seq < 0",
     )
     assert report.broken is not None and (report.broken.code, report.broken.seq) == ("entry_missing", chain - 3)
 
