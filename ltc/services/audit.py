@@ -5,6 +5,7 @@ transaction that writes entries, so two writers never fork the chain."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ class Change:
         )
 
 
+log = logging.getLogger(__name__)
 _CHAIN_KEY: list[ChainKey] = []
 
 
@@ -80,6 +82,8 @@ def configure_chain(settings: Settings) -> ChainKey:
     """Make the settings' key the one this process chains and verifies with (at start-up,
     like the database engine)."""
     key = chain_key_of(settings)
+    if not settings.audit_chain_key and not settings.uses_sqlite:
+        log.warning("LTC_AUDIT_CHAIN_KEY is not set: the audit trail is chained with the development key")
     _CHAIN_KEY[:] = [key]
     return key
 

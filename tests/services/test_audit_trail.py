@@ -8,7 +8,10 @@ database keeps an intact chain."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -364,3 +367,37 @@ async def test_record_verification_writes_an_entry(services: ServiceContext) -> 
         await AuditEntry.select(AuditEntry.action, AuditEntry.after).order_by(AuditEntry.seq, ascending=False).first()
     )
     assert newest["action"] == "audit.verify"
+
+
+# The command line ------------------------------------------------------------------------------
+
+
+def _ltc(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"LTC_DATABASE_URL": settings.database_url, "LTC_REDIS_URL": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "ltc.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+async def test_ltc_audit_verify_exits_non_zero_at_a_break(settings: Settings, chain: int) -> None:
+    intact = await asyncio.to_thread(_ltc, settings, "audit", "verify", "--include-archive")
+    assert intact.returncode == 0, intact.stderr
+    assert json.loads(intact.stdout)["ok"] is True
+    original = await AuditEntry.select(AuditEntry.reason).where(AuditEntry.seq == chain - 1).first()
+    await AuditEntry.raw("UPDATE audit_entry SET reason = 'rewritten' WHERE seq = {}", chain - 1)
+    try:
+        broken = await asyncio.to_thread(_ltc, settings, "audit", "verify")
+    finally:
+        await AuditEntry.raw("UPDATE audit_entry SET reason = {} WHERE seq = {}", original["reason"], chain - 1)
+    assert broken.returncode == 1
+    report = json.loads(broken.stdout)
+    assert (
+        report["ok"] is False and report["broken"]["code"] == "entry_altered" and report["broken"]["seq"] == chain - 1
+    )
+    assert (await verify_chain(None)).ok
+
+
+async def test_ltc_audit_archive_moves_nothing_within_the_retention(settings: Settings, chain: int) -> None:
+    done = await asyncio.to_thread(_ltc, settings, "audit", "archive", "--before", "2000-01-01")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["archived"] == 0
