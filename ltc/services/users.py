@@ -204,7 +204,11 @@ async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, activ
     if user_id == actor.user_id and not active:
         raise Conflict("you cannot disable your own account", code="cannot_disable_self")
     async with write_transaction():
-        row = await locked(AppUser.select(AppUser.id, AppUser.active).where(AppUser.id == user_id)).first()
+        # A key-keeping lock: the user's own audited acts meanwhile still name them (no deadlock
+        # between this lock and the audit trail's head, which their transaction may hold).
+        row = await locked(
+            AppUser.select(AppUser.id, AppUser.active).where(AppUser.id == user_id), key_kept=True
+        ).first()
         if row is None:
             raise NotFound("no such user", code="user_not_found")
         if row["active"] != active:
@@ -228,7 +232,7 @@ async def assign_role(ctx: ServiceContext, actor: Actor, user_id: int, role: Rol
     validate_role_assignment(role, provider_id)
     async with write_transaction():
         row = await locked(
-            AppUser.select(AppUser.id, AppUser.role, AppUser.provider).where(AppUser.id == user_id)
+            AppUser.select(AppUser.id, AppUser.role, AppUser.provider).where(AppUser.id == user_id), key_kept=True
         ).first()
         if row is None:
             raise NotFound("no such user", code="user_not_found")
