@@ -34,6 +34,7 @@ from schemathesis.checks import (  # type: ignore[attr-defined]  # the module re
 )
 from schemathesis.core.failures import FailureGroup
 
+from ltc.db import engine as db_engine
 from ltc.settings import Settings
 from tests.helpers import DEMO_PASSWORD
 
@@ -109,13 +110,19 @@ async def fuzz_app(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
                 started.set()
                 await stop.wait()
 
+        previous = list(db_engine._current)  # the session's engine, bound back after
         holder = asyncio.create_task(hold_lifespan())
         await asyncio.wait([holder, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
-        if holder.done():
-            holder.result()
-        yield application
-        stop.set()
-        await holder
+        try:
+            if holder.done():
+                holder.result()
+            yield application
+        finally:
+            stop.set()
+            await holder
+            # The fuzzing app bound every table to its own database, which is dropped next.
+            if previous:
+                db_engine.bind(previous[0])
 
 
 def _request_kwargs(case: schemathesis.Case, headers: dict[str, str]) -> dict[str, Any]:
