@@ -401,3 +401,16 @@ async def test_ltc_audit_archive_moves_nothing_within_the_retention(settings: Se
     done = await asyncio.to_thread(_ltc, settings, "audit", "archive", "--before", "2000-01-01")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["archived"] == 0
+
+
+async def test_a_district_seeded_earlier_gets_the_demo_users_added_since(services: ServiceContext, monkeypatch) -> None:
+    from ltc.services import seed
+
+    monkeypatch.setattr(seed, "DEMO_STAFF", [*seed.DEMO_STAFF, ("auditor-2", Role.AUDITOR, "审计员二")])
+    outcome = await seed.seed_demo(services, password="a-long-password")
+    assert outcome.seeded is False
+    added = await AppUser.select(AppUser.role).where(AppUser.username == "auditor-2").first()
+    assert added["role"] == "auditor"
+    await seed.seed_demo(services, password="a-long-password")  # once
+    assert await AppUser.count().where(AppUser.username == "auditor-2") == 1
+    assert (await verify_chain(None)).ok
