@@ -1,4 +1,4 @@
-"""The `ltc` command: demo, serve, worker, migrate, seed, createuser, keys."""
+"""The `ltc` command: demo, serve, worker, migrate, seed, createuser, keys, audit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ltc.settings import Settings, load_settings
 
 log = logging.getLogger("ltc")
 
-DEMO_USERS_HINT = "admin, bureau, assessor1, assessor2, expert1, agency-P01 … agency-P20"
+DEMO_USERS_HINT = "admin, secadmin, auditor, bureau, assessor1, assessor2, expert1, agency-P01 … agency-P20"
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -226,6 +226,42 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0 if outcome.get("status", "done") == "done" else 1
 
 
+async def _audit(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    from ltc.runtime import open_runtime
+    from ltc.services import audit_integrity
+
+    async with open_runtime(settings) as runtime:
+        if args.audit_command == "verify":
+            report = await audit_integrity.verify_chain(None, include_archive=args.include_archive)
+            return report.model_dump(mode="json")
+        before = None
+        if args.before:
+            from datetime import date, datetime
+
+            day = date.fromisoformat(args.before)
+            before = datetime(day.year, day.month, day.day, tzinfo=settings.zone)
+        result = await audit_integrity.archive_entries(runtime.services, before=before)
+        return result.model_dump(mode="json")
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """`ltc audit verify`: exit 0 when the chain is intact, 1 at a break (its code printed);
+    `ltc audit archive`: exit 1 when the chain is broken and nothing was archived."""
+    import json
+
+    settings = load_settings()
+    _configure_logging(settings)
+    from ltc.domain.errors import DomainError
+
+    try:
+        outcome = asyncio.run(_audit(settings, args))
+    except DomainError as exc:
+        print(json.dumps({"ok": False, "code": exc.code, "detail": exc.detail}, ensure_ascii=False))
+        return 1
+    print(json.dumps(outcome, ensure_ascii=False, indent=2))
+    return 0 if outcome.get("ok", True) else 1
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
@@ -284,7 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     createuser = sub.add_parser("createuser", help="create a user")
     createuser.add_argument("--username", required=True)
-    createuser.add_argument("--role", required=True, choices=["admin", "bureau", "assessor", "expert", "agency"])
+    createuser.add_argument(
+        "--role",
+        required=True,
+        choices=["sysadmin", "secadmin", "auditor", "bureau", "assessor", "expert", "agency"],
+        help="sysadmin, secadmin and auditor are the three separated administrator duties",
+    )
     createuser.add_argument("--provider", help="provider code (agency users)")
     createuser.add_argument("--display-name")
     createuser.add_argument("--password-stdin", action="store_true")
@@ -296,6 +337,14 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--batch-size", type=int, default=500, help="persons per transaction")
     keys_which.add_parser("status", help="how many persons each key seals")
     keys.set_defaults(run=cmd_keys)
+    audit = sub.add_parser("audit", help="the audit trail's hash chain: verify it, archive old entries")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="walk the chain; exit 1 at the first broken link")
+    verify.add_argument("--include-archive", action="store_true", help="walk the archived entries too")
+    verify.set_defaults(run=cmd_audit)
+    archive = audit_sub.add_parser("archive", help="move entries past the retention to the archive")
+    archive.add_argument("--before", help="YYYY-MM-DD (the city's day); default: LTC_AUDIT_RETENTION_DAYS ago")
+    archive.set_defaults(run=cmd_audit)
 
     _add_benchmarks(sub)
     return parser

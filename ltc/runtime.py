@@ -29,6 +29,7 @@ import ltc.services.settlements
 import ltc.services.visits  # noqa: F401  (these modules register their job kinds)
 from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
+from ltc.services import audit
 from ltc.services import jobs as job_service
 from ltc.services.clock import Clock, SystemClock
 from ltc.services.context import ServiceContext
@@ -247,6 +248,7 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Connect the database and the queue for one process; close them on exit."""
     engine = db_engine.configure_engine(settings.database_url)
+    audit.configure_chain(settings)
     await db_engine.start(engine)
     redis = connect_redis(settings)
     try:

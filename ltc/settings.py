@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     # Lets `ltc serve`/`worker`/`migrate` run on PostgreSQL with the development keys: only
     # for throw-away databases of synthetic persons (the benchmarks, the fault tests).
     allow_development_keys: bool = False
+    # The audit trail's hash chain: its key (never stored in the database; without one, a fixed
+    # development key, for the demo and tests only), the HMAC's hash (sha256 or the national
+    # standard sm3) for new entries, and how many days entries stay online before
+    # `ltc audit archive` moves them to the archive.
+    audit_chain_key: str = Field(default="", repr=False)
+    audit_hash: Literal["sha256", "sm3"] = "sha256"
+    audit_retention_days: int = Field(default=180, ge=1)
     # POST /api/v1/bench/insert (a bare one-row insert, the baseline of `ltc bench checkin`); never in production.
     bench_endpoints: bool = False
 

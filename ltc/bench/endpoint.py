@@ -1,6 +1,9 @@
 """The baseline of ``ltc bench checkin``: a bare one-row insert on the same stack (Litestar,
 the same middleware, Piccolo, the same database), registered only when
-``LTC_BENCH_ENDPOINTS`` is true. It checks nothing: never enable it in production."""
+``LTC_BENCH_ENDPOINTS`` is true. It checks nothing: never enable it in production. Its rows
+stay outside the audit trail's hash chain (no sequence number), as the chain costs the
+check-in nothing (it writes no audit entry); ``ltc audit verify`` reports them as
+``entry_unchained``, which on a benchmark's scratch database is what they are."""
 
 from __future__ import annotations
 

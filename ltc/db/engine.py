@@ -78,11 +78,15 @@ def is_unique_violation(error: BaseException) -> bool:
     return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(error))
 
 
-def locked(query: Any, of: tuple[type[Table], ...] = ()) -> Any:
+def locked(query: Any, of: tuple[type[Table], ...] = (), *, key_kept: bool = False) -> Any:
     """SELECT ... FOR UPDATE on PostgreSQL, so concurrent writers to the same record queue
-    (``of``: lock only these tables' rows, for a query that joins others). SQLite needs
-    nothing: a write transaction there already holds the database's one write lock."""
-    return query if is_sqlite(current_engine()) else query.lock_rows(of=of)
+    (``of``: lock only these tables' rows, for a query that joins others). ``key_kept``: FOR
+    NO KEY UPDATE, for a change that leaves the key alone, which lets other transactions
+    still insert rows referring to it (an audit entry naming a user, say) meanwhile. SQLite
+    needs nothing: a write transaction there already holds the database's one write lock."""
+    if is_sqlite(current_engine()):
+        return query
+    return query.lock_rows("NO KEY UPDATE" if key_kept else "UPDATE", of=of)
 
 
 def write_transaction(engine: Engine | None = None) -> AbstractAsyncContextManager[Any]:

@@ -196,6 +196,58 @@ class AuditEntry(Table, tablename="audit_entry"):
     before = JSON(null=True, default=None)
     after = JSON(null=True, default=None)
     reason = Text(default="")
+    # The hash chain (ltc.domain.audit_chain): the entry's place, the previous entry's hash
+    # and its own keyed hash. A row without a sequence number was written outside the chain.
+    seq = BigInt(null=True, default=None)  # unique: an index of migration 0014
+    prev_hash = Varchar(length=80, default="")
+    entry_hash = Varchar(length=80, default="")
+
+
+class AuditAnchor(Table, tablename="audit_anchor"):
+    """The chain's head (one row, id 1), rewritten and sealed with each write: a chain cut
+    short no longer reaches it. On PostgreSQL writers lock it, so the chain never forks."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    seq = BigInt(default=0)
+    entry_hash = Varchar(length=80, default="")
+    seal = Varchar(length=80, default="")
+    updated_at = Timestamptz(null=True, default=None)
+
+
+class AuditCheckpoint(Table, tablename="audit_checkpoint"):
+    """A sealed boundary of the chain: the last archived entry, where the online chain's
+    verification starts."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    seq = BigInt(unique=True)
+    entry_hash = Varchar(length=80, default="")
+    seal = Varchar(length=80, default="")
+    archived_before = Timestamptz(null=True, default=None)
+    entries = Integer(default=0)
+    created_at = Timestamptz()
+
+
+class AuditArchive(Table, tablename="audit_archive"):
+    """Audit entries past the online retention, moved here unchanged with their chain."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    entry_id = BigInt(unique=True)  # the id it had in audit_entry
+    seq = BigInt(unique=True)
+    prev_hash = Varchar(length=80, default="")
+    entry_hash = Varchar(length=80, default="")
+    at = Timestamptz()
+    actor = Integer(null=True, default=None)
+    actor_name = Varchar(length=64)
+    action = Varchar(length=64)
+    entity = Varchar(length=64)
+    entity_id = Varchar(length=64)
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    reason = Text(default="")
+    archived_at = Timestamptz()
 
 
 class Job(Table, tablename="job"):
@@ -659,6 +711,9 @@ ALL_TABLES: list[type[Table]] = [
     PasswordHistory,
     SignInFailure,
     AuditEntry,
+    AuditAnchor,
+    AuditCheckpoint,
+    AuditArchive,
     Job,
     Application,
     AssessorAssignment,

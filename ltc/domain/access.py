@@ -12,22 +12,30 @@ from ltc.domain.errors import Forbidden, NotFound
 
 
 class Role(StrEnum):
-    ADMIN = "admin"
+    # The administrator's powers, split in three separated duties (三员分立): no account
+    # holds two of them, and none sees the business records.
+    SYSADMIN = "sysadmin"  # 系统管理员: users and configuration
+    SECADMIN = "secadmin"  # 安全管理员: roles, keys, password and session policy
+    AUDITOR = "auditor"  # 安全审计员: reads and verifies the audit trail, and nothing else
     BUREAU = "bureau"
     ASSESSOR = "assessor"
     EXPERT = "expert"
     AGENCY = "agency"
 
 
-REGION_WIDE_ROLES = frozenset({Role.ADMIN, Role.BUREAU})
+ADMINISTRATOR_DUTIES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+REGION_WIDE_ROLES = frozenset({Role.BUREAU})
 
 
 class Action(StrEnum):
     """Every act a signed-in user may be allowed or refused."""
 
-    MANAGE_USERS = "users.manage"
+    MANAGE_USERS = "users.manage"  # create, disable and enable accounts
+    READ_USERS = "users.read"
+    ASSIGN_ROLES = "users.assign_role"
     MANAGE_SESSIONS = "sessions.manage"  # list and end other users' sessions
     READ_AUDIT = "audit.read"
+    VERIFY_AUDIT = "audit.verify"
     REGISTER_PERSON = "person.register"
     GEOCODE_PERSONS = "person.geocode"
     FILE_APPLICATION = "application.file"
@@ -63,28 +71,32 @@ class Action(StrEnum):
     ANONYMISE_PERSON = "person.anonymise"
 
 
-_BUREAU = frozenset({Role.BUREAU, Role.ADMIN})
-_BUREAU_OR_AGENCY = frozenset({Role.BUREAU, Role.ADMIN, Role.AGENCY})
+_BUREAU = frozenset({Role.BUREAU})
+_BUREAU_OR_AGENCY = frozenset({Role.BUREAU, Role.AGENCY})
 _ASSESSORS = frozenset({Role.ASSESSOR, Role.EXPERT})
 _AGENCY = frozenset({Role.AGENCY})
 _BUREAU_ONLY = frozenset({Role.BUREAU})  # the fund's money moves on an officer's word alone
 
 ALLOWED: Mapping[Action, frozenset[Role]] = {
-    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
-    # The security administrator's once the administrator's duties are split.
-    Action.MANAGE_SESSIONS: frozenset({Role.ADMIN}),
-    Action.READ_AUDIT: _BUREAU,
+    Action.MANAGE_USERS: frozenset({Role.SYSADMIN}),
+    Action.READ_USERS: frozenset({Role.SYSADMIN, Role.SECADMIN}),
+    Action.ASSIGN_ROLES: frozenset({Role.SECADMIN}),
+    Action.MANAGE_SESSIONS: frozenset({Role.SECADMIN}),  # session policy is the security administrator's
+    # The bureau reads the trail of its business; the audit administrator reads and
+    # verifies all of it. The system and security administrators, whose acts it records, do not.
+    Action.READ_AUDIT: frozenset({Role.BUREAU, Role.AUDITOR}),
+    Action.VERIFY_AUDIT: frozenset({Role.AUDITOR}),
     Action.REGISTER_PERSON: _BUREAU_OR_AGENCY,
     Action.GEOCODE_PERSONS: _BUREAU,
     Action.FILE_APPLICATION: _BUREAU_OR_AGENCY,
     Action.ACCEPT_APPLICATION: _BUREAU,
     Action.ASSESS: _ASSESSORS,
     Action.DECIDE_ASSESSMENT: _BUREAU,
-    Action.READ_CONCLUSIONS: frozenset({Role.BUREAU, Role.ADMIN, Role.EXPERT}),
+    Action.READ_CONCLUSIONS: frozenset({Role.BUREAU, Role.EXPERT}),
     Action.MANAGE_PROVIDERS: _BUREAU,
     Action.MANAGE_CAREGIVERS: _BUREAU_OR_AGENCY,
     Action.ASSIGN: _BUREAU,
-    Action.READ_CARE_PLAN: frozenset({Role.BUREAU, Role.ADMIN, Role.AGENCY, Role.EXPERT}),
+    Action.READ_CARE_PLAN: frozenset({Role.BUREAU, Role.AGENCY, Role.EXPERT}),
     Action.WRITE_CARE_PLAN: _BUREAU_OR_AGENCY,
     Action.GENERATE_VISITS: _BUREAU_OR_AGENCY,
     Action.READ_CARE_RECORDS: _BUREAU_OR_AGENCY,
@@ -104,7 +116,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.CORRECT_SETTLEMENT: _BUREAU,
     Action.READ_FUND: _BUREAU,
     Action.RECORD_CONTRIBUTION: _BUREAU,
-    Action.ROTATE_DATA_KEYS: frozenset({Role.ADMIN}),
+    Action.ROTATE_DATA_KEYS: frozenset({Role.SECADMIN}),
     # What is held about a person, and erasing it, are the bureau's answer to the person.
     Action.REPORT_PERSONAL_DATA: _BUREAU_ONLY,
     Action.ANONYMISE_PERSON: _BUREAU_ONLY,
@@ -140,9 +152,12 @@ class Actor:
     @property
     def provider_scope(self) -> int | None:
         """The one provider whose records this actor may see, or None for no such limit.
-        An agency user whose account names no provider sees none (scope 0 matches no row)."""
+        An agency user whose account names no provider sees none (scope 0 matches no row), nor
+        does an administrator: their duties need no provider's records."""
         if self.role == Role.AGENCY:
             return self.provider_id or 0
+        if self.role in ADMINISTRATOR_DUTIES:
+            return 0
         return None
 
 
@@ -166,3 +181,21 @@ def validate_role_assignment(role: Role, provider_id: int | None) -> None:
         raise Forbidden("an agency user needs a provider", code="agency_needs_provider")
     if role not in (Role.AGENCY, Role.ASSESSOR, Role.EXPERT) and provider_id is not None:
         raise Forbidden("only agency users, assessors and experts belong to a provider", code="provider_not_allowed")
+
+
+def validate_account_role(role: Role, *, by_operator: bool) -> None:
+    """An administrator's account is opened by the operator at the command line (``ltc
+    createuser``), never by another administrator through the app."""
+    if role in ADMINISTRATOR_DUTIES and not by_operator:
+        raise Forbidden(
+            "administrator accounts are created by the operator at the command line",
+            code="administrator_created_by_operator",
+        )
+
+
+def validate_role_change(current: Role, new: Role) -> None:
+    """An administrator's duty is fixed for the account's life: no account moves into,
+    out of or between the three duties, so none ever holds two of them (the database
+    refuses it too)."""
+    if current != new and (current in ADMINISTRATOR_DUTIES or new in ADMINISTRATOR_DUTIES):
+        raise Forbidden("an administrator's duty cannot change", code="administrator_duty_fixed")

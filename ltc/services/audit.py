@@ -1,17 +1,26 @@
-"""The audit trail: one helper every service calls for a state change that matters."""
+"""The audit trail: one helper every service calls for a state change that matters. Each
+entry is chained to the one before by a keyed hash (``ltc.domain.audit_chain``); the
+chain's head, kept in ``audit_anchor``, is read (and on PostgreSQL locked) once per
+transaction that writes entries, so two writers never fork the chain."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from ltc.db.tables import AuditEntry
+from ltc.db.engine import current_engine, is_sqlite, write_transaction
+from ltc.db.tables import AuditAnchor, AuditEntry
 from ltc.domain.access import Action, Actor, require
+from ltc.domain.audit_chain import DEV_KEY, ChainedEntry, ChainKey, ChainPoint, EntryContent, anchor_seal, extend
+from ltc.domain.errors import Conflict
+from ltc.settings import Settings
 
 
 class AuditEntryOut(BaseModel):
@@ -24,6 +33,7 @@ class AuditEntryOut(BaseModel):
     before: Any
     after: Any
     reason: str
+    seq: int | None = None
 
 
 def _snapshot(value: Any) -> Any:
@@ -43,12 +53,12 @@ class Change:
     after: Any = None
     reason: str = ""
 
-    def entry(self) -> AuditEntry:
+    def content(self) -> EntryContent:
         if self.at.tzinfo is None:
             raise ValueError("audit times must be aware")
-        return AuditEntry(
-            at=self.at,
-            actor=self.actor.user_id if self.actor else None,
+        return EntryContent(
+            at=self.at.astimezone(UTC),
+            actor_id=self.actor.user_id if self.actor else None,
             actor_name=self.actor.username if self.actor else "system",
             action=self.action,
             entity=self.entity,
@@ -59,11 +69,88 @@ class Change:
         )
 
 
+log = logging.getLogger(__name__)
+_CHAIN_KEY: list[ChainKey] = []
+
+
+def chain_key_of(settings: Settings) -> ChainKey:
+    secret = settings.audit_chain_key.encode("utf-8") if settings.audit_chain_key else DEV_KEY
+    return ChainKey(secret, settings.audit_hash)
+
+
+def configure_chain(settings: Settings) -> ChainKey:
+    """Make the settings' key the one this process chains and verifies with (at start-up,
+    like the database engine)."""
+    key = chain_key_of(settings)
+    if not settings.audit_chain_key and not settings.uses_sqlite:
+        log.warning("LTC_AUDIT_CHAIN_KEY is not set: the audit trail is chained with the development key")
+    _CHAIN_KEY[:] = [key]
+    return key
+
+
+def chain_key() -> ChainKey:
+    return _CHAIN_KEY[0] if _CHAIN_KEY else ChainKey(DEV_KEY)
+
+
+def _row(entry: ChainedEntry) -> AuditEntry:
+    content = entry.content
+    return AuditEntry(
+        at=content.at,
+        actor=content.actor_id,
+        actor_name=content.actor_name,
+        action=content.action,
+        entity=content.entity,
+        entity_id=content.entity_id,
+        before=content.before,
+        after=content.after,
+        reason=content.reason,
+        seq=entry.seq,
+        prev_hash=entry.prev_hash,
+        entry_hash=entry.hash,
+    )
+
+
+# The head this task's transaction left the chain at, so a transaction writing entries in
+# several calls reads the anchor once: (the transaction, the head).
+_HEAD: ContextVar[tuple[object, ChainPoint] | None] = ContextVar("ltc_audit_head", default=None)
+_READ_HEAD = "SELECT seq, entry_hash FROM audit_anchor WHERE id = 1"
+_MOVE_HEAD = "UPDATE audit_anchor SET seq = {}, entry_hash = {}, seal = {}, updated_at = {} WHERE id = 1 AND seq = {} RETURNING id"
+
+
+async def read_head(*, lock: bool) -> ChainPoint:
+    """The chain's head; with ``lock``, held until the transaction ends (PostgreSQL: the
+    row lock every writer queues on; SQLite: a write transaction already excludes others)."""
+    sql = _READ_HEAD if not lock or is_sqlite(current_engine()) else _READ_HEAD + " FOR UPDATE"
+    rows = await AuditAnchor.raw(sql)
+    if not rows:
+        raise Conflict("the audit trail's anchor is missing; run `ltc audit verify`", code="audit_anchor_missing")
+    return ChainPoint(rows[0]["seq"], rows[0]["entry_hash"])
+
+
 async def record_changes(changes: Sequence[Change]) -> None:
-    """Write the changes' entries in one statement. Call it inside the same transaction as
-    the changes, so there is never a change without its entry."""
-    if changes:
-        await AuditEntry.insert(*[change.entry() for change in changes])
+    """Write the changes' entries, chained, in one statement. Call it inside the same
+    transaction as the changes, so there is never a change without its entry."""
+    if not changes:
+        return
+    key = chain_key()
+    contents = [change.content() for change in changes]
+    async with write_transaction() as transaction:
+        cached = _HEAD.get()
+        head = cached[1] if cached is not None and cached[0] is transaction else await read_head(lock=True)
+        entries = extend(key, head, contents)
+        if not await _move_head(key, head, entries[-1].point, contents[-1].at):
+            # The remembered head is stale (a savepoint rolled back): read it again.
+            head = await read_head(lock=True)
+            entries = extend(key, head, contents)
+            if not await _move_head(key, head, entries[-1].point, contents[-1].at):
+                raise Conflict("the audit trail's anchor moved under a lock", code="audit_anchor_missing")
+        await AuditEntry.insert(*[_row(entry) for entry in entries])
+        _HEAD.set((transaction, entries[-1].point))
+
+
+async def _move_head(key: ChainKey, head: ChainPoint, new: ChainPoint, at: datetime) -> bool:
+    moved = await AuditAnchor.raw(_MOVE_HEAD, new.seq, new.hash, anchor_seal(key, new), at, head.seq)
+    return bool(moved)
 
 
 async def record_change(
@@ -94,6 +181,7 @@ async def recent_entries(actor: Actor, limit: int = 20, *, entity: str | None = 
         AuditEntry.before,
         AuditEntry.after,
         AuditEntry.reason,
+        AuditEntry.seq,
     ).output(load_json=True)
     if entity:
         query = query.where(AuditEntry.entity == entity)

@@ -23,7 +23,9 @@ DEMO_REFERENCE_DATE = date(2026, 1, 1)
 WITHOUT_POSITION_EVERY = 10
 
 DEMO_STAFF: list[tuple[str, Role, str]] = [
-    ("admin", Role.ADMIN, "系统管理员"),
+    ("admin", Role.SYSADMIN, "系统管理员"),
+    ("secadmin", Role.SECADMIN, "安全管理员"),
+    ("auditor", Role.AUDITOR, "安全审计员"),
     ("bureau", Role.BUREAU, "医保局经办 王敏"),
     ("assessor1", Role.ASSESSOR, "评估员 李强"),
     ("assessor2", Role.ASSESSOR, "评估员 陈静"),
@@ -47,6 +49,7 @@ class DistrictSeeded(BaseModel):
 async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300) -> DistrictSeeded:
     """Seed the demo district unless it is there already; returns what was created."""
     if await Provider.exists() or await AppUser.exists().where(AppUser.username == "bureau"):
+        await _add_missing_staff(ctx, password)
         return DistrictSeeded(seeded=False)
     towns = list(load_towns())
     district = build_demo_district(towns, seed=DEMO_SEED, residents=residents, today=DEMO_REFERENCE_DATE)
@@ -157,3 +160,36 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         }
         await record_change(actor=None, at=now, action="demo.seed", entity="district", entity_id="demo", after=counts)
     return DistrictSeeded(seeded=True, **counts)
+
+
+async def _add_missing_staff(ctx: ServiceContext, password: str) -> None:
+    """A district seeded before a demo user existed (e.g. the security and audit
+    administrators) gets that user on the next start."""
+    existing = {row["username"] for row in await AppUser.select(AppUser.username)}
+    missing = [(name, role, display) for name, role, display in DEMO_STAFF if name not in existing]
+    if not missing:
+        return
+    hashes = {name: await ctx.passwords.hash(password) for name, _, _ in missing}
+    now = ctx.clock.now()
+    async with write_transaction():
+        await AppUser.insert(
+            *[
+                AppUser(
+                    username=name,
+                    display_name=display,
+                    password_hash=hashes[name],
+                    role=role.value,
+                    active=True,
+                    created_at=now,
+                )
+                for name, role, display in missing
+            ]
+        )
+        await record_change(
+            actor=None,
+            at=now,
+            action="demo.seed",
+            entity="user",
+            entity_id="demo",
+            after={"users": [name for name, _, _ in missing]},
+        )

@@ -9,7 +9,15 @@ from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
 from ltc.db.tables import AppUser, Provider
-from ltc.domain.access import Action, Actor, Role, require, validate_role_assignment
+from ltc.domain.access import (
+    Action,
+    Actor,
+    Role,
+    require,
+    validate_account_role,
+    validate_role_assignment,
+    validate_role_change,
+)
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.password_policy import check_new_password
 from ltc.domain.sessions import EndReason
@@ -27,6 +35,11 @@ class UserIn(Input):
     role: Role
     provider_id: RecordId | None = None
     display_name: str = Field(default="", max_length=100)
+
+
+class UserRoleIn(Input):
+    role: Role
+    provider_id: RecordId | None = None
 
 
 class UserStatusIn(Input):
@@ -68,9 +81,11 @@ async def create_user(
     provider_id: int | None = None,
     display_name: str = "",
 ) -> int:
-    """Create a user. ``actor`` None means the operator at the command line."""
+    """Create a user. ``actor`` None means the operator at the command line, the only one
+    who opens an administrator's account."""
     if actor is not None:
         require(actor, Action.MANAGE_USERS)
+    validate_account_role(role, by_operator=actor is None)
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("a username has 1 to 64 characters", code="invalid_username")
@@ -119,7 +134,7 @@ def _user_rows() -> Select:
 
 
 async def list_users(actor: Actor) -> list[UserOut]:
-    require(actor, Action.MANAGE_USERS)
+    require(actor, Action.READ_USERS)
     return [UserOut.model_validate(row) for row in await _user_rows().order_by(AppUser.id)]
 
 
@@ -130,7 +145,11 @@ async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, activ
     if user_id == actor.user_id and not active:
         raise Conflict("you cannot disable your own account", code="cannot_disable_self")
     async with write_transaction():
-        row = await locked(AppUser.select(AppUser.id, AppUser.active).where(AppUser.id == user_id)).first()
+        # A key-keeping lock: the user's own audited acts meanwhile still name them (no deadlock
+        # between this lock and the audit trail's head, which their transaction may hold).
+        row = await locked(
+            AppUser.select(AppUser.id, AppUser.active).where(AppUser.id == user_id), key_kept=True
+        ).first()
         if row is None:
             raise NotFound("no such user", code="user_not_found")
         if row["active"] != active:
@@ -145,5 +164,33 @@ async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, activ
                 entity_id=user_id,
                 before={"active": row["active"]},
                 after={"active": active, "sessions_ended": ended},
+            )
+        return UserOut.model_validate(await _user_rows().where(AppUser.id == user_id).first())
+
+
+async def assign_role(ctx: ServiceContext, actor: Actor, user_id: int, role: Role, provider_id: int | None) -> UserOut:
+    """The security administrator gives an account another role (an agency user names their
+    provider). An administrator's duty never changes, so no account holds two."""
+    require(actor, Action.ASSIGN_ROLES)
+    validate_role_assignment(role, provider_id)
+    async with write_transaction():
+        row = await locked(
+            AppUser.select(AppUser.id, AppUser.role, AppUser.provider).where(AppUser.id == user_id), key_kept=True
+        ).first()
+        if row is None:
+            raise NotFound("no such user", code="user_not_found")
+        validate_role_change(Role(row["role"]), role)
+        if provider_id is not None and not await Provider.exists().where(Provider.id == provider_id):
+            raise NotFound("no such provider", code="provider_not_found")
+        if (row["role"], row["provider"]) != (role.value, provider_id):
+            await AppUser.update({AppUser.role: role.value, AppUser.provider: provider_id}).where(AppUser.id == user_id)
+            await record_change(
+                actor=actor,
+                at=ctx.clock.now(),
+                action="user.assign_role",
+                entity="user",
+                entity_id=user_id,
+                before={"role": row["role"], "provider_id": row["provider"]},
+                after={"role": role.value, "provider_id": provider_id},
             )
         return UserOut.model_validate(await _user_rows().where(AppUser.id == user_id).first())

@@ -25,6 +25,7 @@ from ltc.services.clock import Clock
 from ltc.settings import PROJECT_ROOT, Settings, load_settings
 from ltc.web import i18n, request_guards
 from ltc.web.account_pages import AccountPages
+from ltc.web.admin_pages import AdminPagesController
 from ltc.web.api.admin import AdminController
 from ltc.web.api.assessments import (
     ApplicationsController,
@@ -109,6 +110,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             PagesController,
+            AdminPagesController,
             AssessorPages,
             EvidencePages,
             BureauAssessmentPages,

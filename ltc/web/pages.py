@@ -37,11 +37,15 @@ class HomePage:
 
     template: str
     parts: frozenset[str]
+    audit_entries: int = 10
 
 
 _ASSESSOR_HOME = HomePage("home/assessor.html", frozenset({"applications"}))
 HOME_PAGES = {
-    Role.ADMIN: HomePage("home/admin.html", frozenset({"users", "district", "audit"})),
+    # Each administrator sees the part of their own duty only (三员分立).
+    Role.SYSADMIN: HomePage("home/admin.html", frozenset({"users"})),
+    Role.SECADMIN: HomePage("home/secadmin.html", frozenset({"users"})),
+    Role.AUDITOR: HomePage("home/auditor.html", frozenset({"audit"}), audit_entries=50),
     Role.BUREAU: HomePage("home/bureau.html", frozenset({"waiting", "district", "audit"})),
     Role.ASSESSOR: _ASSESSOR_HOME,
     Role.EXPERT: _ASSESSOR_HOME,
@@ -92,7 +96,9 @@ def actions_of(actor: Actor) -> dict[str, Any]:
     return {"may": actor.may, "Action": Action}
 
 
-async def _home_context(services: ServiceContext, actor: Actor, parts: frozenset[str]) -> dict[str, Any]:
+async def home_context(services: ServiceContext, actor: Actor) -> dict[str, Any]:
+    home = HOME_PAGES[actor.role]
+    parts = home.parts
     context = actions_of(actor)
     if "applications" in parts and actor.may(Action.ASSESS):
         context["applications"] = await applications.list_applications(services, actor)
@@ -101,8 +107,8 @@ async def _home_context(services: ServiceContext, actor: Actor, parts: frozenset
     if "district" in parts and actor.sees_whole_region:
         context["district"] = await district.district_summary()
     if "audit" in parts and actor.may(Action.READ_AUDIT):
-        context["audit"] = await audit.recent_entries(actor, 10)
-    if "users" in parts and actor.may(Action.MANAGE_USERS):
+        context["audit"] = await audit.recent_entries(actor, home.audit_entries)
+    if "users" in parts and actor.may(Action.READ_USERS):
         context["users"] = await users.list_users(actor)
     if "provider" in parts and actor.provider_scope:
         context["provider"] = await providers.get_provider(actor, actor.provider_scope)
@@ -165,7 +171,7 @@ class PagesController(Controller):
     @get("/", guards=[signed_in])
     async def home(self, actor: CurrentActor, services: Services, sessions_of: SessionsOf = None) -> Template:
         home = HOME_PAGES[actor.role]
-        context = await _home_context(services, actor, home.parts)
+        context = await home_context(services, actor)
         if "users" in home.parts and sessions_of is not None and actor.may(Action.MANAGE_SESSIONS):
             context["sessions_of"] = next((u for u in context.get("users", []) if u.id == sessions_of), None)
             if context["sessions_of"] is not None:

@@ -1,6 +1,7 @@
 """A bureau officer signs in at a desk, starts a background job and watches it finish;
 an agency signs in on a phone; the language switches to English; an administrator disables
-a user and enables them again."""
+a user and enables them again; the security administrator gives a role and the audit
+administrator verifies the audit trail."""
 
 from __future__ import annotations
 
@@ -70,4 +71,36 @@ async def test_admin_disables_a_user_and_enables_them_again(browser, live_server
     await toggle.click()
     await page.wait_for_selector("[data-testid=toggle-temp-expert]:text-is('停用')")
     LiveApi(live_server, "temp-expert", TEMP_PASSWORD)  # signs in again
+    await context.close()
+
+
+async def test_the_security_administrator_gives_a_role_and_the_auditor_verifies_the_trail(
+    browser, live_server: str, artifacts
+) -> None:
+    LiveApi(live_server, "admin").call(
+        "POST", "/api/v1/users", {"username": "temp-assessor", "password": TEMP_PASSWORD, "role": "assessor"}
+    )
+    context = await browser.new_context(viewport=DESK, locale="zh-CN")
+    page = await context.new_page()
+    await sign_in(page, live_server, "secadmin")
+    assert await page.locator("h1").inner_text() == "安全管理"
+    assert await page.get_by_test_id("assign-admin").count() == 0  # an administrator's duty is fixed
+    await page.get_by_test_id("role-temp-assessor").select_option("expert")
+    await page.get_by_test_id("assign-temp-assessor").click()
+    await page.wait_for_selector("[data-testid=role-temp-assessor] option[value=expert][selected]", state="attached")
+    assert LiveApi(live_server, "temp-assessor", TEMP_PASSWORD).call("GET", "/api/v1/me")["role"] == "expert"
+    await page.screenshot(path=str(artifacts / "secadmin-role-given.png"), full_page=True)
+    await context.close()
+
+    context = await browser.new_context(viewport=DESK, locale="zh-CN")
+    page = await context.new_page()
+    await sign_in(page, live_server, "auditor")
+    assert await page.locator("h1").inner_text() == "审计"
+    assert await page.get_by_test_id("users").count() == 0
+    await page.get_by_test_id("verify-audit").click()
+    result = page.get_by_test_id("verify-result")
+    await result.wait_for()
+    assert (await result.inner_text()).startswith("审计链完整")
+    assert await page.get_by_test_id("audit").locator("code", has_text="user.assign_role").count() >= 1
+    await page.screenshot(path=str(artifacts / "auditor-verified.png"), full_page=True)
     await context.close()

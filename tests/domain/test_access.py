@@ -3,13 +3,16 @@ from __future__ import annotations
 import pytest
 
 from ltc.domain.access import (
+    ADMINISTRATOR_DUTIES,
     ALLOWED,
     Action,
     Actor,
     Role,
     require,
     require_provider_visible,
+    validate_account_role,
     validate_role_assignment,
+    validate_role_change,
 )
 from ltc.domain.errors import Forbidden, NotFound
 
@@ -25,14 +28,20 @@ def test_an_agency_sees_its_own_provider_and_not_another() -> None:
     assert caught.value.code == "provider_not_found"
 
 
-@pytest.mark.parametrize("role", [Role.BUREAU, Role.ADMIN, Role.ASSESSOR, Role.EXPERT])
+@pytest.mark.parametrize("role", [Role.BUREAU, Role.ASSESSOR, Role.EXPERT])
 def test_non_agency_roles_are_not_scoped_to_a_provider(role: Role) -> None:
     require_provider_visible(actor(role), 8)
 
 
+@pytest.mark.parametrize("role", sorted(ADMINISTRATOR_DUTIES))
+def test_administrators_see_no_providers_records(role: Role) -> None:
+    with pytest.raises(NotFound):
+        require_provider_visible(actor(role), 8)
+
+
 def test_only_the_bureau_sees_full_identity_numbers() -> None:
     assert [r for r in Role if actor(r).sees_full_id_numbers] == [Role.BUREAU]
-    assert {r for r in Role if actor(r).sees_whole_region} == {Role.BUREAU, Role.ADMIN}
+    assert {r for r in Role if actor(r).sees_whole_region} == {Role.BUREAU}
 
 
 def test_agency_users_need_a_provider_and_region_wide_roles_may_not_have_one() -> None:
@@ -42,7 +51,7 @@ def test_agency_users_need_a_provider_and_region_wide_roles_may_not_have_one() -
     validate_role_assignment(Role.EXPERT, None)
     with pytest.raises(Forbidden):
         validate_role_assignment(Role.AGENCY, None)
-    for role in (Role.BUREAU, Role.ADMIN):
+    for role in (Role.BUREAU, *ADMINISTRATOR_DUTIES):
         with pytest.raises(Forbidden):
             validate_role_assignment(role, 3)
 
@@ -52,7 +61,50 @@ def test_every_action_names_at_least_one_role_and_only_the_bureau_moves_the_fund
     assert all(ALLOWED[action] for action in Action)
     for action in (Action.APPROVE_SETTLEMENT, Action.REJECT_SETTLEMENT, Action.PAY_SETTLEMENTS):
         assert ALLOWED[action] == {Role.BUREAU}
-    assert ALLOWED[Action.MANAGE_USERS] == {Role.ADMIN}
+    assert ALLOWED[Action.MANAGE_USERS] == {Role.SYSADMIN}
+
+
+# The three separated administrator duties (三员分立) ----------------------------------------
+
+DUTY_ACTIONS = {
+    Role.SYSADMIN: {Action.MANAGE_USERS, Action.READ_USERS},
+    # Roles, sessions and keys: the security administrator's.
+    Role.SECADMIN: {Action.ASSIGN_ROLES, Action.READ_USERS, Action.MANAGE_SESSIONS, Action.ROTATE_DATA_KEYS},
+    Role.AUDITOR: {Action.READ_AUDIT, Action.VERIFY_AUDIT},
+}
+
+
+@pytest.mark.parametrize("role", sorted(ADMINISTRATOR_DUTIES))
+def test_each_administrator_may_do_their_own_duty_and_nothing_else(role: Role) -> None:
+    assert {action for action in Action if actor(role).may(action)} == DUTY_ACTIONS[role]
+    assert not actor(role).sees_whole_region and not actor(role).sees_full_id_numbers
+
+
+def test_the_duties_do_not_overlap_where_they_check_each_other() -> None:
+    assert ALLOWED[Action.ASSIGN_ROLES] == {Role.SECADMIN}  # not the one who creates users
+    assert ALLOWED[Action.VERIFY_AUDIT] == {Role.AUDITOR}
+    assert not ALLOWED[Action.READ_AUDIT] & {Role.SYSADMIN, Role.SECADMIN}  # whose acts it records
+    assert ADMINISTRATOR_DUTIES == {Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR}
+
+
+def test_an_administrators_account_is_opened_by_the_operator_only() -> None:
+    for role in ADMINISTRATOR_DUTIES:
+        validate_account_role(role, by_operator=True)
+        with pytest.raises(Forbidden) as caught:
+            validate_account_role(role, by_operator=False)
+        assert caught.value.code == "administrator_created_by_operator"
+    for role in set(Role) - ADMINISTRATOR_DUTIES:
+        validate_account_role(role, by_operator=False)
+
+
+@pytest.mark.parametrize(("current", "new"), [(a, b) for a in Role for b in Role])
+def test_an_administrators_duty_never_changes(current: Role, new: Role) -> None:
+    if current != new and (current in ADMINISTRATOR_DUTIES or new in ADMINISTRATOR_DUTIES):
+        with pytest.raises(Forbidden) as caught:
+            validate_role_change(current, new)
+        assert caught.value.code == "administrator_duty_fixed"
+    else:
+        validate_role_change(current, new)
 
 
 @pytest.mark.parametrize(("role", "action"), [(r, a) for r in Role for a in Action])
@@ -70,4 +122,5 @@ def test_require_follows_the_table(role: Role, action: Action) -> None:
 def test_the_provider_scope_limits_agencies_only() -> None:
     assert actor(Role.AGENCY, 7).provider_scope == 7
     assert actor(Role.AGENCY, None).provider_scope == 0  # no provider: sees nothing
-    assert {actor(r, 7).provider_scope for r in Role if r != Role.AGENCY} == {None}
+    assert {actor(r, 7).provider_scope for r in Role if r not in {Role.AGENCY, *ADMINISTRATOR_DUTIES}} == {None}
+    assert {actor(r).provider_scope for r in ADMINISTRATOR_DUTIES} == {0}  # administrators see no provider's records

@@ -153,7 +153,7 @@ def test_at_least_one_candidate_per_client_and_a_known_greedy_order() -> None:
 # ---------------------------------------------------------------------------- users
 
 
-@pytest.mark.parametrize("role", [Role.BUREAU, Role.ADMIN])
+@pytest.mark.parametrize("role", [Role.BUREAU, Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR])
 def test_region_wide_users_belong_to_no_provider(role: Role) -> None:
     with pytest.raises(Forbidden) as err:
         validate_role_assignment(role, 3)

@@ -41,7 +41,9 @@ EXAMPLES = int(os.environ.get("LTC_FUZZ_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ROLES: dict[str, str | None] = {
     "anonymous": None,
-    "admin": "admin",
+    "sysadmin": "admin",
+    "secadmin": "secadmin",
+    "auditor": "auditor",
     "bureau": "bureau",
     "assessor": "assessor1",
     "agency": "agency",
@@ -136,15 +138,16 @@ async def test_the_api_survives_fuzzing_by_every_role(fuzz_app: Litestar) -> Non
             headers=await _bearer(client, "admin"),
         )
         assert spare.status_code == 201, spare.text
-        # Disabling a user, and ending a session, are fuzzed on a spare user and its session, not
+        # Disabling a user, giving a role and ending a session are fuzzed on a spare user and its session, not
         # on the users and sessions signed in for the run.
         await _bearer(client, "fuzz-spare", "Spare-passw0rd-1")
         spare_sessions = await client.get(
-            f"/api/v1/users/{spare.json()['id']}/sessions", headers=await _bearer(client, "admin")
+            f"/api/v1/users/{spare.json()['id']}/sessions", headers=await _bearer(client, "secadmin")
         )
         fixed_paths = {
             "/api/v1/users/{user_id}": {"user_id": spare.json()["id"]},
             "/api/v1/users/{user_id}/sessions": {"user_id": spare.json()["id"]},
+            "/api/v1/users/{user_id}/role": {"user_id": spare.json()["id"]},
             "/api/v1/sessions/{session_id}": {"session_id": spare_sessions.json()[0]["id"]},
         }
 

@@ -161,17 +161,18 @@ async def test_the_last_use_is_written_at_most_once_a_minute(app, client, app_cl
     assert await last_seen() == started + timedelta(seconds=60)
 
 
-async def test_an_administrator_lists_and_ends_a_user_s_sessions(app, client, services, auth) -> None:
+async def test_the_security_administrator_lists_and_ends_a_user_s_sessions(app, client, services, auth) -> None:
     user_id = await users.create_user(
         services, actor=None, username="watched-user", password=PASSWORD, role=Role.EXPERT
     )
     theirs = await token(client, "watched-user", PASSWORD)
-    admin = await auth("admin")
+    admin = await auth("secadmin")
     listed = await client.get(f"/api/v1/users/{user_id}/sessions", headers=admin)
     assert listed.status_code == 200, listed.text
     [session] = listed.json()
     assert session["kind"] == "api" and session["user_id"] == user_id and session["address"] == "127.0.0.1"
-    assert (await client.get(f"/api/v1/users/{user_id}/sessions", headers=await auth("bureau"))).status_code == 403
+    for other in ("bureau", "admin", "auditor"):  # sessions are the security administrator's duty
+        assert (await client.get(f"/api/v1/users/{user_id}/sessions", headers=await auth(other))).status_code == 403
     missing = await client.get("/api/v1/users/999999/sessions", headers=admin)
     assert missing.status_code == 404 and missing.json()["code"] == "user_not_found"
 
@@ -184,14 +185,14 @@ async def test_an_administrator_lists_and_ends_a_user_s_sessions(app, client, se
     entry = await AuditEntry.select().where(
         (AuditEntry.action == "session.end") & (AuditEntry.entity_id == str(session["id"]))
     )
-    assert entry and entry[0]["actor_name"] == "admin"
+    assert entry and entry[0]["actor_name"] == "secadmin"
 
 
-async def test_the_admin_page_ends_a_session_with_its_button(app, client, services) -> None:
+async def test_the_security_administrator_s_page_ends_a_session_with_its_button(app, client, services) -> None:
     await users.create_user(services, actor=None, username="page-watched", password=PASSWORD, role=Role.EXPERT)
     theirs = await token(client, "page-watched", PASSWORD)
     async with browser(app) as admin:
-        await page_sign_in(admin, "admin")
+        await page_sign_in(admin, "secadmin")
         home = await admin.get("/", headers=HTML)
         link = re.search(r'href="(/\?sessions_of=\d+)#sessions" data-testid="sessions-of-page-watched"', home.text)
         assert link, "each user's row links to their sessions"

@@ -228,6 +228,8 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
             }
         ),
         ("PATCH", "/api/v1/users/{user_id}"): Body(json={"active": False}),
+        ("PATCH", "/api/v1/users/{user_id}/role"): Body(json={"role": "bureau"}),
+        ("POST", "/users/{user_id}/role"): Body(form={"role": "bureau"}),
         ("POST", "/users/{user_id}/active"): Body(form={"active": "false"}),
         ("POST", "/sessions/{session_id}/end"): Body(form={"user_id": str(ids["user_id"])}),
         ("POST", "/api/v1/applications/{application_id}/accept"): Body(json={"assessor_ids": [1, 2]}),
