@@ -12,12 +12,12 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 from litestar import Litestar
 
+from ltc.bench.scratch import scratch_database
 from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.settings import Settings
@@ -26,31 +26,10 @@ from tests.helpers import DEMO_PASSWORD
 RUN_ID = uuid.uuid4().hex[:10]
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest.fixture(scope="session")
-async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    server_url = os.environ.get("LTC_DATABASE_URL", "")
-    if not server_url.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'ltc-test.sqlite'}"
-        return
-    import asyncpg
-
-    name = f"ltc_test_{RUN_ID}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield _with_database(server_url, name)
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+async def database_url() -> AsyncIterator[str]:
+    async with scratch_database("test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,48 +6,20 @@ session database when it closes."""
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from litestar import Litestar
 
+from ltc.bench.scratch import scratch_database as own_database
 from ltc.db import engine as db_engine
 from ltc.settings import Settings
 from tests.helpers import DEMO_PASSWORD
 
 
 @asynccontextmanager
-async def own_database(directory: Path, name: str) -> AsyncIterator[str]:
-    server = os.environ.get("LTC_DATABASE_URL", "")
-    if not server.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{directory / f'{name}.sqlite'}"
-        return
-    import asyncpg
-
-    database = f"ltc_{name}_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{database}"')
-    finally:
-        await admin.close()
-    try:
-        yield urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
-    finally:
-        admin = await asyncpg.connect(server)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
-@asynccontextmanager
-async def isolated_app(
-    settings: Settings, directory: Path, name: str, *, activity: bool = False
-) -> AsyncIterator[Litestar]:
+async def isolated_app(settings: Settings, name: str, *, activity: bool = False) -> AsyncIterator[Litestar]:
     """The app, migrated and seeded with the demo district (and, with ``activity``, its
     residents concluded, assigned and given care plans), its lifespan held by one task."""
     from ltc.services.demo_activity import seed_demo_activity
@@ -55,7 +27,7 @@ async def isolated_app(
     from ltc.web.app import create_app
 
     session_engine = db_engine.bound_engine()
-    async with own_database(directory, name) as url:
+    async with own_database(name) as url:
         own = settings.model_copy(update={"database_url": url, "queue_name": f"ltc:{name}:{uuid.uuid4().hex[:8]}"})
         application = create_app(own, migrate=True, in_process_worker=False)
         started, stop = asyncio.Event(), asyncio.Event()

@@ -20,16 +20,17 @@ def server_url() -> str:
 
 @contextlib.asynccontextmanager
 async def scratch_database(label: str) -> AsyncIterator[str]:
-    """A fresh, empty database for one run: a new database on the PostgreSQL server of
-    ``LTC_DATABASE_URL`` (dropped afterwards), else a SQLite file in a temporary directory."""
+    """A fresh, empty database for one run (a benchmark, or a test that must not share the
+    session's): a new database on the PostgreSQL server of ``LTC_DATABASE_URL`` (dropped
+    afterwards), else a SQLite file in a temporary directory."""
     server = server_url()
     if not server:
-        with tempfile.TemporaryDirectory(prefix=f"ltc-bench-{label}-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
+        with tempfile.TemporaryDirectory(prefix=f"ltc-{label}-") as tmp:
+            yield f"sqlite:///{Path(tmp) / f'{label}.sqlite'}"
         return
     import asyncpg
 
-    name = f"ltc_bench_{label}_{uuid.uuid4().hex[:10]}"
+    name = f"ltc_{label}_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(server)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')

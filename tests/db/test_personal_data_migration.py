@@ -24,7 +24,7 @@ async def test_the_migration_encrypts_the_persons_stored_in_clear(app, settings:
         (make_id_number("330283", date(1940, 1, 1 + i), 501, "F"), f"1380000000{i}", f"溪口镇旧村{i}号")
         for i in range(3)
     ]
-    async with own_database(tmp_path, "upgrade") as url:
+    async with own_database("upgrade") as url:
         fresh = db_engine.configure_engine(url)
         await db_engine.start(fresh)
         try:

@@ -12,16 +12,15 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from piccolo.columns import JSON, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from ltc.bench.scratch import scratch_database
 from ltc.db import engine as db_engine
 from ltc.db.engine import current_engine, write_transaction
 from ltc.db.tables import AppUser, AuditArchive, AuditCheckpoint, AuditEntry
@@ -290,36 +289,12 @@ class OldAppUser(Table, tablename="app_user"):
     created_at = Timestamptz()
 
 
-@asynccontextmanager
-async def fresh_database(settings: Settings, tmp_path) -> AsyncIterator[str]:
-    if settings.uses_sqlite:
-        yield f"sqlite:///{tmp_path / 'before-chain.sqlite'}"
-        return
-    import asyncpg
-
-    name = f"ltc_chain_{uuid.uuid4().hex[:10]}"
-    server = os.environ.get("LTC_DATABASE_URL", settings.database_url)
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    finally:
-        admin = await asyncpg.connect(server)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 async def test_the_migration_chains_the_entries_written_before_it(app, settings: Settings, tmp_path) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     from ltc.db.migrate import apply_migrations
 
-    async with fresh_database(settings, tmp_path) as url:
+    async with scratch_database("chain") as url:
         fresh = db_engine.configure_engine(url)
         await db_engine.start(fresh)
         try:

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from ltc.bench.scratch import scratch_database
 from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
 from ltc.db.tables import (
@@ -53,7 +54,6 @@ from ltc.services.context import ServiceContext
 from ltc.services.settlements import build, corrections, workflow
 from ltc.services.settlements.values import BuildSettlementsParams, CorrectionRequest
 from ltc.settings import Settings
-from tests.conftest import _with_database
 
 T = TypeVar("T")
 SEEN: dict[str, int] = {}  # what the runs reached: refusals by code, and the steps carried out
@@ -88,38 +88,20 @@ async def loop() -> asyncio.AbstractEventLoop:
 
 
 @pytest.fixture(scope="module")
-async def own_database(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[None]:
+async def own_database(settings: Settings) -> AsyncIterator[None]:
     """A database of this module's own, migrated: what it approves can never be deleted (the
     triggers refuse it), so it stays out of the session's database other tests count in."""
-    import asyncpg
-
-    server = settings.database_url
-    name = f"ltc_money_{uuid.uuid4().hex[:10]}"
-    if settings.uses_sqlite:
-        url = f"sqlite:///{tmp_path_factory.mktemp('money') / 'money.sqlite'}"
-    else:
-        admin = await asyncpg.connect(server)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        url = _with_database(server, name)
-    session = db_engine.current_engine()
-    engine = db_engine.configure_engine(url)
-    if not settings.uses_sqlite:
-        await engine.start_connection_pool()  # type: ignore[attr-defined]  # a PostgresEngine
-    try:
-        await apply_migrations()
-        yield
-    finally:
-        db_engine.bind(session)
-        await db_engine.stop(engine)
+    async with scratch_database("money") as url:
+        session = db_engine.current_engine()
+        engine = db_engine.configure_engine(url)
         if not settings.uses_sqlite:
-            admin = await asyncpg.connect(server)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
+            await engine.start_connection_pool()  # type: ignore[attr-defined]  # a PostgresEngine
+        try:
+            await apply_migrations()
+            yield
+        finally:
+            db_engine.bind(session)
+            await db_engine.stop(engine)
 
 
 @pytest.fixture

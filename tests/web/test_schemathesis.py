@@ -68,7 +68,7 @@ class Findings:
 async def fuzz_app(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Litestar]:
     # Every fuzzed sign-in comes from one address: its throttle would lock the roles out.
     fuzz_settings = settings.model_copy(update={"sign_in_max_failures_per_address": 100_000})
-    async with isolated_app(fuzz_settings, tmp_path_factory.mktemp("fuzz"), "fuzz") as application:
+    async with isolated_app(fuzz_settings, "fuzz") as application:
         yield application
 
 

@@ -87,7 +87,7 @@ class Arranged:
 
 @pytest.fixture(scope="module")
 async def arranged(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Arranged]:
-    async with isolated_app(settings, tmp_path_factory.mktemp("tenancy"), "tenancy", activity=True) as app:
+    async with isolated_app(settings, "tenancy", activity=True) as app:
         yield Arranged(app, await _arrange_foreign_records(app))
 
 
