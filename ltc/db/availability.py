@@ -18,6 +18,9 @@ _POSTGRES_UNAVAILABLE: tuple[type[BaseException], ...] = (
     pg.CannotConnectNowError,
     pg.TooManyConnectionsError,
     pg.InterfaceError,  # e.g. a pool closing under the request
+    # A pooled connection the lost server left mid-operation ("cannot switch to state …;
+    # another operation is in progress"): the pool replaces it; the request may be retried.
+    pg.InternalClientError,
 )
 # What a client raises on a refused, reset or timed-out socket (TimeoutError is an OSError).
 _NETWORK: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError, socket.gaierror)

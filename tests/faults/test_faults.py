@@ -65,6 +65,17 @@ async def start_build(stack: Stack) -> str:
     return str(response.json()["job_id"])
 
 
+def unhandled_errors(log: str) -> str:
+    """The server's tracebacks of unhandled errors, to say why a request answered 500."""
+    tracebacks = []
+    for part in log.split("unhandled error on ")[1:]:
+        lines = part.splitlines()
+        # The request line, then the traceback up to the exception's own line.
+        end = next((n for n, line in enumerate(lines[2:], 2) if line and not line[0].isspace()), len(lines))
+        tracebacks.append("\n".join([lines[0], *lines[max(1, end - 6) : end + 1]]))
+    return "\n".join(tracebacks) or log[-3000:]
+
+
 async def test_postgres_stopped_under_traffic_answers_503_then_recovers(stack: Stack) -> None:
     seen: list[tuple[str, str, int, str, str]] = []  # phase, what, status, code, retry-after
     phase = "before"
@@ -110,7 +121,8 @@ async def test_postgres_stopped_under_traffic_answers_503_then_recovers(stack: S
         await running
 
     statuses = Counter((p, w, s) for p, w, s, _, _ in seen)
-    assert not [entry for entry in seen if entry[2] >= 500 and entry[2] != 503], statuses
+    server_errors = [entry for entry in seen if entry[2] >= 500 and entry[2] != 503]
+    assert not server_errors, f"{statuses}\n{unhandled_errors(stack.log('web'))}"
     down = [entry for entry in seen if entry[0] == "down"]
     assert any(w == "api" and s == 503 and c == "database_unavailable" and int(r) > 0 for _, w, s, c, r in down)
     assert any(w == "page" and s == 503 and c == "page" for _, w, s, c, _ in down)

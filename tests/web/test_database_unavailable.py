@@ -22,6 +22,7 @@ from tests.helpers import HTML, signed_in_browser
         pg.CannotConnectNowError("the database system is starting up"),
         pg.AdminShutdownError("terminating connection due to administrator command"),
         pg.InterfaceError("pool is closing"),
+        pg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
         ConnectionRefusedError(111, "Connect call failed"),
         TimeoutError(),
         OSError(113, "No route to host"),
