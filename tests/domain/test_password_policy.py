@@ -53,6 +53,26 @@ def test_character_classes(password: str, classes: int) -> None:
     assert character_classes(password) == classes
 
 
+@pytest.mark.parametrize(
+    "password, classes",
+    [
+        # Each class's first and last character counts in that class, and in no other.
+        ("a", 1),
+        ("z", 1),
+        ("A", 1),
+        ("Z", 1),
+        ("0", 1),
+        ("9", 1),
+        ("XYZ", 1),
+        ("az", 1),
+        ("AZ09", 2),
+        ("`{@[/:", 1),  # the neighbours of the ranges are "other characters"
+    ],
+)
+def test_the_ends_of_each_character_class(password: str, classes: int) -> None:
+    assert character_classes(password) == classes
+
+
 def test_two_classes_are_too_simple_and_three_are_enough() -> None:
     assert code_of("abcdefghiJ") == "password_too_simple"
     assert code_of("abcdefghJ1") is None
@@ -66,7 +86,9 @@ def test_the_username_may_not_be_the_password_nor_in_it() -> None:
 
 
 def test_a_reused_password_has_its_own_code() -> None:
-    assert reject_reused_password().code == "password_reused"
+    error = reject_reused_password()
+    assert error.code == "password_reused"
+    assert isinstance(error.detail, str) and "recently" in error.detail, "the refusal says why"
 
 
 CHANGED = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
@@ -79,6 +101,12 @@ def test_expiry_the_day_before_of_and_after() -> None:
     assert not password_expired(CHANGED, expires - timedelta(microseconds=1), POLICY)
     assert password_expired(CHANGED, expires, POLICY)
     assert password_expired(CHANGED, expires + timedelta(days=1), POLICY)
+
+
+def test_a_one_day_age_expires_after_one_day() -> None:
+    daily = PasswordPolicy(max_age_days=1)
+    assert password_expires_at(CHANGED, daily) == CHANGED + timedelta(days=1)
+    assert password_expired(CHANGED, CHANGED + timedelta(days=1), daily)
 
 
 def test_no_expiry_when_the_policy_sets_no_age() -> None:
