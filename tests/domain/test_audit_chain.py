@@ -148,8 +148,8 @@ def test_extend_numbers_and_links_the_entries() -> None:
 # The verifier and its codes --------------------------------------------------------------
 
 
-def walk(entries, start: ChainPoint = START):
-    verifier = ChainVerifier(KEY, start)
+def walk(entries, start: ChainPoint = START, key: ChainKey = KEY):
+    verifier = ChainVerifier(key, start)
     for entry in entries:
         found = verifier.check(entry)
         if found is not None:

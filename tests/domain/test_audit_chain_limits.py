@@ -8,18 +8,14 @@ import hashlib
 import hmac
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
 from ltc.domain.audit_chain import (
-    START,
     ChainKey,
     ChainPoint,
-    ChainVerifier,
-    EntryContent,
     anchor_seal,
     canonical_bytes,
     checkpoint_break,
@@ -31,37 +27,10 @@ from ltc.domain.audit_chain import (
     utc_text,
     written_at,
 )
+from tests.domain.test_audit_chain import AT, KEY, chain, content, walk
 
-SECRET = b"a-test-key"
-KEY = ChainKey(SECRET)
+SECRET = b"a-test-key"  # the key of the chain tests' KEY
 SM3_KEY = ChainKey(SECRET, "sm3")
-AT = datetime(2026, 12, 6, 19, 30, 0, 123456, tzinfo=UTC)
-
-
-def content(n: int = 1) -> EntryContent:
-    return EntryContent(
-        at=AT + timedelta(seconds=n),
-        actor_id=7,
-        actor_name="bureau",
-        action="conclusion.publish",
-        entity="assessment",
-        entity_id=str(n),
-        before={"status": "assessed"},
-        after={"status": "publicised", "名": "王敏"},
-    )
-
-
-def chain(n: int, key: ChainKey = KEY, head: ChainPoint = START):
-    return extend(key, head, [content(i) for i in range(1, n + 1)])
-
-
-def walk(entries, start: ChainPoint = START, key: ChainKey = KEY):
-    verifier = ChainVerifier(key, start)
-    for entry in entries:
-        found = verifier.check(entry)
-        if found is not None:
-            return verifier, found
-    return verifier, None
 
 
 def sm3_by_cryptography(secret: bytes, data: bytes) -> str:
