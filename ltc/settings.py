@@ -6,6 +6,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -75,6 +76,12 @@ class Settings(BaseSettings):
     # An online geocoder (a self-hosted Nominatim, e.g. https://nominatim.example.gov.cn) for
     # addresses the offline gazetteer cannot place closer than the town; empty: offline only.
     geocoder_url: str = ""
+    # A self-hosted tile server under the care network map (e.g. the city's own,
+    # https://tiles.example.gov.cn/{z}/{x}/{y}.png; `{s}.` may lead the host for its
+    # subdomains), with its attribution; empty: the map is the offline SVG alone and no page
+    # asks another host for anything.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
     geocoder_user_agent: str = "ltc-geocoder"
     geocoder_min_delay_seconds: float = Field(default=1.0, ge=0)  # Nominatim's usage policy: 1 request/s
     geocoder_max_retries: int = Field(default=2, ge=0)
@@ -118,6 +125,28 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        host = parts.netloc.removeprefix("{s}.")
+        if parts.scheme not in ("http", "https") or not host or "{" in host:
+            raise ValueError("LTC_MAP_TILE_URL must be an http(s) address whose host is fixed (or starts with {s}.)")
+        if not all(f"{{{name}}}" in value for name in "zxy"):
+            raise ValueError("LTC_MAP_TILE_URL must contain {z}, {x} and {y}")
+        return value
+
+    @property
+    def map_tile_origin(self) -> str:
+        """The tile server's origin as a Content-Security-Policy source ('' without one)."""
+        if not self.map_tile_url:
+            return ""
+        parts = urlsplit(self.map_tile_url)
+        host = parts.netloc.replace("{s}.", "*.", 1) if parts.netloc.startswith("{s}.") else parts.netloc
+        return f"{parts.scheme}://{host}"
 
     @cached_property
     def zone(self) -> ZoneInfo:

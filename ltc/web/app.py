@@ -60,6 +60,8 @@ from ltc.web.visit_pages import VisitPages
 log = logging.getLogger(__name__)
 
 STATIC_DIR = PROJECT_ROOT / "static"
+# The API docs' Swagger UI (swagger-ui-dist 5.36.0 from npm, see static/vendor/README.md), served locally.
+SWAGGER_UI = "/static/vendor/swagger-ui"
 
 
 def _derived_key(settings: Settings, purpose: str) -> bytes:
@@ -165,7 +167,14 @@ def create_app(
             version="1.0.0",
             path="/schema",
             description="The public API of the long-term care insurance system (API.md).",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER_UI}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER_UI}/swagger-ui-standalone-preset.js",
+                    favicon="<link rel='icon' href='/favicon.ico'>",
+                )
+            ],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=request_guards.check_request,

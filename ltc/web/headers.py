@@ -15,20 +15,23 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self';"
     " frame-ancestors 'none'"
 )
-# The Swagger UI at /schema alone loads its script and styles from a CDN and starts with an
-# inline script; the rest of the site runs no inline code at all.
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
+# The Swagger UI at /schema loads its script and styles from /static/vendor/swagger-ui and
+# starts with an inline script (Litestar writes the schema into it); the rest of the site
+# runs no inline code at all. Nothing is loaded from another host.
 SCHEMA_CSP = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {SWAGGER_CDN}; style-src 'self' 'unsafe-inline'"
-    f" {SWAGGER_CDN}; img-src 'self' data: {SWAGGER_CDN}; object-src 'none'; base-uri 'self';"
-    " frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
+MAP_PATH = "/map"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def content_security_policy(path: str) -> str:
+def content_security_policy(path: str, map_tile_origin: str = "") -> str:
+    """The policy for a path; the map may show images from the configured tile server."""
     if path == "/schema" or (path.startswith("/schema/") and not path.endswith((".json", ".yaml", ".yml"))):
         return SCHEMA_CSP
+    if path == MAP_PATH and map_tile_origin:
+        return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {map_tile_origin}")
     return CSP
 
 
@@ -48,7 +51,7 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
         for name, value in fixed.items():
             headers[name] = value
         path = scope.get("path", "")
-        headers["Content-Security-Policy"] = content_security_policy(path)
+        headers["Content-Security-Policy"] = content_security_policy(path, settings.map_tile_origin)
         # Nothing signed-in is kept by the browser or a proxy: after signing out, the back
         # button asks the server again (and gets the sign-in page).
         if "cache-control" not in headers and not path.startswith("/static/"):

@@ -1,5 +1,6 @@
 """Security headers on every response: a page, an API call, an error, a static file, an
-unrouted path; the Swagger UI alone may load from its CDN; HSTS only behind HTTPS."""
+unrouted path; the Swagger UI runs from /static alone; the map may show the configured tile
+server's images; HSTS only behind HTTPS."""
 
 from __future__ import annotations
 
@@ -44,11 +45,20 @@ async def test_a_page_an_api_call_and_errors_carry_the_headers(client: httpx.Asy
     assert_secure(static)
 
 
-async def test_only_the_swagger_ui_may_load_from_its_cdn(client: httpx.AsyncClient) -> None:
+async def test_the_swagger_ui_loads_nothing_from_another_host(client: httpx.AsyncClient) -> None:
     docs = await client.get("/schema/swagger")
-    assert docs.status_code == 200 and "cdn.jsdelivr.net" in docs.text
+    assert docs.status_code == 200
+    addresses = re.findall(r"""(?:src|href)=["']([^"']+)["']""", docs.text)
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in addresses
+    assert "/static/vendor/swagger-ui/swagger-ui-standalone-preset.js" in addresses
+    assert "/static/vendor/swagger-ui/swagger-ui.css" in addresses
+    assert all(address.startswith("/") and not address.startswith("//") for address in addresses), addresses
+    assert "http://" not in docs.text.split("<body")[0] and "https://" not in docs.text.split("<body")[0]
+    for address in addresses:
+        if address.startswith("/static/"):
+            assert (await client.get(address)).status_code == 200, address
     assert_secure(docs, SCHEMA_CSP)
-    assert "frame-ancestors 'none'" in SCHEMA_CSP
+    assert "http" not in SCHEMA_CSP and "*" not in SCHEMA_CSP  # no other host, not even the CDN
     assert_secure(await client.get("/schema/openapi.json"))
 
 
