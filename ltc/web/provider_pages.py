@@ -3,8 +3,6 @@ on the server from coordinates) and the re-optimisation preview."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
 from uuid import UUID
 
 from litestar import Controller, get, post
@@ -16,8 +14,9 @@ from ltc.db.queries.providers import provider_loads
 from ltc.domain.access import Action
 from ltc.services import assignments, jobs, providers
 from ltc.services.reoptimisation import ApplyParams
-from ltc.web.charts import Projection
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.i18n import current_language
+from ltc.web.network_map import draw_network, tile_layer
 from ltc.web.pages import actions_of, page
 from ltc.web.security import allowed, signed_in
 
@@ -68,31 +67,12 @@ class ProviderPages(Controller):
         return Redirect(path=f"/providers/{provider_id}")
 
     @get("/map", guards=[ASSIGN])
-    async def district_map(self, actor: CurrentActor) -> Template:
+    async def district_map(self, actor: CurrentActor, services: Services) -> Template:
         network = await assignments.network_map(actor)
-        points = [(t.lat, t.lon) for t in network.towns] + [(p.lat, p.lon) for p in network.providers]
-        projection = Projection.fit(points)
-        by_id = {p.id: p for p in network.providers}
-        people: list[dict[str, Any]] = []
-        for person in network.placements:
-            if person.lat is None or person.lon is None:
-                continue
-            x, y = projection.xy(person.lat, person.lon)
-            line = None
-            provider = by_id.get(person.provider_id) if person.provider_id is not None else None
-            if provider is not None:
-                line = projection.xy(provider.lat, provider.lon)
-            people.append({"x": x, "y": y, "status": person.status, "line": line})
         return page(
             "providers/map.html",
-            projection=projection,
-            towns=[{**asdict(t), "xy": projection.xy(t.lat, t.lon)} for t in network.towns],
-            providers=[
-                {**asdict(p), "xy": projection.xy(p.lat, p.lon), "r": projection.radius_px(p.service_radius_km)}
-                for p in network.providers
-            ],
-            people=people,
-            uncovered=sum(1 for p in network.placements if p.status == "unassigned"),
+            drawing=draw_network(network, english=current_language() == "en"),
+            tiles=tile_layer(services.settings, network),
         )
 
     @get("/assignment", guards=[ASSIGN])
