@@ -26,3 +26,26 @@
   }
   if (box.dataset.jobStatus !== "done" && box.dataset.jobStatus !== "failed") poll();
 })();
+// On a phone a data table becomes one card per row: each cell is labelled with its column's
+// heading (data-label, shown by app.css under 600 px), so no column is squeezed to one
+// character per line.
+(function () {
+  document.querySelectorAll("table.data").forEach(function (table) {
+    const headRow = table.tHead && table.tHead.rows[0];
+    if (!headRow) return;
+    const labels = [];
+    Array.from(headRow.cells).forEach(function (th) {
+      for (let i = 0; i < th.colSpan; i += 1) labels.push(th.textContent.trim());
+    });
+    Array.from(table.tBodies).forEach(function (body) {
+      Array.from(body.rows).forEach(function (row) {
+        let column = 0;
+        Array.from(row.cells).forEach(function (cell) {
+          if (cell.colSpan === 1 && labels[column] && !cell.hasAttribute("data-label")) cell.dataset.label = labels[column];
+          column += cell.colSpan;
+        });
+      });
+    });
+    table.classList.add("stacks");
+  });
+})();
