@@ -54,14 +54,17 @@ def wait_for_job(api: LiveApi, job_id: str) -> dict[str, Any]:
     raise AssertionError("the job did not finish")
 
 
-def arrange_submitted_settlement(base: str) -> tuple[int, str, str]:
+def arrange_submitted_settlement(
+    base: str, *, code: str = "S901", serial: int = 402, lat: float = 30.95, lon: float = 120.45
+) -> tuple[int, str, str]:
+    """A provider of its own (code, at lat/lon), its agency user agency-<code>, one person cared
+    for (id number serial) and their visit on the last day of last month, settled and submitted."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
-    lat, lon = 30.95, 120.45
     provider = bureau.call(
         "POST",
         "/api/v1/providers",
         {
-            "code": "S901",
+            "code": code,
             "name": "桥头居家护理站",
             "kind": "home",
             "lat": lat,
@@ -78,14 +81,14 @@ def arrange_submitted_settlement(base: str) -> tuple[int, str, str]:
         "POST",
         "/api/v1/users",
         {
-            "username": "agency-s901",
+            "username": f"agency-{code.lower()}",
             "password": PASSWORD,
             "role": "agency",
             "provider_id": provider["id"],
             "display_name": "桥头护理站",
         },
     )
-    agency = Api(base, "agency-s901", PASSWORD)
+    agency = Api(base, f"agency-{code.lower()}", PASSWORD)
     caregiver = agency.call(
         "POST",
         f"/api/v1/providers/{provider['id']}/caregivers",
@@ -96,7 +99,7 @@ def arrange_submitted_settlement(base: str) -> tuple[int, str, str]:
         "POST",
         "/api/v1/persons",
         {
-            "id_number": make_id_number("330296", date(1936, 4, 2), 402, "F"),
+            "id_number": make_id_number("330296", date(1936, 4, 2), serial, "F"),
             "name": "周阿婆",
             "address": "桥头村3号",
             "town": "溪口镇",

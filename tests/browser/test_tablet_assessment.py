@@ -17,15 +17,15 @@ pytestmark = pytest.mark.browser
 TABLET = {"width": 768, "height": 1024}
 
 
-def arrange_application(base: str) -> int:
+def arrange_application(base: str, *, serial: int = 517, name: str = "王桂英") -> int:
     bureau, admin = LiveApi(base, "bureau"), LiveApi(base, "admin")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     person = bureau.call(
         "POST",
         "/api/v1/persons",
         {
-            "id_number": make_id_number("330213", date(1938, 8, 8), 517, "F"),
-            "name": "王桂英",
+            "id_number": make_id_number("330213", date(1938, 8, 8), serial, "F"),
+            "name": name,
             "address": "溪口镇岩头村8号",
             "town": "溪口镇",
             "insured": True,
