@@ -35,14 +35,21 @@ document.addEventListener("submit", function (event) {
   if (question && !window.confirm(question)) event.preventDefault();
 });
 
-// The navigation folds behind a menu button on a phone.
+// On a phone the top bar folds the search, the account and the navigation behind a menu
+// button: it says whether it is open (aria-expanded), and Escape closes it again.
 (function () {
-  const nav = document.querySelector(".mainnav");
-  if (!nav) return;
-  const toggle = nav.querySelector(".menu-toggle");
-  toggle.addEventListener("click", function () {
-    const open = nav.classList.toggle("open");
+  const toggle = document.querySelector(".menu-toggle");
+  if (!toggle) return;
+  function show(open) {
+    document.body.classList.toggle("menu-open", open);
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  toggle.addEventListener("click", function () { show(!document.body.classList.contains("menu-open")); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.body.classList.contains("menu-open")) {
+      show(false);
+      toggle.focus();
+    }
   });
 })();
 

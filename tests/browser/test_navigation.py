@@ -40,7 +40,7 @@ async def test_each_role_sees_its_own_places(
     await sign_in(page, live_server, username)
     nav = page.get_by_test_id("main-nav")
     if viewport is PHONE:
-        toggle = nav.get_by_role("button", name="菜单")
+        toggle = page.get_by_role("banner").get_by_role("button", name="菜单")
         assert await toggle.get_attribute("aria-expanded") == "false"
         assert not await nav.locator("ul").is_visible()
         await toggle.click()
