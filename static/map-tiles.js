@@ -17,10 +17,13 @@
   });
   network.people.forEach(function (person) {
     if (person.to) L.polyline([[person.lat, person.lon], person.to], { color: "#1f6feb", weight: 1, opacity: 0.35 }).addTo(map);
-    L.circleMarker([person.lat, person.lon], {
-      radius: person.waiting ? 5 : 3, stroke: person.waiting, color: "#fff", weight: 1,
-      fillColor: person.waiting ? "#b42318" : "#1f6feb", fillOpacity: 1,
+    // One person, or (in a large city) the people of a square of about a kilometre.
+    const radius = person.count > 1 ? Math.min(14, 3 + Math.sqrt(person.count)) : (person.waiting ? 5 : 3);
+    const marker = L.circleMarker([person.lat, person.lon], {
+      radius: radius, stroke: person.waiting, color: "#fff", weight: 1,
+      fillColor: person.waiting ? "#b42318" : "#1f6feb", fillOpacity: person.count > 1 ? 0.7 : 1,
     }).addTo(map);
+    if (person.count > 1) marker.bindTooltip(String(person.count));
   });
   if (bounds.length) {
     const all = bounds.reduce(function (a, b) { return a.extend(b); }, L.latLngBounds(bounds[0].getSouthWest(), bounds[0].getNorthEast()));

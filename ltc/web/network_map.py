@@ -4,6 +4,7 @@ placed for each zoom level so that none collide. Templates draw it; static/map.j
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ltc.db.queries.providers import PlacementOnMap, ProviderOnMap, TownOnMap
@@ -22,6 +23,10 @@ TOWN_FONT = 15.0
 PROVIDER_FONT = 14.0
 ACTIVE = "active"
 WAITING = "unassigned"
+# A city's map draws each person up to this many; beyond, people are counted per square of
+# CLUSTER_PX pixels (a circle per square, sized by its count), so the page stays light.
+MAX_PEOPLE_DRAWN = 3000
+CLUSTER_PX = 12.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,36 @@ class PersonMark:
 
 
 @dataclass(frozen=True)
+class PeopleCluster:
+    """The people living in one square of the map, drawn as one circle at their centre."""
+
+    x: float
+    y: float
+    people: int
+    waiting: int
+
+    @property
+    def radius(self) -> float:
+        return round(min(CLUSTER_PX / 2, 1.5 + math.sqrt(self.people) / 2), 1)
+
+
+def cluster_people(people: list[PersonMark], cell: float = CLUSTER_PX) -> list[PeopleCluster]:
+    """People counted per square of side cell, each square drawn at its people's centre."""
+    squares: dict[tuple[int, int], list[PersonMark]] = {}
+    for person in people:
+        squares.setdefault((math.floor(person.x / cell), math.floor(person.y / cell)), []).append(person)
+    return [
+        PeopleCluster(
+            round(sum(p.x for p in members) / len(members), 1),
+            round(sum(p.y for p in members) / len(members), 1),
+            len(members),
+            sum(p.waiting for p in members),
+        )
+        for _, members in sorted(squares.items())
+    ]
+
+
+@dataclass(frozen=True)
 class LabelLevel:
     scale: int  # 1, 2, 4, …: the zoom this level's labels are placed for
     labels: list[PlacedLabel]
@@ -73,7 +108,8 @@ class Legend:
 class MapDrawing:
     projection: Projection
     providers: list[ProviderMark]
-    people: list[PersonMark]
+    people: list[PersonMark]  # each person, when there are few enough to draw
+    clusters: list[PeopleCluster]  # otherwise, people counted per square
     levels: list[LabelLevel]
     legend: Legend
 
@@ -89,10 +125,12 @@ def draw_network(network: NetworkMap, *, english: bool) -> MapDrawing:
     marks = [_provider_mark(projection, p) for p in providers]
     by_id = {m.id: m for m in marks}
     people = [_person_mark(projection, p, by_id) for p in placements if p.lat is not None and p.lon is not None]
+    clustered = len(people) > MAX_PEOPLE_DRAWN
     return MapDrawing(
         projection=projection,
         providers=marks,
-        people=people,
+        people=[] if clustered else people,
+        clusters=cluster_people(people) if clustered else [],
         levels=[_labels(projection, towns, marks, 2**level, english) for level in range(ZOOM_LEVELS)],
         legend=Legend(
             providers_active=sum(m.active for m in marks),
@@ -178,17 +216,39 @@ def tile_layer(settings: Settings, network: NetworkMap) -> TileLayer | None:
                 }
                 for p in network.providers
             ],
-            "people": [
-                {
-                    "lat": p.lat,
-                    "lon": p.lon,
-                    "waiting": p.status == WAITING,
-                    "to": [providers[p.provider_id].lat, providers[p.provider_id].lon]
-                    if p.provider_id in providers
-                    else None,
-                }
-                for p in network.placements
-                if p.lat is not None and p.lon is not None
-            ],
+            "people": _people_for_tiles(network.placements, providers),
         },
     )
+
+
+def _people_for_tiles(placements: list[PlacementOnMap], providers: dict[int, ProviderOnMap]) -> list[dict[str, object]]:
+    """Each person with the line to their provider; beyond MAX_PEOPLE_DRAWN, people counted
+    per square of about a kilometre (0.01°), without lines."""
+    placed = [p for p in placements if p.lat is not None and p.lon is not None]
+    if len(placed) <= MAX_PEOPLE_DRAWN:
+        return [
+            {
+                "lat": p.lat,
+                "lon": p.lon,
+                "count": 1,
+                "waiting": p.status == WAITING,
+                "to": [providers[p.provider_id].lat, providers[p.provider_id].lon]
+                if p.provider_id in providers
+                else None,
+            }
+            for p in placed
+        ]
+    squares: dict[tuple[float, float], list[PlacementOnMap]] = {}
+    for p in placed:
+        assert p.lat is not None and p.lon is not None
+        squares.setdefault((round(p.lat, 2), round(p.lon, 2)), []).append(p)
+    return [
+        {
+            "lat": lat,
+            "lon": lon,
+            "count": len(members),
+            "waiting": any(p.status == WAITING for p in members),
+            "to": None,
+        }
+        for (lat, lon), members in sorted(squares.items())
+    ]

@@ -25,7 +25,9 @@ def labels_of(svg: str, level: int) -> list[str]:
 
 def external_addresses(html: str) -> list[str]:
     return [
-        a for a in re.findall(r"""(?:src|href)=["']([^"']+)["']""", html) if not a.startswith("/") or a.startswith("//")
+        a
+        for a in re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+        if not a.startswith(("/", "#")) or a.startswith("//")
     ]
 
 
