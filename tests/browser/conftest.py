@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("the system Chromium is not installed (apt-get install chromium)")
+@contextmanager
+def running_demo(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[str]:
+    """`ltc demo` on a free port and a database of its own, with extra LTC_ settings; its address."""
     port = _free_port()
     env = {
         **os.environ,
@@ -48,13 +48,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "LTC_ARGON2_TIME_COST": "1",
         "LTC_ARGON2_MEMORY_KIB": "64",
         "LTC_LOG_LEVEL": "WARNING",
+        **settings,
     }
     log = (tmp_path_factory.mktemp("live-log") / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "ltc.cli", "demo", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # seeding the demo takes long on a busy machine
     while True:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
@@ -66,9 +67,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.kill()
             raise RuntimeError(f"ltc demo did not start: see {log.name}")
         time.sleep(0.3)
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("the system Chromium is not installed (apt-get install chromium)")
+    with running_demo(tmp_path_factory) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,20 @@
 with the wheel, a drag, the buttons and the keys, with a legend and labels that never overlap;
 an agency's phone has a top bar of one row whose menu holds a full-size 'Sign out', and the
 settlement lines as readable cards; an assessor's tablet keeps the network notice in sight
-however far down the items they work."""
+however far down the items they work. Over the city's own tile server (a stand-in here), the
+map is drawn by the vendored Leaflet and the tiles, from another origin, load."""
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from tests.browser.conftest import running_demo
 from tests.browser.steps import check_accessibility, sign_in
 from tests.browser.test_officer_settlement import PASSWORD, arrange_submitted_settlement
 from tests.browser.test_tablet_assessment import arrange_application
@@ -222,4 +228,75 @@ async def test_the_offline_notice_stays_in_sight_on_a_tablet(browser, live_serve
     await check_accessibility(page)
     await page.screenshot(path=str(artifacts / "tablet-offline-notice.png"))
     await context.set_offline(False)
+    await context.close()
+
+
+# A 1×1 grey PNG: what the stand-in tile server answers for every tile.
+TILE_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55"
+    "0000000a49444154789c636800000082008177cd72b60000000049454e44ae426082"
+)
+
+
+@pytest.fixture(scope="module")
+def tile_server() -> Iterator[tuple[str, list[str]]]:
+    """A stand-in for the city's tile server on another port (so another origin): every path
+    answers the same PNG, and the paths asked for are kept."""
+    requested: list[str] = []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(TILE_PNG)))
+            self.end_headers()
+            self.wfile.write(TILE_PNG)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", requested
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def tiled_server(tmp_path_factory, tile_server, live_server) -> Iterator[str]:
+    tiles, _ = tile_server
+    with running_demo(
+        tmp_path_factory, LTC_MAP_TILE_URL=f"{tiles}/{{z}}/{{x}}/{{y}}.png", LTC_MAP_TILE_ATTRIBUTION="© 测试图源"
+    ) as base:
+        yield base
+
+
+async def test_over_the_citys_own_tiles_the_map_is_drawn_by_leaflet(
+    browser, tiled_server: str, tile_server, artifacts
+) -> None:
+    tiles, requested = tile_server
+    context = await browser.new_context(viewport=DESK, locale="zh-CN")
+    page = await context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    await sign_in(page, tiled_server, "bureau")
+    response = await page.goto(f"{tiled_server}/map")
+    assert tiles in response.headers["content-security-policy"]
+    await page.wait_for_selector("[data-tile-map][data-ready=true]")
+    await page.wait_for_function("document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
+    assert requested and all(re.fullmatch(r"/\d+/\d+/\d+\.png", path) for path in requested), requested
+    assert await page.locator(".leaflet-overlay-pane path").count() > 20  # radii, providers, people, lines
+    assert "© 测试图源" in await page.locator(".leaflet-control-attribution").inner_text()
+    assert await page.get_by_test_id("map-legend").is_visible()
+    deepest = max(int(path.split("/")[1]) for path in requested)
+    await page.get_by_role("button", name="放大").click()
+    await page.wait_for_function(
+        f"Array.from(document.querySelectorAll('img.leaflet-tile')).some(img => img.src.includes('/{deepest + 1}/'))"
+    )
+    assert max(int(path.split("/")[1]) for path in requested) == deepest + 1
+    await check_accessibility(page)
+    await page.screenshot(path=str(artifacts / "map-desk-tiles.png"))
+    assert refused == [], refused
     await context.close()
