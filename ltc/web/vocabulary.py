@@ -9,197 +9,81 @@ def N_(message: str) -> str:
     return message
 
 
+# Packed several to a line: the lists are long and the codes short.
+# fmt: off
 TERRAINS = [N_("urban"), N_("plain"), N_("hill"), N_("coastal"), N_("mountain")]
 QUALIFICATIONS = [N_("elderly_carer"), N_("medical_carer"), N_("nurse")]
 JOB_STATUSES = [N_("queued"), N_("running"), N_("done"), N_("failed")]
 ERROR_TITLES = [
-    N_("The request cannot be carried out"),
-    N_("The input is not valid"),
-    N_("Not found"),
-    N_("Not allowed"),
-    N_("Sign-in required"),
-    N_("Conflict with the current state"),
-    N_("The request is malformed"),
-    N_("Method not allowed"),
-    N_("The request is too large"),
-    N_("Unsupported media type"),
-    N_("Too many requests"),
-    N_("Too many failed sign-in attempts"),
-    N_("Something went wrong on our side"),
-    N_("The service is unavailable"),
+    N_("The request cannot be carried out"), N_("The input is not valid"), N_("Not found"), N_("Not allowed"),
+    N_("Sign-in required"), N_("Conflict with the current state"), N_("The request is malformed"),
+    N_("Method not allowed"), N_("The request is too large"), N_("Unsupported media type"), N_("Too many requests"),
+    N_("Too many failed sign-in attempts"), N_("Something went wrong on our side"), N_("The service is unavailable"),
 ]
 WORKFLOW_STATUSES = [
-    N_("submitted"),
-    N_("accepted"),
-    N_("assessed"),
-    N_("publicised"),
-    N_("objected"),
-    N_("reassessing"),
-    N_("final"),
-    N_("superseded"),
-    N_("active"),
-    N_("expired"),
-    N_("unassigned"),
-    N_("ended"),
+    N_("submitted"), N_("accepted"), N_("assessed"), N_("publicised"), N_("objected"), N_("reassessing"), N_("final"),
+    N_("superseded"), N_("active"), N_("expired"), N_("unassigned"), N_("ended"),
 ]
 AGREEMENT = [
-    N_("applied"),
-    N_("designated"),
-    N_("suspended"),
-    N_("terminated"),
-    N_("designate"),
-    N_("activate"),
-    N_("suspend"),
-    N_("reinstate"),
-    N_("terminate"),
+    N_("applied"), N_("designated"), N_("suspended"), N_("terminated"), N_("designate"), N_("activate"),
+    N_("suspend"), N_("reinstate"), N_("terminate"),
 ]
 CARE_MODES = [N_("home"), N_("institutional"), N_("both")]
-ROLES = [
-    N_("sysadmin"),
-    N_("secadmin"),
-    N_("auditor"),
-    N_("bureau"),
-    N_("assessor"),
-    N_("expert"),
-    N_("agency"),
-]
+ROLES = [N_("sysadmin"), N_("secadmin"), N_("auditor"), N_("bureau"), N_("assessor"), N_("expert"), N_("agency")]
 ASSIGNMENT_REASONS = [
-    N_("chosen_provider"),
-    N_("nearest_with_room"),
-    N_("optimised"),
-    N_("no_provider_in_range"),
-    N_("providers_full"),
-    N_("no_active_provider_of_mode"),
-    N_("person_without_position"),
+    N_("chosen_provider"), N_("nearest_with_room"), N_("optimised"), N_("no_provider_in_range"), N_("providers_full"),
+    N_("no_active_provider_of_mode"), N_("person_without_position"),
 ]
 SETTLEMENT_STATUSES = [N_("draft"), N_("approved"), N_("rejected"), N_("paid")]
 SETTLEMENT_LINE_KINDS = [N_("adjustment"), N_("deduction")]
 SETTLEMENT_UNITS = [N_("minute"), N_("day"), N_("score")]
 VISIT_STATUSES = [N_("planned"), N_("in_progress"), N_("done"), N_("cancelled")]
 VISIT_FLAGS = [
-    N_("outside_geofence"),
-    N_("too_short"),
-    N_("caregiver_overlap"),
-    N_("impossible_travel"),
-    N_("person_inpatient"),
-    N_("person_deceased"),
-    N_("item_not_in_plan"),
-    N_("clinical_item_without_nurse"),
+    N_("outside_geofence"), N_("too_short"), N_("caregiver_overlap"), N_("impossible_travel"), N_("person_inpatient"),
+    N_("person_deceased"), N_("item_not_in_plan"), N_("clinical_item_without_nurse"),
 ]
 VISIT_ALERTS = [N_("late"), N_("missed"), N_("missing_checkout")]
 EXCEPTION_STATUSES = [N_("open"), N_("explained"), N_("resolved"), N_("withdrawn")]
 EXPLANATION_REASONS = [
-    N_("weak_gps_signal"),
-    N_("device_clock_wrong"),
-    N_("person_asked_to_shorten"),
-    N_("person_not_at_home"),
-    N_("caregiver_substituted"),
-    N_("discharged_same_day"),
-    N_("record_error"),
-    N_("other"),
+    N_("weak_gps_signal"), N_("device_clock_wrong"), N_("person_asked_to_shorten"), N_("person_not_at_home"),
+    N_("caregiver_substituted"), N_("discharged_same_day"), N_("record_error"), N_("other"),
 ]
 # "accepted" already means an accepted application; a resolution gets words of its own.
 RESOLUTIONS = {"accepted": N_("Explanation accepted"), "rejected": N_("Explanation rejected")}
-CENSUS_STATUSES = [
-    N_("present"),
-    N_("leave"),
-    N_("admitted"),
-    N_("discharged"),
-]
+CENSUS_STATUSES = [N_("present"), N_("leave"), N_("admitted"), N_("discharged")]
 # Why a visit of a care plan could not be given to a caregiver.
-UNSCHEDULED_REASONS = [
-    N_("no_caregiver_free"),
-    N_("weekly_hours_exceeded"),
-]
-SESSION_END_REASONS = [
-    N_("logout"),
-    N_("idle"),
-    N_("expired"),
-    N_("user_disabled"),
-    N_("ended_by_admin"),
-]
-SESSION_KINDS = [
-    N_("page"),
-    N_("api"),
-]
+UNSCHEDULED_REASONS = [N_("no_caregiver_free"), N_("weekly_hours_exceeded")]
+SESSION_END_REASONS = [N_("logout"), N_("idle"), N_("expired"), N_("user_disabled"), N_("ended_by_admin"), N_("password_changed")]
+SESSION_KINDS = [N_("page"), N_("api")]
 # What an audit entry records (its action) and on what kind of record (its entity).
 AUDIT_ACTIONS = [
-    N_("application.accept"),
-    N_("application.renewal"),
-    N_("application.submit"),
-    N_("assessment.finalize"),
-    N_("assessment.object"),
-    N_("assessment.publish"),
-    N_("assessment.submit"),
-    N_("audit.archive"),
-    N_("audit.verify"),
-    N_("bench.insert"),
-    N_("care_plan.adjust"),
-    N_("care_plan.confirm"),
-    N_("care_plan.create"),
-    N_("caregiver.create"),
-    N_("census.record"),
-    N_("demo.seed"),
-    N_("evidence.add"),
-    N_("export.personal_data"),
-    N_("fund.contribution"),
-    N_("hospital_stays.import"),
-    N_("person.anonymise"),
-    N_("person.choose_provider"),
-    N_("person.data_report"),
-    N_("person.death"),
-    N_("person.register"),
-    N_("person.view_identity"),
-    N_("provider.create"),
-    N_("provider.evaluation"),
-    N_("provider.update"),
-    N_("provider.designate"),
-    N_("provider.activate"),
-    N_("provider.suspend"),
-    N_("provider.reinstate"),
-    N_("provider.terminate"),
-    N_("session.end"),
-    N_("session.sign_out"),
-    N_("settlement.build"),
-    N_("settlement.correction"),
-    N_("settlement.submit"),
-    N_("settlement.approve"),
-    N_("settlement.reject"),
-    N_("settlement.pay"),
-    N_("sign_in.failure"),
-    N_("sign_in.lock"),
-    N_("sign_in.success"),
-    N_("user.assign_role"),
-    N_("user.create"),
-    N_("user.enable"),
-    N_("user.disable"),
-    N_("user.password_change"),
-    N_("visit.add"),
-    N_("visit_exception.explain"),
+    N_("application.accept"), N_("application.renewal"), N_("application.submit"), N_("assessment.finalize"),
+    N_("assessment.object"), N_("assessment.publish"), N_("assessment.submit"), N_("audit.archive"),
+    N_("audit.verify"), N_("bench.insert"), N_("care_plan.adjust"), N_("care_plan.confirm"), N_("care_plan.create"),
+    N_("caregiver.create"), N_("census.record"), N_("demo.seed"), N_("evidence.add"), N_("export.personal_data"),
+    N_("fund.contribution"), N_("hospital_stays.import"), N_("person.anonymise"), N_("person.choose_provider"),
+    N_("person.data_report"), N_("person.death"), N_("person.register"), N_("person.view_identity"),
+    N_("provider.create"), N_("provider.evaluation"), N_("provider.update"), N_("provider.designate"),
+    N_("provider.activate"), N_("provider.suspend"), N_("provider.reinstate"), N_("provider.terminate"),
+    N_("session.end"), N_("session.sign_out"), N_("settlement.build"), N_("settlement.correction"),
+    N_("settlement.submit"), N_("settlement.approve"), N_("settlement.reject"), N_("settlement.pay"),
+    N_("sign_in.failure"), N_("sign_in.lock"), N_("sign_in.success"), N_("user.assign_role"), N_("user.create"),
+    N_("user.enable"), N_("user.disable"), N_("user.password_change"), N_("visit.add"), N_("visit_exception.explain"),
     N_("visit_exception.resolve"),
 ]
 AUDIT_ENTITIES = [
-    N_("application"),
-    N_("assessment"),
-    N_("audit"),
-    N_("bench"),
-    N_("care_plan"),
-    N_("caregiver"),
-    N_("census"),
-    N_("district"),
-    N_("evidence"),
-    N_("hospital_stay"),
-    N_("ledger_entry"),
-    N_("person"),
-    N_("provider"),
-    N_("session"),
-    N_("settlement"),
-    N_("settlement_correction"),
-    N_("sign_in"),
-    N_("user"),
-    N_("visit"),
+    N_("application"), N_("assessment"), N_("audit"), N_("bench"), N_("care_plan"), N_("caregiver"), N_("census"),
+    N_("district"), N_("evidence"), N_("hospital_stay"), N_("ledger_entry"), N_("person"), N_("provider"),
+    N_("session"), N_("settlement"), N_("settlement_correction"), N_("sign_in"), N_("user"), N_("visit"),
     N_("visit_exception"),
 ]
+# Where the audit trail's hash chain is broken (ltc.domain.audit_chain.BREAK_CODES).
+AUDIT_BREAKS = [
+    N_("entry_missing"), N_("entry_altered"), N_("entry_reordered"), N_("link_broken"), N_("entry_before_checkpoint"),
+    N_("entry_unchained"), N_("tail_truncated"), N_("anchor_behind"), N_("anchor_mismatch"), N_("anchor_missing"),
+    N_("anchor_altered"), N_("checkpoint_altered"), N_("archive_mismatch"),
+]
+# fmt: on
 # A background job's title, by its kind.
 JOB_TITLES = {
     "build_settlements": N_("Building the month's settlements"),
