@@ -146,7 +146,9 @@ async def test_the_geocoding_job_page_in_chinese_and_english(app) -> None:
         assert started.status_code in {302, 303}
         path = started.headers["location"]
         waiting = (await browser.get(path, headers=HTML)).text
-        assert 'data-job-status="queued"' in waiting and "排队中" in waiting and "任务运行期间本页面会自动更新" in waiting
+        assert (
+            'data-job-status="queued"' in waiting and "排队中" in waiting and "任务运行期间本页面会自动更新" in waiting
+        )
         await run_burst_worker(app)
         chinese = (await browser.get(path, headers=HTML)).text
         assert 'data-job-status="done"' in chinese

@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from ltc.domain import agreements, assignment, audit_chain, eligibility, personal_data, settlement, verification
-from ltc.domain import visit_events, visit_exceptions
+from ltc.domain import (
+    agreements,
+    assignment,
+    audit_chain,
+    eligibility,
+    personal_data,
+    settlement,
+    verification,
+    visit_events,
+    visit_exceptions,
+)
 from ltc.domain.access import Role
 from ltc.domain.sessions import EndReason, SessionKind
 from ltc.geo.towns import load_towns
@@ -135,6 +144,8 @@ def test_every_error_message_is_in_both_catalogs(language: str) -> None:
 def test_chinese_error_messages_are_chinese() -> None:
     chinese = CATALOGS["zh_CN"]
     english_only = sorted(
-        code for code, message in vocabulary.ERROR_MESSAGES.items() if not re.search(r"[\u4e00-\u9fff]", chinese[message])
+        code
+        for code, message in vocabulary.ERROR_MESSAGES.items()
+        if not re.search(r"[\u4e00-\u9fff]", chinese[message])
     )
     assert english_only == []
