@@ -112,8 +112,10 @@ TOWNS = {
     "松岙镇": N_("Song'ao"),
     "大堰镇": N_("Dayan"),
 }
-# Every error code the system answers with, in a sentence for people (the page's language).
-ERROR_MESSAGES = {
+# What a refusal says to a person, by its stable code (the API keeps the code itself): every
+# error code the system raises has its sentence here.
+ERROR_MESSAGES: dict[str, str] = {
+    "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     "adjustment_not_earlier": N_("An adjustment can only correct an earlier month."),
     "administrator_created_by_operator": N_("Administrator accounts are created by the operator at the command line."),
     "administrator_duty_fixed": N_("An administrator's duty cannot be changed."),
@@ -223,7 +225,7 @@ ERROR_MESSAGES = {
     "invalid_times": N_("The start must be before the end, and neither may lie in the future."),
     "invalid_token": N_("The sign-in token is not valid."),
     "invalid_totals": N_("The settlement's totals must be the sums of its lines."),
-    "invalid_transition": N_("The agreement's current status does not allow this action."),
+    "invalid_transition": N_("This step is not possible in the record's current state."),
     "invalid_username": N_("A username has 1 to 64 characters."),
     "invalid_weekly_hours": N_("Weekly hours cannot be negative."),
     "invalid_window": N_("The window ends before it starts."),
@@ -321,10 +323,35 @@ ERROR_MESSAGES = {
     "unsupported_media_type": N_("This kind of file or content is not accepted."),
     "user_not_found": N_("This user does not exist."),
     "username_taken": N_("This username is already taken."),
-    "validation_failed": N_("Some of the input is not valid; please check the fields marked."),
-    "version_conflict": N_("Someone else updated this settlement in the meantime; please reload the page."),
+    "validation_failed": N_("Some of the values are not valid."),
+    "version_conflict": N_("Someone else changed this record meanwhile; reload it and try again."),
     "visit_cancelled": N_("This visit was cancelled."),
     "visit_not_found": N_("This visit does not exist, or you may not see it."),
     "wrong_current_password": N_("The current password is wrong."),
     "wrong_instrument": N_("The city assesses with another instrument."),
+}
+
+# What a form says beside a field the model refused, by pydantic's error type; {…} are the
+# rule's own figures.
+VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": N_("Please fill this in."),
+    "string_too_short": N_("Please fill this in."),
+    "string_too_long": N_("At most {max_length} characters."),
+    "string_pattern_mismatch": N_("This is not in the expected form."),
+    "int_parsing": N_("Please enter a whole number."),
+    "int_type": N_("Please enter a whole number."),
+    "float_parsing": N_("Please enter a number."),
+    "decimal_parsing": N_("Please enter a number."),
+    "decimal_max_places": N_("At most {decimal_places} decimal places."),
+    "greater_than": N_("Must be more than {gt}."),
+    "greater_than_equal": N_("Must be at least {ge}."),
+    "less_than": N_("Must be less than {lt}."),
+    "less_than_equal": N_("Must be at most {le}."),
+    "date_parsing": N_("Please enter a date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": N_("Please enter a date (YYYY-MM-DD)."),
+    "datetime_parsing": N_("Please enter a date and time."),
+    "bool_parsing": N_("Please choose yes or no."),
+    "enum": N_("Please choose one of the options."),
+    "literal_error": N_("Please choose one of the options."),
+    "value_error": N_("This value is not valid."),
 }
