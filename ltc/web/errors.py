@@ -4,7 +4,6 @@ clients, a Chinese (or English) error page for browsers, a redirect to login for
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -26,9 +25,9 @@ from ltc.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
-from ltc.web.formatting import error_message
-from ltc.web.i18n import current_language, set_language
+from ltc.web.formatting import detail_adds_to_message, error_message
 from ltc.web.i18n import gettext as _
+from ltc.web.i18n import set_language
 from ltc.web.language import language_from_cookie_header
 
 log = logging.getLogger(__name__)
@@ -167,7 +166,7 @@ def _problem(
                 "code": code,
                 "title": _(title),
                 "message": error_message(code, title),
-                "detail": detail if reads_in_page_language(detail) else "",
+                "detail": detail if detail_adds_to_message(detail) else "",
             },
             status_code=status,
             media_type=MediaType.HTML,
@@ -175,19 +174,6 @@ def _problem(
     body = {"status": status, "code": code, "title": title, "detail": detail, "errors": _fields(errors)}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_CODE_LIKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
-
-
-def reads_in_page_language(detail: str) -> bool:
-    """A rule's own detail is shown beside the message only when it reads in the page's
-    language: Chinese details name the record's dates and figures; English ones are written
-    for developers and may hold codes, so an English page shows them only without codes."""
-    if current_language() == "zh_CN":
-        return bool(_CJK.search(detail))
-    return not _CJK.search(detail) and not _CODE_LIKE.search(detail)
 
 
 def _fields(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

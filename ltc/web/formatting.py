@@ -4,6 +4,7 @@ locale data, towns by their name in the page's language. Registered as template 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 
@@ -98,6 +99,16 @@ def error_message(code: str, title: str = "") -> str:
     has none of its own."""
     message = vocabulary.ERROR_MESSAGES.get(code)
     return gettext(message) if message else gettext(title or vocabulary.ERROR_TITLES[0])
+
+
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
+
+
+def detail_adds_to_message(detail: str) -> bool:
+    """A rule's own detail is shown under the message only on a Chinese page and when written
+    in Chinese: there it names the record's dates and figures. English details are written for
+    developers (codes, field names) and stay in the API's answer."""
+    return current_language() == "zh_CN" and bool(_CHINESE.search(detail))
 
 
 FILTERS = {
