@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
@@ -43,6 +43,15 @@ def number(value: float | int | None, digits: int | None = None) -> str:
 def day(value: date | None) -> str:
     """2026年12月6日 / Dec 6, 2026."""
     return format_date(value, format="medium", locale=babel_locale()) if value else "–"
+
+
+def month(period: str) -> str:
+    """A month given as YYYY-MM: 2026年12月 / December 2026 (anything else as given)."""
+    try:
+        first = date(int(period[:4]), int(period[5:7]), 1)
+    except (ValueError, IndexError):
+        return period
+    return format_skeleton("yMMMM", first, locale=babel_locale())
 
 
 def moment(value: datetime | None, zone: tzinfo) -> str:
@@ -116,6 +125,7 @@ FILTERS = {
     "join_list": join_list,
     "number": number,
     "day": day,
+    "month": month,
     "quantity": quantity,
     "town": town,
 }

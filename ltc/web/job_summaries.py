@@ -18,7 +18,7 @@ from ltc.services.reoptimisation import ApplyResult, PreviewResult
 from ltc.services.settlements.values import BuildResult, PaymentResult
 from ltc.services.visits.values import GenerateVisitsResult, SweepResult
 from ltc.web import vocabulary
-from ltc.web.formatting import day, error_message, join_list, number, words
+from ltc.web.formatting import day, error_message, join_list, month, number, words
 from ltc.web.i18n import gettext as _
 from ltc.web.i18n import ngettext
 
@@ -164,17 +164,20 @@ def _geocoded(result: GeocodeResult, job: JobView) -> Outcome:
 
 @summary_of("build_settlements", BuildResult)
 def _built(result: BuildResult, job: JobView) -> Outcome:
-    sentences = [
-        _count(
-            ngettext(
-                "%(num)s settlement built for %(period)s.",
-                "%(num)s settlements built for %(period)s.",
+    if not result.providers:
+        sentences = [_("There was no care to settle in %(period)s.") % {"period": month(result.period)}]
+    else:
+        sentences = [
+            _count(
+                ngettext(
+                    "%(num)s settlement built for %(period)s.",
+                    "%(num)s settlements built for %(period)s.",
+                    result.providers,
+                ),
                 result.providers,
-            ),
-            result.providers,
-            period=result.period,
-        )
-    ]
+                period=month(result.period),
+            )
+        ]
     if result.rebuilt:
         sentences.append(
             _count(
@@ -194,7 +197,7 @@ def _paid(result: PaymentResult, job: JobView) -> Outcome:
     sentence = _count(
         ngettext("%(num)s settlement of %(period)s paid.", "%(num)s settlements of %(period)s paid.", result.paid),
         result.paid,
-        period=result.period,
+        period=month(result.period),
     )
     return Outcome((sentence,), NextStep(f"/settlements?period={result.period}", _("See the month's settlements")))
 

@@ -192,3 +192,14 @@ async def test_a_failed_job_page_says_what_failed(app, services) -> None:
         english = await browser.get(f"/jobs/{job_id}", headers=HTML)
         assert "The placements changed after the preview; please preview again." in english.text
         assert "Applying the optimised placement" in english.text
+
+
+def test_a_month_is_named_in_words_and_an_empty_build_says_so(english) -> None:
+    built = {"period": "2026-11", "providers": 3, "rebuilt": 1, "settlement_ids": [1, 2, 3]}
+    outcome = job_summaries.describe(job_view("build_settlements", built)).outcome
+    assert outcome.sentences == ("3 settlements built for November 2026.", "1 of them replaced an earlier draft.")
+    assert outcome.next_step.href == "/settlements?period=2026-11"
+    empty = {"period": "2026-11", "providers": 0, "rebuilt": 0, "settlement_ids": []}
+    assert job_summaries.describe(job_view("build_settlements", empty)).outcome.sentences == (
+        "There was no care to settle in November 2026.",
+    )
