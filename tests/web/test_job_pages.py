@@ -203,3 +203,17 @@ def test_a_month_is_named_in_words_and_an_empty_build_says_so(english) -> None:
     assert job_summaries.describe(job_view("build_settlements", empty)).outcome.sentences == (
         "There was no care to settle in November 2026.",
     )
+
+
+async def test_the_assignment_page_tells_the_preview_in_words(app, client, auth) -> None:
+    bureau = await auth("bureau")
+    started = (await client.post("/api/v1/assignment/reoptimise/preview", headers=bureau)).json()
+    await run_burst_worker(app)
+    async with signed_in_browser(app, "bureau") as browser:
+        page = await browser.get(f"/assignment?preview={started['job_id']}", headers=HTML)
+        assert page.status_code == 200
+        assert re.search(r"将有 \d+ 人调整机构（共 \d+ 人已分配）；总距离变化 [−+][\d,.]+ 公里", page.text)
+        assert "确认执行之前，分配不会改变。" in page.text
+        browser.cookies.set("ltc_lang", "en")
+        english = await browser.get(f"/assignment?preview={started['job_id']}", headers=HTML)
+        assert re.search(r"\d+ (person|people) would move \(of [\d,]+ placed\); total distance [−+][\d,.]+ km", english.text)
