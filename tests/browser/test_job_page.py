@@ -48,3 +48,26 @@ async def test_an_officer_follows_the_settlement_build_in_words(browser, live_se
     await page.get_by_test_id("job-next").get_by_role("link").click()
     await page.wait_for_url(f"{live_server}/settlements?period={period}")
     await context.close()
+
+
+async def test_the_preview_job_page_updates_itself_and_leads_back(browser, live_server: str, artifacts) -> None:
+    context = await browser.new_context(viewport=DESK, locale="zh-CN")
+    page = await context.new_page()
+    await sign_in(page, live_server, "bureau")
+    await page.goto(f"{live_server}/assignment")
+    await page.get_by_role("button", name="预览").click()
+    await page.wait_for_url("**/jobs/**")
+    assert await page.get_by_test_id("job-title").inner_text() == "整体优化分配预览"
+    # The page polls the job and, once it is done, draws the result without a reload.
+    await page.get_by_test_id("job-next").wait_for(timeout=30_000)
+    assert await page.get_by_test_id("job-percent").inner_text() == "100%"
+    assert await page.get_by_test_id("job-status").inner_text() == "已完成"
+    summary = await page.get_by_test_id("job-summary").inner_text()
+    assert "人调整机构" in summary and "总距离变化" in summary and "sample_moves" not in summary
+    await check_accessibility(page)
+    await page.screenshot(path=str(artifacts / "job-preview-zh.png"), full_page=True)
+    await page.get_by_test_id("job-next").get_by_role("link").click()
+    await page.wait_for_url("**/assignment?preview=**")
+    assert "总距离变化" in await page.get_by_test_id("preview-summary").inner_text()
+    await check_accessibility(page)
+    await context.close()
