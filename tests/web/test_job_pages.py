@@ -216,4 +216,6 @@ async def test_the_assignment_page_tells_the_preview_in_words(app, client, auth)
         assert "确认执行之前，分配不会改变。" in page.text
         browser.cookies.set("ltc_lang", "en")
         english = await browser.get(f"/assignment?preview={started['job_id']}", headers=HTML)
-        assert re.search(r"\d+ (person|people) would move \(of [\d,]+ placed\); total distance [−+][\d,.]+ km", english.text)
+        assert re.search(
+            r"\d+ (person|people) would move \(of [\d,]+ placed\); total distance [−+][\d,.]+ km", english.text
+        )
