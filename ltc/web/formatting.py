@@ -40,9 +40,16 @@ def number(value: float | int | None, digits: int | None = None) -> str:
     return format_decimal(value, format=pattern, locale=babel_locale())
 
 
-def day(value: date | None) -> str:
-    """2026年12月6日 / Dec 6, 2026."""
-    return format_date(value, format="medium", locale=babel_locale()) if value else "–"
+def day(value: date | str | None) -> str:
+    """2026年12月6日 / Dec 6, 2026 (a date or its ISO text; other text as given)."""
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return format_date(value, format="medium", locale=babel_locale())
 
 
 def month(period: str) -> str:

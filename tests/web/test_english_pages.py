@@ -7,21 +7,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 from litestar import Litestar
 
 from ltc.db.tables import Application, AppUser, CarePlan, Provider, Visit
-from ltc.domain.periods import Period
 from ltc.services import jobs
 from ltc.services.clock import local_today
 from ltc.services.settlements.values import BuildSettlementsParams
 from ltc.settings import Settings
 from tests.helpers import HTML, signed_in_browser
 from tests.isolated import isolated_app
-from tests.web.test_settlements import built, visited
-from tests.web.test_visits import beneficiary, plan_for
 from tests.web.text_of_page import codes_in, visible_text
 from tests.worker.test_worker import run_burst_worker
 
@@ -94,19 +90,3 @@ async def test_every_key_page_in_english_shows_no_code(district: District) -> No
                 if codes := codes_in(page.text):
                     found[f"{username} {path}"] = codes
     assert found == {}
-
-
-async def test_a_settlement_counts_minutes_in_each_language(app, client, auth, services) -> None:
-    b = await beneficiary(client, auth)
-    await plan_for(client, b)
-    await visited(client, b, start_ago=120, minutes=59)
-    period = Period.of(datetime.now(UTC).astimezone(services.settings.zone).date())
-    settlement = await built(app, client, await auth("bureau"), str(period), b["provider"]["id"])
-    async with signed_in_browser(app, "bureau") as browser:
-        chinese = await browser.get(f"/settlements/{settlement['id']}", headers=HTML)
-        assert "59 分钟" in visible_text(chinese.text)
-        browser.cookies.set("ltc_lang", "en")
-        english = await browser.get(f"/settlements/{settlement['id']}", headers=HTML)
-        text = visible_text(english.text)
-        assert "59 minutes" in text and "59 minute " not in text and "分钟" not in text
-        assert codes_in(english.text) == []

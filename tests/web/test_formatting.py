@@ -102,3 +102,14 @@ def test_error_codes_have_sentences_in_each_language(speak) -> None:
     assert formatting.error_message("no_such_code_anywhere", "Not found") == "未找到"
     speak("en")
     assert formatting.error_message("role_not_allowed") == "Your role may not do this."
+
+
+def test_a_date_given_as_text_is_formatted_too(speak) -> None:
+    speak("en")
+    assert formatting.day("2026-12-06") == "Dec 6, 2026"
+    assert formatting.day("not a date") == "not a date"
+    assert formatting.day(None) == "–"
+    assert formatting.month("2026-11") == "November 2026"
+    speak("zh_CN")
+    assert formatting.month("2026-11") == "2026年11月"
+    assert formatting.month("soon") == "soon"
