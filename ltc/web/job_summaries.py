@@ -282,6 +282,12 @@ def _rotated(result: RotateKeysResult, job: JobView) -> Outcome:
 @summary_of("reoptimise_preview", PreviewResult)
 def _previewed(result: PreviewResult, job: JobView) -> Outcome:
     change = result.total_km_after - result.total_km_before
+    if not result.moves:
+        sentences = [
+            _("Nobody would move: the %(people)s people placed are already where the optimisation puts them.")
+            % {"people": number(result.people)}
+        ]
+        return Outcome(tuple(sentences), NextStep("/assignment", _("See the assignment")))
     sentences = [
         _count(
             ngettext(

@@ -63,11 +63,12 @@ async def test_the_preview_job_page_updates_itself_and_leads_back(browser, live_
     assert await page.get_by_test_id("job-percent").inner_text() == "100%"
     assert await page.get_by_test_id("job-status").inner_text() == "已完成"
     summary = await page.get_by_test_id("job-summary").inner_text()
-    assert "人调整机构" in summary and "总距离变化" in summary and "sample_moves" not in summary
+    assert ("人调整机构" in summary and "总距离变化" in summary) or "无人需要调整" in summary
+    assert "sample_moves" not in summary
     await check_accessibility(page)
     await page.screenshot(path=str(artifacts / "job-preview-zh.png"), full_page=True)
     await page.get_by_test_id("job-next").get_by_role("link").click()
     await page.wait_for_url("**/assignment?preview=**")
-    assert "总距离变化" in await page.get_by_test_id("preview-summary").inner_text()
+    assert await page.get_by_test_id("preview-summary").inner_text() == summary.split("\n")[1]
     await check_accessibility(page)
     await context.close()

@@ -209,13 +209,31 @@ async def test_the_assignment_page_tells_the_preview_in_words(app, client, auth)
     bureau = await auth("bureau")
     started = (await client.post("/api/v1/assignment/reoptimise/preview", headers=bureau)).json()
     await run_burst_worker(app)
+    result = (await client.get(f"/api/v1/jobs/{started['job_id']}", headers=bureau)).json()["result"]
     async with signed_in_browser(app, "bureau") as browser:
         page = await browser.get(f"/assignment?preview={started['job_id']}", headers=HTML)
         assert page.status_code == 200
-        assert re.search(r"将有 \d+ 人调整机构（共 \d+ 人已分配）；总距离变化 [−+][\d,.]+ 公里", page.text)
-        assert "确认执行之前，分配不会改变。" in page.text
+        summary = page.text.split('data-testid="preview-summary">', 1)[1].split("</ul>", 1)[0]
+        if result["moves"]:
+            assert re.search(r"将有 \d+ 人调整机构（共 \d+ 人已分配）；总距离变化 [−+][\d,.]+ 公里", summary)
+            assert "确认执行之前，分配不会改变。" in summary
+        else:
+            assert f"无人需要调整：已分配的 {result['people']} 人" in summary
+        assert "sample_moves" not in page.text
         browser.cookies.set("ltc_lang", "en")
         english = await browser.get(f"/assignment?preview={started['job_id']}", headers=HTML)
-        assert re.search(
-            r"\d+ (person|people) would move \(of [\d,]+ placed\); total distance [−+][\d,.]+ km", english.text
-        )
+        summary = english.text.split('data-testid="preview-summary">', 1)[1].split("</ul>", 1)[0]
+        if result["moves"]:
+            assert re.search(
+                r"\d+ (person|people) would move \(of [\d,]+ placed\); total distance [−+][\d,.]+ km", summary
+            )
+        else:
+            assert f"Nobody would move: the {result['people']} people placed" in summary
+
+
+def test_a_preview_without_moves_says_nobody_would_move(english) -> None:
+    outcome = job_summaries.describe(job_view("reoptimise_preview", preview(0, 67.5, 67.5))).outcome
+    assert outcome.sentences == (
+        "Nobody would move: the 120 people placed are already where the optimisation puts them.",
+    )
+    assert outcome.next_step.href == "/assignment"
