@@ -89,4 +89,6 @@ async def test_every_key_page_in_english_shows_no_code(district: District) -> No
                 assert 'lang="en"' in page.text
                 if codes := codes_in(page.text):
                     found[f"{username} {path}"] = codes
+                if "、" in visible_text(page.text):
+                    found[f"{username} {path}"] = ["a Chinese list separator"]
     assert found == {}
