@@ -1,25 +1,33 @@
-// Progress of a background job: poll its status until it is done or failed.
+// Progress of a background job: poll its status, move the bar and the percentage, and once it
+// is done or failed fetch the page again for the result in words.
 (function () {
   const box = document.querySelector("[data-job-id]");
   if (!box) return;
-  const bar = box.querySelector("progress");
+  const bar = box.querySelector("[data-testid=job-progress]");
+  const percent = box.querySelector("[data-testid=job-percent]");
   const status = box.querySelector("[data-testid=job-status]");
-  const result = box.querySelector("[data-testid=job-result]");
-  const labels = JSON.parse(status.dataset.statusLabels || "{}");
+  const labels = JSON.parse(box.dataset.statusLabels || "{}");
+  async function showResult() {
+    const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+    if (!response.ok) return false;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.querySelector("[data-job-id]");
+    if (!fresh) return false;
+    box.replaceChildren(...Array.from(fresh.childNodes).map((node) => document.importNode(node, true)));
+    box.dataset.jobStatus = fresh.dataset.jobStatus;
+    return true;
+  }
   async function poll() {
     try {
       const response = await fetch("/api/v1/jobs/" + box.dataset.jobId, { headers: { Accept: "application/json" } });
       if (response.ok) {
         const job = await response.json();
-        bar.value = job.progress;
-        status.textContent = labels[job.status] || job.status;
-        box.dataset.jobStatus = job.status;
-        if (job.result) { result.hidden = false; result.textContent = JSON.stringify(job.result, null, 2); }
-        if (job.status === "done") {
-          const next = box.querySelector("[data-testid=job-next]");
-          if (next) next.hidden = false;
-        }
-        if (job.status === "done" || job.status === "failed") return;
+        const shown = Math.round(job.progress * 100);
+        bar.value = shown;
+        bar.textContent = shown + "%";
+        percent.textContent = shown + "%";
+        status.textContent = labels[job.status] || "";
+        if ((job.status === "done" || job.status === "failed") && (await showResult())) return;
       }
     } catch (error) { /* the network dropped: try again shortly */ }
     setTimeout(poll, 700);

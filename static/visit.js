@@ -13,6 +13,11 @@
   const checkOutButton = root.querySelector("[data-testid=check-out]");
   const zh = document.documentElement.lang.startsWith("zh");
   const t = (zhText, enText) => (zh ? zhText : enText);
+  // The page language's list: "a、b和c" / "a, b, and c", as the server writes it.
+  const joinList = (items) =>
+    window.Intl && Intl.ListFormat
+      ? new Intl.ListFormat(document.documentElement.lang, { style: "long", type: "conjunction" }).format(items)
+      : items.join(zh ? "、" : ", ");
 
   let visit = JSON.parse(root.dataset.visit || "{}");
   let queue = JSON.parse(localStorage.getItem(queueKey) || "[]");
@@ -95,7 +100,7 @@
     if (doneList && status === "done") {
       const pendingOut = queue.find((e) => e.kind === "check_out");
       const codes = pendingOut ? pendingOut.body.items || [] : visit.done_items || [];
-      doneList.textContent = codes.map((code) => itemNames.get(code) || code).join("、");
+      doneList.textContent = joinList(codes.map((code) => itemNames.get(code) || code));
     }
     checkInButton.disabled = locating;
     checkOutButton.disabled = locating;

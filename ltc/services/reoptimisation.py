@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries import providers as network
-from ltc.db.tables import Assignment, Job
+from ltc.db.tables import Assignment, Job, Person, Provider
 from ltc.domain import assignment as assignment_rules
 from ltc.domain.access import Action
 from ltc.domain.errors import Conflict, InvalidInput
@@ -118,6 +118,54 @@ async def reoptimise_preview(ctx: ServiceContext, params: NoParams, progress: Pr
             modes={b.person_id: b.care_mode for b in people},
         ),
     )
+
+
+class ProviderName(BaseModel):
+    name: str
+    name_en: str
+
+
+class NamedMove(BaseModel):
+    """A move of the preview as a page shows it: whom, from where, to where."""
+
+    person_id: int
+    person_name: str
+    from_provider: ProviderName | None
+    to_provider: ProviderName | None
+    distance_before_km: float | None
+    distance_after_km: float | None
+
+
+async def named_moves(moves: Sequence[Move]) -> list[NamedMove]:
+    """The preview's sample moves with the names of the persons and providers they name."""
+    person_ids = sorted({m.person_id for m in moves})
+    provider_ids = sorted({p for m in moves for p in (m.from_provider_id, m.to_provider_id) if p is not None})
+    persons = (
+        {r["id"]: r["name"] for r in await Person.select(Person.id, Person.name).where(Person.id.is_in(person_ids))}
+        if person_ids
+        else {}
+    )
+    providers = (
+        {
+            r["id"]: ProviderName(name=r["name"], name_en=r["name_en"] or r["name"])
+            for r in await Provider.select(Provider.id, Provider.name, Provider.name_en).where(
+                Provider.id.is_in(provider_ids)
+            )
+        }
+        if provider_ids
+        else {}
+    )
+    return [
+        NamedMove(
+            person_id=m.person_id,
+            person_name=persons.get(m.person_id, ""),
+            from_provider=providers.get(m.from_provider_id) if m.from_provider_id is not None else None,
+            to_provider=providers.get(m.to_provider_id) if m.to_provider_id is not None else None,
+            distance_before_km=m.distance_before_km,
+            distance_after_km=m.distance_after_km,
+        )
+        for m in moves
+    ]
 
 
 async def _confirmed_preview(preview_job_id: UUID) -> PreviewResult:

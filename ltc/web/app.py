@@ -23,7 +23,7 @@ from ltc.domain.access import Role
 from ltc.runtime import Runtime, build_worker, open_runtime
 from ltc.services.clock import Clock
 from ltc.settings import PROJECT_ROOT, Settings, load_settings
-from ltc.web import i18n, request_guards
+from ltc.web import formatting, i18n, request_guards
 from ltc.web.account_pages import AccountPages
 from ltc.web.admin_pages import AdminPagesController
 from ltc.web.api.admin import AdminController
@@ -72,7 +72,8 @@ def _derived_key(settings: Settings, purpose: str) -> bytes:
 
 def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> None:
     env = engine.engine
-    env.filters["localtime"] = lambda moment: moment.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+    env.filters["localtime"] = lambda value: formatting.moment(value, settings.zone)
+    env.filters.update(formatting.FILTERS)
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
@@ -80,6 +81,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
         Role=Role,
+        error_message=formatting.error_message,
         url_with=url_with,
     )
 

@@ -25,6 +25,7 @@ from ltc.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from ltc.web.formatting import detail_adds_to_message, error_message
 from ltc.web.i18n import gettext as _
 from ltc.web.i18n import set_language
 from ltc.web.language import language_from_cookie_header
@@ -160,7 +161,13 @@ def _problem(
         set_language(language_from_cookie_header(request.headers.get("cookie", "")))
         return Template(
             template_name="errors/error.html",
-            context={"status": status, "code": code, "title": _(title), "detail": detail},
+            context={
+                "status": status,
+                "code": code,
+                "title": _(title),
+                "message": error_message(code, title),
+                "detail": detail if detail_adds_to_message(detail) else "",
+            },
             status_code=status,
             media_type=MediaType.HTML,
         )

@@ -24,9 +24,10 @@ from litestar.response import Template
 from pydantic import BaseModel, ValidationError
 
 from ltc.domain.errors import Conflict, DomainError, InvalidInput
+from ltc.web import formatting
 from ltc.web.errors import status_for
 from ltc.web.i18n import gettext as _
-from ltc.web.vocabulary import ERROR_MESSAGES, VALIDATION_MESSAGES
+from ltc.web.vocabulary import VALIDATION_MESSAGES
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -37,8 +38,7 @@ CSRF_FIELD = "_csrf_token"
 
 def error_message(error: DomainError) -> str:
     """A refusal in the page's language: the words for its code, else its kind's title."""
-    words = ERROR_MESSAGES.get(error.code)
-    return _(words) if words else _(error.title)
+    return formatting.error_message(error.code, error.title)
 
 
 def _validation_message(item: Mapping[str, Any]) -> str:

@@ -25,6 +25,7 @@ from ltc.services.inputs import MAX_ID
 from ltc.services.sessions import ResolvedSession, StartedSession
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import LANGUAGE_COOKIE, LANGUAGES, normalise_language
+from ltc.web.job_summaries import describe
 from ltc.web.security import SESSION_COOKIE, allowed, client_of, signed_in
 
 SessionsOf = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
@@ -196,7 +197,8 @@ class PagesController(Controller):
 
     @get("/jobs/{job_id:uuid}", guards=[signed_in])
     async def job_page(self, job_id: FromPath[UUID], actor: CurrentActor, then: FromQuery[str] = "") -> Template:
-        return page("jobs/job.html", job=await jobs.get_job(actor, job_id), then=safe_next(then) if then else "")
+        job = await jobs.get_job(actor, job_id)
+        return page("jobs/job.html", job=job, view=describe(job), then=safe_next(then) if then else "")
 
 
 __all__ = ["LANGUAGES", "PagesController"]

@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field
 
 from ltc.db.queries.providers import provider_loads
 from ltc.domain.access import Action
-from ltc.services import assignments, jobs, providers
-from ltc.services.reoptimisation import ApplyParams
+from ltc.services import assignments, jobs, providers, reoptimisation
+from ltc.services.reoptimisation import ApplyParams, PreviewResult
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import current_language
+from ltc.web.job_summaries import outcome_of
 from ltc.web.network_map import draw_network, tile_layer
 from ltc.web.pages import actions_of, page
 from ltc.web.security import allowed, signed_in
@@ -78,7 +79,17 @@ class ProviderPages(Controller):
     @get("/assignment", guards=[ASSIGN])
     async def assignment_page(self, actor: CurrentActor, preview: FromQuery[str | None] = None) -> Template:
         job = await jobs.get_job(actor, UUID(preview)) if preview else None
-        return page("providers/assignment.html", uncovered=await assignments.list_uncovered(actor), preview=job)
+        done = job is not None and job.status == "done" and job.kind == "reoptimise_preview"
+        moves = (
+            await reoptimisation.named_moves(PreviewResult.model_validate(job.result).sample_moves[:50]) if done else []
+        )
+        return page(
+            "providers/assignment.html",
+            uncovered=await assignments.list_uncovered(actor),
+            preview=job if done else None,
+            outcome=outcome_of(job) if done else None,
+            moves=moves,
+        )
 
     @post("/assignment/preview", guards=[ASSIGN])
     async def start_preview(self, actor: CurrentActor, services: Services) -> Redirect:

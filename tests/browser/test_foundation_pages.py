@@ -29,7 +29,9 @@ async def test_bureau_runs_a_job_with_a_progress_bar(browser, live_server: str, 
     await page.wait_for_url("**/jobs/**")
     await page.wait_for_selector("[data-job-status=done]", timeout=30_000)
     assert await page.get_by_test_id("job-status").inner_text() == "已完成"
-    assert await page.get_by_test_id("job-progress").evaluate("bar => bar.value") == 1
+    assert await page.get_by_test_id("job-progress").evaluate("bar => bar.value") == 100
+    assert await page.get_by_test_id("job-percent").inner_text() == "100%"
+    assert "已定位" in await page.get_by_test_id("job-summary").inner_text()
     await page.screenshot(path=str(artifacts / "bureau-job-done.png"), full_page=True)
     await page.goto(f"{live_server}/")
     assert await page.get_by_test_id("ungeocoded").inner_text() == "0"
@@ -102,6 +104,8 @@ async def test_the_security_administrator_gives_a_role_and_the_auditor_verifies_
     result = page.get_by_test_id("verify-result")
     await result.wait_for()
     assert (await result.inner_text()).startswith("审计链完整")
-    assert await page.get_by_test_id("audit").locator("code", has_text="user.assign_role").count() >= 1
+    assignments = page.get_by_test_id("audit").locator("[data-action='user.assign_role']")
+    assert await assignments.count() >= 1
+    assert await assignments.first.inner_text() == "分配角色", "the action in words, its code kept aside"
     await page.screenshot(path=str(artifacts / "auditor-verified.png"), full_page=True)
     await context.close()
