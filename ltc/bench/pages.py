@@ -30,7 +30,8 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time as clock_time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -157,7 +158,9 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
         kinds = rng.choice(["home", "institutional", "both"], size=providers, p=[0.4, 0.45, 0.15])
         kinds[0] = "home"
         states = rng.choice(
-            ["active", "suspended", "designated", "applied", "terminated"], size=providers, p=[0.88, 0.04, 0.03, 0.02, 0.03]
+            ["active", "suspended", "designated", "applied", "terminated"],
+            size=providers,
+            p=[0.88, 0.04, 0.03, 0.02, 0.03],
         )
         states[0] = "active"
         provider_town = rng.integers(1, len(towns) + 1, size=providers)
@@ -212,7 +215,9 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
             for i in range(start, min(start + CHUNK, persons)):
                 born = date(1925, 1, 1) + timedelta(days=i % 12_000)
                 number = make_id_number("330283", born, i // 12_000 % 1000, "M" if i % 2 else "F")
-                values = sealed_values(keyring, i + 1, PersonSecrets(number, "", f"{towns[person_town[i] - 1].name}{i + 1}号"))
+                values = sealed_values(
+                    keyring, i + 1, PersonSecrets(number, "", f"{towns[person_town[i] - 1].name}{i + 1}号")
+                )
                 rows.append(
                     (
                         i + 1,
@@ -344,7 +349,9 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
                     end = begin + timedelta(minutes=60)
                     past = day < today
                     roll = pick.random()
-                    status = "planned" if not past else "cancelled" if roll < 0.03 else "planned" if roll < 0.05 else "done"
+                    status = (
+                        "planned" if not past else "cancelled" if roll < 0.03 else "planned" if roll < 0.05 else "done"
+                    )
                     done = status == "done"
                     checked_in = begin + timedelta(seconds=pick.randrange(-300, 600)) if done else None
                     checked_out = checked_in + timedelta(minutes=pick.randrange(35, 70)) if checked_in else None
@@ -684,7 +691,9 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 figures: dict[str, Any] = {}
                 for way in endpoint.ways:
                     query = {**way.query, "limit": args.limit}
-                    figures[way.name] = await measure(client, endpoint.path, query, headers, args.requests, endpoint.api)
+                    figures[way.name] = await measure(
+                        client, endpoint.path, query, headers, args.requests, endpoint.api
+                    )
                 first = endpoint.ways[0]
                 key = (endpoint.cursor_from or endpoint.name, first.name)
                 if key not in cursors:
@@ -696,7 +705,9 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 results[endpoint.name] = figures
         measuring_seconds = time.perf_counter() - measuring
     p95s = [w["p95_ms"] for figures in results.values() for w in figures.values() if w["p95_ms"] is not None]
-    bad = sorted(f"{name}.{way}" for name, figures in results.items() for way, w in figures.items() if w["status"] != [200])
+    bad = sorted(
+        f"{name}.{way}" for name, figures in results.items() for way, w in figures.items() if w["status"] != [200]
+    )
     return {
         "db": "sqlite" if is_sqlite_url(url) else "postgresql",
         "persons": city.counts.get("persons"),
@@ -707,7 +718,10 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "limit": args.limit,
         "worst_p95_ms": max(p95s) if p95s else None,
         "over_200_ms": sorted(
-            f"{name}.{way}" for name, figures in results.items() for way, w in figures.items() if (w["p95_ms"] or 0) > 200
+            f"{name}.{way}"
+            for name, figures in results.items()
+            for way, w in figures.items()
+            if (w["p95_ms"] or 0) > 200
         ),
         "not_200": bad,
         "peak_rss_mb": peak_rss_mb(),

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from piccolo.columns import (
     JSON,
-    Column,
     UUID,
     BigInt,
     Boolean,
     Bytea,
+    Column,
     Date,
     DoublePrecision,
     ForeignKey,
