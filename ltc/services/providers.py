@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries import lists
-from ltc.db.queries.lists import Page
+from ltc.db.queries.paging import Page
 from ltc.db.tables import (
     AgreementEvent,
     Assignment,

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action, Actor
 from ltc.domain.errors import NotFound
 from ltc.domain.periods import require_day_in_range
@@ -31,8 +32,8 @@ from ltc.web.api.visits import event_response
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import current_language
 from ltc.web.i18n import gettext as _
-from ltc.web.list_paging import PAGE_LIMIT, After, Limit, pager_of
 from ltc.web.pages import page
+from ltc.web.paging import After, Limit
 from ltc.web.schemas import QueryId
 from ltc.web.security import allowed
 from ltc.web.vocabulary import RESOLUTIONS, VISIT_ALERTS, VISIT_FLAGS, VISIT_STATUSES
@@ -118,14 +119,13 @@ class VisitPages(Controller):
     @get("/visits", guards=[allowed(Action.READ_CARE_RECORDS)])
     async def day(
         self,
-        request: Request,
         actor: CurrentActor,
         services: Services,
         day: Annotated[date | None, QueryParameter(name="date")] = None,
         provider_id: QueryId = None,
         caregiver_id: QueryId = None,
         status: FromQuery[VisitStatus | None] = None,
-        limit: Limit = PAGE_LIMIT,
+        limit: Limit = DEFAULT_LIMIT,
         after: After = None,
     ) -> Template:
         chosen = day or local_today(services.clock, services.settings.zone)
@@ -149,7 +149,7 @@ class VisitPages(Controller):
             statuses=VISIT_STATUSES,
             providers=await providers.list_providers(actor) if choose_provider else [],
             caregivers=await _caregivers_of(actor, provider_id),
-            pager=pager_of(request, visits),
+            page=visits,
         )
 
     @get("/visits/{visit_id:int}", guards=[allowed(Action.RECORD_VISIT)])
@@ -192,11 +192,10 @@ class VisitPages(Controller):
     @get("/visit-alerts", guards=[allowed(Action.RECORD_VISIT)])
     async def alerts(
         self,
-        request: Request,
         actor: CurrentActor,
         services: Services,
         kind: FromQuery[AlertKind | None] = None,
-        limit: Limit = PAGE_LIMIT,
+        limit: Limit = DEFAULT_LIMIT,
         after: After = None,
     ) -> Template:
         alerts = await reads.alert_page(services, actor, kind=kind, after=after, limit=limit)
@@ -209,19 +208,18 @@ class VisitPages(Controller):
             planned={
                 a.id: a.planned_start.astimezone(zone).strftime("%m-%d %H:%M") for a in alerts.items if a.planned_start
             },
-            pager=pager_of(request, alerts),
+            page=alerts,
         )
 
     @get("/visit-exceptions", guards=[allowed(Action.READ_CARE_RECORDS)])
     async def exceptions(
         self,
-        request: Request,
         actor: CurrentActor,
         services: Services,
         status: FromQuery[Literal["", "open", "explained", "resolved", "withdrawn"] | None] = None,
         code: Annotated[str | None, QueryParameter(max_length=40)] = None,
         provider_id: QueryId = None,
-        limit: Limit = PAGE_LIMIT,
+        limit: Limit = DEFAULT_LIMIT,
         after: After = None,
     ) -> Template:
         may_explain = actor.may(Action.EXPLAIN_EXCEPTION)
@@ -253,7 +251,7 @@ class VisitPages(Controller):
             may_record=actor.may(Action.RECORD_VISIT),
             reason_codes=EXPLANATION_CODES,
             resolutions=RESOLUTIONS,
-            pager=pager_of(request, found),
+            page=found,
         )
 
     @post("/visit-exceptions/{exception_id:int}/explain", guards=[allowed(Action.EXPLAIN_EXCEPTION)])

@@ -7,17 +7,17 @@ push rows off the following pages."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from piccolo.columns import Column, Date, Timestamptz, Varchar
-from piccolo.query import Select, WhereRaw
+from piccolo.columns import Column
+from piccolo.query import Select
+from piccolo.query.functions.aggregate import Sum
 
+from ltc.db.queries.paging import Key, Page, PageRequest, after_key, decode_cursor
+from ltc.db.queries.paging import page_of as paged
 from ltc.db.tables import (
     Application,
     AssessorAssignment,
@@ -50,109 +50,24 @@ class Order:
     def key_of(self, row: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(row[k.alias] for k in self.keys)
 
-    def kinds(self) -> tuple[type, ...]:
-        """The Python type of each key's value (what a cursor must hold)."""
-        return tuple(_kind(k.column) for k in self.keys)
-
     def ordered(self, query: Select) -> Select:
         for key in self.keys:
             query = query.order_by(key.column, ascending=not key.descending)
         return query
 
-    def after(self, query: Select, key: Sequence[Any]) -> Select:
-        """The rows after ``key`` in this order. One direction: a row-value comparison, which
-        both databases answer from the index; mixed: the first column's range and the rest."""
-        names = [k.column._meta.get_full_name(with_alias=False) for k in self.keys]
-        if len({k.descending for k in self.keys}) == 1:
-            sign = "<" if self.keys[0].descending else ">"
-            marks = ", ".join("{}" for _ in names)
-            return query.where(WhereRaw(f"({', '.join(names)}) {sign} ({marks})", *key))
-        first = self.keys[0]
-        inclusive = "<=" if first.descending else ">="
-        conditions, values = [], []
-        for i, later in enumerate(self.keys):
-            equal = " AND ".join(f"{names[j]} = {{}}" for j in range(i))
-            step = f"{names[i]} {'<' if later.descending else '>'} {{}}"
-            conditions.append(f"({equal} AND {step})" if equal else step)
-            values += [*key[:i], key[i]]
-        sql = f"{names[0]} {inclusive} {{}} AND ({' OR '.join(conditions)})"
-        return query.where(WhereRaw(sql, key[0], *values))
-
-
-def _kind(column: Column) -> type:
-    if isinstance(column, Timestamptz):
-        return datetime
-    if isinstance(column, Date):
-        return date
-    if isinstance(column, Varchar):
-        return str
-    return int
-
-
-T = TypeVar("T")
-MAX_CURSOR_LENGTH = 400
-MAX_INT = 2**31 - 1  # the ids are 32-bit on PostgreSQL
-
-
-def encode_cursor(key: Sequence[Any]) -> str:
-    """The opaque ``after`` of a page: the key of the last row before it."""
-    values = [v.isoformat() if isinstance(v, date | datetime) else v for v in key]
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
-
-
-def _bad_cursor() -> InvalidInput:
-    return InvalidInput("the page cursor is not one this list gave", code="invalid_cursor")
-
-
-def decode_cursor(cursor: str, kinds: Sequence[type]) -> tuple[Any, ...]:
-    """The key an ``after`` holds, each value of the type the list's order has; anything else
-    (tampered, cut, of another list) is refused with ``invalid_cursor``."""
-    if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
-        raise _bad_cursor()
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise _bad_cursor() from exc
-    if not isinstance(values, list) or len(values) != len(kinds):
-        raise _bad_cursor()
-    return tuple(_value(v, kind) for v, kind in zip(values, kinds, strict=True))
-
-
-def _value(value: Any, kind: type) -> Any:
-    if kind is int and type(value) is int and -MAX_INT <= value <= MAX_INT:
-        return value
-    if kind is str and isinstance(value, str) and "\x00" not in value:
-        return value
-    if kind in (date, datetime) and isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value) if kind is datetime else date.fromisoformat(value)
-        except ValueError as exc:
-            raise _bad_cursor() from exc
-        if isinstance(parsed, datetime) and parsed.tzinfo is None:
-            raise _bad_cursor()
-        return parsed
-    raise _bad_cursor()
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """A page of a list and the ``after`` of the next page (None: this is the last)."""
-
-    items: list[T]
-    next_after: str | None
+    def after(self, query: Select, key: Key) -> Select:
+        columns = [k.column for k in self.keys]
+        return query.where(after_key(columns, key, descending=[k.descending for k in self.keys]))
 
 
 async def page_of(query: Select, order: Order, after: str | None, limit: int) -> Page[dict[str, Any]]:
     """``limit`` rows of ``query`` in ``order`` after the cursor ``after`` (None: from the
-    start), and the cursor of the next page when more rows follow."""
-    if after is not None:
-        query = order.after(query, decode_cursor(after, order.kinds()))
+    start; one of another list or tampered: ``invalid_cursor``), and the next page's cursor."""
+    request = PageRequest(limit=limit, after=decode_cursor(after, len(order.keys)) if after else None)
+    if request.after is not None:
+        query = order.after(query, request.after)
     rows = await order.ordered(query).limit(limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_after=encode_cursor(order.key_of(rows[-1])) if more and rows else None)
+    return paged(rows, request, order.key_of)
 
 
 async def town_id(code: str | None) -> int | None:
@@ -352,3 +267,20 @@ def settlements_query(
     if status:
         query = query.where(Settlement.status == status)
     return query
+
+
+async def settlement_totals(*, period: str | None, provider: int | None, status: str | None) -> dict[str, int]:
+    """The sums of every settlement the filters pass (not only a page's): gross, fund, person."""
+    query = Settlement.select(
+        Sum(Settlement.gross_fen, alias="gross_fen"),
+        Sum(Settlement.fund_fen, alias="fund_fen"),
+        Sum(Settlement.personal_fen, alias="personal_fen"),
+    )
+    if period:
+        query = query.where(Settlement.period == period)
+    if provider is not None:
+        query = query.where(Settlement.provider == provider)
+    if status:
+        query = query.where(Settlement.status == status)
+    row = await query.first() or {}
+    return {name: int(row.get(name) or 0) for name in ("gross_fen", "fund_fen", "personal_fen")}

@@ -11,7 +11,7 @@ from piccolo.query.functions.aggregate import Count
 from ltc.db.engine import write_transaction
 from ltc.db.queries import lists
 from ltc.db.queries.assessment import AssessorChoice, active_users_in_roles
-from ltc.db.queries.lists import Page
+from ltc.db.queries.paging import Page
 from ltc.db.tables import Application, AppUser, Assessment, AssessmentDraft, AssessorAssignment
 from ltc.domain.access import Action, Actor, require, roles_allowed
 from ltc.domain.eligibility import ApplicationFacts, TeamMember, check_application, check_team

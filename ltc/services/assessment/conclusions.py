@@ -12,7 +12,7 @@ from piccolo.columns import Column
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries import lists
-from ltc.db.queries.lists import Page
+from ltc.db.queries.paging import Page
 from ltc.db.tables import Application, Assessment, Conclusion
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.conclusions import check_notice_over, check_objection_window, notice_until, valid_until

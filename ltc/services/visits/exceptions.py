@@ -11,7 +11,7 @@ from piccolo.columns import Column
 from ltc.db.engine import write_transaction
 from ltc.db.queries import lists
 from ltc.db.queries import visits as queries
-from ltc.db.queries.lists import Page
+from ltc.db.queries.paging import Page
 from ltc.db.tables import VisitException
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import NotFound

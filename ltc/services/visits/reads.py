@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from ltc.db.personal_data import with_person_address
 from ltc.db.queries import lists
 from ltc.db.queries import visits as queries
-from ltc.db.queries.lists import Page
+from ltc.db.queries.paging import Page
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import NotFound
 from ltc.services.clock import local_today

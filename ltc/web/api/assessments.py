@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.domain.periods import require_day_in_range
 from ltc.services import data_subject, persons
@@ -31,7 +32,7 @@ from ltc.services.assessment.values import (
 from ltc.services.data_subject import Anonymised, PersonDataReport
 from ltc.services.persons import PersonIn, PersonOut
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.list_paging import DEFAULT_LIMIT, LINK, After, Limit, page_response
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import Offset, PathId, QueryText
 from ltc.web.security import allowed, signed_in
 
@@ -128,7 +129,7 @@ class ApplicationsController(Controller):
     @get(
         "/",
         summary="The application queue, newest first (assessors: their assigned applications), in pages",
-        response_headers=LINK,
+        response_headers=LINK_HEADER,
     )
     async def list_applications(
         self,
@@ -234,7 +235,7 @@ class ConclusionsController(Controller):
     @get(
         "/",
         summary="Conclusions by status (active, superseded, expired) and level, the first to expire first, in pages",
-        response_headers=LINK,
+        response_headers=LINK_HEADER,
     )
     async def list_conclusions(
         self,

@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.services import providers
 from ltc.services.providers import (
@@ -24,7 +25,7 @@ from ltc.services.providers import (
     ProviderOut,
 )
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.list_paging import DEFAULT_LIMIT, LINK, After, Limit, page_response
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import PathId
 from ltc.web.security import allowed, signed_in
 
@@ -39,7 +40,7 @@ class ProvidersController(Controller):
     @get(
         "/",
         summary="Designated providers by code, of a state, a kind and a town (an agency sees only its own), in pages",
-        response_headers=LINK,
+        response_headers=LINK_HEADER,
     )
     async def list_providers(
         self,

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.domain.errors import InvalidInput
 from ltc.domain.money import format_yuan
@@ -33,7 +34,7 @@ from ltc.services.settlements.values import (
     WorkflowAction,
 )
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.list_paging import DEFAULT_LIMIT, LINK, After, Limit, page_response
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import JobAccepted, PathId, QueryId
 from ltc.web.security import allowed, signed_in
 
@@ -82,7 +83,7 @@ class SettlementsController(Controller):
     @get(
         "/",
         summary="Settlements of a month, a provider, a status (agencies: their own), newest month first, in pages",
-        response_headers=LINK,
+        response_headers=LINK_HEADER,
     )
     async def list_settlements(
         self,

@@ -8,6 +8,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.domain.visit_exceptions import ExceptionStatus
 from ltc.services.visits import exceptions, reads
@@ -20,7 +21,7 @@ from ltc.services.visits.values import (
     VisitExceptionOut,
 )
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.list_paging import DEFAULT_LIMIT, LINK, After, Limit, page_response
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import PathId, QueryId
 from ltc.web.security import allowed, signed_in
 
@@ -33,7 +34,7 @@ class VisitExceptionsController(Controller):
     @get(
         "/visit-alerts",
         summary="Alerts (late, missed, missing check-out), newest first, of a provider and a kind, in pages",
-        response_headers=LINK,
+        response_headers=LINK_HEADER,
     )
     async def alerts(
         self,
@@ -54,7 +55,7 @@ class VisitExceptionsController(Controller):
     @get(
         "/visit-exceptions",
         summary="Verification exceptions, newest first, of a status, a flag, a provider (agencies: their own), in pages",
-        response_headers=LINK,
+        response_headers=LINK_HEADER,
     )
     async def exceptions(
         self,

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.domain.periods import require_day_in_range
 from ltc.services.visits import adhoc, events, generation, reads
@@ -29,7 +30,7 @@ from ltc.services.visits.values import (
 )
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.errors import status_for
-from ltc.web.list_paging import DEFAULT_LIMIT, LINK, After, Limit, page_response
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import JobAccepted, PathId, QueryId
 from ltc.web.security import allowed, signed_in
 
@@ -72,7 +73,7 @@ class VisitsController(Controller):
     @get(
         "/",
         summary="Visits of a day in planned order, of a provider, a caregiver, a status (agencies: their own), in pages",
-        response_headers=LINK,
+        response_headers=LINK_HEADER,
     )
     async def list_visits(
         self,
