@@ -98,6 +98,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "version_conflict": N_("Someone else changed this record meanwhile; reload it and try again."),
     "invalid_transition": N_("This step is not possible in the record's current state."),
     "role_not_allowed": N_("Your role may not do this."),
+    "unknown_town": N_("There is no such town."),
 }
 
 # What a form says beside a field the model refused, by pydantic's error type; {…} are the

@@ -77,7 +77,7 @@ async def town_id(code: str | None) -> int | None:
         return None
     row = await Town.select(Town.id).where(Town.code == code).first()
     if row is None:
-        raise InvalidInput("no such town", code="unknown_town")
+        raise InvalidInput("没有该乡镇", code="unknown_town")
     return row["id"]
 
 
