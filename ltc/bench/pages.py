@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import random
 import secrets
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -131,7 +130,6 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
 
     zone = settings.zone
     rng = np.random.default_rng(args.seed)
-    pick = random.Random(args.seed)
     today = now.astimezone(zone).date()
     days = max(1, -(-args.visits // max(args.visits_per_day, 1)))
     coming = min(7, days - 1)
@@ -214,7 +212,7 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
             rows = []
             for i in range(start, min(start + CHUNK, persons)):
                 born = date(1925, 1, 1) + timedelta(days=i % 12_000)
-                number = make_id_number("330283", born, i // 12_000 % 1000, "M" if i % 2 else "F")
+                number = make_id_number("330283", born, 2 * (i // 12_000) + i % 2, "M" if i % 2 else "F")
                 values = sealed_values(
                     keyring, i + 1, PersonSecrets(number, "", f"{towns[person_town[i] - 1].name}{i + 1}号")
                 )
@@ -324,79 +322,125 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
             conclusions=len(final),
         )
 
-        # Visits: each beneficiary with one home provider (its caregivers take the visits).
-        home = [p + 1 for p in range(providers) if kinds[p] != "institutional"]
-        person_provider = [home[i % len(home)] if i < len(home) else pick.choice(home) for i in range(beneficiaries)]
+        # Visits: each beneficiary with one home provider (its caregivers take the visits). Drawn
+        # a chunk at a time with numpy; the times are looked up from a grid of the days' slots.
+        home = np.array([p + 1 for p in range(providers) if kinds[p] != "institutional"])
+        person_provider = np.concatenate([home, rng.choice(home, size=beneficiaries)])[:beneficiaries]
         person_provider[0] = 1
+        staff_of = [by_provider.get(p + 1, []) for p in range(providers)]
+        staff_first = np.zeros(providers + 1, dtype=np.int64)
+        staff_count = np.zeros(providers + 1, dtype=np.int64)
+        flat_staff: list[int] = []
+        for p, staff in enumerate(staff_of):
+            staff_first[p + 1], staff_count[p + 1] = len(flat_staff), len(staff)
+            flat_staff += staff
+        staff_ids = np.array([*flat_staff, 0], dtype=np.int64)
+        slots_a_day = 12 * 13  # every 5 minutes from 07:00 to 19:55
+        grid = [
+            _utc(first_day + timedelta(days=d), 7 * 60 + 5 * m, zone) for d in range(days) for m in range(slots_a_day)
+        ]
+        shifts = [timedelta(seconds=x) for x in range(-300, 600)]
+        lengths = [timedelta(minutes=x) for x in range(35, 70)]
+        hour, two_hours = timedelta(hours=1), timedelta(hours=2)
+        today_index = (today - first_day).days
         visit_columns = (
             "id person provider caregiver slot_key planned_start planned_end items source status checked_in_at"
             " checked_out_at done_items flags alerts created_at updated_at person_confirmation".split()
         )
         exception_columns = ("id", "visit", "provider", "code", "exception_key", "status", "opened_at")
         alert_columns = ("id", "visit", "provider", "kind", "alert_key", "raised_at", "cleared_at")
-        exception_states = ("open", "open", "explained", "resolved", "withdrawn")
-        visit_id = exception_id = alert_id = 0
+        exception_states = np.array(["open", "open", "explained", "resolved", "withdrawn"])
+        flags_json = [dump_json([code]) for code in FLAGS]
+        exception_id = alert_id = 0
         async with _indexes_built_after(db, "visit"):
             for start in range(0, args.visits, CHUNK):
+                ids = np.arange(start + 1, min(start + CHUNK, args.visits) + 1)
+                n = ids.size
+                person = rng.integers(0, beneficiaries, n)
+                provider = person_provider[person]
+                has_staff = staff_count[provider] > 0
+                caregiver = np.where(
+                    has_staff,
+                    staff_ids[
+                        staff_first[provider] + rng.integers(0, 1 << 30, n) % np.maximum(staff_count[provider], 1)
+                    ],
+                    0,
+                )
+                day = (ids - 1) * days // max(args.visits, 1)
+                slot = day * slots_a_day + rng.integers(0, slots_a_day, n)
+                roll = rng.random(n)
+                past = day < today_index
+                done = past & (roll >= 0.05)
+                status = np.where(
+                    ~past, "planned", np.where(roll < 0.03, "cancelled", np.where(done, "done", "planned"))
+                )
+                shift = rng.integers(0, len(shifts), n)
+                length = rng.integers(0, len(lengths), n)
+                flagged = done & (rng.random(n) < 0.02)
+                flag = rng.integers(0, len(FLAGS), n)
+                alerted = (day <= today_index) & (rng.random(n) < 0.005)
+                alert_kind = rng.integers(0, len(ALERTS), n)
+                cleared = rng.random(n) >= 0.3
+                state = rng.integers(0, exception_states.size, n)
                 visits, exceptions, alerts = [], [], []
-                for _ in range(start, min(start + CHUNK, args.visits)):
-                    visit_id += 1
-                    person = pick.randrange(beneficiaries)
-                    provider = person_provider[person]
-                    staff = by_provider.get(provider) or [None]
-                    day = first_day + timedelta(days=(visit_id - 1) * days // max(args.visits, 1))
-                    begin = _utc(day, pick.randrange(7 * 60, 20 * 60, 5), zone)
-                    end = begin + timedelta(minutes=60)
-                    past = day < today
-                    roll = pick.random()
-                    status = (
-                        "planned" if not past else "cancelled" if roll < 0.03 else "planned" if roll < 0.05 else "done"
-                    )
-                    done = status == "done"
-                    checked_in = begin + timedelta(seconds=pick.randrange(-300, 600)) if done else None
-                    checked_out = checked_in + timedelta(minutes=pick.randrange(35, 70)) if checked_in else None
-                    flags: list[str] = []
-                    if done and pick.random() < 0.02:
-                        flags = [pick.choice(FLAGS)]
-                        exception_id += 1
-                        exceptions.append(
-                            (
-                                exception_id,
-                                visit_id,
-                                provider,
-                                flags[0],
-                                f"{visit_id}:{flags[0]}",
-                                pick.choice(exception_states),
-                                checked_out,
-                            )
-                        )
-                    if (past or day == today) and pick.random() < 0.005:
-                        kind = pick.choice(ALERTS)
-                        alert_id += 1
-                        cleared = None if pick.random() < 0.3 else begin + timedelta(hours=2)
-                        alerts.append((alert_id, visit_id, provider, kind, f"{visit_id}:{kind}", begin, cleared))
+                for i in range(n):
+                    begin = grid[slot[i]]
+                    visit_id = int(ids[i])
+                    checked_in = checked_out = None
+                    if done[i]:
+                        checked_in = begin + shifts[shift[i]]
+                        checked_out = checked_in + lengths[length[i]]
+                    p = int(provider[i])
                     visits.append(
                         (
                             visit_id,
-                            person + 1,
-                            provider,
-                            pick.choice(staff),
+                            int(person[i]) + 1,
+                            p,
+                            int(caregiver[i]) or None,
                             f"bench:{visit_id}",
                             begin,
-                            end,
+                            begin + hour,
                             '["B01"]',
                             "schedule",
-                            status,
+                            str(status[i]),
                             checked_in,
                             checked_out,
-                            '["B01"]' if done else "[]",
-                            dump_json(flags),
+                            '["B01"]' if done[i] else "[]",
+                            flags_json[flag[i]] if flagged[i] else "[]",
                             "[]",
                             now,
                             now,
                             "",
                         )
                     )
+                    if flagged[i]:
+                        exception_id += 1
+                        code = FLAGS[flag[i]]
+                        exceptions.append(
+                            (
+                                exception_id,
+                                visit_id,
+                                p,
+                                code,
+                                f"{visit_id}:{code}",
+                                str(exception_states[state[i]]),
+                                checked_out,
+                            )
+                        )
+                    if alerted[i]:
+                        alert_id += 1
+                        kind = ALERTS[alert_kind[i]]
+                        alerts.append(
+                            (
+                                alert_id,
+                                visit_id,
+                                p,
+                                kind,
+                                f"{visit_id}:{kind}",
+                                begin,
+                                begin + two_hours if cleared[i] else None,
+                            )
+                        )
                 await db.insert("visit", visit_columns, visits)
                 if exceptions:
                     await db.insert("visit_exception", exception_columns, exceptions)
