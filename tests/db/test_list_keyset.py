@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ltc.bench.scratch import scratch_database
+from ltc.db import engine as db_engine
+from ltc.db.migrate import apply_migrations
 from ltc.db.queries import lists
 from ltc.db.tables import Person, Provider, Settlement, Visit
+from ltc.settings import Settings
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 START = datetime(2032, 7, 1, tzinfo=UTC)
@@ -35,8 +40,25 @@ async def _provider(code: str | None = None) -> int:
     return row.id
 
 
+@pytest.fixture(scope="module")
+async def own_database(settings: Settings) -> AsyncIterator[None]:
+    """A database of this module's own, migrated: the many providers and rows the examples
+    write stay out of the session's database other tests count in."""
+    async with scratch_database("keyset") as url:
+        session = db_engine.current_engine()
+        engine = db_engine.configure_engine(url)
+        if not settings.uses_sqlite:
+            await engine.start_connection_pool()  # type: ignore[attr-defined]  # a PostgresEngine
+        try:
+            await apply_migrations()
+            yield
+        finally:
+            db_engine.bind(session)
+            await db_engine.stop(engine)
+
+
 @pytest.fixture
-async def places(app) -> tuple[int, int]:
+async def places(own_database: None) -> tuple[int, int]:
     """A provider and a person of the test's own."""
     person = Person(
         id_number=uuid.uuid4().hex[:18], name="键", sex="M", birth_date=date(1941, 1, 1), created_at=CREATED
