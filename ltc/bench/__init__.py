@@ -9,7 +9,7 @@ from __future__ import annotations
 import resource
 import sys
 
-BENCHMARKS = ("score", "assign", "schedule", "checkin", "settle", "load")
+BENCHMARKS = ("score", "assign", "schedule", "checkin", "settle", "load", "pages")
 
 
 def peak_rss_mb() -> float:

@@ -3,12 +3,15 @@ says ``on_delete=restrict`` because Piccolo's default CASCADE would delete histo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from piccolo.columns import (
     JSON,
     UUID,
     BigInt,
     Boolean,
     Bytea,
+    Column,
     Date,
     DoublePrecision,
     ForeignKey,
@@ -739,3 +742,41 @@ ALL_TABLES: list[type[Table]] = [
     LedgerEntry,
     LedgerPosting,
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class ListIndex:
+    """An index over several columns, which Piccolo cannot declare on a table: the order (and
+    filter) a list is read in pages by, its last column the row's unique tie-breaker, so that
+    a deep page starts where the index says instead of counting through the pages before it."""
+
+    table: type[Table]
+    columns: tuple[Column, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.table._meta.tablename}_{'_'.join(c._meta.name for c in self.columns)}_list"
+
+
+# Created by migration 0020 on SQLite and PostgreSQL alike (tests/db proves the database has each).
+LIST_INDEXES: tuple[ListIndex, ...] = (
+    ListIndex(Application, (Application.status, Application.id)),
+    ListIndex(Application, (Application.applied_on, Application.id)),
+    ListIndex(Conclusion, (Conclusion.status, Conclusion.valid_until, Conclusion.id)),
+    ListIndex(Conclusion, (Conclusion.status, Conclusion.level, Conclusion.valid_until, Conclusion.id)),
+    ListIndex(Provider, (Provider.status, Provider.code)),
+    ListIndex(Provider, (Provider.kind, Provider.code)),
+    ListIndex(Provider, (Provider.town, Provider.code)),
+    ListIndex(Visit, (Visit.provider, Visit.planned_start, Visit.id)),
+    ListIndex(Visit, (Visit.caregiver, Visit.planned_start, Visit.id)),
+    ListIndex(Visit, (Visit.status, Visit.planned_start, Visit.id)),
+    ListIndex(VisitException, (VisitException.opened_at, VisitException.id)),
+    ListIndex(VisitException, (VisitException.status, VisitException.opened_at, VisitException.id)),
+    ListIndex(VisitException, (VisitException.provider, VisitException.opened_at, VisitException.id)),
+    ListIndex(VisitException, (VisitException.code, VisitException.opened_at, VisitException.id)),
+    ListIndex(VisitAlert, (VisitAlert.raised_at, VisitAlert.id)),
+    ListIndex(VisitAlert, (VisitAlert.provider, VisitAlert.raised_at, VisitAlert.id)),
+    ListIndex(VisitAlert, (VisitAlert.kind, VisitAlert.raised_at, VisitAlert.id)),
+    ListIndex(Settlement, (Settlement.period, Settlement.provider)),
+    ListIndex(Settlement, (Settlement.status, Settlement.period)),
+)

@@ -3,13 +3,17 @@ caregivers, read scoped by who asks."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
+from piccolo.query import Select
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries import lists
+from ltc.db.queries.paging import Page
 from ltc.db.tables import (
     AgreementEvent,
     Assignment,
@@ -39,6 +43,7 @@ QUALIFICATIONS = ("elderly_carer", "medical_carer", "nurse")
 KINDS = ("home", "institutional", "both")
 
 ProviderKind = Literal["home", "institutional", "both"]
+AgreementState = Literal["applied", "designated", "active", "suspended", "terminated"]
 
 
 class ProviderOut(BaseModel):
@@ -175,11 +180,33 @@ _CAREGIVER_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderFilters:
+    """What the provider list may be narrowed to: an agreement state, a kind, a town."""
+
+    status: str | None = None
+    kind: str | None = None
+    town: str | None = None  # its code
+
+
+async def _providers_in_view(actor: Actor, filters: ProviderFilters) -> Select:
+    """The providers passing the filters; an agency sees only its own."""
+    town = await lists.town_id(filters.town)
+    return lists.providers_query(
+        _PROVIDER_COLUMNS, status=filters.status, kind=filters.kind, town=town, only=actor.provider_scope
+    )
+
+
 async def list_providers(actor: Actor) -> list[ProviderOut]:
-    query = Provider.select(*_PROVIDER_COLUMNS).order_by(Provider.code)
-    if actor.provider_scope is not None:
-        query = query.where(Provider.id == actor.provider_scope)
-    return [ProviderOut.model_validate(row) for row in await query]
+    """Every provider the actor may see, by code."""
+    rows = await lists.PROVIDER_ORDER.ordered(await _providers_in_view(actor, ProviderFilters()))
+    return [ProviderOut.model_validate(row) for row in rows]
+
+
+async def provider_page(actor: Actor, filters: ProviderFilters, *, after: str | None, limit: int) -> Page[ProviderOut]:
+    """A page of the providers the actor may see that pass the filters, by code."""
+    page = await lists.page_of(await _providers_in_view(actor, filters), lists.PROVIDER_ORDER, after, limit)
+    return Page(items=[ProviderOut.model_validate(r) for r in page.items], next_after=page.next_after)
 
 
 async def get_provider(actor: Actor, provider_id: int) -> ProviderOut:

@@ -4,20 +4,25 @@ on-site form) and the bureau's queue, notices, objections and conclusions."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
+from ltc.domain.periods import require_day_in_range
 from ltc.services.assessment import applications, assessments, conclusions, views
 from ltc.services.assessment.evidence import EvidenceOut
-from ltc.services.assessment.values import AssessmentIn, AssessmentOut, DraftIn, DraftOut
+from ltc.services.assessment.values import ApplicationFilters, AssessmentIn, AssessmentOut, DraftIn, DraftOut
 from ltc.web.api.assessments import submitted
 from ltc.web.api.evidence import EvidenceForm, store_upload, stored_file
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.filters import town_choices
 from ltc.web.pages import page
+from ltc.web.paging import After, Limit
 from ltc.web.security import allowed, signed_in
 
 MAY_ASSESS = allowed(Action.ASSESS)
@@ -92,9 +97,34 @@ class BureauAssessmentPages(Controller):
     include_in_schema = False
 
     @get("/applications", guards=[MAY_ACCEPT])
-    async def queue(self, actor: CurrentActor, services: Services, status: FromQuery[str | None] = None) -> Template:
-        rows = await applications.list_applications(services, actor, status=status or None)
-        return page("assessment/queue.html", applications=rows, status=status or "")
+    async def queue(
+        self,
+        actor: CurrentActor,
+        services: Services,
+        status: Annotated[str | None, QueryParameter(max_length=16)] = None,
+        town: Annotated[str | None, QueryParameter(max_length=12)] = None,
+        applied_from: FromQuery[date | None] = None,
+        applied_to: FromQuery[date | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Template:
+        for day, name in ((applied_from, "applied_from"), (applied_to, "applied_to")):
+            if day is not None:
+                require_day_in_range(day, name)
+        filters = ApplicationFilters(
+            status=status or None, town=town or None, applied_from=applied_from, applied_to=applied_to
+        )
+        found = await applications.application_page(services, actor, filters, after=after, limit=limit)
+        return page(
+            "assessment/queue.html",
+            applications=found.items,
+            page=found,
+            status=status or "",
+            town=town or "",
+            towns=town_choices(),
+            applied_from=applied_from.isoformat() if applied_from else "",
+            applied_to=applied_to.isoformat() if applied_to else "",
+        )
 
     @get("/applications/{application_id:int}", guards=[MAY_ACCEPT])
     async def detail(self, application_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
@@ -137,7 +167,13 @@ class BureauAssessmentPages(Controller):
 
     @get("/conclusions", guards=[allowed(Action.READ_CONCLUSIONS)])
     async def list_conclusions(
-        self, actor: CurrentActor, services: Services, status: FromQuery[str] = "active"
+        self,
+        actor: CurrentActor,
+        services: Services,
+        status: Annotated[str, QueryParameter(max_length=16)] = "active",
+        level: Annotated[int | None, QueryParameter(ge=0, le=5)] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
     ) -> Template:
-        rows = await conclusions.list_conclusions(services, actor, status=status)
-        return page("assessment/conclusions.html", conclusions=rows, status=status)
+        found = await conclusions.conclusion_page(services, actor, status=status, level=level, after=after, limit=limit)
+        return page("assessment/conclusions.html", conclusions=found.items, page=found, status=status, level=level)

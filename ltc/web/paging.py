@@ -4,13 +4,16 @@ page's address for a page's pager."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from litestar import Request
+from litestar import Request, Response
+from litestar.datastructures import ResponseHeader
 from litestar.params import QueryParameter
 
 from ltc.db.queries.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, Page, PageRequest, decode_cursor
+
+T = TypeVar("T")
 
 Limit = Annotated[
     int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Rows per page (1–{MAX_LIMIT}, default {DEFAULT_LIMIT})")
@@ -45,3 +48,19 @@ def link_header(request: Request, page: Page[Any]) -> dict[str, str]:
     """RFC 8288 ``Link`` to the next page, so list bodies stay plain JSON arrays."""
     target = next_page_url(request, page)
     return {"Link": f'<{target}>; rel="next"'} if target else {}
+
+
+# The list APIs' OpenAPI: the header beside the array.
+LINK_HEADER = [
+    ResponseHeader(
+        name="Link",
+        description='`<address of the next page>; rel="next"`, when more rows follow',
+        documentation_only=True,
+        required=False,
+    )
+]
+
+
+def page_response(request: Request, page: Page[T]) -> Response[list[T]]:
+    """A list API's answer: the page's rows as the JSON array, the next page in ``Link``."""
+    return Response(page.items, headers=link_header(request, page))

@@ -3,22 +3,27 @@ on the server from coordinates) and the re-optimisation preview."""
 
 from __future__ import annotations
 
+from typing import Annotated, get_args
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.db.queries.providers import provider_loads
 from ltc.domain.access import Action
 from ltc.services import assignments, jobs, providers, reoptimisation
+from ltc.services.providers import AgreementState, ProviderFilters, ProviderKind
 from ltc.services.reoptimisation import ApplyParams, PreviewResult
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.filters import town_choices
 from ltc.web.i18n import current_language
 from ltc.web.job_summaries import outcome_of
 from ltc.web.network_map import draw_network, tile_layer
 from ltc.web.pages import actions_of, page
+from ltc.web.paging import After, Limit
 from ltc.web.security import allowed, signed_in
 
 ASSIGN = allowed(Action.ASSIGN)
@@ -38,9 +43,29 @@ class ProviderPages(Controller):
     include_in_schema = False
 
     @get("/providers", guards=[signed_in])
-    async def registry(self, actor: CurrentActor) -> Template:
-        rows = await providers.list_providers(actor)
-        return page("providers/list.html", providers=rows, loads=await provider_loads())
+    async def registry(
+        self,
+        actor: CurrentActor,
+        status: FromQuery[AgreementState | None] = None,
+        kind: FromQuery[ProviderKind | None] = None,
+        town: Annotated[str | None, QueryParameter(max_length=12)] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Template:
+        filters = ProviderFilters(status=status, kind=kind, town=town or None)
+        found = await providers.provider_page(actor, filters, after=after, limit=limit)
+        return page(
+            "providers/list.html",
+            providers=found.items,
+            page=found,
+            loads=await provider_loads([p.id for p in found.items]),
+            status=status or "",
+            kind=kind or "",
+            town=town or "",
+            statuses=get_args(AgreementState),
+            kinds=get_args(ProviderKind),
+            towns=town_choices(),
+        )
 
     @get("/providers/{provider_id:int}", guards=[signed_in])
     async def detail(self, provider_id: FromPath[int], actor: CurrentActor) -> Template:

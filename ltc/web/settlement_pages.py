@@ -5,28 +5,38 @@ access table allows the signed-in role in the settlement's status."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.db.queries.settlements import case_figures, line_visits
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor
 from ltc.domain.errors import NotFound
 from ltc.domain.money import format_yuan
 from ltc.domain.periods import Period
-from ltc.services import ledger
+from ltc.services import ledger, providers
 from ltc.services.clock import local_today
 from ltc.services.data_subject import stamp_export
 from ltc.services.district import district_summary
 from ltc.services.settlements import workflow
 from ltc.services.settlements.build import start_build
-from ltc.services.settlements.values import PERIOD_PATTERN, WORKFLOW_ACTIONS, BuildSettlementsParams
+from ltc.services.settlements.values import (
+    PERIOD_PATTERN,
+    WORKFLOW_ACTIONS,
+    BuildSettlementsParams,
+    SettlementStatus,
+)
 from ltc.web.charts import bars
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.pages import page
+from ltc.web.paging import After, Limit
+from ltc.web.schemas import QueryId
 from ltc.web.security import allowed
 
 
@@ -48,24 +58,40 @@ class SettlementPages(Controller):
     guards = [allowed(Action.READ_SETTLEMENTS)]
 
     @get("/settlements")
-    async def month(self, actor: CurrentActor, services: Services, period: FromQuery[str | None] = None) -> Template:
+    async def month(
+        self,
+        actor: CurrentActor,
+        services: Services,
+        period: FromQuery[str | None] = None,
+        provider_id: QueryId = None,
+        status: FromQuery[SettlementStatus | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Template:
         chosen = str(Period.parse(period)) if period else _this_month(services)
-        rows = await workflow.list_settlements(services, actor, chosen)
-        totals = {
-            "gross_fen": sum(r.gross_fen for r in rows),
-            "fund_fen": sum(r.fund_fen for r in rows),
-            "personal_fen": sum(r.personal_fen for r in rows),
-        }
+        found = await workflow.settlement_page(
+            services, actor, period=chosen, provider_id=provider_id, status=status, after=after, limit=limit
+        )
+        totals = await workflow.settlement_totals(
+            services, actor, period=chosen, provider_id=provider_id, status=status
+        )
         current = Period.parse(chosen)
         today = local_today(services.clock, services.settings.zone)
+        choose_provider = actor.provider_scope is None
         return page(
             "settlements/month.html",
             period=chosen,
             previous=str(current.previous()),
             next=str(current.next()),
-            settlements=rows,
+            settlements=found.items,
+            page=found,
             totals=totals,
             yuan=format_yuan,
+            status=status or "",
+            statuses=get_args(SettlementStatus),
+            choose_provider=choose_provider,
+            provider_id=provider_id if choose_provider else None,
+            providers=await providers.list_providers(actor) if choose_provider else [],
             may_build=actor.may(Action.BUILD_SETTLEMENTS) and current.first_day <= today,  # no future month
             running=not rules.month_ended(current, today),
             may_pay=actor.may(Action.PAY_SETTLEMENTS),

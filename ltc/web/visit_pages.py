@@ -9,27 +9,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
-from ltc.domain.access import Action
+from ltc.db.queries.paging import DEFAULT_LIMIT
+from ltc.domain.access import Action, Actor
 from ltc.domain.errors import NotFound
+from ltc.domain.periods import require_day_in_range
 from ltc.domain.visit_exceptions import EXPLANATION_CODES, ExceptionStatus
 from ltc.services import care_plans, providers
 from ltc.services.clock import local_today
+from ltc.services.providers import CaregiverOut
 from ltc.services.reference import service_catalogue
 from ltc.services.visits import events, reads
 from ltc.services.visits import exceptions as visit_exceptions
-from ltc.services.visits.values import CheckIn, CheckOut, VisitOut
+from ltc.services.visits.values import AlertKind, CheckIn, CheckOut, VisitFilters, VisitOut, VisitStatus
 from ltc.web.api.visits import event_response
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import current_language
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import page
+from ltc.web.paging import After, Limit
+from ltc.web.schemas import QueryId
 from ltc.web.security import allowed
 from ltc.web.vocabulary import RESOLUTIONS, VISIT_ALERTS, VISIT_FLAGS, VISIT_STATUSES
 
@@ -84,6 +89,15 @@ def _by_caregiver(visits: Iterable[VisitOnPage]) -> list[CaregiverDay]:
     return sorted(groups.values(), key=lambda g: (g.caregiver_name is None, g.caregiver_name or ""))
 
 
+async def _caregivers_of(actor: Actor, provider_id: int | None) -> list[CaregiverOut]:
+    """The caregivers a day's list may be narrowed to: the agency's own, or the chosen
+    provider's for the roles that manage caregivers (none for the others)."""
+    provider = actor.provider_scope or provider_id
+    if provider is None or not actor.may(Action.MANAGE_CAREGIVERS):
+        return []
+    return await providers.list_caregivers(actor, provider)
+
+
 def _words(codes: Iterable[str]) -> dict[str, str]:
     return {code: _(code) for code in codes}
 
@@ -108,10 +122,16 @@ class VisitPages(Controller):
         actor: CurrentActor,
         services: Services,
         day: Annotated[date | None, QueryParameter(name="date")] = None,
-        provider_id: FromQuery[int | None] = None,
+        provider_id: QueryId = None,
+        caregiver_id: QueryId = None,
+        status: FromQuery[VisitStatus | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
     ) -> Template:
         chosen = day or local_today(services.clock, services.settings.zone)
-        visits = await reads.list_visits(services, actor, provider_id=provider_id, day=chosen)
+        require_day_in_range(chosen, "date")
+        filters = VisitFilters(day=chosen, provider_id=provider_id, caregiver_id=caregiver_id, status=status)
+        visits = await reads.visit_page(services, actor, filters, after=after, limit=limit)
         choose_provider = actor.provider_scope is None
         return page(
             "visits/day.html",
@@ -119,12 +139,17 @@ class VisitPages(Controller):
             today=local_today(services.clock, services.settings.zone),
             previous=chosen - timedelta(days=1),
             next=chosen + timedelta(days=1),
-            groups=_by_caregiver(_on_page(services, v) for v in visits),
-            count=len(visits),
+            groups=_by_caregiver(_on_page(services, v) for v in visits.items),
+            count=len(visits.items),
             may_record=actor.may(Action.RECORD_VISIT),
             choose_provider=choose_provider,
             provider_id=provider_id if choose_provider else None,
+            caregiver_id=caregiver_id,
+            status=status or "",
+            statuses=VISIT_STATUSES,
             providers=await providers.list_providers(actor) if choose_provider else [],
+            caregivers=await _caregivers_of(actor, provider_id),
+            page=visits,
         )
 
     @get("/visits/{visit_id:int}", guards=[allowed(Action.RECORD_VISIT)])
@@ -165,33 +190,68 @@ class VisitPages(Controller):
         return event_response(await events.record_event(services, actor, visit_id, "check_out", data))
 
     @get("/visit-alerts", guards=[allowed(Action.RECORD_VISIT)])
-    async def alerts(self, actor: CurrentActor, services: Services) -> Template:
-        alerts = await reads.list_alerts(services, actor)
+    async def alerts(
+        self,
+        actor: CurrentActor,
+        services: Services,
+        kind: FromQuery[AlertKind | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Template:
+        alerts = await reads.alert_page(services, actor, kind=kind, after=after, limit=limit)
         zone = services.settings.zone
         return page(
             "visits/alerts.html",
-            alerts=alerts,
-            planned={a.id: a.planned_start.astimezone(zone).strftime("%m-%d %H:%M") for a in alerts if a.planned_start},
+            alerts=alerts.items,
+            kind=kind or "",
+            kinds=VISIT_ALERTS,
+            planned={
+                a.id: a.planned_start.astimezone(zone).strftime("%m-%d %H:%M") for a in alerts.items if a.planned_start
+            },
+            page=alerts,
         )
 
     @get("/visit-exceptions", guards=[allowed(Action.READ_CARE_RECORDS)])
     async def exceptions(
-        self, actor: CurrentActor, services: Services, status: FromQuery[str | None] = None
+        self,
+        actor: CurrentActor,
+        services: Services,
+        status: FromQuery[Literal["", "open", "explained", "resolved", "withdrawn"] | None] = None,
+        code: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        provider_id: QueryId = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
     ) -> Template:
         may_explain = actor.may(Action.EXPLAIN_EXCEPTION)
         if status is None:
             status = ExceptionStatus.OPEN if may_explain else ExceptionStatus.EXPLAINED
+        choose_provider = actor.provider_scope is None
+        found = await visit_exceptions.exception_page(
+            services,
+            actor,
+            status=status or None,
+            code=code or None,
+            provider_id=provider_id,
+            after=after,
+            limit=limit,
+        )
         return page(
             "visits/exceptions.html",
-            exceptions=await visit_exceptions.list_exceptions(services, actor, status=status or None),
+            exceptions=found.items,
             status=status,
             statuses=[*ExceptionStatus, ""],
             Status=ExceptionStatus,
+            code=code or "",
+            flags=VISIT_FLAGS,
+            choose_provider=choose_provider,
+            provider_id=provider_id if choose_provider else None,
+            providers=await providers.list_providers(actor) if choose_provider else [],
             may_explain=may_explain,
             may_resolve=actor.may(Action.RESOLVE_EXCEPTION),
             may_record=actor.may(Action.RECORD_VISIT),
             reason_codes=EXPLANATION_CODES,
             resolutions=RESOLUTIONS,
+            page=found,
         )
 
     @post("/visit-exceptions/{exception_id:int}/explain", guards=[allowed(Action.EXPLAIN_EXCEPTION)])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from piccolo.columns import BigInt, Column, Date, Integer, Serial, Timestamp, Timestamptz
+from piccolo.columns import BigInt, Column, Date, ForeignKey, Integer, Serial, Text, Timestamp, Timestamptz, Varchar
 from piccolo.columns.combination import And, Or, Where
 
 from ltc.domain.errors import InvalidInput
@@ -82,37 +82,55 @@ def decode_cursor(cursor: str, width: int) -> Key:
     return tuple(key)
 
 
-def after_key(columns: Sequence[Column], key: Key, *, descending: bool = False) -> Where | And | Or:
-    """Rows strictly after ``key`` in the order of ``columns`` (all ascending or all
-    descending; the last column unique). Written out as ``c1 >= k1 AND (c1 > k1 OR (c1 = k1
-    AND …))`` so both SQLite and PostgreSQL can range-scan an index on the columns."""
+def after_key(columns: Sequence[Column], key: Key, *, descending: bool | Sequence[bool] = False) -> Where | And | Or:
+    """Rows strictly after ``key`` in the order of ``columns`` (the last column unique;
+    ``descending``: for all of them, or one flag a column). Written out as ``c1 >= k1 AND
+    (c1 > k1 OR (c1 = k1 AND …))`` so both SQLite and PostgreSQL can range-scan an index on
+    the columns."""
     if len(columns) != len(key):
         raise InvalidCursor("the cursor belongs to another list")
+    directions = [descending] * len(columns) if isinstance(descending, bool) else list(descending)
+    if len(directions) != len(columns):
+        raise ValueError("one direction a column")
 
     values = [_typed(column, part) for column, part in zip(columns, key, strict=True)]
 
-    def beyond(column: Column, value: Any) -> Where:
-        return column < value if descending else column > value
+    def beyond(column: Column, value: Any, down: bool) -> Where:
+        return column < value if down else column > value
 
-    clause: Where | And | Or = beyond(columns[-1], values[-1])
-    for column, value in zip(reversed(columns[:-1]), reversed(values[:-1]), strict=True):
-        clause = beyond(column, value) | ((column == value) & clause)
+    clause: Where | And | Or = beyond(columns[-1], values[-1], directions[-1])
+    for column, value, down in zip(
+        reversed(columns[:-1]), reversed(values[:-1]), reversed(directions[:-1]), strict=True
+    ):
+        clause = beyond(column, value, down) | ((column == value) & clause)
     if len(columns) > 1:
-        first = columns[0] <= values[0] if descending else columns[0] >= values[0]
+        first = columns[0] <= values[0] if directions[0] else columns[0] >= values[0]
         clause = first & clause
     return clause
 
 
+MAX_INTEGER = 2**31 - 1  # Integer and Serial are 32 bits on PostgreSQL
+
+
 def _typed(column: Column, part: KeyPart) -> Any:
-    """A cursor's JSON part back in the column's own type (dates travel as ISO text)."""
+    """A cursor's JSON part back in the column's own type (dates travel as ISO text); a part
+    the column could not hold (a number for text, an id beyond 32 bits, a time without its
+    offset) is refused here rather than by the database."""
     if part is None:
         raise InvalidCursor("the cursor cannot be read")
     try:
         if isinstance(column, Timestamptz | Timestamp):
-            return datetime.fromisoformat(str(part))
+            moment = datetime.fromisoformat(str(part))
+            if isinstance(column, Timestamptz) and moment.tzinfo is None:
+                raise ValueError(part)
+            return moment
         if isinstance(column, Date):
             return date.fromisoformat(str(part))
-        if isinstance(column, Integer | BigInt | Serial) and not isinstance(part, int):
+        if isinstance(column, Integer | BigInt | Serial | ForeignKey):
+            limit = 2**63 - 1 if isinstance(column, BigInt) else MAX_INTEGER
+            if not isinstance(part, int) or not -limit <= part <= limit:
+                raise ValueError(part)
+        elif isinstance(column, Varchar | Text) and (not isinstance(part, str) or "\x00" in part):
             raise ValueError(part)
     except ValueError:
         raise InvalidCursor("the cursor cannot be read") from None

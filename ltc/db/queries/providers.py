@@ -56,13 +56,13 @@ class Beneficiary:
     preferred_provider_id: int | None
 
 
-async def provider_loads() -> dict[int, int]:
-    """How many people each provider cares for now (providers caring for nobody are absent)."""
-    rows = (
-        await Assignment.select(Assignment.provider, Count(alias="n"))
-        .where(Assignment.status == "active")
-        .group_by(Assignment.provider)
-    )
+async def provider_loads(provider_ids: list[int] | None = None) -> dict[int, int]:
+    """How many people each provider (of ``provider_ids``: those a page shows) cares for now
+    (providers caring for nobody are absent)."""
+    query = Assignment.select(Assignment.provider, Count(alias="n")).where(Assignment.status == "active")
+    if provider_ids is not None:
+        query = query.where(Assignment.provider.is_in(provider_ids or [-1]))
+    rows = await query.group_by(Assignment.provider)
     return {row["provider"]: row["n"] for row in rows}
 
 

@@ -17,6 +17,7 @@ from piccolo.columns import Column, ForeignKey
 from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
+from ltc.db.queries import lists
 from ltc.db.tables import HospitalStay, UnscheduledSlot, Visit, VisitAlert, VisitEventRecord, VisitException
 from ltc.domain.visit_events import VisitEvent
 
@@ -73,14 +74,10 @@ async def visit_rows(
     start: datetime, end: datetime, *, provider_id: int | None, caregiver_id: int | None
 ) -> list[dict[str, Any]]:
     """The visits not cancelled planned to start in [start, end), in order."""
-    query = Visit.select(*VISIT_COLUMNS).where(
-        (Visit.planned_start >= start) & (Visit.planned_start < end) & (Visit.status != "cancelled")
+    query = lists.visits_query(
+        VISIT_COLUMNS, start=start, end=end, provider=provider_id, caregiver=caregiver_id, status=None
     )
-    if provider_id is not None:
-        query = query.where(Visit.provider == provider_id)
-    if caregiver_id is not None:
-        query = query.where(Visit.caregiver == caregiver_id)
-    return await query.order_by(Visit.planned_start).order_by(Visit.id).output(load_json=True)
+    return await lists.VISIT_ORDER.ordered(query)
 
 
 async def unscheduled_rows(provider_id: int | None) -> list[dict[str, Any]]:
@@ -99,45 +96,32 @@ async def unscheduled_rows(provider_id: int | None) -> list[dict[str, Any]]:
     return await query
 
 
-async def alert_rows(provider_id: int | None, *, open_only: bool) -> list[dict[str, Any]]:
-    query = VisitAlert.select(
-        VisitAlert.id,
-        VisitAlert.visit.as_alias("visit_id"),
-        VisitAlert.provider.as_alias("provider_id"),
-        VisitAlert.kind,
-        VisitAlert.raised_at,
-        VisitAlert.cleared_at,
-        *_visit_facts(VisitAlert.visit),
-    ).order_by(VisitAlert.raised_at, ascending=False)
-    if provider_id is not None:
-        query = query.where(VisitAlert.provider == provider_id)
-    if open_only:
-        query = query.where(VisitAlert.cleared_at.is_null())
-    return await query
+ALERT_COLUMNS = (
+    VisitAlert.id,
+    VisitAlert.visit.as_alias("visit_id"),
+    VisitAlert.provider.as_alias("provider_id"),
+    VisitAlert.kind,
+    VisitAlert.raised_at,
+    VisitAlert.cleared_at,
+    *_visit_facts(VisitAlert.visit),
+)
 
-
-async def exception_rows(provider_id: int | None, status: str | None) -> list[dict[str, Any]]:
-    query = VisitException.select(
-        VisitException.id,
-        VisitException.visit.as_alias("visit_id"),
-        VisitException.provider.as_alias("provider_id"),
-        VisitException.provider.name.as_alias("provider_name"),
-        VisitException.code,
-        VisitException.status,
-        VisitException.opened_at,
-        VisitException.reason_code,
-        VisitException.explanation,
-        VisitException.explained_at,
-        VisitException.resolution_code,
-        VisitException.resolution_note,
-        VisitException.resolved_at,
-        *_visit_facts(VisitException.visit),
-    ).order_by(VisitException.opened_at, ascending=False)
-    if provider_id is not None:
-        query = query.where(VisitException.provider == provider_id)
-    if status:
-        query = query.where(VisitException.status == status)
-    return await query
+EXCEPTION_COLUMNS = (
+    VisitException.id,
+    VisitException.visit.as_alias("visit_id"),
+    VisitException.provider.as_alias("provider_id"),
+    VisitException.provider.name.as_alias("provider_name"),
+    VisitException.code,
+    VisitException.status,
+    VisitException.opened_at,
+    VisitException.reason_code,
+    VisitException.explanation,
+    VisitException.explained_at,
+    VisitException.resolution_code,
+    VisitException.resolution_note,
+    VisitException.resolved_at,
+    *_visit_facts(VisitException.visit),
+)
 
 
 async def exception_row(exception_id: int) -> dict[str, Any] | None:

@@ -5,10 +5,13 @@ transaction with its audit entry; a refusal changes nothing."""
 
 from __future__ import annotations
 
+from piccolo.query import Select
 from piccolo.query.functions.aggregate import Count
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries import lists
 from ltc.db.queries.assessment import AssessorChoice, active_users_in_roles
+from ltc.db.queries.paging import Page
 from ltc.db.tables import Application, AppUser, Assessment, AssessmentDraft, AssessorAssignment
 from ltc.domain.access import Action, Actor, require, roles_allowed
 from ltc.domain.eligibility import ApplicationFacts, TeamMember, check_application, check_team
@@ -17,6 +20,7 @@ from ltc.domain.instruments import score
 from ltc.services.assessment.policy import policy_on, today
 from ltc.services.assessment.scope import team, visible_application
 from ltc.services.assessment.values import (
+    ApplicationFilters,
     ApplicationIn,
     ApplicationOut,
     ApplicationRow,
@@ -117,32 +121,44 @@ async def get_application(ctx: ServiceContext, actor: Actor, application_id: int
     )
 
 
-async def list_applications(ctx: ServiceContext, actor: Actor, *, status: str | None = None) -> list[ApplicationRow]:
-    query = Application.select(
-        Application.id,
-        Application.person,
-        Application.person.name.as_alias("person_name"),
-        Application.person._.town._.name.as_alias("town_name"),
-        Application.kind,
-        Application.applied_on,
-        Application.care_mode,
-        Application.self_eval_grade,
-        Application.status,
-        Application.round,
-    ).order_by(Application.id, ascending=False)
-    if status:
-        query = query.where(Application.status == status)
+async def _applications_in_view(actor: Actor, filters: ApplicationFilters) -> Select | None:
+    """The applications the actor may see that pass the filters: an assessor's are those of
+    the teams they are on, an agency's those it registered; None: none at all."""
     scope = actor.provider_scope
+    assessor = provider = None
     if actor.may(Action.ASSESS):
-        mine = await AssessorAssignment.select(AssessorAssignment.application).where(
-            AssessorAssignment.assessor == actor.user_id
-        )
-        query = query.where(Application.id.is_in([r["application"] for r in mine] or [-1]))
+        assessor = actor.user_id
     elif scope is not None:
-        query = query.where(Application.registered_by_provider == scope)
+        provider = scope
     elif not actor.sees_whole_region:
+        return None
+    return lists.applications_query(
+        status=filters.status,
+        town=await lists.town_id(filters.town),
+        applied_from=filters.applied_from,
+        applied_to=filters.applied_to,
+        assessor=assessor,
+        provider=provider,
+    )
+
+
+async def list_applications(ctx: ServiceContext, actor: Actor, *, status: str | None = None) -> list[ApplicationRow]:
+    """Every application the actor may see (of a status), newest first."""
+    query = await _applications_in_view(actor, ApplicationFilters(status=status or None))
+    if query is None:
         return []
-    return [ApplicationRow.model_validate(row) for row in await query]
+    return [ApplicationRow.model_validate(row) for row in await lists.APPLICATION_ORDER.ordered(query)]
+
+
+async def application_page(
+    ctx: ServiceContext, actor: Actor, filters: ApplicationFilters, *, after: str | None, limit: int
+) -> Page[ApplicationRow]:
+    """A page of the applications the actor may see that pass the filters, newest first."""
+    query = await _applications_in_view(actor, filters)
+    if query is None:
+        return Page(items=[], next_after=None)
+    page = await lists.page_of(query, lists.APPLICATION_ORDER, after, limit)
+    return Page(items=[ApplicationRow.model_validate(r) for r in page.items], next_after=page.next_after)
 
 
 async def count_by_status() -> dict[str, int]:

@@ -11,6 +11,8 @@ from typing import Any
 from piccolo.columns import Column
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries import lists
+from ltc.db.queries.paging import Page
 from ltc.db.tables import Application, Assessment, Conclusion
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.conclusions import check_notice_over, check_objection_window, notice_until, valid_until
@@ -187,22 +189,24 @@ async def finalize(ctx: ServiceContext, actor: Actor, assessment_id: int) -> Ass
 
 
 async def list_conclusions(ctx: ServiceContext, actor: Actor, *, status: str = "active") -> list[ConclusionOut]:
+    """Every conclusion of a status, the first to expire first."""
     require(actor, Action.READ_CONCLUSIONS)
-    rows = (
-        await Conclusion.select(
-            Conclusion.id,
-            Conclusion.person,
-            Conclusion.person.name.as_alias("person_name"),
-            Conclusion.level,
-            Conclusion.severe,
-            Conclusion.care_mode,
-            Conclusion.valid_from,
-            Conclusion.valid_until,
-            Conclusion.status,
-            Conclusion.application,
-            Conclusion.assessment,
-        )
-        .where(Conclusion.status == status)
-        .order_by(Conclusion.valid_until)
+    query = lists.CONCLUSION_ORDER.ordered(lists.conclusions_query(status=status, level=None))
+    return [ConclusionOut.model_validate(row) for row in await query]
+
+
+async def conclusion_page(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    status: str = "active",
+    level: int | None = None,
+    after: str | None,
+    limit: int,
+) -> Page[ConclusionOut]:
+    """A page of the conclusions of a status (and a level), the first to expire first."""
+    require(actor, Action.READ_CONCLUSIONS)
+    page = await lists.page_of(
+        lists.conclusions_query(status=status, level=level), lists.CONCLUSION_ORDER, after, limit
     )
-    return [ConclusionOut.model_validate(row) for row in rows]
+    return Page(items=[ConclusionOut.model_validate(r) for r in page.items], next_after=page.next_after)

@@ -3,6 +3,7 @@ API's request bodies) and what they return (the API's responses, the pages' rows
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
@@ -91,13 +92,27 @@ class ApplicationRow(BaseModel):
     id: int
     person: int
     person_name: str
+    town_id: int | None = None
+    town_code: str | None = None
     town_name: str | None
+    town_name_en: str | None = None
     kind: str
     applied_on: date
     care_mode: str
     self_eval_grade: str
     status: str
     round: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationFilters:
+    """What the application list may be narrowed to: a status, the applicant's town, the
+    days applied between (both included)."""
+
+    status: str | None = None
+    town: str | None = None  # its code
+    applied_from: date | None = None
+    applied_to: date | None = None
 
 
 # ---------------------------------------------------------------- on-site assessment

@@ -15,6 +15,7 @@ PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"  # YYYY-MM
 
 # The workflow steps a caller asks for by name; "rebuild" is done by building the month again.
 WorkflowAction = Literal["submit", "approve", "reject", "pay"]
+SettlementStatus = Literal["draft", "submitted", "approved", "rejected", "paid"]
 WORKFLOW_ACTIONS: tuple[WorkflowAction, ...] = get_args(WorkflowAction)
 
 

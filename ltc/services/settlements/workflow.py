@@ -14,9 +14,11 @@ from typing import Any
 from uuid import UUID
 
 from ltc.db.engine import locked, write_transaction
+from ltc.db.queries import lists
+from ltc.db.queries.paging import Page
 from ltc.db.tables import Settlement, SettlementCorrection, SettlementLine
 from ltc.domain import settlement as rules
-from ltc.domain.access import Action, Actor, require
+from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import Conflict, NotFound
 from ltc.domain.ledger import JournalEntry, entry_for_approval, entry_for_payment
 from ltc.domain.periods import Period
@@ -71,16 +73,55 @@ async def list_settlements(ctx: ServiceContext, actor: Actor, period: str | None
     """The settlements of a month (or of every month), newest first; an agency sees its own."""
     if not actor.may(Action.READ_SETTLEMENTS):
         raise _not_found()
-    query = (
-        Settlement.select(*SUMMARY_COLUMNS)
-        .order_by(Settlement.period, ascending=False)
-        .order_by(Settlement.provider.code)
+    query = lists.settlements_query(
+        SUMMARY_COLUMNS,
+        period=str(Period.parse(period)) if period else None,
+        provider=actor.provider_scope,
+        status=None,
     )
-    if actor.provider_scope is not None:
-        query = query.where(Settlement.provider == actor.provider_scope)
-    if period:
-        query = query.where(Settlement.period == str(Period.parse(period)))
-    return [SettlementSummary.model_validate(r) for r in await query]
+    return [SettlementSummary.model_validate(r) for r in await lists.SETTLEMENT_ORDER.ordered(query)]
+
+
+def _settlement_scope(actor: Actor, provider_id: int | None) -> int | None:
+    """The provider a settlement list is limited to: the agency's own, else the one asked."""
+    if not actor.may(Action.READ_SETTLEMENTS):
+        raise _not_found()
+    if provider_id is not None:
+        require_provider_visible(actor, provider_id)
+    return actor.provider_scope if actor.provider_scope is not None else provider_id
+
+
+async def settlement_page(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    period: str | None = None,
+    provider_id: int | None = None,
+    status: str | None = None,
+    after: str | None,
+    limit: int,
+) -> Page[SettlementSummary]:
+    """A page of the settlements of a month, a provider and a status, the newest month first
+    and by provider code within one; an agency sees its own (another provider's is not found)."""
+    query = lists.settlements_query(
+        SUMMARY_COLUMNS,
+        period=str(Period.parse(period)) if period else None,
+        provider=_settlement_scope(actor, provider_id),
+        status=status,
+    )
+    page = await lists.page_of(query, lists.SETTLEMENT_ORDER, after, limit)
+    return Page(items=[SettlementSummary.model_validate(r) for r in page.items], next_after=page.next_after)
+
+
+async def settlement_totals(
+    ctx: ServiceContext, actor: Actor, *, period: str | None, provider_id: int | None = None, status: str | None = None
+) -> dict[str, int]:
+    """What the settlements the same filters pass add up to (all pages)."""
+    return await lists.settlement_totals(
+        period=str(Period.parse(period)) if period else None,
+        provider=_settlement_scope(actor, provider_id),
+        status=status,
+    )
 
 
 async def _visible(actor: Actor, settlement_id: int) -> dict[str, Any]:

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from piccolo.columns import Column
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries import lists
 from ltc.db.queries import visits as queries
+from ltc.db.queries.paging import Page
 from ltc.db.tables import VisitException
-from ltc.domain.access import Action, Actor, require
+from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import NotFound
 from ltc.domain.visit_exceptions import ExceptionStatus, check_explanation, check_resolution
 from ltc.services.audit import record_change
@@ -20,10 +22,25 @@ from ltc.services.visits.reads import reading_scope, visible
 from ltc.services.visits.values import ExceptionRecord, VisitExceptionOut
 
 
-async def list_exceptions(ctx: ServiceContext, actor: Actor, *, status: str | None = None) -> list[VisitExceptionOut]:
-    """The newest first, of one status or of all (agencies: their own)."""
-    rows = await queries.exception_rows(reading_scope(actor), status)
-    return [VisitExceptionOut.model_validate(r) for r in rows]
+async def exception_page(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    code: str | None = None,
+    provider_id: int | None = None,
+    after: str | None,
+    limit: int,
+) -> Page[VisitExceptionOut]:
+    """A page of the exceptions, newest first, of a status, a flag and a provider (agencies:
+    their own)."""
+    if provider_id is not None:
+        require_provider_visible(actor, provider_id)
+    query = lists.exceptions_query(
+        queries.EXCEPTION_COLUMNS, provider=reading_scope(actor, provider_id), status=status, code=code
+    )
+    page = await lists.page_of(query, lists.EXCEPTION_ORDER, after, limit)
+    return Page(items=[VisitExceptionOut.model_validate(r) for r in page.items], next_after=page.next_after)
 
 
 async def explain(ctx: ServiceContext, actor: Actor, exception_id: int, reason_code: str, text: str) -> ExceptionRecord:

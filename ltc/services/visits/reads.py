@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from ltc.db.personal_data import with_person_address
+from ltc.db.queries import lists
 from ltc.db.queries import visits as queries
+from ltc.db.queries.paging import Page
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import NotFound
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.visits.values import UnscheduledSlotOut, VisitAlertOut, VisitOut
+from ltc.services.visits.values import UnscheduledSlotOut, VisitAlertOut, VisitFilters, VisitOut
 
 
 def visible(actor: Actor, provider_id: int) -> bool:
@@ -51,11 +53,52 @@ async def list_visits(
     return [VisitOut.model_validate(with_person_address(keyring, r)) for r in rows]
 
 
+async def visit_page(
+    ctx: ServiceContext, actor: Actor, filters: VisitFilters, *, after: str | None, limit: int
+) -> Page[VisitOut]:
+    """A page of a day's visits (default today) in the order they are planned, of a provider,
+    a caregiver and a status (without one: all but the cancelled)."""
+    require(actor, Action.READ_CARE_RECORDS)
+    if filters.provider_id is not None:
+        require_provider_visible(actor, filters.provider_id)
+    day = filters.day or local_today(ctx.clock, ctx.settings.zone)
+    start = datetime.combine(day, time(0), ctx.settings.zone)
+    query = lists.visits_query(
+        queries.VISIT_COLUMNS,
+        start=start,
+        end=start + timedelta(days=1),
+        provider=reading_scope(actor, filters.provider_id),
+        caregiver=filters.caregiver_id,
+        status=filters.status,
+    )
+    page = await lists.page_of(query, lists.VISIT_ORDER, after, limit)
+    keyring = ctx.settings.keyring
+    return Page(
+        items=[VisitOut.model_validate(with_person_address(keyring, r)) for r in page.items],
+        next_after=page.next_after,
+    )
+
+
 async def unscheduled_slots(ctx: ServiceContext, actor: Actor, provider_id: int | None) -> list[UnscheduledSlotOut]:
     rows = await queries.unscheduled_rows(reading_scope(actor, provider_id))
     return [UnscheduledSlotOut.model_validate(r) for r in rows]
 
 
-async def list_alerts(ctx: ServiceContext, actor: Actor, *, open_only: bool = True) -> list[VisitAlertOut]:
-    rows = await queries.alert_rows(reading_scope(actor), open_only=open_only)
-    return [VisitAlertOut.model_validate(r) for r in rows]
+async def alert_page(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    provider_id: int | None = None,
+    kind: str | None = None,
+    open_only: bool = True,
+    after: str | None,
+    limit: int,
+) -> Page[VisitAlertOut]:
+    """A page of the alerts (the open ones, by default), newest first, of a provider and a kind."""
+    if provider_id is not None:
+        require_provider_visible(actor, provider_id)
+    query = lists.alerts_query(
+        queries.ALERT_COLUMNS, provider=reading_scope(actor, provider_id), kind=kind, open_only=open_only
+    )
+    page = await lists.page_of(query, lists.ALERT_ORDER, after, limit)
+    return Page(items=[VisitAlertOut.model_validate(r) for r in page.items], next_after=page.next_after)

@@ -19,6 +19,20 @@ from ltc.services.jobs import JobParams
 # --------------------------------------------------------------------------- visits
 
 
+VisitStatus = Literal["planned", "in_progress", "done", "cancelled"]
+AlertKind = Literal["late", "missed", "missing_checkout"]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFilters:
+    """What a day's visit list may be narrowed to (no day: today)."""
+
+    day: date | None = None
+    provider_id: int | None = None
+    caregiver_id: int | None = None
+    status: str | None = None
+
+
 class VisitOut(BaseModel):
     id: int
     care_plan_id: int | None

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
+from ltc.domain.periods import require_day_in_range
 from ltc.services import data_subject, persons
 from ltc.services.assessment import applications, assessments, conclusions, instruments
 from ltc.services.assessment.instruments import InstrumentDescription, InstrumentSummary, ScoreOut, ScoreRequest
 from ltc.services.assessment.values import (
     AcceptIn,
+    ApplicationFilters,
     ApplicationIn,
     ApplicationOut,
     ApplicationRow,
@@ -28,6 +32,7 @@ from ltc.services.assessment.values import (
 from ltc.services.data_subject import Anonymised, PersonDataReport
 from ltc.services.persons import PersonIn, PersonOut
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import Offset, PathId, QueryText
 from ltc.web.security import allowed, signed_in
 
@@ -121,11 +126,33 @@ class ApplicationsController(Controller):
     async def apply(self, data: JSONBody[ApplicationIn], actor: CurrentActor, services: Services) -> ApplicationOut:
         return await applications.apply(services, actor, data)
 
-    @get("/", summary="The application queue (assessors: their assigned applications)")
+    @get(
+        "/",
+        summary="The application queue, newest first (assessors: their assigned applications), in pages",
+        response_headers=LINK_HEADER,
+    )
     async def list_applications(
-        self, actor: CurrentActor, services: Services, status: QueryText = None
-    ) -> list[ApplicationRow]:
-        return await applications.list_applications(services, actor, status=status)
+        self,
+        request: Request,
+        actor: CurrentActor,
+        services: Services,
+        status: QueryText = None,
+        town: Annotated[
+            str | None, QueryParameter(max_length=12, description="the applicant's town (its code)")
+        ] = None,
+        applied_from: Annotated[date | None, QueryParameter(description="applied on or after this day")] = None,
+        applied_to: Annotated[date | None, QueryParameter(description="applied on or before this day")] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Response[list[ApplicationRow]]:
+        for day, name in ((applied_from, "applied_from"), (applied_to, "applied_to")):
+            if day is not None:
+                require_day_in_range(day, name)
+        filters = ApplicationFilters(
+            status=status or None, town=town or None, applied_from=applied_from, applied_to=applied_to
+        )
+        page = await applications.application_page(services, actor, filters, after=after, limit=limit)
+        return page_response(request, page)
 
     @get("/{application_id:int}", summary="One application with its team, assessments and draft")
     async def application(self, application_id: PathId, actor: CurrentActor, services: Services) -> ApplicationOut:
@@ -205,8 +232,20 @@ class ConclusionsController(Controller):
     tags = ["assessments"]
     guards = [allowed(Action.READ_CONCLUSIONS)]
 
-    @get("/", summary="Conclusions by status (active, superseded, expired)")
+    @get(
+        "/",
+        summary="Conclusions by status (active, superseded, expired) and level, the first to expire first, in pages",
+        response_headers=LINK_HEADER,
+    )
     async def list_conclusions(
-        self, actor: CurrentActor, services: Services, status: FromQuery[str] = "active"
-    ) -> list[ConclusionOut]:
-        return await conclusions.list_conclusions(services, actor, status=status)
+        self,
+        request: Request,
+        actor: CurrentActor,
+        services: Services,
+        status: Annotated[str, QueryParameter(max_length=16)] = "active",
+        level: Annotated[int | None, QueryParameter(ge=0, le=5)] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Response[list[ConclusionOut]]:
+        page = await conclusions.conclusion_page(services, actor, status=status, level=level, after=after, limit=limit)
+        return page_response(request, page)

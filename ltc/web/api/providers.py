@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post
-from litestar.params import FromPath, JSONBody
+from typing import Annotated
 
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.services import providers
 from ltc.services.providers import (
     AgreementEventOut,
+    AgreementState,
     AgreementStepIn,
     CaregiverIn,
     CaregiverOut,
     EvaluationIn,
     EvaluationOut,
     ProviderChanges,
+    ProviderFilters,
     ProviderIn,
+    ProviderKind,
     ProviderOut,
 )
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import PathId
 from ltc.web.security import allowed, signed_in
 
@@ -30,9 +37,23 @@ class ProvidersController(Controller):
     tags = ["providers"]
     guards = [signed_in]
 
-    @get("/", summary="Designated providers (an agency sees only its own)")
-    async def list_providers(self, actor: CurrentActor) -> list[ProviderOut]:
-        return await providers.list_providers(actor)
+    @get(
+        "/",
+        summary="Designated providers by code, of a state, a kind and a town (an agency sees only its own), in pages",
+        response_headers=LINK_HEADER,
+    )
+    async def list_providers(
+        self,
+        request: Request,
+        actor: CurrentActor,
+        status: Annotated[AgreementState | None, QueryParameter(description="agreement state")] = None,
+        kind: Annotated[ProviderKind | None, QueryParameter(description="home, institutional or both")] = None,
+        town: Annotated[str | None, QueryParameter(max_length=12, description="the town (its code)")] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Response[list[ProviderOut]]:
+        filters = ProviderFilters(status=status or None, kind=kind or None, town=town or None)
+        return page_response(request, await providers.provider_page(actor, filters, after=after, limit=limit))
 
     @post("/", status_code=201, guards=[MANAGE_PROVIDERS], summary="Register a provider's application for designation")
     async def create(self, data: JSONBody[ProviderIn], actor: CurrentActor, services: Services) -> ProviderOut:

@@ -7,10 +7,11 @@ import io
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.domain.errors import InvalidInput
 from ltc.domain.money import format_yuan
@@ -20,6 +21,7 @@ from ltc.services.ledger import ContributionPosted, ContributionRequest, FundPos
 from ltc.services.settlements import corrections, workflow
 from ltc.services.settlements.build import start_build
 from ltc.services.settlements.values import (
+    PERIOD_PATTERN,
     ActionRequest,
     BuildSettlementsParams,
     CorrectionRecorded,
@@ -27,11 +29,13 @@ from ltc.services.settlements.values import (
     PaymentRequest,
     SettlementDetail,
     SettlementLineDetail,
+    SettlementStatus,
     SettlementSummary,
     WorkflowAction,
 )
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.schemas import JobAccepted, PathId
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
+from ltc.web.schemas import JobAccepted, PathId, QueryId
 from ltc.web.security import allowed, signed_in
 
 CSV = "text/csv; charset=utf-8"
@@ -76,11 +80,28 @@ class SettlementsController(Controller):
     async def pay(self, data: JSONBody[PaymentRequest], actor: CurrentActor, services: Services) -> JobAccepted:
         return JobAccepted(job_id=await workflow.start_payment(services, actor, data.period))
 
-    @get("/", summary="Settlements of a month (agencies: their own)")
+    @get(
+        "/",
+        summary="Settlements of a month, a provider, a status (agencies: their own), newest month first, in pages",
+        response_headers=LINK_HEADER,
+    )
     async def list_settlements(
-        self, actor: CurrentActor, services: Services, period: FromQuery[str | None] = None
-    ) -> list[SettlementSummary]:
-        return await workflow.list_settlements(services, actor, period)
+        self,
+        request: Request,
+        actor: CurrentActor,
+        services: Services,
+        period: Annotated[str | None, QueryParameter(pattern=PERIOD_PATTERN, description="the month, YYYY-MM")] = None,
+        provider_id: QueryId = None,
+        status: Annotated[
+            SettlementStatus | None, QueryParameter(description="draft, submitted, approved, rejected or paid")
+        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Response[list[SettlementSummary]]:
+        page = await workflow.settlement_page(
+            services, actor, period=period or None, provider_id=provider_id, status=status, after=after, limit=limit
+        )
+        return page_response(request, page)
 
     @get(
         "/{settlement_id:int}",

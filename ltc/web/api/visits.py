@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel
 
+from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.domain.periods import require_day_in_range
 from ltc.services.visits import adhoc, events, generation, reads
@@ -22,11 +23,14 @@ from ltc.services.visits.values import (
     RecordedEvent,
     RefusedEvent,
     UnscheduledSlotOut,
+    VisitFilters,
     VisitIn,
     VisitOut,
+    VisitStatus,
 )
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.errors import status_for
+from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import JobAccepted, PathId, QueryId
 from ltc.web.security import allowed, signed_in
 
@@ -66,18 +70,30 @@ class VisitsController(Controller):
     tags = ["visits"]
     guards = [signed_in]
 
-    @get("/", summary="Visits of a provider on a day (agencies: their own)")
+    @get(
+        "/",
+        summary="Visits of a day in planned order, of a provider, a caregiver, a status (agencies: their own), in pages",
+        response_headers=LINK_HEADER,
+    )
     async def list_visits(
         self,
+        request: Request,
         actor: CurrentActor,
         services: Services,
         provider_id: QueryId = None,
-        day: Annotated[date | None, QueryParameter(name="date")] = None,
+        day: Annotated[date | None, QueryParameter(name="date", description="the day (default today)")] = None,
         caregiver_id: QueryId = None,
-    ) -> list[VisitOut]:
+        status: Annotated[
+            VisitStatus | None,
+            QueryParameter(description="planned, in_progress, done or cancelled (default: not cancelled)"),
+        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Response[list[VisitOut]]:
         if day is not None:
             require_day_in_range(day, "date")
-        return await reads.list_visits(services, actor, provider_id=provider_id, day=day, caregiver_id=caregiver_id)
+        filters = VisitFilters(day=day, provider_id=provider_id, caregiver_id=caregiver_id, status=status)
+        return page_response(request, await reads.visit_page(services, actor, filters, after=after, limit=limit))
 
     @post(
         "/",
