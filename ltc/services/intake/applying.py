@@ -15,7 +15,7 @@ from ltc.domain.access import Actor
 from ltc.domain.application_progress import RoundFacts, application_steps
 from ltc.domain.instruments import Answer
 from ltc.services.assessment.applications import get_application
-from ltc.services.assessment.instruments import InstrumentDescription, describe
+from ltc.services.assessment.instruments import InstrumentDescription, assessment_instrument, describe
 from ltc.services.assessment.policy import policy_on, today
 from ltc.services.assessment.values import ApplicationOut
 from ltc.services.context import ServiceContext
@@ -69,6 +69,8 @@ class ProgressStep(BaseModel):
     current: bool
     until: date | None
     level: int | None
+    level_label: str | None = None
+    level_label_en: str | None = None
 
 
 class ApplicationStatus(BaseModel):
@@ -112,10 +114,20 @@ async def application_status(ctx: ServiceContext, actor: Actor, application_id: 
             valid_until=row["valid_until"],
         )
     steps = application_steps(application.applied_on, [RoundFacts(**facts) for facts in rounds.values()])
+    labels = {lv.level: lv for lv in assessment_instrument(ctx, application.applied_on).levels}
     return ApplicationStatus(
         application=application,
         steps=[
-            ProgressStep(code=s.code, on=s.on, done=s.done, current=s.current, until=s.until, level=s.level)
+            ProgressStep(
+                code=s.code,
+                on=s.on,
+                done=s.done,
+                current=s.current,
+                until=s.until,
+                level=s.level,
+                level_label=labels[s.level].label if s.level in labels else None,
+                level_label_en=labels[s.level].label_en if s.level in labels else None,
+            )
             for s in steps
         ],
     )

@@ -18,9 +18,12 @@ from itertools import islice
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from ltc.db.bulk import insert_rows, update_rows
 from ltc.db.engine import is_unique_violation, write_transaction
 from ltc.db.personal_data import PersonSecrets, open_person, reserve_person_ids, sealed_values
+from ltc.db.queries.paging import Key, Page, encode_cursor
 from ltc.db.tables import Person, RegistryUpload, Town
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import InvalidInput, NotFound
@@ -310,3 +313,26 @@ async def import_result(actor: Actor, job_id: UUID) -> RegistryImportResult | No
     if job.kind != "import_registry":
         raise NotFound("no such import", code="job_not_found")
     return RegistryImportResult.model_validate(job.result) if job.status == "done" and job.result else None
+
+
+class TownChoice(BaseModel):
+    code: str
+    name: str
+    name_en: str
+
+
+async def town_choices() -> list[TownChoice]:
+    """The district's towns, for a form's choice of town."""
+    rows = await Town.select(Town.code, Town.name, Town.name_en).order_by(Town.code)
+    return [TownChoice.model_validate(row) for row in rows]
+
+
+def refusal_page(result: RegistryImportResult, *, field: str | None, after: Key | None, limit: int) -> Page[RowRefusal]:
+    """One page of an import's refusals in file order (keyed by row and field), of one field if asked."""
+    chosen = [r for r in result.refused if not field or r.field == field]
+    if after is not None:
+        row, name = int(after[0] or 0), str(after[1] or "")
+        chosen = [r for r in chosen if (r.row, r.field) > (row, name)]
+    shown = chosen[:limit]
+    more = len(chosen) > limit
+    return Page(items=shown, next_after=encode_cursor((shown[-1].row, shown[-1].field)) if more else None)
