@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from ltc.db.bulk import insert_rows, update_rows
 from ltc.db.engine import is_unique_violation, write_transaction
-from ltc.db.personal_data import PersonSecrets, open_person, reserve_person_ids, sealed_values
+from ltc.db.personal_data import PersonSecrets, open_field, reserve_person_ids, sealed_values
 from ltc.db.queries.paging import Key, Page, encode_cursor
 from ltc.db.tables import Person, RegistryUpload, Town
 from ltc.domain.access import Action, Actor, require
@@ -35,7 +35,6 @@ from ltc.services.context import ServiceContext
 from ltc.services.intake.registry_file import file_kind, open_registry
 from ltc.services.intake.values import ImportRegistryParams, RegistryImportResult, RegistryUploaded, RowRefusal
 from ltc.services.jobs import Progress, register_job_kind, start_job
-from ltc.services.persons import gazetteer_position
 
 REGISTRY_MAX_BYTES = 64 * 1024 * 1024  # a district's 140,000 rows take about 15 MB as CSV
 CHUNK_ROWS = 2000  # rows per transaction: short write locks, and the loop breathes between them
@@ -106,7 +105,7 @@ class _Towns:
 
 
 async def _towns() -> _Towns:
-    rows = await Town.select(Town.id, Town.code, Town.name, Town.name_en)
+    rows = await Town.select(Town.id, Town.code, Town.name, Town.name_en, Town.lat, Town.lon)
     return _Towns(
         spellings=town_spellings((r["code"], r["name"], r["name_en"]) for r in rows),
         by_code={r["code"]: r for r in rows},
@@ -139,7 +138,10 @@ class _Writer:
         return (*(values[column] for column in _SEALED), values["data_key_id"])
 
     def _position(self, entry: RegistryEntry) -> tuple[float | None, float | None, str]:
-        return gazetteer_position(self.towns.by_code[entry.town_code]["name"], entry.address)
+        # Where the offline gazetteer places a registration: the person's town (the registry
+        # names it; a survey or the online geocoder can refine it).
+        town = self.towns.by_code[entry.town_code]
+        return town["lat"], town["lon"], "gazetteer"
 
     def _new(self, person_id: int, entry: RegistryEntry) -> tuple[Any, ...]:
         lat, lon, geocoded_by = self._position(entry)
@@ -164,9 +166,10 @@ class _Writer:
     def _changed(self, stored: dict[str, Any], entry: RegistryEntry) -> tuple[Any, ...] | None:
         """The update of a registered person whose particulars differ from the row, or None."""
         town_id = self.towns.by_code[entry.town_code]["id"]
-        secrets = open_person(self.keyring, stored)
+        # The id number is the one the row was found by; only the phone and address are opened.
+        phone, address = (open_field(self.keyring, stored, column) for column in ("phone", "address"))
         insured_since = _as_date(stored["insured_since"])
-        if (stored["name"], secrets.phone, secrets.address, stored["town"], bool(stored["insured"]), insured_since) == (
+        if (stored["name"], phone, address, stored["town"], bool(stored["insured"]), insured_since) == (
             entry.name,
             entry.phone,
             entry.address,
@@ -176,7 +179,7 @@ class _Writer:
         ):
             return None
         lat, lon, geocoded_by = stored["lat"], stored["lon"], stored["geocoded_by"]
-        if geocoded_by != "device" and (stored["town"] != town_id or secrets.address != entry.address):
+        if geocoded_by != "device" and stored["town"] != town_id:
             lat, lon, geocoded_by = self._position(entry)  # a position a device took stays
         person_id = stored["id"]
         return (
@@ -208,7 +211,6 @@ class _Writer:
             stored = await Person.select(
                 Person.id,
                 Person.id_number_index,
-                Person.id_number_enc,
                 Person.phone_enc,
                 Person.address_enc,
                 Person.name,
