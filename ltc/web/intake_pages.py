@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
+from babel.lists import format_list
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
@@ -27,6 +29,7 @@ from ltc.services.intake.values import RegistryImportResult
 from ltc.services.jobs import get_job
 from ltc.web.api.assessments import REGISTRY_BODY_LIMIT, RegistryForm, read_registry_upload
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.errors import status_for
 from ltc.web.forms import FORM_REFUSALS, FormState, error_message, form_page, read_form
 from ltc.web.i18n import current_language
 from ltc.web.i18n import gettext as _
@@ -87,24 +90,25 @@ class ApplyForm(_Form):
     care_mode: Literal["home", "institutional"]
 
 
-def refused(state: FormState, error: DomainError, fields: dict[str, str] | None = None) -> FormState:
-    """A refusal beside its fields, each field in the words for its own code where the error
-    names one per field (a sex and a birth date that both disagree with the id number)."""
+def refused(state: FormState, error: DomainError, field_of_code: Mapping[str, str] | None = None) -> FormState:
+    """A refusal beside its fields, each in the words for its own code where the error names
+    one per field (a sex and a birth date that both disagree with the id number); a refusal
+    naming no field goes beside the field ``field_of_code`` gives its code, else above the form."""
+    places = field_of_code or {}
     named = False
     for item in error.errors:
-        name = str(item.get("field") or (fields or {}).get(error.code, ""))
+        name = str(item.get("field") or places.get(error.code, ""))
         code = str(item.get("reason") or item.get("code") or error.code)
         words = REGISTRY_REFUSALS.get(code) or ERROR_MESSAGES.get(code)
-        if name in state.values or name in (fields or {}).values():
+        if name in state.values or name in places.values():
             state.errors.setdefault(name, _(words) if words else error_message(error))
             named = True
-    target = (fields or {}).get(error.code)
-    if not named and target:
-        state.errors.setdefault(target, error_message(error))
+    if not named and error.code in places:
+        state.errors.setdefault(places[error.code], error_message(error))
         named = True
     if not named:
         state.general.append(error_message(error))
-    state.status = 409 if error.code in {"duplicate_id_number", "application_in_progress"} else 422
+    state.status = status_for(error)
     return state
 
 
@@ -138,7 +142,9 @@ async def _apply_page(
             "words": {
                 "incomplete": _("Answer every item to see the grade."),
                 "eligible": _("This grade may apply for a formal assessment."),
-                "ineligible": _("This grade may not apply: only grades E, F and G are assessed."),
+                "ineligible": _("This grade may not apply: only grades {grades} are assessed.").format(
+                    grades=format_list(form.eligible_grades, locale="en" if en else "zh_CN")
+                ),
             },
         }
     return form_page(

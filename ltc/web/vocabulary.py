@@ -176,7 +176,7 @@ INTAKE_ERRORS = {
     "not_insured": N_("The person is not insured"),
     "age_below_minimum": N_("The person is younger than the policy's minimum age"),
     "disability_too_recent": N_("The disability has not lasted the policy's minimum number of months"),
-    "self_eval_grade_too_low": N_("The self-assessment grade is below the grades that may apply (E, F, G)"),
+    "self_eval_grade_too_low": N_("The self-assessment grade is too low to apply for an assessment"),
     "application_in_progress": N_("The person already has an application in progress"),
     "applied_on_in_future": N_("The application date is in the future"),
     "missing_items": N_("Answer every item of the self-assessment"),

@@ -111,7 +111,7 @@ async def test_applying_with_a_low_grade_keeps_the_answers_and_says_why_then_a_s
             browser, path, {"applied_on": "2026-11-30", "disabled_since": "2025-01-01", "care_mode": "home"} | answers
         )
         assert low.status_code == 422
-        assert field_error(low.text, "self_eval") == "自评等级低于可申请评估的等级（E、F、G）"
+        assert field_error(low.text, "self_eval") == "自评等级未达到申请评估的等级"
         assert 'value="dependent" data-item="eating" data-testid="opt-eating-dependent" checked' in low.text
         assert 'value="partly" data-item="bathing" data-testid="opt-bathing-partly" checked' in low.text
         assert input_value(low.text, "disabled_since") == "2025-01-01"
