@@ -273,15 +273,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _add_benchmarks(sub: Any) -> None:
     import importlib
 
-    from ltc.bench import BENCHMARKS
+    from ltc.bench import BENCHMARKS, MODULES
 
     bench = sub.add_parser("bench", help="benchmarks (one JSON line each)")
     which = bench.add_subparsers(dest="benchmark", required=True)
     for name in BENCHMARKS:
+        path = f"ltc.bench.{MODULES.get(name, name)}"
         try:
-            module = importlib.import_module(f"ltc.bench.{name}")
+            module = importlib.import_module(path)
         except ModuleNotFoundError as exc:
-            if exc.name != f"ltc.bench.{name}":
+            if exc.name != path:
                 raise
             continue
         parser = which.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0])

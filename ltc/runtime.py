@@ -23,6 +23,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 import ltc.services.assignments
 import ltc.services.geocoding
+import ltc.services.intake.registry_import
 import ltc.services.key_rotation
 import ltc.services.reoptimisation
 import ltc.services.settlements

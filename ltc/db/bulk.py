@@ -61,3 +61,21 @@ def _sqlite_rows(rows: list[tuple[Any, ...]], times: list[int]) -> list[list[Any
                 values[i] = converted
         out.append(values)
     return out
+
+
+async def update_rows(
+    transaction: Any, table: type[Table], key: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Rows (tuples of ``columns`` values followed by the ``key`` value) written over the rows
+    with that key: one prepared UPDATE run for every row, on the transaction's own connection."""
+    if not rows:
+        return
+    name = table._meta.tablename
+    if not is_sqlite(transaction.engine):
+        assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, start=1))
+        sql = f"UPDATE {name} SET {assignments} WHERE {key} = ${len(columns) + 1}"
+        await transaction.connection.executemany(sql, rows)
+        return
+    times = [i for i, c in enumerate(columns) if isinstance(table._meta.get_column_by_name(c), Timestamptz)]
+    sql = f"UPDATE {name} SET {', '.join(f'{column} = ?' for column in columns)} WHERE {key} = ?"
+    await transaction.connection.executemany(sql, _sqlite_rows(rows, times) if times else rows)

@@ -275,6 +275,21 @@ class Job(Table, tablename="job"):
     heartbeat_at = Timestamptz(null=True, default=None)
 
 
+class RegistryUpload(Table, tablename="registry_upload"):
+    """An enrolment registry file as uploaded (CSV or XLSX), kept for the job that imports it:
+    the worker may run on another machine than the web process that received it."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    filename = Varchar(length=200)
+    kind = Varchar(length=8)  # csv | xlsx
+    size_bytes = Integer()
+    sha256 = Varchar(length=64)
+    content = Bytea()
+    uploaded_by = _fk(AppUser, null=True, default=None)
+    uploaded_at = Timestamptz()
+
+
 class Application(Table, tablename="application"):
     """An application for a disability assessment (申请), or a renewal when a conclusion expires."""
 
@@ -718,6 +733,7 @@ ALL_TABLES: list[type[Table]] = [
     AuditCheckpoint,
     AuditArchive,
     Job,
+    RegistryUpload,
     Application,
     AssessorAssignment,
     AssessmentDraft,

@@ -32,27 +32,38 @@ class IdNumber:
     sex: str  # "M" or "F"
 
 
-def _invalid(reason: str) -> InvalidInput:
+# Why a number is refused, as a code of its own (a report row names it in words).
+MALFORMED = "id_number_malformed"
+WRONG_CHECK_DIGIT = "id_number_check_digit"
+IMPOSSIBLE_BIRTH_DATE = "id_number_birth_date"
+
+
+def _invalid(reason: str, why: str) -> InvalidInput:
     return InvalidInput(
         f"身份证号码无效：{reason}",
         code="invalid_id_number",
-        errors=[{"field": "id_number", "code": "invalid_id_number", "message": reason}],
+        errors=[{"field": "id_number", "code": "invalid_id_number", "reason": why, "message": reason}],
     )
+
+
+def refusal_reason(error: InvalidInput) -> str:
+    """The reason code of an id number refused by ``parse_id_number``."""
+    return next((str(e["reason"]) for e in error.errors if "reason" in e), MALFORMED)
 
 
 def parse_id_number(raw: str, *, today: date) -> IdNumber:
     """Validate and decompose an id number; a lower-case x is accepted and normalised."""
     value = (raw or "").strip().upper()
     if not _SHAPE.match(value):
-        raise _invalid("须为 18 位，前 17 位为数字，末位为数字或 X")
+        raise _invalid("须为 18 位，前 17 位为数字，末位为数字或 X", MALFORMED)
     if check_digit(value[:17]) != value[17]:
-        raise _invalid("校验码不符")
+        raise _invalid("校验码不符", WRONG_CHECK_DIGIT)
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise _invalid("出生日期不存在") from None
+        raise _invalid("出生日期不存在", IMPOSSIBLE_BIRTH_DATE) from None
     if birth < EARLIEST_BIRTH or birth > today:
-        raise _invalid("出生日期不合理")
+        raise _invalid("出生日期不合理", IMPOSSIBLE_BIRTH_DATE)
     sex = "M" if int(value[16]) % 2 == 1 else "F"
     return IdNumber(value=value, region=value[:6], birth_date=birth, sex=sex)
 

@@ -8,6 +8,7 @@ full id numbers by the bureau leaves one audit entry (``person.view_identity``).
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any, Literal
 
 from piccolo.custom_types import Combinable
@@ -16,8 +17,8 @@ from pydantic import BaseModel, Field
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import (
     PersonSecrets,
-    id_number_taken,
     open_person,
+    person_ids_by_id_number,
     reserve_person_ids,
     sealed_values,
 )
@@ -27,6 +28,7 @@ from ltc.domain.coordinates import check_in_china
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.identity import age_on, mask_id_number, parse_id_number
 from ltc.domain.personal_data import id_number_index
+from ltc.domain.registry import check_identity_claims, check_phone
 from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
@@ -47,6 +49,8 @@ class PersonIn(Input):
     coordinate_system: CoordinateSystem = "wgs84"
     insured: bool = True
     insured_since: date | None = None
+    sex: Literal["M", "F"] | None = Field(default=None, description="checked against the id number when given")
+    birth_date: date | None = Field(default=None, description="checked against the id number when given")
 
 
 class PersonOut(BaseModel):
@@ -125,11 +129,37 @@ async def _resolve_town(value: str) -> dict[str, Any]:
     return row
 
 
+async def _already_registered(ctx: ServiceContext, actor: Actor, person_id: int) -> Conflict:
+    """The refusal of a second registration; it names the person registered when the caller
+    may see them (to open their record instead), and only then."""
+    error: dict[str, Any] = {"field": "id_number", "code": "duplicate_id_number"}
+    try:
+        await get_person(ctx, actor, person_id)
+        error["person_id"] = person_id
+    except NotFound:
+        pass
+    return Conflict("该身份证号码已登记", code="duplicate_id_number", errors=[error])
+
+
+@cache
+def _gazetteer() -> GazetteerGeocoder:
+    return GazetteerGeocoder(load_towns())
+
+
+def gazetteer_position(town_name: str, address: str) -> tuple[float | None, float | None, str]:
+    """Where the offline gazetteer places a person of this town and address (their town; a
+    survey or the online geocoder can refine it): lat, lon and "gazetteer", or nothing."""
+    location = _gazetteer().geocode(f"{town_name} {address}")
+    return (location.latitude, location.longitude, "gazetteer") if location else (None, None, "")
+
+
 async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> PersonOut:
     require(actor, Action.REGISTER_PERSON)
     position = to_wgs84(data.lat, data.lon, data.coordinate_system)
     today = local_today(ctx.clock, ctx.settings.zone)
     identity = parse_id_number(data.id_number, today=today)
+    check_identity_claims(identity, sex=data.sex, birth_date=data.birth_date)
+    phone = check_phone(data.phone)
     if data.insured_since is not None and data.insured_since > today:
         raise InvalidInput(
             "参保日期不能晚于今天", code="insured_since_in_future", errors=[{"field": "insured_since", "message": ""}]
@@ -140,18 +170,17 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> 
         raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")
     geocoded_by = "device"
     if lat is None or lon is None:
-        # The offline gazetteer places the person at their town; a survey can refine it.
-        location = GazetteerGeocoder(load_towns()).geocode(f"{town['name']} {data.address}")
-        lat, lon, geocoded_by = (location.latitude, location.longitude, "gazetteer") if location else (None, None, "")
+        lat, lon, geocoded_by = gazetteer_position(town["name"], data.address)
     else:
         check_in_china(lat, lon)
     now = ctx.clock.now()
     keyring = ctx.settings.keyring
     async with write_transaction():
-        if await id_number_taken(keyring, identity.value):
-            raise Conflict("该身份证号码已登记", code="duplicate_id_number")
+        taken = await person_ids_by_id_number(keyring, [identity.value])
+        if taken:
+            raise await _already_registered(ctx, actor, taken[identity.value])
         (person_id,) = await reserve_person_ids(1)
-        secrets = PersonSecrets(id_number=identity.value, phone=data.phone, address=data.address)
+        secrets = PersonSecrets(id_number=identity.value, phone=phone, address=data.address)
         person = Person(
             id=person_id,
             **sealed_values(keyring, person_id, secrets),

@@ -50,6 +50,7 @@ from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
+from ltc.web.intake_pages import IntakePages
 from ltc.web.language import LanguageMiddleware
 from ltc.web.navigation import NavigationMiddleware
 from ltc.web.pages import PagesController
@@ -123,6 +124,7 @@ def create_app(
             BureauAssessmentPages,
             ProviderPages,
             VisitPages,
+            IntakePages,
             HealthController,
             AuthController,
             JobsController,

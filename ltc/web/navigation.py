@@ -48,6 +48,8 @@ PLACES: tuple[Place, ...] = (
         Action.ACCEPT_APPLICATION,
         counts=("applications_to_accept", "assessments_to_decide", "objections"),
     ),
+    Place(N_("Register a person"), "/intake/register", Action.REGISTER_PERSON),
+    Place(N_("Import the registry"), "/intake/import", Action.IMPORT_RECORDS),
     Place(N_("To assess"), "/assess", Action.ASSESS, counts=("applications_to_assess",)),
     Place(N_("Conclusions"), "/conclusions", Action.DECIDE_ASSESSMENT),
     Place(N_("Providers"), "/providers", Action.MANAGE_PROVIDERS),

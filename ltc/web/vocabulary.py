@@ -355,3 +355,73 @@ VALIDATION_MESSAGES: dict[str, str] = {
     "literal_error": N_("Please choose one of the options."),
     "value_error": N_("This value is not valid."),
 }
+
+# Intake. Why a registry row (or a registration form's field) was refused, in words.
+REGISTRY_REFUSALS = {
+    "id_number_missing": N_("No id number"),
+    "id_number_malformed": N_("Not an id number: 18 characters, 17 digits then a digit or X"),
+    "id_number_check_digit": N_("The id number's check character does not match (a digit mistyped?)"),
+    "id_number_birth_date": N_("The birth date within the id number is impossible"),
+    "id_number_stored_as_number": N_(
+        "The id number was stored as a number and the spreadsheet rounded it: format the column as text"
+    ),
+    "duplicate_in_file": N_("The same id number is on an earlier row of this file"),
+    "name_missing": N_("No name"),
+    "name_too_long": N_("The name is longer than 64 characters"),
+    "sex_invalid": N_("Sex not understood (男/女 or M/F)"),
+    "sex_mismatch": N_("The sex does not agree with the id number"),
+    "birth_date_invalid": N_("Birth date not understood (write it as 1950-03-04)"),
+    "birth_date_mismatch": N_("The birth date does not agree with the id number"),
+    "invalid_phone": N_("Not a phone number (7 to 15 digits)"),
+    "address_too_long": N_("The address is longer than 300 characters"),
+    "town_missing": N_("No town"),
+    "unknown_town": N_("No such town in the district"),
+    "insured_invalid": N_("Insurance status not understood (参保/停保 or yes/no)"),
+    "insured_since_invalid": N_("Date insured since not understood (write it as 2020-01-01)"),
+    "insured_since_in_future": N_("The date insured since is in the future"),
+}
+REGISTRY_FIELDS = {
+    "id_number": N_("Id number"),
+    "name": N_("Name"),
+    "sex": N_("Sex"),
+    "birth_date": N_("Birth date"),
+    "phone": N_("Phone"),
+    "address": N_("Address"),
+    "town": N_("Town"),
+    "insured": N_("Insurance status"),
+    "insured_since": N_("Insured since"),
+}
+# What refuses a whole registry file, a registration or an application, in words.
+INTAKE_ERRORS = {
+    "registry_file_missing": N_("Choose the registry file to import"),
+    "registry_empty": N_("The file is empty or has no header row"),
+    "registry_columns_missing": N_("The header lacks a required column: id number, name and town are required"),
+    "registry_column_repeated": N_("The header names the same column twice"),
+    "registry_file_kind": N_("Only CSV and XLSX files can be imported (save an old .xls as .xlsx)"),
+    "registry_file_unreadable": N_("The file cannot be read as a CSV or XLSX file"),
+    "registry_encoding": N_("The file's text encoding is not recognised: save it as UTF-8 CSV"),
+    "registry_too_large": N_("The file is larger than 64 MB"),
+    "duplicate_id_number": N_("A person with this id number is already registered"),
+    "invalid_id_number": N_("Not a valid id number"),
+    "insured_since_in_future": N_("The date insured since is in the future"),
+    "not_insured": N_("The person is not insured"),
+    "age_below_minimum": N_("The person is younger than the policy's minimum age"),
+    "disability_too_recent": N_("The disability has not lasted the policy's minimum number of months"),
+    "self_eval_grade_too_low": N_("The self-assessment grade is too low to apply for an assessment"),
+    "application_in_progress": N_("The person already has an application in progress"),
+    "applied_on_in_future": N_("The application date is in the future"),
+    "missing_items": N_("Answer every item of the self-assessment"),
+}
+# The steps of an application, as its status page names them.
+APPLICATION_STEPS = {
+    "submitted": N_("Application submitted"),
+    "accepted": N_("Accepted, assessors assigned"),
+    "assessed": N_("Assessed on site"),
+    "publicised": N_("Result on public notice"),
+    "objected": N_("Objection raised"),
+    "reassessing": N_("Re-assessment accepted"),
+    "reassessed": N_("Re-assessed"),
+    "final": N_("Final conclusion"),
+}
+SEXES = {"M": N_("Male"), "F": N_("Female")}
+ERROR_MESSAGES.update(INTAKE_ERRORS)

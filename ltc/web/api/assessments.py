@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import UploadFile
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
 from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
+from ltc.domain.errors import InvalidInput
 from ltc.domain.periods import require_day_in_range
 from ltc.services import data_subject, persons
 from ltc.services.assessment import applications, assessments, conclusions, instruments
@@ -30,11 +33,32 @@ from ltc.services.assessment.values import (
     PublishIn,
 )
 from ltc.services.data_subject import Anonymised, PersonDataReport
+from ltc.services.intake import registry_import
+from ltc.services.intake.values import RegistryUploaded
 from ltc.services.persons import PersonIn, PersonOut
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import Offset, PathId, QueryText
 from ltc.web.security import allowed, signed_in
+
+
+@dataclass
+class RegistryForm:
+    """multipart/form-data: the enrolment registry as a CSV or XLSX file."""
+
+    file: UploadFile | None = None
+
+
+async def read_registry_upload(form: RegistryForm) -> tuple[str, bytes]:
+    """The file's name and content, one byte past the limit at most (the service refuses it)."""
+    if form.file is None:
+        raise InvalidInput("请选择名册文件", code="registry_file_missing", errors=[{"field": "file"}])
+    content = await form.file.read(registry_import.REGISTRY_MAX_BYTES + 1)
+    return form.file.filename or "", content
+
+
+# The multipart envelope around the largest file the import accepts.
+REGISTRY_BODY_LIMIT = registry_import.REGISTRY_MAX_BYTES + 64 * 1024
 
 
 def submitted(result: tuple[AssessmentOut, bool]) -> Response[AssessmentOut]:
@@ -78,6 +102,19 @@ class PersonsController(Controller):
     )
     async def register(self, data: JSONBody[PersonIn], actor: CurrentActor, services: Services) -> PersonOut:
         return await persons.register_person(services, actor, data)
+
+    @post(
+        "/import",
+        status_code=202,
+        guards=[allowed(Action.IMPORT_RECORDS)],
+        request_max_body_size=REGISTRY_BODY_LIMIT,
+        summary="Import the enrolment registry (CSV or XLSX, multipart field `file`): a job, idempotent by id number",
+    )
+    async def import_registry(
+        self, data: MultipartBody[RegistryForm], actor: CurrentActor, services: Services
+    ) -> RegistryUploaded:
+        filename, content = await read_registry_upload(data)
+        return await registry_import.upload_registry(services, actor, filename, content)
 
     @get("/", summary="Persons the caller may see (id numbers masked except for the bureau)")
     async def list_persons(
