@@ -52,6 +52,7 @@ from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
 from ltc.web.pages import PagesController
+from ltc.web.person_pages import PersonPages
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
@@ -116,6 +117,7 @@ def create_app(
             BureauAssessmentPages,
             ProviderPages,
             VisitPages,
+            PersonPages,
             HealthController,
             AuthController,
             JobsController,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -26,10 +28,17 @@ from ltc.services.assessment.values import (
     PublishIn,
 )
 from ltc.services.data_subject import Anonymised, PersonDataReport
-from ltc.services.persons import PersonIn, PersonOut
+from ltc.services.inputs import MAX_ID
+from ltc.services.persons import CareStatus, PersonIn, PersonOut, PersonQuery
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.schemas import Offset, PathId, QueryText
 from ltc.web.security import allowed, signed_in
+
+
+def next_page_url(request: Request, after: int) -> str:
+    """The same list's address with the cursor of the next page."""
+    params = {k: v for k, v in request.query_params.items() if k not in ("after", "offset")}
+    return f"{request.url.path}?{urlencode(params | {'after': after})}"
 
 
 def submitted(result: tuple[AssessmentOut, bool]) -> Response[AssessmentOut]:
@@ -74,16 +83,45 @@ class PersonsController(Controller):
     async def register(self, data: JSONBody[PersonIn], actor: CurrentActor, services: Services) -> PersonOut:
         return await persons.register_person(services, actor, data)
 
-    @get("/", summary="Persons the caller may see (id numbers masked except for the bureau)")
+    @get(
+        "/",
+        summary="Persons the caller may see (id numbers masked except for the bureau), in id order",
+        description=(
+            "`search`: the start of a name, or a complete id number (the bureau only) or phone number, found"
+            " exactly. Filters: `town` (code), `insured`, `care_status`, `level`. Keyset paging: the `Link`"
+            ' header names the next page (`rel="next"`, with `after`).'
+        ),
+        response_headers=[ResponseHeader(name="Link", documentation_only=True, required=False, description='the next page, rel="next"')],
+    )
     async def list_persons(
         self,
+        request: Request,
         actor: CurrentActor,
         services: Services,
-        search: FromQuery[str] = "",
+        search: Annotated[str, QueryParameter(max_length=64)] = "",
+        town: Annotated[str | None, QueryParameter(max_length=12)] = None,
+        insured: FromQuery[bool | None] = None,
+        care_status: FromQuery[CareStatus | None] = None,
+        level: Annotated[int | None, QueryParameter(ge=0, le=5)] = None,
+        after: Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         offset: Offset = 0,
-    ) -> list[PersonOut]:
-        return await persons.list_persons(services, actor, search=search, limit=limit, offset=offset)
+    ) -> Response[list[PersonOut]]:
+        query = PersonQuery(
+            q=search,
+            town=town,
+            insured=insured,
+            care_status=care_status,
+            level=level,
+            after=after,
+            limit=limit,
+            offset=offset,
+        )
+        found = await persons.search_persons(services, actor, query)
+        headers = {}
+        if found.next_after is not None:
+            headers["Link"] = f'<{next_page_url(request, found.next_after)}>; rel="next"'
+        return Response(found.items, headers=headers)
 
     @get("/{person_id:int}", summary="One person")
     async def person(self, person_id: PathId, actor: CurrentActor, services: Services) -> PersonOut:
