@@ -91,7 +91,11 @@ class PersonsController(Controller):
             " exactly. Filters: `town` (code), `insured`, `care_status`, `level`. Keyset paging: the `Link`"
             ' header names the next page (`rel="next"`, with `after`).'
         ),
-        response_headers=[ResponseHeader(name="Link", documentation_only=True, required=False, description='the next page, rel="next"')],
+        response_headers=[
+            ResponseHeader(
+                name="Link", documentation_only=True, required=False, description='the next page, rel="next"'
+            )
+        ],
     )
     async def list_persons(
         self,
