@@ -15,23 +15,18 @@ from ltc.domain.access import Action, Actor
 from ltc.domain.errors import NotFound
 from ltc.domain.month_calendar import month_weeks
 from ltc.domain.periods import Period
-from ltc.geo.distance import distance_km
 from ltc.services.assessment.applications import get_application
-from ltc.services.assessment.assessments import get_assessment
 from ltc.services.assessment.evidence import list_evidence
-from ltc.services.assessment.instruments import InstrumentDescription, describe_instrument
-from ltc.services.assessment.values import ApplicationBasics, AssessmentOut, ConclusionOut
+from ltc.services.assessment.in_words import assessment_in_words
+from ltc.services.assessment.values import ApplicationBasics, ConclusionOut
 from ltc.services.assignments import get_assignment
 from ltc.services.audit import AuditEntryOut
 from ltc.services.care_plans import plans_of_person
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.person_record_values import (
-    AnswerInWords,
     ApplicationOnRecord,
-    AssessmentOnRecord,
     CalendarDay,
-    DimensionInWords,
     PersonRecord,
     PlacementOnRecord,
     SettlementLineOnRecord,
@@ -48,73 +43,6 @@ RECENT_AUDIT = 50
 # Reading the record is itself audited (person.view_identity); the trail shown leaves those
 # reads out, or each visit to the page would push the changes down.
 NOT_SHOWN_IN_TRAIL = frozenset({"person.view_identity"})
-
-
-def _answers_in_words(description: InstrumentDescription, answers: dict[str, Any]) -> list[AnswerInWords]:
-    out = []
-    for item in description.items:
-        if item.key not in answers:
-            continue
-        value = answers[item.key]
-        option = next((o for o in item.options if o.value == value), None)
-        out.append(
-            AnswerInWords(
-                item=item.key,
-                dimension=item.dimension,
-                label=item.label,
-                label_en=item.label_en,
-                value=value,
-                points=option.points if option else None,
-                option=option.label if option else str(value),
-                option_en=option.label_en if option else str(value),
-            )
-        )
-    return out
-
-
-def _dimensions_in_words(description: InstrumentDescription, assessment: AssessmentOut) -> list[DimensionInWords]:
-    scores = assessment.dimensions or {}
-    return [
-        DimensionInWords(
-            key=d.key,
-            label=d.label,
-            label_en=d.label_en,
-            score=scores[d.key].score,
-            level_label=scores[d.key].level_label,
-            level_label_en=scores[d.key].level_label_en,
-        )
-        for d in description.dimensions
-        if d.key in scores
-    ]
-
-
-def _metres_between(a: tuple[float | None, float | None], b: tuple[float | None, float | None]) -> int | None:
-    if a[0] is None or a[1] is None or b[0] is None or b[1] is None:
-        return None
-    return round(distance_km((a[0], a[1]), (b[0], b[1])) * 1000)
-
-
-async def assessment_in_words(ctx: ServiceContext, actor: Actor, assessment_id: int) -> AssessmentOnRecord:
-    """One submitted assessment as a reviewer reads it (404 where the reader may not see it)."""
-    assessment = await get_assessment(ctx, actor, assessment_id)
-    row = await queries.assessment_position(assessment_id)
-    if row is None:  # removed since get_assessment read it: nothing is removed, but say so plainly
-        raise NotFound("没有该评估", code="assessment_not_found")
-    description = describe_instrument(ctx, assessment.instrument, assessment.instrument_version)
-    result = row["result"] if isinstance(row["result"], dict) else {}
-    return AssessmentOnRecord(
-        assessment=assessment,
-        level_label_en=result.get("level_label_en"),
-        instrument_name=description.name,
-        instrument_name_en=description.name_en,
-        answers=_answers_in_words(description, assessment.answers or {}),
-        dimensions=_dimensions_in_words(description, assessment),
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        lat=row["lat"],
-        lon=row["lon"],
-        distance_from_home_m=_metres_between((row["lat"], row["lon"]), (row["home_lat"], row["home_lon"])),
-    )
 
 
 async def _applications(ctx: ServiceContext, actor: Actor, person_id: int) -> list[ApplicationOnRecord]:

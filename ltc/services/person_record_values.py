@@ -3,13 +3,13 @@ not see is None (absent), which is not the same as an empty list (nothing on rec
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel
 
-from ltc.domain.instruments import Answer
 from ltc.services.assessment.evidence import EvidenceOut
-from ltc.services.assessment.values import ApplicationBasics, AssessmentOut, ConclusionOut, TeamMemberOut
+from ltc.services.assessment.in_words import AssessmentInWords
+from ltc.services.assessment.values import ApplicationBasics, ConclusionOut, TeamMemberOut
 from ltc.services.assignments import AssignmentOut
 from ltc.services.audit import AuditEntryOut
 from ltc.services.care_plans import CarePlanOut
@@ -17,49 +17,10 @@ from ltc.services.persons import PersonOut
 from ltc.services.visits.values import VisitExceptionOut
 
 
-class AnswerInWords(BaseModel):
-    """One item of an instrument and the option chosen, in both languages."""
-
-    item: str
-    dimension: str
-    label: str
-    label_en: str
-    value: Answer
-    points: int | float | None
-    option: str
-    option_en: str
-
-
-class DimensionInWords(BaseModel):
-    key: str
-    label: str
-    label_en: str
-    score: int | float
-    level_label: str | None
-    level_label_en: str | None
-
-
-class AssessmentOnRecord(BaseModel):
-    """A submitted assessment read in words: the answers chosen, the dimension scores, the
-    level with its label, and where it was recorded against where the person lives."""
-
-    assessment: AssessmentOut
-    level_label_en: str | None
-    instrument_name: str
-    instrument_name_en: str
-    answers: list[AnswerInWords]
-    dimensions: list[DimensionInWords]
-    started_at: datetime
-    finished_at: datetime
-    lat: float | None
-    lon: float | None
-    distance_from_home_m: int | None
-
-
 class ApplicationOnRecord(BaseModel):
     application: ApplicationBasics
     team: list[TeamMemberOut]
-    assessments: list[AssessmentOnRecord]
+    assessments: list[AssessmentInWords]
     evidence: list[EvidenceOut]
 
 

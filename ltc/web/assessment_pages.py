@@ -10,15 +10,18 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, URLEnc
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
-from ltc.domain.access import Action
+from ltc.domain.access import Action, Actor
+from ltc.domain.errors import Conflict, DomainError, InvalidInput
 from ltc.services.assessment import applications, assessments, conclusions, views
 from ltc.services.assessment.evidence import EvidenceOut
 from ltc.services.assessment.values import AssessmentIn, AssessmentOut, DraftIn, DraftOut
 from ltc.web.api.assessments import submitted
 from ltc.web.api.evidence import EvidenceForm, store_upload, stored_file
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.i18n import gettext
 from ltc.web.pages import page
 from ltc.web.security import allowed, signed_in
+from ltc.web.vocabulary import N_
 
 MAY_ASSESS = allowed(Action.ASSESS)
 MAY_ACCEPT = allowed(Action.ACCEPT_APPLICATION)
@@ -35,6 +38,52 @@ class PublishForm(BaseModel):
 
 class ObjectionForm(BaseModel):
     reason: str = Field(default="", max_length=2000)
+
+
+# The refusals a bureau officer meets on the application page, in the page's words.
+REFUSALS = {
+    "reason_required": N_("Write the reason for the objection."),
+    "notice_closed": N_("The notice period is over; an objection can no longer be recorded."),
+    "invalid_state": N_("The assessment is no longer in a state that allows this."),
+    "too_few_assessors": N_("Choose at least two assessors."),
+    "expert_required": N_("Choose at least one assessment expert."),
+    "assessor_conflict_of_interest": N_("An assessor chosen works for the person's care provider."),
+    "reassessors_not_different": N_("The re-assessment needs assessors who did not assess the first time."),
+    "duplicate_assessor": N_("An assessor is chosen twice."),
+    "not_an_assessor": N_("Only active assessors and experts can be chosen."),
+}
+
+
+def refusal_status(error: DomainError) -> int:
+    return 409 if isinstance(error, Conflict) else 422
+
+
+def words_of(error: DomainError) -> str:
+    known = REFUSALS.get(error.code)
+    return gettext(known) if known else str(error)
+
+
+async def desk_page(
+    services: Services, actor: Actor, application_id: int, status_code: int = 200, **form_state: object
+) -> Template:
+    """The application as the bureau works on it; ``form_state``: what a refused form sent,
+    shown again with the refusal beside it."""
+    desk = await views.application_desk(services, actor, application_id)
+    return page(
+        "assessment/detail.html",
+        status_code,
+        application=desk.application,
+        assessments=desk.assessments,
+        assessors=desk.assessors,
+        evidence=desk.evidence,
+        may_accept=desk.may_accept,
+        may_decide=desk.may_decide,
+        may_report=actor.may(Action.REPORT_PERSONAL_DATA),
+        **(
+            {"chosen": [], "accept_error": "", "objection_for": None, "objection_reason": "", "objection_error": ""}
+            | form_state
+        ),
+    )
 
 
 class AssessorPages(Controller):
@@ -98,22 +147,23 @@ class BureauAssessmentPages(Controller):
 
     @get("/applications/{application_id:int}", guards=[MAY_ACCEPT])
     async def detail(self, application_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
-        desk = await views.application_desk(services, actor, application_id)
-        return page(
-            "assessment/detail.html",
-            application=desk.application,
-            assessors=desk.assessors,
-            evidence=desk.evidence,
-            may_accept=desk.may_accept,
-            may_decide=desk.may_decide,
-            may_report=actor.may(Action.REPORT_PERSONAL_DATA),
-        )
+        return await desk_page(services, actor, application_id)
 
     @post("/applications/{application_id:int}/accept", guards=[MAY_ACCEPT])
     async def accept(
         self, application_id: FromPath[int], data: URLEncodedBody[AcceptForm], actor: CurrentActor, services: Services
-    ) -> Redirect:
-        await applications.accept(services, actor, application_id, data.assessor_ids)
+    ) -> Template | Redirect:
+        try:
+            await applications.accept(services, actor, application_id, data.assessor_ids)
+        except (InvalidInput, Conflict) as error:  # the page again, the ticked assessors kept, the reason beside them
+            return await desk_page(
+                services,
+                actor,
+                application_id,
+                refusal_status(error),
+                chosen=data.assessor_ids,
+                accept_error=words_of(error),
+            )
         return Redirect(path=f"/applications/{application_id}")
 
     @post("/assessments/{assessment_id:int}/publish", guards=[MAY_DECIDE])
@@ -126,8 +176,20 @@ class BureauAssessmentPages(Controller):
     @post("/assessments/{assessment_id:int}/objection", guards=[MAY_DECIDE])
     async def objection(
         self, assessment_id: FromPath[int], data: URLEncodedBody[ObjectionForm], actor: CurrentActor, services: Services
-    ) -> Redirect:
-        result = await conclusions.object_to(services, actor, assessment_id, data.reason)
+    ) -> Template | Redirect:
+        try:
+            result = await conclusions.object_to(services, actor, assessment_id, data.reason)
+        except (InvalidInput, Conflict) as error:  # the reason typed is kept, the refusal beside it
+            application_id = (await assessments.get_assessment(services, actor, assessment_id)).application_id
+            return await desk_page(
+                services,
+                actor,
+                application_id,
+                refusal_status(error),
+                objection_for=assessment_id,
+                objection_reason=data.reason,
+                objection_error=words_of(error),
+            )
         return Redirect(path=f"/applications/{result.application_id}")
 
     @post("/assessments/{assessment_id:int}/finalize", guards=[MAY_DECIDE])
