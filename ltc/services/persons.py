@@ -7,6 +7,7 @@ full id numbers by the bureau leaves one audit entry (``person.view_identity``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ from ltc.db.personal_data import (
     sealed_values,
 )
 from ltc.db.queries import persons as person_queries
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import AssessorAssignment, Assignment, CarePlan, Person, Town
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.coordinates import check_in_china
@@ -34,7 +36,7 @@ from ltc.geo.towns import load_towns
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.inputs import MAX_ID, Input
+from ltc.services.inputs import Input
 from ltc.services.positions import CoordinateSystem, to_wgs84
 
 
@@ -233,22 +235,21 @@ CARE_STATUSES: tuple[str, ...] = ("beneficiary", "waiting", "applying")
 
 class PersonQuery(Input):
     """A person search: the text of the search box (an id number, a phone or the start of a
-    name), filters, and the page wanted (keyset: the persons after id ``after``)."""
+    name) and filters."""
 
     q: str = Field(default="", max_length=64)
     town: str | None = Field(default=None, max_length=12, description="town code")
     insured: bool | None = None
     care_status: CareStatus | None = None
     level: int | None = Field(default=None, ge=0, le=5)
-    after: int | None = Field(default=None, ge=0, le=MAX_ID)
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
-class PersonPage(BaseModel):
-    items: list[PersonOut]
-    next_after: int | None = Field(description="the cursor of the next page, or null on the last")
-    searched_by: SearchKey | None = None
+@dataclass(frozen=True)
+class PersonSearch:
+    """A page of the persons found, and the key the search text was taken for."""
+
+    page: Page[PersonOut]
+    searched_by: SearchKey | None
 
 
 async def _search_condition(ctx: ServiceContext, actor: Actor, term: SearchTerm) -> Combinable:
@@ -263,11 +264,14 @@ async def _search_condition(ctx: ServiceContext, actor: Actor, term: SearchTerm)
     return person_queries.name_starts_with(term.value)
 
 
-async def search_persons(ctx: ServiceContext, actor: Actor, query: PersonQuery) -> PersonPage:
-    """One page of the persons ``actor`` may see that match ``query``, in id order."""
-    select = Person.select(*_COLUMNS).order_by(Person.id).limit(query.limit + 1)
-    if query.offset:
-        select = select.offset(query.offset)
+async def search_persons(
+    ctx: ServiceContext, actor: Actor, query: PersonQuery, page: PageRequest, *, offset: int = 0
+) -> PersonSearch:
+    """One page of the persons ``actor`` may see that match ``query``, in id order (keyset:
+    the page after ``page.after``; ``offset`` only for the list API's callers from before)."""
+    select = Person.select(*_COLUMNS).order_by(Person.id).limit(page.limit + 1)
+    if offset:
+        select = select.offset(offset)
     scope = await visible_person_filter(actor)
     if scope is not None:
         select = select.where(scope)
@@ -282,27 +286,16 @@ async def search_persons(ctx: ServiceContext, actor: Actor, query: PersonQuery) 
         select = select.where(person_queries.in_care_status(query.care_status))
     if query.level is not None:
         select = select.where(person_queries.with_level(query.level))
-    if query.after is not None:
-        select = select.where(Person.id > query.after)
-    rows = await select
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    if page.after is not None:
+        select = select.where(after_key([Person.id], page.after))
+    rows = page_of(await select, page, lambda row: (row["id"],))
     today = local_today(ctx.clock, ctx.settings.zone)
-    if rows:
+    if rows.items:
         await audit_identity_view(
-            ctx, actor, "list", after={"count": len(rows), "after": query.after, "searched": term is not None}
+            ctx, actor, "list", after={"count": len(rows), "page": bool(page.after), "searched": term is not None}
         )
-    return PersonPage(
-        items=[_present(ctx, actor, row, today) for row in rows],
-        next_after=rows[-1]["id"] if more else None,
-        searched_by=term.key if term else None,
-    )
-
-
-async def list_persons(
-    ctx: ServiceContext, actor: Actor, *, search: str = "", limit: int = 50, offset: int = 0
-) -> list[PersonOut]:
-    return (await search_persons(ctx, actor, PersonQuery(q=search, limit=limit, offset=offset))).items
+    found = Page(items=[_present(ctx, actor, row, today) for row in rows.items], next_after=rows.next_after)
+    return PersonSearch(page=found, searched_by=term.key if term else None)
 
 
 class TownChoice(BaseModel):

@@ -11,17 +11,15 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
 from ltc.domain.access import Action, Actor
-from ltc.domain.errors import Conflict, DomainError, InvalidInput
 from ltc.services.assessment import applications, assessments, conclusions, views
 from ltc.services.assessment.evidence import EvidenceOut
 from ltc.services.assessment.values import AssessmentIn, AssessmentOut, DraftIn, DraftOut
 from ltc.web.api.assessments import submitted
 from ltc.web.api.evidence import EvidenceForm, store_upload, stored_file
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.i18n import gettext
+from ltc.web.forms import FORM_REFUSALS, FormState
 from ltc.web.pages import page
 from ltc.web.security import allowed, signed_in
-from ltc.web.vocabulary import N_
 
 MAY_ASSESS = allowed(Action.ASSESS)
 MAY_ACCEPT = allowed(Action.ACCEPT_APPLICATION)
@@ -40,38 +38,23 @@ class ObjectionForm(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
 
-# The refusals a bureau officer meets on the application page, in the page's words.
-REFUSALS = {
-    "reason_required": N_("Write the reason for the objection."),
-    "notice_closed": N_("The notice period is over; an objection can no longer be recorded."),
-    "invalid_state": N_("The assessment is no longer in a state that allows this."),
-    "too_few_assessors": N_("Choose at least two assessors."),
-    "expert_required": N_("Choose at least one assessment expert."),
-    "assessor_conflict_of_interest": N_("An assessor chosen works for the person's care provider."),
-    "reassessors_not_different": N_("The re-assessment needs assessors who did not assess the first time."),
-    "duplicate_assessor": N_("An assessor is chosen twice."),
-    "not_an_assessor": N_("Only active assessors and experts can be chosen."),
-}
-
-
-def refusal_status(error: DomainError) -> int:
-    return 409 if isinstance(error, Conflict) else 422
-
-
-def words_of(error: DomainError) -> str:
-    known = REFUSALS.get(error.code)
-    return gettext(known) if known else str(error)
-
-
 async def desk_page(
-    services: Services, actor: Actor, application_id: int, status_code: int = 200, **form_state: object
+    services: Services,
+    actor: Actor,
+    application_id: int,
+    *,
+    accept_form: FormState | None = None,
+    objection_form: FormState | None = None,
+    objection_for: int | None = None,
 ) -> Template:
-    """The application as the bureau works on it; ``form_state``: what a refused form sent,
-    shown again with the refusal beside it."""
+    """The application as the bureau works on it; a refused form (the team to accept, the
+    objection to an assessment ``objection_for``) is drawn again as it was sent, its refusal
+    beside it."""
     desk = await views.application_desk(services, actor, application_id)
+    refused = next((f for f in (accept_form, objection_form) if f is not None and f.has_errors), None)
     return page(
         "assessment/detail.html",
-        status_code,
+        refused.status if refused else 200,
         application=desk.application,
         assessments=desk.assessments,
         assessors=desk.assessors,
@@ -79,10 +62,10 @@ async def desk_page(
         may_accept=desk.may_accept,
         may_decide=desk.may_decide,
         may_report=actor.may(Action.REPORT_PERSONAL_DATA),
-        **(
-            {"chosen": [], "accept_error": "", "objection_for": None, "objection_reason": "", "objection_error": ""}
-            | form_state
-        ),
+        accept_form=accept_form or FormState(),
+        objection_form=objection_form or FormState(),
+        objection_for=objection_for,
+        blank_form=FormState(),
     )
 
 
@@ -155,15 +138,9 @@ class BureauAssessmentPages(Controller):
     ) -> Template | Redirect:
         try:
             await applications.accept(services, actor, application_id, data.assessor_ids)
-        except (InvalidInput, Conflict) as error:  # the page again, the ticked assessors kept, the reason beside them
-            return await desk_page(
-                services,
-                actor,
-                application_id,
-                refusal_status(error),
-                chosen=data.assessor_ids,
-                accept_error=words_of(error),
-            )
+        except FORM_REFUSALS as error:  # the page again, the ticked assessors kept, the reason above them
+            state = FormState(values={"assessor_ids": [str(i) for i in data.assessor_ids]}).refused(error)
+            return await desk_page(services, actor, application_id, accept_form=state)
         return Redirect(path=f"/applications/{application_id}")
 
     @post("/assessments/{assessment_id:int}/publish", guards=[MAY_DECIDE])
@@ -179,17 +156,10 @@ class BureauAssessmentPages(Controller):
     ) -> Template | Redirect:
         try:
             result = await conclusions.object_to(services, actor, assessment_id, data.reason)
-        except (InvalidInput, Conflict) as error:  # the reason typed is kept, the refusal beside it
+        except FORM_REFUSALS as error:  # the reason typed is kept, the refusal beside it
             application_id = (await assessments.get_assessment(services, actor, assessment_id)).application_id
-            return await desk_page(
-                services,
-                actor,
-                application_id,
-                refusal_status(error),
-                objection_for=assessment_id,
-                objection_reason=data.reason,
-                objection_error=words_of(error),
-            )
+            state = FormState(values={"reason": data.reason}).refused(error)
+            return await desk_page(services, actor, application_id, objection_form=state, objection_for=assessment_id)
         return Redirect(path=f"/applications/{result.application_id}")
 
     @post("/assessments/{assessment_id:int}/finalize", guards=[MAY_DECIDE])

@@ -18,6 +18,7 @@ from ltc.services.person_record import person_record
 from ltc.services.persons import CARE_STATUSES, PersonQuery
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.pages import actions_of, page
+from ltc.web.paging import After, page_request
 from ltc.web.security import allowed
 from ltc.web.vocabulary import N_
 
@@ -30,8 +31,8 @@ CARE_STATUS_WORDS = {
 }
 
 
-def person_query(q: str, town: str, insured: str, care_status: str, level: str, after: str) -> PersonQuery:
-    """The search form's raw values as a query; a value no choice of the form gives is a 400."""
+def person_query(q: str, town: str, insured: str, care_status: str, level: str) -> PersonQuery:
+    """The search form's raw values as a query; a value no choice of the form gives is a 422."""
     try:
         return PersonQuery.model_validate(
             {
@@ -40,8 +41,6 @@ def person_query(q: str, town: str, insured: str, care_status: str, level: str, 
                 "insured": {"yes": True, "no": False}.get(insured),
                 "care_status": care_status or None,
                 "level": level or None,
-                "after": after or None,
-                "limit": PAGE_SIZE,
             }
         )
     except ValidationError as exc:
@@ -63,17 +62,16 @@ class PersonPages(Controller):
         insured: FromQuery[str] = "",
         care_status: FromQuery[str] = "",
         level: FromQuery[str] = "",
-        after: FromQuery[str] = "",
+        after: After = None,
     ) -> Template | Redirect:
-        query = person_query(q, town, insured, care_status, level, after)
-        found = await persons.search_persons(services, actor, query)
+        query = person_query(q, town, insured, care_status, level)
+        found = await persons.search_persons(services, actor, query, page_request(PAGE_SIZE, after, width=1))
         exact = found.searched_by in (SearchKey.ID_NUMBER, SearchKey.PHONE)
-        if exact and len(found.items) == 1 and query.after is None:
-            return Redirect(path=f"/persons/{found.items[0].id}")  # one exact hit: straight to the record
+        if exact and len(found.page) == 1 and after is None:
+            return Redirect(path=f"/persons/{found.page.items[0].id}")  # one exact hit: straight to the record
         return page(
             "persons/list.html",
-            persons=found.items,
-            next_after=found.next_after,
+            persons=found.page,
             query=query,
             insured=insured if insured in ("yes", "no") else "",
             towns=await persons.town_choices(),

@@ -98,6 +98,17 @@ ERROR_MESSAGES: dict[str, str] = {
     "version_conflict": N_("Someone else changed this record meanwhile; reload it and try again."),
     "invalid_transition": N_("This step is not possible in the record's current state."),
     "role_not_allowed": N_("Your role may not do this."),
+    # The bureau's decisions on an assessment and its team.
+    "reason_required": N_("Write the reason for the objection."),
+    "notice_closed": N_("The notice period is over; an objection can no longer be recorded."),
+    "invalid_state": N_("The record is no longer in a state that allows this."),
+    "too_few_assessors": N_("Choose at least two assessors."),
+    "expert_required": N_("Choose at least one assessment expert."),
+    "assessor_conflict_of_interest": N_("An assessor chosen works for the person's care provider."),
+    "reassessors_not_different": N_("The re-assessment needs assessors who did not assess the first time."),
+    "duplicate_assessor": N_("An assessor is chosen twice."),
+    "not_an_assessor": N_("Only active assessors and experts can be chosen."),
+    "invalid_search": N_("A search filter has a value the list does not offer."),
 }
 
 # What a form says beside a field the model refused, by pydantic's error type; {…} are the

@@ -72,7 +72,8 @@ async def test_only_the_decisions_of_the_notice_period_are_offered(app, client, 
             headers=HTML,
         )
         assert refused.status_code == 422
-        assert 'class="field-error"' in refused.text and "异议理由" in refused.text
+        beside = re.search(r'data-testid="error-reason">([^<]*)<', refused.text).group(1)
+        assert beside == "请填写异议理由。"
         reason = "家属认为评估时老人状态异常"
         objected = await browser.post(
             f"/assessments/{assessment['id']}/objection",
@@ -105,7 +106,9 @@ async def test_a_refused_objection_keeps_what_was_typed(app, client, auth) -> No
             headers=HTML,
         )
         assert late.status_code == 409
-        assert f">{typed}</textarea>" in late.text and 'class="field-error"' in late.text
+        assert f">{typed}</textarea>" in late.text
+        above = re.search(r'data-testid="form-errors">\s*<ul><li>([^<]*)<', late.text).group(1)
+        assert above == "公示期已结束，不能再记录异议。"
 
 
 async def test_a_refused_team_keeps_the_ticked_assessors(app, client, auth) -> None:
@@ -121,7 +124,7 @@ async def test_a_refused_team_keeps_the_ticked_assessors(app, client, auth) -> N
             headers=HTML,
         )
         assert refused.status_code == 422, refused.text
-        error = re.search(r'data-testid="accept-error">([^<]*)<', refused.text).group(1)
+        error = re.search(r'data-testid="form-errors">\s*<ul><li>([^<]*)<', refused.text).group(1)
         assert error == "请至少选择一名评估专家。"
         ticked = set(re.findall(r'value="(\d+)" checked', refused.text))
         assert ticked == {str(ids["assessor1"]), str(ids["assessor2"])}

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from ltc.db.queries.paging import encode_cursor
 from ltc.db.tables import Person
 from tests.helpers import HTML, signed_in_browser
 from tests.web.test_assessment_workflow import (
@@ -85,7 +86,7 @@ async def test_the_list_pages_by_keyset_with_a_link_to_the_next_page(client, aut
     assert link is not None
     query = parse_qs(urlsplit(link).query)
     assert query["town"] == ["330213001"] and query["limit"] == ["7"]
-    assert int(query["after"][0]) == first.json()[-1]["id"]
+    assert query["after"] == [encode_cursor([first.json()[-1]["id"]])]
     second = await client.get(link, headers=bureau)
     ids = [p["id"] for p in first.json() + second.json()]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
@@ -97,7 +98,7 @@ async def test_the_filters_narrow_the_list(client, auth) -> None:
 
     async def matches(person_id: int, **filters) -> bool:
         """Whether the person passes the filters: the page that starts at them, one long."""
-        params = filters | {"after": person_id - 1, "limit": 1}
+        params = filters | {"after": encode_cursor([person_id - 1]), "limit": 1}
         response = await client.get("/api/v1/persons", params=params, headers=bureau)
         assert response.status_code == 200, response.text
         return [p["id"] for p in response.json()] == [person_id]
@@ -114,6 +115,8 @@ async def test_the_filters_narrow_the_list(client, auth) -> None:
     assert not await matches(application["person_id"], level=5)
     bad = await client.get("/api/v1/persons", params={"level": 9}, headers=bureau)
     assert bad.status_code in {400, 422}
+    forged = await client.get("/api/v1/persons", params={"after": "not-a-cursor"}, headers=bureau)
+    assert forged.status_code == 422 and forged.json()["code"] == "invalid_cursor"
 
 
 async def assessed_person(client, auth) -> tuple[dict, dict]:
@@ -192,3 +195,17 @@ async def test_the_top_bar_search_goes_straight_to_the_one_exact_hit(app, client
         assert by_name.status_code == 200 and f"/persons/{person['id']}" in by_name.text
         bad = await browser.get("/persons", params={"level": "x"}, headers=HTML)
         assert bad.status_code == 422
+
+
+async def test_the_persons_page_pages_onward_keeping_its_filters(app) -> None:
+    async with signed_in_browser(app, "bureau") as browser:
+        first = await browser.get("/persons", params={"insured": "yes"}, headers=HTML)
+        assert first.status_code == 200
+        shown = re.findall(r'data-testid="person-(\d+)"', first.text)
+        assert len(shown) == 50
+        target = re.search(r'href="([^"]+)" rel="next" data-testid="next-page"', first.text).group(1)
+        assert "insured=yes" in target.replace("&amp;", "&")
+        second = await browser.get(target.replace("&amp;", "&"), headers=HTML)
+        onward = re.findall(r'data-testid="person-(\d+)"', second.text)
+        assert onward and int(onward[0]) > int(shown[-1])
+        assert '<option value="yes" selected>' in second.text, "the filter stays chosen"

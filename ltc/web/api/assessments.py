@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import ResponseHeader
@@ -28,17 +27,11 @@ from ltc.services.assessment.values import (
     PublishIn,
 )
 from ltc.services.data_subject import Anonymised, PersonDataReport
-from ltc.services.inputs import MAX_ID
 from ltc.services.persons import CareStatus, PersonIn, PersonOut, PersonQuery
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.paging import After, link_header, page_request
 from ltc.web.schemas import Offset, PathId, QueryText
 from ltc.web.security import allowed, signed_in
-
-
-def next_page_url(request: Request, after: int) -> str:
-    """The same list's address with the cursor of the next page."""
-    params = {k: v for k, v in request.query_params.items() if k not in ("after", "offset")}
-    return f"{request.url.path}?{urlencode(params | {'after': after})}"
 
 
 def submitted(result: tuple[AssessmentOut, bool]) -> Response[AssessmentOut]:
@@ -107,25 +100,13 @@ class PersonsController(Controller):
         insured: FromQuery[bool | None] = None,
         care_status: FromQuery[CareStatus | None] = None,
         level: Annotated[int | None, QueryParameter(ge=0, le=5)] = None,
-        after: Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)] = None,
+        after: After = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         offset: Offset = 0,
     ) -> Response[list[PersonOut]]:
-        query = PersonQuery(
-            q=search,
-            town=town,
-            insured=insured,
-            care_status=care_status,
-            level=level,
-            after=after,
-            limit=limit,
-            offset=offset,
-        )
-        found = await persons.search_persons(services, actor, query)
-        headers = {}
-        if found.next_after is not None:
-            headers["Link"] = f'<{next_page_url(request, found.next_after)}>; rel="next"'
-        return Response(found.items, headers=headers)
+        query = PersonQuery(q=search, town=town, insured=insured, care_status=care_status, level=level)
+        found = await persons.search_persons(services, actor, query, page_request(limit, after, width=1), offset=offset)
+        return Response(found.page.items, headers=link_header(request, found.page))
 
     @get("/{person_id:int}", summary="One person")
     async def person(self, person_id: PathId, actor: CurrentActor, services: Services) -> PersonOut:
