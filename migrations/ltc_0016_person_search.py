@@ -17,7 +17,7 @@ from piccolo.querystring import QueryString
 
 ID = "2026-12-07T02:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "The person search: a blind index of phone numbers and an index for name prefixes"
+DESCRIPTION = "The person search: a blind index of phone numbers, indexes for name prefixes and the filters"
 
 # Self-contained, like every migration: the envelope's format 1 and the key settings as
 # they are when this runs (ltc.domain.personal_data is the living copy). The keys come from
@@ -107,7 +107,7 @@ async def index_existing_phones():
             )
 
 
-async def index_name_prefixes():
+async def index_the_search():
     """A name-prefix search (LIKE '王%') uses this index: on PostgreSQL only with the pattern
     operator class (the database's collation is not bytewise), on SQLite as a range."""
     engine = engine_finder()
@@ -115,6 +115,9 @@ async def index_name_prefixes():
         await engine.run_ddl("CREATE INDEX IF NOT EXISTS person_name_prefix ON person (name varchar_pattern_ops, id)")
     else:
         await engine.run_ddl("CREATE INDEX IF NOT EXISTS person_name_prefix ON person (name, id)")
+    # The list's filters read in id order (keyset paging): each filter with the order behind it.
+    await engine.run_ddl("CREATE INDEX IF NOT EXISTS person_town_id ON person (town, id)")
+    await engine.run_ddl("CREATE INDEX IF NOT EXISTS person_insured_id ON person (insured, id)")
 
 
 class _ColumnThenRows(MigrationManager):
@@ -122,7 +125,7 @@ class _ColumnThenRows(MigrationManager):
         await super()._run_add_columns(backwards=backwards)
         if not backwards and not self.preview:
             await index_existing_phones()
-            await index_name_prefixes()
+            await index_the_search()
 
 
 async def forwards():

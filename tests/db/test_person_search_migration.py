@@ -55,6 +55,12 @@ async def test_the_migration_indexes_the_phones_already_stored(app, settings: Se
             found = await Person.select(Person.id).where(name_starts_with("旧人员")).order_by(Person.id)
             assert [r["id"] for r in found] == [1, 2, 3]
             assert await Person.select(Person.id).where(name_starts_with("人员")) == []
+            if settings.uses_sqlite:
+                rows = await Person.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'person'")
+            else:
+                rows = await Person.raw("SELECT indexname AS name FROM pg_indexes WHERE tablename = 'person'")
+            names = {r["name"] for r in rows}
+            assert {"person_name_prefix", "person_town_id", "person_insured_id", "person_phone_index"} <= names, names
         finally:
             db_engine.configure_engine(settings.database_url)
             await db_engine.stop(fresh)
