@@ -63,6 +63,7 @@ ASSIGNMENT_REASONS = [
     N_("person_without_position"),
 ]
 SETTLEMENT_STATUSES = [N_("draft"), N_("approved"), N_("rejected"), N_("paid")]
+CARE_PLAN_STATUSES = [N_("draft"), N_("confirmed"), N_("superseded")]
 SETTLEMENT_LINE_KINDS = [N_("adjustment"), N_("deduction")]
 SETTLEMENT_UNITS = [N_("minute"), N_("day"), N_("score")]
 VISIT_STATUSES = [N_("planned"), N_("in_progress"), N_("done"), N_("cancelled")]

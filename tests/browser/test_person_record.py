@@ -171,6 +171,7 @@ async def test_an_agency_reads_its_persons_visits_on_the_phone(browser, live_ser
     await page.goto(f"{live_server}/persons/{person_id}")
     assert "*" in await page.get_by_test_id("id-number").inner_text()
     assert await page.get_by_test_id("visit-calendar").is_visible()
+    assert await page.get_by_test_id("visit-day-list").is_visible(), "a phone reads the month as a list"
     assert await page.get_by_test_id("person-audit").count() == 0
     await no_sideways_scroll(page, PHONE)
     await check_accessibility(page)
