@@ -19,6 +19,7 @@ from ltc.domain.personal_data import (
     id_number_placeholder,
     location,
     open_envelope,
+    phone_index,
     seal,
 )
 
@@ -36,7 +37,7 @@ class PersonSecrets:
 
 def sealed_values(keyring: Keyring, person_id: int, secrets: PersonSecrets) -> dict[str, Any]:
     """The stored columns of a person's personal data, by column name: the envelopes, the
-    blind index, the placeholder in the old id number column and the blanked clear ones."""
+    blind indexes (id number, phone), the placeholder in the old id number column and the blanked clear ones."""
     index = id_number_index(keyring, secrets.id_number)
     return {
         "id_number": id_number_placeholder(index),
@@ -46,6 +47,7 @@ def sealed_values(keyring: Keyring, person_id: int, secrets: PersonSecrets) -> d
         "phone_enc": seal(keyring, secrets.phone, location("person", "phone", person_id)),
         "address_enc": seal(keyring, secrets.address, location("person", "address", person_id)),
         "id_number_index": index,
+        "phone_index": phone_index(keyring, secrets.phone),
         "data_key_id": keyring.active,
     }
 

@@ -125,6 +125,8 @@ class Person(Table, tablename="person"):
     # The keyed hash of the id number: lookups and uniqueness (a UNIQUE index of migration 0013:
     # SQLite cannot add a UNIQUE column to a table that exists).
     id_number_index = Varchar(length=64, null=True, default=None)
+    # The keyed hash of the phone number: the person search's exact lookup (migration 0016).
+    phone_index = Varchar(length=64, null=True, default=None, index=True)
     # The key every envelope of the row is sealed under; key rotation re-seals the others.
     data_key_id = Varchar(length=32, default="", index=True)
 

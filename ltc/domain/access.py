@@ -36,6 +36,7 @@ class Action(StrEnum):
     MANAGE_SESSIONS = "sessions.manage"  # list and end other users' sessions
     READ_AUDIT = "audit.read"
     VERIFY_AUDIT = "audit.verify"
+    READ_PERSONS = "person.read"  # find persons and read their record, as far as the scope reaches
     REGISTER_PERSON = "person.register"
     GEOCODE_PERSONS = "person.geocode"
     FILE_APPLICATION = "application.file"
@@ -86,6 +87,8 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     # verifies all of it. The system and security administrators, whose acts it records, do not.
     Action.READ_AUDIT: frozenset({Role.BUREAU, Role.AUDITOR}),
     Action.VERIFY_AUDIT: frozenset({Role.AUDITOR}),
+    # Each reads only the persons that concern them (services.persons.visible_person_filter).
+    Action.READ_PERSONS: frozenset({Role.BUREAU, Role.ASSESSOR, Role.EXPERT, Role.AGENCY}),
     Action.REGISTER_PERSON: _BUREAU_OR_AGENCY,
     Action.GEOCODE_PERSONS: _BUREAU,
     Action.FILE_APPLICATION: _BUREAU_OR_AGENCY,

@@ -233,6 +233,18 @@ def id_number_index(keyring: Keyring, id_number: str) -> str:
     return blind_index(keyring.index_key, "person.id_number", id_number)
 
 
+def normalised_phone(phone: str) -> str:
+    """A phone number as it is compared: its digits (and a leading +), without spaces or dashes."""
+    text = phone.strip()
+    return ("+" if text.startswith("+") else "") + "".join(c for c in text if c.isdigit())
+
+
+def phone_index(keyring: Keyring, phone: str) -> str | None:
+    """The blind index of a phone number (exact lookups), or None for a person without one."""
+    number = normalised_phone(phone)
+    return blind_index(keyring.index_key, "person.phone", number) if number else None
+
+
 def id_number_placeholder(index: str) -> str:
     """What the old clear id number column holds now: it keeps its UNIQUE NOT NULL constraint
     (SQLite cannot drop it), so each row needs a distinct value that reveals nothing."""

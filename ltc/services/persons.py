@@ -7,6 +7,7 @@ full id numbers by the bureau leaves one audit entry (``person.view_identity``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any, Literal
@@ -22,12 +23,15 @@ from ltc.db.personal_data import (
     reserve_person_ids,
     sealed_values,
 )
-from ltc.db.tables import AssessorAssignment, Person, Town
+from ltc.db.queries import persons as person_queries
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
+from ltc.db.tables import AssessorAssignment, Assignment, CarePlan, Person, Town
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.coordinates import check_in_china
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.identity import age_on, mask_id_number, parse_id_number
-from ltc.domain.personal_data import id_number_index
+from ltc.domain.person_search import SearchKey, SearchTerm, classify_search
+from ltc.domain.personal_data import id_number_index, phone_index
 from ltc.domain.registry import check_identity_claims, check_phone
 from ltc.geo.gazetteer import GazetteerGeocoder
 from ltc.geo.towns import load_towns
@@ -64,6 +68,7 @@ class PersonOut(BaseModel):
     address: str
     town: str | None
     town_name: str | None
+    town_name_en: str | None = None
     lat: float | None
     lon: float | None
     geocoded_by: str
@@ -83,6 +88,7 @@ _COLUMNS = (
     Person.address_enc,
     Person.town.code.as_alias("town"),
     Person.town.name.as_alias("town_name"),
+    Person.town.name_en.as_alias("town_name_en"),
     Person.lat,
     Person.lon,
     Person.geocoded_by,
@@ -224,7 +230,16 @@ async def visible_person_filter(actor: Actor) -> Combinable | None:
         return Person.id.is_in([row["p"] for row in assigned] or [-1])
     scope = actor.provider_scope
     if scope is not None:
-        return Person.registered_by_provider == scope
+        # An agency's own people: those it registered, places with it now, or has cared for.
+        return (
+            (Person.registered_by_provider == scope)
+            | Person.id.is_in(
+                Assignment.select(Assignment.person).where(
+                    (Assignment.provider == scope) & Assignment.current_key.is_not_null()
+                )
+            )
+            | Person.id.is_in(CarePlan.select(CarePlan.person).where(CarePlan.provider == scope))
+        )
     return Person.id == -1
 
 
@@ -243,24 +258,82 @@ async def get_person(ctx: ServiceContext, actor: Actor, person_id: int, *, audit
     return _present(ctx, actor, row, local_today(ctx.clock, ctx.settings.zone))
 
 
-async def list_persons(
-    ctx: ServiceContext, actor: Actor, *, search: str = "", limit: int = 50, offset: int = 0
-) -> list[PersonOut]:
-    query = Person.select(*_COLUMNS).order_by(Person.id).limit(limit).offset(offset)
+CareStatus = Literal["beneficiary", "waiting", "applying"]
+CARE_STATUSES: tuple[str, ...] = ("beneficiary", "waiting", "applying")
+
+
+class PersonQuery(Input):
+    """A person search: the text of the search box (an id number, a phone or the start of a
+    name) and filters."""
+
+    q: str = Field(default="", max_length=64)
+    town: str | None = Field(default=None, max_length=12, description="town code")
+    insured: bool | None = None
+    care_status: CareStatus | None = None
+    level: int | None = Field(default=None, ge=0, le=5)
+
+
+@dataclass(frozen=True)
+class PersonSearch:
+    """A page of the persons found, and the key the search text was taken for."""
+
+    page: Page[PersonOut]
+    searched_by: SearchKey | None
+
+
+async def _search_condition(ctx: ServiceContext, actor: Actor, term: SearchTerm) -> Combinable:
+    keyring = ctx.settings.keyring
+    if term.key == SearchKey.ID_NUMBER:
+        # The full number is a key only for those who see full numbers; to others it finds no one.
+        if not actor.sees_full_id_numbers:
+            return Person.id == -1
+        return Person.id_number_index == id_number_index(keyring, term.value)
+    if term.key == SearchKey.PHONE:
+        return Person.phone_index == phone_index(keyring, term.value)
+    return person_queries.name_starts_with(term.value)
+
+
+async def search_persons(
+    ctx: ServiceContext, actor: Actor, query: PersonQuery, page: PageRequest, *, offset: int = 0
+) -> PersonSearch:
+    """One page of the persons ``actor`` may see that match ``query``, in id order (keyset:
+    the page after ``page.after``; ``offset`` only for the list API's callers from before)."""
+    select = Person.select(*_COLUMNS).order_by(Person.id).limit(page.limit + 1)
+    if offset:
+        select = select.offset(offset)
     scope = await visible_person_filter(actor)
     if scope is not None:
-        query = query.where(scope)
-    if search:
-        # Searching by id number is a bureau lookup (through the blind index); others search by name only.
-        if actor.sees_full_id_numbers:
-            index = id_number_index(ctx.settings.keyring, search)
-            query = query.where(Person.name.like(f"%{search}%") | (Person.id_number_index == index))
-        else:
-            query = query.where(Person.name.like(f"%{search}%"))
+        select = select.where(scope)
+    term = classify_search(query.q)
+    if term is not None:
+        select = select.where(await _search_condition(ctx, actor, term))
+    if query.town:
+        select = select.where(person_queries.in_town(query.town))
+    if query.insured is not None:
+        select = select.where(Person.insured == query.insured)
+    if query.care_status:
+        select = select.where(person_queries.in_care_status(query.care_status))
+    if query.level is not None:
+        select = select.where(person_queries.with_level(query.level))
+    if page.after is not None:
+        select = select.where(after_key([Person.id], page.after))
+    rows = page_of(await select, page, lambda row: (row["id"],))
     today = local_today(ctx.clock, ctx.settings.zone)
-    rows = await query
-    if rows:
+    if rows.items:
         await audit_identity_view(
-            ctx, actor, "list", after={"count": len(rows), "offset": offset, "searched": bool(search)}
+            ctx, actor, "list", after={"count": len(rows), "page": bool(page.after), "searched": term is not None}
         )
-    return [_present(ctx, actor, row, today) for row in rows]
+    found = Page(items=[_present(ctx, actor, row, today) for row in rows.items], next_after=rows.next_after)
+    return PersonSearch(page=found, searched_by=term.key if term else None)
+
+
+class TownChoice(BaseModel):
+    code: str
+    name: str
+    name_en: str
+
+
+async def town_choices() -> list[TownChoice]:
+    """The towns a person list can be filtered by."""
+    rows = await Town.select(Town.code, Town.name, Town.name_en).order_by(Town.code)
+    return [TownChoice.model_validate(r) for r in rows]

@@ -55,6 +55,7 @@ from ltc.web.language import LanguageMiddleware
 from ltc.web.navigation import NavigationMiddleware
 from ltc.web.pages import PagesController
 from ltc.web.paging import url_with
+from ltc.web.person_pages import PersonPages
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
@@ -125,6 +126,7 @@ def create_app(
             ProviderPages,
             VisitPages,
             IntakePages,
+            PersonPages,
             HealthController,
             AuthController,
             JobsController,

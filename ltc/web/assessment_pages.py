@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
 from ltc.db.queries.paging import DEFAULT_LIMIT
-from ltc.domain.access import Action
+from ltc.domain.access import Action, Actor
 from ltc.domain.periods import require_day_in_range
 from ltc.services.assessment import applications, assessments, conclusions, views
 from ltc.services.assessment.evidence import EvidenceOut
@@ -21,6 +21,7 @@ from ltc.web.api.assessments import submitted
 from ltc.web.api.evidence import EvidenceForm, store_upload, stored_file
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.filters import town_choices
+from ltc.web.forms import FORM_REFUSALS, FormState
 from ltc.web.pages import page
 from ltc.web.paging import After, Limit
 from ltc.web.security import allowed, signed_in
@@ -40,6 +41,37 @@ class PublishForm(BaseModel):
 
 class ObjectionForm(BaseModel):
     reason: str = Field(default="", max_length=2000)
+
+
+async def desk_page(
+    services: Services,
+    actor: Actor,
+    application_id: int,
+    *,
+    accept_form: FormState | None = None,
+    objection_form: FormState | None = None,
+    objection_for: int | None = None,
+) -> Template:
+    """The application as the bureau works on it; a refused form (the team to accept, the
+    objection to an assessment ``objection_for``) is drawn again as it was sent, its refusal
+    beside it."""
+    desk = await views.application_desk(services, actor, application_id)
+    refused = next((f for f in (accept_form, objection_form) if f is not None and f.has_errors), None)
+    return page(
+        "assessment/detail.html",
+        refused.status if refused else 200,
+        application=desk.application,
+        assessments=desk.assessments,
+        assessors=desk.assessors,
+        evidence=desk.evidence,
+        may_accept=desk.may_accept,
+        may_decide=desk.may_decide,
+        may_report=actor.may(Action.REPORT_PERSONAL_DATA),
+        accept_form=accept_form or FormState(),
+        objection_form=objection_form or FormState(),
+        objection_for=objection_for,
+        blank_form=FormState(),
+    )
 
 
 class AssessorPages(Controller):
@@ -128,22 +160,17 @@ class BureauAssessmentPages(Controller):
 
     @get("/applications/{application_id:int}", guards=[MAY_ACCEPT])
     async def detail(self, application_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
-        desk = await views.application_desk(services, actor, application_id)
-        return page(
-            "assessment/detail.html",
-            application=desk.application,
-            assessors=desk.assessors,
-            evidence=desk.evidence,
-            may_accept=desk.may_accept,
-            may_decide=desk.may_decide,
-            may_report=actor.may(Action.REPORT_PERSONAL_DATA),
-        )
+        return await desk_page(services, actor, application_id)
 
     @post("/applications/{application_id:int}/accept", guards=[MAY_ACCEPT])
     async def accept(
         self, application_id: FromPath[int], data: URLEncodedBody[AcceptForm], actor: CurrentActor, services: Services
-    ) -> Redirect:
-        await applications.accept(services, actor, application_id, data.assessor_ids)
+    ) -> Template | Redirect:
+        try:
+            await applications.accept(services, actor, application_id, data.assessor_ids)
+        except FORM_REFUSALS as error:  # the page again, the ticked assessors kept, the reason above them
+            state = FormState(values={"assessor_ids": [str(i) for i in data.assessor_ids]}).refused(error)
+            return await desk_page(services, actor, application_id, accept_form=state)
         return Redirect(path=f"/applications/{application_id}")
 
     @post("/assessments/{assessment_id:int}/publish", guards=[MAY_DECIDE])
@@ -156,8 +183,13 @@ class BureauAssessmentPages(Controller):
     @post("/assessments/{assessment_id:int}/objection", guards=[MAY_DECIDE])
     async def objection(
         self, assessment_id: FromPath[int], data: URLEncodedBody[ObjectionForm], actor: CurrentActor, services: Services
-    ) -> Redirect:
-        result = await conclusions.object_to(services, actor, assessment_id, data.reason)
+    ) -> Template | Redirect:
+        try:
+            result = await conclusions.object_to(services, actor, assessment_id, data.reason)
+        except FORM_REFUSALS as error:  # the reason typed is kept, the refusal beside it
+            application_id = (await assessments.get_assessment(services, actor, assessment_id)).application_id
+            state = FormState(values={"reason": data.reason}).refused(error)
+            return await desk_page(services, actor, application_id, objection_form=state, objection_for=assessment_id)
         return Redirect(path=f"/applications/{result.application_id}")
 
     @post("/assessments/{assessment_id:int}/finalize", guards=[MAY_DECIDE])

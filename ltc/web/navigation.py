@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from ltc.domain.access import ADMINISTRATOR_DUTIES, Action, Actor, Role
+from ltc.domain.access import Action, Actor, Role
 from ltc.services.todo import TodoCounts, todo_counts
 from ltc.web.vocabulary import N_
 
@@ -42,6 +42,7 @@ class NavLink:
 
 PLACES: tuple[Place, ...] = (
     Place(N_("Home"), "/"),
+    Place(N_("Persons"), "/persons", Action.READ_PERSONS),
     Place(
         N_("Applications"),
         "/applications",
@@ -86,7 +87,7 @@ def navigation_for(actor: Actor, counts: TodoCounts) -> Navigation:
         for place in PLACES
         if place.open_to(actor)
     ]
-    return Navigation(links=links, searches_persons=actor.role not in ADMINISTRATOR_DUTIES)
+    return Navigation(links=links, searches_persons=actor.may(Action.READ_PERSONS))
 
 
 def _is_page_request(scope: Scope) -> bool:

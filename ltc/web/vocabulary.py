@@ -35,6 +35,7 @@ ASSIGNMENT_REASONS = [
     N_("no_active_provider_of_mode"), N_("person_without_position"),
 ]
 SETTLEMENT_STATUSES = [N_("draft"), N_("approved"), N_("rejected"), N_("paid")]
+CARE_PLAN_STATUSES = [N_("draft"), N_("confirmed"), N_("superseded")]
 SETTLEMENT_LINE_KINDS = [N_("adjustment"), N_("deduction")]
 SETTLEMENT_UNITS = [N_("minute"), N_("day"), N_("score")]
 VISIT_STATUSES = [N_("planned"), N_("in_progress"), N_("done"), N_("cancelled")]
@@ -329,6 +330,8 @@ ERROR_MESSAGES: dict[str, str] = {
     "visit_not_found": N_("This visit does not exist, or you may not see it."),
     "wrong_current_password": N_("The current password is wrong."),
     "wrong_instrument": N_("The city assesses with another instrument."),
+    # The bureau's decisions on an assessment and its team.
+    "invalid_search": N_("A search filter has a value the list does not offer."),
 }
 
 # What a form says beside a field the model refused, by pydantic's error type; {…} are the

@@ -248,3 +248,38 @@ async def events_of_visits(visit_ids: list[int]) -> dict[int, list[VisitEvent]]:
     for row in rows:
         by_visit[row["visit"]].append(_event_of(row))
     return by_visit
+
+
+async def check_in_facts(visit_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per visit: its person and their home, its check-in and check-out times, and the
+    position the first check-in was sent from (what the bureau weighs an exception by)."""
+    if not visit_ids:
+        return {}
+    visits = await Visit.select(
+        Visit.id,
+        Visit.person.as_alias("person_id"),
+        Visit.person.lat.as_alias("home_lat"),
+        Visit.person.lon.as_alias("home_lon"),
+        Visit.checked_in_at,
+        Visit.checked_out_at,
+    ).where(Visit.id.is_in(visit_ids))
+    check_ins = (
+        await VisitEventRecord.select(
+            VisitEventRecord.visit,
+            VisitEventRecord.lat,
+            VisitEventRecord.lon,
+            VisitEventRecord.accuracy_m,
+        )
+        .where(VisitEventRecord.visit.is_in(visit_ids) & (VisitEventRecord.kind == "check_in"))
+        .order_by(VisitEventRecord.server_received_at, ascending=False)
+    )
+    first_check_in = {row["visit"]: row for row in check_ins}  # the earliest one wins (newest first above)
+    return {
+        row["id"]: row
+        | {
+            "check_in_lat": first_check_in.get(row["id"], {}).get("lat"),
+            "check_in_lon": first_check_in.get(row["id"], {}).get("lon"),
+            "check_in_accuracy_m": first_check_in.get(row["id"], {}).get("accuracy_m"),
+        }
+        for row in visits
+    }

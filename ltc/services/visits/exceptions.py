@@ -16,6 +16,7 @@ from ltc.db.tables import VisitException
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import NotFound
 from ltc.domain.visit_exceptions import ExceptionStatus, check_explanation, check_resolution
+from ltc.geo.distance import distance_km
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.visits.reads import reading_scope, visible
@@ -40,7 +41,39 @@ async def exception_page(
         queries.EXCEPTION_COLUMNS, provider=reading_scope(actor, provider_id), status=status, code=code
     )
     page = await lists.page_of(query, lists.EXCEPTION_ORDER, after, limit)
-    return Page(items=[VisitExceptionOut.model_validate(r) for r in page.items], next_after=page.next_after)
+    items = await with_check_in_facts([VisitExceptionOut.model_validate(r) for r in page.items])
+    return Page(items=items, next_after=page.next_after)
+
+
+async def with_check_in_facts(exceptions: list[VisitExceptionOut]) -> list[VisitExceptionOut]:
+    """The exceptions with their visit's check-in position, its distance from home and the
+    visit's length."""
+    facts = await queries.check_in_facts(sorted({e.visit_id for e in exceptions}))
+    out = []
+    for exception in exceptions:
+        visit = facts.get(exception.visit_id, {})
+        at, home = (
+            (visit.get("check_in_lat"), visit.get("check_in_lon")),
+            (visit.get("home_lat"), visit.get("home_lon")),
+        )
+        distance = None
+        if None not in at and None not in home:
+            distance = round(distance_km(at, home) * 1000)  # type: ignore[arg-type]
+        checked_in, checked_out = visit.get("checked_in_at"), visit.get("checked_out_at")
+        minutes = int((checked_out - checked_in).total_seconds() // 60) if checked_in and checked_out else None
+        out.append(
+            exception.model_copy(
+                update={
+                    "person_id": visit.get("person_id"),
+                    "check_in_lat": at[0],
+                    "check_in_lon": at[1],
+                    "check_in_accuracy_m": visit.get("check_in_accuracy_m"),
+                    "distance_from_home_m": distance,
+                    "duration_minutes": minutes,
+                }
+            )
+        )
+    return out
 
 
 async def explain(ctx: ServiceContext, actor: Actor, exception_id: int, reason_code: str, text: str) -> ExceptionRecord:

@@ -170,6 +170,14 @@ class VisitExceptionOut(BaseModel):
     person_name: str | None
     caregiver_name: str | None
     planned_start: datetime | None
+    # What the bureau weighs the flag by: where the check-in was sent from, how far that is
+    # from the person's home, and how long the visit lasted.
+    person_id: int | None = None
+    check_in_lat: float | None = None
+    check_in_lon: float | None = None
+    check_in_accuracy_m: float | None = None
+    distance_from_home_m: int | None = None
+    duration_minutes: int | None = None
 
 
 class ExceptionRecord(BaseModel):

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.datastructures import UploadFile
+from litestar.datastructures import ResponseHeader, UploadFile
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
@@ -35,9 +35,9 @@ from ltc.services.assessment.values import (
 from ltc.services.data_subject import Anonymised, PersonDataReport
 from ltc.services.intake import registry_import
 from ltc.services.intake.values import RegistryUploaded
-from ltc.services.persons import PersonIn, PersonOut
+from ltc.services.persons import CareStatus, PersonIn, PersonOut, PersonQuery
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.paging import LINK_HEADER, After, Limit, page_response
+from ltc.web.paging import LINK_HEADER, After, Limit, link_header, page_request, page_response
 from ltc.web.schemas import Offset, PathId, QueryText
 from ltc.web.security import allowed, signed_in
 
@@ -116,16 +116,37 @@ class PersonsController(Controller):
         filename, content = await read_registry_upload(data)
         return await registry_import.upload_registry(services, actor, filename, content)
 
-    @get("/", summary="Persons the caller may see (id numbers masked except for the bureau)")
+    @get(
+        "/",
+        summary="Persons the caller may see (id numbers masked except for the bureau), in id order",
+        description=(
+            "`search`: the start of a name, or a complete id number (the bureau only) or phone number, found"
+            " exactly. Filters: `town` (code), `insured`, `care_status`, `level`. Keyset paging: the `Link`"
+            ' header names the next page (`rel="next"`, with `after`).'
+        ),
+        response_headers=[
+            ResponseHeader(
+                name="Link", documentation_only=True, required=False, description='the next page, rel="next"'
+            )
+        ],
+    )
     async def list_persons(
         self,
+        request: Request,
         actor: CurrentActor,
         services: Services,
-        search: FromQuery[str] = "",
+        search: Annotated[str, QueryParameter(max_length=64)] = "",
+        town: Annotated[str | None, QueryParameter(max_length=12)] = None,
+        insured: FromQuery[bool | None] = None,
+        care_status: FromQuery[CareStatus | None] = None,
+        level: Annotated[int | None, QueryParameter(ge=0, le=5)] = None,
+        after: After = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         offset: Offset = 0,
-    ) -> list[PersonOut]:
-        return await persons.list_persons(services, actor, search=search, limit=limit, offset=offset)
+    ) -> Response[list[PersonOut]]:
+        query = PersonQuery(q=search, town=town, insured=insured, care_status=care_status, level=level)
+        found = await persons.search_persons(services, actor, query, page_request(limit, after, width=1), offset=offset)
+        return Response(found.page.items, headers=link_header(request, found.page))
 
     @get("/{person_id:int}", summary="One person")
     async def person(self, person_id: PathId, actor: CurrentActor, services: Services) -> PersonOut:
