@@ -4,6 +4,7 @@ the newest confirmed one."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -11,9 +12,18 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
+from ltc.db.queries import agency as desk
 from ltc.db.tables import Assignment, CarePlan, Conclusion, Person, Visit
 from ltc.domain.access import Action, Actor, require
-from ltc.domain.care_plan import CarePlanDraft, adjust_plan, derive_plan, parse_slot
+from ltc.domain.care_plan import (
+    CarePlanDraft,
+    PlanBounds,
+    adjust_plan,
+    changed_fields,
+    derive_plan,
+    parse_slot,
+    plan_bounds,
+)
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
@@ -313,3 +323,76 @@ async def confirm(ctx: ServiceContext, actor: Actor, plan_id: int, confirmed_by:
             after={"confirmed_by": confirmed_by.strip(), "superseded": earlier},
         )
     return await get_plan(ctx, actor, plan_id)
+
+
+# --------------------------------------------------------------------------- the agency's desk
+
+
+class RosterRow(BaseModel):
+    """One of the provider's assigned people and their current plan (none yet: ``plan_id`` None)."""
+
+    person_id: int
+    person_name: str
+    care_mode: str
+    level: int | None
+    plan_id: int | None
+    plan_status: str | None
+    plan_version: int | None
+
+
+class Roster(BaseModel):
+    rows: list[RosterRow]
+    next_after: int | None  # the key of the next page, None on the last
+
+
+ROSTER_STATES = tuple(desk.ROSTER_STATES)
+
+
+async def roster(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    provider_id: int | None = None,
+    state: str | None = None,
+    care_mode: str | None = None,
+    name: str | None = None,
+    after: int = 0,
+    limit: int = 50,
+) -> Roster:
+    """The provider's people needing or holding a plan, in id order (an agency: its own)."""
+    require(actor, Action.READ_CARE_PLAN)
+    scope = actor.provider_scope if actor.provider_scope is not None else provider_id
+    if scope is None:
+        raise InvalidInput("须指定护理机构", code="provider_required", errors=[{"field": "provider_id"}])
+    if state is not None and state not in ROSTER_STATES:
+        raise InvalidInput("未知的计划状态", code="unknown_plan_state", errors=[{"field": "state"}])
+    rows = await desk.roster_rows(scope, state=state, care_mode=care_mode, name=name, after=after, limit=limit)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Roster(
+        rows=[RosterRow.model_validate(r) for r in rows],
+        next_after=rows[-1]["person_id"] if more and rows else None,
+    )
+
+
+async def awaiting_confirmation(actor: Actor) -> int:
+    """How many of the agency's current plans wait for the family's confirmation."""
+    if actor.provider_scope is None or not actor.may(Action.WRITE_CARE_PLAN):
+        return 0
+    return await desk.plans_awaiting_confirmation(actor.provider_scope)
+
+
+def draft_of(plan: CarePlanOut) -> CarePlanDraft:
+    return _draft_of(plan.model_dump() | {"slots": [s.model_dump() for s in plan.slots]})
+
+
+async def bounds_of(ctx: ServiceContext, plan: CarePlanOut) -> PlanBounds:
+    """The limits the policy in force puts on adjusting this plan."""
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    return plan_bounds(plan.level, plan.care_mode, policy)
+
+
+def changes_between(plans: Sequence[CarePlanOut]) -> list[frozenset[str]]:
+    """For each version, the fields it changed from the one before (none for the first)."""
+    drafts = [draft_of(p) for p in plans]
+    return [frozenset()] + [changed_fields(a, b) for a, b in itertools.pairwise(drafts)]

@@ -39,7 +39,7 @@ from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
-from ltc.web.api.providers import ProvidersController
+from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
 from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
@@ -120,6 +120,7 @@ def create_app(
             AuthController,
             JobsController,
             ProvidersController,
+            CaregiversController,
             AdminController,
             SessionsController,
             AccountPages,

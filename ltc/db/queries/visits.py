@@ -17,7 +17,7 @@ from piccolo.columns import Column, ForeignKey
 from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
-from ltc.db.tables import HospitalStay, UnscheduledSlot, Visit, VisitAlert, VisitEventRecord, VisitException
+from ltc.db.tables import HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitException
 from ltc.domain.visit_events import VisitEvent
 
 
@@ -81,22 +81,6 @@ async def visit_rows(
     if caregiver_id is not None:
         query = query.where(Visit.caregiver == caregiver_id)
     return await query.order_by(Visit.planned_start).order_by(Visit.id).output(load_json=True)
-
-
-async def unscheduled_rows(provider_id: int | None) -> list[dict[str, Any]]:
-    query = UnscheduledSlot.select(
-        UnscheduledSlot.id,
-        UnscheduledSlot.care_plan,
-        UnscheduledSlot.care_plan.person.as_alias("person_id"),
-        _foreign(UnscheduledSlot.care_plan.person).name.as_alias("person_name"),
-        UnscheduledSlot.provider,
-        UnscheduledSlot.slot_start,
-        UnscheduledSlot.slot_end,
-        UnscheduledSlot.reason,
-    ).order_by(UnscheduledSlot.slot_start)
-    if provider_id is not None:
-        query = query.where(UnscheduledSlot.provider == provider_id)
-    return await query
 
 
 async def alert_rows(provider_id: int | None, *, open_only: bool) -> list[dict[str, Any]]:

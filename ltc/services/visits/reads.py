@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from pydantic import BaseModel
+
 from ltc.db.personal_data import with_person_address
+from ltc.db.queries import agency as desk
 from ltc.db.queries import visits as queries
 from ltc.domain.access import Action, Actor, require, require_provider_visible
-from ltc.domain.errors import NotFound
+from ltc.domain.errors import InvalidInput, NotFound
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.visits.values import UnscheduledSlotOut, VisitAlertOut, VisitOut
@@ -51,9 +54,44 @@ async def list_visits(
     return [VisitOut.model_validate(with_person_address(keyring, r)) for r in rows]
 
 
-async def unscheduled_slots(ctx: ServiceContext, actor: Actor, provider_id: int | None) -> list[UnscheduledSlotOut]:
-    rows = await queries.unscheduled_rows(reading_scope(actor, provider_id))
-    return [UnscheduledSlotOut.model_validate(r) for r in rows]
+UNSCHEDULED_REASONS = ("no_qualified_caregiver", "no_caregiver_free", "weekly_hours_exceeded")
+
+
+class UnscheduledPage(BaseModel):
+    rows: list[UnscheduledSlotOut]
+    next_after: tuple[datetime, int] | None  # (slot start, id) of the last row when more follow
+
+
+async def unscheduled_slots(
+    ctx: ServiceContext,
+    actor: Actor,
+    provider_id: int | None,
+    *,
+    reason: str | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> UnscheduledPage:
+    """The slots no caregiver could take, in time order, from ``day_from`` to ``day_to``
+    (local days, both included), of one reason if given."""
+    if reason is not None and reason not in UNSCHEDULED_REASONS:
+        raise InvalidInput("未知的原因", code="unknown_reason", errors=[{"field": "reason"}])
+    if provider_id is not None:
+        require_provider_visible(actor, provider_id)
+    zone = ctx.settings.zone
+    rows = await desk.unscheduled_rows(
+        reading_scope(actor, provider_id),
+        reason=reason,
+        start_from=datetime.combine(day_from, time(0), zone) if day_from else None,
+        start_before=datetime.combine(day_to + timedelta(days=1), time(0), zone) if day_to else None,
+        after=after,
+        limit=limit,
+    )
+    slots = [UnscheduledSlotOut.model_validate(r) for r in rows]
+    more = len(slots) > limit
+    slots = slots[:limit]
+    return UnscheduledPage(rows=slots, next_after=(slots[-1].slot_start, slots[-1].id) if more and slots else None)
 
 
 async def list_alerts(ctx: ServiceContext, actor: Actor, *, open_only: bool = True) -> list[VisitAlertOut]:
