@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
 from ltc.db.queries import agency as desk
+from ltc.db.queries.agency import int_key
+from ltc.db.queries.paging import Page, PageRequest, page_of
 from ltc.db.tables import Assignment, CarePlan, Conclusion, Person, Visit
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.care_plan import (
@@ -340,12 +342,8 @@ class RosterRow(BaseModel):
     plan_version: int | None
 
 
-class Roster(BaseModel):
-    rows: list[RosterRow]
-    next_after: int | None  # the key of the next page, None on the last
-
-
 ROSTER_STATES = tuple(desk.ROSTER_STATES)
+FIRST_PAGE = PageRequest()
 
 
 async def roster(
@@ -356,9 +354,8 @@ async def roster(
     state: str | None = None,
     care_mode: str | None = None,
     name: str | None = None,
-    after: int = 0,
-    limit: int = 50,
-) -> Roster:
+    page: PageRequest = FIRST_PAGE,
+) -> Page[RosterRow]:
     """The provider's people needing or holding a plan, in id order (an agency: its own)."""
     require(actor, Action.READ_CARE_PLAN)
     scope = actor.provider_scope if actor.provider_scope is not None else provider_id
@@ -366,13 +363,9 @@ async def roster(
         raise InvalidInput("须指定护理机构", code="provider_required", errors=[{"field": "provider_id"}])
     if state is not None and state not in ROSTER_STATES:
         raise InvalidInput("未知的计划状态", code="unknown_plan_state", errors=[{"field": "state"}])
-    rows = await desk.roster_rows(scope, state=state, care_mode=care_mode, name=name, after=after, limit=limit)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Roster(
-        rows=[RosterRow.model_validate(r) for r in rows],
-        next_after=rows[-1]["person_id"] if more and rows else None,
-    )
+    after = int_key(page.after)
+    rows = await desk.roster_rows(scope, state=state, care_mode=care_mode, name=name, after=after, limit=page.limit)
+    return page_of([RosterRow.model_validate(r) for r in rows], page, lambda r: (r.person_id,))
 
 
 async def awaiting_confirmation(actor: Actor) -> int:

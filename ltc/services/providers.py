@@ -10,6 +10,8 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries.agency import int_key
+from ltc.db.queries.paging import Page, PageRequest, page_of
 from ltc.db.tables import (
     AgreementEvent,
     Assignment,
@@ -476,38 +478,28 @@ async def get_caregiver(actor: Actor, caregiver_id: int) -> CaregiverOut:
     return CaregiverOut.model_validate(row)
 
 
-class CaregiverPage(BaseModel):
-    rows: list[CaregiverOut]
-    next_after: int | None
-
-
 async def caregivers_page(
     actor: Actor,
     provider_id: int,
     *,
     active: bool | None = None,
     qualification: str | None = None,
-    after: int = 0,
-    limit: int = 50,
-) -> CaregiverPage:
+    page: PageRequest = PageRequest(),
+) -> Page[CaregiverOut]:
     """A provider's caregivers in id order after ``after``, filtered."""
     require(actor, Action.MANAGE_CAREGIVERS)
     await get_provider(actor, provider_id)
     query = (
         Caregiver.select(*_CAREGIVER_COLUMNS)
         .output(load_json=True)
-        .where((Caregiver.provider == provider_id) & (Caregiver.id > after))
+        .where((Caregiver.provider == provider_id) & (Caregiver.id > int_key(page.after)))
     )
     if active is not None:
         query = query.where(Caregiver.active == active)
     if qualification:
         query = query.where(Caregiver.qualification == qualification)
-    rows = await query.order_by(Caregiver.id).limit(limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return CaregiverPage(
-        rows=[CaregiverOut.model_validate(r) for r in rows], next_after=rows[-1]["id"] if more and rows else None
-    )
+    rows = await query.order_by(Caregiver.id).limit(page.limit + 1)
+    return page_of([CaregiverOut.model_validate(r) for r in rows], page, lambda c: (c.id,))
 
 
 async def planned_visits_ahead(ctx: ServiceContext, caregiver_id: int) -> int:

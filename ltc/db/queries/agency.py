@@ -8,7 +8,32 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from ltc.db.queries.paging import InvalidCursor, Key
 from ltc.db.tables import Assignment, CarePlan, CensusEntry, UnscheduledSlot
+
+
+def int_key(after: Key | None) -> int:
+    """The id a one-part cursor names (0: from the start)."""
+    if after is None:
+        return 0
+    (value,) = after
+    if not isinstance(value, int):
+        raise InvalidCursor("the cursor cannot be read")
+    return value
+
+
+def moment_key(after: Key | None) -> tuple[datetime, int] | None:
+    """The (moment, id) a two-part cursor names."""
+    if after is None:
+        return None
+    moment, row_id = after
+    try:
+        when = datetime.fromisoformat(str(moment))
+    except ValueError:
+        raise InvalidCursor("the cursor cannot be read") from None
+    if when.tzinfo is None or not isinstance(row_id, int):
+        raise InvalidCursor("the cursor cannot be read")
+    return when, row_id
 
 # A person's current plan is the one whose current_key names them (unique, so one index probe).
 _ROSTER_SQL = """

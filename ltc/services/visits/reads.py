@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from pydantic import BaseModel
-
 from ltc.db.personal_data import with_person_address
 from ltc.db.queries import agency as desk
+from ltc.db.queries.agency import moment_key
+from ltc.db.queries.paging import Page, PageRequest, page_of
 from ltc.db.queries import visits as queries
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import InvalidInput, NotFound
@@ -57,11 +57,6 @@ async def list_visits(
 UNSCHEDULED_REASONS = ("no_qualified_caregiver", "no_caregiver_free", "weekly_hours_exceeded")
 
 
-class UnscheduledPage(BaseModel):
-    rows: list[UnscheduledSlotOut]
-    next_after: tuple[datetime, int] | None  # (slot start, id) of the last row when more follow
-
-
 async def unscheduled_slots(
     ctx: ServiceContext,
     actor: Actor,
@@ -70,9 +65,8 @@ async def unscheduled_slots(
     reason: str | None = None,
     day_from: date | None = None,
     day_to: date | None = None,
-    after: tuple[datetime, int] | None = None,
-    limit: int = 50,
-) -> UnscheduledPage:
+    page: PageRequest = PageRequest(),
+) -> Page[UnscheduledSlotOut]:
     """The slots no caregiver could take, in time order, from ``day_from`` to ``day_to``
     (local days, both included), of one reason if given."""
     if reason is not None and reason not in UNSCHEDULED_REASONS:
@@ -85,13 +79,11 @@ async def unscheduled_slots(
         reason=reason,
         start_from=datetime.combine(day_from, time(0), zone) if day_from else None,
         start_before=datetime.combine(day_to + timedelta(days=1), time(0), zone) if day_to else None,
-        after=after,
-        limit=limit,
+        after=moment_key(page.after),
+        limit=page.limit,
     )
     slots = [UnscheduledSlotOut.model_validate(r) for r in rows]
-    more = len(slots) > limit
-    slots = slots[:limit]
-    return UnscheduledPage(rows=slots, next_after=(slots[-1].slot_start, slots[-1].id) if more and slots else None)
+    return page_of(slots, page, lambda u: (u.slot_start, u.id))
 
 
 async def list_alerts(ctx: ServiceContext, actor: Actor, *, open_only: bool = True) -> list[VisitAlertOut]:
