@@ -394,6 +394,16 @@ class PlanBounds:
     day_end_hour: int
     bed_day_cap_fen: int
 
+    @property
+    def earliest_start(self) -> str:
+        return f"{self.day_start_hour:02d}:00"
+
+    @property
+    def latest_start(self) -> str:
+        """The last start time of a visit that still ends within the working day."""
+        minute = self.day_end_hour * 60 - self.visit_minutes
+        return f"{minute // 60:02d}:{minute % 60:02d}"
+
 
 def plan_bounds(level: int, care_mode: str, policy: Policy) -> PlanBounds:
     """What ``adjust_plan`` allows a plan of ``level`` under ``policy``: at most the level's

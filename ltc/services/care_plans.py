@@ -368,6 +368,21 @@ async def roster(
     return page_of([RosterRow.model_validate(r) for r in rows], page, lambda r: (r.person_id,))
 
 
+async def on_roster(ctx: ServiceContext, actor: Actor, person_id: int) -> RosterRow:
+    """One of the agency's assigned people; another agency's (or no one) is 'not found'."""
+    require(actor, Action.WRITE_CARE_PLAN)
+    row = await desk.roster_row(actor.provider_scope or 0, person_id) if actor.provider_scope else None
+    if row is None:
+        raise NotFound("没有该人员", code="person_not_found")
+    return RosterRow.model_validate(row)
+
+
+async def entitlement(ctx: ServiceContext, level: int, care_mode: str) -> PlanBounds:
+    """What the policy in force gives a level in a care mode (the bounds of its plan)."""
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    return plan_bounds(level, care_mode, policy)
+
+
 async def awaiting_confirmation(actor: Actor) -> int:
     """How many of the agency's current plans wait for the family's confirmation."""
     if actor.provider_scope is None or not actor.may(Action.WRITE_CARE_PLAN):
@@ -381,8 +396,7 @@ def draft_of(plan: CarePlanOut) -> CarePlanDraft:
 
 async def bounds_of(ctx: ServiceContext, plan: CarePlanOut) -> PlanBounds:
     """The limits the policy in force puts on adjusting this plan."""
-    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
-    return plan_bounds(plan.level, plan.care_mode, policy)
+    return await entitlement(ctx, plan.level, plan.care_mode)
 
 
 def changes_between(plans: Sequence[CarePlanOut]) -> list[frozenset[str]]:

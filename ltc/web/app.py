@@ -26,6 +26,7 @@ from ltc.settings import PROJECT_ROOT, Settings, load_settings
 from ltc.web import i18n, request_guards
 from ltc.web.account_pages import AccountPages
 from ltc.web.admin_pages import AdminPagesController
+from ltc.web.agency_pages import AgencyPages
 from ltc.web.api.admin import AdminController
 from ltc.web.api.assessments import (
     ApplicationsController,
@@ -116,6 +117,7 @@ def create_app(
             BureauAssessmentPages,
             ProviderPages,
             VisitPages,
+            AgencyPages,
             HealthController,
             AuthController,
             JobsController,

@@ -267,15 +267,18 @@ def test_the_bounds_shown_are_the_bounds_adjust_enforces(catalogue: ServiceCatal
     with pytest.raises(InvalidInput) as caught:
         adjust_plan(plan, {"monthly_hours": bounds.max_monthly_hours + 1}, POLICY, catalogue)
     assert caught.value.errors[0]["field"] == "monthly_hours"
-    latest = f"{bounds.day_end_hour - 1:02d}:00"  # the last start a 60-minute visit fits
-    assert adjust_plan(plan, {"slots": [{"weekday": 0, "start": latest}]}, POLICY, catalogue).slots
-    with pytest.raises(InvalidInput):
-        adjust_plan(plan, {"slots": [{"weekday": 0, "start": f"{bounds.day_end_hour - 1:02d}:01"}]}, POLICY, catalogue)
+    assert (bounds.earliest_start, bounds.latest_start) == ("08:00", "17:00")
+    for start in (bounds.earliest_start, bounds.latest_start):
+        assert adjust_plan(plan, {"slots": [{"weekday": 0, "start": start}]}, POLICY, catalogue).slots
+    for start in ("07:59", "17:01"):
+        with pytest.raises(InvalidInput):
+            adjust_plan(plan, {"slots": [{"weekday": 0, "start": start}]}, POLICY, catalogue)
 
 
 def test_bounds_of_a_longer_visit_and_of_institutional_care(catalogue: ServiceCatalogue) -> None:
     longer = Policy(version="t2", effective_from=date(2020, 1, 1), visit_minutes=90)
     assert plan_bounds(4, "home", longer).min_monthly_hours == 2  # one 90-minute visit needs 2 whole hours
+    assert plan_bounds(4, "home", longer).latest_start == "16:30"
     institutional = plan_bounds(5, "institutional", POLICY)
     assert institutional.max_monthly_hours == 0 and institutional.bed_day_cap_fen == 8000
     with pytest.raises(InvalidInput):

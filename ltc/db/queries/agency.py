@@ -69,6 +69,12 @@ async def roster_rows(
     return list(await Assignment.raw(sql, *args))
 
 
+async def roster_row(provider_id: int, person_id: int) -> dict[str, Any] | None:
+    """One of the provider's assigned people, as the roster shows them (None: not its own)."""
+    rows = await Assignment.raw(_ROSTER_SQL + " AND a.person = {}", provider_id, 0, person_id)
+    return rows[0] if rows else None
+
+
 async def plans_awaiting_confirmation(provider_id: int) -> int:
     return await CarePlan.count().where(
         (CarePlan.provider == provider_id) & (CarePlan.status == "draft") & CarePlan.current_key.is_not_null()
