@@ -39,6 +39,7 @@ from ltc.services.positions import CoordinateSystem, to_wgs84
 from ltc.services.reference import policy_book
 
 QUALIFICATIONS = ("elderly_carer", "medical_carer", "nurse")
+FIRST_PAGE = PageRequest()
 KINDS = ("home", "institutional", "both")
 
 ProviderKind = Literal["home", "institutional", "both"]
@@ -484,7 +485,7 @@ async def caregivers_page(
     *,
     active: bool | None = None,
     qualification: str | None = None,
-    page: PageRequest = PageRequest(),
+    page: PageRequest = FIRST_PAGE,
 ) -> Page[CaregiverOut]:
     """A provider's caregivers in id order after ``after``, filtered."""
     require(actor, Action.MANAGE_CAREGIVERS)

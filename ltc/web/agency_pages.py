@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from ltc.db.queries.paging import DEFAULT_LIMIT
@@ -163,13 +163,13 @@ class AgencyPages(Controller):
         request: Request,
         actor: CurrentActor,
         services: Services,
-        state: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        plan_state: Annotated[str | None, QueryParameter(name="state", max_length=32)] = None,
         care_mode: Annotated[str | None, QueryParameter(max_length=16)] = None,
         q: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Limit = DEFAULT_LIMIT,
         after: After = None,
     ) -> Template:
-        state = state if state in care_plans.ROSTER_STATES else None
+        state = plan_state if plan_state in care_plans.ROSTER_STATES else None
         care_mode = care_mode if care_mode in ("home", "institutional") else None
         roster = await care_plans.roster(
             services,
@@ -190,9 +190,7 @@ class AgencyPages(Controller):
     async def _new_plan_page(self, services: Services, actor: Actor, person_id: int, state: FormState) -> Template:
         person = await care_plans.on_roster(services, actor, person_id)
         bounds = await care_plans.entitlement(services, person.level or 0, person.care_mode) if person.level else None
-        return form_page(
-            "agency/plan_new.html", state, person=person, bounds=bounds, catalogue=_item_choices(services)
-        )
+        return form_page("agency/plan_new.html", state, person=person, bounds=bounds, catalogue=_item_choices(services))
 
     @get("/care-plans/new", guards=[allowed(Action.WRITE_CARE_PLAN)])
     async def new_plan(
@@ -267,9 +265,11 @@ class AgencyPages(Controller):
         if set(items) != set(plan.items):
             changes["items"] = items
         slots = _slots_typed(state) if plan.care_mode == "home" else []
-        if slots is not None and plan.care_mode == "home" and {(s.weekday, s.start) for s in slots} != {
-            (s.weekday, s.start) for s in plan.slots
-        }:
+        if (
+            slots is not None
+            and plan.care_mode == "home"
+            and {(s.weekday, s.start) for s in slots} != {(s.weekday, s.start) for s in plan.slots}
+        ):
             changes["slots"] = slots
         if not changes["reason"]:
             state.refuse("reason", _("Say why the plan changes."))
@@ -388,7 +388,7 @@ class AgencyPages(Controller):
 
     @get("/caregivers/{caregiver_id:int}", guards=[allowed(Action.MANAGE_CAREGIVERS)])
     async def caregiver(
-        self, caregiver_id: FromPath[int], actor: CurrentActor, services: Services, saved: bool = False
+        self, caregiver_id: FromPath[int], actor: CurrentActor, services: Services, saved: FromQuery[bool] = False
     ) -> Template:
         return await self._caregiver_page(services, actor, caregiver_id, saved=saved)
 
@@ -459,7 +459,7 @@ class AgencyPages(Controller):
         actor: CurrentActor,
         services: Services,
         day: Annotated[date | None, QueryParameter(name="date")] = None,
-        saved: bool = False,
+        saved: FromQuery[bool] = False,
     ) -> Template:
         today = local_today(services.clock, services.settings.zone)
         chosen = day or today
@@ -529,5 +529,3 @@ class AgencyPages(Controller):
             reasons=UNSCHEDULED_REASONS,
             next_url=next_page_url(request, slots),
         )
-
-

@@ -19,6 +19,14 @@ def agency_user(b: dict[str, Any]) -> str:
     return f"agency-{b['provider']['code'].lower()}"
 
 
+def slot_rows(page: str) -> dict[str, list[str]]:
+    """The weekly visits as the adjust form shows them (what a browser sends back unchanged)."""
+    days = re.findall(r'<select id="slot-day-\d+" name="slot_weekday">(.*?)</select>', page, re.S)
+    chosen = [(re.findall(r'<option value="(\d)" selected>', d) or [""])[0] for d in days]
+    starts = re.findall(r'name="slot_start" type="time" step="60" value="([^"]*)"', page)
+    return {"slot_weekday": chosen, "slot_start": starts}
+
+
 def input_value(page: str, name: str) -> str | None:
     match = re.search(rf'<input id="f-{name}" name="{name}"[^>]*value="([^"]*)"', page)
     return match.group(1) if match else None
@@ -94,9 +102,12 @@ async def test_a_care_plan_is_created_adjusted_within_bounds_and_confirmed_on_pa
         )
         assert no_reason.status_code == 422 and 'data-testid="error-reason"' in no_reason.text
 
+        unchanged_slots = slot_rows(page.text)
+        assert len(unchanged_slots["slot_weekday"]) == len(unchanged_slots["slot_start"]) == len(slots) + 2
         adjusted = await browser.post(
             f"/care-plans/{plan_id}/adjust",
-            data={"_csrf_token": token, "monthly_hours": "20", "items": ["B01", "B07"], "reason": "家属要求减少"},
+            data={"_csrf_token": token, "monthly_hours": "20", "items": ["B01", "B07"], "reason": "家属要求减少"}
+            | unchanged_slots,
             headers=HTML,
         )
         assert adjusted.status_code in {301, 302, 303}, adjusted.text
@@ -212,7 +223,7 @@ async def test_the_daily_census_is_recorded_on_the_page(app, client, auth) -> No
             "/census", data={"_csrf_token": token, "day": tomorrow, f"status_{person}": "present"}, headers=HTML
         )
         assert future.status_code == 422 and 'data-testid="error-day"' in future.text
-        assert f'value="present" checked' in future.text  # the ticks are kept
+        assert 'value="present" checked' in future.text  # the ticks are kept
         stranger = await browser.post(
             "/census", data={"_csrf_token": token, "day": day, "status_1": "present"}, headers=HTML
         )
@@ -247,7 +258,9 @@ async def test_unscheduled_visits_are_listed_with_their_reasons_in_words(app, cl
     async with signed_in_browser(app, agency_user(b), PASSWORD) as browser:
         page = await browser.get("/unscheduled", headers=HTML)
         assert page.status_code == 200
-        assert "weekly_hours_exceeded" not in page.text.split("<main", 1)[1].replace('value="weekly_hours_exceeded"', "")
+        assert "weekly_hours_exceeded" not in page.text.split("<main", 1)[1].replace(
+            'value="weekly_hours_exceeded"', ""
+        )
         assert "护理人员的每周工时已用完" in page.text and "10:00–11:00" in page.text
         other_reason = await browser.get("/unscheduled", params={"reason": "no_caregiver_free"}, headers=HTML)
         assert "10:00–11:00" not in other_reason.text

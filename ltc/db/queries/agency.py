@@ -35,6 +35,7 @@ def moment_key(after: Key | None) -> tuple[datetime, int] | None:
         raise InvalidCursor("the cursor cannot be read")
     return when, row_id
 
+
 # A person's current plan is the one whose current_key names them (unique, so one index probe).
 _ROSTER_SQL = """
 SELECT a.person AS person_id, p.name AS person_name, a.care_mode, c.level AS level,

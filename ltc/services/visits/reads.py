@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 
 from ltc.db.personal_data import with_person_address
 from ltc.db.queries import agency as desk
+from ltc.db.queries import visits as queries
 from ltc.db.queries.agency import moment_key
 from ltc.db.queries.paging import Page, PageRequest, page_of
-from ltc.db.queries import visits as queries
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import InvalidInput, NotFound
 from ltc.services.clock import local_today
@@ -55,6 +55,7 @@ async def list_visits(
 
 
 UNSCHEDULED_REASONS = ("no_qualified_caregiver", "no_caregiver_free", "weekly_hours_exceeded")
+FIRST_PAGE = PageRequest()
 
 
 async def unscheduled_slots(
@@ -65,7 +66,7 @@ async def unscheduled_slots(
     reason: str | None = None,
     day_from: date | None = None,
     day_to: date | None = None,
-    page: PageRequest = PageRequest(),
+    page: PageRequest = FIRST_PAGE,
 ) -> Page[UnscheduledSlotOut]:
     """The slots no caregiver could take, in time order, from ``day_from`` to ``day_to``
     (local days, both included), of one reason if given."""
