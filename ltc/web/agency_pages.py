@@ -23,7 +23,7 @@ from ltc.services import care_plans, census, providers
 from ltc.services.care_plans import CarePlanChanges, CarePlanOut, Slot
 from ltc.services.clock import local_today
 from ltc.services.providers import QUALIFICATIONS, CaregiverChanges, CaregiverIn
-from ltc.services.reference import service_catalogue
+from ltc.services.reference import instrument_catalog, policy_book, service_catalogue
 from ltc.services.visits import reads
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.errors import status_for
@@ -91,6 +91,16 @@ def _item_choices(services: Services) -> list[dict[str, Any]]:
         {"code": i.code, "name": i.name_en if english else i.name, "clinical": i.clinical}
         for i in service_catalogue(services.settings)
     ]
+
+
+def _level_labels(services: Services) -> dict[int, str]:
+    """The level labels of the instrument the policy in force assesses with, in the page's language."""
+    policy = policy_book(services.settings).in_force(local_today(services.clock, services.settings.zone))
+    instrument = instrument_catalog(services.settings).get(policy.assessment_instrument)
+    english = current_language() == "en"
+    return {
+        int(lv.level): lv.label_en if english else lv.label for lv in instrument.levels if isinstance(lv.level, int)
+    }
 
 
 def _item_names(services: Services, codes: Iterable[str]) -> list[str]:
@@ -185,6 +195,7 @@ class AgencyPages(Controller):
             filters={"state": state or "", "care_mode": care_mode or "", "q": q or ""},
             states=care_plans.ROSTER_STATES,
             next_url=next_page_url(request, roster),
+            level_labels=_level_labels(services),
         )
 
     async def _new_plan_page(self, services: Services, actor: Actor, person_id: int, state: FormState) -> Template:
@@ -240,6 +251,7 @@ class AgencyPages(Controller):
             item_names={v.id: _item_names(services, v.items) for v in versions},
             slot_rows=_slot_rows(form),
             weekdays=WEEKDAYS,
+            level_labels=_level_labels(services),
             **actions_of(actor),
         )
 
@@ -481,6 +493,13 @@ class AgencyPages(Controller):
             for key, value in state.values.items()
             if key.startswith("status_") and key.removeprefix("status_").isdigit() and value
         ]
+        if state.value("rest") == "present":  # everyone not ticked was there
+            ticked = {e.person_id for e in entries}
+            entries += [
+                census.CensusEntryIn(person_id=r.person_id, status="present")
+                for r in await census.residents_on(services, actor, day)
+                if r.person_id not in ticked
+            ]
         if not entries:
             state.refuse("entries", _("Tick where each resident was."))
             return await self._census_page(services, actor, min(day, today), state)

@@ -234,6 +234,13 @@ async def test_the_daily_census_is_recorded_on_the_page(app, client, auth) -> No
         assert saved.status_code in {301, 302, 303}, saved.text
         shown = await browser.get(saved.headers["location"], headers=HTML)
         assert f'data-testid="recorded-{person}"' in shown.text and "住院" in shown.text
+        yesterday = (today() - timedelta(days=1)).isoformat()
+        rest = await browser.post(
+            "/census", data={"_csrf_token": token, "day": yesterday, "rest": "present"}, headers=HTML
+        )
+        assert rest.status_code in {301, 302, 303}, rest.text
+        listed = (await client.get("/api/v1/census", params={"day": yesterday}, headers=b["agency"])).json()
+        assert [(r["person_id"], r["status"]) for r in listed] == [(person, "present")]
         assert 'data-testid="saved"' in shown.text and f'href="/census?date={day}"' in shown.text
     async with signed_in_browser(app, "agency-P01") as other:
         theirs = await other.get("/census", params={"date": day}, headers=HTML)
