@@ -201,7 +201,14 @@ class AgencyPages(Controller):
     async def _new_plan_page(self, services: Services, actor: Actor, person_id: int, state: FormState) -> Template:
         person = await care_plans.on_roster(services, actor, person_id)
         bounds = await care_plans.entitlement(services, person.level or 0, person.care_mode) if person.level else None
-        return form_page("agency/plan_new.html", state, person=person, bounds=bounds, catalogue=_item_choices(services))
+        return form_page(
+            "agency/plan_new.html",
+            state,
+            person=person,
+            bounds=bounds,
+            catalogue=_item_choices(services),
+            level_labels=_level_labels(services),
+        )
 
     @get("/care-plans/new", guards=[allowed(Action.WRITE_CARE_PLAN)])
     async def new_plan(

@@ -27,6 +27,15 @@ def slot_rows(page: str) -> dict[str, list[str]]:
     return {"slot_weekday": chosen, "slot_start": starts}
 
 
+def nav_count(page: str, href: str) -> int:
+    """The to-do count the navigation shows beside a place (0: none shown)."""
+    match = re.search(
+        rf'<li><a href="{href}"[^>]*>[^<]*(?:<span class="count" data-testid="todo-count">(\d+)</span>)?', page
+    )
+    assert match, f"no navigation link to {href}"
+    return int(match.group(1) or 0)
+
+
 def input_value(page: str, name: str) -> str | None:
     match = re.search(rf'<input id="f-{name}" name="{name}"[^>]*value="([^"]*)"', page)
     return match.group(1) if match else None
@@ -60,6 +69,7 @@ async def test_a_care_plan_is_created_adjusted_within_bounds_and_confirmed_on_pa
 
         page = await browser.get(plan_path, headers=HTML)
         assert page.status_code == 200
+        assert nav_count(page.text, "/care-plans") == 1  # one plan awaits the family's confirmation
         assert 'data-testid="confirmation"' in page.text and "30" in page.text
         assert "1 到 30" in page.text or "1 至 30" in page.text or ">30<" in page.text or "30 小时" in page.text
         slots = re.findall(r'name="slot_start" type="time" step="60" value="(\d\d:\d\d)"', page.text)
@@ -129,6 +139,7 @@ async def test_a_care_plan_is_created_adjusted_within_bounds_and_confirmed_on_pa
         assert confirmed.status_code in {301, 302, 303}
         done = await browser.get(second, headers=HTML)
         assert 'data-testid="confirmed"' in done.text and "女儿 张丽" in done.text
+        assert nav_count(done.text, "/care-plans") == 0
         assert 'data-testid="confirmation"' not in done.text  # nothing left to confirm
         twice = await browser.post(
             f"/care-plans/{second_id}/confirm", data={"_csrf_token": token, "confirmed_by": "女儿 张丽"}, headers=HTML
@@ -277,3 +288,31 @@ async def test_unscheduled_visits_are_listed_with_their_reasons_in_words(app, cl
         assert "weekly hours are used up" in page.text
     async with signed_in_browser(app, "agency-P01") as other:
         assert "10:00–11:00" not in (await other.get("/unscheduled", headers=HTML)).text
+
+
+async def test_the_navigation_counts_the_visits_still_to_do_today(app, client, auth, services) -> None:
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    noon = datetime.combine(today(), time(12), services.settings.zone)
+    for hours in (0, 2):
+        start = noon + timedelta(hours=hours)
+        added = await client.post(
+            "/api/v1/visits",
+            json={
+                "person_id": b["person_id"],
+                "caregiver_id": b["caregivers"][0]["id"],
+                "planned_start": start.isoformat(),
+                "planned_end": (start + timedelta(hours=1)).isoformat(),
+                "items": ["B01"],
+            },
+            headers=b["agency"],
+        )
+        assert added.status_code == 201, added.text
+    async with signed_in_browser(app, agency_user(b), PASSWORD) as browser:
+        home = await browser.get("/", headers=HTML)
+        assert nav_count(home.text, "/visits") == 2
+        for place in ("/care-plans", "/caregivers", "/census", "/unscheduled"):
+            nav_count(home.text, place)  # the agency's desk is one tap away
+    async with signed_in_browser(app, "bureau") as bureau:
+        page = await bureau.get("/", headers=HTML)
+        assert 'href="/care-plans"' not in page.text and 'href="/census"' not in page.text
