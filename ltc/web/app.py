@@ -47,6 +47,7 @@ from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
+from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.headers import security_headers
@@ -121,6 +122,7 @@ def create_app(
             ProviderPages,
             VisitPages,
             AgencyPages,
+            CarePlanPages,
             HealthController,
             AuthController,
             JobsController,

@@ -6,11 +6,11 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from ltc.domain.access import Action
-from ltc.services import providers
+from ltc.services import caregivers, providers
+from ltc.services.caregivers import CaregiverChanges
 from ltc.services.providers import (
     AgreementEventOut,
     AgreementStepIn,
-    CaregiverChanges,
     CaregiverIn,
     CaregiverOut,
     EvaluationIn,
@@ -109,7 +109,7 @@ class CaregiversController(Controller):
 
     @get("/{caregiver_id:int}", summary="One caregiver (an agency: its own)")
     async def caregiver(self, caregiver_id: PathId, actor: CurrentActor) -> CaregiverOut:
-        return await providers.get_caregiver(actor, caregiver_id)
+        return await caregivers.get_caregiver(actor, caregiver_id)
 
     @patch(
         "/{caregiver_id:int}",
@@ -118,4 +118,4 @@ class CaregiversController(Controller):
     async def update(
         self, caregiver_id: PathId, data: JSONBody[CaregiverChanges], actor: CurrentActor, services: Services
     ) -> CaregiverOut:
-        return await providers.update_caregiver(services, actor, caregiver_id, data)
+        return await caregivers.update_caregiver(services, actor, caregiver_id, data)
