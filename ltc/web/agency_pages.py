@@ -215,11 +215,15 @@ class AgencyPages(Controller):
         except (ValueError, InvalidInput):
             state.refuse("day", _("Please enter a date (YYYY-MM-DD)."))
             return await self._census_page(services, actor, today, state)
-        entries = [
-            census.CensusEntryIn(person_id=int(key.removeprefix("status_")), status=str(value))
-            for key, value in state.values.items()
-            if key.startswith("status_") and key.removeprefix("status_").isdigit() and value
-        ]
+        try:
+            entries = [
+                census.CensusEntryIn(person_id=int(key.removeprefix("status_")), status=str(value))
+                for key, value in state.values.items()
+                if key.startswith("status_") and key.removeprefix("status_").isdigit() and value
+            ]
+        except ValueError:  # a field no page of ours draws: an id out of range, a value too long
+            state.refuse("entries", _("Tick where each resident was."))
+            return await self._census_page(services, actor, min(day, today), state)
         if state.value("rest") == "present":  # everyone not ticked was there
             ticked = {e.person_id for e in entries}
             entries += [

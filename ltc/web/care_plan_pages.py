@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from pydantic import ValidationError
 
 from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action, Actor, Role
@@ -19,10 +20,11 @@ from ltc.domain.errors import NotFound
 from ltc.services import care_plans
 from ltc.services.care_plans import CarePlanChanges, CarePlanOut, Slot
 from ltc.services.clock import local_today
+from ltc.services.inputs import MAX_ID
 from ltc.services.reference import instrument_catalog, policy_book, service_catalogue
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.desk_forms import refused
-from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
+from ltc.web.forms import FORM_REFUSALS, FormState, _validation_message, form_page, read_form
 from ltc.web.i18n import current_language
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import actions_of, page
@@ -171,7 +173,9 @@ class CarePlanPages(Controller):
         try:
             person_id = int(state.value("person_id"))
         except ValueError:
-            raise NotFound("没有该人员", code="person_not_found") from None
+            person_id = 0
+        if not 1 <= person_id <= MAX_ID:
+            raise NotFound("没有该人员", code="person_not_found")
         items = state.values_of("items") if state.value("items", None) is not None else []
         if not items:
             state.refuse("items", _("Choose at least one service item."))
@@ -243,8 +247,10 @@ class CarePlanPages(Controller):
             return await self._plan_page(services, actor, plan_id, state)
         try:
             data = CarePlanChanges.model_validate(changes)
-        except ValueError:
-            state.refuse("monthly_hours", _("Please enter a whole number."))
+        except ValidationError as exc:
+            for error in exc.errors():  # beside the field the rule is about
+                name = str(error["loc"][0]) if error.get("loc") else "reason"
+                state.refuse(name if name in ("monthly_hours", "items", "slots") else "reason", _validation_message(error))
             return await self._plan_page(services, actor, plan_id, state)
         try:
             adjusted = await care_plans.adjust(services, actor, plan_id, data)

@@ -91,6 +91,16 @@ async def test_a_care_plan_is_created_adjusted_within_bounds_and_confirmed_on_pa
         assert 'data-testid="error-monthly_hours"' in too_many.text and "30" in too_many.text
         assert input_value(too_many.text, "monthly_hours") == "99"  # what was typed is kept
         assert input_value(too_many.text, "reason") == "家属希望多来几次"
+        absurd = await browser.post(
+            f"/care-plans/{plan_id}/adjust",
+            data={"_csrf_token": token, "monthly_hours": "1000", "items": ["B01", "B07"], "reason": "x"},
+            headers=HTML,
+        )
+        assert absurd.status_code == 422 and 'data-testid="error-monthly_hours"' in absurd.text
+        bad_person = await browser.post(
+            "/care-plans/new", data={"_csrf_token": token, "person_id": str(2**40), "items": "B01"}, headers=HTML
+        )
+        assert bad_person.status_code == 404
         early = await browser.post(
             f"/care-plans/{plan_id}/adjust",
             data={
@@ -235,6 +245,9 @@ async def test_the_daily_census_is_recorded_on_the_page(app, client, auth) -> No
         )
         assert future.status_code == 422 and 'data-testid="error-day"' in future.text
         assert 'value="present" checked' in future.text  # the ticks are kept
+        for name, value in (("status_0", "present"), (f"status_{2**40}", "present"), (f"status_{person}", "x" * 40)):
+            odd = await browser.post("/census", data={"_csrf_token": token, "day": day, name: value}, headers=HTML)
+            assert odd.status_code == 422, (name, odd.status_code)
         stranger = await browser.post(
             "/census", data={"_csrf_token": token, "day": day, "status_1": "present"}, headers=HTML
         )
