@@ -377,3 +377,74 @@ def adjust_plan(
         slots=slots,
         policy_version=policy.version,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanBounds:
+    """The policy's limits on a plan of this level and care mode, shown beside the fields that
+    an adjustment may change (the same limits ``adjust_plan`` checks)."""
+
+    level: int
+    care_mode: str
+    policy_version: str
+    max_monthly_hours: int
+    min_monthly_hours: int
+    visit_minutes: int
+    day_start_hour: int
+    day_end_hour: int
+    bed_day_cap_fen: int
+
+    @property
+    def earliest_start(self) -> str:
+        return f"{self.day_start_hour:02d}:00"
+
+    @property
+    def latest_start(self) -> str:
+        """The last start time of a visit that still ends within the working day."""
+        minute = self.day_end_hour * 60 - self.visit_minutes
+        return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def plan_bounds(level: int, care_mode: str, policy: Policy) -> PlanBounds:
+    """What ``adjust_plan`` allows a plan of ``level`` under ``policy``: at most the level's
+    hours, at least one visit's worth, slots inside the working day."""
+    _check_level(level)
+    home = care_mode == "home"
+    visit_minutes = policy.visit_minutes if home else 0
+    return PlanBounds(
+        level=level,
+        care_mode=care_mode,
+        policy_version=policy.version,
+        max_monthly_hours=policy.home_hours(level) if home else 0,
+        min_monthly_hours=-(-visit_minutes // 60) if home else 0,
+        visit_minutes=visit_minutes,
+        day_start_hour=policy.working_day_start_hour,
+        day_end_hour=policy.working_day_end_hour,
+        bed_day_cap_fen=0 if home else policy.bed_day_cap_fen(level),
+    )
+
+
+COMPARED = (
+    "level",
+    "care_mode",
+    "monthly_hours",
+    "visits_per_month",
+    "slots",
+    "items",
+    "needs_nurse",
+    "bed_day_cap_fen",
+    "policy_version",
+)
+
+
+def changed_fields(earlier: CarePlanDraft, later: CarePlanDraft) -> frozenset[str]:
+    """The fields of ``COMPARED`` in which a later version differs from an earlier one
+    (items and slots compared as sets: their order means nothing)."""
+    changed = set()
+    for name in COMPARED:
+        before, after = getattr(earlier, name), getattr(later, name)
+        if name in ("items", "slots"):
+            before, after = set(before), set(after)
+        if before != after:
+            changed.add(name)
+    return frozenset(changed)

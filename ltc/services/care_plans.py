@@ -4,6 +4,7 @@ the newest confirmed one."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -11,9 +12,20 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
+from ltc.db.queries import agency as desk
+from ltc.db.queries.agency import int_key
+from ltc.db.queries.paging import Page, PageRequest, page_of
 from ltc.db.tables import Assignment, CarePlan, Conclusion, Person, Visit
 from ltc.domain.access import Action, Actor, require
-from ltc.domain.care_plan import CarePlanDraft, adjust_plan, derive_plan, parse_slot
+from ltc.domain.care_plan import (
+    CarePlanDraft,
+    PlanBounds,
+    adjust_plan,
+    changed_fields,
+    derive_plan,
+    parse_slot,
+    plan_bounds,
+)
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
@@ -313,3 +325,81 @@ async def confirm(ctx: ServiceContext, actor: Actor, plan_id: int, confirmed_by:
             after={"confirmed_by": confirmed_by.strip(), "superseded": earlier},
         )
     return await get_plan(ctx, actor, plan_id)
+
+
+# --------------------------------------------------------------------------- the agency's desk
+
+
+class RosterRow(BaseModel):
+    """One of the provider's assigned people and their current plan (none yet: ``plan_id`` None)."""
+
+    person_id: int
+    person_name: str
+    care_mode: str
+    level: int | None
+    plan_id: int | None
+    plan_status: str | None
+    plan_version: int | None
+
+
+ROSTER_STATES = tuple(desk.ROSTER_STATES)
+FIRST_PAGE = PageRequest()
+
+
+async def roster(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    provider_id: int | None = None,
+    state: str | None = None,
+    care_mode: str | None = None,
+    name: str | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[RosterRow]:
+    """The provider's people needing or holding a plan, in id order (an agency: its own)."""
+    require(actor, Action.READ_CARE_PLAN)
+    scope = actor.provider_scope if actor.provider_scope is not None else provider_id
+    if scope is None:
+        raise InvalidInput("须指定护理机构", code="provider_required", errors=[{"field": "provider_id"}])
+    if state is not None and state not in ROSTER_STATES:
+        raise InvalidInput("未知的计划状态", code="unknown_plan_state", errors=[{"field": "state"}])
+    after = int_key(page.after)
+    rows = await desk.roster_rows(scope, state=state, care_mode=care_mode, name=name, after=after, limit=page.limit)
+    return page_of([RosterRow.model_validate(r) for r in rows], page, lambda r: (r.person_id,))
+
+
+async def on_roster(ctx: ServiceContext, actor: Actor, person_id: int) -> RosterRow:
+    """One of the agency's assigned people; another agency's (or no one) is 'not found'."""
+    require(actor, Action.WRITE_CARE_PLAN)
+    row = await desk.roster_row(actor.provider_scope or 0, person_id) if actor.provider_scope else None
+    if row is None:
+        raise NotFound("没有该人员", code="person_not_found")
+    return RosterRow.model_validate(row)
+
+
+async def entitlement(ctx: ServiceContext, level: int, care_mode: str) -> PlanBounds:
+    """What the policy in force gives a level in a care mode (the bounds of its plan)."""
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    return plan_bounds(level, care_mode, policy)
+
+
+async def awaiting_confirmation(actor: Actor) -> int:
+    """How many of the agency's current plans wait for the family's confirmation."""
+    if actor.provider_scope is None or not actor.may(Action.WRITE_CARE_PLAN):
+        return 0
+    return await desk.plans_awaiting_confirmation(actor.provider_scope)
+
+
+def draft_of(plan: CarePlanOut) -> CarePlanDraft:
+    return _draft_of(plan.model_dump() | {"slots": [s.model_dump() for s in plan.slots]})
+
+
+async def bounds_of(ctx: ServiceContext, plan: CarePlanOut) -> PlanBounds:
+    """The limits the policy in force puts on adjusting this plan."""
+    return await entitlement(ctx, plan.level, plan.care_mode)
+
+
+def changes_between(plans: Sequence[CarePlanOut]) -> list[frozenset[str]]:
+    """For each version, the fields it changed from the one before (none for the first)."""
+    drafts = [draft_of(p) for p in plans]
+    return [frozenset()] + [changed_fields(a, b) for a, b in itertools.pairwise(drafts)]

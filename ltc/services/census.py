@@ -1,5 +1,6 @@
-"""The daily census of an institution's residents (admitted, present, on leave, discharged):
-what institutional bed-days are settled from."""
+"""The daily census of an institution's residents (admitted, present, on leave, in hospital,
+discharged): what institutional bed-days are settled from. A day in hospital is no bed-day
+(the hospital's stay is paid by the medical insurance), and no leave day either."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries import agency as desk
 from ltc.db.tables import Assignment, CensusEntry
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import InvalidInput
@@ -18,7 +20,7 @@ from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input, RecordId
 from ltc.services.visits.reads import reading_scope
 
-STATUSES = ("present", "leave", "admitted", "discharged")
+STATUSES = ("present", "leave", "hospital", "admitted", "discharged")
 
 
 class CensusEntryIn(Input):
@@ -115,3 +117,30 @@ async def census_of(ctx: ServiceContext, actor: Actor, provider_id: int | None, 
     if provider_id is not None:
         query = query.where(CensusEntry.provider == provider_id)
     return [CensusEntryOut.model_validate(r) for r in await query.order_by(CensusEntry.person)]
+
+
+class ResidentDay(BaseModel):
+    """A resident of the institution and what the census of the day recorded (None: nothing yet)."""
+
+    person_id: int
+    person_name: str
+    status: str | None
+
+
+class RecordedDay(BaseModel):
+    day: date
+    entries: int
+
+
+async def residents_on(ctx: ServiceContext, actor: Actor, day: date) -> list[ResidentDay]:
+    """The agency's institutional residents, each with the day's recorded status."""
+    require(actor, Action.RECORD_CENSUS)
+    rows = await desk.resident_rows(actor.provider_id or 0, day)
+    return [ResidentDay.model_validate(r) for r in rows]
+
+
+async def recorded_days(ctx: ServiceContext, actor: Actor, before: date, limit: int = 14) -> list[RecordedDay]:
+    """The latest days before ``before`` the agency recorded, newest first."""
+    require(actor, Action.RECORD_CENSUS)
+    rows = await desk.census_days(actor.provider_id or 0, before, limit)
+    return [RecordedDay.model_validate(r) for r in rows]

@@ -4,9 +4,12 @@ what the actor's role acts on is counted, within the actor's scope."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from ltc.db.queries import todo
 from ltc.domain.access import Action, Actor
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +23,18 @@ class TodoCounts:
     open_alerts: int = 0
     settlements_to_approve: int = 0
     settlements_to_submit: int = 0
+    visits_today: int = 0
+    plans_to_confirm: int = 0
 
 
-async def todo_counts(actor: Actor) -> TodoCounts:
+def _today(services: ServiceContext) -> tuple[datetime, datetime]:
+    """The local day now, as the UTC moments it runs between."""
+    zone = services.settings.zone
+    start = datetime.combine(local_today(services.clock, zone), time(0), zone)
+    return start, start + timedelta(days=1)
+
+
+async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> TodoCounts:
     counts: dict[str, int] = {}
     scope = actor.provider_scope
     if actor.may(Action.ACCEPT_APPLICATION):
@@ -42,4 +54,8 @@ async def todo_counts(actor: Actor) -> TodoCounts:
         counts["settlements_to_approve"] = await todo.settlements_in("submitted", scope)
     if actor.may(Action.SUBMIT_SETTLEMENT) and scope:
         counts["settlements_to_submit"] = await todo.settlements_in("draft", scope)
+    if actor.may(Action.RECORD_VISIT) and scope and services is not None:
+        counts["visits_today"] = await todo.visits_to_do(scope, *_today(services))
+    if actor.may(Action.WRITE_CARE_PLAN) and scope:
+        counts["plans_to_confirm"] = await todo.plans_in("draft", scope)
     return TodoCounts(**counts)

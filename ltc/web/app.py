@@ -26,6 +26,7 @@ from ltc.settings import PROJECT_ROOT, Settings, load_settings
 from ltc.web import formatting, i18n, request_guards
 from ltc.web.account_pages import AccountPages
 from ltc.web.admin_pages import AdminPagesController
+from ltc.web.agency_pages import AgencyPages
 from ltc.web.api.admin import AdminController
 from ltc.web.api.assessments import (
     ApplicationsController,
@@ -39,13 +40,14 @@ from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
-from ltc.web.api.providers import ProvidersController
+from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
 from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
+from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.headers import security_headers
@@ -127,10 +129,13 @@ def create_app(
             VisitPages,
             IntakePages,
             PersonPages,
+            AgencyPages,
+            CarePlanPages,
             HealthController,
             AuthController,
             JobsController,
             ProvidersController,
+            CaregiversController,
             AdminController,
             SessionsController,
             AccountPages,

@@ -40,6 +40,8 @@ class NavLink:
     count: int
 
 
+AGENCY = frozenset({Role.AGENCY})  # the agency's desk: its own people and caregivers
+
 PLACES: tuple[Place, ...] = (
     Place(N_("Home"), "/"),
     Place(N_("Persons"), "/persons", Action.READ_PERSONS),
@@ -56,7 +58,7 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Providers"), "/providers", Action.MANAGE_PROVIDERS),
     Place(N_("Map"), "/map", Action.ASSIGN),
     Place(N_("Assignment"), "/assignment", Action.ASSIGN),
-    Place(N_("Visits"), "/visits", Action.READ_CARE_RECORDS),
+    Place(N_("Visits"), "/visits", Action.READ_CARE_RECORDS, counts=("visits_today",)),
     Place(N_("Visit alerts"), "/visit-alerts", Action.RECORD_VISIT, counts=("open_alerts",)),
     Place(
         N_("Visit exceptions"),
@@ -64,6 +66,10 @@ PLACES: tuple[Place, ...] = (
         Action.READ_CARE_RECORDS,
         counts=("exceptions_to_resolve", "exceptions_to_explain"),
     ),
+    Place(N_("Care plans"), "/care-plans", Action.WRITE_CARE_PLAN, AGENCY, counts=("plans_to_confirm",)),
+    Place(N_("Caregivers"), "/caregivers", Action.MANAGE_CAREGIVERS, AGENCY),
+    Place(N_("Daily census"), "/census", Action.RECORD_CENSUS),
+    Place(N_("Unscheduled visits"), "/unscheduled", Action.RECORD_VISIT),
     Place(
         N_("Settlements"),
         "/settlements",
@@ -103,5 +109,6 @@ class NavigationMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         actor = scope.get("user")
         if isinstance(actor, Actor) and _is_page_request(scope):
-            scope["navigation"] = navigation_for(actor, await todo_counts(actor))  # type: ignore[typeddict-unknown-key]
+            services = scope["app"].state.services
+            scope["navigation"] = navigation_for(actor, await todo_counts(actor, services))  # type: ignore[typeddict-unknown-key]
         await next_app(scope, receive, send)

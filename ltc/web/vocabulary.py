@@ -115,6 +115,82 @@ TOWNS = {
 }
 # What a refusal says to a person, by its stable code (the API keeps the code itself): every
 # error code the system raises has its sentence here.
+
+# The care agency's desk.
+WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]
+CARE_PLAN_STATUSES = [N_("draft"), N_("confirmed"), N_("superseded")]
+ROSTER_STATES = {
+    "needs_plan": N_("Needs a care plan"),
+    "awaiting_confirmation": N_("Awaiting the family's confirmation"),
+    "confirmed": N_("Plan confirmed"),
+}
+PLAN_FIELDS = {
+    "level": N_("Level"),
+    "care_mode": N_("Care mode"),
+    "monthly_hours": N_("Hours a month"),
+    "visits_per_month": N_("Visits a month"),
+    "slots": N_("Weekly visits"),
+    "items": N_("Service items"),
+    "needs_nurse": N_("Needs a nurse"),
+    "bed_day_cap_fen": N_("Bed-day cap"),
+    "policy_version": N_("Policy version"),
+}
+CENSUS_STATUSES = {
+    "present": N_("Present"),
+    "leave": N_("Absent (on leave)"),
+    "hospital": N_("In hospital"),
+    "admitted": N_("Admitted today"),
+    "discharged": N_("Discharged"),
+}
+UNSCHEDULED_REASONS = {
+    "no_qualified_caregiver": N_("No caregiver with the qualification the plan needs (a nurse)"),
+    "no_caregiver_free": N_("Every caregiver is busy at that time"),
+    "weekly_hours_exceeded": N_("The caregivers' weekly hours are used up"),
+}
+CAREGIVER_STATUSES = {"active": N_("Active"), "inactive": N_("Deactivated")}
+AUDIT_ACTIONS_AGENCY = [
+    N_("care_plan.create"),
+    N_("care_plan.adjust"),
+    N_("care_plan.confirm"),
+    N_("caregiver.create"),
+    N_("caregiver.update"),
+    N_("caregiver.deactivate"),
+    N_("caregiver.reactivate"),
+    N_("census.record"),
+]
+# A rule's refusal beside its field; {…} are the rule's own figures.
+AGENCY_ERROR_MESSAGES: dict[str, str] = {
+    "hours_above_policy": N_("More than the policy allows for this level: at most {limit} hours a month."),
+    "invalid_hours": N_("Hours a month must be a whole number, enough for at least one visit."),
+    "no_service_items": N_("Choose at least one service item."),
+    "unknown_service_item": N_("This service item is not in the catalogue."),
+    "no_visit_slots": N_("A home-care plan needs at least one weekly visit."),
+    "invalid_slot": N_("Each visit needs a weekday and a time (HH:MM)."),
+    "slot_outside_working_hours": N_("Visits must lie within the working day."),
+    "overlapping_slots": N_("Two visits on the same day overlap."),
+    "slots_exceed_monthly_hours": N_(
+        "These weekly visits add up to {max_visits_in_a_month} visits in the longest month: more than the hours allow."
+    ),
+    "reason_required": N_("Please give a reason."),
+    "confirmed_by_required": N_("Name the person or family member who confirmed."),
+    "care_plan_exists": N_("This person already has a care plan: adjust it instead."),
+    "not_assigned": N_("This person is not assigned to a care provider yet."),
+    "no_severe_conclusion": N_("This person has no valid conclusion of severe disability."),
+    "level_not_entitled": N_("This level is not entitled to care in this mode."),
+    "stale_version": N_("Someone else adjusted the plan meanwhile; reload it and try again."),
+    "not_the_current_version": N_("Only the current version can be adjusted."),
+    "invalid_state": N_("This step is not possible in the record's current state."),
+    "unknown_qualification": N_("Please choose one of the qualifications."),
+    "incomplete_position": N_("Give both the latitude and the longitude."),
+    "no_changes": N_("Nothing was changed."),
+    "position_outside_china": N_("This position is not in China."),
+    "coordinates_out_of_range": N_("This is not a position on Earth."),
+    "not_a_resident": N_("This person is not one of the institution's residents."),
+    "day_in_future": N_("The census cannot be recorded for a day still to come."),
+    "unknown_census_status": N_("Please tick one of the choices."),
+}
+
+# What a refusal says to a person, by its stable code (the API keeps the code itself).
 ERROR_MESSAGES: dict[str, str] = {
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     "adjustment_not_earlier": N_("An adjustment can only correct an earlier month."),

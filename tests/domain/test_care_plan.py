@@ -3,6 +3,7 @@ from __future__ import annotations
 import calendar
 import itertools
 import json
+from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import pytest
 from ltc.domain.care_plan import (
     VisitSlot,
     adjust_plan,
+    changed_fields,
     derive_plan,
     max_visits_in_a_month,
+    plan_bounds,
 )
 from ltc.domain.catalogue import ServiceCatalogue
 from ltc.domain.errors import InvalidInput, NotFound
@@ -248,3 +251,45 @@ def test_adjusting_an_institutional_plan(catalogue) -> None:  # type: ignore[no-
     with pytest.raises(InvalidInput) as caught:
         adjust_plan(plan, {"monthly_hours": 10}, POLICY, catalogue)
     assert caught.value.code == "not_a_home_plan"
+
+
+# ---------------------------------------------------------------- bounds and versions
+
+
+@pytest.mark.parametrize("level", [3, 4, 5])
+def test_the_bounds_shown_are_the_bounds_adjust_enforces(catalogue: ServiceCatalogue, level: int) -> None:
+    plan = derive_plan(level, "home", POLICY, ["B01"], catalogue)
+    bounds = plan_bounds(level, "home", POLICY)
+    assert bounds.max_monthly_hours == POLICY.home_hours(level) and bounds.min_monthly_hours == 1
+    assert (bounds.day_start_hour, bounds.day_end_hour) == (8, 18) and bounds.visit_minutes == 60
+    assert adjust_plan(plan, {"monthly_hours": bounds.max_monthly_hours}, POLICY, catalogue).monthly_hours
+    assert adjust_plan(plan, {"monthly_hours": bounds.min_monthly_hours}, POLICY, catalogue).monthly_hours == 1
+    with pytest.raises(InvalidInput) as caught:
+        adjust_plan(plan, {"monthly_hours": bounds.max_monthly_hours + 1}, POLICY, catalogue)
+    assert caught.value.errors[0]["field"] == "monthly_hours"
+    assert (bounds.earliest_start, bounds.latest_start) == ("08:00", "17:00")
+    for start in (bounds.earliest_start, bounds.latest_start):
+        assert adjust_plan(plan, {"slots": [{"weekday": 0, "start": start}]}, POLICY, catalogue).slots
+    for start in ("07:59", "17:01"):
+        with pytest.raises(InvalidInput):
+            adjust_plan(plan, {"slots": [{"weekday": 0, "start": start}]}, POLICY, catalogue)
+
+
+def test_bounds_of_a_longer_visit_and_of_institutional_care(catalogue: ServiceCatalogue) -> None:
+    longer = Policy(version="t2", effective_from=date(2020, 1, 1), visit_minutes=90)
+    assert plan_bounds(4, "home", longer).min_monthly_hours == 2  # one 90-minute visit needs 2 whole hours
+    assert plan_bounds(4, "home", longer).latest_start == "16:30"
+    institutional = plan_bounds(5, "institutional", POLICY)
+    assert institutional.max_monthly_hours == 0 and institutional.bed_day_cap_fen == 8000
+    with pytest.raises(InvalidInput):
+        plan_bounds(7, "home", POLICY)
+
+
+def test_changed_fields_between_versions(plan, catalogue) -> None:  # type: ignore[no-untyped-def]
+    assert changed_fields(plan, plan) == frozenset()
+    fewer = adjust_plan(plan, {"monthly_hours": 12}, POLICY, catalogue)
+    assert changed_fields(plan, fewer) == {"monthly_hours", "visits_per_month", "slots"}
+    reordered = replace(plan, items=tuple(reversed(plan.items)))
+    assert changed_fields(plan, reordered) == frozenset()  # the order of the items means nothing
+    nursed = adjust_plan(plan, {"items": ["B01", "C05"]}, POLICY, catalogue)
+    assert changed_fields(plan, nursed) == {"items", "needs_nurse"}

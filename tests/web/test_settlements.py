@@ -299,8 +299,9 @@ async def test_bed_days_come_from_the_census_at_the_lesser_of_price_and_cap(app,
     )
     today = datetime.now(UTC).astimezone(services.settings.zone).date()
     period = Period.of(today)
-    days = [d for d in period.dates() if d <= today][-3:]
-    statuses = ["present", "leave", "present"][-len(days) :]
+    days = [d for d in period.dates() if d <= today][-4:]
+    # A day in hospital is neither a bed-day nor a leave day: the hospital's stay is paid elsewhere.
+    statuses = ["present", "hospital", "leave", "present"][-len(days) :]
     for day, status in zip(days, statuses, strict=True):
         recorded = await client.post(
             "/api/v1/census",
@@ -315,6 +316,8 @@ async def test_bed_days_come_from_the_census_at_the_lesser_of_price_and_cap(app,
     gross = 8000 * bed_days
     assert (line["gross_fen"], line["fund_fen"], line["personal_fen"]) == (gross, gross * 3 // 4, gross // 4)
     assert len(line["days"]) == bed_days and len(line["leave_days"]) == statuses.count("leave")
+    hospital_days = {d.isoformat() for d, s in zip(days, statuses, strict=True) if s == "hospital"}
+    assert not hospital_days & (set(line["days"]) | set(line["leave_days"]))
 
 
 @pytest.mark.parametrize(("header", "version"), [('"3"', 3), ("3", 3), (' "12" ', 12)])

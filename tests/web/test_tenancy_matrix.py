@@ -214,6 +214,15 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
     caregiver = {"name": "护理员", "qualification": "elderly_care", "lat": 29.66, "lon": 121.41, "weekly_hours": 40}
     return {
         ("POST", "/api/v1/providers/{provider_id}/caregivers"): Body(json=caregiver),
+        ("PATCH", "/api/v1/caregivers/{caregiver_id}"): Body(json={"active": False, "reason": "test"}),
+        ("POST", "/caregivers/{caregiver_id}"): Body(
+            form={"name": "改名", "qualification": "nurse", "weekly_hours": "10", "lat": "29.66", "lon": "121.41"}
+        ),
+        ("POST", "/caregivers/{caregiver_id}/active"): Body(form={"active": "false", "reason": "test"}),
+        ("POST", "/care-plans/new"): Body(form={"person_id": str(ids["person_id"]), "items": "B01"}),
+        ("POST", "/care-plans/{plan_id}/adjust"): Body(form={"monthly_hours": "10", "items": "B01", "reason": "x"}),
+        ("POST", "/care-plans/{plan_id}/confirm"): Body(form={"confirmed_by": "家属"}),
+        ("POST", "/census"): Body(form={"day": "2026-11-30", f"status_{ids['person_id']}": "present"}),
         ("POST", "/api/v1/providers/{provider_id}/{action}"): Body(json={"reason": "test"}),
         ("PATCH", "/api/v1/providers/{provider_id}"): Body(json={"name": "改名"}),
         ("POST", "/api/v1/providers/{provider_id}/evaluations"): Body(json={"year": 2025, "score": 90, "note": ""}),

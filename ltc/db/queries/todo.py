@@ -3,7 +3,9 @@ one indexed count."""
 
 from __future__ import annotations
 
-from ltc.db.tables import Application, AssessorAssignment, Settlement, VisitAlert, VisitException
+from datetime import datetime
+
+from ltc.db.tables import Application, AssessorAssignment, CarePlan, Settlement, Visit, VisitAlert, VisitException
 
 
 async def applications_in(status: str) -> int:
@@ -39,3 +41,20 @@ async def settlements_in(status: str, provider_id: int | None = None) -> int:
     if provider_id is not None:
         query = query.where(Settlement.provider == provider_id)
     return await query
+
+
+async def visits_to_do(provider_id: int, start: datetime, end: datetime) -> int:
+    """The provider's visits of the day not yet done (planned or under way)."""
+    return await Visit.count().where(
+        (Visit.provider == provider_id)
+        & (Visit.planned_start >= start)
+        & (Visit.planned_start < end)
+        & Visit.status.is_in(["planned", "in_progress"])
+    )
+
+
+async def plans_in(status: str, provider_id: int) -> int:
+    """The provider's current care plans in a status (draft: awaiting the family's confirmation)."""
+    return await CarePlan.count().where(
+        (CarePlan.provider == provider_id) & (CarePlan.status == status) & CarePlan.current_key.is_not_null()
+    )

@@ -18,7 +18,7 @@ from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
-from ltc.db.tables import HospitalStay, UnscheduledSlot, Visit, VisitAlert, VisitEventRecord, VisitException
+from ltc.db.tables import HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitException
 from ltc.domain.visit_events import VisitEvent
 
 
@@ -78,22 +78,6 @@ async def visit_rows(
         VISIT_COLUMNS, start=start, end=end, provider=provider_id, caregiver=caregiver_id, status=None
     )
     return await lists.VISIT_ORDER.ordered(query)
-
-
-async def unscheduled_rows(provider_id: int | None) -> list[dict[str, Any]]:
-    query = UnscheduledSlot.select(
-        UnscheduledSlot.id,
-        UnscheduledSlot.care_plan,
-        UnscheduledSlot.care_plan.person.as_alias("person_id"),
-        _foreign(UnscheduledSlot.care_plan.person).name.as_alias("person_name"),
-        UnscheduledSlot.provider,
-        UnscheduledSlot.slot_start,
-        UnscheduledSlot.slot_end,
-        UnscheduledSlot.reason,
-    ).order_by(UnscheduledSlot.slot_start)
-    if provider_id is not None:
-        query = query.where(UnscheduledSlot.provider == provider_id)
-    return await query
 
 
 ALERT_COLUMNS = (

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from ltc.db.personal_data import with_person_address
+from ltc.db.queries import agency as desk
 from ltc.db.queries import lists
 from ltc.db.queries import visits as queries
-from ltc.db.queries.paging import Page
+from ltc.db.queries.agency import moment_key
+from ltc.db.queries.paging import Page, PageRequest, page_of
 from ltc.domain.access import Action, Actor, require, require_provider_visible
-from ltc.domain.errors import NotFound
+from ltc.domain.errors import InvalidInput, NotFound
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.visits.values import UnscheduledSlotOut, VisitAlertOut, VisitFilters, VisitOut
@@ -79,9 +81,37 @@ async def visit_page(
     )
 
 
-async def unscheduled_slots(ctx: ServiceContext, actor: Actor, provider_id: int | None) -> list[UnscheduledSlotOut]:
-    rows = await queries.unscheduled_rows(reading_scope(actor, provider_id))
-    return [UnscheduledSlotOut.model_validate(r) for r in rows]
+UNSCHEDULED_REASONS = ("no_qualified_caregiver", "no_caregiver_free", "weekly_hours_exceeded")
+FIRST_PAGE = PageRequest()
+
+
+async def unscheduled_slots(
+    ctx: ServiceContext,
+    actor: Actor,
+    provider_id: int | None,
+    *,
+    reason: str | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[UnscheduledSlotOut]:
+    """The slots no caregiver could take, in time order, from ``day_from`` to ``day_to``
+    (local days, both included), of one reason if given."""
+    if reason is not None and reason not in UNSCHEDULED_REASONS:
+        raise InvalidInput("未知的原因", code="unknown_reason", errors=[{"field": "reason"}])
+    if provider_id is not None:
+        require_provider_visible(actor, provider_id)
+    zone = ctx.settings.zone
+    rows = await desk.unscheduled_rows(
+        reading_scope(actor, provider_id),
+        reason=reason,
+        start_from=datetime.combine(day_from, time(0), zone) if day_from else None,
+        start_before=datetime.combine(day_to + timedelta(days=1), time(0), zone) if day_to else None,
+        after=moment_key(page.after),
+        limit=page.limit,
+    )
+    slots = [UnscheduledSlotOut.model_validate(r) for r in rows]
+    return page_of(slots, page, lambda u: (u.slot_start, u.id))
 
 
 async def alert_page(

@@ -9,7 +9,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
-from ltc.services import providers
+from ltc.services import caregivers, providers
+from ltc.services.caregivers import CaregiverChanges
 from ltc.services.providers import (
     AgreementEventOut,
     AgreementState,
@@ -120,3 +121,22 @@ class ProvidersController(Controller):
         self, provider_id: PathId, data: JSONBody[CaregiverIn], actor: CurrentActor, services: Services
     ) -> CaregiverOut:
         return await providers.add_caregiver(services, actor, provider_id, data)
+
+
+class CaregiversController(Controller):
+    path = "/api/v1/caregivers"
+    tags = ["providers"]
+    guards = [signed_in, allowed(Action.MANAGE_CAREGIVERS)]
+
+    @get("/{caregiver_id:int}", summary="One caregiver (an agency: its own)")
+    async def caregiver(self, caregiver_id: PathId, actor: CurrentActor) -> CaregiverOut:
+        return await caregivers.get_caregiver(actor, caregiver_id)
+
+    @patch(
+        "/{caregiver_id:int}",
+        summary="Edit a caregiver; {active: false, reason} deactivates, {active: true} takes back",
+    )
+    async def update(
+        self, caregiver_id: PathId, data: JSONBody[CaregiverChanges], actor: CurrentActor, services: Services
+    ) -> CaregiverOut:
+        return await caregivers.update_caregiver(services, actor, caregiver_id, data)

@@ -30,7 +30,7 @@ from ltc.services.visits.values import (
 )
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.errors import status_for
-from ltc.web.paging import LINK_HEADER, After, Limit, page_response
+from ltc.web.paging import LINK_HEADER, After, Limit, link_header, page_request, page_response
 from ltc.web.schemas import JobAccepted, PathId, QueryId
 from ltc.web.security import allowed, signed_in
 
@@ -146,8 +146,31 @@ class VisitsController(Controller):
     ) -> JobAccepted:
         return JobAccepted(job_id=await generation.start_generation(services, actor, data))
 
-    @get("/unscheduled", summary="Visits no caregiver could take, with the reason")
+    @get("/unscheduled", summary="Visits no caregiver could take, with the reason (filtered, paged)")
     async def unscheduled(
-        self, actor: CurrentActor, services: Services, provider_id: QueryId = None
-    ) -> list[UnscheduledSlotOut]:
-        return await reads.unscheduled_slots(services, actor, provider_id)
+        self,
+        request: Request,
+        actor: CurrentActor,
+        services: Services,
+        provider_id: QueryId = None,
+        reason: Annotated[
+            str | None, QueryParameter(max_length=40, description="no_qualified_caregiver | no_caregiver_free | …")
+        ] = None,
+        day_from: Annotated[date | None, QueryParameter(name="from", description="first local day")] = None,
+        day_to: Annotated[date | None, QueryParameter(name="to", description="last local day")] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        after: After = None,
+    ) -> Response[list[UnscheduledSlotOut]]:
+        for day, name in ((day_from, "from"), (day_to, "to")):
+            if day is not None:
+                require_day_in_range(day, name)
+        page = await reads.unscheduled_slots(
+            services,
+            actor,
+            provider_id,
+            reason=reason,
+            day_from=day_from,
+            day_to=day_to,
+            page=page_request(limit, after, 2),
+        )
+        return Response(page.items, headers=link_header(request, page))
