@@ -69,6 +69,7 @@ class Action(StrEnum):
     ROTATE_DATA_KEYS = "keys.rotate"
     REPORT_PERSONAL_DATA = "person.data_report"
     ANONYMISE_PERSON = "person.anonymise"
+    READ_POLICY = "policy.read"  # the city's dated policy versions, read-only
 
 
 _BUREAU = frozenset({Role.BUREAU})
@@ -120,6 +121,8 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     # What is held about a person, and erasing it, are the bureau's answer to the person.
     Action.REPORT_PERSONAL_DATA: _BUREAU_ONLY,
     Action.ANONYMISE_PERSON: _BUREAU_ONLY,
+    # The administrator keeps the policy versions in view (DOMAIN.md §7); the bureau works under them.
+    Action.READ_POLICY: frozenset({Role.SYSADMIN, Role.BUREAU}),
 }
 
 

@@ -1,7 +1,9 @@
-"""Users: creating them under the password policy, listing, disabling and enabling them."""
+"""Users: creating them under the password policy, listing and finding them, resetting a
+password, disabling and enabling them."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, Literal
 
 from piccolo.query import Select
@@ -19,7 +21,7 @@ from ltc.domain.access import (
     validate_role_change,
 )
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
-from ltc.domain.password_policy import check_new_password
+from ltc.domain.password_policy import PasswordPolicy, check_new_password
 from ltc.domain.sessions import EndReason
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
@@ -46,6 +48,23 @@ class UserStatusIn(Input):
     # true or false: the API's bodies are validated leniently, where a plain bool would read
     # the string "no" as false.
     active: Literal[True, False]
+
+
+class UserFilter(BaseModel):
+    """What the user list is narrowed to; None: any."""
+
+    role: Role | None = None
+    provider_id: int | None = None
+    active: bool | None = None
+
+
+class PasswordReset(BaseModel):
+    """A reset's one-time password: shown once to the administrator, stored only hashed."""
+
+    user_id: int
+    username: str
+    one_time_password: str
+    sessions_ended: int
 
 
 class UserOut(BaseModel):
@@ -136,6 +155,113 @@ def _user_rows() -> Select:
 async def list_users(actor: Actor) -> list[UserOut]:
     require(actor, Action.READ_USERS)
     return [UserOut.model_validate(row) for row in await _user_rows().order_by(AppUser.id)]
+
+
+async def find_users(actor: Actor, filters: UserFilter, *, after: int | None, limit: int) -> list[UserOut]:
+    """One page of users in the order they were opened, narrowed by role, provider and
+    whether active; ``after`` is the last id of the page before (keyset paging)."""
+    require(actor, Action.READ_USERS)
+    query = _user_rows()
+    if filters.role is not None:
+        query = query.where(AppUser.role == filters.role.value)
+    if filters.provider_id is not None:
+        query = query.where(AppUser.provider == filters.provider_id)
+    if filters.active is not None:
+        query = query.where(AppUser.active == filters.active)
+    if after is not None:
+        query = query.where(AppUser.id > after)
+    rows = await query.order_by(AppUser.id).limit(limit)
+    return [UserOut.model_validate(row) for row in rows]
+
+
+async def get_user(actor: Actor, user_id: int) -> UserOut:
+    require(actor, Action.READ_USERS)
+    row = await _user_rows().where(AppUser.id == user_id).first()
+    if row is None:
+        raise NotFound("no such user", code="user_not_found")
+    return UserOut.model_validate(row)
+
+
+class ProviderChoice(BaseModel):
+    """A provider as an account names it: no business record, only who it is."""
+
+    id: int
+    code: str
+    name: str
+
+
+async def provider_choices(actor: Actor) -> list[ProviderChoice]:
+    """The providers an agency user, assessor or expert may be opened under or moved to."""
+    if not (actor.may(Action.MANAGE_USERS) or actor.may(Action.ASSIGN_ROLES)):
+        require(actor, Action.MANAGE_USERS)
+    rows = (
+        await Provider.select(Provider.id, Provider.code, Provider.name)
+        .where(Provider.status != "terminated")
+        .order_by(Provider.code)
+    )
+    return [ProviderChoice.model_validate(row) for row in rows]
+
+
+# Letters and digits that cannot be misread for one another when read out or copied by hand.
+_UNAMBIGUOUS = {
+    "lower": "abcdefghijkmnpqrstuvwxyz",
+    "upper": "ABCDEFGHJKLMNPQRSTUVWXYZ",
+    "digit": "23456789",
+    "other": "-+=#%",
+}
+ONE_TIME_PASSWORD_LENGTH = 14
+
+
+def one_time_password(username: str, policy: PasswordPolicy) -> str:
+    """A random password that keeps the policy: every character class, long enough, never
+    containing the username."""
+    length = max(policy.min_length, ONE_TIME_PASSWORD_LENGTH)
+    alphabet = "".join(_UNAMBIGUOUS.values())
+    while True:
+        chars = [secrets.choice(group) for group in _UNAMBIGUOUS.values()]
+        chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+        secrets.SystemRandom().shuffle(chars)
+        candidate = "".join(chars)
+        try:
+            check_new_password(candidate, username, policy)
+        except InvalidInput:
+            continue
+        return candidate
+
+
+async def reset_password(ctx: ServiceContext, actor: Actor, user_id: int) -> PasswordReset:
+    """The system administrator gives a user a one-time password, shown once; the user's
+    sessions end and the next sign-in asks for a new password. An administrator resets no
+    administrator's password here (theirs are the operator's, like their accounts)."""
+    require(actor, Action.MANAGE_USERS)
+    if user_id == actor.user_id:
+        raise Conflict("change your own password on the password page", code="cannot_reset_own_password")
+    row = await AppUser.select(AppUser.username, AppUser.role).where(AppUser.id == user_id).first()
+    if row is None:
+        raise NotFound("no such user", code="user_not_found")
+    validate_account_role(Role(row["role"]), by_operator=False)
+    password = one_time_password(row["username"], password_policy(ctx.settings))
+    password_hash = await ctx.passwords.hash(password)  # slow: outside the transaction
+    now = ctx.clock.now()
+    async with write_transaction():
+        await AppUser.update(
+            {
+                AppUser.password_hash: password_hash,
+                AppUser.password_changed_at: now,
+                AppUser.must_change_password: True,
+            }
+        ).where(AppUser.id == user_id)
+        await remember_password(user_id, password_hash, now)
+        ended = await end_user_sessions(user_id, now, EndReason.PASSWORD_CHANGED)
+        await record_change(
+            actor=actor,
+            at=now,
+            action="user.reset_password",
+            entity="user",
+            entity_id=user_id,
+            after={"must_change_password": True, "sessions_ended": ended},
+        )
+    return PasswordReset(user_id=user_id, username=row["username"], one_time_password=password, sessions_ended=ended)
 
 
 async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> UserOut:
