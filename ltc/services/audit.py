@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from ltc.db.engine import current_engine, is_sqlite, write_transaction
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import AuditAnchor, AuditEntry
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.audit_chain import DEV_KEY, ChainedEntry, ChainKey, ChainPoint, EntryContent, anchor_seal, extend
@@ -207,10 +208,10 @@ def _day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 async def search_entries(
-    actor: Actor, filters: AuditFilter, zone: ZoneInfo, *, after: int | None, limit: int
-) -> list[AuditEntryOut]:
+    actor: Actor, filters: AuditFilter, zone: ZoneInfo, request: PageRequest
+) -> Page[AuditEntryOut]:
     """One page of the trail, newest first, by who, what, which record and between which
-    days; ``after`` is the last id of the page before (keyset paging, id descending)."""
+    days (keyset paging on the id, descending)."""
     require(actor, Action.READ_AUDIT)
     query = AuditEntry.select(
         AuditEntry.id,
@@ -236,7 +237,7 @@ async def search_entries(
         query = query.where(AuditEntry.at >= _day_start(filters.from_day, zone))
     if filters.to_day is not None:
         query = query.where(AuditEntry.at < _day_start(filters.to_day + timedelta(days=1), zone))
-    if after is not None:
-        query = query.where(AuditEntry.id < after)
-    rows = await query.order_by(AuditEntry.id, ascending=False).limit(limit)
-    return [AuditEntryOut.model_validate(row) for row in rows]
+    if request.after is not None:
+        query = query.where(after_key([AuditEntry.id], request.after, descending=True))
+    rows = await query.order_by(AuditEntry.id, ascending=False).limit(request.limit + 1)
+    return page_of([AuditEntryOut.model_validate(row) for row in rows], request, lambda entry: (entry.id,))

@@ -10,6 +10,7 @@ from piccolo.query import Select
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import AppUser, Provider
 from ltc.domain.access import (
     Action,
@@ -99,9 +100,11 @@ async def create_user(
     role: Role,
     provider_id: int | None = None,
     display_name: str = "",
+    must_change_password: bool = False,
 ) -> int:
     """Create a user. ``actor`` None means the operator at the command line, the only one
-    who opens an administrator's account."""
+    who opens an administrator's account. ``must_change_password``: the password is a
+    one-time one, to be changed at the first sign-in."""
     if actor is not None:
         require(actor, Action.MANAGE_USERS)
     validate_account_role(role, by_operator=actor is None)
@@ -126,6 +129,7 @@ async def create_user(
             active=True,
             created_at=now,
             password_changed_at=now,
+            must_change_password=must_change_password,
         )
         await row.save()
         await remember_password(row.id, password_hash, now)
@@ -157,9 +161,9 @@ async def list_users(actor: Actor) -> list[UserOut]:
     return [UserOut.model_validate(row) for row in await _user_rows().order_by(AppUser.id)]
 
 
-async def find_users(actor: Actor, filters: UserFilter, *, after: int | None, limit: int) -> list[UserOut]:
+async def find_users(actor: Actor, filters: UserFilter, request: PageRequest) -> Page[UserOut]:
     """One page of users in the order they were opened, narrowed by role, provider and
-    whether active; ``after`` is the last id of the page before (keyset paging)."""
+    whether active (keyset paging on the id)."""
     require(actor, Action.READ_USERS)
     query = _user_rows()
     if filters.role is not None:
@@ -168,10 +172,10 @@ async def find_users(actor: Actor, filters: UserFilter, *, after: int | None, li
         query = query.where(AppUser.provider == filters.provider_id)
     if filters.active is not None:
         query = query.where(AppUser.active == filters.active)
-    if after is not None:
-        query = query.where(AppUser.id > after)
-    rows = await query.order_by(AppUser.id).limit(limit)
-    return [UserOut.model_validate(row) for row in rows]
+    if request.after is not None:
+        query = query.where(after_key([AppUser.id], request.after))
+    rows = await query.order_by(AppUser.id).limit(request.limit + 1)
+    return page_of([UserOut.model_validate(row) for row in rows], request, lambda user: (user.id,))
 
 
 async def get_user(actor: Actor, user_id: int) -> UserOut:
@@ -227,6 +231,34 @@ def one_time_password(username: str, policy: PasswordPolicy) -> str:
         except InvalidInput:
             continue
         return candidate
+
+
+class AccountOpened(BaseModel):
+    """A new account and its one-time password: shown once, stored only hashed."""
+
+    user_id: int
+    username: str
+    one_time_password: str
+
+
+async def open_account(
+    ctx: ServiceContext, actor: Actor, *, username: str, role: Role, provider_id: int | None, display_name: str = ""
+) -> AccountOpened:
+    """The system administrator opens an account with a one-time password the user changes
+    at the first sign-in (the administrator never chooses, nor keeps, the user's password)."""
+    require(actor, Action.MANAGE_USERS)
+    password = one_time_password(username.strip(), password_policy(ctx.settings))
+    user_id = await create_user(
+        ctx,
+        actor=actor,
+        username=username,
+        password=password,
+        role=role,
+        provider_id=provider_id,
+        display_name=display_name,
+        must_change_password=True,
+    )
+    return AccountOpened(user_id=user_id, username=username.strip(), one_time_password=password)
 
 
 async def reset_password(ctx: ServiceContext, actor: Actor, user_id: int) -> PasswordReset:

@@ -53,6 +53,7 @@ from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
 from ltc.web.pages import PagesController
 from ltc.web.provider_pages import ProviderPages
+from ltc.web.registry_pages import RegistryPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
 from ltc.web.visit_pages import VisitPages
@@ -115,6 +116,7 @@ def create_app(
             EvidencePages,
             BureauAssessmentPages,
             ProviderPages,
+            RegistryPages,
             VisitPages,
             HealthController,
             AuthController,

@@ -19,6 +19,7 @@ from ltc.services.reoptimisation import ApplyParams
 from ltc.web.charts import Projection
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.pages import actions_of, page
+from ltc.web.registry_pages import provider_detail_page
 from ltc.web.security import allowed, signed_in
 
 ASSIGN = allowed(Action.ASSIGN)
@@ -40,21 +41,11 @@ class ProviderPages(Controller):
     @get("/providers", guards=[signed_in])
     async def registry(self, actor: CurrentActor) -> Template:
         rows = await providers.list_providers(actor)
-        return page("providers/list.html", providers=rows, loads=await provider_loads())
+        return page("providers/list.html", providers=rows, loads=await provider_loads(), **actions_of(actor))
 
     @get("/providers/{provider_id:int}", guards=[signed_in])
-    async def detail(self, provider_id: FromPath[int], actor: CurrentActor) -> Template:
-        return page(
-            "providers/detail.html",
-            provider=await providers.get_provider(actor, provider_id),
-            history=await providers.agreement_history(actor, provider_id),
-            evaluations=await providers.evaluations(actor, provider_id),
-            caregivers=await providers.list_caregivers(actor, provider_id)
-            if actor.may(Action.MANAGE_CAREGIVERS)
-            else None,
-            load=await providers.current_load(provider_id),
-            **actions_of(actor),
-        )
+    async def detail(self, provider_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
+        return await provider_detail_page(services, actor, provider_id)
 
     @post("/providers/{provider_id:int}/agreement", guards=[allowed(Action.MANAGE_PROVIDERS)])
     async def agreement(
