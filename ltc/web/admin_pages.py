@@ -236,4 +236,3 @@ class AdminPagesController(Controller):
 
 def _audit_choices() -> dict[str, Any]:
     return {"audit_actions": sorted(AUDIT_ACTIONS), "audit_entities": sorted(AUDIT_ENTITIES)}
-

@@ -52,6 +52,7 @@ from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
 from ltc.web.pages import PagesController
+from ltc.web.paging import url_with
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.registry_pages import RegistryPages
 from ltc.web.security import ActorMiddleware
@@ -77,6 +78,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
         Role=Role,
+        url_with=url_with,
     )
 
 

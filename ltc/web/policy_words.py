@@ -16,7 +16,7 @@ from ltc.web.vocabulary import N_
 POLICY_RULES: dict[str, tuple[str, str]] = {
     "assessment_instrument": (N_("Assessment instrument"), "instrument"),
     "self_eval_instrument": (N_("Self-assessment form"), "instrument"),
-    "minimum_age": (N_("Minimum age"), "years"),
+    "minimum_age": (N_("Minimum age"), "age"),
     "minimum_months_disabled": (N_("Disabled for at least"), "months"),
     "eligible_self_eval_grades": (N_("Self-assessment grades that may apply"), "grades"),
     "minimum_assessors": (N_("Assessors per assessment"), "people"),
@@ -72,6 +72,8 @@ def _by_level(values: Mapping[int, str]) -> str:
 def value_words(rule: str, value: Any) -> str:
     """A rule's value with its unit, e.g. "7 days", "90%", "¥60.00", "Severe I 20 h"."""
     unit = POLICY_RULES.get(rule, ("", ""))[1]
+    if unit == "age":
+        return _("%(n)s years old") % {"n": value}
     if unit == "years":
         return _("%(n)s years") % {"n": value}
     if unit == "months":

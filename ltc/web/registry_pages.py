@@ -157,9 +157,7 @@ async def provider_detail_page(
         provider=provider,
         history=await providers.agreement_history(actor, provider_id),
         evaluations=await providers.evaluations(actor, provider_id),
-        caregivers=await providers.list_caregivers(actor, provider_id)
-        if actor.may(Action.MANAGE_CAREGIVERS)
-        else None,
+        caregivers=await providers.list_caregivers(actor, provider_id) if actor.may(Action.MANAGE_CAREGIVERS) else None,
         load=await providers.current_load(provider_id),
         agreement_steps=steps,
         agreement_forms=forms,
@@ -210,7 +208,12 @@ class RegistryPages(Controller):
 
     @post("/providers/{provider_id:int}/agreement/{action:str}", guards=[MANAGE_PROVIDERS])
     async def agreement_step(
-        self, request: Request, provider_id: FromPath[int], action: FromPath[str], actor: CurrentActor, services: Services
+        self,
+        request: Request,
+        provider_id: FromPath[int],
+        action: FromPath[str],
+        actor: CurrentActor,
+        services: Services,
     ) -> Template | Redirect:
         if action not in TRANSITIONS:
             raise InvalidInput(f"unknown agreement action {action}", code="unknown_action")
@@ -246,12 +249,9 @@ class RegistryPages(Controller):
                 state.refused(exc)
             else:
                 return Redirect(path=f"/providers/{provider_id}#evaluations")
-        return await provider_detail_page(
-            services, actor, provider_id, status_code=state.status, evaluation_form=state
-        )
+        return await provider_detail_page(services, actor, provider_id, status_code=state.status, evaluation_form=state)
 
     @post("/assignment/place-waiting", guards=[allowed(Action.ASSIGN)])
     async def place_waiting(self, actor: CurrentActor, services: Services) -> Redirect:
         job_id = await jobs.start_job(services, actor, "assign_beneficiaries", jobs.NoParams())
         return Redirect(path=f"/jobs/{job_id}?then=/assignment")
-
