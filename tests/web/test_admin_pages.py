@@ -184,3 +184,53 @@ async def test_the_policy_page_tells_the_versions_and_their_rules_in_words(app) 
     async with signed_in_browser(app, "auditor") as browser:
         assert (await browser.get("/policy", headers=HTML)).status_code == 403
     assert DEMO_PASSWORD
+
+
+async def test_the_list_apis_filter_and_link_to_the_next_page(client, auth) -> None:
+    admin, auditor = await auth("admin"), await auth("auditor")
+    first = await client.get("/api/v1/users?role=agency&active=true&limit=3", headers=admin)
+    assert first.status_code == 200 and [u["role"] for u in first.json()] == ["agency"] * 3
+    onward = re.match(r'<([^>]+)>; rel="next"', first.headers["link"])
+    assert onward
+    second = (await client.get(onward.group(1), headers=admin)).json()
+    assert second and {u["id"] for u in second}.isdisjoint({u["id"] for u in first.json()})
+    assert min(u["id"] for u in second) > max(u["id"] for u in first.json())
+
+    trail = await client.get("/api/v1/audit?action=sign_in.success&actor_name=auditor&limit=2", headers=auditor)
+    entries = trail.json()
+    assert trail.status_code == 200 and entries and {e["action"] for e in entries} == {"sign_in.success"}
+    assert {e["actor_name"] for e in entries} == {"auditor"}
+    assert entries == sorted(entries, key=lambda e: -e["id"])
+    none_yet = await client.get("/api/v1/audit?date_to=2000-01-01", headers=auditor)
+    assert none_yet.status_code == 200 and none_yet.json() == []
+    assert (await client.get("/api/v1/audit?after=%%%", headers=auditor)).status_code in {400, 422}
+
+    versions = await client.get("/api/v1/policy/versions", headers=admin)
+    assert versions.status_code == 200 and versions.json()[0]["changes"] is None
+    assert versions.json()[-1]["in_force"] is True
+    assert (await client.get("/api/v1/policy/versions", headers=auditor)).status_code == 403
+
+
+async def test_the_reset_api_answers_the_one_time_password_once(client, auth, services) -> None:
+    from ltc.domain.access import Role
+    from ltc.services import users
+
+    user_id = await users.create_user(
+        services, actor=None, username="api-reset", password="Zeta-passw0rd-2026", role=Role.BUREAU
+    )
+    admin = await auth("admin")
+    reset = await client.post(f"/api/v1/users/{user_id}/password-reset", headers=admin)
+    assert reset.status_code == 200 and reset.json()["username"] == "api-reset"
+    token = await client.post(
+        "/api/v1/auth/token", json={"username": "api-reset", "password": reset.json()["one_time_password"]}
+    )
+    assert token.status_code == 200 and token.json()["password_expired"] is True
+    secadmin = await client.post(f"/api/v1/users/{user_id}/password-reset", headers=await auth("secadmin"))
+    assert secadmin.status_code == 403
+    own = (await client.get("/api/v1/me", headers=admin)).json()["id"]
+    assert (await client.post(f"/api/v1/users/{own}/password-reset", headers=admin)).json()["code"] == (
+        "cannot_reset_own_password"
+    )
+    admin_row = (await client.get("/api/v1/users?role=secadmin", headers=admin)).json()[0]
+    refused = await client.post(f"/api/v1/users/{admin_row['id']}/password-reset", headers=admin)
+    assert refused.status_code == 403 and refused.json()["code"] == "administrator_created_by_operator"
