@@ -51,6 +51,7 @@ from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
+from ltc.web.navigation import NavigationMiddleware
 from ltc.web.pages import PagesController
 from ltc.web.paging import url_with
 from ltc.web.provider_pages import ProviderPages
@@ -149,7 +150,7 @@ def create_app(
             "services": Provide(provide_services, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
-        middleware=[LanguageMiddleware(), ActorMiddleware()],
+        middleware=[LanguageMiddleware(), ActorMiddleware(), NavigationMiddleware()],
         before_send=[security_headers(settings)],
         csrf_config=CSRFConfig(
             secret=_derived_key(settings, "csrf").hex(),
