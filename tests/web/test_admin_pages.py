@@ -7,8 +7,8 @@ from __future__ import annotations
 import html
 import re
 
-from ltc.db.tables import AppUser, AuditEntry
-from tests.helpers import DEMO_PASSWORD, HTML, csrf_token, signed_in_browser
+from ltc.db.tables import AppUser
+from tests.helpers import HTML, csrf_token, signed_in_browser
 
 
 def _value(page: str, name: str) -> str:
@@ -158,17 +158,15 @@ async def test_the_audit_trail_is_searched_and_read_in_words(app) -> None:
         found = await browser.get("/audit?action=sign_in.success&actor=auditor", headers=HTML)
         assert found.status_code == 200
         actions = re.findall(r'data-testid="audit-action">([^<]+)<', found.text)
-        assert (actions and set(actions) == {"登录成功"}) or set(actions) <= {"登录成功", "登录"}, actions
+        assert actions and set(actions) == {"登录成功"}, actions
         assert "sign_in.success</td>" not in found.text
-        newest = await AuditEntry.select(AuditEntry.id).order_by(AuditEntry.id, ascending=False).first()
-        assert str(newest["id"]) not in re.findall(r"<td>(\d+)</td>", found.text) or True
         bad = await browser.get("/audit?date_from=2026-13-40&actor=auditor", headers=HTML)
         assert bad.status_code == 422 and _value(bad.text, "actor") == "auditor"
         assert 'data-testid="error-date_from"' in bad.text
         english = await browser.get("/lang/en?next=/audit", headers=HTML, follow_redirects=True)
         assert english.status_code == 200
         words = await browser.get("/audit?action=sign_in.success", headers=HTML)
-        assert "Signed in" in words.text or "Sign-in succeeded" in words.text
+        assert re.findall(r'data-testid="audit-action">([^<]+)<', words.text)[0] == "Signed in"
         await browser.get("/lang/zh_CN?next=/", headers=HTML)
     async with signed_in_browser(app, "admin") as browser:
         assert (await browser.get("/audit", headers=HTML)).status_code == 403
@@ -183,7 +181,6 @@ async def test_the_policy_page_tells_the_versions_and_their_rules_in_words(app) 
         assert "minimum_age" not in policy.text and "home_hourly_price_fen" not in policy.text
     async with signed_in_browser(app, "auditor") as browser:
         assert (await browser.get("/policy", headers=HTML)).status_code == 403
-    assert DEMO_PASSWORD
 
 
 async def test_the_list_apis_filter_and_link_to_the_next_page(client, auth) -> None:
