@@ -45,6 +45,8 @@ POLICY_RULES: dict[str, tuple[str, str]] = {
     "evaluation_deduction_share": (N_("Deduction below the pass score"), "share"),
     "redesignation_block_years": (N_("Wait before a terminated provider is designated again"), "years"),
     "personal_data_retention_years": (N_("Personal data kept after the last settlement"), "years"),
+    "fund_warning_months": (N_("Early warning when the fund pays fewer months than"), "months"),
+    "fund_alarm_months": (N_("Alarm when the fund pays fewer months than"), "months"),
 }
 OTHER_RULE = N_("Another rule")
 LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}

@@ -7,7 +7,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from ltc.db.tables import Application, AppUser, Assessment, Assignment, Conclusion, Job, Person
+import pytest
+
+from ltc.db.tables import (
+    AgreementEvent,
+    Application,
+    AppUser,
+    Assessment,
+    Assignment,
+    Conclusion,
+    Job,
+    Person,
+    Provider,
+)
 from ltc.domain.access import Actor, Role
 from ltc.services import assignments, providers
 from ltc.services.jobs import NoParams
@@ -18,6 +30,29 @@ NOW = datetime(2026, 3, 2, 2, tzinfo=UTC)
 # Far from the demo district, so no demo provider can take the test's people.
 PROVIDER_AT = (40.0, 100.0)
 TEN_KM_NORTH = (40.09, 100.0)
+MADE: dict[str, list[int]] = {"persons": [], "providers": []}
+
+
+@pytest.fixture(autouse=True)
+async def remove_what_the_test_made():
+    """The session's database is shared: the people and the provider made here go after the test."""
+    yield
+    persons, providers_made = MADE["persons"], MADE["providers"]
+    if persons or providers_made:
+        await Assignment.delete().where(
+            Assignment.person.is_in(persons or [0])
+            | Assignment.provider.is_in(providers_made or [0])
+            | Assignment.nearest_provider.is_in(providers_made or [0])
+        )
+        await Conclusion.delete().where(Conclusion.person.is_in(persons or [0]))
+        applications = Application.select(Application.id).where(Application.person.is_in(persons or [0]))
+        await Assessment.delete().where(Assessment.application.is_in(applications))
+        await Application.delete().where(Application.person.is_in(persons or [0]))
+        await Person.delete().where(Person.id.is_in(persons or [0]))
+        await AgreementEvent.delete().where(AgreementEvent.provider.is_in(providers_made or [0]))
+        await Provider.delete().where(Provider.id.is_in(providers_made or [0]))
+    persons.clear()
+    providers_made.clear()
 
 
 async def _bureau() -> Actor:
@@ -37,6 +72,7 @@ async def _beneficiary(position: tuple[float, float]) -> tuple[int, int]:
         created_at=NOW,
     )
     await person.save()
+    MADE["persons"].append(person.id)
     application = Application(
         person=person.id,
         applied_on=date(2026, 1, 5),
@@ -53,7 +89,7 @@ async def _beneficiary(position: tuple[float, float]) -> tuple[int, int]:
         idempotency_key=uuid.uuid4().hex,
         request_hash="x",
         instrument_code="nhsa-2021",
-        instrument_version="1",
+        instrument_version="2021.1",
         answers={},
         result={},
         level=4,
@@ -100,6 +136,7 @@ async def test_reinstating_a_suspended_provider_places_the_people_its_suspension
             hourly_price_fen=6000,
         ),
     )
+    MADE["providers"].append(provider.id)
     await providers.change_agreement(services, bureau, provider.id, "designate", batch="2026-R")
     await providers.change_agreement(services, bureau, provider.id, "activate")
     await run_burst_worker(app)

@@ -8,10 +8,26 @@ import html
 import re
 import uuid
 
-from ltc.db.tables import Job, Provider, ProviderEvaluation
+import pytest
+
+from ltc.db.tables import AgreementEvent, Job, Provider, ProviderEvaluation
 from tests.helpers import HTML, csrf_token, signed_in_browser
 
 STEPS = ("designate", "activate", "suspend", "reinstate", "terminate")
+# Far from the demo district, so activating the provider places none of the demo's people there.
+FAR_AWAY = ("40.50", "100.50")
+MADE: list[int] = []
+
+
+@pytest.fixture(autouse=True)
+async def remove_what_the_test_made():
+    """The session's database is shared: the provider registered here goes after the test."""
+    yield
+    if MADE:
+        await ProviderEvaluation.delete().where(ProviderEvaluation.provider.is_in(MADE))
+        await AgreementEvent.delete().where(AgreementEvent.provider.is_in(MADE))
+        await Provider.delete().where(Provider.id.is_in(MADE))
+        MADE.clear()
 
 
 def _value(page: str, name: str) -> str:
@@ -31,8 +47,8 @@ def _registration(code: str, **changes: str) -> dict[str, str]:
         "name_en": "Page care station",
         "kind": "home",
         "address": "溪口镇 1 号",
-        "lat": "29.70",
-        "lon": "121.30",
+        "lat": FAR_AWAY[0],
+        "lon": FAR_AWAY[1],
         "service_radius_km": "8",
         "capacity": "12",
         "hourly_price": "62.50",
@@ -60,6 +76,7 @@ async def test_a_provider_is_registered_stepped_through_its_agreement_and_evalua
         created = await browser.post("/providers/new", data=_registration(code) | {"_csrf_token": token}, headers=HTML)
         assert created.status_code in {301, 302, 303}, created.text[:400]
         provider_id = int(created.headers["location"].rsplit("/", 1)[1])
+        MADE.append(provider_id)
         row = (
             await Provider.select(Provider.status, Provider.hourly_price_fen).where(Provider.id == provider_id).first()
         )
@@ -130,8 +147,8 @@ async def test_a_provider_is_registered_stepped_through_its_agreement_and_evalua
             data={
                 "name": "页面护理站",
                 "address": "溪口镇 2 号",
-                "lat": "29.70",
-                "lon": "121.30",
+                "lat": FAR_AWAY[0],
+                "lon": FAR_AWAY[1],
                 "service_radius_km": "0",
                 "capacity": "12",
                 "hourly_price": "65",
@@ -146,8 +163,8 @@ async def test_a_provider_is_registered_stepped_through_its_agreement_and_evalua
             data={
                 "name": "页面护理站",
                 "address": "溪口镇 2 号",
-                "lat": "29.70",
-                "lon": "121.30",
+                "lat": FAR_AWAY[0],
+                "lon": FAR_AWAY[1],
                 "service_radius_km": "9.5",
                 "capacity": "12",
                 "hourly_price": "65",
