@@ -181,9 +181,15 @@ def validate_role_assignment(role: Role, provider_id: int | None) -> None:
     """Agency users belong to exactly one provider. Assessors and experts may name the provider
     that employs them, which only serves the conflict-of-interest rule and grants no access."""
     if role == Role.AGENCY and provider_id is None:
-        raise Forbidden("an agency user needs a provider", code="agency_needs_provider")
+        raise Forbidden(
+            "an agency user needs a provider", code="agency_needs_provider", errors=[{"field": "provider_id"}]
+        )
     if role not in (Role.AGENCY, Role.ASSESSOR, Role.EXPERT) and provider_id is not None:
-        raise Forbidden("only agency users, assessors and experts belong to a provider", code="provider_not_allowed")
+        raise Forbidden(
+            "only agency users, assessors and experts belong to a provider",
+            code="provider_not_allowed",
+            errors=[{"field": "provider_id"}],
+        )
 
 
 def validate_account_role(role: Role, *, by_operator: bool) -> None:

@@ -221,7 +221,7 @@ async def create_provider(ctx: ServiceContext, actor: Actor, data: ProviderIn) -
     now = ctx.clock.now()
     async with write_transaction():
         if await Provider.exists().where(Provider.code == data.code):
-            raise Conflict("机构编码已存在", code="duplicate_provider_code")
+            raise Conflict("机构编码已存在", code="duplicate_provider_code", errors=[{"field": "code"}])
         if data.credit_code:
             earlier = (
                 await Provider.select(Provider.terminated_on)
@@ -389,7 +389,7 @@ async def record_evaluation(ctx: ServiceContext, actor: Actor, provider_id: int,
         await get_provider(actor, provider_id)
         key = f"{provider_id}:{year}"
         if await ProviderEvaluation.exists().where(ProviderEvaluation.evaluation_key == key):
-            raise Conflict(f"{year} 年度考核已登记", code="evaluation_exists")
+            raise Conflict(f"{year} 年度考核已登记", code="evaluation_exists", errors=[{"field": "year"}])
         await ProviderEvaluation.insert(
             ProviderEvaluation(
                 provider=provider_id,

@@ -110,7 +110,7 @@ async def create_user(
     validate_account_role(role, by_operator=actor is None)
     username = username.strip()
     if not username or len(username) > 64:
-        raise InvalidInput("a username has 1 to 64 characters", code="invalid_username")
+        raise InvalidInput("a username has 1 to 64 characters", code="invalid_username", errors=[{"field": "username"}])
     check_new_password(password, username, password_policy(ctx.settings))
     validate_role_assignment(role, provider_id)
     password_hash = await ctx.passwords.hash(password)  # slow: outside the transaction
@@ -118,7 +118,7 @@ async def create_user(
         if provider_id is not None and not await Provider.exists().where(Provider.id == provider_id):
             raise NotFound("no such provider", code="provider_not_found")
         if await AppUser.exists().where(AppUser.username == username):
-            raise Conflict(f"user {username} exists", code="username_taken")
+            raise Conflict(f"user {username} exists", code="username_taken", errors=[{"field": "username"}])
         now = ctx.clock.now()
         row = AppUser(
             username=username,

@@ -39,7 +39,7 @@ async def test_admin_opens_an_agency_account_and_its_holder_signs_in(browser, li
     await page.get_by_label("姓名").fill("新机构 联络员")
     await page.get_by_label("角色").select_option("agency")
     await page.get_by_test_id("open-account").click()  # no provider yet: refused beside the form
-    await page.wait_for_selector("[data-testid=form-errors]")
+    await page.wait_for_selector("[data-testid=error-provider_id]")
     assert await page.get_by_label("用户名").input_value() == "agency-new"
     await check_accessibility(page)
     provider = page.get_by_label("护理机构", exact=True)

@@ -42,7 +42,7 @@ async def test_an_account_opened_on_the_page_keeps_the_input_and_must_change_its
         assert no_provider.status_code == 403, no_provider.text[:500]
         assert _value(no_provider.text, "username") == "page-agent"
         assert _value(no_provider.text, "display_name") == "页面 代理"
-        assert 'data-testid="form-errors"' in no_provider.text
+        assert 'data-testid="error-provider_id"' in no_provider.text
         assert not await AppUser.exists().where(AppUser.username == "page-agent")
 
         bad_name = await browser.post(
@@ -67,6 +67,7 @@ async def test_an_account_opened_on_the_page_keeps_the_input_and_must_change_its
             headers=HTML,
         )
         assert again.status_code == 409 and _value(again.text, "username") == "page-agent"
+        assert 'data-testid="error-username"' in again.text
 
     async with signed_in_browser(app, "page-agent", password) as agent:
         landing = await agent.get("/", headers=HTML)

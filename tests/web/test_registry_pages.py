@@ -83,6 +83,7 @@ async def test_a_provider_is_registered_stepped_through_its_agreement_and_evalua
         assert row == {"status": "applied", "hourly_price_fen": 6250}
         twice = await browser.post("/providers/new", data=_registration(code) | {"_csrf_token": token}, headers=HTML)
         assert twice.status_code == 409 and _value(twice.text, "code") == code
+        assert 'data-testid="error-code"' in twice.text
 
         page = await browser.get(f"/providers/{provider_id}", headers=HTML)
         assert _offered(page.text) == {"designate", "terminate"}
@@ -138,6 +139,7 @@ async def test_a_provider_is_registered_stepped_through_its_agreement_and_evalua
             headers=HTML,
         )
         assert again.status_code == 409 and _value(again.text, "score") == "90"
+        assert 'data-testid="error-year"' in again.text
         assert await ProviderEvaluation.count().where(ProviderEvaluation.provider == provider_id) == 1
 
         edit = await browser.get(f"/providers/{provider_id}/edit", headers=HTML)
