@@ -14,7 +14,9 @@ from ltc.settings import Settings, load_settings
 
 log = logging.getLogger("ltc")
 
-DEMO_USERS_HINT = "admin, secadmin, auditor, bureau, assessor1, assessor2, expert1, agency-P01 … agency-P20"
+DEMO_USERS_HINT = (
+    "admin, secadmin, auditor, bureau, assessor1, assessor2, assessor3, expert1, expert2, agency-P01 … agency-P20"
+)
 
 
 def _configure_logging(settings: Settings) -> None:

@@ -146,6 +146,9 @@ class AppUser(Table, tablename="app_user"):
     # When the password was last set; None for users from before the password policy (their
     # password's age then counts from created_at).
     password_changed_at = Timestamptz(null=True, default=None)
+    # Set when an administrator resets the password: the one-time password must be changed
+    # at the next sign-in.
+    must_change_password = Boolean(default=False)
 
 
 class UserSession(Table, tablename="user_session"):
@@ -204,6 +207,7 @@ class AuditEntry(Table, tablename="audit_entry"):
     # The hash chain (ltc.domain.audit_chain): the entry's place, the previous entry's hash
     # and its own keyed hash. A row without a sequence number was written outside the chain.
     seq = BigInt(null=True, default=None)  # unique: an index of migration 0014
+    # Searched by action, actor and record newest first: the (…, id) indexes of migration 0018.
     prev_hash = Varchar(length=80, default="")
     entry_hash = Varchar(length=80, default="")
 

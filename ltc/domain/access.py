@@ -70,6 +70,7 @@ class Action(StrEnum):
     ROTATE_DATA_KEYS = "keys.rotate"
     REPORT_PERSONAL_DATA = "person.data_report"
     ANONYMISE_PERSON = "person.anonymise"
+    READ_POLICY = "policy.read"  # the city's dated policy versions, read-only
 
 
 _BUREAU = frozenset({Role.BUREAU})
@@ -123,6 +124,8 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     # What is held about a person, and erasing it, are the bureau's answer to the person.
     Action.REPORT_PERSONAL_DATA: _BUREAU_ONLY,
     Action.ANONYMISE_PERSON: _BUREAU_ONLY,
+    # The administrator keeps the policy versions in view (DOMAIN.md §7); the bureau works under them.
+    Action.READ_POLICY: frozenset({Role.SYSADMIN, Role.BUREAU}),
 }
 
 
@@ -181,9 +184,15 @@ def validate_role_assignment(role: Role, provider_id: int | None) -> None:
     """Agency users belong to exactly one provider. Assessors and experts may name the provider
     that employs them, which only serves the conflict-of-interest rule and grants no access."""
     if role == Role.AGENCY and provider_id is None:
-        raise Forbidden("an agency user needs a provider", code="agency_needs_provider")
+        raise Forbidden(
+            "an agency user needs a provider", code="agency_needs_provider", errors=[{"field": "provider_id"}]
+        )
     if role not in (Role.AGENCY, Role.ASSESSOR, Role.EXPERT) and provider_id is not None:
-        raise Forbidden("only agency users, assessors and experts belong to a provider", code="provider_not_allowed")
+        raise Forbidden(
+            "only agency users, assessors and experts belong to a provider",
+            code="provider_not_allowed",
+            errors=[{"field": "provider_id"}],
+        )
 
 
 def validate_account_role(role: Role, *, by_operator: bool) -> None:

@@ -20,6 +20,14 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 TAKES_NEW_PEOPLE = frozenset({"active"})
 REASON_REQUIRED = frozenset({"suspend", "reinstate", "terminate"})
+# Steps after which the provider takes people again: those left waiting are placed anew.
+OPENS_TO_NEW_PEOPLE = frozenset(action for action, (_, target) in TRANSITIONS.items() if target in TAKES_NEW_PEOPLE)
+
+
+def allowed_actions(status: str) -> tuple[str, ...]:
+    """The agreement steps that may start from ``status``, in the lifecycle's order: what a
+    page offers, read from the same table ``next_status`` enforces."""
+    return tuple(action for action, (sources, _) in TRANSITIONS.items() if status in sources)
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,6 +180,47 @@ def _placed_by(
     }
 
 
+async def _placement_for(person_id: int, care_mode: str) -> dict[str, Any]:
+    """Where the rules would place one person now, as the columns of their assignment row."""
+    person = (
+        await Person.select(Person.lat, Person.lon, Person.preferred_provider).where(Person.id == person_id).first()
+    )
+    if person is None:
+        raise NotFound("no such person", code="person_not_found")
+    if person["lat"] is None:
+        # Listed for the bureau until geocoded; never dropped.
+        return {"provider": None, "status": "unassigned", "reason": "person_without_position"}
+    providers = await placement_providers(with_loads=True)
+    client = assignment_rules.Client(
+        id=person_id,
+        lat=person["lat"],
+        lon=person["lon"],
+        mode=care_mode,
+        chosen_provider_id=person["preferred_provider"],
+    )
+    outcome = assignment_rules.assign_one(client, providers)
+    return _placed_by(outcome, (person["lat"], person["lon"]), {p.id: p for p in providers})
+
+
+async def _save_placement(
+    actor: Actor | None,
+    person_id: int,
+    placed: dict[str, Any],
+    *,
+    conclusion_id: int | None,
+    care_mode: str,
+    now: datetime,
+) -> Placement:
+    row = current_row(person_id, conclusion_id, care_mode, now, **placed)
+    await _end_current(person_id, now, "new_conclusion")
+    await row.save()
+    placement = Placement(provider_id=row.provider, status=row.status, reason=row.reason, distance_km=row.distance_km)
+    await record_change(
+        actor=actor, at=now, action="assignment.assign", entity="person", entity_id=person_id, after=placement
+    )
+    return placement
+
+
 async def assign_person(
     ctx: ServiceContext,
     actor: Actor | None,
@@ -190,33 +231,8 @@ async def assign_person(
     now: datetime,
 ) -> Placement:
     """Place one beneficiary without moving anyone; call inside the caller's transaction."""
-    person = (
-        await Person.select(Person.lat, Person.lon, Person.preferred_provider).where(Person.id == person_id).first()
-    )
-    if person is None:
-        raise NotFound("no such person", code="person_not_found")
-    providers = await placement_providers(with_loads=True)
-    if person["lat"] is None:
-        # Listed for the bureau until geocoded; never dropped.
-        placed: dict[str, Any] = {"provider": None, "status": "unassigned", "reason": "person_without_position"}
-    else:
-        client = assignment_rules.Client(
-            id=person_id,
-            lat=person["lat"],
-            lon=person["lon"],
-            mode=care_mode,
-            chosen_provider_id=person["preferred_provider"],
-        )
-        outcome = assignment_rules.assign_one(client, providers)
-        placed = _placed_by(outcome, (person["lat"], person["lon"]), {p.id: p for p in providers})
-    row = current_row(person_id, conclusion_id, care_mode, now, **placed)
-    await _end_current(person_id, now, "new_conclusion")
-    await row.save()
-    placement = Placement(provider_id=row.provider, status=row.status, reason=row.reason, distance_km=row.distance_km)
-    await record_change(
-        actor=actor, at=now, action="assignment.assign", entity="person", entity_id=person_id, after=placement
-    )
-    return placement
+    placed = await _placement_for(person_id, care_mode)
+    return await _save_placement(actor, person_id, placed, conclusion_id=conclusion_id, care_mode=care_mode, now=now)
 
 
 async def get_assignment(ctx: ServiceContext, actor: Actor, person_id: int) -> AssignmentOut:
@@ -325,17 +341,24 @@ async def reassign_provider_people(ctx: ServiceContext, params: ReassignParams, 
 
 @register_job_kind("assign_beneficiaries", action=Action.ASSIGN, params=NoParams)
 async def assign_beneficiaries(ctx: ServiceContext, params: NoParams, progress: Progress) -> AssignResult:
-    """Place every beneficiary who has no current placement (stable: nobody placed moves)."""
+    """Place every beneficiary waiting for a provider: never placed, or left unplaced (by a
+    suspension, a full provider, no provider in range). Nobody placed moves. Started on
+    demand and whenever a provider takes people again (activated, reinstated). Someone
+    who still cannot be placed for the same reason keeps their row, so a rerun writes nothing."""
+    waiting_rows = {row.person_id: row for row in await network.waiting_placements()}
     state = await network.current_placements()
-    waiting = [b for b in await network.beneficiaries() if b.person_id not in state]
+    waiting = [b for b in await network.beneficiaries() if state.get(b.person_id) is None]
     now = ctx.clock.now()
     placed = 0
     for index, b in enumerate(waiting):
         async with write_transaction():
-            placement = await assign_person(
-                ctx, None, b.person_id, conclusion_id=b.conclusion_id, care_mode=b.care_mode, now=now
-            )
-        placed += placement.status == "active"
+            outcome = await _placement_for(b.person_id, b.care_mode)
+            still = waiting_rows.get(b.person_id)
+            if outcome["status"] == "active" or still is None or not still.same_outcome(outcome):
+                await _save_placement(
+                    None, b.person_id, outcome, conclusion_id=b.conclusion_id, care_mode=b.care_mode, now=now
+                )
+        placed += outcome["status"] == "active"
         if index % 50 == 0:
             await progress((index + 1) / len(waiting))
     return AssignResult(considered=len(waiting), placed=placed, unassigned=len(waiting) - placed)

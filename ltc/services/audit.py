@@ -9,13 +9,15 @@ import logging
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from ltc.db.engine import current_engine, is_sqlite, write_transaction
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import AuditAnchor, AuditEntry
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.audit_chain import DEV_KEY, ChainedEntry, ChainKey, ChainPoint, EntryContent, anchor_seal, extend
@@ -188,3 +190,54 @@ async def recent_entries(actor: Actor, limit: int = 20, *, entity: str | None = 
     return [
         AuditEntryOut.model_validate(row) for row in await query.order_by(AuditEntry.id, ascending=False).limit(limit)
     ]
+
+
+class AuditFilter(BaseModel):
+    """What a search of the audit trail is narrowed to; None: any. Days are the city's."""
+
+    actor_name: str | None = None
+    action: str | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    from_day: date | None = None
+    to_day: date | None = None  # inclusive
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+async def search_entries(
+    actor: Actor, filters: AuditFilter, zone: ZoneInfo, request: PageRequest
+) -> Page[AuditEntryOut]:
+    """One page of the trail, newest first, by who, what, which record and between which
+    days (keyset paging on the id, descending)."""
+    require(actor, Action.READ_AUDIT)
+    query = AuditEntry.select(
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.actor_name,
+        AuditEntry.action,
+        AuditEntry.entity,
+        AuditEntry.entity_id,
+        AuditEntry.before,
+        AuditEntry.after,
+        AuditEntry.reason,
+        AuditEntry.seq,
+    ).output(load_json=True)
+    if filters.actor_name:
+        query = query.where(AuditEntry.actor_name == filters.actor_name)
+    if filters.action:
+        query = query.where(AuditEntry.action == filters.action)
+    if filters.entity:
+        query = query.where(AuditEntry.entity == filters.entity)
+    if filters.entity_id:
+        query = query.where(AuditEntry.entity_id == filters.entity_id)
+    if filters.from_day is not None:
+        query = query.where(AuditEntry.at >= _day_start(filters.from_day, zone))
+    if filters.to_day is not None:
+        query = query.where(AuditEntry.at < _day_start(filters.to_day + timedelta(days=1), zone))
+    if request.after is not None:
+        query = query.where(after_key([AuditEntry.id], request.after, descending=True))
+    rows = await query.order_by(AuditEntry.id, ascending=False).limit(request.limit + 1)
+    return page_of([AuditEntryOut.model_validate(row) for row in rows], request, lambda entry: (entry.id,))

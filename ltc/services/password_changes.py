@@ -86,9 +86,9 @@ async def change_own_password(
         current_row = await locked(AppUser.select(AppUser.password_hash).where(AppUser.id == actor.user_id)).first()
         if current_row is None or current_row["password_hash"] != row["password_hash"]:
             raise InvalidInput("the password was changed meanwhile", code="wrong_current_password")
-        await AppUser.update({AppUser.password_hash: new_hash, AppUser.password_changed_at: now}).where(
-            AppUser.id == actor.user_id
-        )
+        await AppUser.update(
+            {AppUser.password_hash: new_hash, AppUser.password_changed_at: now, AppUser.must_change_password: False}
+        ).where(AppUser.id == actor.user_id)
         await remember_password(actor.user_id, new_hash, now)
         ended = await end_user_sessions(actor.user_id, now, EndReason.PASSWORD_CHANGED, keep=keep_session)
         await record_change(

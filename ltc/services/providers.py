@@ -23,6 +23,7 @@ from ltc.db.tables import (
 )
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.agreements import (
+    OPENS_TO_NEW_PEOPLE,
     check_capacity,
     check_radius,
     check_redesignation,
@@ -35,7 +36,7 @@ from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input
-from ltc.services.jobs import start_job
+from ltc.services.jobs import NoParams, start_job
 from ltc.services.positions import CoordinateSystem, to_wgs84
 from ltc.services.reference import policy_book
 
@@ -247,7 +248,7 @@ async def create_provider(ctx: ServiceContext, actor: Actor, data: ProviderIn) -
     now = ctx.clock.now()
     async with write_transaction():
         if await Provider.exists().where(Provider.code == data.code):
-            raise Conflict("机构编码已存在", code="duplicate_provider_code")
+            raise Conflict("机构编码已存在", code="duplicate_provider_code", errors=[{"field": "code"}])
         if data.credit_code:
             earlier = (
                 await Provider.select(Provider.terminated_on)
@@ -337,7 +338,8 @@ async def change_agreement(
     effective_on: date | None = None,
 ) -> ProviderOut:
     """One step of the agreement, audited with its reason. Suspending or terminating a
-    provider starts a job that reassigns its people."""
+    provider starts a job that reassigns its people; activating or reinstating one starts
+    the job that places the people waiting for a provider (those its suspension left)."""
     require(actor, Action.MANAGE_PROVIDERS)
     today = local_today(ctx.clock, ctx.settings.zone)
     day = effective_on or today
@@ -379,6 +381,9 @@ async def change_agreement(
             ctx, actor, "reassign_provider_people", ReassignParams(provider_id=provider_id), provider_id=None
         )
         result = result.model_copy(update={"reassignment_job_id": job_id})
+    elif action in OPENS_TO_NEW_PEOPLE:
+        job_id = await start_job(ctx, actor, "assign_beneficiaries", NoParams(), provider_id=None)
+        result = result.model_copy(update={"reassignment_job_id": job_id})
     return result
 
 
@@ -411,7 +416,7 @@ async def record_evaluation(ctx: ServiceContext, actor: Actor, provider_id: int,
         await get_provider(actor, provider_id)
         key = f"{provider_id}:{year}"
         if await ProviderEvaluation.exists().where(ProviderEvaluation.evaluation_key == key):
-            raise Conflict(f"{year} 年度考核已登记", code="evaluation_exists")
+            raise Conflict(f"{year} 年度考核已登记", code="evaluation_exists", errors=[{"field": "year"}])
         await ProviderEvaluation.insert(
             ProviderEvaluation(
                 provider=provider_id,

@@ -4,14 +4,18 @@ Loaded once per path; files of an instrument version are never edited once used.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ltc.domain.access import Action, Actor, require
 from ltc.domain.catalogue import ServiceCatalogue
 from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.instruments import Instrument
-from ltc.domain.policy import PolicyBook
+from ltc.domain.policy import Policy, PolicyBook
+from ltc.domain.policy_changes import PolicyVersionChanges, version_history
 from ltc.settings import Settings
 
 
@@ -22,6 +26,28 @@ def _policy_book(path: Path) -> PolicyBook:
 
 def policy_book(settings: Settings) -> PolicyBook:
     return _policy_book(settings.policy_file)
+
+
+@dataclass(frozen=True)
+class PolicyHistory:
+    """The city's policy versions, what each changed, and the one in force today."""
+
+    city: str
+    versions: tuple[PolicyVersionChanges, ...]
+    rules: dict[str, Policy]  # every version's full rules, by version
+    in_force: str
+
+
+def policy_history(actor: Actor, settings: Settings, today: date) -> PolicyHistory:
+    require(actor, Action.READ_POLICY)
+    book = policy_book(settings)
+    current = next((v.version for v in reversed(book.versions) if v.effective_from <= today), "")
+    return PolicyHistory(
+        city=book.city,
+        versions=version_history(book.versions),
+        rules={v.version: v for v in book.versions},
+        in_force=current,
+    )
 
 
 def _version_key(version: str) -> tuple[Any, ...]:

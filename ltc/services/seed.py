@@ -30,6 +30,10 @@ DEMO_STAFF: list[tuple[str, Role, str]] = [
     ("assessor1", Role.ASSESSOR, "评估员 李强"),
     ("assessor2", Role.ASSESSOR, "评估员 陈静"),
     ("expert1", Role.EXPERT, "评估专家 周建国"),
+    # A second team sharing no one with the first (assessor1 + expert1): an objection's
+    # re-assessment needs different assessors, one of them an expert.
+    ("expert2", Role.EXPERT, "评估专家 吴丽华"),
+    ("assessor3", Role.ASSESSOR, "评估员 赵磊"),
 ]
 
 

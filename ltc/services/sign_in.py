@@ -23,7 +23,8 @@ from ltc.services.sessions import Client, StartedSession, start_session
 class SignedIn:
     actor: Actor
     session: StartedSession
-    # The password is older than the policy allows: the user is asked to change it.
+    # The password is older than the policy allows, or an administrator reset it: the user
+    # is asked to change it.
     password_expired: bool
 
 
@@ -37,6 +38,7 @@ _USER_COLUMNS = (
     AppUser.active,
     AppUser.created_at,
     AppUser.password_changed_at,
+    AppUser.must_change_password,
 )
 
 
@@ -74,4 +76,5 @@ async def sign_in(ctx: ServiceContext, username: str, password: str, kind: Sessi
             after=throttle.audit_details(client, kind),
         )
     changed = row["password_changed_at"] or row["created_at"]
-    return SignedIn(actor, session, password_expired(changed, now, password_policy(ctx.settings)))
+    expired = row["must_change_password"] or password_expired(changed, now, password_policy(ctx.settings))
+    return SignedIn(actor, session, expired)

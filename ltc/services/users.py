@@ -1,13 +1,16 @@
-"""Users: creating them under the password policy, listing, disabling and enabling them."""
+"""Users: creating them under the password policy, listing and finding them, resetting a
+password, disabling and enabling them."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, Literal
 
 from piccolo.query import Select
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import AppUser, Provider
 from ltc.domain.access import (
     Action,
@@ -19,7 +22,7 @@ from ltc.domain.access import (
     validate_role_change,
 )
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
-from ltc.domain.password_policy import check_new_password
+from ltc.domain.password_policy import PasswordPolicy, check_new_password
 from ltc.domain.sessions import EndReason
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
@@ -46,6 +49,23 @@ class UserStatusIn(Input):
     # true or false: the API's bodies are validated leniently, where a plain bool would read
     # the string "no" as false.
     active: Literal[True, False]
+
+
+class UserFilter(BaseModel):
+    """What the user list is narrowed to; None: any."""
+
+    role: Role | None = None
+    provider_id: int | None = None
+    active: bool | None = None
+
+
+class PasswordReset(BaseModel):
+    """A reset's one-time password: shown once to the administrator, stored only hashed."""
+
+    user_id: int
+    username: str
+    one_time_password: str
+    sessions_ended: int
 
 
 class UserOut(BaseModel):
@@ -80,15 +100,17 @@ async def create_user(
     role: Role,
     provider_id: int | None = None,
     display_name: str = "",
+    must_change_password: bool = False,
 ) -> int:
     """Create a user. ``actor`` None means the operator at the command line, the only one
-    who opens an administrator's account."""
+    who opens an administrator's account. ``must_change_password``: the password is a
+    one-time one, to be changed at the first sign-in."""
     if actor is not None:
         require(actor, Action.MANAGE_USERS)
     validate_account_role(role, by_operator=actor is None)
     username = username.strip()
     if not username or len(username) > 64:
-        raise InvalidInput("a username has 1 to 64 characters", code="invalid_username")
+        raise InvalidInput("a username has 1 to 64 characters", code="invalid_username", errors=[{"field": "username"}])
     check_new_password(password, username, password_policy(ctx.settings))
     validate_role_assignment(role, provider_id)
     password_hash = await ctx.passwords.hash(password)  # slow: outside the transaction
@@ -96,7 +118,7 @@ async def create_user(
         if provider_id is not None and not await Provider.exists().where(Provider.id == provider_id):
             raise NotFound("no such provider", code="provider_not_found")
         if await AppUser.exists().where(AppUser.username == username):
-            raise Conflict(f"user {username} exists", code="username_taken")
+            raise Conflict(f"user {username} exists", code="username_taken", errors=[{"field": "username"}])
         now = ctx.clock.now()
         row = AppUser(
             username=username,
@@ -107,6 +129,7 @@ async def create_user(
             active=True,
             created_at=now,
             password_changed_at=now,
+            must_change_password=must_change_password,
         )
         await row.save()
         await remember_password(row.id, password_hash, now)
@@ -136,6 +159,141 @@ def _user_rows() -> Select:
 async def list_users(actor: Actor) -> list[UserOut]:
     require(actor, Action.READ_USERS)
     return [UserOut.model_validate(row) for row in await _user_rows().order_by(AppUser.id)]
+
+
+async def find_users(actor: Actor, filters: UserFilter, request: PageRequest) -> Page[UserOut]:
+    """One page of users in the order they were opened, narrowed by role, provider and
+    whether active (keyset paging on the id)."""
+    require(actor, Action.READ_USERS)
+    query = _user_rows()
+    if filters.role is not None:
+        query = query.where(AppUser.role == filters.role.value)
+    if filters.provider_id is not None:
+        query = query.where(AppUser.provider == filters.provider_id)
+    if filters.active is not None:
+        query = query.where(AppUser.active == filters.active)
+    if request.after is not None:
+        query = query.where(after_key([AppUser.id], request.after))
+    rows = await query.order_by(AppUser.id).limit(request.limit + 1)
+    return page_of([UserOut.model_validate(row) for row in rows], request, lambda user: (user.id,))
+
+
+async def get_user(actor: Actor, user_id: int) -> UserOut:
+    require(actor, Action.READ_USERS)
+    row = await _user_rows().where(AppUser.id == user_id).first()
+    if row is None:
+        raise NotFound("no such user", code="user_not_found")
+    return UserOut.model_validate(row)
+
+
+class ProviderChoice(BaseModel):
+    """A provider as an account names it: no business record, only who it is."""
+
+    id: int
+    code: str
+    name: str
+
+
+async def provider_choices(actor: Actor) -> list[ProviderChoice]:
+    """The providers an agency user, assessor or expert may be opened under or moved to."""
+    if not (actor.may(Action.MANAGE_USERS) or actor.may(Action.ASSIGN_ROLES)):
+        require(actor, Action.MANAGE_USERS)
+    rows = (
+        await Provider.select(Provider.id, Provider.code, Provider.name)
+        .where(Provider.status != "terminated")
+        .order_by(Provider.code)
+    )
+    return [ProviderChoice.model_validate(row) for row in rows]
+
+
+# Letters and digits that cannot be misread for one another when read out or copied by hand.
+_UNAMBIGUOUS = {
+    "lower": "abcdefghijkmnpqrstuvwxyz",
+    "upper": "ABCDEFGHJKLMNPQRSTUVWXYZ",
+    "digit": "23456789",
+    "other": "-+=#%",
+}
+ONE_TIME_PASSWORD_LENGTH = 14
+
+
+def one_time_password(username: str, policy: PasswordPolicy) -> str:
+    """A random password that keeps the policy: every character class, long enough, never
+    containing the username."""
+    length = max(policy.min_length, ONE_TIME_PASSWORD_LENGTH)
+    alphabet = "".join(_UNAMBIGUOUS.values())
+    while True:
+        chars = [secrets.choice(group) for group in _UNAMBIGUOUS.values()]
+        chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+        secrets.SystemRandom().shuffle(chars)
+        candidate = "".join(chars)
+        try:
+            check_new_password(candidate, username, policy)
+        except InvalidInput:
+            continue
+        return candidate
+
+
+class AccountOpened(BaseModel):
+    """A new account and its one-time password: shown once, stored only hashed."""
+
+    user_id: int
+    username: str
+    one_time_password: str
+
+
+async def open_account(
+    ctx: ServiceContext, actor: Actor, *, username: str, role: Role, provider_id: int | None, display_name: str = ""
+) -> AccountOpened:
+    """The system administrator opens an account with a one-time password the user changes
+    at the first sign-in (the administrator never chooses, nor keeps, the user's password)."""
+    require(actor, Action.MANAGE_USERS)
+    password = one_time_password(username.strip(), password_policy(ctx.settings))
+    user_id = await create_user(
+        ctx,
+        actor=actor,
+        username=username,
+        password=password,
+        role=role,
+        provider_id=provider_id,
+        display_name=display_name,
+        must_change_password=True,
+    )
+    return AccountOpened(user_id=user_id, username=username.strip(), one_time_password=password)
+
+
+async def reset_password(ctx: ServiceContext, actor: Actor, user_id: int) -> PasswordReset:
+    """The system administrator gives a user a one-time password, shown once; the user's
+    sessions end and the next sign-in asks for a new password. An administrator resets no
+    administrator's password here (theirs are the operator's, like their accounts)."""
+    require(actor, Action.MANAGE_USERS)
+    if user_id == actor.user_id:
+        raise Conflict("change your own password on the password page", code="cannot_reset_own_password")
+    row = await AppUser.select(AppUser.username, AppUser.role).where(AppUser.id == user_id).first()
+    if row is None:
+        raise NotFound("no such user", code="user_not_found")
+    validate_account_role(Role(row["role"]), by_operator=False)
+    password = one_time_password(row["username"], password_policy(ctx.settings))
+    password_hash = await ctx.passwords.hash(password)  # slow: outside the transaction
+    now = ctx.clock.now()
+    async with write_transaction():
+        await AppUser.update(
+            {
+                AppUser.password_hash: password_hash,
+                AppUser.password_changed_at: now,
+                AppUser.must_change_password: True,
+            }
+        ).where(AppUser.id == user_id)
+        await remember_password(user_id, password_hash, now)
+        ended = await end_user_sessions(user_id, now, EndReason.PASSWORD_CHANGED)
+        await record_change(
+            actor=actor,
+            at=now,
+            action="user.reset_password",
+            entity="user",
+            entity_id=user_id,
+            after={"must_change_password": True, "sessions_ended": ended},
+        )
+    return PasswordReset(user_id=user_id, username=row["username"], one_time_password=password, sessions_ended=ended)
 
 
 async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> UserOut:

@@ -59,6 +59,7 @@ from ltc.web.pages import PagesController
 from ltc.web.paging import url_with
 from ltc.web.person_pages import PersonPages
 from ltc.web.provider_pages import ProviderPages
+from ltc.web.registry_pages import RegistryPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
 from ltc.web.visit_pages import VisitPages
@@ -126,6 +127,7 @@ def create_app(
             EvidencePages,
             BureauAssessmentPages,
             ProviderPages,
+            RegistryPages,
             VisitPages,
             IntakePages,
             PersonPages,

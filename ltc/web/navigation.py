@@ -77,6 +77,9 @@ PLACES: tuple[Place, ...] = (
         counts=("settlements_to_approve", "settlements_to_submit"),
     ),
     Place(N_("Fund"), "/fund", Action.READ_FUND),
+    Place(N_("Users"), "/users", Action.READ_USERS),
+    Place(N_("Audit trail"), "/audit", Action.READ_AUDIT),
+    Place(N_("Policy"), "/policy", Action.READ_POLICY),
 )
 
 

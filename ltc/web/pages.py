@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -15,7 +16,7 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
 from ltc.domain.access import Action, Actor, Role
-from ltc.domain.errors import TooManyAttempts, Unauthenticated
+from ltc.domain.errors import NotFound, TooManyAttempts, Unauthenticated
 from ltc.domain.sessions import SessionKind
 from ltc.services import audit, district, jobs, providers, sessions, sign_in, users
 from ltc.services.assessment import applications
@@ -44,8 +45,9 @@ class HomePage:
 _ASSESSOR_HOME = HomePage("home/assessor.html", frozenset({"applications"}))
 HOME_PAGES = {
     # Each administrator sees the part of their own duty only (三员分立).
-    Role.SYSADMIN: HomePage("home/admin.html", frozenset({"users"})),
-    Role.SECADMIN: HomePage("home/secadmin.html", frozenset({"users"})),
+    # Their users are listed a page at a time on /users, not on the home page.
+    Role.SYSADMIN: HomePage("home/admin.html", frozenset()),
+    Role.SECADMIN: HomePage("home/secadmin.html", frozenset({"sessions"})),
     Role.AUDITOR: HomePage("home/auditor.html", frozenset({"audit"}), audit_entries=50),
     Role.BUREAU: HomePage("home/bureau.html", frozenset({"waiting", "district", "audit"})),
     Role.ASSESSOR: _ASSESSOR_HOME,
@@ -58,10 +60,6 @@ class LoginForm(BaseModel):
     username: str = Field(default="", max_length=64)
     password: str = Field(default="", max_length=256)
     next: str = Field(default="/", max_length=500)
-
-
-class UserStatusForm(BaseModel):
-    active: bool
 
 
 def safe_next(target: str | None) -> str:
@@ -109,8 +107,6 @@ async def home_context(services: ServiceContext, actor: Actor) -> dict[str, Any]
         context["district"] = await district.district_summary()
     if "audit" in parts and actor.may(Action.READ_AUDIT):
         context["audit"] = await audit.recent_entries(actor, home.audit_entries)
-    if "users" in parts and actor.may(Action.READ_USERS):
-        context["users"] = await users.list_users(actor)
     if "provider" in parts and actor.provider_scope:
         context["provider"] = await providers.get_provider(actor, actor.provider_scope)
         context["caregivers"] = await providers.list_caregivers(actor, actor.provider_scope)
@@ -177,18 +173,11 @@ class PagesController(Controller):
     async def home(self, actor: CurrentActor, services: Services, sessions_of: SessionsOf = None) -> Template:
         home = HOME_PAGES[actor.role]
         context = await home_context(services, actor)
-        if "users" in home.parts and sessions_of is not None and actor.may(Action.MANAGE_SESSIONS):
-            context["sessions_of"] = next((u for u in context.get("users", []) if u.id == sessions_of), None)
-            if context["sessions_of"] is not None:
+        if "sessions" in home.parts and sessions_of is not None and actor.may(Action.MANAGE_SESSIONS):
+            with suppress(NotFound):
+                context["sessions_of"] = await users.get_user(actor, sessions_of)
                 context["sessions"] = await sessions.list_user_sessions(services, actor, sessions_of)
         return page(home.template, **context)
-
-    @post("/users/{user_id:int}/active", guards=[allowed(Action.MANAGE_USERS)])
-    async def set_user_active(
-        self, user_id: FromPath[int], data: URLEncodedBody[UserStatusForm], actor: CurrentActor, services: Services
-    ) -> Redirect:
-        await users.set_user_active(services, actor, user_id, data.active)
-        return Redirect(path="/")
 
     @post("/jobs/geocode-persons", guards=[allowed(Action.GEOCODE_PERSONS)])
     async def start_geocoding(self, actor: CurrentActor, services: Services) -> Redirect:

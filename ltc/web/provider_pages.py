@@ -24,6 +24,7 @@ from ltc.web.job_summaries import outcome_of
 from ltc.web.network_map import draw_network, tile_layer
 from ltc.web.pages import actions_of, page
 from ltc.web.paging import After, Limit
+from ltc.web.registry_pages import provider_detail_page
 from ltc.web.security import allowed, signed_in
 
 ASSIGN = allowed(Action.ASSIGN)
@@ -65,21 +66,12 @@ class ProviderPages(Controller):
             statuses=get_args(AgreementState),
             kinds=get_args(ProviderKind),
             towns=town_choices(),
+            **actions_of(actor),
         )
 
     @get("/providers/{provider_id:int}", guards=[signed_in])
-    async def detail(self, provider_id: FromPath[int], actor: CurrentActor) -> Template:
-        return page(
-            "providers/detail.html",
-            provider=await providers.get_provider(actor, provider_id),
-            history=await providers.agreement_history(actor, provider_id),
-            evaluations=await providers.evaluations(actor, provider_id),
-            caregivers=await providers.list_caregivers(actor, provider_id)
-            if actor.may(Action.MANAGE_CAREGIVERS)
-            else None,
-            load=await providers.current_load(provider_id),
-            **actions_of(actor),
-        )
+    async def detail(self, provider_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
+        return await provider_detail_page(services, actor, provider_id)
 
     @post("/providers/{provider_id:int}/agreement", guards=[allowed(Action.MANAGE_PROVIDERS)])
     async def agreement(

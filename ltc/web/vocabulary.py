@@ -35,7 +35,6 @@ ASSIGNMENT_REASONS = [
     N_("no_active_provider_of_mode"), N_("person_without_position"),
 ]
 SETTLEMENT_STATUSES = [N_("draft"), N_("approved"), N_("rejected"), N_("paid")]
-CARE_PLAN_STATUSES = [N_("draft"), N_("confirmed"), N_("superseded")]
 SETTLEMENT_LINE_KINDS = [N_("adjustment"), N_("deduction")]
 SETTLEMENT_UNITS = [N_("minute"), N_("day"), N_("score")]
 VISIT_STATUSES = [N_("planned"), N_("in_progress"), N_("done"), N_("cancelled")]
@@ -51,33 +50,9 @@ EXPLANATION_REASONS = [
 ]
 # "accepted" already means an accepted application; a resolution gets words of its own.
 RESOLUTIONS = {"accepted": N_("Explanation accepted"), "rejected": N_("Explanation rejected")}
-CENSUS_STATUSES = [N_("present"), N_("leave"), N_("admitted"), N_("discharged")]
-# Why a visit of a care plan could not be given to a caregiver.
-UNSCHEDULED_REASONS = [N_("no_caregiver_free"), N_("weekly_hours_exceeded")]
 SESSION_END_REASONS = [N_("logout"), N_("idle"), N_("expired"), N_("user_disabled"), N_("ended_by_admin"), N_("password_changed")]
 SESSION_KINDS = [N_("page"), N_("api")]
 # What an audit entry records (its action) and on what kind of record (its entity).
-AUDIT_ACTIONS = [
-    N_("application.accept"), N_("application.renewal"), N_("application.submit"), N_("assessment.finalize"),
-    N_("assessment.object"), N_("assessment.publish"), N_("assessment.submit"), N_("audit.archive"),
-    N_("audit.verify"), N_("bench.insert"), N_("care_plan.adjust"), N_("care_plan.confirm"), N_("care_plan.create"),
-    N_("caregiver.create"), N_("census.record"), N_("demo.seed"), N_("evidence.add"), N_("export.personal_data"),
-    N_("fund.contribution"), N_("hospital_stays.import"), N_("person.anonymise"), N_("person.choose_provider"),
-    N_("person.data_report"), N_("person.death"), N_("person.register"), N_("person.view_identity"),
-    N_("provider.create"), N_("provider.evaluation"), N_("provider.update"), N_("provider.designate"),
-    N_("provider.activate"), N_("provider.suspend"), N_("provider.reinstate"), N_("provider.terminate"),
-    N_("session.end"), N_("session.sign_out"), N_("settlement.build"), N_("settlement.correction"),
-    N_("settlement.submit"), N_("settlement.approve"), N_("settlement.reject"), N_("settlement.pay"),
-    N_("sign_in.failure"), N_("sign_in.lock"), N_("sign_in.success"), N_("user.assign_role"), N_("user.create"),
-    N_("user.enable"), N_("user.disable"), N_("user.password_change"), N_("visit.add"), N_("visit_exception.explain"),
-    N_("visit_exception.resolve"),
-]
-AUDIT_ENTITIES = [
-    N_("application"), N_("assessment"), N_("audit"), N_("bench"), N_("care_plan"), N_("caregiver"), N_("census"),
-    N_("district"), N_("evidence"), N_("hospital_stay"), N_("ledger_entry"), N_("person"), N_("provider"),
-    N_("session"), N_("settlement"), N_("settlement_correction"), N_("sign_in"), N_("user"), N_("visit"),
-    N_("visit_exception"),
-]
 # Where the audit trail's hash chain is broken (ltc.domain.audit_chain.BREAK_CODES).
 AUDIT_BREAKS = [
     N_("entry_missing"), N_("entry_altered"), N_("entry_reordered"), N_("link_broken"), N_("entry_before_checkpoint"),
@@ -504,3 +479,86 @@ APPLICATION_STEPS = {
 }
 SEXES = {"M": N_("Male"), "F": N_("Female")}
 ERROR_MESSAGES.update(INTAKE_ERRORS)
+# What an audit entry records (its action) and on what kind of record (its entity).
+AUDIT_ACTIONS = [
+    N_("application.accept"),
+    N_("application.renewal"),
+    N_("application.submit"),
+    N_("assessment.finalize"),
+    N_("assessment.object"),
+    N_("assessment.publish"),
+    N_("assessment.submit"),
+    N_("assignment.assign"),
+    N_("assignment.reoptimise"),
+    N_("audit.archive"),
+    N_("audit.verify"),
+    N_("bench.insert"),
+    N_("care_plan.adjust"),
+    N_("care_plan.confirm"),
+    N_("care_plan.create"),
+    N_("caregiver.create"),
+    N_("census.record"),
+    N_("demo.seed"),
+    N_("evidence.add"),
+    N_("export.personal_data"),
+    N_("fund.contribution"),
+    N_("hospital_stays.import"),
+    N_("person.anonymise"),
+    N_("person.choose_provider"),
+    N_("person.data_report"),
+    N_("person.death"),
+    N_("person.register"),
+    N_("person.view_identity"),
+    N_("provider.create"),
+    N_("provider.evaluation"),
+    N_("provider.update"),
+    N_("provider.designate"),
+    N_("provider.activate"),
+    N_("provider.suspend"),
+    N_("provider.reinstate"),
+    N_("provider.terminate"),
+    N_("session.end"),
+    N_("session.sign_out"),
+    N_("settlement.build"),
+    N_("settlement.correction"),
+    N_("settlement.submit"),
+    N_("settlement.approve"),
+    N_("settlement.reject"),
+    N_("settlement.pay"),
+    N_("settlement.rebuild"),
+    N_("sign_in.failure"),
+    N_("sign_in.lock"),
+    N_("sign_in.success"),
+    N_("user.assign_role"),
+    N_("user.create"),
+    N_("user.enable"),
+    N_("user.disable"),
+    N_("user.password_change"),
+    N_("user.reset_password"),
+    N_("password_change.failure"),
+    N_("visit.add"),
+    N_("visit_exception.explain"),
+    N_("visit_exception.resolve"),
+]
+AUDIT_ENTITIES = [
+    N_("application"),
+    N_("assessment"),
+    N_("audit"),
+    N_("bench"),
+    N_("care_plan"),
+    N_("caregiver"),
+    N_("census"),
+    N_("district"),
+    N_("evidence"),
+    N_("hospital_stay"),
+    N_("ledger_entry"),
+    N_("person"),
+    N_("provider"),
+    N_("session"),
+    N_("settlement"),
+    N_("settlement_correction"),
+    N_("sign_in"),
+    N_("user"),
+    N_("visit"),
+    N_("visit_exception"),
+]

@@ -60,20 +60,25 @@ async def test_admin_disables_a_user_and_enables_them_again(browser, live_server
     LiveApi(live_server, "temp-expert", TEMP_PASSWORD)  # can sign in
     context = await browser.new_context(viewport=DESK, locale="zh-CN")
     page = await context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the confirmation before disabling
     await sign_in(page, live_server, "admin")
     assert await page.locator("h1").inner_text() == "系统管理"
-    assert await page.get_by_test_id("toggle-admin").count() == 0  # no button to disable oneself
-    toggle = page.get_by_test_id("toggle-temp-expert")
+    await page.goto(f"{live_server}/users?role=expert")
+    await page.get_by_test_id("user-temp-expert").click()
+    toggle = page.get_by_test_id("toggle-active")
     assert await toggle.inner_text() == "停用"
     await toggle.click()
-    await page.wait_for_selector("[data-testid=toggle-temp-expert]:text-is('启用')")  # the page again, reloaded
+    await page.wait_for_selector("[data-testid=toggle-active]:text-is('启用')")  # the page again, reloaded
     await page.screenshot(path=str(artifacts / "admin-user-disabled.png"), full_page=True)
     with pytest.raises(urllib.error.HTTPError) as refused:
         LiveApi(live_server, "temp-expert", TEMP_PASSWORD)
     assert refused.value.code == 401
-    await toggle.click()
-    await page.wait_for_selector("[data-testid=toggle-temp-expert]:text-is('停用')")
+    await page.get_by_test_id("toggle-active").click()
+    await page.wait_for_selector("[data-testid=toggle-active]:text-is('停用')")
     LiveApi(live_server, "temp-expert", TEMP_PASSWORD)  # signs in again
+    await page.goto(f"{live_server}/users?role=sysadmin")
+    await page.get_by_test_id("user-admin").click()
+    assert await page.get_by_test_id("toggle-active").count() == 0  # no button to disable oneself
     await context.close()
 
 
@@ -87,10 +92,14 @@ async def test_the_security_administrator_gives_a_role_and_the_auditor_verifies_
     page = await context.new_page()
     await sign_in(page, live_server, "secadmin")
     assert await page.locator("h1").inner_text() == "安全管理"
-    assert await page.get_by_test_id("assign-admin").count() == 0  # an administrator's duty is fixed
-    await page.get_by_test_id("role-temp-assessor").select_option("expert")
-    await page.get_by_test_id("assign-temp-assessor").click()
-    await page.wait_for_selector("[data-testid=role-temp-assessor] option[value=expert][selected]", state="attached")
+    await page.goto(f"{live_server}/users?role=sysadmin")
+    await page.get_by_test_id("user-admin").click()
+    assert await page.get_by_test_id("give-role").count() == 0  # an administrator's duty is fixed
+    await page.goto(f"{live_server}/users?role=assessor")
+    await page.get_by_test_id("user-temp-assessor").click()
+    await page.get_by_label("角色", exact=True).select_option("expert")
+    await page.get_by_test_id("give-role").click()
+    await page.wait_for_selector("[data-testid=user-role]:text-is('评估专家')")
     assert LiveApi(live_server, "temp-assessor", TEMP_PASSWORD).call("GET", "/api/v1/me")["role"] == "expert"
     await page.screenshot(path=str(artifacts / "secadmin-role-given.png"), full_page=True)
     await context.close()

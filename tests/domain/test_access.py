@@ -67,7 +67,8 @@ def test_every_action_names_at_least_one_role_and_only_the_bureau_moves_the_fund
 # The three separated administrator duties (三员分立) ----------------------------------------
 
 DUTY_ACTIONS = {
-    Role.SYSADMIN: {Action.MANAGE_USERS, Action.READ_USERS},
+    # Users and configuration: the system administrator's (the policy versions read-only).
+    Role.SYSADMIN: {Action.MANAGE_USERS, Action.READ_USERS, Action.READ_POLICY},
     # Roles, sessions and keys: the security administrator's.
     Role.SECADMIN: {Action.ASSIGN_ROLES, Action.READ_USERS, Action.MANAGE_SESSIONS, Action.ROTATE_DATA_KEYS},
     Role.AUDITOR: {Action.READ_AUDIT, Action.VERIFY_AUDIT},

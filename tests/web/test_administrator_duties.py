@@ -114,28 +114,41 @@ async def test_the_security_page_gives_a_role_with_its_form(app, services) -> No
     from ltc.domain.access import Role
     from ltc.services import users
 
-    await users.create_user(services, actor=None, username="page-promote", password=PASSWORD, role=Role.ASSESSOR)
+    user_id = await users.create_user(
+        services, actor=None, username="page-promote", password=PASSWORD, role=Role.ASSESSOR
+    )
     async with signed_in_browser(app, "secadmin") as browser:
-        home = await browser.get("/", headers=HTML)
-        assert 'data-testid="assign-page-promote"' in home.text
-        assert 'data-testid="assign-admin"' not in home.text and 'data-testid="toggle-' not in home.text
-        user_id = re.search(
-            r'action="/users/(\d+)/role"[^>]*>(?:(?!</form>).)*data-testid="role-page-promote"', home.text, re.S
+        page = await browser.get(f"/users/{user_id}", headers=HTML)
+        assert 'data-testid="give-role"' in page.text and 'data-testid="toggle-active"' not in page.text
+        assert 'data-testid="reset-password"' not in page.text
+        admin_id = await _user_id_of("admin")
+        assert 'data-testid="give-role"' not in (await browser.get(f"/users/{admin_id}", headers=HTML)).text
+        needs_provider = await browser.post(
+            f"/users/{user_id}/role",
+            data={"role": "agency", "provider_id": "", "_csrf_token": csrf_token(page.text)},
+            headers=HTML,
         )
-        assert user_id
+        assert needs_provider.status_code == 403 and 'data-testid="form-errors"' in needs_provider.text
+        assert '<option value="agency" selected>' in needs_provider.text, "the choice is kept"
         done = await browser.post(
-            f"/users/{user_id.group(1)}/role",
-            data={"role": "expert", "provider_id": "", "_csrf_token": csrf_token(home.text)},
+            f"/users/{user_id}/role",
+            data={"role": "expert", "provider_id": "", "_csrf_token": csrf_token(page.text)},
             headers=HTML,
             follow_redirects=True,
         )
-        assert done.status_code == 200
+        assert done.status_code == 200 and 'data-testid="user-role">评估专家' in done.text
     row = await users.list_users(users.Actor(user_id=1, username="x", role=Role.SECADMIN))
     assert next(u for u in row if u.username == "page-promote").role == Role.EXPERT
+
+
+async def _user_id_of(username: str) -> int:
+    from ltc.db.tables import AppUser
+
+    return (await AppUser.select(AppUser.id).where(AppUser.username == username).first())["id"]
 
 
 async def test_the_system_administrators_page_shows_neither_audit_nor_district(app) -> None:
     async with signed_in_browser(app, "admin") as browser:
         home = await browser.get("/", headers=HTML)
-        assert 'data-testid="toggle-bureau"' in home.text
+        assert 'href="/users"' in home.text and 'href="/users/new"' in home.text
         assert "最近变更" not in home.text and "辖区概况" not in home.text and "授予角色" not in home.text

@@ -231,7 +231,9 @@ async def test_disabling_a_user_is_refused_when_it_must_be(client: httpx.AsyncCl
 
 
 async def test_the_admin_page_disables_a_user_with_its_form(app, services) -> None:
-    await users.create_user(services, actor=None, username="temp-staff", password="A-long-passw0rd", role=Role.EXPERT)
+    user_id = await users.create_user(
+        services, actor=None, username="temp-staff", password="A-long-passw0rd", role=Role.EXPERT
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
         html = {"Accept": "text/html"}
@@ -239,19 +241,23 @@ async def test_the_admin_page_disables_a_user_with_its_form(app, services) -> No
         await browser.post(
             "/login", data={"username": "admin", "password": DEMO_PASSWORD, "_csrf_token": _csrf(form.text)}
         )
-        home = await browser.get("/", headers=html)
-        assert home.status_code == 200 and 'data-testid="toggle-temp-staff">停用' in home.text
-        assert 'data-testid="toggle-admin"' not in home.text  # no button to disable oneself
+        listed = await browser.get("/users?role=expert", headers=html)
+        assert f'href="/users/{user_id}" data-testid="user-temp-staff"' in listed.text
+        detail = await browser.get(f"/users/{user_id}", headers=html)
+        assert detail.status_code == 200 and 'data-testid="toggle-active">停用' in detail.text
         row = re.search(
-            r'action="/users/(\d+)/active">[^<]*<input[^>]*>\s*<input[^>]*value="false"[^>]*>\s*'
-            r'<button type="submit" data-testid="toggle-temp-staff"',
-            home.text,
+            r'action="/users/(\d+)/active" class="inline" data-confirm="[^"]+">[^<]*<input[^>]*>\s*'
+            r'<input[^>]*value="false"[^>]*>\s*<button type="submit" data-testid="toggle-active"',
+            detail.text,
         )
-        assert row, "the user's row has a form that disables them"
+        assert row and int(row.group(1)) == user_id, "the user's page has a confirmed form that disables them"
         done = await browser.post(
-            f"/users/{row.group(1)}/active", data={"active": "false", "_csrf_token": _csrf(home.text)}, headers=html
+            f"/users/{user_id}/active", data={"active": "false", "_csrf_token": _csrf(detail.text)}, headers=html
         )
-        assert done.status_code in {301, 302, 303} and done.headers["location"] == "/"
+        assert done.status_code in {301, 302, 303} and done.headers["location"] == f"/users/{user_id}"
         assert not (await AppUser.select(AppUser.active).where(AppUser.username == "temp-staff").first())["active"]
-        home = await browser.get("/", headers=html)
-        assert 'data-testid="toggle-temp-staff">启用' in home.text
+        detail = await browser.get(f"/users/{user_id}", headers=html)
+        assert 'data-testid="toggle-active">启用' in detail.text
+        admin_id = (await AppUser.select(AppUser.id).where(AppUser.username == "admin").first())["id"]
+        own = await browser.get(f"/users/{admin_id}", headers=html)
+        assert 'data-testid="toggle-active"' not in own.text  # no button to disable oneself

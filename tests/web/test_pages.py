@@ -12,9 +12,9 @@ from tests.helpers import signed_in_browser
     "username, expected",
     [
         ("bureau", ["经办工作台", "辖区概况", "溪口镇", "最近变更"]),
-        ("admin", ["系统管理", "assessor1", "agency-P20", "系统管理员"]),
-        ("secadmin", ["安全管理", "授予角色", "assessor1"]),
-        ("auditor", ["校验审计日志", "立即校验", "审计日志", 'data-action="']),
+        ("admin", ["系统管理", "开设账号", "政策版本", "系统管理员", 'href="/users"']),
+        ("secadmin", ["安全管理", "授予角色", 'href="/users"']),
+        ("auditor", ["校验审计日志", "立即校验", "检索审计日志", "登录成功", 'data-action="']),
         ("assessor1", ["我的评估任务", "上门完成分配给您的失能等级评估"]),
         ("expert1", ["我的评估任务"]),
         ("agency-P01", ["护理人员", "小时/周"]),

@@ -193,9 +193,12 @@ async def test_the_security_administrator_s_page_ends_a_session_with_its_button(
     theirs = await token(client, "page-watched", PASSWORD)
     async with browser(app) as admin:
         await page_sign_in(admin, "secadmin")
-        home = await admin.get("/", headers=HTML)
-        link = re.search(r'href="(/\?sessions_of=\d+)#sessions" data-testid="sessions-of-page-watched"', home.text)
-        assert link, "each user's row links to their sessions"
+        experts = await admin.get("/users?role=expert&limit=200", headers=HTML)
+        user_id = re.search(r'href="/users/(\d+)" data-testid="user-page-watched"', experts.text)
+        assert user_id, "the user is listed"
+        detail = await admin.get(f"/users/{user_id.group(1)}", headers=HTML)
+        link = re.search(r'href="(/\?sessions_of=\d+)#sessions" data-testid="sessions-link"', detail.text)
+        assert link, "each user's page links to their sessions"
         listed = await admin.get(link.group(1), headers=HTML)
         assert listed.status_code == 200 and 'data-testid="sessions"' in listed.text
         button = re.search(r'action="(/sessions/\d+/end)"', listed.text)

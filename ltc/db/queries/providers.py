@@ -118,6 +118,27 @@ async def current_placements() -> dict[int, int | None]:
     return {row["person"]: row["provider"] for row in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class WaitingPlacement:
+    """A person's current row when it places them nowhere, and why."""
+
+    person_id: int
+    reason: str
+    nearest_provider_id: int | None
+
+    def same_outcome(self, placed: dict[str, object]) -> bool:
+        return placed.get("reason") == self.reason and placed.get("nearest_provider") == self.nearest_provider_id
+
+
+async def waiting_placements() -> list[WaitingPlacement]:
+    rows = await Assignment.select(
+        Assignment.person.as_alias("person_id"),
+        Assignment.reason,
+        Assignment.nearest_provider.as_alias("nearest_provider_id"),
+    ).where(Assignment.current_key.is_not_null() & (Assignment.status == "unassigned"))
+    return [WaitingPlacement(**row) for row in rows]
+
+
 async def person_positions() -> dict[int, tuple[float, float]]:
     """Where every person with a position lives."""
     rows = await Person.select(Person.id, Person.lat, Person.lon).where(Person.lat.is_not_null())

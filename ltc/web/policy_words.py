@@ -1,0 +1,105 @@
+"""The city's policy rules in words: each rule's name and its value with its unit, in the
+page's language (no field names, fen or raw shares reach the page)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ltc.domain.money import format_yuan
+from ltc.web.i18n import gettext as _
+from ltc.web.vocabulary import N_
+
+# rule → (its name, how its value reads)
+POLICY_RULES: dict[str, tuple[str, str]] = {
+    "assessment_instrument": (N_("Assessment instrument"), "instrument"),
+    "self_eval_instrument": (N_("Self-assessment form"), "instrument"),
+    "minimum_age": (N_("Minimum age"), "age"),
+    "minimum_months_disabled": (N_("Disabled for at least"), "months"),
+    "eligible_self_eval_grades": (N_("Self-assessment grades that may apply"), "grades"),
+    "minimum_assessors": (N_("Assessors per assessment"), "people"),
+    "notice_days": (N_("Public notice period"), "days"),
+    "validity_months_severe": (N_("Validity of a severe conclusion"), "months"),
+    "validity_months_other": (N_("Validity of another conclusion"), "months"),
+    "reassessment_reminder_days": (N_("Re-assessment reminder ahead of expiry"), "days"),
+    "home_hours_by_level": (N_("Home care hours a month by level"), "hours_by_level"),
+    "visit_minutes": (N_("Length of a home visit"), "minutes"),
+    "schedule_window_days": (N_("Visits planned ahead"), "days"),
+    "travel_speed_kmh": (N_("Travel speed between visits"), "speed"),
+    "working_day_start_hour": (N_("Working day starts"), "hour"),
+    "working_day_end_hour": (N_("Working day ends"), "hour"),
+    "geofence_m": (N_("Check-in distance from the home"), "metres"),
+    "minimum_duration_share": (N_("Shortest visit, share of the planned length"), "share"),
+    "impossible_speed_kmh": (N_("Travel faster than this is impossible"), "speed"),
+    "late_after_minutes": (N_("Late after the planned start"), "minutes"),
+    "missed_after_end_minutes": (N_("Missed after the planned end"), "minutes"),
+    "missing_checkout_after_end_minutes": (N_("Check-out missing after the planned end"), "minutes"),
+    "max_clock_skew_minutes": (N_("Largest device clock error accepted"), "minutes"),
+    "home_hourly_price_fen": (N_("Home care price an hour"), "money"),
+    "fund_share_home": (N_("Fund's share of home care"), "share"),
+    "fund_share_institutional": (N_("Fund's share of institutional care"), "share"),
+    "bed_day_cap_fen_by_level": (N_("Bed-day price cap by level"), "money_by_level"),
+    "evaluation_pass_score": (N_("Annual evaluation pass score"), "score"),
+    "evaluation_deduction_share": (N_("Deduction below the pass score"), "share"),
+    "redesignation_block_years": (N_("Wait before a terminated provider is designated again"), "years"),
+    "personal_data_retention_years": (N_("Personal data kept after the last settlement"), "years"),
+    "fund_warning_months": (N_("Early warning when the fund pays fewer months than"), "months"),
+    "fund_alarm_months": (N_("Alarm when the fund pays fewer months than"), "months"),
+}
+OTHER_RULE = N_("Another rule")
+LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInWords:
+    name: str
+    before: str | None
+    after: str
+
+
+def rule_name(rule: str) -> str:
+    return _(POLICY_RULES.get(rule, (OTHER_RULE, ""))[0])
+
+
+def _level(level: int) -> str:
+    return _(LEVELS[level]) if level in LEVELS else _("Level %(level)s") % {"level": level}
+
+
+def _by_level(values: Mapping[int, str]) -> str:
+    return _("; ").join(f"{_level(level)} {amount}" for level, amount in sorted(values.items()))
+
+
+def value_words(rule: str, value: Any) -> str:
+    """A rule's value with its unit, e.g. "7 days", "90%", "¥60.00", "Severe I 20 h"."""
+    unit = POLICY_RULES.get(rule, ("", ""))[1]
+    if unit == "age":
+        return _("%(n)s years old") % {"n": value}
+    if unit == "years":
+        return _("%(n)s years") % {"n": value}
+    if unit == "months":
+        return _("%(n)s months") % {"n": value}
+    if unit == "days":
+        return _("%(n)s days") % {"n": value}
+    if unit == "minutes":
+        return _("%(n)s minutes") % {"n": value}
+    if unit == "people":
+        return _("%(n)s people") % {"n": value}
+    if unit == "metres":
+        return _("%(n)s m") % {"n": f"{value:g}"}
+    if unit == "speed":
+        return _("%(n)s km/h") % {"n": f"{value:g}"}
+    if unit == "hour":
+        return f"{value:02d}:00"
+    if unit == "share":
+        return f"{(Decimal(value) * 100).normalize():f}%"
+    if unit == "money":
+        return "¥" + format_yuan(value)
+    if unit == "hours_by_level":
+        return _by_level({level: _("%(n)s h") % {"n": hours} for level, hours in value.items()})
+    if unit == "money_by_level":
+        return _by_level({level: "¥" + format_yuan(fen) for level, fen in value.items()})
+    if unit == "grades":
+        return _("; ").join(value)
+    return str(value)
