@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 
 from piccolo.query.functions.aggregate import Sum
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,9 @@ from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import InvalidInput
 from ltc.domain.periods import Period
 from ltc.services.audit import record_change
+from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.reference import policy_book
 
 
 class ContributionRequest(BaseModel):
@@ -43,6 +46,19 @@ class FundPosition(BaseModel):
     period: str  # the month of month_spend_fen
     spend_by_period: dict[str, int]  # the fund amount of each month's approved settlements
     ledger_imbalance_fen: int  # debits less credits: 0 in a sound ledger
+    warning: accounts.FundWarning | None = None  # the early warning by the policy's thresholds
+    warning_months: float = Field(description="months payable under which the fund warns (policy)")
+    alarm_months: float = Field(description="months payable under which the warning is red (policy)")
+
+
+class FundHealth(BaseModel):
+    """The figures the early warning is drawn from (cheap enough for every page's to-do count)."""
+
+    balance_fen: int
+    months_payable: Decimal | None
+    warning: accounts.FundWarning | None
+    warning_months: Decimal
+    alarm_months: Decimal
 
 
 async def post_entry(
@@ -94,39 +110,79 @@ async def record_contribution(ctx: ServiceContext, actor: Actor, source_id: str,
     return ContributionPosted(source_id=source_id, posted=posted)
 
 
-async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None = None) -> FundPosition:
-    require(actor, Action.READ_FUND)
+async def _account_sums() -> dict[str, tuple[int, int]]:
     sums = await LedgerPosting.select(
         LedgerPosting.account,
         Sum(LedgerPosting.debit_fen, alias="debit"),
         Sum(LedgerPosting.credit_fen, alias="credit"),
     ).group_by(LedgerPosting.account)
-    by_account = {r["account"]: (int(r["debit"] or 0), int(r["credit"] or 0)) for r in sums}
-    debit_total = sum(d for d, _ in by_account.values())
-    credit_total = sum(c for _, c in by_account.values())
-    cash = by_account.get(accounts.FUND_BANK, (0, 0))
-    cash_fen = cash[0] - cash[1]
-    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
-    spend_rows = (
+    return {r["account"]: (int(r["debit"] or 0), int(r["credit"] or 0)) for r in sums}
+
+
+async def _spend_by_period() -> dict[str, int]:
+    """The fund amount of each month's approved (or paid) settlements."""
+    rows = (
         await Settlement.select(Settlement.period, Sum(Settlement.fund_fen, alias="fund"))
         .where(Settlement.status.is_in([rules.APPROVED, rules.PAID]))
         .group_by(Settlement.period)
     )
-    spend = {r["period"]: int(r["fund"] or 0) for r in spend_rows}
-    as_of = as_of or Period.of(ctx.clock.now().astimezone(ctx.settings.zone).date())
+    return {r["period"]: int(r["fund"] or 0) for r in rows}
+
+
+def _health(
+    ctx: ServiceContext, by_account: dict[str, tuple[int, int]], spend: dict[str, int], as_of: Period
+) -> FundHealth:
+    cash = by_account.get(accounts.FUND_BANK, (0, 0))
+    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
+    balance = cash[0] - cash[1] - payables_fen
     recent = sorted((p for p, v in spend.items() if v > 0 and Period.parse(p) <= as_of), reverse=True)[:3]
-    balance = cash_fen - payables_fen
     months = accounts.months_payable(balance, [spend[p] for p in recent])
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    warning = accounts.fund_warning(
+        balance, months, warning_months=policy.fund_warning_months, alarm_months=policy.fund_alarm_months
+    )
+    return FundHealth(
+        balance_fen=balance,
+        months_payable=months,
+        warning=warning,
+        warning_months=policy.fund_warning_months,
+        alarm_months=policy.fund_alarm_months,
+    )
+
+
+def _this_month(ctx: ServiceContext) -> Period:
+    return Period.of(local_today(ctx.clock, ctx.settings.zone))
+
+
+async def fund_health(ctx: ServiceContext, actor: Actor) -> FundHealth:
+    """Balance, months payable and the early warning, without the monthly history."""
+    require(actor, Action.READ_FUND)
+    return _health(ctx, await _account_sums(), await _spend_by_period(), _this_month(ctx))
+
+
+async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None = None) -> FundPosition:
+    require(actor, Action.READ_FUND)
+    by_account = await _account_sums()
+    debit_total = sum(d for d, _ in by_account.values())
+    credit_total = sum(c for _, c in by_account.values())
+    cash = by_account.get(accounts.FUND_BANK, (0, 0))
+    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
+    spend = await _spend_by_period()
+    as_of = as_of or _this_month(ctx)
+    health = _health(ctx, by_account, spend, as_of)
     return FundPosition(
         balance_by_period=await _balance_by_period(ctx),
-        balance_fen=balance,
-        cash_fen=cash_fen,
+        balance_fen=health.balance_fen,
+        cash_fen=cash[0] - cash[1],
         payables_fen=payables_fen,
         month_spend_fen=spend.get(str(as_of), 0),
-        months_payable=float(months) if months is not None else None,
+        months_payable=float(health.months_payable) if health.months_payable is not None else None,
         period=str(as_of),
         spend_by_period=dict(sorted(spend.items())),
         ledger_imbalance_fen=debit_total - credit_total,
+        warning=health.warning,
+        warning_months=float(health.warning_months),
+        alarm_months=float(health.alarm_months),
     )
 
 

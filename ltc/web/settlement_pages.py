@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from ltc.db.queries.settlements import case_figures, line_visits
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action
+from ltc.domain.capital_numerals import capital_yuan
 from ltc.domain.errors import NotFound
 from ltc.domain.money import format_yuan
 from ltc.domain.periods import Period
@@ -22,11 +23,13 @@ from ltc.services.data_subject import stamp_export
 from ltc.services.district import district_summary
 from ltc.services.settlements import workflow
 from ltc.services.settlements.build import start_build
+from ltc.services.settlements.exports import signatories
 from ltc.services.settlements.values import PERIOD_PATTERN, WORKFLOW_ACTIONS, BuildSettlementsParams
 from ltc.web.charts import bars
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.pages import page
 from ltc.web.security import allowed
+from ltc.web.vocabulary import WORKFLOW_STEP_NAMES
 
 
 class ActionForm(BaseModel):
@@ -99,7 +102,16 @@ class SettlementPages(Controller):
     async def statement(self, settlement_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
         settlement = await workflow.get_settlement(services, actor, settlement_id)
         stamp = await stamp_export(services, actor, entity="settlement", entity_id=settlement_id, file_format="print")
-        return page("settlements/print.html", s=settlement, yuan=format_yuan, printed_at=stamp.exported_at, stamp=stamp)
+        return page(
+            "settlements/print.html",
+            s=settlement,
+            yuan=format_yuan,
+            capital=capital_yuan,
+            signed=await signatories(services, actor, settlement),
+            step_names=WORKFLOW_STEP_NAMES,
+            printed_at=stamp.exported_at,
+            stamp=stamp,
+        )
 
     @post("/settlements/{settlement_id:int}/{action:str}")
     async def act(

@@ -90,3 +90,15 @@ EXPLANATION_REASONS = [
 ]
 # "accepted" already means an accepted application; a resolution gets words of its own.
 RESOLUTIONS = {"accepted": N_("Explanation accepted"), "rejected": N_("Explanation rejected")}
+# The settlement's workflow steps as the printed statement names them.
+WORKFLOW_STEP_NAMES = {
+    "submit": N_("Submitted"),
+    "reject": N_("Rejected"),
+    "approve": N_("Approved"),
+    "pay": N_("Paid"),
+}
+# The fund's early warning (GET /api/v1/fund "warning").
+FUND_WARNINGS = {
+    "yellow": N_("Early warning: the fund pays fewer months than the policy's threshold"),
+    "red": N_("Alarm: the fund is below the policy's minimum"),
+}
