@@ -26,3 +26,22 @@
   }
   if (box.dataset.jobStatus !== "done" && box.dataset.jobStatus !== "failed") poll();
 })();
+
+// Irreversible steps ask first: <form data-confirm="…"> or <button data-confirm="…">.
+document.addEventListener("submit", function (event) {
+  const form = event.target;
+  const button = event.submitter;
+  const question = (button && button.dataset.confirm) || form.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
+// The navigation folds behind a menu button on a phone.
+(function () {
+  const nav = document.querySelector(".mainnav");
+  if (!nav) return;
+  const toggle = nav.querySelector(".menu-toggle");
+  toggle.addEventListener("click", function () {
+    const open = nav.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();

@@ -51,7 +51,9 @@ from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
+from ltc.web.navigation import NavigationMiddleware
 from ltc.web.pages import PagesController
+from ltc.web.paging import url_with
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
@@ -76,6 +78,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
         Role=Role,
+        url_with=url_with,
     )
 
 
@@ -145,7 +148,7 @@ def create_app(
             "services": Provide(provide_services, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
-        middleware=[LanguageMiddleware(), ActorMiddleware()],
+        middleware=[LanguageMiddleware(), ActorMiddleware(), NavigationMiddleware()],
         before_send=[security_headers(settings)],
         csrf_config=CSRFConfig(
             secret=_derived_key(settings, "csrf").hex(),

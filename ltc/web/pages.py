@@ -168,6 +168,10 @@ class PagesController(Controller):
         response.set_cookie(Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, samesite="lax"))
         return response
 
+    @get("/favicon.ico")
+    async def favicon(self) -> Redirect:
+        return Redirect(path="/static/favicon.svg", status_code=301)
+
     @get("/", guards=[signed_in])
     async def home(self, actor: CurrentActor, services: Services, sessions_of: SessionsOf = None) -> Template:
         home = HOME_PAGES[actor.role]

@@ -102,3 +102,37 @@ FUND_WARNINGS = {
     "yellow": N_("Early warning: the fund pays fewer months than the policy's threshold"),
     "red": N_("Alarm: the fund is below the policy's minimum"),
 }
+
+# What a refusal says to a person, by its stable code (the API keeps the code itself).
+ERROR_MESSAGES: dict[str, str] = {
+    "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
+    "validation_failed": N_("Some of the values are not valid."),
+    "version_conflict": N_("Someone else changed this record meanwhile; reload it and try again."),
+    "invalid_transition": N_("This step is not possible in the record's current state."),
+    "role_not_allowed": N_("Your role may not do this."),
+}
+
+# What a form says beside a field the model refused, by pydantic's error type; {…} are the
+# rule's own figures.
+VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": N_("Please fill this in."),
+    "string_too_short": N_("Please fill this in."),
+    "string_too_long": N_("At most {max_length} characters."),
+    "string_pattern_mismatch": N_("This is not in the expected form."),
+    "int_parsing": N_("Please enter a whole number."),
+    "int_type": N_("Please enter a whole number."),
+    "float_parsing": N_("Please enter a number."),
+    "decimal_parsing": N_("Please enter a number."),
+    "decimal_max_places": N_("At most {decimal_places} decimal places."),
+    "greater_than": N_("Must be more than {gt}."),
+    "greater_than_equal": N_("Must be at least {ge}."),
+    "less_than": N_("Must be less than {lt}."),
+    "less_than_equal": N_("Must be at most {le}."),
+    "date_parsing": N_("Please enter a date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": N_("Please enter a date (YYYY-MM-DD)."),
+    "datetime_parsing": N_("Please enter a date and time."),
+    "bool_parsing": N_("Please choose yes or no."),
+    "enum": N_("Please choose one of the options."),
+    "literal_error": N_("Please choose one of the options."),
+    "value_error": N_("This value is not valid."),
+}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from tests.helpers import DEMO_PASSWORD
@@ -32,3 +34,33 @@ class LiveApi:
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"null")
+
+
+AXE_DIR = Path(__file__).resolve().parent
+AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# What a page may not have: axe-core's serious and critical violations.
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+
+def install_axe() -> str:
+    """axe-core from the npm registry, installed once from tests/browser/package-lock.json."""
+    if not AXE_SCRIPT.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=AXE_DIR, check=True, capture_output=True)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+async def check_accessibility(page, *, ignore: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Runs axe-core on the page as it is now and fails on any serious or critical violation
+    (evaluated through the browser's debugging protocol, which the page's CSP does not limit).
+    Returns the lesser violations, for a test that wants to look at them."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.evaluate(install_axe())
+    result = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    violations = [v for v in result["violations"] if v["id"] not in ignore]
+    blocking = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes'][:3]]}"
+        for v in violations
+        if v.get("impact") in BLOCKING_IMPACTS
+    ]
+    assert not blocking, f"accessibility violations on {page.url}:\n" + "\n".join(blocking)
+    return [v for v in violations if v.get("impact") not in BLOCKING_IMPACTS]

@@ -1,0 +1,45 @@
+"""The work waiting for the signed-in user, counted for the navigation of every page. Only
+what the actor's role acts on is counted, within the actor's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ltc.db.queries import todo
+from ltc.domain.access import Action, Actor
+
+
+@dataclass(frozen=True, slots=True)
+class TodoCounts:
+    applications_to_accept: int = 0
+    assessments_to_decide: int = 0
+    objections: int = 0
+    applications_to_assess: int = 0
+    exceptions_to_resolve: int = 0
+    exceptions_to_explain: int = 0
+    open_alerts: int = 0
+    settlements_to_approve: int = 0
+    settlements_to_submit: int = 0
+
+
+async def todo_counts(actor: Actor) -> TodoCounts:
+    counts: dict[str, int] = {}
+    scope = actor.provider_scope
+    if actor.may(Action.ACCEPT_APPLICATION):
+        counts["applications_to_accept"] = await todo.applications_in("submitted")
+    if actor.may(Action.DECIDE_ASSESSMENT):
+        counts["assessments_to_decide"] = await todo.applications_in("assessed")
+        counts["objections"] = await todo.applications_in("objected")
+    if actor.may(Action.ASSESS):
+        counts["applications_to_assess"] = await todo.applications_to_assess(actor.user_id)
+    if actor.may(Action.RESOLVE_EXCEPTION):
+        counts["exceptions_to_resolve"] = await todo.exceptions_in("explained", scope)
+    if actor.may(Action.EXPLAIN_EXCEPTION) and scope:
+        counts["exceptions_to_explain"] = await todo.exceptions_in("open", scope)
+    if actor.may(Action.RECORD_VISIT) and scope:
+        counts["open_alerts"] = await todo.open_alerts(scope)
+    if actor.may(Action.APPROVE_SETTLEMENT):
+        counts["settlements_to_approve"] = await todo.settlements_in("submitted", scope)
+    if actor.may(Action.SUBMIT_SETTLEMENT) and scope:
+        counts["settlements_to_submit"] = await todo.settlements_in("draft", scope)
+    return TodoCounts(**counts)

@@ -1,0 +1,104 @@
+"""The navigation every page draws: the places of the signed-in role, each shown only when
+the access table lets the actor act there, with the count of work waiting in it. Computed
+once per page request (not for the API or static files) and read by base.html."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from ltc.domain.access import ADMINISTRATOR_DUTIES, Action, Actor, Role
+from ltc.services.todo import TodoCounts, todo_counts
+from ltc.web.vocabulary import N_
+
+NOT_PAGES = ("/api/", "/static/", "/schema", "/healthz", "/favicon", "/lang/")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A place in the navigation: shown when the actor may do ``action`` (or holds one of
+    ``roles``), with the sum of the named to-do counts beside it."""
+
+    label: str
+    href: str
+    action: Action | None = None
+    roles: frozenset[Role] | None = None
+    counts: tuple[str, ...] = ()
+
+    def open_to(self, actor: Actor) -> bool:
+        if self.roles is not None and actor.role not in self.roles:
+            return False
+        return self.action is None or actor.may(self.action)
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    label: str
+    href: str
+    count: int
+
+
+PLACES: tuple[Place, ...] = (
+    Place(N_("Home"), "/"),
+    Place(
+        N_("Applications"),
+        "/applications",
+        Action.ACCEPT_APPLICATION,
+        counts=("applications_to_accept", "assessments_to_decide", "objections"),
+    ),
+    Place(N_("To assess"), "/assess", Action.ASSESS, counts=("applications_to_assess",)),
+    Place(N_("Conclusions"), "/conclusions", Action.DECIDE_ASSESSMENT),
+    Place(N_("Providers"), "/providers", Action.MANAGE_PROVIDERS),
+    Place(N_("Map"), "/map", Action.ASSIGN),
+    Place(N_("Assignment"), "/assignment", Action.ASSIGN),
+    Place(N_("Visits"), "/visits", Action.READ_CARE_RECORDS),
+    Place(N_("Visit alerts"), "/visit-alerts", Action.RECORD_VISIT, counts=("open_alerts",)),
+    Place(
+        N_("Visit exceptions"),
+        "/visit-exceptions",
+        Action.READ_CARE_RECORDS,
+        counts=("exceptions_to_resolve", "exceptions_to_explain"),
+    ),
+    Place(
+        N_("Settlements"),
+        "/settlements",
+        Action.READ_SETTLEMENTS,
+        counts=("settlements_to_approve", "settlements_to_submit"),
+    ),
+    Place(N_("Fund"), "/fund", Action.READ_FUND),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Navigation:
+    links: list[NavLink]
+    # The administrators' duties never touch persons' records, so they get no person search.
+    searches_persons: bool
+
+
+def navigation_for(actor: Actor, counts: TodoCounts) -> Navigation:
+    links = [
+        NavLink(place.label, place.href, sum(getattr(counts, name) for name in place.counts))
+        for place in PLACES
+        if place.open_to(actor)
+    ]
+    return Navigation(links=links, searches_persons=actor.role not in ADMINISTRATOR_DUTIES)
+
+
+def _is_page_request(scope: Scope) -> bool:
+    if scope.get("type") != "http" or scope.get("path", "").startswith(NOT_PAGES):
+        return False
+    headers = dict(scope.get("headers") or [])
+    return b"text/html" in headers.get(b"accept", b"")
+
+
+class NavigationMiddleware(ASGIMiddleware):
+    """Puts the actor's navigation in ``scope["navigation"]`` for page requests."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        actor = scope.get("user")
+        if isinstance(actor, Actor) and _is_page_request(scope):
+            scope["navigation"] = navigation_for(actor, await todo_counts(actor))  # type: ignore[typeddict-unknown-key]
+        await next_app(scope, receive, send)
