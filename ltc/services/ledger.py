@@ -12,6 +12,7 @@ from piccolo.query.functions.aggregate import Sum
 from pydantic import BaseModel, ConfigDict, Field
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import LedgerEntry, LedgerPosting, Settlement
 from ltc.domain import ledger as accounts
 from ltc.domain import settlement as rules
@@ -204,3 +205,50 @@ async def _balance_by_period(ctx: ServiceContext) -> dict[str, int]:
         running += change[month]
         out[month] = running
     return out
+
+
+class ContributionOut(BaseModel):
+    entry_id: int
+    source_id: str
+    amount_fen: int
+    posted_at: datetime
+    posted_by: str  # the officer's name, or the username when none
+
+
+async def list_contributions(
+    ctx: ServiceContext, actor: Actor, request: PageRequest, *, period: Period | None = None
+) -> Page[ContributionOut]:
+    """The money paid into the fund, newest first, a page at a time; ``period`` keeps one
+    month's (by the day each was posted, in the city's time)."""
+    require(actor, Action.READ_FUND)
+    entry = LedgerPosting.entry
+    key = (entry.posted_at, entry.id)
+    query = (
+        LedgerPosting.select(
+            entry.id.as_alias("entry_id"),
+            entry.source_id.as_alias("source_id"),
+            LedgerPosting.debit_fen.as_alias("amount_fen"),
+            entry.posted_at.as_alias("posted_at"),
+            entry._.posted_by._.username.as_alias("username"),
+            entry._.posted_by._.display_name.as_alias("display_name"),
+        )
+        .where((entry.kind == "contribution") & (LedgerPosting.account == accounts.FUND_BANK))
+        .order_by(*key, ascending=False)
+        .limit(request.limit + 1)
+    )
+    if period is not None:
+        zone = ctx.settings.zone
+        query = query.where((entry.posted_at >= period.start_utc(zone)) & (entry.posted_at < period.end_utc(zone)))
+    if request.after is not None:
+        query = query.where(after_key(key, request.after, descending=True))
+    rows = [
+        ContributionOut(
+            entry_id=r["entry_id"],
+            source_id=r["source_id"].removeprefix("contribution:"),
+            amount_fen=int(r["amount_fen"]),
+            posted_at=r["posted_at"],
+            posted_by=r["display_name"] or r["username"] or "",
+        )
+        for r in await query
+    ]
+    return page_of(rows, request, lambda c: (c.posted_at, c.entry_id))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from ltc.db.queries import todo
 from ltc.domain.access import Action, Actor
+from ltc.services import ledger
+from ltc.services.context import ServiceContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +22,10 @@ class TodoCounts:
     open_alerts: int = 0
     settlements_to_approve: int = 0
     settlements_to_submit: int = 0
+    fund_warnings: int = 0  # 1 while the fund is under the policy's warning threshold
 
 
-async def todo_counts(actor: Actor) -> TodoCounts:
+async def todo_counts(actor: Actor, ctx: ServiceContext | None = None) -> TodoCounts:
     counts: dict[str, int] = {}
     scope = actor.provider_scope
     if actor.may(Action.ACCEPT_APPLICATION):
@@ -42,4 +45,6 @@ async def todo_counts(actor: Actor) -> TodoCounts:
         counts["settlements_to_approve"] = await todo.settlements_in("submitted", scope)
     if actor.may(Action.SUBMIT_SETTLEMENT) and scope:
         counts["settlements_to_submit"] = await todo.settlements_in("draft", scope)
+    if actor.may(Action.READ_FUND) and ctx is not None:
+        counts["fund_warnings"] = int((await ledger.fund_health(ctx, actor)).warning is not None)
     return TodoCounts(**counts)

@@ -48,6 +48,7 @@ from ltc.web.api.visits import VisitsController
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
+from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.language import LanguageMiddleware
@@ -135,6 +136,7 @@ def create_app(
             SettlementsController,
             SettlementPages,
             FundPages,
+            *FUND_INPUT_PAGES,
             FundController,
             CarePlansController,
             VisitsController,

@@ -29,7 +29,7 @@ from ltc.web.charts import bars
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.pages import page
 from ltc.web.security import allowed
-from ltc.web.vocabulary import WORKFLOW_STEP_NAMES
+from ltc.web.vocabulary import FUND_WARNINGS, WORKFLOW_STEP_NAMES
 
 
 class ActionForm(BaseModel):
@@ -85,7 +85,13 @@ class SettlementPages(Controller):
         return Redirect(path=f"/jobs/{job_id}?then=/settlements?period={data.period}")
 
     @get("/settlements/{settlement_id:int}")
-    async def detail(self, settlement_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
+    async def detail(
+        self,
+        settlement_id: FromPath[int],
+        actor: CurrentActor,
+        services: Services,
+        corrected: FromQuery[int | None] = None,
+    ) -> Template:
         settlement = await workflow.get_settlement(services, actor, settlement_id)
         ids = sorted({v for line in settlement.lines for v in [*line.visit_ids, *line.excluded_visit_ids]})
         ended = rules.month_ended(Period.parse(settlement.period), local_today(services.clock, services.settings.zone))
@@ -96,6 +102,8 @@ class SettlementPages(Controller):
             yuan=format_yuan,
             actions=rules.available_actions(settlement.status, actor.role, ended=ended),
             preview=not ended,
+            may_correct=actor.may(Action.CORRECT_SETTLEMENT) and settlement.status in rules.LOCKED_STATUSES,
+            corrected=corrected,
         )
 
     @get("/settlements/{settlement_id:int}/print")
@@ -150,4 +158,7 @@ class FundPages(Controller):
             residents=district.residents,
             providers_by_kind=district.providers_by_kind,
             figures=await case_figures(),
+            health=await ledger.fund_health(services, actor),
+            fund_warnings=FUND_WARNINGS,
+            may_contribute=actor.may(Action.RECORD_CONTRIBUTION),
         )

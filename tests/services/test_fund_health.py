@@ -75,7 +75,8 @@ async def _check(services, tmp_path) -> None:
     raw = json.loads(services.settings.policy_file.read_text(encoding="utf-8"))
     latest = raw["versions"][-1]
     raw["versions"].append(
-        latest | {"version": "strict", "effective_from": "2026-06-01", "fund_warning_months": "12", "fund_alarm_months": "9"}
+        latest
+        | {"version": "strict", "effective_from": "2026-06-01", "fund_warning_months": "12", "fund_alarm_months": "9"}
     )
     strict_file = tmp_path / "strict.json"
     strict_file.write_text(json.dumps(raw), encoding="utf-8")
