@@ -54,14 +54,19 @@ def wait_for_job(api: LiveApi, job_id: str) -> dict[str, Any]:
     raise AssertionError("the job did not finish")
 
 
-def arrange_submitted_settlement(base: str) -> tuple[int, str, str]:
+def arrange_submitted_settlement(
+    base: str, *, code: str = "S901", id_sequence: int = 402, lat: float = 30.95
+) -> tuple[int, str, str]:
+    """A provider (``code``) with one severely disabled person (id number of ``id_sequence``)
+    visited once on the last day of last month, whose settlement the agency has submitted. Each
+    caller takes its own ``lat``, far from the others', so the person goes to its own provider."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
-    lat, lon = 30.95, 120.45
+    lon = 120.45
     provider = bureau.call(
         "POST",
         "/api/v1/providers",
         {
-            "code": "S901",
+            "code": code,
             "name": "桥头居家护理站",
             "kind": "home",
             "lat": lat,
@@ -78,14 +83,14 @@ def arrange_submitted_settlement(base: str) -> tuple[int, str, str]:
         "POST",
         "/api/v1/users",
         {
-            "username": "agency-s901",
+            "username": f"agency-{code.lower()}",
             "password": PASSWORD,
             "role": "agency",
             "provider_id": provider["id"],
             "display_name": "桥头护理站",
         },
     )
-    agency = Api(base, "agency-s901", PASSWORD)
+    agency = Api(base, f"agency-{code.lower()}", PASSWORD)
     caregiver = agency.call(
         "POST",
         f"/api/v1/providers/{provider['id']}/caregivers",
@@ -96,7 +101,7 @@ def arrange_submitted_settlement(base: str) -> tuple[int, str, str]:
         "POST",
         "/api/v1/persons",
         {
-            "id_number": make_id_number("330296", date(1936, 4, 2), 402, "F"),
+            "id_number": make_id_number("330296", date(1936, 4, 2), id_sequence, "F"),
             "name": "周阿婆",
             "address": "桥头村3号",
             "town": "溪口镇",
