@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from ltc.db.tables import AppUser, Assignment, CarePlan, Person
+from ltc.db.tables import AppUser, Assignment, Person
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import DomainError
 from ltc.domain.instruments import Answer, Instrument
@@ -152,29 +152,13 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
     )
 
 
-async def monthly_commitment_fen(ctx: ServiceContext) -> int:
-    """What the fund will pay a month for the confirmed care plans: home hours at the policy's
-    price and fund share, institutional months of 30 bed-days at the plan's cap and share."""
-    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
-    plans = await CarePlan.select(CarePlan.care_mode, CarePlan.monthly_hours, CarePlan.bed_day_cap_fen).where(
-        CarePlan.current_key.is_not_null() & (CarePlan.status == "confirmed")
-    )
-    total = 0
-    for plan in plans:
-        if plan["care_mode"] == "home":
-            total += share_fen(plan["monthly_hours"] * policy.home_hourly_price_fen, policy.fund_share_home)
-        else:
-            total += share_fen(30 * plan["bed_day_cap_fen"], policy.fund_share_institutional)
-    return total
-
-
 async def seed_fund(ctx: ServiceContext, bureau: Actor) -> int:
     """A year of the fund's income before today, so its balance and months payable mean
     something: a transfer on the 10th of each of the last twelve months, of the month's care
     commitment and a margin (the residents' fund is meant to hold about a year of spend).
     Posted through the ledger like any contribution, each on its own day; posted once."""
-    commitment = await monthly_commitment_fen(ctx)
-    monthly = max(round_half_up(share_fen(commitment, FUND_INCOME_MARGIN), 10_000) * 10_000, 10_000_000)
+    commitment = await ledger.monthly_commitment_fen(ctx)
+    monthly = max(round_half_up(share_fen(commitment, FUND_INCOME_MARGIN), 10_000) * 10_000, 100_000)
     month = Period.of(local_today(ctx.clock, ctx.settings.zone))
     posted = 0
     for _ in range(DEMO_FUND_MONTHS):

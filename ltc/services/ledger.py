@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
-from ltc.db.tables import LedgerEntry, LedgerPosting, Settlement
+from ltc.db.tables import CarePlan, LedgerEntry, LedgerPosting, Settlement
 from ltc.domain import ledger as accounts
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import InvalidInput
+from ltc.domain.money import share_fen
 from ltc.domain.periods import Period
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
@@ -48,6 +49,12 @@ class FundPosition(BaseModel):
     spend_by_period: dict[str, int]  # the fund amount of each month's approved settlements
     ledger_imbalance_fen: int  # debits less credits: 0 in a sound ledger
     warning: accounts.FundWarning | None = None  # the early warning by the policy's thresholds
+    commitment_fen: int = Field(
+        default=0, description="what the confirmed care plans commit the fund to a month, at the policy's prices"
+    )
+    months_at_commitment: float | None = Field(
+        default=None, description="months the balance pays at that commitment (None: no confirmed plan)"
+    )
     warning_months: float = Field(description="months payable under which the fund warns (policy)")
     alarm_months: float = Field(description="months payable under which the warning is red (policy)")
 
@@ -151,6 +158,29 @@ def _health(
     )
 
 
+async def monthly_commitment_fen(ctx: ServiceContext) -> int:
+    """What the fund will pay a month for the confirmed care plans: their home hours at the
+    policy's hourly price and fund share, their institutional months of 30 bed-days at the
+    plans' caps and share. An estimate for a scheme without spend yet (agreed prices differ)."""
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    rows = (
+        await CarePlan.select(
+            CarePlan.care_mode,
+            Sum(CarePlan.monthly_hours, alias="hours"),
+            Sum(CarePlan.bed_day_cap_fen, alias="caps"),
+        )
+        .where(CarePlan.current_key.is_not_null() & (CarePlan.status == "confirmed"))
+        .group_by(CarePlan.care_mode)
+    )
+    total = 0
+    for row in rows:
+        if row["care_mode"] == "home":
+            total += share_fen(int(row["hours"] or 0) * policy.home_hourly_price_fen, policy.fund_share_home)
+        else:
+            total += share_fen(30 * int(row["caps"] or 0), policy.fund_share_institutional)
+    return total
+
+
 def _this_month(ctx: ServiceContext) -> Period:
     return Period.of(local_today(ctx.clock, ctx.settings.zone))
 
@@ -171,7 +201,11 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
     spend = await _spend_by_period()
     as_of = as_of or _this_month(ctx)
     health = _health(ctx, by_account, spend, as_of)
+    commitment = await monthly_commitment_fen(ctx)
+    at_commitment = accounts.months_payable(health.balance_fen, [commitment]) if commitment > 0 else None
     return FundPosition(
+        commitment_fen=commitment,
+        months_at_commitment=float(at_commitment) if at_commitment is not None else None,
         balance_by_period=await _balance_by_period(ctx),
         balance_fen=health.balance_fen,
         cash_fen=cash[0] - cash[1],

@@ -64,6 +64,7 @@ async def test_the_officer_records_a_contribution_and_sees_the_fund_move(browser
     assert balance == format_yuan(before["balance_fen"] + 25_000_050), "the fund moved by exactly the amount"
     assert await page.get_by_test_id("balance-chart").locator("rect").count() >= 12, "a year of the demo's fund"
     assert await page.get_by_test_id("fund-warning").count() == 0, "the demo's fund is healthy"
+    assert float(await page.get_by_test_id("months-at-commitment").inner_text()) > 12, "a year of the plans' rate"
     await check_accessibility(page)
     await page.screenshot(path=str(artifacts / "fund-after-contribution.png"), full_page=True)
     await context.close()

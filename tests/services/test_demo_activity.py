@@ -40,7 +40,7 @@ async def _check_fund(services) -> None:
     from ltc.db.tables import AppUser
     from ltc.domain.access import Actor, Role
     from ltc.services import ledger
-    from ltc.services.demo_activity import monthly_commitment_fen, seed_fund
+    from ltc.services.demo_activity import seed_fund
 
     row = await AppUser.select(AppUser.id).where(AppUser.username == "bureau").first()
     bureau = Actor(user_id=row["id"], username="bureau", role=Role.BUREAU)
@@ -48,6 +48,8 @@ async def _check_fund(services) -> None:
     assert len(position.balance_by_period) == 12 and str(position.period) not in position.balance_by_period
     balances = list(position.balance_by_period.values())
     assert balances == sorted(balances) and balances[0] > 0, "the balance grows month by month"
-    assert position.balance_fen == balances[-1] >= 12 * await monthly_commitment_fen(services)
+    assert position.balance_fen == balances[-1] >= 12 * await ledger.monthly_commitment_fen(services)
     assert position.warning is None and position.ledger_imbalance_fen == 0
+    assert position.commitment_fen > 0 and position.months_at_commitment is not None
+    assert 12 <= position.months_at_commitment <= 15, "about a year of the care plans' commitment"
     assert await seed_fund(services, bureau) == 0, "posted once"
