@@ -61,6 +61,7 @@ def test_english_headers_a_bom_and_gbk_are_read() -> None:
         (b"id_number,admitted_on\n", "file_empty"),
         (f"id_number,hospital\n{ONE},x\n".encode(), "missing_column"),
         (b"\xff\xfe\x00\x81\x30", "file_unreadable"),
+        (("id_number,admitted_on\n" + f"{ONE},2026-03-01\n" * 5001).encode(), "too_many_rows"),
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_as_a_whole(content: bytes, code: str) -> None:
