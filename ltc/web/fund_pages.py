@@ -14,7 +14,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action
@@ -78,6 +78,8 @@ def _refused_beside(state: FormState, error: DomainError, fields: dict[str, str]
 
 
 class ContributionForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     source_id: str = Field(min_length=1, max_length=60)
     amount: str = Field(min_length=1, max_length=30)
 
@@ -88,7 +90,6 @@ class ContributionPages(Controller):
 
     async def _page(
         self,
-        request: Request,
         actor: CurrentActor,
         services: Services,
         state: FormState,
@@ -113,7 +114,6 @@ class ContributionPages(Controller):
     @get("/contributions")
     async def contributions(
         self,
-        request: Request,
         actor: CurrentActor,
         services: Services,
         period: FromQuery[str | None] = None,
@@ -123,7 +123,7 @@ class ContributionPages(Controller):
     ) -> Template:
         if period and not re.fullmatch(PERIOD_PATTERN, period):
             period = None  # a month that is not one shows every month
-        return await self._page(request, actor, services, FormState.of(), period, limit, after, recorded)
+        return await self._page(actor, services, FormState.of(), period, limit, after, recorded)
 
     @post("/contributions")
     async def record(self, request: Request, actor: CurrentActor, services: Services) -> Template | Redirect:
@@ -131,14 +131,14 @@ class ContributionPages(Controller):
         form = state.parse(ContributionForm)
         fen = _yuan_to_fen(state, "amount", positive=True)
         if form is None or fen is None:
-            return await self._page(request, actor, services, state, None, 50, None)
+            return await self._page(actor, services, state, None, 50, None)
         try:
             done = await ledger.record_contribution(services, actor, form.source_id, fen)
         except FORM_REFUSALS as error:
-            return await self._page(request, actor, services, state.refused(error), None, 50, None)
+            return await self._page(actor, services, state.refused(error), None, 50, None)
         if not done.posted:
             state.refuse("source_id", _("A transfer with this id was recorded before; nothing was posted again."), 409)
-            return await self._page(request, actor, services, state, None, 50, None)
+            return await self._page(actor, services, state, None, 50, None)
         return Redirect(path=f"/contributions?recorded={form.source_id}")
 
 
