@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ltc.domain import settlement as rules
+from ltc.domain.instruments import Instrument
 from ltc.domain.money import format_yuan
 from ltc.services.data_subject import ExportStamp
 from ltc.services.settlements.exports import LineNote, counted_services, line_note
 from ltc.services.settlements.values import SettlementDetail, SettlementLineDetail
+from ltc.web.i18n import current_language, ngettext
 from ltc.web.i18n import gettext as _
-from ltc.web.i18n import ngettext
 
 
 def header() -> list[str]:
@@ -65,12 +66,27 @@ def note_text(note: LineNote) -> str:
     )
 
 
-def line_cells(line: SettlementLineDetail, money: Callable[[int], Any]) -> list[Any]:
+LevelName = Callable[[int | None], str]
+
+
+def level_names(instrument: Instrument) -> LevelName:
+    """A line's level in words (重度失能Ⅱ级 / its English label), by the instrument the
+    policy assesses with; the number itself when the instrument does not know it."""
+    english = current_language() == "en"
+    words = {lvl.level: (lvl.label_en if english else lvl.label) for lvl in instrument.levels}
+
+    def name(level: int | None) -> str:
+        return "" if level is None else words.get(level, str(level))
+
+    return name
+
+
+def line_cells(line: SettlementLineDetail, money: Callable[[int], Any], level_name: LevelName) -> list[Any]:
     return [
         line.line_no,
         _(line.kind),
         line.person_name or "",
-        line.level or "",
+        level_name(line.level),
         line.quantity,
         _(line.unit) if line.unit else "",
         money(line.gross_fen),
@@ -81,13 +97,13 @@ def line_cells(line: SettlementLineDetail, money: Callable[[int], Any]) -> list[
     ]
 
 
-def table(settlement: SettlementDetail, money: Callable[[int], Any]) -> list[list[Any]]:
+def table(settlement: SettlementDetail, money: Callable[[int], Any], level_name: LevelName) -> list[list[Any]]:
     """The export's rows: the header, a row a line, the totals."""
     totals = [money(settlement.gross_fen), money(settlement.fund_fen), money(settlement.personal_fen)]
     counted = sum(counted_services(line) for line in settlement.lines)
     return [
         header(),
-        *(line_cells(line, money) for line in settlement.lines),
+        *(line_cells(line, money, level_name) for line in settlement.lines),
         [_("Total"), "", "", "", "", "", *totals, counted, ""],
     ]
 

@@ -70,6 +70,7 @@ async def test_statement_names_its_signatories_and_exports_count_services(
         rows = list(csv.reader(io.StringIO(chinese_csv.content.decode("utf-8-sig"))))
         assert rows[0][9] == "计入服务" and rows[0][10] == "备注"
         assert rows[1][9] == "2", "two visits counted, not a visit's id"
+        assert rows[1][3].startswith("重度失能"), "the level in words, not its number"
         assert "核验" in rows[1][10] and "分钟" in rows[1][10]
         assert rows[2][0] == "合计" and rows[2][9] == "2"
         assert rows[-1][0] == "导出人"
@@ -82,6 +83,7 @@ async def test_statement_names_its_signatories_and_exports_count_services(
         english_csv = await browser.get(f"{url}/export.csv")  # the cookie says English
         rows = list(csv.reader(io.StringIO(english_csv.content.decode("utf-8-sig"))))
         assert rows[0][9] == "Services counted" and rows[1][9] == "2"
+        assert rows[1][3].startswith("Severe disability")
         assert "verified minutes billed" in rows[1][10] and rows[2][0] == "Total"
 
     by_header = await client.get(f"{url}/export.xlsx", headers=bureau | {"Accept-Language": "en-US,en;q=0.9"})

@@ -12,10 +12,14 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from ltc.domain.access import Action
 from ltc.domain.errors import InvalidInput
+from ltc.domain.instruments import Instrument
 from ltc.domain.money import format_yuan
 from ltc.services import ledger
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
 from ltc.services.data_subject import stamp_export
 from ltc.services.ledger import ContributionPosted, ContributionRequest, FundPosition
+from ltc.services.reference import instrument_catalog, policy_book
 from ltc.services.settlements import corrections, workflow
 from ltc.services.settlements.build import start_build
 from ltc.services.settlements.values import (
@@ -123,7 +127,8 @@ class SettlementsController(Controller):
         stamp = await stamp_export(services, actor, entity="settlement", entity_id=settlement_id, file_format="csv")
         buffer = io.StringIO()
         with export_language(request):
-            csv.writer(buffer).writerows([*exports.table(settlement, format_yuan), exports.stamp_row(stamp)])
+            rows = exports.table(settlement, format_yuan, exports.level_names(_instrument(services)))
+            csv.writer(buffer).writerows([*rows, exports.stamp_row(stamp)])
         return _download(("\ufeff" + buffer.getvalue()).encode("utf-8"), settlement, "csv", CSV)
 
     @get(
@@ -146,12 +151,18 @@ class SettlementsController(Controller):
         sheet.title = settlement.period
         with export_language(request):
             sheet.append([exports.title(settlement)])
-            for row in exports.table(settlement, lambda fen: fen / 100):
+            for row in exports.table(settlement, lambda fen: fen / 100, exports.level_names(_instrument(services))):
                 sheet.append(row)
             sheet.append(exports.stamp_row(stamp))
         out = io.BytesIO()
         book.save(out)
         return _download(out.getvalue(), settlement, "xlsx", XLSX)
+
+
+def _instrument(services: ServiceContext) -> Instrument:
+    """The instrument whose level labels name the lines' levels (the policy's, today)."""
+    policy = policy_book(services.settings).in_force(local_today(services.clock, services.settings.zone))
+    return instrument_catalog(services.settings).get(policy.assessment_instrument)
 
 
 def _download(content: bytes, settlement: SettlementDetail, suffix: str, media_type: str) -> Response[bytes]:
