@@ -94,6 +94,22 @@ async def test_the_officer_prints_a_statement_and_records_hospital_stays(browser
     await statement.screenshot(path=str(artifacts / "fund-statement-zh.png"), full_page=True)
     await statement.close()
 
+    # The approved month is corrected from its page: a refused amount stays, then the correction.
+    await page.get_by_test_id("correct").click()
+    await page.wait_for_url(f"**/settlements/{settlement_id}/corrections/new")
+    form = page.get_by_test_id("correction-form")
+    await form.get_by_label("人员").select_option(label="周阿婆")
+    await form.get_by_label("金额变动（元）").fill("-1.005")
+    await form.get_by_label("原因").fill("服务时长核减")
+    await page.get_by_test_id("record-correction").click()
+    assert "两位小数" in await page.get_by_test_id("error-amount").inner_text()
+    assert await form.get_by_label("原因").input_value() == "服务时长核减", "the reason typed is kept"
+    await check_accessibility(page)
+    await form.get_by_label("金额变动（元）").fill("-6.00")
+    await page.get_by_test_id("record-correction").click()
+    await page.wait_for_selector("[data-testid=corrected]")
+    await page.screenshot(path=str(artifacts / "fund-correction-recorded.png"), full_page=True)
+
     await page.get_by_test_id("main-nav").get_by_role("link", name="住院与死亡").click()
     await page.wait_for_url("**/hospital-stays")
     await check_accessibility(page)
