@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from ltc.domain.errors import Conflict, InvalidInput
 from ltc.domain.money import check_fen, round_half_up
@@ -228,3 +229,27 @@ def fund_position(
         cash_fen=cash,
         payables_fen=payables,
     )
+
+
+# The fund's early warning (风险预警, DOMAIN §8), by the policy's two thresholds.
+FundWarning = Literal["yellow", "red"]
+WARNING: FundWarning = "yellow"
+ALARM: FundWarning = "red"
+
+
+def fund_warning(
+    balance_fen: int, months: Decimal | None, *, warning_months: Decimal, alarm_months: Decimal
+) -> FundWarning | None:
+    """``"red"`` when the balance is negative or pays fewer than ``alarm_months``, ``"yellow"``
+    when it pays fewer than ``warning_months``, else None. Without spend to divide by
+    (``months`` None) only a negative balance warns."""
+    check_fen(balance_fen, "balance_fen")
+    if balance_fen < 0:
+        return ALARM
+    if months is None:
+        return None
+    if months < alarm_months:
+        return ALARM
+    if months < warning_months:
+        return WARNING
+    return None

@@ -52,6 +52,10 @@ class Policy:
     bed_day_cap_fen_by_level: dict[int, int] = field(default_factory=lambda: {3: 6000, 4: 7000, 5: 8000})
     evaluation_pass_score: int = 60
     evaluation_deduction_share: Decimal = Decimal("0.05")
+    # The fund's health (DOMAIN §8): an early warning (yellow) when the balance pays fewer
+    # months than this, an alarm (red) under the second figure or when it is negative.
+    fund_warning_months: Decimal = Decimal("6")
+    fund_alarm_months: Decimal = Decimal("3")
     # Provider agreements
     redesignation_block_years: int = 3
     # Personal data: kept this many years after the last month settled for the person, then

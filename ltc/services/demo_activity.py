@@ -7,7 +7,9 @@ levels every time (the dates follow the day it is seeded)."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -17,10 +19,12 @@ from ltc.db.tables import AppUser, Assignment, Person
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import DomainError
 from ltc.domain.instruments import Answer, Instrument
-from ltc.services import care_plans
+from ltc.domain.money import round_half_up, share_fen
+from ltc.domain.periods import Period
+from ltc.services import care_plans, ledger
 from ltc.services.assessment import applications, assessments, conclusions
 from ltc.services.assessment.values import ApplicationIn, AssessmentIn, SelfEval
-from ltc.services.clock import local_today
+from ltc.services.clock import FixedClock, local_today
 from ltc.services.context import ServiceContext
 from ltc.services.reference import instrument_catalog, policy_book
 from ltc.services.visits.generation import generate_visits
@@ -29,6 +33,8 @@ from ltc.services.visits.values import GenerateVisitsParams
 log = logging.getLogger(__name__)
 
 EVERY_NTH_RESIDENT = 8
+DEMO_FUND_MONTHS = 12
+FUND_INCOME_MARGIN = Decimal("1.15")  # the fund takes in a little more than it commits a month
 # (ADL, cognition, perception) totals → levels 5, 4, 3, 3, 2 (the last is not severe).
 PROFILES = [(0, 0, 0), (20, 8, 12), (20, 16, 12), (35, 16, 10), (50, 16, 12)]
 HOME_ITEMS = [["B01", "B07", "B09"], ["B05", "B11", "B19"], ["B01", "B06", "B15", "C05"]]
@@ -64,6 +70,7 @@ class DemoActivity(BaseModel):
     beneficiaries: int
     care_plans: int = 0
     visits: int = 0
+    contributions: int = 0
 
 
 async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
@@ -139,4 +146,25 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
         return None
 
     generated = await generate_visits(ctx, GenerateVisitsParams(), no_progress)
-    return DemoActivity(beneficiaries=concluded, care_plans=planned, visits=generated.visits)
+    contributions = await seed_fund(ctx, bureau)
+    return DemoActivity(
+        beneficiaries=concluded, care_plans=planned, visits=generated.visits, contributions=contributions
+    )
+
+
+async def seed_fund(ctx: ServiceContext, bureau: Actor) -> int:
+    """A year of the fund's income before today, so its balance and months payable mean
+    something: a transfer on the 10th of each of the last twelve months, of the month's care
+    commitment and a margin (the residents' fund is meant to hold about a year of spend).
+    Posted through the ledger like any contribution, each on its own day; posted once."""
+    commitment = await ledger.monthly_commitment_fen(ctx)
+    monthly = max(round_half_up(share_fen(commitment, FUND_INCOME_MARGIN), 10_000) * 10_000, 100_000)
+    month = Period.of(local_today(ctx.clock, ctx.settings.zone))
+    posted = 0
+    for _ in range(DEMO_FUND_MONTHS):
+        month = month.previous()
+        on_the_tenth = datetime.combine(month.first_day + timedelta(days=9), time(10), ctx.settings.zone)
+        then = replace(ctx, clock=FixedClock(on_the_tenth))
+        done = await ledger.record_contribution(then, bureau, f"demo-transfer-{month}", monthly)
+        posted += done.posted
+    return posted

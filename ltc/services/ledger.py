@@ -6,19 +6,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 
 from piccolo.query.functions.aggregate import Sum
 from pydantic import BaseModel, ConfigDict, Field
 
 from ltc.db.engine import write_transaction
-from ltc.db.tables import LedgerEntry, LedgerPosting, Settlement
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
+from ltc.db.tables import CarePlan, LedgerEntry, LedgerPosting, Settlement
 from ltc.domain import ledger as accounts
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import InvalidInput
+from ltc.domain.money import share_fen
 from ltc.domain.periods import Period
 from ltc.services.audit import record_change
+from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.reference import policy_book
 
 
 class ContributionRequest(BaseModel):
@@ -43,6 +48,25 @@ class FundPosition(BaseModel):
     period: str  # the month of month_spend_fen
     spend_by_period: dict[str, int]  # the fund amount of each month's approved settlements
     ledger_imbalance_fen: int  # debits less credits: 0 in a sound ledger
+    warning: accounts.FundWarning | None = None  # the early warning by the policy's thresholds
+    commitment_fen: int = Field(
+        default=0, description="what the confirmed care plans commit the fund to a month, at the policy's prices"
+    )
+    months_at_commitment: float | None = Field(
+        default=None, description="months the balance pays at that commitment (None: no confirmed plan)"
+    )
+    warning_months: float = Field(description="months payable under which the fund warns (policy)")
+    alarm_months: float = Field(description="months payable under which the warning is red (policy)")
+
+
+class FundHealth(BaseModel):
+    """The figures the early warning is drawn from (cheap enough for every page's to-do count)."""
+
+    balance_fen: int
+    months_payable: Decimal | None
+    warning: accounts.FundWarning | None
+    warning_months: Decimal
+    alarm_months: Decimal
 
 
 async def post_entry(
@@ -94,39 +118,106 @@ async def record_contribution(ctx: ServiceContext, actor: Actor, source_id: str,
     return ContributionPosted(source_id=source_id, posted=posted)
 
 
-async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None = None) -> FundPosition:
-    require(actor, Action.READ_FUND)
+async def _account_sums() -> dict[str, tuple[int, int]]:
     sums = await LedgerPosting.select(
         LedgerPosting.account,
         Sum(LedgerPosting.debit_fen, alias="debit"),
         Sum(LedgerPosting.credit_fen, alias="credit"),
     ).group_by(LedgerPosting.account)
-    by_account = {r["account"]: (int(r["debit"] or 0), int(r["credit"] or 0)) for r in sums}
-    debit_total = sum(d for d, _ in by_account.values())
-    credit_total = sum(c for _, c in by_account.values())
-    cash = by_account.get(accounts.FUND_BANK, (0, 0))
-    cash_fen = cash[0] - cash[1]
-    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
-    spend_rows = (
+    return {r["account"]: (int(r["debit"] or 0), int(r["credit"] or 0)) for r in sums}
+
+
+async def _spend_by_period() -> dict[str, int]:
+    """The fund amount of each month's approved (or paid) settlements."""
+    rows = (
         await Settlement.select(Settlement.period, Sum(Settlement.fund_fen, alias="fund"))
         .where(Settlement.status.is_in([rules.APPROVED, rules.PAID]))
         .group_by(Settlement.period)
     )
-    spend = {r["period"]: int(r["fund"] or 0) for r in spend_rows}
-    as_of = as_of or Period.of(ctx.clock.now().astimezone(ctx.settings.zone).date())
+    return {r["period"]: int(r["fund"] or 0) for r in rows}
+
+
+def _health(
+    ctx: ServiceContext, by_account: dict[str, tuple[int, int]], spend: dict[str, int], as_of: Period
+) -> FundHealth:
+    cash = by_account.get(accounts.FUND_BANK, (0, 0))
+    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
+    balance = cash[0] - cash[1] - payables_fen
     recent = sorted((p for p, v in spend.items() if v > 0 and Period.parse(p) <= as_of), reverse=True)[:3]
-    balance = cash_fen - payables_fen
     months = accounts.months_payable(balance, [spend[p] for p in recent])
-    return FundPosition(
-        balance_by_period=await _balance_by_period(ctx),
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    warning = accounts.fund_warning(
+        balance, months, warning_months=policy.fund_warning_months, alarm_months=policy.fund_alarm_months
+    )
+    return FundHealth(
         balance_fen=balance,
-        cash_fen=cash_fen,
+        months_payable=months,
+        warning=warning,
+        warning_months=policy.fund_warning_months,
+        alarm_months=policy.fund_alarm_months,
+    )
+
+
+async def monthly_commitment_fen(ctx: ServiceContext) -> int:
+    """What the fund will pay a month for the confirmed care plans: their home hours at the
+    policy's hourly price and fund share, their institutional months of 30 bed-days at the
+    plans' caps and share. An estimate for a scheme without spend yet (agreed prices differ)."""
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    rows = (
+        await CarePlan.select(
+            CarePlan.care_mode,
+            Sum(CarePlan.monthly_hours, alias="hours"),
+            Sum(CarePlan.bed_day_cap_fen, alias="caps"),
+        )
+        .where(CarePlan.current_key.is_not_null() & (CarePlan.status == "confirmed"))
+        .group_by(CarePlan.care_mode)
+    )
+    total = 0
+    for row in rows:
+        if row["care_mode"] == "home":
+            total += share_fen(int(row["hours"] or 0) * policy.home_hourly_price_fen, policy.fund_share_home)
+        else:
+            total += share_fen(30 * int(row["caps"] or 0), policy.fund_share_institutional)
+    return total
+
+
+def _this_month(ctx: ServiceContext) -> Period:
+    return Period.of(local_today(ctx.clock, ctx.settings.zone))
+
+
+async def fund_health(ctx: ServiceContext, actor: Actor) -> FundHealth:
+    """Balance, months payable and the early warning, without the monthly history."""
+    require(actor, Action.READ_FUND)
+    return _health(ctx, await _account_sums(), await _spend_by_period(), _this_month(ctx))
+
+
+async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None = None) -> FundPosition:
+    require(actor, Action.READ_FUND)
+    by_account = await _account_sums()
+    debit_total = sum(d for d, _ in by_account.values())
+    credit_total = sum(c for _, c in by_account.values())
+    cash = by_account.get(accounts.FUND_BANK, (0, 0))
+    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
+    spend = await _spend_by_period()
+    as_of = as_of or _this_month(ctx)
+    health = _health(ctx, by_account, spend, as_of)
+    commitment = await monthly_commitment_fen(ctx)
+    at_commitment = accounts.months_payable(health.balance_fen, [commitment]) if commitment > 0 else None
+    return FundPosition(
+        commitment_fen=commitment,
+        months_at_commitment=float(at_commitment) if at_commitment is not None else None,
+        balance_by_period=await _balance_by_period(ctx),
+        balance_fen=health.balance_fen,
+        cash_fen=cash[0] - cash[1],
         payables_fen=payables_fen,
         month_spend_fen=spend.get(str(as_of), 0),
-        months_payable=float(months) if months is not None else None,
+        months_payable=float(health.months_payable) if health.months_payable is not None else None,
         period=str(as_of),
         spend_by_period=dict(sorted(spend.items())),
         ledger_imbalance_fen=debit_total - credit_total,
+        warning=health.warning,
+        warning_months=float(health.warning_months),
+        alarm_months=float(health.alarm_months),
     )
 
 
@@ -148,3 +239,50 @@ async def _balance_by_period(ctx: ServiceContext) -> dict[str, int]:
         running += change[month]
         out[month] = running
     return out
+
+
+class ContributionOut(BaseModel):
+    entry_id: int
+    source_id: str
+    amount_fen: int
+    posted_at: datetime
+    posted_by: str  # the officer's name, or the username when none
+
+
+async def list_contributions(
+    ctx: ServiceContext, actor: Actor, request: PageRequest, *, period: Period | None = None
+) -> Page[ContributionOut]:
+    """The money paid into the fund, newest first, a page at a time; ``period`` keeps one
+    month's (by the day each was posted, in the city's time)."""
+    require(actor, Action.READ_FUND)
+    entry = LedgerPosting.entry
+    key = (entry.posted_at, entry.id)
+    query = (
+        LedgerPosting.select(
+            entry.id.as_alias("entry_id"),
+            entry.source_id.as_alias("source_id"),
+            LedgerPosting.debit_fen.as_alias("amount_fen"),
+            entry.posted_at.as_alias("posted_at"),
+            entry._.posted_by._.username.as_alias("username"),
+            entry._.posted_by._.display_name.as_alias("display_name"),
+        )
+        .where((entry.kind == "contribution") & (LedgerPosting.account == accounts.FUND_BANK))
+        .order_by(*key, ascending=False)
+        .limit(request.limit + 1)
+    )
+    if period is not None:
+        zone = ctx.settings.zone
+        query = query.where((entry.posted_at >= period.start_utc(zone)) & (entry.posted_at < period.end_utc(zone)))
+    if request.after is not None:
+        query = query.where(after_key(key, request.after, descending=True))
+    rows = [
+        ContributionOut(
+            entry_id=r["entry_id"],
+            source_id=r["source_id"].removeprefix("contribution:"),
+            amount_fen=int(r["amount_fen"]),
+            posted_at=r["posted_at"],
+            posted_by=r["display_name"] or r["username"] or "",
+        )
+        for r in await query
+    ]
+    return page_of(rows, request, lambda c: (c.posted_at, c.entry_id))

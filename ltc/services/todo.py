@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from ltc.db.queries import todo
 from ltc.domain.access import Action, Actor
+from ltc.services import ledger
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 
@@ -25,6 +26,7 @@ class TodoCounts:
     settlements_to_submit: int = 0
     visits_today: int = 0
     plans_to_confirm: int = 0
+    fund_warnings: int = 0  # 1 while the fund is under the policy's warning threshold
 
 
 def _today(services: ServiceContext) -> tuple[datetime, datetime]:
@@ -58,4 +60,6 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
         counts["visits_today"] = await todo.visits_to_do(scope, *_today(services))
     if actor.may(Action.WRITE_CARE_PLAN) and scope:
         counts["plans_to_confirm"] = await todo.plans_in("draft", scope)
+    if actor.may(Action.READ_FUND) and services is not None:
+        counts["fund_warnings"] = int((await ledger.fund_health(services, actor)).warning is not None)
     return TodoCounts(**counts)

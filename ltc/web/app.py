@@ -50,6 +50,7 @@ from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, Evide
 from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
+from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.intake_pages import IntakePages
@@ -150,6 +151,7 @@ def create_app(
             SettlementsController,
             SettlementPages,
             FundPages,
+            *FUND_INPUT_PAGES,
             FundController,
             CarePlansController,
             VisitsController,

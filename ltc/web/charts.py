@@ -250,16 +250,46 @@ class Bar:
     width: float
     height: float
 
+    @property
+    def negative(self) -> bool:
+        return self.value < 0
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Bars around a zero line: positive values rise from it, negative ones hang below it, so
+    a month below zero cannot pass for an empty one. ``zero_y`` is the zero line's height."""
+
+    bars: list[Bar]
+    zero_y: float
+    width: int
+    height: int
+    margin: int
+
+    def __bool__(self) -> bool:
+        return bool(self.bars)
+
+    def __iter__(self) -> Iterator[Bar]:
+        return iter(self.bars)
+
+    @property
+    def has_negative(self) -> bool:
+        return any(b.negative for b in self.bars)
+
 
 def bars(
     labels: Sequence[str], values: Sequence[int], *, width: int = 640, height: int = 220, margin: int = 30
-) -> list[Bar]:
+) -> BarChart:
     if not values:
-        return []
-    top = max(max(values), 1)
+        return BarChart([], height - margin, width, height, margin)
+    top, bottom = max(max(values), 0), min(min(values), 0)
+    span = (top - bottom) or 1
+    inner = height - 2 * margin
+    zero_y = margin + inner * top / span
     step = (width - 2 * margin) / len(values)
     out = []
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        h = (height - 2 * margin) * max(value, 0) / top
-        out.append(Bar(label, value, margin + index * step + step * 0.15, height - margin - h, step * 0.7, h))
-    return out
+        h = inner * abs(value) / span
+        y = zero_y - h if value >= 0 else zero_y
+        out.append(Bar(label, value, margin + index * step + step * 0.15, y, step * 0.7, h))
+    return BarChart(out, zero_y, width, height, margin)

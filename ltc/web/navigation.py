@@ -76,10 +76,12 @@ PLACES: tuple[Place, ...] = (
         Action.READ_SETTLEMENTS,
         counts=("settlements_to_approve", "settlements_to_submit"),
     ),
-    Place(N_("Fund"), "/fund", Action.READ_FUND),
+    Place(N_("Fund"), "/fund", Action.READ_FUND, counts=("fund_warnings",)),
     Place(N_("Users"), "/users", Action.READ_USERS),
     Place(N_("Audit trail"), "/audit", Action.READ_AUDIT),
     Place(N_("Policy"), "/policy", Action.READ_POLICY),
+    Place(N_("Contributions"), "/contributions", Action.RECORD_CONTRIBUTION),
+    Place(N_("Hospital stays & deaths"), "/hospital-stays", Action.IMPORT_RECORDS),
 )
 
 
@@ -112,6 +114,6 @@ class NavigationMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         actor = scope.get("user")
         if isinstance(actor, Actor) and _is_page_request(scope):
-            services = scope["app"].state.services
-            scope["navigation"] = navigation_for(actor, await todo_counts(actor, services))  # type: ignore[typeddict-unknown-key]
+            counts = await todo_counts(actor, scope["app"].state.services)
+            scope["navigation"] = navigation_for(actor, counts)  # type: ignore[typeddict-unknown-key]
         await next_app(scope, receive, send)

@@ -16,6 +16,7 @@ from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.db.queries.settlements import case_figures, line_visits
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor
+from ltc.domain.capital_numerals import capital_yuan
 from ltc.domain.errors import NotFound
 from ltc.domain.money import format_yuan
 from ltc.domain.periods import Period
@@ -25,6 +26,7 @@ from ltc.services.data_subject import stamp_export
 from ltc.services.district import district_summary
 from ltc.services.settlements import workflow
 from ltc.services.settlements.build import start_build
+from ltc.services.settlements.exports import signatories
 from ltc.services.settlements.values import (
     PERIOD_PATTERN,
     WORKFLOW_ACTIONS,
@@ -38,6 +40,7 @@ from ltc.web.pages import page
 from ltc.web.paging import After, Limit
 from ltc.web.schemas import QueryId
 from ltc.web.security import allowed
+from ltc.web.vocabulary import FUND_WARNINGS, WORKFLOW_STEP_NAMES
 
 
 class ActionForm(BaseModel):
@@ -109,14 +112,29 @@ class SettlementPages(Controller):
         return Redirect(path=f"/jobs/{job_id}?then=/settlements?period={data.period}")
 
     @get("/settlements/{settlement_id:int}")
-    async def detail(self, settlement_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
-        return await _detail_page(services, actor, settlement_id, FormState())
+    async def detail(
+        self,
+        settlement_id: FromPath[int],
+        actor: CurrentActor,
+        services: Services,
+        corrected: FromQuery[int | None] = None,
+    ) -> Template:
+        return await _detail_page(services, actor, settlement_id, FormState(), corrected=corrected)
 
     @get("/settlements/{settlement_id:int}/print")
     async def statement(self, settlement_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
         settlement = await workflow.get_settlement(services, actor, settlement_id)
         stamp = await stamp_export(services, actor, entity="settlement", entity_id=settlement_id, file_format="print")
-        return page("settlements/print.html", s=settlement, yuan=format_yuan, printed_at=stamp.exported_at, stamp=stamp)
+        return page(
+            "settlements/print.html",
+            s=settlement,
+            yuan=format_yuan,
+            capital=capital_yuan,
+            signed=await signatories(services, actor, settlement),
+            step_names=WORKFLOW_STEP_NAMES,
+            printed_at=stamp.exported_at,
+            stamp=stamp,
+        )
 
     @post("/settlements/{settlement_id:int}/{action:str}")
     async def act(
@@ -141,7 +159,9 @@ class SettlementPages(Controller):
         return Redirect(path=f"/settlements/{settlement_id}")
 
 
-async def _detail_page(services: Services, actor: Actor, settlement_id: int, form: FormState) -> Template:
+async def _detail_page(
+    services: Services, actor: Actor, settlement_id: int, form: FormState, *, corrected: int | None = None
+) -> Template:
     """A settlement with its lines and the steps the actor may take in its status; after a
     refused step, the same page with the reason typed kept and what was wrong."""
     settlement = await workflow.get_settlement(services, actor, settlement_id)
@@ -155,6 +175,8 @@ async def _detail_page(services: Services, actor: Actor, settlement_id: int, for
         yuan=format_yuan,
         actions=rules.available_actions(settlement.status, actor.role, ended=ended),
         preview=not ended,
+        may_correct=actor.may(Action.CORRECT_SETTLEMENT) and settlement.status in rules.LOCKED_STATUSES,
+        corrected=corrected,
     )
 
 
@@ -179,4 +201,7 @@ class FundPages(Controller):
             residents=district.residents,
             providers_by_kind=district.providers_by_kind,
             figures=await case_figures(),
+            health=await ledger.fund_health(services, actor),
+            fund_warnings=FUND_WARNINGS,
+            may_contribute=actor.may(Action.RECORD_CONTRIBUTION),
         )

@@ -88,8 +88,6 @@ TOWNS = {
     "松岙镇": N_("Song'ao"),
     "大堰镇": N_("Dayan"),
 }
-# What a refusal says to a person, by its stable code (the API keeps the code itself): every
-# error code the system raises has its sentence here.
 
 # The care agency's desk.
 WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]
@@ -164,8 +162,21 @@ AGENCY_ERROR_MESSAGES: dict[str, str] = {
     "day_in_future": N_("The census cannot be recorded for a day still to come."),
     "unknown_census_status": N_("Please tick one of the choices."),
 }
+# The settlement's workflow steps as the printed statement names them.
+WORKFLOW_STEP_NAMES = {
+    "submit": N_("Submitted"),
+    "reject": N_("Rejected"),
+    "approve": N_("Approved"),
+    "pay": N_("Paid"),
+}
+# The fund's early warning (GET /api/v1/fund "warning").
+FUND_WARNINGS = {
+    "yellow": N_("Early warning: the fund pays fewer months than the policy's threshold"),
+    "red": N_("Alarm: the fund is below the policy's minimum"),
+}
 
-# What a refusal says to a person, by its stable code (the API keeps the code itself).
+# What a refusal says to a person, by its stable code (the API keeps the code itself): every
+# error code the system raises has its sentence here.
 ERROR_MESSAGES: dict[str, str] = {
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     "adjustment_not_earlier": N_("An adjustment can only correct an earlier month."),
@@ -562,3 +573,42 @@ AUDIT_ENTITIES = [
     N_("visit"),
     N_("visit_exception"),
 ]
+# Why an uploaded row of stays or deaths was refused (ltc.domain.record_rows), and its columns.
+ROW_REFUSALS = {
+    "invalid_id_number": N_("The id number is not valid (its check character does not match)."),
+    "invalid_date": N_("The day is not a date (YYYY-MM-DD)."),
+    "missing_value": N_("A required value is empty."),
+    "discharge_before_admission": N_("The discharge is before the admission."),
+    "date_in_future": N_("The day is after today."),
+    "duplicate_row": N_("The same record is in the file twice."),
+    "unknown_person": N_("No registered person has this id number."),
+}
+RECORD_COLUMNS = {
+    "id_number": N_("Id number"),
+    "admitted_on": N_("Admitted on"),
+    "discharged_on": N_("Discharged on"),
+    "died_on": N_("Died on"),
+}
+# What a form says for the refusals of the fund's inputs, by code.
+ERROR_MESSAGES.update(
+    {
+        "unknown_person": N_("No registered person has this id number."),
+        "invalid_dates": N_("The days are not in order, or after today."),
+        "invalid_amount": N_("Enter an amount in yuan with at most two decimals (whole fen), e.g. 1234.50."),
+        "invalid_id_number": N_("The id number is not valid (its check character does not match)."),
+        "correction_zero": N_("A correction of nothing: enter an amount other than 0."),
+        "correction_exceeds_paid": N_("The correction takes back more than the month paid for this person."),
+        "correction_exceeds_ceiling": N_("The correction adds more than the month could have paid for this person."),
+        "correction_fund_share": N_("The fund's part does not fit the amount and the fund's share."),
+        "person_not_of_provider": N_("This person had no care of this provider in that month."),
+        "person_required": N_("Please choose the person."),
+        "reason_required": N_("Please give the reason."),
+        "period_not_approved": N_("Only an approved month can be corrected."),
+        "period_not_ended": N_("The month has not ended yet."),
+        "correction_already_applied": N_("This correction was already applied by another settlement."),
+        "file_empty": N_("The file holds no rows."),
+        "file_unreadable": N_("The file is not a CSV file in UTF-8 or GBK."),
+        "missing_column": N_("The file lacks a required column (see the columns above)."),
+        "too_many_rows": N_("The file has more than 5,000 rows; split it."),
+    }
+)

@@ -136,7 +136,9 @@ async def sign_in_with(page, base: str, username: str, password: str) -> None:
 async def test_an_agency_phone_has_a_one_row_top_bar_and_readable_settlement_lines(
     browser, live_server: str, artifacts
 ) -> None:
-    settlement_id, _, code = arrange_submitted_settlement(live_server, code="S902", serial=404, lat=31.05, lon=120.55)
+    settlement_id, _, code = arrange_submitted_settlement(
+        live_server, code="S902", id_sequence=404, lat=31.05, lon=120.55
+    )
     context = await browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     page = await context.new_page()
     await sign_in_with(page, live_server, f"agency-{code.lower()}", PASSWORD)

@@ -55,10 +55,11 @@ def wait_for_job(api: LiveApi, job_id: str) -> dict[str, Any]:
 
 
 def arrange_submitted_settlement(
-    base: str, *, code: str = "S901", serial: int = 402, lat: float = 30.95, lon: float = 120.45
+    base: str, *, code: str = "S901", id_sequence: int = 402, lat: float = 30.95, lon: float = 120.45
 ) -> tuple[int, str, str]:
-    """A provider of its own (code, at lat/lon), its agency user agency-<code>, one person cared
-    for (id number serial) and their visit on the last day of last month, settled and submitted."""
+    """A provider (``code``) with one severely disabled person (id number of ``id_sequence``)
+    visited once on the last day of last month, whose settlement the agency has submitted. Each
+    caller takes its own ``lat``, far from the others', so the person goes to its own provider."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
     provider = bureau.call(
         "POST",
@@ -99,7 +100,7 @@ def arrange_submitted_settlement(
         "POST",
         "/api/v1/persons",
         {
-            "id_number": make_id_number("330296", date(1936, 4, 2), serial, "F"),
+            "id_number": make_id_number("330296", date(1936, 4, 2), id_sequence, "F"),
             "name": "周阿婆",
             "address": "桥头村3号",
             "town": "溪口镇",

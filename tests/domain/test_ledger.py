@@ -21,6 +21,7 @@ from ltc.domain.ledger import (
     entry_for_contribution,
     entry_for_payment,
     fund_position,
+    fund_warning,
     months_payable,
     owed_to,
     payable,
@@ -208,3 +209,22 @@ def test_random_ledgers_balance(ops: list[tuple[str, int, int]]) -> None:
     position = fund_position(entries, {}, "2026-03")
     assert position.balance_fen == totals.get(FUND_BANK, 0) - sum(owed_to(entries).values())
     assert position.months_payable is None
+
+
+@pytest.mark.parametrize(
+    ("balance", "months", "expected"),
+    [
+        (100, None, None),  # no spend yet: nothing to warn about
+        (0, None, None),
+        (-1, None, "red"),  # a negative balance always alarms
+        (-1, Decimal("-0.1"), "red"),
+        (500, Decimal("2.9"), "red"),
+        (500, Decimal("3.0"), "yellow"),  # the thresholds are "fewer than"
+        (500, Decimal("5.9"), "yellow"),
+        (500, Decimal("6.0"), None),
+        (500, Decimal("31"), None),
+    ],
+)
+def test_the_fund_warns_under_the_policy_thresholds(balance: int, months: Decimal | None, expected: str | None) -> None:
+    got = fund_warning(balance, months, warning_months=Decimal("6"), alarm_months=Decimal("3"))
+    assert got == expected

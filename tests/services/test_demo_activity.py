@@ -30,3 +30,26 @@ async def _check_activity(own: Settings) -> None:
         assert await Assignment.count().where(Assignment.status == "active") == severe
         assert await CarePlan.count().where(CarePlan.status == "confirmed") == outcome.care_plans > 0
         assert await Visit.count() == outcome.visits > 0
+        assert outcome.contributions == 12
+        await _check_fund(runtime.services)
+
+
+async def _check_fund(services) -> None:
+    """A year of contributions before today: a positive balance over twelve months, no warning
+    (no spend yet), and a second seeding posts nothing again."""
+    from ltc.db.tables import AppUser
+    from ltc.domain.access import Actor, Role
+    from ltc.services import ledger
+    from ltc.services.demo_activity import seed_fund
+
+    row = await AppUser.select(AppUser.id).where(AppUser.username == "bureau").first()
+    bureau = Actor(user_id=row["id"], username="bureau", role=Role.BUREAU)
+    position = await ledger.fund_position(services, bureau)
+    assert len(position.balance_by_period) == 12 and str(position.period) not in position.balance_by_period
+    balances = list(position.balance_by_period.values())
+    assert balances == sorted(balances) and balances[0] > 0, "the balance grows month by month"
+    assert position.balance_fen == balances[-1] >= 12 * await ledger.monthly_commitment_fen(services)
+    assert position.warning is None and position.ledger_imbalance_fen == 0
+    assert position.commitment_fen > 0 and position.months_at_commitment is not None
+    assert 12 <= position.months_at_commitment <= 15, "about a year of the care plans' commitment"
+    assert await seed_fund(services, bureau) == 0, "posted once"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
@@ -14,10 +13,14 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.domain.errors import InvalidInput
+from ltc.domain.instruments import Instrument
 from ltc.domain.money import format_yuan
 from ltc.services import ledger
-from ltc.services.data_subject import ExportStamp, stamp_export
+from ltc.services.clock import local_today
+from ltc.services.context import ServiceContext
+from ltc.services.data_subject import stamp_export
 from ltc.services.ledger import ContributionPosted, ContributionRequest, FundPosition
+from ltc.services.reference import instrument_catalog, policy_book
 from ltc.services.settlements import corrections, workflow
 from ltc.services.settlements.build import start_build
 from ltc.services.settlements.values import (
@@ -28,12 +31,13 @@ from ltc.services.settlements.values import (
     CorrectionRequest,
     PaymentRequest,
     SettlementDetail,
-    SettlementLineDetail,
     SettlementStatus,
     SettlementSummary,
     WorkflowAction,
 )
+from ltc.web import exports
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.language import export_language
 from ltc.web.paging import LINK_HEADER, After, Limit, page_response
 from ltc.web.schemas import JobAccepted, PathId, QueryId
 from ltc.web.security import allowed, signed_in
@@ -134,21 +138,29 @@ class SettlementsController(Controller):
     @get(
         "/{settlement_id:int}/export.csv",
         media_type=CSV,
-        summary="The settlement's lines as CSV (UTF-8 with BOM, for Excel)",
+        summary="The settlement's lines as CSV (UTF-8 with BOM, for Excel), in the language of the "
+        "language cookie, else of Accept-Language (Chinese by default)",
     )
-    async def export_csv(self, settlement_id: PathId, actor: CurrentActor, services: Services) -> Response[bytes]:
+    async def export_csv(
+        self, request: Request, settlement_id: PathId, actor: CurrentActor, services: Services
+    ) -> Response[bytes]:
         settlement = await workflow.get_settlement(services, actor, settlement_id)
         stamp = await stamp_export(services, actor, entity="settlement", entity_id=settlement_id, file_format="csv")
         buffer = io.StringIO()
-        csv.writer(buffer).writerows([*_table(settlement, format_yuan), _stamp_row(stamp)])
+        with export_language(request):
+            rows = exports.table(settlement, format_yuan, exports.level_names(_instrument(services)))
+            csv.writer(buffer).writerows([*rows, exports.stamp_row(stamp)])
         return _download(("\ufeff" + buffer.getvalue()).encode("utf-8"), settlement, "csv", CSV)
 
     @get(
         "/{settlement_id:int}/export.xlsx",
         media_type=XLSX,
-        summary="The settlement's lines as an Excel workbook",
+        summary="The settlement's lines as an Excel workbook, in the language of the language cookie, "
+        "else of Accept-Language (Chinese by default)",
     )
-    async def export_xlsx(self, settlement_id: PathId, actor: CurrentActor, services: Services) -> Response[bytes]:
+    async def export_xlsx(
+        self, request: Request, settlement_id: PathId, actor: CurrentActor, services: Services
+    ) -> Response[bytes]:
         from openpyxl import Workbook
         from openpyxl.worksheet.worksheet import Worksheet
 
@@ -158,62 +170,20 @@ class SettlementsController(Controller):
         sheet = book.active
         assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
         sheet.title = settlement.period
-        sheet.append([f"{settlement.provider_name} {settlement.period} 长期护理保险结算单"])
-        for row in _table(settlement, lambda fen: fen / 100):
-            sheet.append(row)
-        sheet.append(_stamp_row(stamp))
+        with export_language(request):
+            sheet.append([exports.title(settlement)])
+            for row in exports.table(settlement, lambda fen: fen / 100, exports.level_names(_instrument(services))):
+                sheet.append(row)
+            sheet.append(exports.stamp_row(stamp))
         out = io.BytesIO()
         book.save(out)
         return _download(out.getvalue(), settlement, "xlsx", XLSX)
 
 
-HEADER = [
-    "行",
-    "类别",
-    "人员",
-    "等级",
-    "数量",
-    "单位",
-    "金额（元）",
-    "基金支付（元）",
-    "个人支付（元）",
-    "计入服务",
-    "说明",
-]
-KINDS = {"home": "居家护理", "institutional": "机构护理", "adjustment": "调整", "deduction": "考核扣减"}
-UNITS = {"minute": "分钟", "day": "床日", "score": "分", "": ""}
-
-
-def _table(settlement: SettlementDetail, money: Callable[[int], Any]) -> list[list[Any]]:
-    """The export's rows: the header, a row a line, the totals."""
-    totals = [money(settlement.gross_fen), money(settlement.fund_fen), money(settlement.personal_fen)]
-    return [
-        HEADER,
-        *(_line_cells(line, money) for line in settlement.lines),
-        ["合计", "", "", "", "", "", *totals, "", ""],
-    ]
-
-
-def _line_cells(line: SettlementLineDetail, money: Callable[[int], Any]) -> list[Any]:
-    counted: list[Any] = list(line.visit_ids or line.days)
-    return [
-        line.line_no,
-        KINDS.get(line.kind, line.kind),
-        line.person_name or "",
-        line.level or "",
-        line.quantity,
-        UNITS.get(line.unit, line.unit),
-        money(line.gross_fen),
-        money(line.fund_fen),
-        money(line.personal_fen),
-        " ".join(map(str, counted)),
-        line.note,
-    ]
-
-
-def _stamp_row(stamp: ExportStamp) -> list[Any]:
-    """The last row of a file with personal data: who exported it, and when (UTC)."""
-    return ["导出人", stamp.exported_by, "导出时间", stamp.exported_at.isoformat(timespec="seconds")]
+def _instrument(services: ServiceContext) -> Instrument:
+    """The instrument whose level labels name the lines' levels (the policy's, today)."""
+    policy = policy_book(services.settings).in_force(local_today(services.clock, services.settings.zone))
+    return instrument_catalog(services.settings).get(policy.assessment_instrument)
 
 
 def _download(content: bytes, settlement: SettlementDetail, suffix: str, media_type: str) -> Response[bytes]:
