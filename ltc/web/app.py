@@ -79,6 +79,8 @@ def _derived_key(settings: Settings, purpose: str) -> bytes:
 def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> None:
     env = engine.engine
     env.filters["localtime"] = lambda value: formatting.moment(value, settings.zone)
+    # The city's month of a moment as an address takes it (YYYY-MM), whatever the language.
+    env.filters["period_of"] = lambda value: value.astimezone(settings.zone).strftime("%Y-%m")
     env.filters.update(formatting.FILTERS)
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from ltc.services.assignments import AssignResult, ReassignResult
 from ltc.services.geocoding import GeocodeResult
+from ltc.services.intake.values import RegistryImportResult
 from ltc.services.jobs import JobView
 from ltc.services.key_rotation import RotateKeysResult
 from ltc.services.reoptimisation import ApplyResult, PreviewResult
@@ -380,3 +381,24 @@ def _swept(result: SweepResult, job: JobView) -> Outcome:
         cleared=number(result.cleared),
     )
     return Outcome((sentence,), NextStep("/visit-alerts", _("See the alerts")))
+
+
+@summary_of("import_registry", RegistryImportResult)
+def _registry_imported(result: RegistryImportResult, job: JobView) -> Outcome:
+    sentences = [
+        _count(ngettext("%(num)s row read.", "%(num)s rows read.", result.rows), result.rows),
+        _("%(created)s persons registered, %(updated)s updated, %(unchanged)s unchanged.")
+        % {"created": number(result.created), "updated": number(result.updated), "unchanged": number(result.unchanged)},
+    ]
+    if result.refused_rows:
+        sentences.append(
+            _count(
+                ngettext(
+                    "%(num)s row refused: see why, row by row.",
+                    "%(num)s rows refused: see why, row by row.",
+                    result.refused_rows,
+                ),
+                result.refused_rows,
+            )
+        )
+    return Outcome(tuple(sentences), NextStep(f"/intake/import/{job.id}", _("The import's report")))

@@ -72,6 +72,7 @@ JOB_TITLES = {
     "reoptimise_apply": N_("Applying the optimised placement"),
     "generate_visits": N_("Scheduling visits from the care plans"),
     "sweep_visit_alerts": N_("Checking for late, missed and unfinished visits"),
+    "import_registry": N_("Importing the enrolment registry"),
 }
 # The district's towns by their Chinese name; the msgid is the English (pinyin) name.
 TOWNS = {
@@ -108,18 +109,9 @@ PLAN_FIELDS = {
     "bed_day_cap_fen": N_("Bed-day cap"),
     "policy_version": N_("Policy version"),
 }
-CENSUS_STATUSES = {
-    "present": N_("Present"),
-    "leave": N_("Absent (on leave)"),
-    "hospital": N_("In hospital"),
-    "admitted": N_("Admitted today"),
-    "discharged": N_("Discharged"),
-}
-UNSCHEDULED_REASONS = {
-    "no_qualified_caregiver": N_("No caregiver with the qualification the plan needs (a nurse)"),
-    "no_caregiver_free": N_("Every caregiver is busy at that time"),
-    "weekly_hours_exceeded": N_("The caregivers' weekly hours are used up"),
-}
+CENSUS_STATUSES = [N_("present"), N_("leave"), N_("hospital"), N_("admitted"), N_("discharged")]
+# Why a visit of a care plan could not be given to a caregiver.
+UNSCHEDULED_REASONS = [N_("no_qualified_caregiver"), N_("no_caregiver_free"), N_("weekly_hours_exceeded")]
 CAREGIVER_STATUSES = {"active": N_("Active"), "inactive": N_("Deactivated")}
 AUDIT_ACTIONS_AGENCY = [
     N_("care_plan.create"),
@@ -490,6 +482,21 @@ APPLICATION_STEPS = {
 }
 SEXES = {"M": N_("Male"), "F": N_("Female")}
 ERROR_MESSAGES.update(INTAKE_ERRORS)
+ERROR_MESSAGES.update(
+    {
+        "birth_date_mismatch": N_("The birth date does not agree with the id number."),
+        "sex_mismatch": N_("The sex does not agree with the id number."),
+        "invalid_phone": N_("Not a phone number (7 to 15 digits)."),
+        "cannot_reset_own_password": N_("You cannot reset your own password here; change it on your account page."),
+        "incomplete_position": N_("Give both the latitude and the longitude."),
+        "no_changes": N_("Nothing was changed."),
+        "provider_required": N_("Choose the care provider this account works for."),
+        "registry_upload_not_found": N_("This registry file is no longer available; upload it again."),
+        "too_short": N_("This is too short."),
+        "unknown_plan_state": N_("Please choose one of the plan states."),
+        "unknown_reason": N_("Please choose one of the reasons."),
+    }
+)
 # What an audit entry records (its action) and on what kind of record (its entity).
 AUDIT_ACTIONS = [
     N_("application.accept"),
@@ -519,6 +526,8 @@ AUDIT_ACTIONS = [
     N_("person.data_report"),
     N_("person.death"),
     N_("person.register"),
+    N_("registry.upload"),
+    N_("registry.import"),
     N_("person.view_identity"),
     N_("provider.create"),
     N_("provider.evaluation"),
@@ -552,6 +561,7 @@ AUDIT_ACTIONS = [
     N_("visit_exception.resolve"),
 ]
 AUDIT_ENTITIES = [
+    N_("registry_upload"),
     N_("application"),
     N_("assessment"),
     N_("audit"),

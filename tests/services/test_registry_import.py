@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ltc.db.queries.paging import PageRequest
 from ltc.db.tables import AppUser, AuditEntry, Person, RegistryUpload
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import Forbidden, InvalidInput
@@ -82,8 +83,9 @@ def a_row(number: str, name: str = "名册测试", phone: str = "13811112222", t
 
 
 async def stored(number: str, services: ServiceContext, actor: Actor) -> persons.PersonOut:
-    (found,) = await persons.list_persons(services, actor, search=number)
-    return found
+    found = await persons.search_persons(services, actor, persons.PersonQuery(q=number), PageRequest())
+    (person,) = found.page.items
+    return person
 
 
 async def test_a_file_imports_its_good_rows_and_reports_each_refused_row_with_field_and_reason(

@@ -73,7 +73,7 @@ async def test_only_the_decisions_of_the_notice_period_are_offered(app, client, 
         )
         assert refused.status_code == 422
         beside = re.search(r'data-testid="error-reason">([^<]*)<', refused.text).group(1)
-        assert beside == "请填写异议理由。"
+        assert beside == "请填写原因。"
         reason = "家属认为评估时老人状态异常"
         objected = await browser.post(
             f"/assessments/{assessment['id']}/objection",
@@ -108,7 +108,7 @@ async def test_a_refused_objection_keeps_what_was_typed(app, client, auth) -> No
         assert late.status_code == 409
         assert f">{typed}</textarea>" in late.text
         above = re.search(r'data-testid="form-errors">\s*<ul><li>([^<]*)<', late.text).group(1)
-        assert above == "公示期已结束，不能再记录异议。"
+        assert above == "公示期已结束，不能再提出异议。"
 
 
 async def test_a_refused_team_keeps_the_ticked_assessors(app, client, auth) -> None:
@@ -125,7 +125,7 @@ async def test_a_refused_team_keeps_the_ticked_assessors(app, client, auth) -> N
         )
         assert refused.status_code == 422, refused.text
         error = re.search(r'data-testid="form-errors">\s*<ul><li>([^<]*)<', refused.text).group(1)
-        assert error == "请至少选择一名评估专家。"
+        assert error == "至少需要 1 名评估专家。"
         ticked = set(re.findall(r'value="(\d+)" checked', refused.text))
         assert ticked == {str(ids["assessor1"]), str(ids["assessor2"])}
 
@@ -156,5 +156,6 @@ async def test_an_exception_shows_where_and_how_long_with_links_to_the_person_an
         target = link.group(1)
         assert target.startswith(f"/persons/{b['person_id']}?month=") and target.endswith(f"#visit-{visit['id']}")
         record = await browser.get(target.split("#")[0], headers=HTML)
-        assert record.status_code == 200 and f'id="visit-{visit["id"]}"' in record.text
+        assert record.status_code == 200, record.text[-600:]
+        assert f'id="visit-{visit["id"]}"' in record.text
         assert 'data-testid="person-exceptions"' in record.text and "米" in record.text
