@@ -111,7 +111,7 @@ def test_unscheduled_visits_are_counted_by_reason_in_words(english) -> None:
     assert outcome.sentences[0] == "40 visits scheduled from 3 care plans, Dec 7, 2026 to Dec 20, 2026."
     assert outcome.sentences[1] == "1 visit already existed and was kept."
     assert outcome.sentences[2] == (
-        "5 visits could not be given to a caregiver: No caregiver free (3) and Caregivers' weekly hours exhausted (2)."
+        "5 visits could not be given to a caregiver: No caregiver free (3) and Caregivers' weekly hours are used up (2)."
     )
 
 
