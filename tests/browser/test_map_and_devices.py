@@ -294,8 +294,11 @@ async def test_over_the_citys_own_tiles_the_map_is_drawn_by_leaflet(
     assert await page.get_by_test_id("map-legend").is_visible()
     deepest = max(int(path.split("/")[1]) for path in requested)
     await page.get_by_role("button", name="放大").click()
+    # A tile of the next zoom level has arrived from the tile server and is shown.
     await page.wait_for_function(
-        f"Array.from(document.querySelectorAll('img.leaflet-tile')).some(img => img.src.includes('/{deepest + 1}/'))"
+        """zoom => Array.from(document.querySelectorAll('img.leaflet-tile-loaded'))
+             .some(img => new URL(img.src).pathname.split('/')[1] === String(zoom))""",
+        arg=deepest + 1,
     )
     assert max(int(path.split("/")[1]) for path in requested) == deepest + 1
     await check_accessibility(page)
