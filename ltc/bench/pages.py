@@ -1,23 +1,25 @@
 """Every list page and list API, in pages and with filters, over a database the size of the largest city.
 
-Builds, timed separately (``generation_seconds``), a city in a fresh database (a temporary
+Builds, timed apart (``generation_seconds``), a city in a fresh database (a temporary
 database on the PostgreSQL server of ``LTC_DATABASE_URL`` when it names one, dropped
-afterwards, else a temporary SQLite file) with bulk loads (COPY on PostgreSQL, executemany in
-big batches on SQLite, the visits' secondary indexes dropped during the load and built after
-it): the district's towns, ``--providers`` providers of every kind and agreement state,
-``--caregivers`` caregivers, ``--persons`` persons (their personal data sealed as the app
-seals it), applications of a sixth of them with their assessments and conclusions,
-``--visits`` visits of ``--beneficiaries`` beneficiaries over as many days as
-``--visits-per-day`` (20,000) fill (past ones done, cancelled or missed, the coming week planned), their verification
+afterwards, else a temporary SQLite file) with bulk loads (COPY on PostgreSQL with the
+foreign keys left to the generator, executemany in batches of 100,000 on SQLite; the visits'
+secondary indexes dropped for the load and built after it): the district's towns,
+``--providers`` providers of every kind and agreement state, ``--caregivers`` caregivers,
+``--persons`` persons (their personal data sealed as the app seals it), applications of a
+sixth of them with their assessments and conclusions, ``--visits`` visits of
+``--beneficiaries`` beneficiaries over as many days as ``--visits-per-day`` (20,000) fill
+(past ones done, cancelled or missed, the coming week planned), their verification
 exceptions (about 2% of the done visits), alerts, and every provider's monthly settlements.
 
 Then serves the app in this process (an in-process ASGI client: what is timed is the app and
 the database, not a network) to a bureau officer and one agency, signed in as a browser (the
 pages) and with a bearer token (the API), and asks each list ``--requests`` times in each of
-these ways: its first page, a page in the middle of the list reached by the cursor (the
-``after`` of the row in the middle), and its filters. ``endpoints`` holds, per list and way,
-the median and 95th percentile in milliseconds, the rows on the page and the status (every
-answer must be 200). Target (documented, not asserted): p95 ≤ 200 ms each on PostgreSQL.
+these ways: its first page, a page 10,000 rows deep (or in the middle of a shorter list)
+reached through the cursor of the ``Link`` headers, and its filters. ``endpoints`` holds, per
+list and way, the median and 95th percentile in milliseconds, the rows on the page and the
+statuses (every answer must be 200). Target (documented, not asserted): p95 ≤ 200 ms each on
+PostgreSQL.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ async def world(app) -> dict[str, Any]:
         assessment = Assessment(
             application=application,
             round=1,
-            round_key=f"paging:{uuid.uuid4().hex}",
+            round_key=f"p:{uuid.uuid4().hex[:20]}",
             idempotency_key=f"paging:{uuid.uuid4().hex}",
             request_hash="",
             instrument_code="nhsa-2021",
