@@ -5,14 +5,14 @@ access table allows the signed-in role in the settlement's status."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
 from ltc.db.queries.settlements import case_figures, line_visits
 from ltc.domain import settlement as rules
-from ltc.domain.access import Action
+from ltc.domain.access import Action, Actor
 from ltc.domain.errors import NotFound
 from ltc.domain.money import format_yuan
 from ltc.domain.periods import Period
@@ -25,6 +25,7 @@ from ltc.services.settlements.build import start_build
 from ltc.services.settlements.values import PERIOD_PATTERN, WORKFLOW_ACTIONS, BuildSettlementsParams
 from ltc.web.charts import bars
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.pages import page
 from ltc.web.security import allowed
 
@@ -83,17 +84,7 @@ class SettlementPages(Controller):
 
     @get("/settlements/{settlement_id:int}")
     async def detail(self, settlement_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
-        settlement = await workflow.get_settlement(services, actor, settlement_id)
-        ids = sorted({v for line in settlement.lines for v in [*line.visit_ids, *line.excluded_visit_ids]})
-        ended = rules.month_ended(Period.parse(settlement.period), local_today(services.clock, services.settings.zone))
-        return page(
-            "settlements/detail.html",
-            s=settlement,
-            visits=await line_visits(ids),
-            yuan=format_yuan,
-            actions=rules.available_actions(settlement.status, actor.role, ended=ended),
-            preview=not ended,
-        )
+        return await _detail_page(services, actor, settlement_id, FormState())
 
     @get("/settlements/{settlement_id:int}/print")
     async def statement(self, settlement_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
@@ -104,17 +95,41 @@ class SettlementPages(Controller):
     @post("/settlements/{settlement_id:int}/{action:str}")
     async def act(
         self,
+        request: Request,
         settlement_id: FromPath[int],
         action: FromPath[str],
-        data: URLEncodedBody[ActionForm],
         actor: CurrentActor,
         services: Services,
-    ) -> Redirect:
+    ) -> Redirect | Template:
         step = next((known for known in WORKFLOW_ACTIONS if known == action), None)
         if step is None:
             raise NotFound("没有该操作", code="unknown_action")
-        await workflow.act(services, actor, settlement_id, step, seen_version=data.version, reason=data.reason)
+        state = await read_form(request)
+        data = state.parse(ActionForm)
+        if data is None:
+            return await _detail_page(services, actor, settlement_id, state)
+        try:
+            await workflow.act(services, actor, settlement_id, step, seen_version=data.version, reason=data.reason)
+        except FORM_REFUSALS as exc:
+            return await _detail_page(services, actor, settlement_id, state.refused(exc))
         return Redirect(path=f"/settlements/{settlement_id}")
+
+
+async def _detail_page(services: Services, actor: Actor, settlement_id: int, form: FormState) -> Template:
+    """A settlement with its lines and the steps the actor may take in its status; after a
+    refused step, the same page with the reason typed kept and what was wrong."""
+    settlement = await workflow.get_settlement(services, actor, settlement_id)
+    ids = sorted({v for line in settlement.lines for v in [*line.visit_ids, *line.excluded_visit_ids]})
+    ended = rules.month_ended(Period.parse(settlement.period), local_today(services.clock, services.settings.zone))
+    return form_page(
+        "settlements/detail.html",
+        form,
+        s=settlement,
+        visits=await line_visits(ids),
+        yuan=format_yuan,
+        actions=rules.available_actions(settlement.status, actor.role, ended=ended),
+        preview=not ended,
+    )
 
 
 class FundPages(Controller):

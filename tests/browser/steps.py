@@ -64,3 +64,18 @@ async def check_accessibility(page, *, ignore: frozenset[str] = frozenset()) -> 
     ]
     assert not blocking, f"accessibility violations on {page.url}:\n" + "\n".join(blocking)
     return [v for v in violations if v.get("impact") not in BLOCKING_IMPACTS]
+
+
+class Confirmations:
+    """Answers every confirmation the page asks, accepting or cancelling as ``accept`` says
+    at the time, and keeps the questions asked, so a test can tell that an irreversible step
+    asked first."""
+
+    def __init__(self, page, *, accept: bool = True) -> None:
+        self.accept = accept
+        self.asked: list[str] = []
+        page.on("dialog", self._answer)
+
+    async def _answer(self, dialog) -> None:
+        self.asked.append(dialog.message)
+        await (dialog.accept() if self.accept else dialog.dismiss())

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ltc.domain.identity import make_id_number
-from tests.browser.steps import LiveApi, sign_in
+from tests.browser.steps import Confirmations, LiveApi, check_accessibility, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -187,8 +187,15 @@ async def test_an_officer_approves_a_settlement(browser, live_server: str, artif
     assert await page.get_by_test_id("fund").inner_text() == "53.10"  # 59 min at 60.00/h = 59.00, 90 % of it
     await page.get_by_text("计入的服务").click()
     await page.screenshot(path=str(artifacts / "officer-settlement-before.png"), full_page=True)
+    await check_accessibility(page)
+    confirmations = Confirmations(page, accept=False)
+    await page.get_by_test_id("approve").click()
+    assert len(confirmations.asked) == 1  # the officer is asked first, and says no: nothing changes
+    assert await page.locator("[data-status=submitted]").count() == 1
+    confirmations.accept = True
     await page.get_by_test_id("approve").click()
     await page.wait_for_selector("[data-status=approved]")
+    assert len(confirmations.asked) == 2
     assert await page.get_by_test_id("pay").is_visible()
     await page.screenshot(path=str(artifacts / "officer-settlement-approved.png"), full_page=True)
     settlement = LiveApi(live_server, "bureau").call("GET", f"/api/v1/settlements/{settlement_id}")

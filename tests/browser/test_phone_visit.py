@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ltc.domain.identity import make_id_number
-from tests.browser.steps import LiveApi
+from tests.browser.steps import LiveApi, check_accessibility
 
 pytestmark = pytest.mark.browser
 
@@ -201,6 +201,7 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     await tall_enough(page.get_by_test_id("next-day"))
     await no_sideways_scroll(page)
     await page.screenshot(path=str(artifacts / "caregiver-phone-day.png"), full_page=True)
+    await check_accessibility(page)
 
     await card.tap()
     await page.wait_for_url(f"**{path}")
@@ -211,6 +212,7 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     assert await page.get_by_test_id("planned-items").inner_text() == "头面部清洁梳理"
     await no_sideways_scroll(page)
     await page.screenshot(path=str(artifacts / "caregiver-phone-visit.png"), full_page=True)
+    await check_accessibility(page)
 
     await check_in.tap()
     await page.wait_for_selector("[data-testid=visit-status] [data-status=in_progress]")
@@ -244,6 +246,7 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     assert await page.evaluate(f"localStorage.getItem('ltc-visit-{visit['id']}-events')") is None
     await no_sideways_scroll(page)
     await page.screenshot(path=str(artifacts / "caregiver-phone-done.png"), full_page=True)
+    await check_accessibility(page)
 
     # The same check-out sent again (as a phone that lost the answer would) is kept once.
     stored = agency.call("GET", f"/api/v1/visits/{visit['id']}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.steps import sign_in
+from tests.browser.steps import check_accessibility, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +26,7 @@ async def test_after_signing_out_the_back_button_and_the_old_cookie_give_the_sig
     assert "/login" in page.url
     assert await page.get_by_role("button", name="登录").count() == 1
     await page.screenshot(path=str(artifacts / "signed-out-back.png"), full_page=True)
+    await check_accessibility(page)  # the sign-in page
     await context.close()
 
     # Someone who kept the cookie from before the sign-out gets the sign-in page too.

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ltc.domain.identity import make_id_number
-from tests.browser.steps import LiveApi, sign_in
+from tests.browser.steps import LiveApi, check_accessibility, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -95,6 +95,7 @@ async def test_an_assessor_completes_an_assessment_on_a_tablet(browser, live_ser
     summary = await page.get_by_test_id("summary").bounding_box()
     assert summary["x"] > box["x"] + box["width"], "the live score sits beside the items"
     await page.screenshot(path=str(artifacts / "assessor-tablet-form.png"))
+    await check_accessibility(page)
 
     await page.get_by_test_id("submit").tap()
     await page.wait_for_selector("[data-testid=net-status]:has-text('联网后自动提交')")
@@ -103,6 +104,7 @@ async def test_an_assessor_completes_an_assessment_on_a_tablet(browser, live_ser
     await page.wait_for_selector("[data-testid=submitted]", timeout=15_000)
     assert "重度失能Ⅲ级" in await page.get_by_test_id("submitted").inner_text()
     await page.screenshot(path=str(artifacts / "assessor-tablet-submitted.png"), full_page=True)
+    await check_accessibility(page)
 
     application = LiveApi(live_server, "bureau").call("GET", f"/api/v1/applications/{application_id}")
     assert application["status"] == "assessed"

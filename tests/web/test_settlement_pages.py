@@ -60,6 +60,16 @@ async def test_an_officer_approves_from_the_settlement_page(app, client, auth, s
             f"/settlements/{settlement['id']}/approve", data={"version": "1", "_csrf_token": token}, headers=HTML
         )
         assert stale.status_code == 409
+        assert (
+            "此记录已被他人修改" in stale.text and 'data-testid="approve"' in stale.text
+        )  # the page, not an error card
+        stale_rejection = await browser.post(
+            f"/settlements/{settlement['id']}/reject",
+            data={"version": "1", "reason": "缺少家属签字", "_csrf_token": token},
+            headers=HTML,
+        )
+        assert stale_rejection.status_code == 409
+        assert 'value="缺少家属签字"' in stale_rejection.text  # what the officer typed is kept
         approved = await browser.post(
             f"/settlements/{settlement['id']}/approve", data={"version": "2", "_csrf_token": token}, headers=HTML
         )
