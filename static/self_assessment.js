@@ -1,11 +1,10 @@
 // The self-assessment's grade, live as items are answered, from the instrument data the page
-// embeds (its dimensions, items, points and grade table). A preview only: the server grades
-// the answers again when the application is filed.
+// puts in the form's data-self-assessment (its dimensions, items, points and grade table).
+// A preview only: the server grades the answers again when the application is filed.
 (function () {
   const form = document.querySelector("[data-self-assessment]");
-  const source = document.getElementById("self-eval-grading");
-  if (!form || !source) return;
-  const data = JSON.parse(source.textContent);
+  if (!form) return;
+  const data = JSON.parse(form.dataset.selfAssessment);
   const answered = form.querySelector("[data-testid=self-eval-answered]");
   const grade = form.querySelector("[data-testid=self-eval-grade]");
   const verdict = form.querySelector("[data-testid=self-eval-verdict]");
