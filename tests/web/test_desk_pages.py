@@ -324,6 +324,7 @@ async def test_the_navigation_counts_the_visits_still_to_do_today(app, client, a
     async with signed_in_browser(app, agency_user(b), PASSWORD) as browser:
         home = await browser.get("/", headers=HTML)
         assert nav_count(home.text, "/visits") == 2
+        assert 'data-testid="manage-caregivers"' in home.text
         for place in ("/care-plans", "/caregivers", "/census", "/unscheduled"):
             nav_count(home.text, place)  # the agency's desk is one tap away
     async with signed_in_browser(app, "bureau") as bureau:
