@@ -250,7 +250,9 @@ class CarePlanPages(Controller):
         except ValidationError as exc:
             for error in exc.errors():  # beside the field the rule is about
                 name = str(error["loc"][0]) if error.get("loc") else "reason"
-                state.refuse(name if name in ("monthly_hours", "items", "slots") else "reason", _validation_message(error))
+                state.refuse(
+                    name if name in ("monthly_hours", "items", "slots") else "reason", _validation_message(error)
+                )
             return await self._plan_page(services, actor, plan_id, state)
         try:
             adjusted = await care_plans.adjust(services, actor, plan_id, data)
