@@ -136,6 +136,7 @@ async def test_a_care_plan_is_created_adjusted_within_bounds_and_confirmed_on_pa
         versions = await browser.get(second, headers=HTML)
         assert 'data-testid="changed-2-monthly_hours"' in versions.text
         assert 'data-testid="changed-1-monthly_hours"' not in versions.text
+        assert 'data-testid="replaced-1"' in versions.text  # the first draft was never confirmed
         assert "家属要求减少" in versions.text
 
         second_id = int(second.rsplit("/", 1)[1])
@@ -324,6 +325,7 @@ async def test_the_navigation_counts_the_visits_still_to_do_today(app, client, a
     async with signed_in_browser(app, agency_user(b), PASSWORD) as browser:
         home = await browser.get("/", headers=HTML)
         assert nav_count(home.text, "/visits") == 2
+        assert 'data-testid="manage-caregivers"' in home.text
         for place in ("/care-plans", "/caregivers", "/census", "/unscheduled"):
             nav_count(home.text, place)  # the agency's desk is one tap away
     async with signed_in_browser(app, "bureau") as bureau:
