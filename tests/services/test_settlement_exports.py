@@ -48,3 +48,22 @@ def test_a_home_line_note_states_what_was_billed_and_left_out() -> None:
     assert (note.billed_minutes, note.verified_minutes, note.unit_price_fen, note.left_out) == (100, 130, 6000, 1)
     correction = line_note(a_line(kind="adjustment", adjusts_period="2026-02", note="时长核减"))
     assert (correction.corrects_period, correction.reason) == ("2026-02", "时长核减")
+
+
+def test_the_approval_the_settlement_records_stands_in_for_an_archived_trail() -> None:
+    from datetime import UTC, datetime
+
+    from ltc.services.settlements.exports import WorkflowStep, with_recorded_approval
+
+    at = datetime(2026, 4, 3, 2, tzinfo=UTC)
+    submitted = WorkflowStep("submit", at, "agency-p01", "")
+    rejected = WorkflowStep("reject", at.replace(hour=3), "bureau2", "医保局经办 李华")
+    approved = WorkflowStep("approve", at.replace(hour=5), "bureau", "医保局经办 王敏")
+    archived = with_recorded_approval((), approved)  # the trail moved to the archive
+    assert archived.approved_by == approved and archived.reviewers == ("医保局经办 王敏",)
+    assert archived.submitted_by is None
+    both = with_recorded_approval((submitted, rejected, approved), approved)
+    assert both.steps == (submitted, rejected, approved), "an approval in the trail is not doubled"
+    assert both.reviewers == ("医保局经办 李华", "医保局经办 王敏") and both.submitted_by.who == "agency-p01"
+    open_month = with_recorded_approval((submitted,), None)
+    assert open_month.approved_by is None and open_month.reviewers == ()

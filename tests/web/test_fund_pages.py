@@ -76,6 +76,9 @@ async def test_a_contribution_in_yuan_is_posted_exactly_and_bad_input_is_kept(ap
 
     async with signed_in_browser(app, "agency-P01") as agency:
         assert (await agency.get("/contributions", headers=HTML)).status_code == 403
+        assert (await agency.get("/hospital-stays", headers=HTML)).status_code == 403
+        home = await agency.get("/", headers=HTML)
+        assert 'href="/contributions"' not in home.text and 'href="/hospital-stays"' not in home.text
 
 
 async def test_stays_and_deaths_one_at_a_time_and_from_a_file(app, client, auth, services) -> None:

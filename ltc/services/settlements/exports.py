@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ltc.db.tables import AppUser, AuditEntry
+from ltc.db.tables import AppUser, AuditEntry, Settlement
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
 from ltc.services.context import ServiceContext
@@ -88,6 +88,14 @@ class Signatories:
         return tuple(names)
 
 
+def with_recorded_approval(steps: tuple[WorkflowStep, ...], recorded: WorkflowStep | None) -> Signatories:
+    """The steps from the audit trail, with the approval the settlement row itself records
+    when the trail no longer holds it (entries past the retention are archived)."""
+    if recorded is not None and not any(step.action == "approve" for step in steps):
+        steps = tuple(sorted((*steps, recorded), key=lambda step: step.at))
+    return Signatories(steps=steps)
+
+
 async def signatories(ctx: ServiceContext, actor: Actor, settlement: SettlementDetail) -> Signatories:
     """The workflow steps of a settlement the actor has already been allowed to read."""
     require(actor, Action.READ_SETTLEMENTS)
@@ -100,23 +108,34 @@ async def signatories(ctx: ServiceContext, actor: Actor, settlement: SettlementD
         )
         .order_by(AuditEntry.id)
     )
-    user_ids = {r["actor"] for r in rows if r["actor"] is not None}
-    names = (
+    decision = (
+        await Settlement.select(Settlement.decided_by, Settlement.decided_at)
+        .where(Settlement.id == settlement.id)
+        .first()
+    )
+    decided_by = decision["decided_by"] if decision and settlement.status in rules.LOCKED_STATUSES else None
+    user_ids = {r["actor"] for r in rows if r["actor"] is not None} | ({decided_by} if decided_by else set())
+    users = (
         {
-            u["id"]: u["display_name"]
-            for u in await AppUser.select(AppUser.id, AppUser.display_name).where(AppUser.id.is_in(list(user_ids)))
+            u["id"]: (u["username"], u["display_name"])
+            for u in await AppUser.select(AppUser.id, AppUser.username, AppUser.display_name).where(
+                AppUser.id.is_in(list(user_ids))
+            )
         }
         if user_ids
         else {}
     )
-    return Signatories(
-        steps=tuple(
-            WorkflowStep(
-                action=r["action"].removeprefix("settlement."),
-                at=r["at"],
-                username=r["actor_name"],
-                display_name=names.get(r["actor"], ""),
-            )
-            for r in rows
+    steps = tuple(
+        WorkflowStep(
+            action=r["action"].removeprefix("settlement."),
+            at=r["at"],
+            username=r["actor_name"],
+            display_name=users.get(r["actor"], ("", ""))[1],
         )
+        for r in rows
     )
+    recorded = None
+    if decided_by is not None and decision is not None and decision["decided_at"] is not None:
+        username, display_name = users.get(decided_by, ("", ""))
+        recorded = WorkflowStep("approve", decision["decided_at"], username, display_name)
+    return with_recorded_approval(steps, recorded)
