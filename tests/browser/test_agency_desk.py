@@ -153,11 +153,13 @@ async def no_sideways_scroll(page) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
 
 
+MENU = re.compile("^(菜单|Menu)$")
+
+
 async def go_by_menu(page, label: str) -> None:
     """The phone's navigation folds behind the menu button."""
-    nav = page.get_by_test_id("main-nav")
-    await nav.get_by_role("button").tap()
-    await nav.get_by_role("link", name=label).tap()
+    await page.get_by_role("banner").get_by_role("button", name=MENU).tap()
+    await page.get_by_test_id("main-nav").get_by_role("link", name=label).tap()
 
 
 async def accept_dialogs(dialog) -> None:

@@ -164,7 +164,7 @@ async def test_an_agency_reads_its_persons_visits_on_the_phone(browser, live_ser
     context = await browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     page = await context.new_page()
     await sign_in(page, live_server, username)
-    await page.get_by_test_id("main-nav").get_by_role("button", name="菜单").click()
+    await page.get_by_role("banner").get_by_role("button", name="菜单").click()
     await page.get_by_test_id("main-nav").get_by_role("link", name="人员").click()
     await page.wait_for_url("**/persons")
     await check_accessibility(page)
