@@ -77,6 +77,8 @@ AUDIT_ENTITIES = [
     N_("session"), N_("settlement"), N_("settlement_correction"), N_("sign_in"), N_("user"), N_("visit"),
     N_("visit_exception"),
 ]
+# The actor of an entry the system wrote by itself (a sign-in failure, a job).
+AUDIT_ACTORS = [N_("system")]
 # Where the audit trail's hash chain is broken (ltc.domain.audit_chain.BREAK_CODES).
 AUDIT_BREAKS = [
     N_("entry_missing"), N_("entry_altered"), N_("entry_reordered"), N_("link_broken"), N_("entry_before_checkpoint"),
