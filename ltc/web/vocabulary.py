@@ -118,6 +118,17 @@ TOWNS = {
 # error code the system raises has its sentence here.
 ERROR_MESSAGES: dict[str, str] = {
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
+    # Refusals of the registry, the person forms, the desk and the account pages.
+    "birth_date_mismatch": N_("The date of birth does not agree with the id number."),
+    "sex_mismatch": N_("The sex does not agree with the id number."),
+    "cannot_reset_own_password": N_("Change your own password on the password page."),
+    "incomplete_position": N_("Latitude and longitude must be given together."),
+    "invalid_phone": N_("The phone number is not valid."),
+    "no_changes": N_("Nothing was changed."),
+    "provider_required": N_("Choose a care provider."),
+    "registry_upload_not_found": N_("This registry file does not exist."),
+    "unknown_plan_state": N_("Choose one of the plan states offered."),
+    "unknown_reason": N_("Choose one of the reasons offered."),
     "adjustment_not_earlier": N_("An adjustment can only correct an earlier month."),
     "administrator_created_by_operator": N_("Administrator accounts are created by the operator at the command line."),
     "administrator_duty_fixed": N_("An administrator's duty cannot be changed."),
