@@ -53,6 +53,8 @@ RESOLUTIONS = {"accepted": N_("Explanation accepted"), "rejected": N_("Explanati
 SESSION_END_REASONS = [N_("logout"), N_("idle"), N_("expired"), N_("user_disabled"), N_("ended_by_admin"), N_("password_changed")]
 SESSION_KINDS = [N_("page"), N_("api")]
 # What an audit entry records (its action) and on what kind of record (its entity).
+# The actor of an entry the system wrote by itself (a sign-in failure, a job).
+AUDIT_ACTORS = [N_("system")]
 # Where the audit trail's hash chain is broken (ltc.domain.audit_chain.BREAK_CODES).
 AUDIT_BREAKS = [
     N_("entry_missing"), N_("entry_altered"), N_("entry_reordered"), N_("link_broken"), N_("entry_before_checkpoint"),
@@ -171,6 +173,17 @@ FUND_WARNINGS = {
 # error code the system raises has its sentence here.
 ERROR_MESSAGES: dict[str, str] = {
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
+    # Refusals of the registry, the person forms, the desk and the account pages.
+    "birth_date_mismatch": N_("The date of birth does not agree with the id number."),
+    "sex_mismatch": N_("The sex does not agree with the id number."),
+    "cannot_reset_own_password": N_("Change your own password on the password page."),
+    "incomplete_position": N_("Latitude and longitude must be given together."),
+    "invalid_phone": N_("The phone number is not valid."),
+    "no_changes": N_("Nothing was changed."),
+    "provider_required": N_("Choose a care provider."),
+    "registry_upload_not_found": N_("This registry file does not exist."),
+    "unknown_plan_state": N_("Choose one of the plan states offered."),
+    "unknown_reason": N_("Choose one of the reasons offered."),
     "adjustment_not_earlier": N_("An adjustment can only correct an earlier month."),
     "administrator_created_by_operator": N_("Administrator accounts are created by the operator at the command line."),
     "administrator_duty_fixed": N_("An administrator's duty cannot be changed."),

@@ -23,7 +23,7 @@ async def test_a_refused_role_reads_in_chinese_then_in_english(app) -> None:
         refused = await browser.get("/assess", headers=HTML)
         assert refused.status_code == 403
         text = visible_text(refused.text)
-        assert "您的角色无权执行此操作。" in text
+        assert "您的角色无权进行此操作。" in text
         assert "may not do this" not in text and "bureau" not in text
         browser.cookies.set("ltc_lang", "en")
         english = await browser.get("/assess", headers=HTML)

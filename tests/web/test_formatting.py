@@ -97,7 +97,7 @@ def test_an_unknown_town_is_shown_as_given(speak) -> None:
 
 def test_error_codes_have_sentences_in_each_language(speak) -> None:
     speak("zh_CN")
-    assert formatting.error_message("role_not_allowed") == "您的角色无权执行此操作。"
+    assert formatting.error_message("role_not_allowed") == "您的角色无权进行此操作。"
     assert formatting.error_message("not_found") == "该记录不存在，或您无权查看。"
     assert formatting.error_message("no_such_code_anywhere", "Not found") == "未找到"
     speak("en")
