@@ -10,7 +10,7 @@ from ltc.domain.errors import DomainError
 from ltc.web.errors import status_for
 from ltc.web.forms import FormState, error_message
 from ltc.web.i18n import gettext as _
-from ltc.web.vocabulary import AGENCY_ERROR_MESSAGES
+from ltc.web.refusal_words import AGENCY_ERROR_MESSAGES
 
 
 def _message(item: Mapping[str, Any], fallback: DomainError) -> str:

@@ -13,7 +13,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from ltc.geo.towns import load_towns
-from ltc.web import vocabulary
+from ltc.web import refusal_words, vocabulary
 from ltc.web.i18n import current_language, gettext, ngettext
 
 
@@ -113,7 +113,7 @@ def town(name: str | None) -> str:
 def error_message(code: str, title: str = "") -> str:
     """The sentence for an error code in the page's language; the kind's title where a code
     has none of its own."""
-    message = vocabulary.ERROR_MESSAGES.get(code)
+    message = refusal_words.ERROR_MESSAGES.get(code)
     return gettext(message) if message else gettext(title or vocabulary.ERROR_TITLES[0])
 
 

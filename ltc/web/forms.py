@@ -27,7 +27,7 @@ from ltc.domain.errors import Conflict, DomainError, InvalidInput
 from ltc.web import formatting
 from ltc.web.errors import status_for
 from ltc.web.i18n import gettext as _
-from ltc.web.vocabulary import VALIDATION_MESSAGES
+from ltc.web.refusal_words import VALIDATION_MESSAGES
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -31,8 +31,9 @@ from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, error_message, form_page, read_form
 from ltc.web.i18n import gettext as _
 from ltc.web.paging import After, Limit, page_request
+from ltc.web.refusal_words import ROW_REFUSALS
 from ltc.web.security import allowed
-from ltc.web.vocabulary import FUND_WARNINGS, RECORD_COLUMNS, ROW_REFUSALS
+from ltc.web.vocabulary import FUND_WARNINGS, RECORD_COLUMNS
 
 MAX_CONTRIBUTION_FEN = 10**13  # as the API bounds it
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

@@ -52,6 +52,11 @@ def normalise_language(value: str | None) -> str | None:
     return None
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is written; it is translated where shown."""
+    return message
+
+
 def set_language(language: str):
     return _current_language.set(language)
 

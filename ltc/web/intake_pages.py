@@ -35,14 +35,9 @@ from ltc.web.i18n import current_language
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import page
 from ltc.web.paging import After, Limit, page_request
+from ltc.web.refusal_words import ERROR_MESSAGES, REGISTRY_REFUSALS
 from ltc.web.security import allowed
-from ltc.web.vocabulary import (
-    APPLICATION_STEPS,
-    ERROR_MESSAGES,
-    REGISTRY_FIELDS,
-    REGISTRY_REFUSALS,
-    SEXES,
-)
+from ltc.web.vocabulary import APPLICATION_STEPS, REGISTRY_FIELDS, SEXES
 
 MAY_REGISTER = allowed(Action.REGISTER_PERSON)
 MAY_APPLY = allowed(Action.FILE_APPLICATION)

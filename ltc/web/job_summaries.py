@@ -18,7 +18,7 @@ from ltc.services.key_rotation import RotateKeysResult
 from ltc.services.reoptimisation import ApplyResult, PreviewResult
 from ltc.services.settlements.values import BuildResult, PaymentResult
 from ltc.services.visits.values import GenerateVisitsResult, SweepResult
-from ltc.web import vocabulary
+from ltc.web import refusal_words, vocabulary
 from ltc.web.formatting import day, error_message, join_list, month, number, words
 from ltc.web.i18n import gettext as _
 from ltc.web.i18n import ngettext
@@ -95,7 +95,7 @@ def failure_of(job: JobView) -> str:
     if job.status != "failed":
         return ""
     code = job.error.split(":", 1)[0].strip()
-    if code in vocabulary.ERROR_MESSAGES:
+    if code in refusal_words.ERROR_MESSAGES:
         return error_message(code)
     return _("The job stopped because of an unexpected error. Please try again; if it fails again, tell support.")
 

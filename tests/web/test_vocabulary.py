@@ -26,7 +26,7 @@ from ltc.domain.access import Role
 from ltc.domain.sessions import EndReason, SessionKind
 from ltc.geo.towns import load_towns
 from ltc.services import census, providers
-from ltc.web import vocabulary
+from ltc.web import refusal_words, vocabulary
 from ltc.web.errors import HTTP_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,9 +64,10 @@ _MESSAGE_DICTS = {"ERROR_MESSAGES", "VALIDATION_MESSAGES", "JOB_TITLES", "TOWNS"
 def worded_codes() -> dict[str, str]:
     """Codes given their words in a dictionary (code → English words as msgid)."""
     found: dict[str, str] = {}
-    for name, value in vars(vocabulary).items():
-        if name.isupper() and isinstance(value, dict) and name not in _MESSAGE_DICTS:
-            found |= {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and CODE.match(k)}
+    for module in (vocabulary, refusal_words):
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, dict) and name not in _MESSAGE_DICTS:
+                found |= {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and CODE.match(k)}
     return found
 
 
@@ -154,8 +155,8 @@ def test_the_scan_finds_the_codes_it_should() -> None:
 
 
 def test_every_raised_error_code_has_a_message() -> None:
-    missing = sorted(raised_error_codes() - set(vocabulary.ERROR_MESSAGES))
-    assert missing == [], f"add to ERROR_MESSAGES in ltc/web/vocabulary.py: {missing}"
+    missing = sorted(raised_error_codes() - set(refusal_words.ERROR_MESSAGES))
+    assert missing == [], f"add to ERROR_MESSAGES in ltc/web/refusal_words.py: {missing}"
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
@@ -165,7 +166,7 @@ def test_every_error_message_is_in_both_catalogs(language: str) -> None:
     words = CATALOGS[language]
     missing = sorted(
         code
-        for code, message in vocabulary.ERROR_MESSAGES.items()
+        for code, message in refusal_words.ERROR_MESSAGES.items()
         if message not in words or (language == "zh_CN" and not words[message])
     )
     assert missing == [], f"{language}: {missing}"
@@ -175,7 +176,7 @@ def test_chinese_error_messages_are_chinese() -> None:
     chinese = CATALOGS["zh_CN"]
     english_only = sorted(
         code
-        for code, message in vocabulary.ERROR_MESSAGES.items()
+        for code, message in refusal_words.ERROR_MESSAGES.items()
         if not re.search(r"[\u4e00-\u9fff]", chinese[message])
     )
     assert english_only == []
