@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import urllib.request
@@ -79,3 +80,13 @@ class Confirmations:
     async def _answer(self, dialog) -> None:
         self.asked.append(dialog.message)
         await (dialog.accept() if self.accept else dialog.dismiss())
+
+
+async def wait_until(page, expression: str, arg: Any = None, *, timeout: float = 30.0) -> None:
+    """Waits until a script holds on the page, asked through the debugging protocol: the
+    pages' CSP forbids the eval that Playwright's own wait_for_function polls with."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await page.evaluate(expression, arg):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"never held on {page.url}: {expression}")
+        await asyncio.sleep(0.1)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import running_demo
-from tests.browser.steps import check_accessibility, sign_in
+from tests.browser.steps import check_accessibility, sign_in, wait_until
 from tests.browser.test_officer_settlement import PASSWORD, arrange_submitted_settlement
 from tests.browser.test_tablet_assessment import arrange_application
 
@@ -88,7 +88,7 @@ async def test_the_bureau_zooms_and_pans_the_map_at_a_desk(browser, live_server:
     centre = (svg["x"] + svg["width"] / 2, svg["y"] + svg["height"] / 2)
     await page.mouse.move(*centre)
     await page.mouse.wheel(0, -600)
-    await page.wait_for_function("Number(document.querySelector('[data-map]').dataset.zoom) > 2.5")
+    await wait_until(page, "() => Number(document.querySelector('[data-map]').dataset.zoom) > 2.5")
     wheeled = await view_box(page)
     assert wheeled[2] < zoomed[2]
     await page.mouse.down()
@@ -287,7 +287,7 @@ async def test_over_the_citys_own_tiles_the_map_is_drawn_by_leaflet(
     response = await page.goto(f"{tiled_server}/map")
     assert tiles in response.headers["content-security-policy"]
     await page.wait_for_selector("[data-tile-map][data-ready=true]")
-    await page.wait_for_function("document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
+    await wait_until(page, "() => document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
     assert requested and all(re.fullmatch(r"/\d+/\d+/\d+\.png", path) for path in requested), requested
     assert await page.locator(".leaflet-overlay-pane path").count() > 20  # radii, providers, people, lines
     assert "© 测试图源" in await page.locator(".leaflet-control-attribution").inner_text()
@@ -295,10 +295,11 @@ async def test_over_the_citys_own_tiles_the_map_is_drawn_by_leaflet(
     deepest = max(int(path.split("/")[1]) for path in requested)
     await page.get_by_role("button", name="放大").click()
     # A tile of the next zoom level has arrived from the tile server and is shown.
-    await page.wait_for_function(
+    await wait_until(
+        page,
         """zoom => Array.from(document.querySelectorAll('img.leaflet-tile-loaded'))
              .some(img => new URL(img.src).pathname.split('/')[1] === String(zoom))""",
-        arg=deepest + 1,
+        deepest + 1,
     )
     assert max(int(path.split("/")[1]) for path in requested) == deepest + 1
     await check_accessibility(page)
