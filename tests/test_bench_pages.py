@@ -34,7 +34,16 @@ def test_the_pages_benchmark_asks_every_list_in_every_way(keep_the_engine: None)
     assert counts["applications"] == 100 and 0 < counts["conclusions"] < 100
     assert counts["visit_exceptions"] > 0 and counts["visit_alerts"] > 0 and counts["settlements"] >= 6
     assert result["not_200"] == [], result["not_200"]
-    lists = ["applications", "conclusions", "providers", "visits", "visits_agency", "visit_exceptions", "visit_alerts"]
+    lists = [
+        "persons",
+        "applications",
+        "conclusions",
+        "providers",
+        "visits",
+        "visits_agency",
+        "visit_exceptions",
+        "visit_alerts",
+    ]
     expected = {f"{kind}:{name}" for kind in ("api", "page") for name in [*lists, "settlements"]}
     assert set(result["endpoints"]) == expected
     for name, ways in result["endpoints"].items():
@@ -42,7 +51,7 @@ def test_the_pages_benchmark_asks_every_list_in_every_way(keep_the_engine: None)
         if name.startswith("api:"):
             assert all(w["rows"] <= 5 for w in ways.values()), name
     # the long lists are read deep through the cursor, the first page is full
-    for name in ("api:visits", "api:visit_exceptions", "api:applications", "page:visits"):
+    for name in ("api:persons", "api:visits", "api:visit_exceptions", "api:applications", "page:visits"):
         assert "deep" in result["endpoints"][name], name
     assert result["endpoints"]["api:visits"]["deep"]["rows"] == 5
     assert result["generation_seconds"] > 0 and result["db"] in ("sqlite", "postgresql")

@@ -543,6 +543,16 @@ def endpoints(city: City) -> list[Endpoint]:
     previous_month = (city.today.replace(day=1) - timedelta(days=1)).isoformat()[:7]
     shapes: list[tuple[str, str, str, tuple[Way, ...]]] = [
         (
+            "persons",
+            "/persons",
+            "bureau",
+            (
+                Way("first", {}),
+                Way("name", {"q": "居民1234"}),  # a name's beginning: 居民1234, 居民12340 …
+                Way("town", {"town": city.town_code}),
+            ),
+        ),
+        (
             "applications",
             "/applications",
             "bureau",
