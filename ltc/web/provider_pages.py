@@ -9,7 +9,7 @@ from uuid import UUID
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.db.queries.providers import provider_loads
@@ -28,12 +28,6 @@ from ltc.web.registry_pages import provider_detail_page
 from ltc.web.security import allowed, signed_in
 
 ASSIGN = allowed(Action.ASSIGN)
-
-
-class AgreementForm(BaseModel):
-    action: str = Field(max_length=16)
-    reason: str = Field(default="", max_length=2000)
-    batch: str = Field(default="", max_length=32)
 
 
 class ApplyForm(BaseModel):
@@ -72,17 +66,6 @@ class ProviderPages(Controller):
     @get("/providers/{provider_id:int}", guards=[signed_in])
     async def detail(self, provider_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
         return await provider_detail_page(services, actor, provider_id)
-
-    @post("/providers/{provider_id:int}/agreement", guards=[allowed(Action.MANAGE_PROVIDERS)])
-    async def agreement(
-        self, provider_id: FromPath[int], data: URLEncodedBody[AgreementForm], actor: CurrentActor, services: Services
-    ) -> Redirect:
-        result = await providers.change_agreement(
-            services, actor, provider_id, data.action, reason=data.reason, batch=data.batch
-        )
-        if result.reassignment_job_id:
-            return Redirect(path=f"/jobs/{result.reassignment_job_id}")
-        return Redirect(path=f"/providers/{provider_id}")
 
     @get("/map", guards=[ASSIGN])
     async def district_map(self, actor: CurrentActor, services: Services) -> Template:

@@ -226,7 +226,6 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("POST", "/api/v1/providers/{provider_id}/{action}"): Body(json={"reason": "test"}),
         ("PATCH", "/api/v1/providers/{provider_id}"): Body(json={"name": "改名"}),
         ("POST", "/api/v1/providers/{provider_id}/evaluations"): Body(json={"year": 2025, "score": 90, "note": ""}),
-        ("POST", "/providers/{provider_id}/agreement"): Body(form={"action": "suspend", "reason": "test"}),
         ("POST", "/api/v1/users"): Body(
             json={
                 "username": "matrix-user",
