@@ -94,7 +94,8 @@ async def _read_visits_while_writing(
     before = [(r["planned_start"], r["id"]) for r in await lists.VISIT_ORDER.ordered(query())]
     seen: list[tuple[datetime, int]] = []
     after: str | None = None
-    for step in range(len(minutes) + len(inserts) + 2):
+    # Every row, first or added, takes a page at most (limit 1), so this many pages reach the end.
+    for step in range(len(minutes) + sum(len(batch) for batch in inserts) + 2):
         page = await lists.page_of(query(), lists.VISIT_ORDER, after, limit)
         assert len(page.items) <= limit
         seen += [(r["planned_start"], r["id"]) for r in page.items]
@@ -143,7 +144,7 @@ async def _read_settlements_while_writing(
     before = [key(r) for r in await lists.SETTLEMENT_ORDER.ordered(query())]
     seen: list[tuple[str, str]] = []
     after: str | None = None
-    for step in range(len(rows) + len(inserts) + 2):
+    for step in range(len(rows) + sum(len(batch) for batch in inserts) + 2):
         page = await lists.page_of(query(), lists.SETTLEMENT_ORDER, after, limit)
         seen += [key(r) for r in page.items]
         for p, m in inserts[step] if step < len(inserts) else []:
