@@ -87,7 +87,9 @@ async def update_caregiver(
     """Edit a caregiver, deactivate one (with a reason: the scheduler no longer gives them
     visits, and no visit can be added for them) or take one back."""
     before = await get_caregiver(actor, caregiver_id)
-    changes = data.model_dump(exclude_unset=True, exclude={"reason", "coordinate_system"})
+    # A field sent as null changes nothing, like one left out.
+    sent = data.model_dump(exclude_unset=True, exclude={"reason", "coordinate_system"})
+    changes = {name: value for name, value in sent.items() if value is not None}
     if not changes:
         raise InvalidInput("没有要修改的内容", code="no_changes")
     if data.qualification is not None and data.qualification not in QUALIFICATIONS:

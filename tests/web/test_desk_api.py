@@ -23,6 +23,7 @@ async def test_a_caregiver_is_edited_deactivated_with_a_reason_and_taken_back(cl
         ({"qualification": "doctor"}, "unknown_qualification"),
         ({"lat": 30.1}, "incomplete_position"),
         ({}, "no_changes"),
+        ({"name": None}, "no_changes"),  # null changes nothing, like a field left out
     ]:
         refused = await client.patch(path, json=body, headers=b["agency"])
         assert refused.status_code == 422 and refused.json()["code"] == code, refused.text
