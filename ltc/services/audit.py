@@ -170,10 +170,9 @@ async def record_change(
     await record_changes([Change(actor, at, action, entity, entity_id, before, after, reason)])
 
 
-async def recent_entries(actor: Actor, limit: int = 20, *, entity: str | None = None) -> list[AuditEntryOut]:
-    """The newest entries first, of one kind of record or of all."""
-    require(actor, Action.READ_AUDIT)
-    query = AuditEntry.select(
+def _entries():
+    """The columns an entry is shown with, its before and after read as JSON."""
+    return AuditEntry.select(
         AuditEntry.id,
         AuditEntry.at,
         AuditEntry.actor_name,
@@ -185,6 +184,12 @@ async def recent_entries(actor: Actor, limit: int = 20, *, entity: str | None = 
         AuditEntry.reason,
         AuditEntry.seq,
     ).output(load_json=True)
+
+
+async def recent_entries(actor: Actor, limit: int = 20, *, entity: str | None = None) -> list[AuditEntryOut]:
+    """The newest entries first, of one kind of record or of all."""
+    require(actor, Action.READ_AUDIT)
+    query = _entries()
     if entity:
         query = query.where(AuditEntry.entity == entity)
     return [
@@ -213,18 +218,7 @@ async def search_entries(
     """One page of the trail, newest first, by who, what, which record and between which
     days (keyset paging on the id, descending)."""
     require(actor, Action.READ_AUDIT)
-    query = AuditEntry.select(
-        AuditEntry.id,
-        AuditEntry.at,
-        AuditEntry.actor_name,
-        AuditEntry.action,
-        AuditEntry.entity,
-        AuditEntry.entity_id,
-        AuditEntry.before,
-        AuditEntry.after,
-        AuditEntry.reason,
-        AuditEntry.seq,
-    ).output(load_json=True)
+    query = _entries()
     if filters.actor_name:
         query = query.where(AuditEntry.actor_name == filters.actor_name)
     if filters.action:
