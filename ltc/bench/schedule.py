@@ -411,13 +411,16 @@ async def check_visits(db: Loader, settings: Any, window_start: date, window_end
     checked = 0
     for provider_id, caregivers in sorted(caregivers_by_provider.items()):
         rows = await db.fetch(
-            "SELECT v.care_plan, v.person, v.caregiver, v.planned_start, v.planned_end, p.lat, p.lon FROM visit v"
+            "SELECT v.care_plan, v.person, v.caregiver, v.planned_start, v.planned_end, p.lat, p.lon,"
+            " v.window_opens, v.window_closes FROM visit v"
             " JOIN person p ON p.id = v.person"
             f" WHERE v.caregiver IN (SELECT id FROM caregiver WHERE provider = {int(provider_id)})"
         )
         visits = [
-            scheduling.PlannedVisit(plan, person, caregiver, parse(start), parse(end), lat, lon)
-            for plan, person, caregiver, start, end, lat, lon in rows
+            scheduling.PlannedVisit(
+                plan, person, caregiver, parse(start), parse(end), lat, lon, parse(opens), parse(closes)
+            )
+            for plan, person, caregiver, start, end, lat, lon, opens, closes in rows
         ]
         checked += len(visits)
         for conflict in scheduling.find_conflicts(

@@ -215,11 +215,13 @@ async def _existing_bookings(provider_ids: list[int], window: _Window) -> list[s
             lat=v["lat"],
             lon=v["lon"],
             plan_id=v["care_plan"],
+            slot_start=v["window_opens"],
         )
         for v in await Visit.select(
             Visit.caregiver,
             Visit.planned_start,
             Visit.planned_end,
+            Visit.window_opens,
             Visit.care_plan,
             Visit.person.lat.as_alias("lat"),
             Visit.person.lon.as_alias("lon"),
