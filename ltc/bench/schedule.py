@@ -72,6 +72,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", default="2026-03-02", help="first local day of the window (YYYY-MM-DD)")
     parser.add_argument("--weekly-hours", type=int, default=40, help="weekly hours of every caregiver")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic city")
+    parser.add_argument(
+        "--compare-ortools",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the run, solve N sampled provider-days with our scheduler and with OR-Tools' routing solver",
+    )
+    parser.add_argument(
+        "--ortools-seconds", type=float, default=10.0, help="OR-Tools' time limit per provider-day, in seconds"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -374,18 +384,22 @@ async def seed_city(
 # --------------------------------------------------------------------------- the independent check
 
 
-async def check_visits(db: Loader, settings: Any, window_start: date, window_end: date) -> dict[str, Any]:
-    """Read the stored visits back and check them with ``find_conflicts``, provider by provider
-    (a caregiver works for one provider, so nothing is missed between providers)."""
+@dataclass
+class Inputs:
+    """The city's plans and caregivers as the scheduler takes them, by provider."""
+
+    plans_by_provider: dict[int, list[Any]]
+    caregivers_by_provider: dict[int, list[Any]]
+    slots_in_window: int
+
+
+async def read_inputs(db: Loader, settings: Any, window_start: date, window_end: date) -> Inputs:
     from ltc.domain import scheduling
     from ltc.domain.care_plan import parse_slot
     from ltc.services.reference import policy_book
 
-    zone = settings.zone
     policy = policy_book(settings).in_force(window_start)
     work_start, work_end = clock_time(policy.working_day_start_hour), clock_time(policy.working_day_end_hour)
-    parse = timestamp_parser(db.sqlite)
-    kinds: Counter[str] = Counter()
 
     plans_by_provider: dict[int, list[scheduling.PlanInput]] = {}
     slots_in_window = 0
@@ -396,7 +410,7 @@ async def check_visits(db: Loader, settings: Any, window_start: date, window_end
         " JOIN person p ON p.id = cp.person WHERE cp.status = 'confirmed' AND cp.care_mode = 'home'"
     ):
         parsed = tuple(parse_slot(s) for s in json.loads(slots))
-        slots_in_window += sum(weekdays[s.weekday] for s in set(parsed))
+        slots_in_window += sum(weekdays[day] for day, _ in {(s.weekday, s.start) for s in parsed})
         plans_by_provider.setdefault(provider_id, []).append(
             scheduling.PlanInput(plan_id, person_id, provider_id, lat, lon, parsed, minutes, bool(needs_nurse))
         )
@@ -407,6 +421,22 @@ async def check_visits(db: Loader, settings: Any, window_start: date, window_end
         caregivers_by_provider.setdefault(provider_id, []).append(
             scheduling.CaregiverInput(cid, provider_id, qualification, lat, lon, hours, work_start, work_end)
         )
+    return Inputs(plans_by_provider, caregivers_by_provider, slots_in_window)
+
+
+async def check_visits(db: Loader, settings: Any, window_start: date, window_end: date) -> dict[str, Any]:
+    """Read the stored visits back and check them with ``find_conflicts``, provider by provider
+    (a caregiver works for one provider, so nothing is missed between providers)."""
+    from ltc.domain import scheduling
+    from ltc.services.reference import policy_book
+
+    zone = settings.zone
+    policy = policy_book(settings).in_force(window_start)
+    parse = timestamp_parser(db.sqlite)
+    kinds: Counter[str] = Counter()
+    inputs = await read_inputs(db, settings, window_start, window_end)
+    plans_by_provider, caregivers_by_provider = inputs.plans_by_provider, inputs.caregivers_by_provider
+    slots_in_window = inputs.slots_in_window
 
     checked = 0
     for provider_id, caregivers in sorted(caregivers_by_provider.items()):
@@ -446,6 +476,67 @@ async def check_visits(db: Loader, settings: Any, window_start: date, window_end
         "stored_unscheduled": int(unscheduled),
         "slots_in_window": slots_in_window,
         "accounted": int(stored) + int(unscheduled) == slots_in_window,
+    }
+
+
+# --------------------------------------------------------------------------- against OR-Tools
+
+
+async def compare_ortools(
+    db: Loader, settings: Any, window_start: date, window_end: date, samples: int, seconds_each: float, seed: int
+) -> dict[str, Any]:
+    """``samples`` provider-days drawn at random from the window, each solved by our scheduler
+    and by OR-Tools (``ltc.bench.ortools_day``) with the weekly hours the stored schedule left
+    each caregiver that ISO week outside that day."""
+    from ltc.bench.ortools_day import DayProblem, compare, remaining_week
+    from ltc.services.reference import policy_book
+
+    zone = settings.zone
+    policy = policy_book(settings).in_force(window_start)
+    parse = timestamp_parser(db.sqlite)
+    inputs = await read_inputs(db, settings, window_start, window_end)
+    providers = sorted(p for p in inputs.plans_by_provider if p in inputs.caregivers_by_provider)
+    ndays = (window_end - window_start).days
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(providers) * ndays, size=min(samples, len(providers) * ndays), replace=False)
+    rows = []
+    for pick in sorted(int(p) for p in picks):
+        provider = providers[pick // ndays]
+        day = window_start + timedelta(days=pick % ndays)
+        week_start = datetime.combine(day - timedelta(days=day.weekday()), clock_time(0), zone)
+        day_start = datetime.combine(day, clock_time(0), zone)
+        booked: Counter[int] = Counter()
+        for caregiver, start, end in await db.fetch(
+            "SELECT caregiver, planned_start, planned_end FROM visit"
+            f" WHERE caregiver IN (SELECT id FROM caregiver WHERE provider = {int(provider)})"
+        ):
+            begins = parse(start)
+            if week_start <= begins < week_start + timedelta(days=7) and not (
+                day_start <= begins < day_start + timedelta(days=1)
+            ):
+                booked[caregiver] += (parse(end) - begins).total_seconds()
+        problem = DayProblem(
+            day,
+            zone,
+            policy,
+            inputs.plans_by_provider[provider],
+            remaining_week(inputs.caregivers_by_provider[provider], dict(booked)),
+        )
+        rows.append(compare(problem, seconds_each))
+    ours = sum(r["ours_placed"] for r in rows)
+    theirs = sum(r["ortools_placed"] for r in rows)
+    return {
+        "samples": len(rows),
+        "ortools_seconds_limit": seconds_each,
+        "visits": sum(r["visits"] for r in rows),
+        "ours_placed": ours,
+        "ortools_placed": theirs,
+        "ours_conflicts": sum(r["ours_conflicts"] for r in rows),
+        "ortools_conflicts": sum(r["ortools_conflicts"] for r in rows),
+        "ours_seconds": round(sum(r["ours_seconds"] for r in rows), 3),
+        "ortools_seconds": round(sum(r["ortools_seconds"] for r in rows), 3),
+        "ours_at_least_as_many": ours >= theirs,
+        "days": rows,
     }
 
 
@@ -512,6 +603,13 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
         async with Loader(url) as db:
             check = await check_visits(db, settings, window_start, window_end)
+            compared = (
+                await compare_ortools(
+                    db, settings, window_start, window_end, args.compare_ortools, args.ortools_seconds, args.seed
+                )
+                if args.compare_ortools
+                else None
+            )
     return {
         "beneficiaries": args.beneficiaries,
         "caregivers": city.caregivers,
@@ -535,4 +633,5 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "window": result.get("window"),
         **{k: v for k, v in check.items() if k != "conflicts"},
         "peak_rss_mb_with_check": peak_rss_mb(),
+        **({"ortools": compared} if compared is not None else {}),
     }

@@ -12,18 +12,21 @@ day's bookings and the travel to and from them; the visit keeps the slot's start
 Algorithm (per provider, since caregivers serve only their own provider's people):
 
 1. Plans in a fixed order: those with a previous caregiver first (continuity is honoured
-   before newcomers take the time), nurse-only plans next, then by ``plan_id``.
-2. Each plan gets one *primary* caregiver for the whole window: the previous caregiver
-   when still qualified at the provider; otherwise the first caregiver, in the order
-   (non-nurse before nurse for plans that need no nurse, least booked time, nearest home),
-   who can take the plan's first visit. A visit the primary cannot take goes to a caregiver
-   already used for this plan in this run, then to the others in the same order.
-   Within a provider, the visits are placed day by day (each day's visits of every plan in
-   plan order), so that a day is packed before the next one takes weekly hours.
-4. Repair: a visit no-one could take gets a second chance: each visit of the same day already
-   booked on a caregiver who would be free for the unplaced one (without that booking) is
-   tried on another caregiver at the earliest start of its own window; if it moves, the
-   unplaced visit takes the freed time.
+   before newcomers take the time), nurse-only plans next, then by ``plan_id``. Each plan has
+   an order of candidates: non-nurse before nurse for plans that need no nurse, least booked
+   time, nearest home.
+2. The visits are placed day by day, earliest window first (plan order breaks ties), so a
+   caregiver's day fills from the morning with each visit as early as its window allows. A
+   visit goes to the plan's previous caregiver, then to caregivers already used for the plan
+   in this run, then to the others in the plan's order: the first one free in the window
+   whose week so far is within its pace (the share of its weekly hours its working days up
+   to this one may take, so that the nearest caregivers do not spend their week by
+   Wednesday), else the first one free and within the week's hours.
+4. Repair, once a provider's plans are done: for a visit no-one could take, each visit of the
+   same day booked near its window on a caregiver who would be free for it without that
+   booking is tried elsewhere (its plan's caregivers, then the first ``REPAIR_TARGETS`` of its
+   order, or the same caregiver at another time) at the earliest start of its own window; if
+   it moves, the unplaced visit takes the freed time.
 3. Each caregiver keeps, per local day, a sorted list of bookings; a candidate slot is
    checked against its two neighbours only (bisect), so a visit costs O(log k + candidates
    tried), never O(visits). A visit no-one can take is reported with a reason:
@@ -45,6 +48,7 @@ checker :func:`find_conflicts` (exact float comparison) never disagrees with it.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -220,7 +224,7 @@ class _Calendar:
     """One caregiver's bookings: per local day index a list of (start, end, lat rad, lon rad, cos lat)
     tuples sorted by start (epoch seconds), and booked seconds per ISO week."""
 
-    __slots__ = ("cid", "days", "days_off", "index", "limit", "nurse_penalty", "we", "weeks", "ws")
+    __slots__ = ("cid", "days", "days_off", "index", "limit", "nurse_penalty", "pace", "we", "weeks", "ws")
 
     def __init__(self, cg: CaregiverInput, index: int, nurse_penalty: int) -> None:
         self.cid = cg.caregiver_id
@@ -230,6 +234,9 @@ class _Calendar:
         self.ws = cg.work_start.hour * 60 + cg.work_start.minute
         self.we = cg.work_end.hour * 60 + cg.work_end.minute
         self.days_off = frozenset(range(7)) - frozenset(cg.working_days)
+        # the weekly hours the week may have taken by the end of each weekday: its working days so far
+        working = sorted(cg.working_days)
+        self.pace = [self.limit * sum(1 for d in working if d <= w) / max(1, len(working)) for w in range(7)]
         self.days: dict[int, list[tuple[int, int, float, float, float, int]]] = {}
         self.weeks: dict[int, float] = {}
 
@@ -524,29 +531,35 @@ def schedule(
 
     def choose(v: Pending, st: _PlanState) -> tuple[_Calendar | None, int, list[_Calendar]]:
         """The caregiver for ``v`` and its start: the plan's caregivers first, then the others in
-        order; else None with those only the week's hours kept from it."""
+        order, the first who is free then and within the week's pace (the share of the weekly
+        hours its days so far may take); else the first free then and within the week's hours;
+        else None with those only the week's hours kept from it."""
         pr, lr, cp = st.pr, st.lr, st.cp
-        for cal in st.used:
-            t = place(cal, v, pr, lr, cp)
-            if t >= 0:
-                return cal, t, []
+        dur, wk, weekday = v[3], v[4], weekday_of[v[0]]
+        fallback: _Calendar | None = None
+        fallback_t = -1
         hours_blocked: list[_Calendar] = []
         cals = st.cals
-        for ci in st.order:
-            if ci in st.used_set:
+        used_set = st.used_set
+        for cal in itertools.chain(st.used, (cals[ci] for ci in st.order if ci not in used_set)):
+            t = place(cal, v, pr, lr, cp, hours=False)
+            if t < 0:
                 continue
-            cal = cals[ci]
-            t = place(cal, v, pr, lr, cp)
-            if t >= 0:
-                st.used.append(cal)
-                st.used_set.add(ci)
-                return cal, t, []
-            if t == -_HOURS:
+            booked = cal.weeks.get(wk, 0.0) + dur
+            if booked <= cal.pace[weekday]:
+                fallback, fallback_t = cal, t
+                break
+            if booked <= cal.limit:
+                if fallback is None:
+                    fallback, fallback_t = cal, t
+            else:
                 hours_blocked.append(cal)
-        for cal in st.used:
-            if place(cal, v, pr, lr, cp, hours=False) >= 0:
-                hours_blocked.append(cal)
-        return None, -1, hours_blocked
+        if fallback is None:
+            return None, -1, hours_blocked
+        if fallback.index not in used_set:
+            st.used.append(fallback)
+            used_set.add(fallback.index)
+        return fallback, fallback_t, []
 
     def repair(v: Pending, st: _PlanState) -> bool:
         """Place ``v`` by moving one visit of that day from a caregiver who could then take it
@@ -611,7 +624,8 @@ def schedule(
 
         group.sort(key=lambda p: (0 if previous_ok(p) else 1, 0 if p.needs_nurse else 1, p.plan_id))
         failed: list[tuple[Pending, _PlanState]] = []
-        for plan in group:
+        queue: list[tuple[int, int, int, int, Pending, _PlanState]] = []
+        for rank, plan in enumerate(group):
             ex = existing_keys.get(plan.plan_id)
             pending = visits_of(plan)
             if ex:
@@ -637,21 +651,18 @@ def schedule(
                 order = np.lexsort((a, prov.load, prov.nurse_penalty)).tolist()
             previous = calendar_of[plan.previous_caregiver_id] if previous_ok(plan) else None
             st = _PlanState(plan, pr, lr, cp, order, prov.calendars, prov.load, previous)
-            if previous is None:
-                first = pending[0]
-                for ci in order:
-                    if place(prov.calendars[ci], first, pr, lr, cp) >= 0:
-                        st.used.append(prov.calendars[ci])
-                        st.used_set.add(ci)
-                        break
-            for v in pending:
-                chosen, t, hours_blocked = choose(v, st)
-                if chosen is None:
-                    failed.append((v, st))
-                    continue
-                if chosen is previous:
-                    continuity += 1
-                book(chosen, v, st, t)
+            queue.extend((v[0], v[1], v[1] + v[2], rank, v, st) for v in pending)
+        # day by day, earliest window first (the plan order breaks ties): a caregiver's day
+        # fills from the morning, each visit as early as its window allows
+        queue.sort(key=lambda q: q[:4])
+        for _, _, _, _, v, st in queue:
+            chosen, t, hours_blocked = choose(v, st)
+            if chosen is None:
+                failed.append((v, st))
+                continue
+            if chosen is st.previous:
+                continuity += 1
+            book(chosen, v, st, t)
         # step 4: a second chance for what found no caregiver
         for v, st in failed:
             chosen, t, hours_blocked = choose(v, st)
