@@ -424,6 +424,8 @@ class PlanBounds:
     day_start_hour: int
     day_end_hour: int
     bed_day_cap_fen: int
+    visit_window_minutes: int = 0  # a slot's window when it sets none
+    max_window_minutes: int = 0
 
     @property
     def earliest_start(self) -> str:
@@ -452,6 +454,8 @@ def plan_bounds(level: int, care_mode: str, policy: Policy) -> PlanBounds:
         day_start_hour=policy.working_day_start_hour,
         day_end_hour=policy.working_day_end_hour,
         bed_day_cap_fen=0 if home else policy.bed_day_cap_fen(level),
+        visit_window_minutes=policy.visit_window_minutes if home else 0,
+        max_window_minutes=MAX_WINDOW_MINUTES if home else 0,
     )
 
 
