@@ -67,6 +67,8 @@ QUALIFICATIONS: tuple[str, ...] = ("elderly_carer", "medical_carer", "nurse")
 REASONS: tuple[str, ...] = ("no_qualified_caregiver", "no_caregiver_free", "weekly_hours_exceeded")
 ALL_DAYS = frozenset(range(7))
 REPAIR_REACH_SECONDS = 3600
+PACE_LOOKAHEAD = 6  # caregivers tried for one within pace once one over pace could take the visit
+REPAIR_CANDIDATES = 12  # caregivers, first in the unplaced visit's order, whose day a repair looks into
 REPAIR_TARGETS = 8  # caregivers a moved visit may go to besides its plan's own: the first in its order
 
 
@@ -374,6 +376,13 @@ def schedule(
             hit = start_cache[(di, minute)] = (ts, dt_cache.setdefault(ts, local))
         return hit
 
+    # a day whose offset does not change (no DST switch) maps minute m to its midnight + 60 m
+    midnight_ts: list[int] = []
+    for d in days:
+        first = datetime.combine(d, time(0), tzinfo=zone)
+        last = datetime.combine(d, time(23, 59), tzinfo=zone)
+        midnight_ts.append(int(first.timestamp()) if first.utcoffset() == last.utcoffset() else -1)
+
     def as_datetime(ts: int) -> datetime:
         dt = dt_cache.get(ts)
         if dt is None:
@@ -466,7 +475,12 @@ def schedule(
             hi_min = last
         if lo_min > hi_min:
             return -_BUSY
-        t = earliest(cal.days.get(di), slot_start(di, lo_min)[0], slot_start(di, hi_min)[0], dur, pr, lr, cp)
+        base = midnight_ts[di]
+        if base >= 0:
+            lo, hi = base + lo_min * 60, base + hi_min * 60
+        else:
+            lo, hi = slot_start(di, lo_min)[0], slot_start(di, hi_min)[0]
+        t = earliest(cal.days.get(di), lo, hi, dur, pr, lr, cp)
         if t < 0:
             return -_BUSY
         if hours and cal.weeks.get(wk, 0.0) + dur > cal.limit:
@@ -541,7 +555,12 @@ def schedule(
         hours_blocked: list[_Calendar] = []
         cals = st.cals
         used_set = st.used_set
+        looked = 0
         for cal in itertools.chain(st.used, (cals[ci] for ci in st.order if ci not in used_set)):
+            if fallback is not None:
+                looked += 1
+                if looked > PACE_LOOKAHEAD:
+                    break
             t = place(cal, v, pr, lr, cp, hours=False)
             if t < 0:
                 continue
@@ -569,7 +588,7 @@ def schedule(
         near_from = v[5] - REPAIR_REACH_SECONDS
         near_to = v[5] + v[2] * 60 + dur + REPAIR_REACH_SECONDS
         cals = st.cals
-        for ci in st.order:
+        for ci in st.order[:REPAIR_CANDIDATES]:
             cal = cals[ci]
             if cal.weeks.get(wk, 0.0) + dur > cal.limit:
                 continue
