@@ -68,6 +68,7 @@ PROVIDER_SPREAD_KM = {"urban": 2.0, "plain": 4.0, "hill": 5.0, "coastal": 5.0, "
 PERSON_SPREAD_KM = 1.5  # standard deviation of a home around its provider, on each axis
 CAREGIVER_SPREAD_KM = 1.0
 NURSE_PLAN_SHARE = 0.10
+EVERY_DAY = "[0, 1, 2, 3, 4, 5, 6]"  # the city's caregivers work every day, within their weekly hours
 # Service items of the synthetic plans (the catalogue's codes): care only, or with a clinical item.
 CARE_ITEMS = (("B01", "B07"), ("B01", "B02", "B07"), ("B03", "B05", "B11"), ("B09", "B14"), ("B18", "B21"))
 NURSE_ITEMS = (("B01", "B07", "C05"), ("B01", "C01"), ("B09", "C08"))
@@ -358,7 +359,21 @@ async def seed_city(
     )
     await db.insert(
         "caregiver",
-        ("id", "provider", "name", "qualification", "lat", "lon", "weekly_hours", "active", "created_at", "skills"),
+        (
+            "id",
+            "provider",
+            "name",
+            "qualification",
+            "lat",
+            "lon",
+            "weekly_hours",
+            "active",
+            "created_at",
+            "skills",
+            "working_days",
+            "work_start",
+            "work_end",
+        ),
         (
             (
                 c + 1,
@@ -371,6 +386,9 @@ async def seed_city(
                 True,
                 now,
                 "[]",
+                EVERY_DAY,
+                "08:00",
+                "18:00",
             )
             for c in range(caregiver_provider.size)
         ),
@@ -424,11 +442,21 @@ async def read_inputs(db: Loader, settings: Any, window_start: date, window_end:
             scheduling.PlanInput(plan_id, person_id, provider_id, lat, lon, parsed, minutes, bool(needs_nurse))
         )
     caregivers_by_provider: dict[int, list[scheduling.CaregiverInput]] = {}
-    for cid, provider_id, qualification, lat, lon, hours in await db.fetch(
-        "SELECT id, provider, qualification, lat, lon, weekly_hours FROM caregiver"
+    for cid, provider_id, qualification, lat, lon, hours, days, starts, ends in await db.fetch(
+        "SELECT id, provider, qualification, lat, lon, weekly_hours, working_days, work_start, work_end FROM caregiver"
     ):
         caregivers_by_provider.setdefault(provider_id, []).append(
-            scheduling.CaregiverInput(cid, provider_id, qualification, lat, lon, hours, work_start, work_end)
+            scheduling.CaregiverInput(
+                cid,
+                provider_id,
+                qualification,
+                lat,
+                lon,
+                hours,
+                clock_time.fromisoformat(starts) if starts else work_start,
+                clock_time.fromisoformat(ends) if ends else work_end,
+                frozenset(json.loads(days) if isinstance(days, str) else days),
+            )
         )
     return Inputs(plans_by_provider, caregivers_by_provider, slots_in_window)
 
