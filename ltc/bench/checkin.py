@@ -184,11 +184,13 @@ async def prepare_city(url: str, args: argparse.Namespace, visits: int, start: d
     from ltc.domain.access import Role
     from ltc.runtime import open_runtime
     from ltc.services import users
+    from ltc.services.reference import policy_book
     from ltc.services.visits.storage import INSERT_COLUMNS, slot_key
     from ltc.settings import load_settings
 
     settings = load_settings(database_url=url, redis_url="", worker_cron=False)
     now = datetime.now(UTC)
+    window_minutes = policy_book(settings).in_force(now.date()).visit_window_minutes
     providers = max(1, min(args.providers, visits))
     async with open_runtime(settings, migrate=True) as runtime:
         async with Loader(url) as db:
@@ -221,6 +223,8 @@ async def prepare_city(url: str, args: argparse.Namespace, visits: int, start: d
                     "slot_key": slot_key(i + 1, start),
                     "planned_start": start,
                     "planned_end": start + timedelta(minutes=60),
+                    "window_opens": start,  # the slot's start, its window as the policy's
+                    "window_closes": start + timedelta(minutes=window_minutes),
                     "items": items,
                     "source": "schedule",
                     "status": "planned",

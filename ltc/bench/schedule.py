@@ -15,11 +15,19 @@ Capacity: the policy gives levels 3/4/5 20/25/30 hours a month, which ``derive_p
 into 4/5/6 one-hour visits a week (no calendar month may exceed the hours), so 50,000
 people hold ~1.1 million slots in 30 days (not 1.5 million). Caregivers work 08:00–18:00
 every day with ``--weekly-hours`` (default 40, the app's default): 8,000 × 40 h = 320,000 h
-a week against ~257,000 visit-hours, enough on paper. Weekly hours are not what binds,
-though (48 h gives the same result): slots start on a 30-minute grid spread over the day by
-``derive_plan``'s stagger, so between two homes a caregiver needs 90 minutes a visit (at
-most 7 a day) and the greedy packing leaves about 12 % of the slots ``no_caregiver_free``.
-They are reported as ``unscheduled`` (and stored as unscheduled slots), not hidden.
+a week against ~257,000 visit-hours, and the travel between a caregiver's visits adds about
+5 % to those (``travel_hours`` beside ``visit_hours``; ``caregiver_hours`` is what the
+caregivers may work in the window): the caregivers' hours exceed the visits plus the travel.
+Slots start on a 30-minute grid spread over the day by ``derive_plan``'s stagger and each may
+start up to the policy's ``visit_window_minutes`` (60) later, so a caregiver goes from one
+home to the next as soon as the travel allows. What no caregiver can take is reported as
+``unscheduled`` (and stored as unscheduled slots), not hidden.
+
+``--compare-ortools N``: after the check, N provider-days drawn from the window are solved
+again, by our scheduler and by OR-Tools' routing solver (``ltc.bench.ortools_day``) within
+``--ortools-seconds`` each, with the weekly hours the stored schedule left each caregiver
+that week outside that day; ``ortools`` holds each day's and the total visits placed, the
+conflicts ``find_conflicts`` finds in each solution and the seconds each took.
 
 Timed (``seconds``): the job body ``ltc.services.visits.generation.generate_visits`` for the window
 ``[--start, --start + --days)``, with a progress callback that updates a ``Job`` row as the
@@ -40,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import time
 import uuid
@@ -59,6 +68,7 @@ PROVIDER_SPREAD_KM = {"urban": 2.0, "plain": 4.0, "hill": 5.0, "coastal": 5.0, "
 PERSON_SPREAD_KM = 1.5  # standard deviation of a home around its provider, on each axis
 CAREGIVER_SPREAD_KM = 1.0
 NURSE_PLAN_SHARE = 0.10
+EVERY_DAY = "[0, 1, 2, 3, 4, 5, 6]"  # the city's caregivers work every day, within their weekly hours
 # Service items of the synthetic plans (the catalogue's codes): care only, or with a clinical item.
 CARE_ITEMS = (("B01", "B07"), ("B01", "B02", "B07"), ("B03", "B05", "B11"), ("B09", "B14"), ("B18", "B21"))
 NURSE_ITEMS = (("B01", "B07", "C05"), ("B01", "C01"), ("B09", "C08"))
@@ -72,6 +82,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", default="2026-03-02", help="first local day of the window (YYYY-MM-DD)")
     parser.add_argument("--weekly-hours", type=int, default=40, help="weekly hours of every caregiver")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic city")
+    parser.add_argument(
+        "--compare-ortools",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the run, solve N sampled provider-days with our scheduler and with OR-Tools' routing solver",
+    )
+    parser.add_argument(
+        "--ortools-seconds", type=float, default=10.0, help="OR-Tools' time limit per provider-day, in seconds"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -339,7 +359,21 @@ async def seed_city(
     )
     await db.insert(
         "caregiver",
-        ("id", "provider", "name", "qualification", "lat", "lon", "weekly_hours", "active", "created_at", "skills"),
+        (
+            "id",
+            "provider",
+            "name",
+            "qualification",
+            "lat",
+            "lon",
+            "weekly_hours",
+            "active",
+            "created_at",
+            "skills",
+            "working_days",
+            "work_start",
+            "work_end",
+        ),
         (
             (
                 c + 1,
@@ -352,6 +386,9 @@ async def seed_city(
                 True,
                 now,
                 "[]",
+                EVERY_DAY,
+                "08:00",
+                "18:00",
             )
             for c in range(caregiver_provider.size)
         ),
@@ -374,18 +411,22 @@ async def seed_city(
 # --------------------------------------------------------------------------- the independent check
 
 
-async def check_visits(db: Loader, settings: Any, window_start: date, window_end: date) -> dict[str, Any]:
-    """Read the stored visits back and check them with ``find_conflicts``, provider by provider
-    (a caregiver works for one provider, so nothing is missed between providers)."""
+@dataclass
+class Inputs:
+    """The city's plans and caregivers as the scheduler takes them, by provider."""
+
+    plans_by_provider: dict[int, list[Any]]
+    caregivers_by_provider: dict[int, list[Any]]
+    slots_in_window: int
+
+
+async def read_inputs(db: Loader, settings: Any, window_start: date, window_end: date) -> Inputs:
     from ltc.domain import scheduling
     from ltc.domain.care_plan import parse_slot
     from ltc.services.reference import policy_book
 
-    zone = settings.zone
     policy = policy_book(settings).in_force(window_start)
     work_start, work_end = clock_time(policy.working_day_start_hour), clock_time(policy.working_day_end_hour)
-    parse = timestamp_parser(db.sqlite)
-    kinds: Counter[str] = Counter()
 
     plans_by_provider: dict[int, list[scheduling.PlanInput]] = {}
     slots_in_window = 0
@@ -396,30 +437,62 @@ async def check_visits(db: Loader, settings: Any, window_start: date, window_end
         " JOIN person p ON p.id = cp.person WHERE cp.status = 'confirmed' AND cp.care_mode = 'home'"
     ):
         parsed = tuple(parse_slot(s) for s in json.loads(slots))
-        slots_in_window += sum(weekdays[s.weekday] for s in set(parsed))
+        slots_in_window += sum(weekdays[day] for day, _ in {(s.weekday, s.start) for s in parsed})
         plans_by_provider.setdefault(provider_id, []).append(
             scheduling.PlanInput(plan_id, person_id, provider_id, lat, lon, parsed, minutes, bool(needs_nurse))
         )
     caregivers_by_provider: dict[int, list[scheduling.CaregiverInput]] = {}
-    for cid, provider_id, qualification, lat, lon, hours in await db.fetch(
-        "SELECT id, provider, qualification, lat, lon, weekly_hours FROM caregiver"
+    for cid, provider_id, qualification, lat, lon, hours, days, starts, ends in await db.fetch(
+        "SELECT id, provider, qualification, lat, lon, weekly_hours, working_days, work_start, work_end FROM caregiver"
     ):
         caregivers_by_provider.setdefault(provider_id, []).append(
-            scheduling.CaregiverInput(cid, provider_id, qualification, lat, lon, hours, work_start, work_end)
+            scheduling.CaregiverInput(
+                cid,
+                provider_id,
+                qualification,
+                lat,
+                lon,
+                hours,
+                clock_time.fromisoformat(starts) if starts else work_start,
+                clock_time.fromisoformat(ends) if ends else work_end,
+                frozenset(json.loads(days) if isinstance(days, str) else days),
+            )
         )
+    return Inputs(plans_by_provider, caregivers_by_provider, slots_in_window)
+
+
+async def check_visits(db: Loader, settings: Any, window_start: date, window_end: date) -> dict[str, Any]:
+    """Read the stored visits back and check them with ``find_conflicts``, provider by provider
+    (a caregiver works for one provider, so nothing is missed between providers)."""
+    from ltc.domain import scheduling
+    from ltc.services.reference import policy_book
+
+    zone = settings.zone
+    policy = policy_book(settings).in_force(window_start)
+    parse = timestamp_parser(db.sqlite)
+    kinds: Counter[str] = Counter()
+    inputs = await read_inputs(db, settings, window_start, window_end)
+    plans_by_provider, caregivers_by_provider = inputs.plans_by_provider, inputs.caregivers_by_provider
+    slots_in_window = inputs.slots_in_window
 
     checked = 0
+    visit_seconds = travel_seconds = 0.0
     for provider_id, caregivers in sorted(caregivers_by_provider.items()):
         rows = await db.fetch(
-            "SELECT v.care_plan, v.person, v.caregiver, v.planned_start, v.planned_end, p.lat, p.lon FROM visit v"
+            "SELECT v.care_plan, v.person, v.caregiver, v.planned_start, v.planned_end, p.lat, p.lon,"
+            " v.window_opens, v.window_closes FROM visit v"
             " JOIN person p ON p.id = v.person"
             f" WHERE v.caregiver IN (SELECT id FROM caregiver WHERE provider = {int(provider_id)})"
         )
         visits = [
-            scheduling.PlannedVisit(plan, person, caregiver, parse(start), parse(end), lat, lon)
-            for plan, person, caregiver, start, end, lat, lon in rows
+            scheduling.PlannedVisit(
+                plan, person, caregiver, parse(start), parse(end), lat, lon, parse(opens), parse(closes)
+            )
+            for plan, person, caregiver, start, end, lat, lon, opens, closes in rows
         ]
         checked += len(visits)
+        visit_seconds += sum((v.slot_end - v.slot_start).total_seconds() for v in visits)
+        travel_seconds += _travel_between(visits, policy.travel_speed_kmh, zone)
         for conflict in scheduling.find_conflicts(
             visits, caregivers, policy, plans=plans_by_provider.get(provider_id, []), zone=zone
         ):
@@ -443,6 +516,85 @@ async def check_visits(db: Loader, settings: Any, window_start: date, window_end
         "stored_unscheduled": int(unscheduled),
         "slots_in_window": slots_in_window,
         "accounted": int(stored) + int(unscheduled) == slots_in_window,
+        # the stored visits' hours and the travel between a caregiver's consecutive visits of a day
+        "visit_hours": round(visit_seconds / 3600),
+        "travel_hours": round(travel_seconds / 3600),
+    }
+
+
+def _travel_between(visits: list[Any], speed_kmh: float, zone: Any) -> float:
+    """Seconds of travel between each caregiver's consecutive visits of a local day."""
+    from ltc.domain.coordinates import haversine_km
+
+    days: dict[tuple[Any, date], list[Any]] = {}
+    for v in visits:
+        days.setdefault((v.caregiver_id, v.slot_start.astimezone(zone).date()), []).append(v)
+    total = 0.0
+    for day in days.values():
+        day.sort(key=lambda v: v.slot_start)
+        for a, b in itertools.pairwise(day):
+            total += haversine_km(a.lat, a.lon, b.lat, b.lon) / speed_kmh * 3600.0
+    return total
+
+
+# --------------------------------------------------------------------------- against OR-Tools
+
+
+async def compare_ortools(
+    db: Loader, settings: Any, window_start: date, window_end: date, samples: int, seconds_each: float, seed: int
+) -> dict[str, Any]:
+    """``samples`` provider-days drawn at random from the window, each solved by our scheduler
+    and by OR-Tools (``ltc.bench.ortools_day``) with the weekly hours the stored schedule left
+    each caregiver that ISO week outside that day."""
+    from ltc.bench.ortools_day import DayProblem, compare, remaining_week
+    from ltc.services.reference import policy_book
+
+    zone = settings.zone
+    policy = policy_book(settings).in_force(window_start)
+    parse = timestamp_parser(db.sqlite)
+    inputs = await read_inputs(db, settings, window_start, window_end)
+    providers = sorted(p for p in inputs.plans_by_provider if p in inputs.caregivers_by_provider)
+    ndays = (window_end - window_start).days
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(providers) * ndays, size=min(samples, len(providers) * ndays), replace=False)
+    rows = []
+    for pick in sorted(int(p) for p in picks):
+        provider = providers[pick // ndays]
+        day = window_start + timedelta(days=pick % ndays)
+        week_start = datetime.combine(day - timedelta(days=day.weekday()), clock_time(0), zone)
+        day_start = datetime.combine(day, clock_time(0), zone)
+        booked: Counter[int] = Counter()
+        for caregiver, start, end in await db.fetch(
+            "SELECT caregiver, planned_start, planned_end FROM visit"
+            f" WHERE caregiver IN (SELECT id FROM caregiver WHERE provider = {int(provider)})"
+        ):
+            begins = parse(start)
+            if week_start <= begins < week_start + timedelta(days=7) and not (
+                day_start <= begins < day_start + timedelta(days=1)
+            ):
+                booked[caregiver] += (parse(end) - begins).total_seconds()
+        problem = DayProblem(
+            day,
+            zone,
+            policy,
+            inputs.plans_by_provider[provider],
+            remaining_week(inputs.caregivers_by_provider[provider], dict(booked)),
+        )
+        rows.append(compare(problem, seconds_each))
+    ours = sum(r["ours_placed"] for r in rows)
+    theirs = sum(r["ortools_placed"] for r in rows)
+    return {
+        "samples": len(rows),
+        "ortools_seconds_limit": seconds_each,
+        "visits": sum(r["visits"] for r in rows),
+        "ours_placed": ours,
+        "ortools_placed": theirs,
+        "ours_conflicts": sum(r["ours_conflicts"] for r in rows),
+        "ortools_conflicts": sum(r["ortools_conflicts"] for r in rows),
+        "ours_seconds": round(sum(r["ours_seconds"] for r in rows), 3),
+        "ortools_seconds": round(sum(r["ortools_seconds"] for r in rows), 3),
+        "ours_at_least_as_many": ours >= theirs,
+        "days": rows,
     }
 
 
@@ -509,6 +661,13 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
         async with Loader(url) as db:
             check = await check_visits(db, settings, window_start, window_end)
+            compared = (
+                await compare_ortools(
+                    db, settings, window_start, window_end, args.compare_ortools, args.ortools_seconds, args.seed
+                )
+                if args.compare_ortools
+                else None
+            )
     return {
         "beneficiaries": args.beneficiaries,
         "caregivers": city.caregivers,
@@ -525,6 +684,8 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "visits_per_second": round(result["visits"] / seconds) if seconds else None,
         "seed_seconds": round(seed_seconds, 3),
         "weekly_hours": args.weekly_hours,
+        # what the caregivers may work in the window: weekly hours × weeks
+        "caregiver_hours": round(city.caregivers * args.weekly_hours * args.days / 7),
         "by_reason": result["by_reason"],
         "continuity": result["continuity"],
         "nurse_plans": int(city.needs_nurse.sum()),
@@ -532,4 +693,5 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "window": result.get("window"),
         **{k: v for k, v in check.items() if k != "conflicts"},
         "peak_rss_mb_with_check": peak_rss_mb(),
+        **({"ortools": compared} if compared is not None else {}),
     }

@@ -545,6 +545,10 @@ class Visit(Table, tablename="visit"):
     slot_key = Varchar(length=80, unique=True)
     planned_start = Timestamptz(index=True)
     planned_end = Timestamptz()
+    # The slot's time window: planned_start lies from window_opens (the slot's start, in the
+    # key) to window_closes (the last start allowed); null for agency-added visits.
+    window_opens = Timestamptz(null=True, default=None)
+    window_closes = Timestamptz(null=True, default=None)
     items = JSON(default="[]")
     source = Varchar(length=16, default="schedule")  # schedule | agency
     status = Varchar(length=16, default="planned", index=True)  # planned | in_progress | done | cancelled

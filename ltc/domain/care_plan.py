@@ -18,10 +18,11 @@ Levels are the national 0–5; 3, 4, 5 are 重度Ⅰ, Ⅱ, Ⅲ. A level the poli
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import time
 from typing import Any, Literal
 
@@ -39,19 +40,39 @@ WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::00)?$")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True, slots=True)
 class VisitSlot:
-    """A weekly visit slot: ISO weekday index (0 = Monday … 6 = Sunday) and a local start time."""
+    """A weekly visit slot: ISO weekday index (0 = Monday … 6 = Sunday), a local start time,
+    and its time window: the visit may start at any minute from ``start`` to ``start`` plus
+    ``window_minutes`` (both included). ``None`` takes the policy's ``visit_window_minutes``;
+    0 pins the visit to ``start``. The slot's key is its ``start`` whatever the window."""
 
     weekday: int
     start: time
+    window_minutes: int | None = field(default=None)
 
     @property
     def start_minute(self) -> int:
         return self.start.hour * 60 + self.start.minute
 
+    def window(self, policy: Policy) -> int:
+        """Minutes after ``start`` the visit may still start."""
+        return policy.visit_window_minutes if self.window_minutes is None else self.window_minutes
+
+    def _order(self) -> tuple[int, time, int]:
+        return (self.weekday, self.start, -1 if self.window_minutes is None else self.window_minutes)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, VisitSlot):
+            return NotImplemented
+        return self._order() < other._order()
+
     def to_dict(self) -> dict[str, Any]:
-        return {"weekday": self.weekday, "start": self.start.strftime("%H:%M")}
+        out: dict[str, Any] = {"weekday": self.weekday, "start": self.start.strftime("%H:%M")}
+        if self.window_minutes is not None:
+            out["window_minutes"] = self.window_minutes
+        return out
 
     def __str__(self) -> str:
         return f"{WEEKDAY_NAMES[self.weekday]} {self.start.strftime('%H:%M')}"
@@ -226,14 +247,19 @@ def derive_plan(
     )
 
 
+MAX_WINDOW_MINUTES = 240  # a window longer than half a working day is no appointment
+
+
 def parse_slot(raw: Any) -> VisitSlot:
-    """A slot from a ``VisitSlot``, ``{"weekday": 0, "start": "09:30"}`` or ``(0, "09:30")``."""
+    """A slot from a ``VisitSlot``, ``{"weekday": 0, "start": "09:30", "window_minutes": 60}``
+    (the window optional) or ``(0, "09:30")``."""
     weekday: Any
     start: Any
+    window: Any = None
     if isinstance(raw, VisitSlot):
-        weekday, start = raw.weekday, raw.start
+        weekday, start, window = raw.weekday, raw.start, raw.window_minutes
     elif isinstance(raw, Mapping):
-        weekday, start = raw.get("weekday"), raw.get("start")
+        weekday, start, window = raw.get("weekday"), raw.get("start"), raw.get("window_minutes")
     elif isinstance(raw, (tuple, list)) and len(raw) == 2:
         weekday, start = raw
     else:
@@ -247,7 +273,11 @@ def parse_slot(raw: Any) -> VisitSlot:
         start = time(int(match.group(1)), int(match.group(2)))
     if not isinstance(start, time) or start.tzinfo is not None or start.second or start.microsecond:
         raise InvalidInput(f"start {start!r} is not a local HH:MM time", code="invalid_slot")
-    return VisitSlot(weekday, start)
+    if window is not None and (
+        isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= MAX_WINDOW_MINUTES
+    ):
+        raise InvalidInput(f"window {window!r} is not 0–{MAX_WINDOW_MINUTES} minutes", code="invalid_slot_window")
+    return VisitSlot(weekday, start, window)
 
 
 def slot_errors(
@@ -358,9 +388,10 @@ def adjust_plan(
             try:
                 parsed.append(parse_slot(raw))
             except InvalidInput as exc:
-                errors.append({"code": "invalid_slot", "field": "slots", "detail": exc.detail})
+                errors.append({"code": exc.code, "field": "slots", "detail": exc.detail})
                 bad = True
-        slots = tuple(sorted(set(parsed)))
+        # one slot per weekday and start (the last given wins), so windows never decide the order
+        slots = tuple(sorted({(s.weekday, s.start): s for s in parsed}.values()))
         if not bad and hours_ok:
             errors += slot_errors(slots, visit_minutes, hours, policy)
     elif "monthly_hours" in changes and hours_ok:
@@ -393,6 +424,8 @@ class PlanBounds:
     day_start_hour: int
     day_end_hour: int
     bed_day_cap_fen: int
+    visit_window_minutes: int = 0  # a slot's window when it sets none
+    max_window_minutes: int = 0
 
     @property
     def earliest_start(self) -> str:
@@ -421,6 +454,8 @@ def plan_bounds(level: int, care_mode: str, policy: Policy) -> PlanBounds:
         day_start_hour=policy.working_day_start_hour,
         day_end_hour=policy.working_day_end_hour,
         bed_day_cap_fen=0 if home else policy.bed_day_cap_fen(level),
+        visit_window_minutes=policy.visit_window_minutes if home else 0,
+        max_window_minutes=MAX_WINDOW_MINUTES if home else 0,
     )
 
 

@@ -33,6 +33,8 @@ class Policy:
     # Care plans and scheduling (DOMAIN §5); levels are the national 3, 4, 5 (重度Ⅰ–Ⅲ)
     home_hours_by_level: dict[int, int] = field(default_factory=lambda: {3: 20, 4: 25, 5: 30})
     visit_minutes: int = 60
+    # A visit may start from its slot's start up to this many minutes later (a slot may set its own).
+    visit_window_minutes: int = 60
     schedule_window_days: int = 14
     travel_speed_kmh: float = 25.0
     working_day_start_hour: int = 8

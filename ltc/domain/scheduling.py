@@ -3,15 +3,30 @@ slots, each given a caregiver of the plan's provider who is qualified, working t
 double-booked, reachable in time from the visit before and in time for the visit after
 (haversine distance at ``policy.travel_speed_kmh``), and within weekly hours per ISO week.
 
+Time windows: a slot's visit may start at any whole minute from the slot's start to the start
+plus its window (``VisitSlot.window``: the slot's own or ``policy.visit_window_minutes``).
+Each candidate caregiver is offered the earliest feasible start inside the window, given the
+day's bookings and the travel to and from them; the visit keeps the slot's start as its key
+(``window_opens``) and the last allowed start (``window_closes``).
+
 Algorithm (per provider, since caregivers serve only their own provider's people):
 
 1. Plans in a fixed order: those with a previous caregiver first (continuity is honoured
-   before newcomers take the time), nurse-only plans next, then by ``plan_id``.
-2. Each plan gets one *primary* caregiver for the whole window: the previous caregiver
-   when still qualified at the provider; otherwise the first caregiver, in the order
-   (non-nurse before nurse for plans that need no nurse, least booked time, nearest home),
-   who can take the plan's first visit. A visit the primary cannot take goes to a caregiver
-   already used for this plan in this run, then to the others in the same order.
+   before newcomers take the time), nurse-only plans next, then by ``plan_id``. Each plan has
+   an order of candidates: non-nurse before nurse for plans that need no nurse, least booked
+   time, nearest home.
+2. The visits are placed day by day, earliest window first (plan order breaks ties), so a
+   caregiver's day fills from the morning with each visit as early as its window allows. A
+   visit goes to the plan's previous caregiver, then to caregivers already used for the plan
+   in this run, then to the others in the plan's order: the first one free in the window
+   whose week so far is within its pace (the share of its weekly hours its working days up
+   to this one may take, so that the nearest caregivers do not spend their week by
+   Wednesday), else the first one free and within the week's hours.
+4. Repair, once a provider's plans are done: for a visit no-one could take, each visit of the
+   same day booked near its window on a caregiver who would be free for it without that
+   booking is tried elsewhere (its plan's caregivers, then the first ``REPAIR_TARGETS`` of its
+   order, or the same caregiver at another time) at the earliest start of its own window; if
+   it moves, the unplaced visit takes the freed time.
 3. Each caregiver keeps, per local day, a sorted list of bookings; a candidate slot is
    checked against its two neighbours only (bisect), so a visit costs O(log k + candidates
    tried), never O(visits). A visit no-one can take is reported with a reason:
@@ -19,7 +34,8 @@ Algorithm (per provider, since caregivers serve only their own provider's people
    (someone qualified was free at that time but over the ISO week's hours) or
    ``no_caregiver_free``.
 
-Keys: a visit is identified by ``(plan_id, slot_start)``. Existing bookings carrying a
+Keys: a visit is identified by ``(plan_id, slot start)``, the slot's nominal start (the
+window's opening), whatever start the visit was given. Existing bookings carrying a
 ``plan_id`` are never generated again, so a re-run over the same window adds nothing; they
 also count for double-booking, travel and weekly hours. To count weekly hours exactly, pass
 the existing visits from the Monday of the window's first ISO week to the Sunday of its last.
@@ -32,6 +48,7 @@ checker :func:`find_conflicts` (exact float comparison) never disagrees with it.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -49,6 +66,10 @@ from ltc.domain.policy import Policy
 QUALIFICATIONS: tuple[str, ...] = ("elderly_carer", "medical_carer", "nurse")
 REASONS: tuple[str, ...] = ("no_qualified_caregiver", "no_caregiver_free", "weekly_hours_exceeded")
 ALL_DAYS = frozenset(range(7))
+REPAIR_REACH_SECONDS = 3600
+PACE_LOOKAHEAD = 6  # caregivers tried for one within pace once one over pace could take the visit
+REPAIR_CANDIDATES = 12  # caregivers, first in the unplaced visit's order, whose day a repair looks into
+REPAIR_TARGETS = 8  # caregivers a moved visit may go to besides its plan's own: the first in its order
 
 
 def travel_seconds(km: float, speed_kmh: float) -> float:
@@ -97,12 +118,21 @@ class Booking:
     lat: float
     lon: float
     plan_id: Hashable | None = None
+    slot_start: datetime | None = None  # the key's start (the window's opening); None = ``start``
+
+    @property
+    def key_start(self) -> datetime:
+        return self.start if self.slot_start is None else self.slot_start
 
 
 # --------------------------------------------------------------------------- outputs
 
 
 class PlannedVisit(NamedTuple):
+    """A visit given a caregiver: ``slot_start``/``slot_end`` are its planned times (where it was
+    placed); ``window_opens`` (the slot's nominal start, the key) to ``window_closes`` (the
+    last start allowed) is its window. Without a window the visit's start is its key."""
+
     plan_id: Hashable
     person_id: Hashable
     caregiver_id: Hashable
@@ -110,10 +140,12 @@ class PlannedVisit(NamedTuple):
     slot_end: datetime
     lat: float
     lon: float
+    window_opens: datetime | None = None
+    window_closes: datetime | None = None
 
     @property
     def key(self) -> tuple[Hashable, datetime]:
-        return (self.plan_id, self.slot_start)
+        return (self.plan_id, self.slot_start if self.window_opens is None else self.window_opens)
 
 
 class UnscheduledVisit(NamedTuple):
@@ -133,7 +165,7 @@ class Conflict:
     """A broken scheduling constraint found by :func:`find_conflicts`."""
 
     kind: str  # duplicate_key | existing_key | unknown_caregiver | wrong_provider | not_qualified
-    #            | outside_working_hours | overlap | travel | weekly_hours
+    #            | outside_working_hours | outside_window | not_a_slot | overlap | travel | weekly_hours
     caregiver_id: Hashable | None
     key: tuple[Hashable, datetime] | None
     other: tuple[Hashable, datetime] | None = None
@@ -194,7 +226,7 @@ class _Calendar:
     """One caregiver's bookings: per local day index a list of (start, end, lat rad, lon rad, cos lat)
     tuples sorted by start (epoch seconds), and booked seconds per ISO week."""
 
-    __slots__ = ("cid", "days", "days_off", "index", "limit", "nurse_penalty", "we", "weeks", "ws")
+    __slots__ = ("cid", "days", "days_off", "index", "limit", "nurse_penalty", "pace", "we", "weeks", "ws")
 
     def __init__(self, cg: CaregiverInput, index: int, nurse_penalty: int) -> None:
         self.cid = cg.caregiver_id
@@ -204,7 +236,10 @@ class _Calendar:
         self.ws = cg.work_start.hour * 60 + cg.work_start.minute
         self.we = cg.work_end.hour * 60 + cg.work_end.minute
         self.days_off = frozenset(range(7)) - frozenset(cg.working_days)
-        self.days: dict[int, list[tuple[int, int, float, float, float]]] = {}
+        # the weekly hours the week may have taken by the end of each weekday: its working days so far
+        working = sorted(cg.working_days)
+        self.pace = [self.limit * sum(1 for d in working if d <= w) / max(1, len(working)) for w in range(7)]
+        self.days: dict[int, list[tuple[int, int, float, float, float, int]]] = {}
         self.weeks: dict[int, float] = {}
 
 
@@ -218,6 +253,32 @@ class _Provider:
         self.lons: Any = None
         self.nurse_penalty: Any = None
         self.load: Any = None
+
+
+class _PlanState:
+    """A plan's place and caregivers during a run: its candidate order, the caregivers it used."""
+
+    __slots__ = ("cals", "cp", "load", "lr", "order", "plan", "pr", "previous", "used", "used_set")
+
+    def __init__(
+        self,
+        plan: PlanInput,
+        pr: float,
+        lr: float,
+        cp: float,
+        order: list[int],
+        cals: list[_Calendar],
+        load: Any,
+        previous: _Calendar | None,
+    ) -> None:
+        self.plan = plan
+        self.pr, self.lr, self.cp = pr, lr, cp
+        self.order = order
+        self.cals = cals
+        self.load = load
+        self.previous = previous
+        self.used: list[_Calendar] = [] if previous is None else [previous]
+        self.used_set: set[int] = set() if previous is None else {previous.index}
 
 
 def _week_key(day: date) -> int:
@@ -281,13 +342,13 @@ def schedule(
         prov.nurse_penalty = np.array([c.nurse_penalty for c in prov.calendars], dtype=float)
         prov.load = np.zeros(len(prov.calendars), dtype=float)
 
-    # existing bookings: keys not to repeat, and time already taken
+    # existing bookings: keys not to repeat, and time already taken (marked -1: not movable)
     existing_keys: dict[Hashable, set[int]] = defaultdict(set)
     for b in existing:
         s = int(b.start.timestamp())
         e = int(b.end.timestamp())
         if b.plan_id is not None:
-            existing_keys[b.plan_id].add(s)
+            existing_keys[b.plan_id].add(int(b.key_start.timestamp()))
         booked = calendar_of.get(b.caregiver_id) if b.caregiver_id is not None else None
         if booked is None:
             continue
@@ -297,7 +358,7 @@ def schedule(
         while day <= last_day:
             taken = booked.days.setdefault((day - window_start).days, [])
             br = math.radians(b.lat)
-            bisect.insort(taken, (s, e, br, math.radians(b.lon), math.cos(br)))
+            bisect.insort(taken, (s, e, br, math.radians(b.lon), math.cos(br), -1))
             day += timedelta(days=1)
         wk = _week_key(first_day)
         booked.weeks[wk] = booked.weeks.get(wk, 0.0) + (e - s)
@@ -315,32 +376,41 @@ def schedule(
             hit = start_cache[(di, minute)] = (ts, dt_cache.setdefault(ts, local))
         return hit
 
+    # a day whose offset does not change (no DST switch) maps minute m to its midnight + 60 m
+    midnight_ts: list[int] = []
+    for d in days:
+        first = datetime.combine(d, time(0), tzinfo=zone)
+        last = datetime.combine(d, time(23, 59), tzinfo=zone)
+        midnight_ts.append(int(first.timestamp()) if first.utcoffset() == last.utcoffset() else -1)
+
     def as_datetime(ts: int) -> datetime:
         dt = dt_cache.get(ts)
         if dt is None:
             dt = dt_cache[ts] = datetime.fromtimestamp(ts, zone)
         return dt
 
-    # a plan's visits in the window depend only on its slots, duration and active days
-    pattern_cache: dict[tuple[Any, ...], list[tuple[int, int, int, int, int, int, datetime, datetime]]] = {}
+    # A plan's visits in the window depend only on its slots, duration and active days:
+    # (day, slot minute, window minutes, duration s, week, nominal start ts, nominal start, nominal end)
+    Pending = tuple[int, int, int, int, int, int, datetime, datetime]
+    pattern_cache: dict[tuple[Any, ...], list[Pending]] = {}
+    default_window = policy.visit_window_minutes
 
-    def visits_of(plan: PlanInput) -> list[tuple[int, int, int, int, int, int, datetime, datetime]]:
+    def visits_of(plan: PlanInput) -> list[Pending]:
         lo = 0 if plan.active_from is None else max(0, (plan.active_from - window_start).days)
         hi = ndays if plan.active_until is None else min(ndays, (plan.active_until - window_start).days)
         key = (plan.slots, plan.duration_minutes, lo, hi)
         out = pattern_cache.get(key)
         if out is None:
-            by_weekday: dict[int, list[int]] = defaultdict(list)
+            by_weekday: dict[int, dict[int, int]] = defaultdict(dict)
             for slot in plan.slots:
-                by_weekday[slot.weekday].append(slot.start_minute)
+                window = default_window if slot.window_minutes is None else slot.window_minutes
+                by_weekday[slot.weekday].setdefault(slot.start_minute, window)
             dur = plan.duration_minutes * 60
             out = []
             for di in range(lo, hi):
-                for minute in sorted(set(by_weekday.get(weekday_of[di], ()))):
+                for minute, window in sorted(by_weekday.get(weekday_of[di], {}).items()):
                     s, sdt = slot_start(di, minute)
-                    e = s + dur
-                    # (day, start minute, end minute, start, end, week, datetimes)
-                    out.append((di, minute, minute + plan.duration_minutes, s, e, week_of[di], sdt, as_datetime(e)))
+                    out.append((di, minute, window, dur, week_of[di], s, sdt, as_datetime(s + dur)))
             pattern_cache[key] = out
         return out
 
@@ -350,47 +420,209 @@ def schedule(
     sin, sqrt, asin, ceil = math.sin, math.sqrt, math.asin, math.ceil
     bisect_left = bisect.bisect_left
 
-    def time_free(cal: _Calendar, di: int, s: int, e: int, pr: float, lr: float, cp: float) -> bool:
-        """No overlap with the day's neighbouring bookings, and time to travel from the one
-        before and to the one after. Bookings are (start, end, lat rad, lon rad, cos lat)."""
-        lst = cal.days.get(di)
+    def earliest(
+        lst: list[tuple[int, int, float, float, float, int]] | None,
+        lo: int,
+        hi: int,
+        dur: int,
+        pr: float,
+        lr: float,
+        cp: float,
+    ) -> int:
+        """The earliest whole-minute start in [lo, hi] at which a visit of ``dur`` seconds at
+        (pr, lr) overlaps none of the day's bookings and leaves time to travel from the one
+        before and to the one after; -1 if none. Bookings are (start, end, lat rad, lon rad,
+        cos lat, id) sorted by start."""
         if not lst:
-            return True
-        i = bisect_left(lst, (s,))
+            return lo
+        i = bisect_left(lst, (lo,))
+        t = lo
         if i:
             p = lst[i - 1]
-            pe = p[1]
-            if pe > s:
-                return False
+            free = p[1]
             if p[2] != pr or p[3] != lr:
                 a = sin((pr - p[2]) * 0.5) ** 2 + cp * p[4] * sin((lr - p[3]) * 0.5) ** 2
-                if pe + ceil(k_travel * asin(sqrt(a if a < 1.0 else 1.0))) + 1 > s:
-                    return False
-        if i < len(lst):
+                free += ceil(k_travel * asin(sqrt(a if a < 1.0 else 1.0))) + 1
+            if free > t:
+                t = -(-free // 60) * 60
+        n_items = len(lst)
+        while t <= hi:
+            if i == n_items:
+                return t
             n = lst[i]
-            ns = n[0]
-            if ns < e:
-                return False
+            travel = 0
             if n[2] != pr or n[3] != lr:
                 a = sin((n[2] - pr) * 0.5) ** 2 + cp * n[4] * sin((n[3] - lr) * 0.5) ** 2
-                if e + ceil(k_travel * asin(sqrt(a if a < 1.0 else 1.0))) + 1 > ns:
-                    return False
-        return True
+                travel = ceil(k_travel * asin(sqrt(a if a < 1.0 else 1.0))) + 1
+            if t + dur + travel <= n[0]:
+                return t
+            free = n[1] + travel  # the way back from n's home is as long as the way there
+            if free > t:
+                t = -(-free // 60) * 60
+            i += 1
+        return -1
 
-    def fits(
-        cal: _Calendar, v: tuple[int, int, int, int, int, int, datetime, datetime], pr: float, lr: float, cp: float
-    ) -> int:
-        di, smin, emin, s, e, wk, _, _ = v
-        if smin < cal.ws or emin > cal.we or (cal.days_off and weekday_of[di] in cal.days_off):
-            return _BUSY
-        if cal.weeks.get(wk, 0.0) + (e - s) > cal.limit:
-            return _HOURS
-        return _OK if time_free(cal, di, s, e, pr, lr, cp) else _BUSY
+    def place(cal: _Calendar, v: Pending, pr: float, lr: float, cp: float, *, hours: bool = True) -> int:
+        """The earliest start ``cal`` can give visit ``v`` inside its window (epoch seconds),
+        or ``-_BUSY`` / ``-_HOURS`` (free then, but over the week's hours)."""
+        di, smin, window, dur, wk, _, _, _ = v
+        if cal.days_off and weekday_of[di] in cal.days_off:
+            return -_BUSY
+        lo_min = smin if smin > cal.ws else cal.ws
+        hi_min = smin + window
+        last = cal.we - dur // 60
+        if hi_min > last:
+            hi_min = last
+        if lo_min > hi_min:
+            return -_BUSY
+        base = midnight_ts[di]
+        if base >= 0:
+            lo, hi = base + lo_min * 60, base + hi_min * 60
+        else:
+            lo, hi = slot_start(di, lo_min)[0], slot_start(di, hi_min)[0]
+        t = earliest(cal.days.get(di), lo, hi, dur, pr, lr, cp)
+        if t < 0:
+            return -_BUSY
+        if hours and cal.weeks.get(wk, 0.0) + dur > cal.limit:
+            return -_HOURS
+        return t
 
     visits: list[PlannedVisit] = []
     unscheduled: list[UnscheduledVisit] = []
     skipped = 0
     continuity = 0
+    # every placed visit by id (its index in ``visits``): its calendar and what re-placing it needs
+    placed_on: list[_Calendar] = []
+    placed_how: list[tuple[Pending, _PlanState]] = []
+
+    def book(cal: _Calendar, v: Pending, st: _PlanState, t: int) -> None:
+        di, _, window, dur, wk, _, sdt, _ = v
+        vid = len(visits)
+        entry = (t, t + dur, st.pr, st.lr, st.cp, vid)
+        lst = cal.days.get(di)
+        if lst is None:
+            cal.days[di] = [entry]
+        else:
+            bisect.insort(lst, entry)
+        cal.weeks[wk] = cal.weeks.get(wk, 0.0) + dur
+        st.load[cal.index] += dur
+        plan = st.plan
+        visits.append(
+            PlannedVisit(
+                plan.plan_id,
+                plan.person_id,
+                cal.cid,
+                as_datetime(t),
+                as_datetime(t + dur),
+                plan.lat,
+                plan.lon,
+                sdt,
+                as_datetime(v[5] + window * 60),
+            )
+        )
+        placed_on.append(cal)
+        placed_how.append((v, st))
+
+    def move(vid: int, cal: _Calendar, t: int) -> None:
+        """Visit ``vid`` to ``cal`` at ``t`` (its old booking removed)."""
+        nonlocal continuity
+        v, st = placed_how[vid]
+        di, _, _, dur, wk, _, _, _ = v
+        old = placed_on[vid]
+        lst = old.days[di]
+        lst.pop(next(j for j, b in enumerate(lst) if b[5] == vid))
+        old.weeks[wk] -= dur
+        st.load[old.index] -= dur
+        entry = (t, t + dur, st.pr, st.lr, st.cp, vid)
+        bisect.insort(cal.days.setdefault(di, []), entry)
+        cal.weeks[wk] = cal.weeks.get(wk, 0.0) + dur
+        st.load[cal.index] += dur
+        placed_on[vid] = cal
+        continuity += (cal is st.previous) - (old is st.previous)
+        visits[vid] = visits[vid]._replace(
+            caregiver_id=cal.cid, slot_start=as_datetime(t), slot_end=as_datetime(t + dur)
+        )
+
+    def choose(v: Pending, st: _PlanState) -> tuple[_Calendar | None, int, list[_Calendar]]:
+        """The caregiver for ``v`` and its start: the plan's caregivers first, then the others in
+        order, the first who is free then and within the week's pace (the share of the weekly
+        hours its days so far may take); else the first free then and within the week's hours;
+        else None with those only the week's hours kept from it."""
+        pr, lr, cp = st.pr, st.lr, st.cp
+        dur, wk, weekday = v[3], v[4], weekday_of[v[0]]
+        fallback: _Calendar | None = None
+        fallback_t = -1
+        hours_blocked: list[_Calendar] = []
+        cals = st.cals
+        used_set = st.used_set
+        looked = 0
+        for cal in itertools.chain(st.used, (cals[ci] for ci in st.order if ci not in used_set)):
+            if fallback is not None:
+                looked += 1
+                if looked > PACE_LOOKAHEAD:
+                    break
+            t = place(cal, v, pr, lr, cp, hours=False)
+            if t < 0:
+                continue
+            booked = cal.weeks.get(wk, 0.0) + dur
+            if booked <= cal.pace[weekday]:
+                fallback, fallback_t = cal, t
+                break
+            if booked <= cal.limit:
+                if fallback is None:
+                    fallback, fallback_t = cal, t
+            else:
+                hours_blocked.append(cal)
+        if fallback is None:
+            return None, -1, hours_blocked
+        if fallback.index not in used_set:
+            st.used.append(fallback)
+            used_set.add(fallback.index)
+        return fallback, fallback_t, []
+
+    def repair(v: Pending, st: _PlanState) -> bool:
+        """Place ``v`` by moving one visit of that day from a caregiver who could then take it
+        (see the module docstring, step 4)."""
+        di, dur, wk = v[0], v[3], v[4]
+        # only a booking near the window can be in the way (an hour's travel either side)
+        near_from = v[5] - REPAIR_REACH_SECONDS
+        near_to = v[5] + v[2] * 60 + dur + REPAIR_REACH_SECONDS
+        cals = st.cals
+        for ci in st.order[:REPAIR_CANDIDATES]:
+            cal = cals[ci]
+            if cal.weeks.get(wk, 0.0) + dur > cal.limit:
+                continue
+            lst = cal.days.get(di)
+            if not lst:
+                continue
+            for booking in [b for b in lst if b[5] >= 0 and b[0] < near_to and b[1] > near_from]:
+                vid = booking[5]
+                other, other_st = placed_how[vid]
+                lst.remove(booking)
+                t = place(cal, v, st.pr, st.lr, st.cp, hours=False)
+                if t < 0:
+                    bisect.insort(lst, booking)
+                    continue
+                # hold v's time on cal while the other visit looks for a new place
+                hold = (t, t + dur, st.pr, st.lr, st.cp, -2)
+                bisect.insort(lst, hold)
+                target: _Calendar | None = None
+                t2 = -1
+                for alt in (*other_st.used, *(cals[cj] for cj in other_st.order[:REPAIR_TARGETS])):
+                    if alt is cal and cal.weeks.get(wk, 0.0) + dur > cal.limit:
+                        continue  # staying on cal at another time: the week then holds both
+                    t2 = place(alt, other, other_st.pr, other_st.lr, other_st.cp)
+                    if t2 >= 0:
+                        target = alt
+                        break
+                lst.remove(hold)
+                bisect.insort(lst, booking)
+                if target is None:
+                    continue
+                move(vid, target, t2)
+                book(cal, v, st, t)
+                return True
+        return False
 
     by_provider: dict[Hashable, list[PlanInput]] = defaultdict(list)
     for plan in plans:
@@ -410,25 +642,25 @@ def schedule(
             )
 
         group.sort(key=lambda p: (0 if previous_ok(p) else 1, 0 if p.needs_nurse else 1, p.plan_id))
-        for plan in group:
+        failed: list[tuple[Pending, _PlanState]] = []
+        queue: list[tuple[int, int, int, int, Pending, _PlanState]] = []
+        for rank, plan in enumerate(group):
             ex = existing_keys.get(plan.plan_id)
             pending = visits_of(plan)
             if ex:
                 before = len(pending)
-                pending = [v for v in pending if v[3] not in ex]
+                pending = [v for v in pending if v[5] not in ex]
                 skipped += before - len(pending)
             if not pending:
                 continue
-            lat, lon = plan.lat, plan.lon
             if prov is None or (plan.needs_nurse and not prov.nurses):
                 for v in pending:
                     unscheduled.append(
                         UnscheduledVisit(plan.plan_id, plan.person_id, v[6], v[7], "no_qualified_caregiver")
                     )
                 continue
-            cals = prov.calendars
             # candidate order: (nurse last unless needed, least booked, nearest)
-            pr, lr = math.radians(lat), math.radians(lon)
+            pr, lr = math.radians(plan.lat), math.radians(plan.lon)
             cp = math.cos(pr)
             a = np.sin((prov.lats - pr) / 2) ** 2 + cp * np.cos(prov.lats) * np.sin((prov.lons - lr) / 2) ** 2
             if plan.needs_nurse:
@@ -437,59 +669,31 @@ def schedule(
             else:
                 order = np.lexsort((a, prov.load, prov.nurse_penalty)).tolist()
             previous = calendar_of[plan.previous_caregiver_id] if previous_ok(plan) else None
-            used: list[_Calendar] = []
-            if previous is not None:
-                used.append(previous)
-            else:
-                first = pending[0]
-                for ci in order:
-                    if fits(cals[ci], first, pr, lr, cp) == _OK:
-                        used.append(cals[ci])
-                        break
-            used_set = {c.index for c in used}
-            load = prov.load
-            for v in pending:
-                chosen: _Calendar | None = None
-                for cal in used:
-                    if fits(cal, v, pr, lr, cp) == _OK:
-                        chosen = cal
-                        break
-                if chosen is None:
-                    hours_blocked: list[_Calendar] = []
-                    for ci in order:
-                        if ci in used_set:
-                            continue
-                        cal = cals[ci]
-                        verdict = fits(cal, v, pr, lr, cp)
-                        if verdict == _OK:
-                            chosen = cal
-                            used.append(cal)
-                            used_set.add(ci)
-                            break
-                        if verdict == _HOURS:
-                            hours_blocked.append(cal)
-                    if chosen is None:
-                        for cal in used:
-                            if fits(cal, v, pr, lr, cp) == _HOURS:
-                                hours_blocked.append(cal)
-                        reason = "no_caregiver_free"
-                        for cal in hours_blocked:
-                            if time_free(cal, v[0], v[3], v[4], pr, lr, cp):
-                                reason = "weekly_hours_exceeded"
-                                break
-                        unscheduled.append(UnscheduledVisit(plan.plan_id, plan.person_id, v[6], v[7], reason))
-                        continue
-                s, e = v[3], v[4]
-                lst = chosen.days.get(v[0])
-                if lst is None:
-                    chosen.days[v[0]] = [(s, e, pr, lr, cp)]
-                else:
-                    bisect.insort(lst, (s, e, pr, lr, cp))
-                chosen.weeks[v[5]] = chosen.weeks.get(v[5], 0.0) + (e - s)
-                load[chosen.index] += e - s
-                if chosen is previous:
+            st = _PlanState(plan, pr, lr, cp, order, prov.calendars, prov.load, previous)
+            queue.extend((v[0], v[1], v[1] + v[2], rank, v, st) for v in pending)
+        # day by day, earliest window first (the plan order breaks ties): a caregiver's day
+        # fills from the morning, each visit as early as its window allows
+        queue.sort(key=lambda q: q[:4])
+        for _, _, _, _, v, st in queue:
+            chosen, t, hours_blocked = choose(v, st)
+            if chosen is None:
+                failed.append((v, st))
+                continue
+            if chosen is st.previous:
+                continuity += 1
+            book(chosen, v, st, t)
+        # step 4: a second chance for what found no caregiver
+        for v, st in failed:
+            chosen, t, hours_blocked = choose(v, st)
+            if chosen is not None:
+                if chosen is st.previous:
                     continuity += 1
-                visits.append(PlannedVisit(plan.plan_id, plan.person_id, chosen.cid, v[6], v[7], lat, lon))
+                book(chosen, v, st, t)
+                continue
+            if repair(v, st):
+                continue
+            reason = "weekly_hours_exceeded" if hours_blocked else "no_caregiver_free"
+            unscheduled.append(UnscheduledVisit(st.plan.plan_id, st.plan.person_id, v[6], v[7], reason))
     return ScheduleResult(visits=visits, unscheduled=unscheduled, skipped_existing=skipped, continuity=continuity)
 
 
@@ -535,8 +739,8 @@ def find_conflicts(
     seen: set[tuple[Hashable, float]] = set()
     for v in visits:
         start, end = v.slot_start.timestamp(), v.slot_end.timestamp()
-        key = (v.plan_id, v.slot_start)
-        tkey = (v.plan_id, start)
+        key = v.key
+        tkey = (v.plan_id, key[1].timestamp())
         if tkey in seen:
             conflicts.append(Conflict("duplicate_key", v.caregiver_id, key))
         seen.add(tkey)
@@ -546,6 +750,10 @@ def find_conflicts(
         if cg is None:
             conflicts.append(Conflict("unknown_caregiver", v.caregiver_id, key))
             continue
+        if v.window_opens is not None and not (
+            v.window_opens <= v.slot_start <= (v.window_closes if v.window_closes is not None else v.window_opens)
+        ):
+            conflicts.append(Conflict("outside_window", v.caregiver_id, key))
         if plan_of is not None:
             plan = plan_of.get(v.plan_id)
             if plan is not None:
@@ -553,6 +761,8 @@ def find_conflicts(
                     conflicts.append(Conflict("wrong_provider", v.caregiver_id, key))
                 if plan.needs_nurse and cg.qualification != "nurse":
                     conflicts.append(Conflict("not_qualified", v.caregiver_id, key))
+                if v.window_opens is not None and not _is_window_of(plan, v, policy, local):
+                    conflicts.append(Conflict("not_a_slot", v.caregiver_id, key))
         ls, le = local(v.slot_start), local(v.slot_end)
         if (
             ls.weekday() not in cg.working_days
@@ -586,6 +796,21 @@ def find_conflicts(
         if cg is not None and seconds > cg.weekly_hours * 3600.0 + 1e-6:
             conflicts.append(Conflict("weekly_hours", cid, None, None, f"{y}-W{w:02d}: {seconds / 3600:.2f} h"))
     return conflicts
+
+
+def _is_window_of(plan: PlanInput, v: PlannedVisit, policy: Policy, local: Any) -> bool:
+    """The visit's window is one of the plan's slots: it opens at the slot's local start on
+    the slot's weekday and closes the slot's window later."""
+    assert v.window_opens is not None
+    opens = local(v.window_opens)
+    closes = v.window_closes if v.window_closes is not None else v.window_opens
+    minutes = (closes - v.window_opens).total_seconds() / 60
+    return any(
+        slot.weekday == opens.weekday()
+        and slot.start == opens.timetz().replace(tzinfo=None)
+        and slot.window(policy) == minutes
+        for slot in plan.slots
+    )
 
 
 def provider_batches(

@@ -18,6 +18,7 @@ from ltc.db.queries.paging import Page, PageRequest, page_of
 from ltc.db.tables import Assignment, CarePlan, Conclusion, Person, Visit
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.care_plan import (
+    MAX_WINDOW_MINUTES,
     CarePlanDraft,
     PlanBounds,
     adjust_plan,
@@ -37,6 +38,8 @@ from ltc.services.reference import policy_book, service_catalogue
 class Slot(Input):
     weekday: int = Field(ge=0, le=6)
     start: str = Field(pattern=r"^\d{1,2}:\d{2}$")
+    # minutes after ``start`` the visit may still start; None: the policy's visit_window_minutes
+    window_minutes: int | None = Field(default=None, ge=0, le=MAX_WINDOW_MINUTES)
 
 
 class CarePlanIn(Input):

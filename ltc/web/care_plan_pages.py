@@ -68,27 +68,56 @@ def _item_names(services: Services, codes: Iterable[str]) -> list[str]:
 class SlotRow:
     weekday: str
     start: str
+    window: str  # minutes; blank: the policy's window
+
+
+def _windows_of(state: FormState, rows: int) -> list[str]:
+    """The typed windows, one per row (a form from before windows sends none)."""
+    windows = state.values_of("slot_window")
+    return [*windows, *[""] * (rows - len(windows))][:rows]
 
 
 def _slot_rows(state: FormState) -> list[SlotRow]:
     weekdays, starts = state.values_of("slot_weekday"), state.values_of("slot_start")
-    rows = [SlotRow(w, s) for w, s in zip(weekdays, starts, strict=False)]
-    return rows + [SlotRow("", "")] * BLANK_SLOT_ROWS
+    windows = _windows_of(state, len(weekdays))
+    rows = [SlotRow(w, s, m) for w, s, m in zip(weekdays, starts, windows, strict=False)]
+    return rows + [SlotRow("", "", "")] * BLANK_SLOT_ROWS
 
 
 def _slots_typed(state: FormState) -> list[Slot] | None:
     """The slots as typed (rows without a weekday or a time are left out), or None with the
-    message beside the slots when one is not a weekday and a time."""
+    message beside the slots when one is not a weekday and a time, or its window not minutes."""
     slots = []
-    for weekday, start in zip(state.values_of("slot_weekday"), state.values_of("slot_start"), strict=False):
+    weekdays, starts = state.values_of("slot_weekday"), state.values_of("slot_start")
+    windows = _windows_of(state, len(weekdays))
+    for weekday, start, window in zip(weekdays, starts, windows, strict=False):
         if not weekday.strip() or not start.strip():
             continue
+        if window.strip() and not window.strip().isdigit():
+            state.refuse("slots", _("A visit's window is a whole number of minutes from 0 to 240."))
+            return None
         try:
-            slots.append(Slot(weekday=int(weekday), start=start.strip()[:5]))
-        except ValueError:
-            state.refuse("slots", _("Each visit needs a weekday and a time (HH:MM)."))
+            slots.append(
+                Slot(
+                    weekday=int(weekday),
+                    start=start.strip()[:5],
+                    window_minutes=int(window) if window.strip() else None,
+                )
+            )
+        except ValueError as exc:
+            windows_wrong = "window_minutes" in str(exc)
+            state.refuse(
+                "slots",
+                _("A visit's window is a whole number of minutes from 0 to 240.")
+                if windows_wrong
+                else _("Each visit needs a weekday and a time (HH:MM)."),
+            )
             return None
     return slots
+
+
+def _slot_set(slots: Iterable[Slot]) -> set[tuple[int, str, int | None]]:
+    return {(s.weekday, s.start, s.window_minutes) for s in slots}
 
 
 def _plan_form(plan: CarePlanOut) -> FormState:
@@ -98,6 +127,7 @@ def _plan_form(plan: CarePlanOut) -> FormState:
             "items": list(plan.items),
             "slot_weekday": [str(s.weekday) for s in plan.slots],
             "slot_start": [s.start for s in plan.slots],
+            "slot_window": ["" if s.window_minutes is None else str(s.window_minutes) for s in plan.slots],
             "reason": "",
         }
     )
@@ -232,11 +262,7 @@ class CarePlanPages(Controller):
         if set(items) != set(plan.items):
             changes["items"] = items
         slots = _slots_typed(state) if plan.care_mode == "home" else []
-        if (
-            slots is not None
-            and plan.care_mode == "home"
-            and {(s.weekday, s.start) for s in slots} != {(s.weekday, s.start) for s in plan.slots}
-        ):
+        if slots is not None and plan.care_mode == "home" and _slot_set(slots) != _slot_set(plan.slots):
             changes["slots"] = slots
         if not changes["reason"]:
             state.refuse("reason", _("Say why the plan changes."))

@@ -26,6 +26,7 @@ POLICY_RULES: dict[str, tuple[str, str]] = {
     "reassessment_reminder_days": (N_("Re-assessment reminder ahead of expiry"), "days"),
     "home_hours_by_level": (N_("Home care hours a month by level"), "hours_by_level"),
     "visit_minutes": (N_("Length of a home visit"), "minutes"),
+    "visit_window_minutes": (N_("A visit may start this long after its slot's time"), "minutes"),
     "schedule_window_days": (N_("Visits planned ahead"), "days"),
     "travel_speed_kmh": (N_("Travel speed between visits"), "speed"),
     "working_day_start_hour": (N_("Working day starts"), "hour"),

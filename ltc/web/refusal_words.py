@@ -13,6 +13,7 @@ AGENCY_ERROR_MESSAGES: dict[str, str] = {
     "unknown_service_item": N_("This service item is not in the catalogue."),
     "no_visit_slots": N_("A home-care plan needs at least one weekly visit."),
     "invalid_slot": N_("Each visit needs a weekday and a time (HH:MM)."),
+    "invalid_slot_window": N_("A visit's window is a whole number of minutes from 0 to 240."),
     "slot_outside_working_hours": N_("Visits must lie within the working day."),
     "overlapping_slots": N_("Two visits on the same day overlap."),
     "slots_exceed_monthly_hours": N_(
@@ -163,6 +164,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "invalid_rate": N_("A rate must be a finite number."),
     "invalid_score": N_("The evaluation score must be from 0 to 100."),
     "invalid_slot": N_("A visit slot is not valid."),
+    "invalid_slot_window": N_("A visit slot's window must be from 0 to 240 minutes."),
     "invalid_state": N_("The assessment's status does not allow this."),
     "invalid_times": N_("The start must be before the end, and neither may lie in the future."),
     "invalid_token": N_("The sign-in token is not valid."),

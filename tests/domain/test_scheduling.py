@@ -24,7 +24,8 @@ from ltc.domain.scheduling import (
 )
 
 ZONE = ZoneInfo("Asia/Shanghai")
-POLICY = Policy(version="test", effective_from=date(2020, 1, 1))  # 25 km/h
+# 25 km/h; visits pinned to their slot's start (windows are tested in test_scheduling_windows.py)
+POLICY = Policy(version="test", effective_from=date(2020, 1, 1), visit_window_minutes=0)
 MONDAY = date(2026, 3, 2)  # ISO week 2026-W10
 HOME = (29.87, 121.55)
 KM_PER_DEG_LAT = math.pi / 180 * 6371.0088
@@ -78,7 +79,7 @@ def local(day: date, hhmm: str) -> datetime:
 
 
 def as_bookings(visits: list[PlannedVisit]) -> list[Booking]:
-    return [Booking(v.caregiver_id, v.slot_start, v.slot_end, v.lat, v.lon, v.plan_id) for v in visits]
+    return [Booking(v.caregiver_id, v.slot_start, v.slot_end, v.lat, v.lon, v.plan_id, v.window_opens) for v in visits]
 
 
 def test_haversine() -> None:
@@ -381,7 +382,10 @@ def small_inputs(draw):  # type: ignore[no-untyped-def]
                 draw(st.integers(1, 2)),
                 HOME[0] + draw(st.floats(-0.1, 0.1)),
                 HOME[1] + draw(st.floats(-0.1, 0.1)),
-                tuple(VisitSlot(d, time(h // 2, 30 * (h % 2))) for d, h in sorted(slots)),
+                tuple(
+                    VisitSlot(d, time(h // 2, 30 * (h % 2)), draw(st.sampled_from([None, 0, 15, 60, 120])))
+                    for d, h in sorted(slots)
+                ),
                 draw(st.sampled_from([30, 45, 60, 90])),
                 draw(st.booleans()),
                 draw(st.one_of(st.none(), st.integers(0, 5))),
@@ -398,19 +402,31 @@ def small_inputs(draw):  # type: ignore[no-untyped-def]
     days = draw(st.integers(1, 10))
     start = MONDAY + timedelta(days=draw(st.integers(0, 6)))
     speed = draw(st.sampled_from([5.0, 25.0, 60.0]))
-    return plans, caregivers, existing, days, start, speed
+    window = draw(st.sampled_from([0, 30, 60]))
+    return (
+        plans,
+        caregivers,
+        existing,
+        days,
+        start,
+        Policy(version="p", effective_from=date(2020, 1, 1), travel_speed_kmh=speed, visit_window_minutes=window),
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_inputs())
 def test_random_schedules_have_no_conflicts(data) -> None:  # type: ignore[no-untyped-def]
-    plans, caregivers, existing, days, start, speed = data
-    policy = Policy(version="p", effective_from=date(2020, 1, 1), travel_speed_kmh=speed)
+    plans, caregivers, existing, days, start, policy = data
     result = run(plans, caregivers, days=days, existing=existing, policy=policy, start=start)
     # existing bookings may break weekly hours on their own: compare against their own conflicts
     baseline = Counter(c.kind for c in find_conflicts([], caregivers, policy, existing=existing))
     found = Counter(c.kind for c in find_conflicts(result.visits, caregivers, policy, existing=existing, plans=plans))
     assert found == baseline
+    # every visit starts inside its slot's window, on a whole minute
+    for v in result.visits:
+        assert v.window_opens is not None and v.window_closes is not None
+        assert v.window_opens <= v.slot_start <= v.window_closes
+        assert v.slot_start.second == 0
     # weekly hours respected for every caregiver who was within them before
     minutes: dict[tuple[int, int], float] = defaultdict(float)
     for b in existing:
@@ -444,8 +460,7 @@ def test_random_schedules_have_no_conflicts(data) -> None:  # type: ignore[no-un
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_inputs(), st.integers(1, 3))
 def test_scheduling_provider_batches_one_by_one_gives_the_whole_run(data, count) -> None:  # type: ignore[no-untyped-def]
-    plans, caregivers, existing, days, start, speed = data
-    policy = Policy(version="p", effective_from=date(2020, 1, 1), travel_speed_kmh=speed)
+    plans, caregivers, existing, days, start, policy = data
     whole = run(plans, caregivers, days=days, existing=existing, policy=policy, start=start)
     batches = provider_batches(plans, caregivers, existing, count)
     assert sorted(p.plan_id for group in batches for p in group[0]) == sorted(p.plan_id for p in plans)

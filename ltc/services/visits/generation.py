@@ -182,7 +182,9 @@ def _plan_input(row: dict[str, Any], previous_caregiver: int | None) -> scheduli
 
 
 async def _caregivers(provider_ids: list[int], policy: Policy) -> list[scheduling.CaregiverInput]:
-    work_start, work_end = time(policy.working_day_start_hour), time(policy.working_day_end_hour)
+    """The active caregivers with their own working days and hours (the policy's working day
+    where a registry entry has none)."""
+    day_start, day_end = time(policy.working_day_start_hour), time(policy.working_day_end_hour)
     return [
         scheduling.CaregiverInput(
             caregiver_id=c["id"],
@@ -191,11 +193,31 @@ async def _caregivers(provider_ids: list[int], policy: Policy) -> list[schedulin
             lat=c["lat"],
             lon=c["lon"],
             weekly_hours=c["weekly_hours"],
-            work_start=work_start,
-            work_end=work_end,
+            work_start=_clock(c["work_start"], day_start),
+            work_end=_clock(c["work_end"], day_end),
+            working_days=frozenset(c["working_days"]) if c["working_days"] is not None else scheduling.ALL_DAYS,
         )
-        for c in await Caregiver.select().where(Caregiver.provider.is_in(provider_ids) & (Caregiver.active == True))
+        for c in await Caregiver.select(
+            Caregiver.id,
+            Caregiver.provider,
+            Caregiver.qualification,
+            Caregiver.lat,
+            Caregiver.lon,
+            Caregiver.weekly_hours,
+            Caregiver.work_start,
+            Caregiver.work_end,
+            Caregiver.working_days,
+        )
+        .where(Caregiver.provider.is_in(provider_ids) & (Caregiver.active == True))
+        .output(load_json=True)
     ]
+
+
+def _clock(text: str | None, default: time) -> time:
+    try:
+        return time.fromisoformat(text) if text else default
+    except ValueError:
+        return default
 
 
 def _monday(day: date) -> date:
@@ -215,11 +237,13 @@ async def _existing_bookings(provider_ids: list[int], window: _Window) -> list[s
             lat=v["lat"],
             lon=v["lon"],
             plan_id=v["care_plan"],
+            slot_start=v["window_opens"],
         )
         for v in await Visit.select(
             Visit.caregiver,
             Visit.planned_start,
             Visit.planned_end,
+            Visit.window_opens,
             Visit.care_plan,
             Visit.person.lat.as_alias("lat"),
             Visit.person.lon.as_alias("lon"),
