@@ -52,6 +52,7 @@ class Action(StrEnum):
     GENERATE_VISITS = "visits.generate"
     READ_CARE_RECORDS = "care_records.read"  # visits, their alerts and exceptions, the census
     RECORD_VISIT = "visit.record"
+    MANAGE_PRESENCE_CARDS = "presence_card.manage"  # print a home's presence card, rotate it
     EXPLAIN_EXCEPTION = "exception.explain"
     RESOLVE_EXCEPTION = "exception.resolve"
     SWEEP_ALERTS = "alerts.sweep"
@@ -105,6 +106,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.GENERATE_VISITS: _BUREAU_OR_AGENCY,
     Action.READ_CARE_RECORDS: _BUREAU_OR_AGENCY,
     Action.RECORD_VISIT: _AGENCY,
+    Action.MANAGE_PRESENCE_CARDS: _BUREAU_OR_AGENCY,
     Action.EXPLAIN_EXCEPTION: _AGENCY,
     Action.RESOLVE_EXCEPTION: _BUREAU,
     Action.SWEEP_ALERTS: _BUREAU,

@@ -131,8 +131,8 @@ _EVENTS_SQL = "SELECT * FROM visit_event WHERE visit = {} OR event_id = {}"
 _STAYS_SQL = "SELECT admitted_on, discharged_on FROM hospital_stay WHERE person = {}"
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
-                         recorded_by, outcome, person_confirmation)
-VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
+                         recorded_by, outcome, person_confirmation, presence, performed_by, evidence)
+VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
 _CAREGIVER_EVENTS_SQL = """
 SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit
 WHERE v.caregiver = {} AND v.id <> {} AND v.checked_in_at >= {} AND v.checked_in_at <= {}"""
@@ -171,6 +171,11 @@ def _event_of(row: dict[str, Any]) -> VisitEvent:
         lon=row["lon"],
         accuracy_m=row["accuracy_m"],
         items=tuple(load_json(row["items"]) if isinstance(row["items"], str) else row["items"]),
+        presence=row.get("presence") or "",
+        performed_by=row.get("performed_by"),
+        evidence=tuple(
+            load_json(row["evidence"]) if isinstance(row.get("evidence"), str) else row.get("evidence") or ()
+        ),
     )
 
 
@@ -212,6 +217,9 @@ async def insert_event(
         recorded_by,
         outcome,
         person_confirmation,
+        event.presence,
+        event.performed_by,
+        dump_json(list(event.evidence)),
     )
 
 

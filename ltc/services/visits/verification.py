@@ -44,6 +44,7 @@ async def flags_of(ctx: ServiceContext, visit: VisitToVerify, state: VisitState)
         caregiver_visits=await _caregiver_visits(visit, state.checked_in_at),
         inpatient_stays=tuple(await queries.inpatient_stays(visit.person_id)),
         date_of_death=visit.deceased_on,
+        planned_caregiver_id=visit.caregiver_id,
     )
     return verify(context)
 
