@@ -59,6 +59,7 @@ from ltc.web.navigation import NavigationMiddleware
 from ltc.web.pages import PagesController
 from ltc.web.paging import url_with
 from ltc.web.person_pages import PersonPages
+from ltc.web.presence_pages import PresenceCardsController, PresencePages
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.registry_pages import RegistryPages
 from ltc.web.security import ActorMiddleware
@@ -134,6 +135,7 @@ def create_app(
             VisitPages,
             IntakePages,
             PersonPages,
+            PresencePages,
             AgencyPages,
             CarePlanPages,
             HealthController,
@@ -141,6 +143,7 @@ def create_app(
             JobsController,
             ProvidersController,
             CaregiversController,
+            PresenceCardsController,
             AdminController,
             SessionsController,
             AccountPages,
