@@ -107,8 +107,15 @@ def test_the_qr_content_names_the_person_and_the_secret() -> None:
         "ltc-presence:1:x:" + OLD,
         "ltc-presence:1:4:!!",
     ):
-        with pytest.raises(InvalidInput):
+        with pytest.raises(InvalidInput) as refused:
             presence.parse_card_payload(bad)
+        assert refused.value.code in ("invalid_presence_card", "invalid_presence_secret")
+    with pytest.raises(InvalidInput) as short:
+        presence.check_secret("JBSWY3DP")  # 40 bits: too weak a key
+    assert short.value.code == "invalid_presence_secret"
+    with pytest.raises(InvalidInput) as wrong:
+        presence.parse_card_payload("ltc-presence:2:42:" + OLD)
+    assert wrong.value.code == "invalid_presence_card"
 
 
 @given(
