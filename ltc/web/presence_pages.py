@@ -4,14 +4,17 @@ from it; the API's rotation. Shown to the bureau and to an agency for its own pe
 from __future__ import annotations
 
 import segno
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
 from ltc.domain.access import Action
+from ltc.domain.errors import NotFound
 from ltc.services import presence
 from ltc.services.presence import PresenceCardOut
+from ltc.services.visits import reads
+from ltc.services.visits.evidence import evidence_content
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import actions_of, page
@@ -52,6 +55,24 @@ class PresencePages(Controller):
     async def rotate(self, person_id: FromPath[int], actor: CurrentActor, services: Services) -> Redirect:
         await presence.rotate_card(services, actor, person_id)
         return Redirect(path=f"/persons/{person_id}/presence-card")
+
+
+class VisitEvidencePages(Controller):
+    """A photo or signature kept with a visit's event, for those who read the visit."""
+
+    include_in_schema = False
+    guards = [allowed(Action.READ_CARE_RECORDS)]
+
+    @get("/visits/{visit_id:int}/evidence/{evidence_id:int}")
+    async def evidence(
+        self, visit_id: FromPath[int], evidence_id: FromPath[int], actor: CurrentActor, services: Services
+    ) -> Response[bytes]:
+        await reads.get_visit(services, actor, visit_id)  # another agency's visit is not found
+        kept = await evidence_content(visit_id, evidence_id)
+        if kept is None:
+            raise NotFound("没有该证据", code="evidence_not_found")
+        content_type, content = kept
+        return Response(content, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
 class PresenceCardsController(Controller):

@@ -101,7 +101,7 @@ async def _audit(person_id: int) -> list[dict[str, Any]]:
     )
 
 
-async def test_codes_verify_for_the_events_own_time_even_sent_after_a_rotation(client, auth) -> None:
+async def test_codes_verify_for_the_events_own_time_even_sent_after_a_rotation(app, client, auth) -> None:
     b = await beneficiary(client, auth)
     await plan_for(client, b)
     old = secret_of(await rotate(client, b))
@@ -123,6 +123,10 @@ async def test_codes_verify_for_the_events_own_time_even_sent_after_a_rotation(c
     assert rows[uuid.UUID(stale["event_id"])]["presence"] == presence.INVALID
     stored = str(list(rows.values()))
     assert kept_offline["presence_code"] not in stored and stale["presence_code"] not in stored  # never the code
+
+    async with signed_in_browser(app, agency_user(b), PASSWORD) as browser:
+        listed = await browser.get("/visit-exceptions", params={"code": "presence_code_invalid"}, headers=HTML)
+        assert "在场码不符" in listed.text and "已扫描在场卡" in listed.text  # the flag, and what the check-in proved
 
     second = await adhoc_visit(client, b, minutes_ago=5)
     now = datetime.now(UTC)
@@ -162,10 +166,17 @@ async def test_a_photo_and_a_signature_are_kept_once_with_the_events_time_and_pl
     ]
     assert kept[0]["taken_at"] == at and (kept[0]["lat"], kept[0]["lon"]) == home and kept[0]["accuracy_m"] == 15
     assert kept[0]["event_id"] == uuid.UUID(check_in["event_id"]) and len(kept[0]["sha256"]) == 64
+    photo = await client.get(f"/visits/{visit['id']}/evidence/{kept[0]['id']}", headers=b["agency"])
+    assert photo.status_code == 200 and photo.content == JPEG and photo.headers["content-type"] == "image/jpeg"
+    stranger = await beneficiary(client, auth)
+    elsewhere = await client.get(f"/visits/{visit['id']}/evidence/{kept[0]['id']}", headers=stranger["agency"])
+    assert elsewhere.status_code == 404
+    other = await adhoc_visit(client, b, minutes_ago=3)
+    mismatched = await client.get(f"/visits/{other['id']}/evidence/{kept[0]['id']}", headers=b["agency"])
+    assert mismatched.status_code == 404
     events = await VisitEventRecord.select(VisitEventRecord.evidence).where(VisitEventRecord.visit == visit["id"])
     assert sorted(str(e["evidence"]) for e in events) == sorted(['["photo"]', '["signature"]'])
 
-    other = await adhoc_visit(client, b, minutes_ago=3)
     for body, code in (
         (event(at, *home, photo=data_url("image/png", PNG)), "invalid_photo"),
         (event(at, *home, photo=data_url("image/jpeg", b"not a jpeg")), "invalid_photo"),

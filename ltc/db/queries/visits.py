@@ -18,7 +18,7 @@ from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
-from ltc.db.tables import HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitException
+from ltc.db.tables import HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
 from ltc.domain.visit_events import VisitEvent
 
 
@@ -261,17 +261,27 @@ async def check_in_facts(visit_ids: list[int]) -> dict[int, dict[str, Any]]:
             VisitEventRecord.lat,
             VisitEventRecord.lon,
             VisitEventRecord.accuracy_m,
+            VisitEventRecord.presence,
         )
         .where(VisitEventRecord.visit.is_in(visit_ids) & (VisitEventRecord.kind == "check_in"))
         .order_by(VisitEventRecord.server_received_at, ascending=False)
     )
     first_check_in = {row["visit"]: row for row in check_ins}  # the earliest one wins (newest first above)
+    evidence: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for kept in (
+        await VisitEvidence.select(VisitEvidence.id, VisitEvidence.visit, VisitEvidence.kind)
+        .where(VisitEvidence.visit.is_in(visit_ids))
+        .order_by(VisitEvidence.id)
+    ):
+        evidence[kept["visit"]].append({"id": kept["id"], "kind": kept["kind"]})
     return {
         row["id"]: row
         | {
             "check_in_lat": first_check_in.get(row["id"], {}).get("lat"),
             "check_in_lon": first_check_in.get(row["id"], {}).get("lon"),
             "check_in_accuracy_m": first_check_in.get(row["id"], {}).get("accuracy_m"),
+            "check_in_presence": first_check_in.get(row["id"], {}).get("presence") or None,
+            "evidence": evidence.get(row["id"], []),
         }
         for row in visits
     }

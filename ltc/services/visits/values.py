@@ -175,6 +175,13 @@ class VisitAlertOut(BaseModel):
     planned_start: datetime | None
 
 
+class EvidenceRef(BaseModel):
+    """A photo or signature kept with one of the visit's events (its bytes are read apart)."""
+
+    id: int
+    kind: str  # photo | signature
+
+
 class VisitExceptionOut(BaseModel):
     """An exception as the lists show it, with the visit's person, caregiver and time."""
 
@@ -202,6 +209,8 @@ class VisitExceptionOut(BaseModel):
     check_in_accuracy_m: float | None = None
     distance_from_home_m: int | None = None
     duration_minutes: int | None = None
+    check_in_presence: str | None = None  # what the check-in's presence code proved (None: no code)
+    evidence: list[EvidenceRef] = Field(default_factory=list)  # the visit's photos and signatures
 
 
 class ExceptionRecord(BaseModel):
