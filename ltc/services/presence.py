@@ -19,7 +19,7 @@ from ltc.db.engine import current_engine, is_sqlite, write_transaction
 from ltc.db.tables import Person, PresenceCard
 from ltc.domain import presence
 from ltc.domain.access import Action, Actor, require
-from ltc.domain.personal_data import Keyring, location, open_envelope, seal
+from ltc.domain.personal_data import Keyring, location, open_envelope, reseal, seal
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.persons import PersonOut, get_person
@@ -151,3 +151,27 @@ async def verify_code(ctx: ServiceContext, person_id: int, code: str | None, at:
     if code is None or code == "":
         return presence.NO_CODE
     return presence.presence_outcome(code, at, await card_secrets(ctx.settings.keyring, person_id))
+
+
+async def reseal_cards(keyring: Keyring, batch_size: int) -> int:
+    """Re-seal the next ``batch_size`` card secrets not under the active key (part of a data
+    key rotation, after the persons); how many were re-sealed (0: none left)."""
+    async with write_transaction():
+        rows = (
+            await PresenceCard.select(
+                PresenceCard.id,
+                PresenceCard.person,
+                PresenceCard.generation,
+                PresenceCard.secret_enc,
+                PresenceCard.data_key_id,
+            )
+            .where(PresenceCard.data_key_id != keyring.active)
+            .order_by(PresenceCard.id)
+            .limit(batch_size)
+        )
+        for row in rows:
+            resealed = reseal(keyring, row["secret_enc"], _where(row["person"], row["generation"]))
+            await PresenceCard.update(
+                {PresenceCard.secret_enc: resealed, PresenceCard.data_key_id: keyring.active}
+            ).where((PresenceCard.id == row["id"]) & (PresenceCard.data_key_id == row["data_key_id"]))
+    return len(rows)
