@@ -8,6 +8,7 @@ Its events come back as typed rows."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
-from ltc.db.tables import HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
+from ltc.db.tables import Caregiver, HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
 from ltc.domain.visit_events import VisitEvent
 
 
@@ -120,7 +121,7 @@ SELECT v.id, v.care_plan AS care_plan_id, v.person AS person_id, p.name AS perso
        v.caregiver AS caregiver_id, c.name AS caregiver_name,
        v.planned_start, v.planned_end, v.items, v.source, v.status, v.checked_in_at,
        v.checked_out_at, v.done_items, v.flags, v.alerts, v.person_confirmation,
-       p.deceased_on, c.qualification, cp.items AS plan_items
+       p.deceased_on, c.qualification, c.certificate_expires_on, cp.items AS plan_items
 FROM visit v
 JOIN person p ON p.id = v.person
 LEFT JOIN caregiver c ON c.id = v.caregiver
@@ -194,6 +195,15 @@ async def events_for(visit_id: int, event_id: UUID) -> list[StoredEvent]:
 async def caregiver_events(caregiver_id: int, other_than: int, since: datetime, until: datetime) -> list[StoredEvent]:
     """The events of the caregiver's other visits checked in between ``since`` and ``until``."""
     return await _stored_events(_CAREGIVER_EVENTS_SQL, caregiver_id, other_than, since, until)
+
+
+async def certificates_expire_on(caregiver_ids: Iterable[int]) -> dict[int, date | None]:
+    """When each caregiver's certificate expires (None: not recorded)."""
+    ids = sorted(set(caregiver_ids))
+    if not ids:
+        return {}
+    rows = await Caregiver.select(Caregiver.id, Caregiver.certificate_expires_on).where(Caregiver.id.is_in(ids))
+    return {r["id"]: r["certificate_expires_on"] for r in rows}
 
 
 async def inpatient_stays(person_id: int) -> list[tuple[date, date | None]]:

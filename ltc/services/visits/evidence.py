@@ -43,15 +43,10 @@ def evidence_of(data: CheckIn) -> list[EventEvidence]:
     return kept
 
 
-def own_caregiver(actor: Actor) -> int | None:
-    """The caregiver a caregiver's own sign-in is (None for other accounts)."""
-    return getattr(actor, "caregiver_id", None)
-
-
 async def performer_of(actor: Actor, visit: VisitToVerify, named: int | None) -> int | None:
     """Who performed the event: a caregiver signed in as themselves, else the caregiver the
     agency names (one of the visit's provider), else None (the visit's planned caregiver)."""
-    own = own_caregiver(actor)
+    own = actor.caregiver_scope
     if own is not None:
         if named is not None and named != own:
             raise InvalidInput("护理人员只能以本人名义记录", code="caregiver_not_self")

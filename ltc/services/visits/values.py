@@ -65,6 +65,7 @@ class VisitToVerify(VisitOut):
     deceased_on: date | None = Field(exclude=True)
     qualification: str | None = Field(exclude=True)
     plan_items: list[str] | None = Field(exclude=True)
+    certificate_expires_on: date | None = Field(default=None, exclude=True)  # the planned caregiver's
 
 
 class VisitIn(Input):
