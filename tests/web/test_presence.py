@@ -219,3 +219,51 @@ async def test_the_agency_names_who_performed_and_far_starts_and_empty_check_out
     assert {"caregiver_substituted", "no_items_recorded", "start_far_from_plan"} <= {
         e["code"] for e in exceptions.json()
     }
+
+
+async def test_a_caregiver_records_as_themselves_and_an_expired_certificate_is_flagged(client, auth) -> None:
+    from datetime import date
+
+    from ltc.domain.identity import make_id_number
+    from tests.conftest import bearer
+
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    carer, colleague = b["caregivers"][0]["id"], b["caregivers"][1]["id"]
+    changed = await client.patch(
+        f"/api/v1/caregivers/{carer}",
+        json={"id_number": make_id_number("330283", date(1985, 3, 4), 77, "F"), "certificate_expires_on": "2020-06-30"},
+        headers=b["agency"],
+    )
+    assert changed.status_code == 200, changed.text
+    username = f"carer-{b['provider']['code'].lower()}"
+    opened = await client.post(
+        f"/api/v1/caregivers/{carer}/account", json={"username": username, "password": PASSWORD}, headers=b["agency"]
+    )
+    assert opened.status_code == 201, opened.text
+    phone = await bearer(client, username, PASSWORD)
+
+    visit = await adhoc_visit(client, b)
+    home = (visit["person_lat"], visit["person_lon"])
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    as_other = await client.post(
+        f"/api/v1/visits/{visit['id']}/check-in", json=event(at, *home, caregiver_id=colleague), headers=phone
+    )
+    assert as_other.status_code == 422 and as_other.json()["code"] == "caregiver_not_self"
+    own = event(at, *home, caregiver_id=carer)
+    answered = await client.post(f"/api/v1/visits/{visit['id']}/check-in", json=own, headers=phone)
+    assert answered.status_code == 201, answered.text
+    assert answered.json()["flags"] == ["caregiver_certificate_expired"]
+    (row,) = await VisitEventRecord.select(VisitEventRecord.performed_by, VisitEventRecord.recorded_by).where(
+        VisitEventRecord.event_id == uuid.UUID(own["event_id"])
+    )
+    assert row["performed_by"] == carer
+
+    renewed = await client.patch(
+        f"/api/v1/caregivers/{carer}", json={"certificate_expires_on": "2030-06-30"}, headers=b["agency"]
+    )
+    assert renewed.status_code == 200, renewed.text
+    out = await client.post(
+        f"/api/v1/visits/{visit['id']}/check-out", json=event(datetime.now(UTC), *home, items=["B01"]), headers=phone
+    )
+    assert out.status_code == 201 and "caregiver_certificate_expired" not in out.json()["flags"], out.text
