@@ -580,6 +580,49 @@ class VisitEventRecord(Table, tablename="visit_event"):
     outcome = Varchar(length=32)
     # How the person or family confirmed the service at check-out (e.g. 本人签字, 家属短信确认).
     person_confirmation = Varchar(length=100, default="")
+    # What the presence code proved at the event's time (never the code itself): "" (none
+    # given) | time_code | household_code | invalid (ltc.domain.presence).
+    presence = Varchar(length=16, default="")
+    performed_by = _fk(Caregiver, null=True, default=None)  # None: the visit's planned caregiver
+    evidence = JSON(default="[]")  # the kinds kept in visit_evidence: photo | signature
+
+
+class VisitEvidence(Table, tablename="visit_evidence"):
+    """A photo taken at check-in or the family's signature at check-out, kept with the event's
+    time and position; one per event and kind (a replayed event keeps the first)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    visit = _fk(Visit, index=True)
+    event_id = UUID()
+    evidence_key = Varchar(length=60, unique=True)  # "<event_id>:<kind>"
+    kind = Varchar(length=16)  # photo | signature
+    content_type = Varchar(length=32)
+    size_bytes = Integer()
+    sha256 = Varchar(length=64)
+    content = Bytea()
+    taken_at = Timestamptz()
+    lat = DoublePrecision()
+    lon = DoublePrecision()
+    accuracy_m = DoublePrecision(default=0)
+    uploaded_by = _fk(AppUser, null=True, default=None)
+    uploaded_at = Timestamptz()
+
+
+class PresenceCard(Table, tablename="presence_card"):
+    """One generation of a person's presence card: its TOTP secret, sealed like personal data,
+    and when it proves presence ([valid_from, valid_until); None: the card in use)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    person = _fk(Person, index=True)
+    generation = Integer()  # 1, 2, … ; the secret's envelope is bound to (person, generation)
+    card_key = Varchar(length=40, unique=True)  # "<person>:<generation>": one issue wins a race
+    secret_enc = Text(default="")
+    data_key_id = Varchar(length=32, default="")
+    valid_from = Timestamptz()
+    valid_until = Timestamptz(null=True, default=None)
+    issued_by = _fk(AppUser, null=True, default=None)
 
 
 class VisitException(Table, tablename="visit_exception"):
@@ -770,6 +813,8 @@ ALL_TABLES: list[type[Table]] = [
     CarePlan,
     Visit,
     VisitEventRecord,
+    VisitEvidence,
+    PresenceCard,
     VisitException,
     VisitAlert,
     UnscheduledSlot,

@@ -55,6 +55,7 @@ class Action(StrEnum):
     RECORD_VISIT = "visit.record"  # add a visit, watch the provider's alerts and unscheduled slots
     CHECK_IN_OUT = "visit.check"  # record a visit's check-in and check-out
     READ_OWN_VISITS = "visit.read_own"  # a caregiver's own visits and nothing else
+    MANAGE_PRESENCE_CARDS = "presence_card.manage"  # print a home's presence card, rotate it
     EXPLAIN_EXCEPTION = "exception.explain"
     RESOLVE_EXCEPTION = "exception.resolve"
     SWEEP_ALERTS = "alerts.sweep"
@@ -110,6 +111,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.RECORD_VISIT: _AGENCY,
     Action.CHECK_IN_OUT: frozenset({Role.AGENCY, Role.CAREGIVER}),
     Action.READ_OWN_VISITS: frozenset({Role.CAREGIVER}),
+    Action.MANAGE_PRESENCE_CARDS: _BUREAU_OR_AGENCY,
     Action.EXPLAIN_EXCEPTION: _AGENCY,
     Action.RESOLVE_EXCEPTION: _BUREAU,
     Action.SWEEP_ALERTS: _BUREAU,

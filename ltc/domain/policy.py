@@ -47,6 +47,10 @@ class Policy:
     missed_after_end_minutes: int = 60
     missing_checkout_after_end_minutes: int = 120
     max_clock_skew_minutes: int = 10
+    start_far_minutes: int = 120  # a check-in farther than this from the planned start is flagged
+    presence_code_required: bool = False  # check-in and check-out must carry the home's presence code
+    photo_required_at_check_in: bool = False
+    signature_required_at_check_out: bool = False  # the family's signature
     # Settlement (DOMAIN §6)
     home_hourly_price_fen: int = 6000
     fund_share_home: Decimal = Decimal("0.90")

@@ -23,6 +23,21 @@ Every threshold comes from the policy in force on the visit day. Conventions:
 * ``person_deceased``: the visit day is after the date of death (the day itself is not).
 * ``item_not_in_plan``: a logged item is not among the care plan's items.
 * ``clinical_item_without_nurse``: a clinical item logged by a caregiver who is not a nurse.
+* ``presence_code_invalid``: the deciding check-in or check-out carried a presence code that
+  did not verify for the event's own time (see ``ltc.domain.presence``).
+* ``presence_code_missing``: the policy requires a code (``presence_code_required``) and the
+  deciding check-in, or the deciding check-out once there is one, carried none. An invalid
+  code is not a missing one.
+* ``start_far_from_plan``: the check-in is more than ``policy.start_far_minutes`` before or
+  after the planned start (exactly that far is near enough).
+* ``no_items_recorded``: checked out with no service item.
+* ``caregiver_substituted``: a deciding event was performed by another caregiver than the
+  visit's planned one (an event naming no performer was performed by the planned one).
+* ``caregiver_certificate_expired``: a performer's certificate expired before the visit day
+  (expiring on the day itself is still valid); no expiry date known: not judged.
+* ``photo_missing`` and ``signature_missing``: where the policy asks for a photo at check-in
+  (``photo_required_at_check_in``) or the family's signature at check-out
+  (``signature_required_at_check_out``), the deciding event came without it.
 
 :func:`classify_alerts` is the sweep that needs no event: ``late`` (no check-in by planned
 start + ``late_after_minutes``, or a check-in after it), ``missed`` (no check-in by planned
@@ -34,11 +49,12 @@ deadline itself: an alert starts strictly after it.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
+from ltc.domain import presence
 from ltc.domain.policy import Policy
 from ltc.domain.scheduling import haversine_km
 from ltc.domain.visit_events import Position, VisitState
@@ -83,15 +99,34 @@ class VerificationContext:
     caregiver_visits: tuple[CaregiverVisit, ...] = ()  # the caregiver's *other* visits
     inpatient_stays: tuple[HospitalStay | tuple[date, date | None], ...] = ()
     date_of_death: date | None = None
+    # What the deciding check-in and check-out proved and carried (ltc.domain.presence codes).
+    check_in_presence: str = presence.NO_CODE
+    check_out_presence: str = presence.NO_CODE
+    check_in_photo: bool = False
+    check_out_signature: bool = False
+    planned_caregiver_id: int | None = None
+    performers: tuple[int, ...] = ()  # who performed the deciding events
+    certificates_expire_on: Mapping[int, date | None] = field(default_factory=dict)  # by caregiver
 
     @classmethod
     def from_state(cls, state: VisitState, **fields: object) -> VerificationContext:
+        check_in = state.event(state.check_in_event_id) if state.check_in_event_id else None
+        check_out = state.event(state.check_out_event_id) if state.check_out_event_id else None
+        planned = fields.get("planned_caregiver_id")
+        performers = tuple(
+            e.performed_by if e.performed_by is not None else planned for e in (check_in, check_out) if e is not None
+        )
         return cls(
             checked_in_at=state.checked_in_at,
             check_in=state.check_in_position,
             checked_out_at=state.checked_out_at,
             check_out=state.check_out_position,
             items=state.items,
+            check_in_presence=check_in.presence if check_in else presence.NO_CODE,
+            check_out_presence=check_out.presence if check_out else presence.NO_CODE,
+            check_in_photo=check_in is not None and "photo" in check_in.evidence,
+            check_out_signature=check_out is not None and "signature" in check_out.evidence,
+            performers=tuple(p for p in performers if isinstance(p, int)),
             **fields,  # type: ignore[arg-type]
         )
 
@@ -198,6 +233,55 @@ def clinical_item_without_nurse(ctx: VerificationContext) -> bool:
     return ctx.caregiver_qualification != "nurse" and any(item in ctx.clinical_codes for item in ctx.items)
 
 
+def presence_code_invalid(ctx: VerificationContext) -> bool:
+    judged = [ctx.check_in_presence] if ctx.checked_in_at is not None else []
+    if ctx.checked_out_at is not None:
+        judged.append(ctx.check_out_presence)
+    return presence.INVALID in judged
+
+
+def presence_code_missing(ctx: VerificationContext) -> bool:
+    if not ctx.policy.presence_code_required or ctx.checked_in_at is None:
+        return False
+    return ctx.check_in_presence == presence.NO_CODE or (
+        ctx.checked_out_at is not None and ctx.check_out_presence == presence.NO_CODE
+    )
+
+
+def start_far_from_plan(ctx: VerificationContext) -> bool:
+    if ctx.checked_in_at is None:
+        return False
+    return abs(ctx.checked_in_at - ctx.planned_start) > timedelta(minutes=ctx.policy.start_far_minutes)
+
+
+def no_items_recorded(ctx: VerificationContext) -> bool:
+    return ctx.checked_out_at is not None and not ctx.items
+
+
+def caregiver_substituted(ctx: VerificationContext) -> bool:
+    return ctx.planned_caregiver_id is not None and any(p != ctx.planned_caregiver_id for p in ctx.performers)
+
+
+def caregiver_certificate_expired(ctx: VerificationContext) -> bool:
+    if ctx.checked_in_at is None:
+        return False
+    performers = ctx.performers or ((ctx.planned_caregiver_id,) if ctx.planned_caregiver_id is not None else ())
+    day = ctx.visit_day
+    for caregiver in performers:
+        expires_on = ctx.certificates_expire_on.get(caregiver)
+        if expires_on is not None and expires_on < day:
+            return True
+    return False
+
+
+def photo_missing(ctx: VerificationContext) -> bool:
+    return ctx.policy.photo_required_at_check_in and ctx.checked_in_at is not None and not ctx.check_in_photo
+
+
+def signature_missing(ctx: VerificationContext) -> bool:
+    return ctx.policy.signature_required_at_check_out and ctx.checked_out_at is not None and not ctx.check_out_signature
+
+
 ALL_RULES: tuple[Rule, ...] = (
     Rule("outside_geofence", "签到或签退位置不在服务对象住址的电子围栏内", outside_geofence),
     Rule("too_short", "服务时长不足计划时长的政策比例", too_short),
@@ -207,6 +291,14 @@ ALL_RULES: tuple[Rule, ...] = (
     Rule("person_deceased", "服务日期在服务对象死亡之后", person_deceased),
     Rule("item_not_in_plan", "服务项目不在护理计划内", item_not_in_plan),
     Rule("clinical_item_without_nurse", "医疗护理项目须由护士提供", clinical_item_without_nurse),
+    Rule("presence_code_invalid", "在场码与服务时间不符", presence_code_invalid),
+    Rule("presence_code_missing", "政策要求在场码，但签到或签退未提供", presence_code_missing),
+    Rule("start_far_from_plan", "签到时间与计划开始时间相差超过政策分钟数", start_far_from_plan),
+    Rule("no_items_recorded", "签退时未记录任何服务项目", no_items_recorded),
+    Rule("caregiver_substituted", "实际服务的护理人员不是计划的护理人员", caregiver_substituted),
+    Rule("caregiver_certificate_expired", "服务当天护理人员的证书已过期", caregiver_certificate_expired),
+    Rule("photo_missing", "政策要求签到照片，但签到未附照片", photo_missing),
+    Rule("signature_missing", "政策要求家属签字，但签退未附签字", signature_missing),
 )
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in ALL_RULES}
 

@@ -57,6 +57,11 @@ class VisitEvent:
     lon: float
     accuracy_m: float
     items: tuple[str, ...] = ()  # service items done (check-out); kept sorted, without repeats
+    # Not part of the body a retry repeats: what the server found when it first recorded the
+    # event (a replay keeps the first one's), see ltc.domain.presence.
+    presence: str = ""  # what the presence code proved: "" (none given) | time_code | household_code | invalid
+    performed_by: int | None = None  # the caregiver who performed it (None: the visit's planned caregiver)
+    evidence: tuple[str, ...] = ()  # what was kept with it: photo (check-in), signature (check-out)
 
     def __post_init__(self) -> None:
         if not isinstance(self.event_id, UUID):
@@ -72,6 +77,7 @@ class VisitEvent:
         if not self.accuracy_m >= 0:
             raise InvalidInput("accuracy_m must be zero or more", code="invalid_accuracy")
         object.__setattr__(self, "items", tuple(sorted(set(self.items))))
+        object.__setattr__(self, "evidence", tuple(sorted(set(self.evidence))))
 
     @property
     def position(self) -> Position:

@@ -28,6 +28,10 @@ EXPLANATION_CODES = (
     "caregiver_substituted",
     "discharged_same_day",
     "record_error",
+    "card_unreadable",  # the presence card's QR and household code could not be read (worn, lost)
+    "family_declined",  # the family would not sign, or be photographed
+    "time_agreed_with_family",  # the start was moved with the family's agreement
+    "certificate_being_renewed",  # the caregiver's certificate was in renewal on the day
     "other",
 )
 RESOLUTION_CODES = tuple(r.value for r in Resolution)

@@ -20,6 +20,7 @@ from ltc.domain.access import Action
 from ltc.domain.personal_data import Keyring, location, reseal
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import JobParams, Progress, register_job_kind
+from ltc.services.presence import reseal_cards
 
 
 class RotateKeysParams(JobParams):
@@ -103,6 +104,8 @@ async def rotate_data_keys(ctx: ServiceContext, params: RotateKeysParams, progre
     while done := await rotate_batch(keyring, params.batch_size):
         rotated += done
         await progress(rotated / total if total else 1.0)
+    while await reseal_cards(keyring, params.batch_size):  # the homes' presence card secrets
+        pass
     remaining = await _stale_count(keyring)
     return RotateKeysResult(active_key=keyring.active, rotated=rotated, remaining=remaining)
 

@@ -60,6 +60,7 @@ from ltc.web.navigation import NavigationMiddleware
 from ltc.web.pages import PagesController
 from ltc.web.paging import url_with
 from ltc.web.person_pages import PersonPages
+from ltc.web.presence_pages import PresenceCardsController, PresencePages, VisitEvidencePages
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.registry_pages import RegistryPages
 from ltc.web.security import ActorMiddleware
@@ -135,6 +136,8 @@ def create_app(
             VisitPages,
             IntakePages,
             PersonPages,
+            PresencePages,
+            VisitEvidencePages,
             AgencyPages,
             CarePlanPages,
             HealthController,
@@ -142,6 +145,7 @@ def create_app(
             JobsController,
             ProvidersController,
             CaregiversController,
+            PresenceCardsController,
             AdminController,
             SessionsController,
             AccountPages,

@@ -38,6 +38,10 @@ POLICY_RULES: dict[str, tuple[str, str]] = {
     "missed_after_end_minutes": (N_("Missed after the planned end"), "minutes"),
     "missing_checkout_after_end_minutes": (N_("Check-out missing after the planned end"), "minutes"),
     "max_clock_skew_minutes": (N_("Largest device clock error accepted"), "minutes"),
+    "start_far_minutes": (N_("Check-in farther than this from the planned start is flagged"), "minutes"),
+    "presence_code_required": (N_("Presence code required at check-in and check-out"), "yes_no"),
+    "photo_required_at_check_in": (N_("Photo required at check-in"), "yes_no"),
+    "signature_required_at_check_out": (N_("Family's signature required at check-out"), "yes_no"),
     "home_hourly_price_fen": (N_("Home care price an hour"), "money"),
     "fund_share_home": (N_("Fund's share of home care"), "share"),
     "fund_share_institutional": (N_("Fund's share of institutional care"), "share"),
@@ -103,4 +107,6 @@ def value_words(rule: str, value: Any) -> str:
         return _by_level({level: "¥" + format_yuan(fen) for level, fen in value.items()})
     if unit == "grades":
         return _("; ").join(value)
+    if unit == "yes_no":
+        return _("Yes") if value else _("No")
     return str(value)

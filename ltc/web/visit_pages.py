@@ -36,7 +36,7 @@ from ltc.web.pages import page
 from ltc.web.paging import After, Limit
 from ltc.web.schemas import QueryId
 from ltc.web.security import allowed
-from ltc.web.vocabulary import RESOLUTIONS, VISIT_ALERTS, VISIT_FLAGS, VISIT_STATUSES
+from ltc.web.vocabulary import PRESENCE_OUTCOMES, RESOLUTIONS, VISIT_ALERTS, VISIT_FLAGS, VISIT_STATUSES
 
 
 class ExplainForm(BaseModel):
@@ -252,6 +252,7 @@ class VisitPages(Controller):
             may_record=actor.may(Action.RECORD_VISIT),
             reason_codes=EXPLANATION_CODES,
             resolutions=RESOLUTIONS,
+            presence_words=PRESENCE_OUTCOMES,
             page=found,
         )
 

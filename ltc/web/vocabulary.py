@@ -50,12 +50,21 @@ VISIT_STATUSES = [N_("planned"), N_("in_progress"), N_("done"), N_("cancelled")]
 VISIT_FLAGS = [
     N_("outside_geofence"), N_("too_short"), N_("caregiver_overlap"), N_("impossible_travel"), N_("person_inpatient"),
     N_("person_deceased"), N_("item_not_in_plan"), N_("clinical_item_without_nurse"),
+    N_("presence_code_invalid"), N_("presence_code_missing"), N_("start_far_from_plan"), N_("no_items_recorded"),
+    N_("caregiver_substituted"), N_("caregiver_certificate_expired"), N_("photo_missing"), N_("signature_missing"),
 ]
+# What an event's presence code proved (ltc.domain.presence); no code given has no word.
+PRESENCE_OUTCOMES = {
+    "time_code": N_("Presence card scanned"),
+    "household_code": N_("Household code typed"),
+    "invalid": N_("Presence code did not match"),
+}
 VISIT_ALERTS = [N_("late"), N_("missed"), N_("missing_checkout")]
 EXCEPTION_STATUSES = [N_("open"), N_("explained"), N_("resolved"), N_("withdrawn")]
 EXPLANATION_REASONS = [
     N_("weak_gps_signal"), N_("device_clock_wrong"), N_("person_asked_to_shorten"), N_("person_not_at_home"),
-    N_("caregiver_substituted"), N_("discharged_same_day"), N_("record_error"), N_("other"),
+    N_("caregiver_substituted"), N_("discharged_same_day"), N_("record_error"), N_("card_unreadable"),
+    N_("family_declined"), N_("time_agreed_with_family"), N_("certificate_being_renewed"), N_("other"),
 ]
 # "accepted" already means an accepted application; a resolution gets words of its own.
 RESOLUTIONS = {"accepted": N_("Explanation accepted"), "rejected": N_("Explanation rejected")}
@@ -203,6 +212,8 @@ AUDIT_ACTIONS = [
     N_("registry.upload"),
     N_("registry.import"),
     N_("person.view_identity"),
+    N_("presence_card.issue"),
+    N_("presence_card.rotate"),
     N_("provider.create"),
     N_("provider.evaluation"),
     N_("provider.update"),

@@ -165,11 +165,15 @@ def arrange_submitted_settlement(
             "items": ["B01"],
         },
     )
-    for kind, at in (("check-in", start), ("check-out", start + timedelta(minutes=59))):
+    for kind, at, done_items in (
+        ("check-in", start, {}),
+        ("check-out", start + timedelta(minutes=59), {"items": ["B01"]}),
+    ):
         agency.call(
             "POST",
             f"/api/v1/visits/{visit['id']}/{kind}",
-            {"event_id": str(uuid.uuid4()), "at": at.isoformat(), "lat": lat + 0.002, "lon": lon, "accuracy_m": 10},
+            {"event_id": str(uuid.uuid4()), "at": at.isoformat(), "lat": lat + 0.002, "lon": lon, "accuracy_m": 10}
+            | done_items,
         )
     period = start.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     job = bureau.call("POST", "/api/v1/settlements/build", {"period": period, "provider_id": provider["id"]})

@@ -68,6 +68,14 @@ def test_a_clean_visit_has_no_flags() -> None:
         "person_deceased",
         "item_not_in_plan",
         "clinical_item_without_nurse",
+        "presence_code_invalid",
+        "presence_code_missing",
+        "start_far_from_plan",
+        "no_items_recorded",
+        "caregiver_substituted",
+        "caregiver_certificate_expired",
+        "photo_missing",
+        "signature_missing",
     ]
 
 
@@ -241,7 +249,7 @@ def test_items() -> None:
     assert flags(items=("C05",)) == ["clinical_item_without_nurse"]
     assert flags(items=("C05",), caregiver_qualification="medical_carer") == ["clinical_item_without_nurse"]
     assert flags(items=("C05",), caregiver_qualification="nurse") == []
-    assert flags(items=()) == []
+    assert flags(items=()) == ["no_items_recorded"]  # a check-out with no item is its own flag
 
 
 def test_verify_sorts_codes_and_takes_a_rule_subset() -> None:

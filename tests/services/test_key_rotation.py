@@ -119,3 +119,32 @@ def test_the_keys_command_line() -> None:
     rotate = build_parser().parse_args(["keys", "rotate", "--batch-size", "50"])
     assert (rotate.run, rotate.keys_command, rotate.batch_size) == (cmd_keys, "rotate", 50)
     assert build_parser().parse_args(["keys", "status"]).keys_command == "status"
+
+
+async def test_a_rotation_reseals_the_presence_cards_too(services) -> None:
+    from ltc.db.tables import PresenceCard
+    from ltc.domain import presence as cards
+    from ltc.domain.access import Actor, Role
+    from ltc.services import presence
+
+    person_id = (await Person.select(Person.id).first())["id"]
+    bureau = Actor(user_id=1, username="bureau", role=Role.BUREAU)
+    await presence.rotate_card(services, bureau, person_id)
+    await presence.rotate_card(services, bureau, person_id)
+    before = await presence.card_secrets(services.settings.keyring, person_id)
+    rotated = replace(services, settings=keyed(services.settings, "new"))
+    back = replace(services, settings=keyed(services.settings, "dev"))
+    try:
+        await rotate_data_keys(rotated, RotateKeysParams(batch_size=1), nothing)
+        assert await PresenceCard.count().where(PresenceCard.data_key_id != "new") == 0
+        for row in await PresenceCard.select(PresenceCard.secret_enc):
+            assert envelope_key_id(row["secret_enc"]) == "new"
+        assert await presence.card_secrets(rotated.settings.keyring, person_id) == before
+        at = before[-1].valid_from
+        code = cards.household_code(before[-1].secret)
+        assert cards.presence_outcome(code, at, await presence.card_secrets(rotated.settings.keyring, person_id)) == (
+            cards.HOUSEHOLD_CODE
+        )
+    finally:
+        await rotate_data_keys(back, RotateKeysParams(batch_size=1000), nothing)  # the suite's key again
+    assert await presence.card_secrets(services.settings.keyring, person_id) == before

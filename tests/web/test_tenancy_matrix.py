@@ -30,6 +30,7 @@ from ltc.db.tables import (
     CarePlan,
     Evidence,
     Job,
+    PresenceCard,
     Provider,
     Settlement,
     UserSession,
@@ -318,6 +319,8 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ),
         ("POST", "/api/v1/assignment/reoptimise/apply"): Body(json={"preview_job_id": ids["preview_job_id"]}),
         ("PUT", "/api/v1/persons/{person_id}/preferred-provider"): Body(json={"provider_id": ids["provider_id"]}),
+        ("POST", "/api/v1/persons/{person_id}/presence-card/rotate"): Body(json={}),
+        ("POST", "/persons/{person_id}/presence-card/rotate"): Body(form={}),
     }
 
 
@@ -471,6 +474,7 @@ async def _snapshot(ids: dict[str, Any]) -> dict[str, Any]:
         "jobs": await Job.count(),
         "users": await AppUser.count(),
         "session": await UserSession.select().where(UserSession.id == ids["session_id"]).first(),
+        "presence_cards": await PresenceCard.count(),
     }
 
 

@@ -113,9 +113,12 @@ async def test_the_agency_explains_and_the_bureau_resolves_with_forms(app, clien
     visit = await adhoc_visit(client, b)
     home = (visit["person_lat"], visit["person_lon"])
     now = datetime.now(UTC)
-    for kind, at in (("check-in", now - timedelta(minutes=5)), ("check-out", now)):
+    for kind, at, extra in (
+        ("check-in", now - timedelta(minutes=5), {}),
+        ("check-out", now, {"items": visit["items"]}),
+    ):
         answered = await client.post(
-            f"/api/v1/visits/{visit['id']}/{kind}", json=event_body(*home, at=at), headers=b["agency"]
+            f"/api/v1/visits/{visit['id']}/{kind}", json=event_body(*home, at=at, **extra), headers=b["agency"]
         )
         assert answered.status_code == 201, answered.text
     (exception,) = await VisitException.select().where(VisitException.visit == visit["id"])

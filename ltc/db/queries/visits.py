@@ -8,6 +8,7 @@ Its events come back as typed rows."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
-from ltc.db.tables import HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitException
+from ltc.db.tables import Caregiver, HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
 from ltc.domain.visit_events import VisitEvent
 
 
@@ -120,7 +121,7 @@ SELECT v.id, v.care_plan AS care_plan_id, v.person AS person_id, p.name AS perso
        v.caregiver AS caregiver_id, c.name AS caregiver_name,
        v.planned_start, v.planned_end, v.items, v.source, v.status, v.checked_in_at,
        v.checked_out_at, v.done_items, v.flags, v.alerts, v.person_confirmation,
-       p.deceased_on, c.qualification, cp.items AS plan_items
+       p.deceased_on, c.qualification, c.certificate_expires_on, cp.items AS plan_items
 FROM visit v
 JOIN person p ON p.id = v.person
 LEFT JOIN caregiver c ON c.id = v.caregiver
@@ -131,8 +132,8 @@ _EVENTS_SQL = "SELECT * FROM visit_event WHERE visit = {} OR event_id = {}"
 _STAYS_SQL = "SELECT admitted_on, discharged_on FROM hospital_stay WHERE person = {}"
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
-                         recorded_by, outcome, person_confirmation)
-VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
+                         recorded_by, outcome, person_confirmation, presence, performed_by, evidence)
+VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
 _CAREGIVER_EVENTS_SQL = """
 SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit
 WHERE v.caregiver = {} AND v.id <> {} AND v.checked_in_at >= {} AND v.checked_in_at <= {}"""
@@ -171,6 +172,11 @@ def _event_of(row: dict[str, Any]) -> VisitEvent:
         lon=row["lon"],
         accuracy_m=row["accuracy_m"],
         items=tuple(load_json(row["items"]) if isinstance(row["items"], str) else row["items"]),
+        presence=row.get("presence") or "",
+        performed_by=row.get("performed_by"),
+        evidence=tuple(
+            load_json(row["evidence"]) if isinstance(row.get("evidence"), str) else row.get("evidence") or ()
+        ),
     )
 
 
@@ -189,6 +195,15 @@ async def events_for(visit_id: int, event_id: UUID) -> list[StoredEvent]:
 async def caregiver_events(caregiver_id: int, other_than: int, since: datetime, until: datetime) -> list[StoredEvent]:
     """The events of the caregiver's other visits checked in between ``since`` and ``until``."""
     return await _stored_events(_CAREGIVER_EVENTS_SQL, caregiver_id, other_than, since, until)
+
+
+async def certificates_expire_on(caregiver_ids: Iterable[int]) -> dict[int, date | None]:
+    """When each caregiver's certificate expires (None: not recorded)."""
+    ids = sorted(set(caregiver_ids))
+    if not ids:
+        return {}
+    rows = await Caregiver.select(Caregiver.id, Caregiver.certificate_expires_on).where(Caregiver.id.is_in(ids))
+    return {r["id"]: r["certificate_expires_on"] for r in rows}
 
 
 async def inpatient_stays(person_id: int) -> list[tuple[date, date | None]]:
@@ -212,6 +227,9 @@ async def insert_event(
         recorded_by,
         outcome,
         person_confirmation,
+        event.presence,
+        event.performed_by,
+        dump_json(list(event.evidence)),
     )
 
 
@@ -253,17 +271,27 @@ async def check_in_facts(visit_ids: list[int]) -> dict[int, dict[str, Any]]:
             VisitEventRecord.lat,
             VisitEventRecord.lon,
             VisitEventRecord.accuracy_m,
+            VisitEventRecord.presence,
         )
         .where(VisitEventRecord.visit.is_in(visit_ids) & (VisitEventRecord.kind == "check_in"))
         .order_by(VisitEventRecord.server_received_at, ascending=False)
     )
     first_check_in = {row["visit"]: row for row in check_ins}  # the earliest one wins (newest first above)
+    evidence: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for kept in (
+        await VisitEvidence.select(VisitEvidence.id, VisitEvidence.visit, VisitEvidence.kind)
+        .where(VisitEvidence.visit.is_in(visit_ids))
+        .order_by(VisitEvidence.id)
+    ):
+        evidence[kept["visit"]].append({"id": kept["id"], "kind": kept["kind"]})
     return {
         row["id"]: row
         | {
             "check_in_lat": first_check_in.get(row["id"], {}).get("lat"),
             "check_in_lon": first_check_in.get(row["id"], {}).get("lon"),
             "check_in_accuracy_m": first_check_in.get(row["id"], {}).get("accuracy_m"),
+            "check_in_presence": first_check_in.get(row["id"], {}).get("presence") or None,
+            "evidence": evidence.get(row["id"], []),
         }
         for row in visits
     }

@@ -8,6 +8,7 @@ out-of-order arrivals give the same visit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,9 @@ from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from ltc.domain.visit_events import VisitEvent, apply_event, derive
 from ltc.services.context import ServiceContext
+from ltc.services.presence import verify_code
 from ltc.services.reference import policy_book, service_catalogue
+from ltc.services.visits.evidence import evidence_of, keep_evidence, performer_of
 from ltc.services.visits.reads import visible
 from ltc.services.visits.values import BatchEvent, CheckIn, CheckOut, RecordedEvent, RefusedEvent, VisitToVerify
 from ltc.services.visits.verification import flags_of, record_exceptions
@@ -39,7 +42,8 @@ async def record_event(
 
     On the hot path of every agency's day: the visit (locked, with what verification needs),
     its events, the other visits of the caregiver and the person's hospital stays are read in
-    four queries, and the visit is written once."""
+    four queries, and the visit is written once (a presence code, a named performer or a photo
+    add a query each)."""
     require(actor, Action.CHECK_IN_OUT)
     now = ctx.clock.now()
     done = data.items if isinstance(data, CheckOut) else []
@@ -54,6 +58,7 @@ async def record_event(
         accuracy_m=data.accuracy_m or 0.0,
         items=tuple(done),
     )
+    kept = evidence_of(data)
     async with write_transaction():
         row = await queries.visit_for_event(visit_id)
         if row is None or not visible(actor, row["provider_id"], row["caregiver_id"]):
@@ -68,6 +73,12 @@ async def record_event(
         if unknown:
             raise InvalidInput(f"未知服务项目：{', '.join(unknown)}", code="unknown_item")
         policy = policy_book(ctx.settings).in_force(visit.planned_start.astimezone(ctx.settings.zone).date())
+        event = replace(
+            event,
+            performed_by=await performer_of(actor, visit, data.caregiver_id),
+            presence=await verify_code(ctx, visit.person_id, data.presence_code, event.at),
+            evidence=tuple(item.kind for item in kept),
+        )
         new_state, outcome = apply_event(derive([r.event for r in records]), event, policy)
         if outcome.refused:
             error, detail = REFUSAL_ERRORS[outcome.code]
@@ -76,6 +87,7 @@ async def record_event(
             await queries.insert_event(
                 visit_id, event, recorded_by=actor.user_id, outcome=outcome.code, person_confirmation=confirmation
             )
+            await keep_evidence(visit_id, event, kept, uploaded_by=actor.user_id, now=now)
             changes: dict[str, Any] = {
                 "status": new_state.status,
                 "checked_in_at": _in_utc(new_state.checked_in_at),

@@ -20,7 +20,7 @@ from ltc.geo.distance import distance_km
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.visits.reads import reading_scope, visible
-from ltc.services.visits.values import ExceptionRecord, VisitExceptionOut
+from ltc.services.visits.values import EvidenceRef, ExceptionRecord, VisitExceptionOut
 
 
 async def exception_page(
@@ -70,6 +70,8 @@ async def with_check_in_facts(exceptions: list[VisitExceptionOut]) -> list[Visit
                     "check_in_accuracy_m": visit.get("check_in_accuracy_m"),
                     "distance_from_home_m": distance,
                     "duration_minutes": minutes,
+                    "check_in_presence": visit.get("check_in_presence"),
+                    "evidence": [EvidenceRef.model_validate(e) for e in visit.get("evidence", [])],
                 }
             )
         )

@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import AliasChoices, AwareDatetime, BaseModel, Field, field_validator
 
 from ltc.domain.errors import DomainError
+from ltc.domain.event_evidence import MAX_PHOTO_BYTES, MAX_PHOTO_URL, MAX_SIGNATURE_BYTES, MAX_SIGNATURE_URL
 from ltc.domain.periods import MAX_YEAR, MIN_YEAR, year_in_range
 from ltc.domain.visit_exceptions import ExceptionStatus
 from ltc.services.inputs import Input, RecordId
@@ -64,6 +65,7 @@ class VisitToVerify(VisitOut):
     deceased_on: date | None = Field(exclude=True)
     qualification: str | None = Field(exclude=True)
     plan_items: list[str] | None = Field(exclude=True)
+    certificate_expires_on: date | None = Field(default=None, exclude=True)  # the planned caregiver's
 
 
 class VisitIn(Input):
@@ -96,6 +98,29 @@ class CheckIn(Input):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     accuracy_m: float = Field(default=0, ge=0, le=100_000)
+    presence_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{6}$",
+        description="the 6 digits of the home's presence card: the time code the app computed for `at` "
+        "from the scanned QR, or the printed household code; verified for `at`, never stored",
+    )
+    caregiver_id: RecordId | None = Field(
+        default=None,
+        description="who performed it, when the agency records it for a caregiver of its own "
+        "(default: the visit's planned caregiver; a caregiver's own sign-in records as themselves)",
+    )
+    photo: str | None = Field(
+        default=None,
+        max_length=MAX_PHOTO_URL,
+        description=f"a JPEG data URL (data:image/jpeg;base64,…) of at most {MAX_PHOTO_BYTES} bytes, "
+        "kept with the event's time and position (asked for at check-in)",
+    )
+    signature: str | None = Field(
+        default=None,
+        max_length=MAX_SIGNATURE_URL,
+        description=f"the family's signature as a PNG data URL of at most {MAX_SIGNATURE_BYTES} bytes "
+        "(asked for at check-out)",
+    )
 
 
 class CheckOut(CheckIn):
@@ -151,6 +176,13 @@ class VisitAlertOut(BaseModel):
     planned_start: datetime | None
 
 
+class EvidenceRef(BaseModel):
+    """A photo or signature kept with one of the visit's events (its bytes are read apart)."""
+
+    id: int
+    kind: str  # photo | signature
+
+
 class VisitExceptionOut(BaseModel):
     """An exception as the lists show it, with the visit's person, caregiver and time."""
 
@@ -178,6 +210,8 @@ class VisitExceptionOut(BaseModel):
     check_in_accuracy_m: float | None = None
     distance_from_home_m: int | None = None
     duration_minutes: int | None = None
+    check_in_presence: str | None = None  # what the check-in's presence code proved (None: no code)
+    evidence: list[EvidenceRef] = Field(default_factory=list)  # the visit's photos and signatures
 
 
 class ExceptionRecord(BaseModel):

@@ -44,8 +44,19 @@ async def flags_of(ctx: ServiceContext, visit: VisitToVerify, state: VisitState)
         caregiver_visits=await _caregiver_visits(visit, state.checked_in_at),
         inpatient_stays=tuple(await queries.inpatient_stays(visit.person_id)),
         date_of_death=visit.deceased_on,
+        planned_caregiver_id=visit.caregiver_id,
+        certificates_expire_on=await _certificates(visit, state),
     )
     return verify(context)
+
+
+async def _certificates(visit: VisitToVerify, state: VisitState) -> dict[int, date | None]:
+    """When the certificates of who performed the deciding events expire: the planned
+    caregiver's came with the visit; another performer's costs a query."""
+    known = {visit.caregiver_id: visit.certificate_expires_on} if visit.caregiver_id is not None else {}
+    deciding = (state.event(i) for i in (state.check_in_event_id, state.check_out_event_id) if i is not None)
+    others = {e.performed_by for e in deciding if e is not None and e.performed_by is not None} - set(known)
+    return known | (await queries.certificates_expire_on(others) if others else {})
 
 
 async def _caregiver_visits(visit: VisitToVerify, checked_in_at: datetime) -> tuple[CaregiverVisit, ...]:
