@@ -32,8 +32,9 @@ SCENARIO = """async ([user, steps]) => {
       if (!net.online) throw new TypeError("Failed to fetch");
       server.posts += 1;
       if (net.busyNext > 0) { net.busyNext -= 1; return { status: 503, payload: {} }; }
-      if (net.refuse.has(event.visit_id)) return { status: 409, payload: { detail: "refused " + event.visit_id } };
       const replay = server.seen.has(event.body.event_id);
+      // A refusal is the event's own (its content): one the server already has is a replay.
+      if (!replay && net.refuse.has(event.visit_id)) return { status: 409, payload: { detail: "refused " + event.visit_id } };
       if (!replay) { server.seen.add(event.body.event_id); server.recorded.push(event.body.event_id); }
       await pause();
       if (net.loseNext > 0) { net.loseNext -= 1; throw new TypeError("answer lost"); }

@@ -31,11 +31,14 @@ class Api(LiveApi):
         self.headers = {"Authorization": f"Bearer {token['access_token']}"}
 
 
-def arrange_visit(base: str, code: str = "V901", sequence: int = 611) -> dict[str, Any]:
+def arrange_visit(
+    base: str, code: str = "V901", sequence: int = 611, home: tuple[float, float] = HOME
+) -> dict[str, Any]:
     """A provider of its own (``code``), its agency user ``agency-<code>``, a caregiver, a person
-    at HOME with a confirmed plan, and a visit starting five minutes ago."""
+    at ``home`` (over 5 km from any other test's) with a confirmed plan, and a visit starting
+    five minutes ago."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
-    lat, lon = HOME[0] - 0.002, HOME[1]
+    lat, lon = home[0] - 0.002, home[1]
     provider = bureau.call(
         "POST",
         "/api/v1/providers",
@@ -75,12 +78,12 @@ def arrange_visit(base: str, code: str = "V901", sequence: int = 611) -> dict[st
         "POST",
         "/api/v1/persons",
         {
-            "id_number": make_id_number("330297", date(1937, 6, 12), sequence, "F"),
+            "id_number": make_id_number("330297", date(1937, 6, 12) + timedelta(days=sequence - 611), sequence, "F"),
             "name": "郑阿婆",
             "address": "西岙村新屋里17号",
             "town": "溪口镇",
-            "lat": HOME[0],
-            "lon": HOME[1],
+            "lat": home[0],
+            "lon": home[1],
             "insured": True,
             "insured_since": "2021-01-01",
         },
@@ -240,7 +243,9 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     await check_out.tap()
     await page.wait_for_selector("[data-testid=net-status]:has-text('离线')")
     kept = await waiting(page)
-    assert [(e["kind"], e["visit_id"]) for e in kept] == [("check_out", visit["id"])] and kept[0]["body"]["items"] == ["B01"]
+    assert [(e["kind"], e["visit_id"]) for e in kept] == [("check_out", visit["id"])] and kept[0]["body"]["items"] == [
+        "B01"
+    ]
     assert agency.call("GET", f"/api/v1/visits/{visit['id']}")["status"] == "in_progress"
     await context.set_offline(False)
     await page.evaluate("window.dispatchEvent(new Event('online'))")
