@@ -17,7 +17,6 @@ from typing import Any
 from tests.browser.steps import check_accessibility
 from tests.browser.test_phone_visit import HOME, PASSWORD, arrange_visit, no_sideways_scroll, phone, sign_in, waiting
 
-
 THIS_HOME = (HOME[0] - 0.05, HOME[1])  # 5.5 km south of the other phone test's home
 
 
