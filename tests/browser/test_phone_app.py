@@ -16,6 +16,7 @@ from typing import Any
 
 from tests.browser.steps import check_accessibility
 from tests.browser.test_phone_visit import HOME, PASSWORD, arrange_visit, no_sideways_scroll, phone, sign_in, waiting
+from tests.helpers import DEMO_PASSWORD
 
 THIS_HOME = (HOME[0] - 0.05, HOME[1])  # 5.5 km south of the other phone test's home
 
@@ -191,4 +192,32 @@ async def test_the_card_and_a_refused_record(browser, live_server: str) -> None:
     await check_accessibility(page)
     await refusal.get_by_role("button").tap()
     await refusal.wait_for(state="detached")
+    await context.close()
+
+
+async def test_a_phone_never_shows_another_users_kept_pages(browser, live_server: str) -> None:
+    context = await phone(browser)
+    page = await context.new_page()
+    await sign_in(page, live_server, "agency-P01", DEMO_PASSWORD)
+    await page.goto(f"{live_server}/visits/day")
+    await page.wait_for_selector("[data-testid=offline-state][data-kept]", timeout=30_000)
+    first_user = await page.get_attribute(".app-day", "data-user")
+
+    # Signed out: with no signal the app's pages are gone, not shown to whoever holds the phone.
+    await page.evaluate("document.querySelector('form[action=\"/logout\"]').submit()")
+    await page.wait_for_url("**/login")
+    await context.set_offline(True)
+    await page.goto(f"{live_server}/visits/day")
+    assert "没有网络" in await page.locator("h1").inner_text()
+    assert await page.locator(".app-day").count() == 0
+
+    # Another user signs in on the same phone: with no signal, only their own pages are shown.
+    await context.set_offline(False)
+    await sign_in(page, live_server, "agency-P02", DEMO_PASSWORD)
+    await page.goto(f"{live_server}/visits/day")
+    await page.wait_for_selector("[data-testid=offline-state][data-kept]", timeout=30_000)
+    await context.set_offline(True)
+    await page.reload()
+    second_user = await page.get_attribute(".app-day", "data-user")
+    assert second_user and second_user != first_user
     await context.close()
