@@ -86,5 +86,25 @@
     return stop;
   }
 
-  scope.LtcPresence = { readCard, timeCode, scan, base32Bytes };
+  // A photo at the door as a JPEG data URL of at most 100 KB (one bar of signal sends it):
+  // scaled to 1024 px on its long side, then lower quality, then smaller, until it fits.
+  const PHOTO_MAX_BYTES = 100 * 1024;
+  async function downscalePhoto(file) {
+    const bitmap = await createImageBitmap(file);
+    const canvas = document.createElement("canvas");
+    let side = 1024;
+    for (;;) {
+      const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      for (const quality of [0.8, 0.65, 0.5, 0.35]) {
+        const url = canvas.toDataURL("image/jpeg", quality);
+        if (((url.length - url.indexOf(",") - 1) * 3) / 4 <= PHOTO_MAX_BYTES) return url;
+      }
+      side = Math.round(side * 0.7);
+    }
+  }
+
+  scope.LtcPresence = { readCard, timeCode, scan, base32Bytes, downscalePhoto };
 })(window);

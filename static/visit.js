@@ -222,34 +222,16 @@
     return input ? input.value.trim() : "";
   }
 
-  // ---- The photo at check-in: downscaled on the phone to at most 100 KB. ----
+  // ---- The photo at check-in, downscaled on the phone. ----
 
-  const PHOTO_MAX_BYTES = 100 * 1024;
   let photo = null;
-
-  async function downscale(file) {
-    const bitmap = await createImageBitmap(file);
-    const canvas = document.createElement("canvas");
-    let side = 1024;
-    for (;;) {
-      const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      for (const quality of [0.8, 0.65, 0.5, 0.35]) {
-        const url = canvas.toDataURL("image/jpeg", quality);
-        if (url.length * 0.75 <= PHOTO_MAX_BYTES) return url;
-      }
-      side = Math.round(side * 0.7);
-    }
-  }
 
   const photoInput = root.querySelector("[data-testid=photo]");
   if (photoInput) {
     photoInput.addEventListener("change", async () => {
       const file = photoInput.files && photoInput.files[0];
       if (!file) return;
-      photo = await downscale(file);
+      photo = await Presence.downscalePhoto(file);
       const preview = root.querySelector("[data-testid=photo-preview]");
       preview.src = photo;
       preview.hidden = false;

@@ -36,7 +36,7 @@ MANIFEST: dict[str, Any] = {
     "scope": "/",
     "display": "standalone",
     "background_color": "#ffffff",
-    "theme_color": "#1f5f99",
+    "theme_color": "#1f5fa8",
     "icons": [{"src": "/static/favicon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
 }
 

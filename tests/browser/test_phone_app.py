@@ -168,6 +168,25 @@ async def test_the_card_and_a_refused_record(browser, live_server: str) -> None:
     )
     assert codes == [totp(secret, m) for m in moments]
 
+    # A photo at the door, from a noisy 4000×3000 picture (large once compressed): at most 100 KB of JPEG.
+    photo = await page.evaluate(
+        """async () => {
+            const canvas = document.createElement('canvas');
+            canvas.width = 4000; canvas.height = 3000;
+            const ink = canvas.getContext('2d');
+            const noise = ink.createImageData(4000, 3000);
+            for (let i = 0; i < noise.data.length; i++) noise.data[i] = (i * 2654435761) >>> 24;
+            ink.putImageData(noise, 0, 0);
+            const blob = await new Promise((r) => canvas.toBlob(r, 'image/png'));
+            const url = await LtcPresence.downscalePhoto(new File([blob], 'door.png', {type: 'image/png'}));
+            const image = new Image();
+            image.src = url;
+            await image.decode();
+            return {head: url.slice(0, 23), bytes: atob(url.split(',')[1]).length, side: Math.max(image.width, image.height)};
+        }"""
+    )
+    assert photo["head"] == "data:image/jpeg;base64," and photo["bytes"] <= 100 * 1024 and photo["side"] <= 1024
+
     # A check-out the server will never take (checked out before any check-in is fine; an
     # unknown item is not): it leaves the outbox and is shown on the visit with the server's words.
     event: dict[str, Any] = {
