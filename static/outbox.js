@@ -7,10 +7,12 @@
 (function (scope) {
   // ---- The pure rules (no I/O), shared by every sender and tested on their own. ----
 
-  // What an answer means for the event that was sent.
-  function answerKind(status) {
+  // What an answer means for the event that was sent (`code`: the problem's stable code).
+  function answerKind(status, code) {
     if (status === 200 || status === 201) return "sent"; // 200: a replay the server already had
-    if (status === 401) return "signed_out"; // kept: sent again once signed in
+    // Kept, and sent again once signed in: no session, or a page's stale CSRF token (the
+    // framework's bare "forbidden"; a rule's refusal has a code of its own).
+    if (status === 401 || (status === 403 && code === "forbidden")) return "signed_out";
     if (status === 408 || status === 425 || status === 429 || status >= 500 || status === 0) return "retry";
     return "refused"; // the server will never take it: shown on the visit with its words
   }
@@ -41,6 +43,15 @@
       if (e.kind === "check_out" && shown !== "cancelled") shown = "done";
     }
     return shown;
+  }
+
+  // Of two copies of a visit (a page kept on the phone, the server's last answer), the newer:
+  // a visit only moves forward, so the one further on.
+  const PROGRESS = { planned: 0, in_progress: 1, done: 2, cancelled: 3 };
+  function newer(a, b) {
+    if (!a) return b;
+    if (!b) return a;
+    return (PROGRESS[b.status] || 0) > (PROGRESS[a.status] || 0) ? b : a;
   }
 
   // ---- The store: one IndexedDB database per origin. ----
@@ -154,7 +165,7 @@
           outcome.stopped = "offline";
           return outcome;
         }
-        const kind = answerKind(answer.status);
+        const kind = answerKind(answer.status, answer.payload && answer.payload.code);
         if (kind === "retry") {
           outcome.stopped = "busy";
           return outcome;
@@ -165,6 +176,9 @@
         }
         if (kind === "sent") {
           await store.remove(event.seq);
+          if (answer.payload && answer.payload.id === event.visit_id) {
+            await store.setMeta(`visit:${event.user}:${event.visit_id}`, answer.payload);
+          }
           outcome.sent.push({ event, visit: answer.payload });
         } else {
           const words = (answer.payload && answer.payload.detail) || "";
@@ -282,6 +296,7 @@
     askForSync,
     answerKind,
     backoffMs,
+    newer,
     inSendingOrder,
     waitingByVisit,
     shownStatus,

@@ -118,6 +118,8 @@
 
   async function reload() {
     try {
+      // A page kept on the phone may be older than the server's last answer to this phone.
+      visit = Outbox.newer(visit, await Outbox.store.getMeta(`visit:${user}:${visitId}`));
       waiting = (await Outbox.store.waiting(user)).filter((e) => e.visit_id === visitId);
       refusals = (await Outbox.store.refusals(user)).filter((r) => r.visit_id === visitId);
     } catch (error) {

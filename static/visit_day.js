@@ -53,6 +53,8 @@
     for (const e of events) (byVisit[e.visit_id] = byVisit[e.visit_id] || []).push(e);
     for (const card of root.querySelectorAll("[data-visit-id]")) {
       const id = Number(card.dataset.visitId);
+      const known = await Outbox.store.getMeta(`visit:${user}:${id}`);
+      card.dataset.status = Outbox.newer({ status: card.dataset.status }, known).status;
       markCard(card, byVisit[id] || [], refusals.filter((r) => r.visit_id === id).length);
     }
     count.hidden = !events.length;

@@ -137,6 +137,15 @@ async def test_a_caregiver_works_a_visit_with_no_signal(browser, live_server: st
     assert "头面部清洁梳理" in await page.get_by_test_id("done-items").inner_text()
     await page.screenshot(path=str(artifacts / "phone-app-verified.png"), full_page=True)
 
+    # With no signal again, the day list kept from the morning shows the visit as the server last answered.
+    await context.set_offline(True)
+    await page.goto(f"{live_server}/visits/day")
+    card = page.get_by_test_id(f"visit-{visit['id']}")
+    await page.wait_for_selector(f"[data-testid=visit-{visit['id']}][data-status=done]")
+    assert await card.locator(".badge[data-status]").get_attribute("data-status") == "done"
+    assert await card.get_by_test_id("unsent").count() == 0
+    await context.set_offline(False)
+
     # In English, the same day list.
     await page.goto(f"{live_server}/lang/en?next=/visits/day")
     await page.wait_for_url("**/visits/day")

@@ -115,7 +115,8 @@ async def test_the_outbox_rules(browser, live_server: str) -> None:
     await sign_in(page, live_server, "agency-P01")
     await page.goto(f"{live_server}/visits/day")
     kinds = await page.evaluate(
-        "() => [200, 201, 400, 401, 403, 404, 409, 408, 422, 425, 429, 500, 503].map(LtcOutbox.answerKind)"
+        """() => [[200], [201], [400], [401], [403, 'role_not_allowed'], [403, 'forbidden'], [404], [409], [408],
+                  [422], [425], [429], [500], [503]].map(([status, code]) => LtcOutbox.answerKind(status, code))"""
     )
     assert kinds == [
         "sent",
@@ -123,6 +124,7 @@ async def test_the_outbox_rules(browser, live_server: str) -> None:
         "refused",
         "signed_out",
         "refused",
+        "signed_out",
         "refused",
         "refused",
         "retry",
@@ -143,4 +145,12 @@ async def test_the_outbox_rules(browser, live_server: str) -> None:
         ]"""
     )
     assert status == ["planned", "done", "in_progress", "cancelled"]
+    newer = await page.evaluate(
+        """() => [
+          LtcOutbox.newer({status: 'planned', n: 1}, {status: 'done', n: 2}).n,
+          LtcOutbox.newer({status: 'done', n: 1}, {status: 'in_progress', n: 2}).n,
+          LtcOutbox.newer({status: 'planned', n: 1}, null).n,
+        ]"""
+    )
+    assert newer == [2, 1, 1]
     await context.close()

@@ -66,6 +66,18 @@ async def test_the_app_home_lists_today_and_tomorrow_for_the_phone_to_keep(app, 
         for text in ["在场证明卡", "扫描", "6位", "签名"]:
             assert text in one.text, text
         assert 'href="/visits/day"' in one.text
+        # A page's stale CSRF token: the framework's bare "forbidden", which the phone keeps the event for.
+        stale = await browser.post(
+            f"/visits/{visit['id']}/check-in",
+            json={
+                "event_id": "5d0c3c4e-0d7e-4d43-9a53-2f8b1b1f4c11",
+                "at": "2026-12-07T01:00:00Z",
+                "lat": 30,
+                "lon": 120,
+            },
+            headers={"Accept": "application/json", "x-csrftoken": "stale"},
+        )
+        assert stale.status_code == 403 and stale.json()["code"] == "forbidden", stale.text
 
     async with signed_in_browser(app, "agency-P01") as other:
         theirs = await other.get("/visits/day", headers=HTML)
