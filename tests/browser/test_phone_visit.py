@@ -32,11 +32,11 @@ class Api(LiveApi):
 
 
 def arrange_visit(
-    base: str, code: str = "V901", sequence: int = 611, home: tuple[float, float] = HOME
+    base: str, code: str = "V901", sequence: int = 611, home: tuple[float, float] = HOME, minutes: int = 60
 ) -> dict[str, Any]:
     """A provider of its own (``code``), its agency user ``agency-<code>``, a caregiver, a person
-    at ``home`` (over 5 km from any other test's) with a confirmed plan, and a visit starting
-    five minutes ago."""
+    at ``home`` (over 5 km from any other test's) with a confirmed plan, and a visit of
+    ``minutes`` that started five minutes ago."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
     lat, lon = home[0] - 0.002, home[1]
     provider = bureau.call(
@@ -136,7 +136,7 @@ def arrange_visit(
             "person_id": person["id"],
             "caregiver_id": caregiver["id"],
             "planned_start": start.isoformat(),
-            "planned_end": (start + timedelta(minutes=60)).isoformat(),
+            "planned_end": (start + timedelta(minutes=minutes)).isoformat(),
             "items": ["B01"],
         },
     )
