@@ -11,9 +11,10 @@ import base64
 import hashlib
 import hmac
 import struct
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ltc.domain.identity import make_id_number
 from tests.browser.steps import check_accessibility
 from tests.browser.test_phone_visit import HOME, PASSWORD, arrange_visit, no_sideways_scroll, phone, sign_in, waiting
 from tests.helpers import DEMO_PASSWORD
@@ -51,12 +52,25 @@ async def test_a_caregiver_works_a_visit_with_no_signal(browser, live_server: st
         geolocation={"latitude": THIS_HOME[0], "longitude": THIS_HOME[1], "accuracy": 20},
         permissions=["geolocation"],
     )
+    # The caregiver signs in in their own name: the app's today and tomorrow is their home.
+    carer_id = arranged["caregiver"]["id"]
+    agency.call(
+        "PATCH", f"/api/v1/caregivers/{carer_id}", {"id_number": make_id_number("330283", date(1986, 5, 6), 72, "F")}
+    )
+    agency.call(
+        "POST",
+        f"/api/v1/caregivers/{carer_id}/account",
+        {"username": "carer-v902", "password": PASSWORD},
+    )
     page = await context.new_page()
     await page.clock.install(time=datetime.now(UTC))
-    await sign_in(page, live_server, "agency-v902", PASSWORD)
+    await page.goto(f"{live_server}/login")
+    await page.get_by_label("用户名").fill("carer-v902")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").tap()
+    await page.wait_for_url("**/visits/day")
 
     # Once online: the day list is opened and the phone keeps it and each visit's page.
-    await page.goto(f"{live_server}/visits/day")
     await page.wait_for_selector("[data-testid=offline-state][data-kept]", timeout=30_000)
     card = page.get_by_test_id(f"visit-{visit['id']}")
     assert "郑阿婆" in await card.inner_text() and "西岙村新屋里17号" in await card.inner_text()

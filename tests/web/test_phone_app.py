@@ -7,7 +7,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import date
 
+from ltc.domain.identity import make_id_number
 from ltc.services.visits.values import CheckIn, CheckOut
 from ltc.settings import PROJECT_ROOT
 from ltc.web.app_shell import SHELL_FILES, shell_version
@@ -97,3 +99,31 @@ async def test_the_app_home_in_english(app, client, auth) -> None:
         assert day.status_code == 200
         for text in ["My visits", "Today", "Tomorrow", "No visits on this day."]:
             assert text in day.text, text
+
+
+async def test_a_caregivers_app_home_holds_only_their_own_visits(app, client, auth) -> None:
+    b = await beneficiary(client, auth)  # two caregivers: an elderly carer and a nurse
+    await plan_for(client, b)
+    mine = await adhoc_visit(client, b, minutes_ago=5)  # the first caregiver's
+    nurse_id = b["caregivers"][1]["id"]
+    named = await client.patch(
+        f"/api/v1/caregivers/{nurse_id}",
+        json={"id_number": make_id_number("330283", date(1988, 3, 4), 100 + nurse_id % 800, "F")},
+        headers=b["agency"],
+    )
+    assert named.status_code == 200, named.text
+    made = await client.post(
+        f"/api/v1/caregivers/{b['caregivers'][1]['id']}/account",
+        json={"username": f"nurse-{b['provider']['code'].lower()}", "password": PASSWORD},
+        headers=b["agency"],
+    )
+    assert made.status_code in (200, 201), made.text
+    async with signed_in_browser(app, f"nurse-{b['provider']['code'].lower()}", PASSWORD) as nurse:
+        home = await nurse.get("/", headers=HTML)
+        assert home.status_code in (301, 302, 303) and home.headers["location"].endswith("/visits/day")
+        day = await nurse.get("/visits/day", headers=HTML)
+        assert day.status_code == 200 and "我的上门服务" in day.text
+        assert f"/visits/{mine['id']}" not in day.text and json.loads(attribute(day.text, "data-pages")) == [
+            "/visits/day"
+        ]
+        assert (await nurse.get(f"/visits/{mine['id']}", headers=HTML)).status_code == 404
