@@ -48,7 +48,7 @@ async def test_the_app_home_lists_today_and_tomorrow_for_the_phone_to_keep(app, 
     async with signed_in_browser(app, agency_user(b), PASSWORD) as browser:
         day = await browser.get("/visits/day", headers=HTML)
         assert day.status_code == 200, day.text
-        for text in ["我的上门服务", "今天", "明天", "测试老人", visit["person_address"], "待服务"]:
+        for text in ["我的服务", "今天", "明天", "测试老人", visit["person_address"], "待服务"]:
             assert text in day.text, text
         assert f'href="/visits/{visit["id"]}"' in day.text
         user = day.headers["x-ltc-user"]
@@ -122,7 +122,7 @@ async def test_a_caregivers_app_home_holds_only_their_own_visits(app, client, au
         home = await nurse.get("/", headers=HTML)
         assert home.status_code in (301, 302, 303) and home.headers["location"].endswith("/visits/day")
         day = await nurse.get("/visits/day", headers=HTML)
-        assert day.status_code == 200 and "我的上门服务" in day.text
+        assert day.status_code == 200 and "我的服务" in day.text
         assert f"/visits/{mine['id']}" not in day.text and json.loads(attribute(day.text, "data-pages")) == [
             "/visits/day"
         ]
