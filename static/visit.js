@@ -64,8 +64,10 @@
       mark.textContent = t("待上传", "Not sent yet");
       statusCell.append(" ", mark);
     }
-    root.querySelector("[data-testid=checked-in-at]").textContent = clock(visit.checked_in_at);
-    root.querySelector("[data-testid=checked-out-at]").textContent = clock(visit.checked_out_at);
+    // A time still on the phone is shown as the phone recorded it until the server has it.
+    const pendingAt = (kind) => (waiting.find((e) => e.kind === kind) || { body: {} }).body.at;
+    root.querySelector("[data-testid=checked-in-at]").textContent = clock(visit.checked_in_at || pendingAt("check_in"));
+    root.querySelector("[data-testid=checked-out-at]").textContent = clock(visit.checked_out_at || pendingAt("check_out"));
     const flagCell = root.querySelector("[data-testid=visit-flags]");
     flagCell.replaceChildren();
     for (const code of visit.flags || []) {

@@ -107,6 +107,7 @@ async def test_a_caregiver_works_a_visit_with_no_signal(browser, live_server: st
     await page.wait_for_selector("[data-testid=unsent]")
     await page.wait_for_selector("[data-testid=net-status]:has-text('离线')")
     (check_in,) = await waiting(page)
+    assert await page.get_by_test_id("checked-in-at").inner_text() != "–"  # the phone's time, until sent
     assert check_in["kind"] == "check_in" and check_in["visit_id"] == visit["id"]
     assert check_in["body"].get("presence_code") == (typed if "presence_code" in takes["check_in"] else None)
 
