@@ -117,6 +117,9 @@ def _item_names(services: Services, codes: Iterable[str]) -> list[dict[str, str]
 # How many visits of a day the phone app lists (and keeps for offline use): a caregiver has a
 # handful; an agency with more reads the full, paged day list.
 APP_DAY_LIMIT = 60
+# How many visit pages the phone keeps for use offline, the soonest first (a caregiver's two
+# days fit many times over; an agency's whole list would be a long download on one bar).
+APP_KEEP_LIMIT = 30
 APP_USER_HEADER = "X-LTC-User"  # static/sw.js reads it
 # What the policy may ask of an event besides its position (the page asks for them when set).
 EVIDENCE_POLICY = ("presence_code_required", "photo_required_at_check_in", "signature_required_at_check_out")
@@ -200,7 +203,7 @@ class VisitPages(Controller):
         for day in (today, today + timedelta(days=1)):
             found = await reads.visit_page(services, actor, VisitFilters(day=day), after=None, limit=APP_DAY_LIMIT)
             days.append(AppDay(day, [_on_page(services, v) for v in found.items], found.next_after is not None))
-        kept = ["/visits/day", *(f"/visits/{v.id}" for d in days for v in d.visits)]
+        kept = ["/visits/day", *(f"/visits/{v.id}" for d in days for v in d.visits)][: 1 + APP_KEEP_LIMIT]
         return _app_page(actor, "visits/app_day.html", days=days, today=today, pages=kept, words=_words(VISIT_STATUSES))
 
     @get("/visits/{visit_id:int}", guards=[allowed(Action.CHECK_IN_OUT)])
