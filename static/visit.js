@@ -1,13 +1,18 @@
-// A visit on the caregiver's phone: check in and check out with the phone's position.
-// Every event gets its id when it is made and waits in localStorage until the server has
-// answered, so a lost network loses nothing and a resend (same event id) is recorded once.
+// A visit on the caregiver's phone: check in and check out with the phone's position, the home's
+// presence card (scanned or typed), a photo at the door and the family's signature when asked.
+// Every event goes into the phone's one outbox (static/outbox.js) with the id it was given when
+// made, and is sent from there whenever the network is there, in the order it was made.
 (function () {
   const root = document.querySelector(".visit-page");
-  if (!root) return;
-  const visitId = root.dataset.visitId;
+  if (!root || !window.LtcOutbox) return;
+  const Outbox = window.LtcOutbox;
+  const Presence = window.LtcPresence;
+  const visitId = Number(root.dataset.visitId);
+  const user = root.dataset.user;
   const csrf = root.dataset.csrf;
+  const personId = Number(root.dataset.personId);
   const words = JSON.parse(root.dataset.words || "{}");
-  const queueKey = "ltc-visit-" + visitId + "-events";
+  const evidence = JSON.parse(root.dataset.evidence || '{"asks": {}, "takes": {}}');
   const net = root.querySelector("[data-testid=net-status]");
   const checkInButton = root.querySelector("[data-testid=check-in]");
   const checkOutButton = root.querySelector("[data-testid=check-out]");
@@ -20,17 +25,12 @@
       : items.join(zh ? "、" : ", ");
 
   let visit = JSON.parse(root.dataset.visit || "{}");
-  let queue = JSON.parse(localStorage.getItem(queueKey) || "[]");
+  let waiting = []; // this visit's events in the outbox
+  let refusals = [];
   const itemNames = new Map(
     Array.from(root.querySelectorAll("input[name=items]")).map((input) => [input.value, input.dataset.name]),
   );
-  let sending = false;
   let locating = false;
-
-  function persist() {
-    if (queue.length) localStorage.setItem(queueKey, JSON.stringify(queue));
-    else localStorage.removeItem(queueKey);
-  }
 
   function showNet(message, kind) {
     net.textContent = message || "";
@@ -51,31 +51,23 @@
     return span;
   }
 
-  // What the page shows: the server's visit, moved on by the events still waiting to be sent.
-  function shownStatus() {
-    let status = visit.status;
-    for (const e of queue) {
-      if (e.kind === "check_in" && status === "planned") status = "in_progress";
-      if (e.kind === "check_out") status = "done";
-    }
-    return status;
-  }
-
   function render() {
-    const status = shownStatus();
+    const status = Outbox.shownStatus(visit.status, waiting);
     const statusCell = root.querySelector("[data-testid=visit-status]");
     statusCell.replaceChildren(
       badge((words.statuses || {})[status] || status, "visit-status-" + status, "status", status),
     );
-    if (queue.length) {
-      const waiting = document.createElement("span");
-      waiting.className = "muted small";
-      waiting.dataset.testid = "unsent";
-      waiting.textContent = t("（待上传）", " (not sent yet)");
-      statusCell.appendChild(waiting);
+    if (waiting.length) {
+      const mark = document.createElement("span");
+      mark.className = "badge unsent";
+      mark.dataset.testid = "unsent";
+      mark.textContent = t("待上传", "Not sent yet");
+      statusCell.append(" ", mark);
     }
-    root.querySelector("[data-testid=checked-in-at]").textContent = clock(visit.checked_in_at);
-    root.querySelector("[data-testid=checked-out-at]").textContent = clock(visit.checked_out_at);
+    // A time still on the phone is shown as the phone recorded it until the server has it.
+    const pendingAt = (kind) => (waiting.find((e) => e.kind === kind) || { body: {} }).body.at;
+    root.querySelector("[data-testid=checked-in-at]").textContent = clock(visit.checked_in_at || pendingAt("check_in"));
+    root.querySelector("[data-testid=checked-out-at]").textContent = clock(visit.checked_out_at || pendingAt("check_out"));
     const flagCell = root.querySelector("[data-testid=visit-flags]");
     flagCell.replaceChildren();
     for (const code of visit.flags || []) {
@@ -98,83 +90,201 @@
     }
     const doneList = root.querySelector(".done-list");
     if (doneList && status === "done") {
-      const pendingOut = queue.find((e) => e.kind === "check_out");
+      const pendingOut = waiting.find((e) => e.kind === "check_out");
       const codes = pendingOut ? pendingOut.body.items || [] : visit.done_items || [];
       doneList.textContent = joinList(codes.map((code) => itemNames.get(code) || code));
     }
+    const refusedBox = root.querySelector("[data-testid=refused]");
+    refusedBox.hidden = !refusals.length;
+    refusedBox.querySelector(".refused-list").replaceChildren(
+      ...refusals.map((r) => {
+        const li = document.createElement("li");
+        li.dataset.testid = "refusal";
+        const what = r.kind === "check_in" ? t("签到", "Check-in") : t("签退", "Check-out");
+        li.textContent = `${what}：${r.words || t("提交失败", "Refused")} `;
+        const dismiss = document.createElement("button");
+        dismiss.type = "button";
+        dismiss.className = "link";
+        dismiss.textContent = t("知道了", "Understood");
+        dismiss.addEventListener("click", async () => {
+          await Outbox.store.dismiss(r.event_id);
+          await reload();
+        });
+        li.appendChild(dismiss);
+        return li;
+      }),
+    );
     checkInButton.disabled = locating;
     checkOutButton.disabled = locating;
   }
 
-  async function post(kind, body) {
-    const path = `/visits/${visitId}/${kind === "check_in" ? "check-in" : "check-out"}`;
-    const response = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "x-csrftoken": csrf },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    });
-    const payload = await response.json().catch(() => ({}));
-    return { ok: response.ok, status: response.status, payload };
-  }
-
-  let retryTimer = null;
-  function retryLater() {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(flush, 30000);
-  }
-
-  // crypto.randomUUID needs a secure context; a version 4 id from random bytes otherwise.
-  function newEventId() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-
-  async function flush() {
-    if (sending) return;
-    sending = true;
+  async function reload() {
     try {
-      while (queue.length) {
-        const pending = queue[0];
-        let result;
-        try {
-          result = await post(pending.kind, pending.body);
-        } catch (error) {
-          showNet(t("离线：记录已保存在本机，联网后自动上传。", "Offline: kept on this phone and sent when the network is back."));
-          retryLater();
-          return;
-        }
-        if (result.status === 401) {
-          showNet(
-            t("登录已过期：请重新登录后回到本页，记录会自动上传。", "Signed out: sign in again and come back to this page to send it."),
-            "error",
-          );
-          return;
-        }
-        if (result.status >= 500 || result.status === 408 || result.status === 429) {
-          showNet(t("服务器暂时不可用：记录已保存在本机，稍后自动重试。", "The server is busy: kept on this phone, trying again soon."));
-          retryLater();
-          return;
-        }
-        queue.shift();
-        persist();
-        if (result.ok) {
-          visit = result.payload;
-          showNet(pending.kind === "check_in" ? t("已签到", "Checked in") : t("已签退", "Checked out"));
-        } else {
-          const detail = (result.payload && result.payload.detail) || t("提交失败", "Refused");
-          showNet(t("未能记录：", "Not recorded: ") + detail, "error");
-        }
-        render();
-      }
-    } finally {
-      sending = false;
+      // A page kept on the phone may be older than the server's last answer to this phone.
+      visit = Outbox.newer(visit, await Outbox.store.getMeta(`visit:${user}:${visitId}`));
+      waiting = (await Outbox.store.waiting(user)).filter((e) => e.visit_id === visitId);
+      refusals = (await Outbox.store.refusals(user)).filter((r) => r.visit_id === visitId);
+    } catch (error) {
+      showNet(t("本机无法保存记录（浏览器存储不可用）。", "This phone cannot keep records (browser storage is off)."), "error");
+    }
+    render();
+  }
+
+  function explain(outcome) {
+    const mine = outcome.refused.filter((r) => r.event.visit_id === visitId);
+    if (mine.length) showNet(t("未能记录：", "Not recorded: ") + mine[mine.length - 1].words, "error");
+    else if (outcome.stopped === "offline")
+      showNet(t("离线：记录已保存在本机，联网后自动上传。", "Offline: kept on this phone and sent when the network is back."));
+    else if (outcome.stopped === "busy")
+      showNet(t("服务器暂时不可用：记录已保存在本机，稍后自动重试。", "The server is busy: kept on this phone, trying again soon."));
+    else if (outcome.stopped === "signed_out")
+      showNet(
+        t("登录已过期：请重新登录，记录会自动上传。", "Signed out: sign in again and the records are sent."),
+        "error",
+      );
+    else if (outcome.sent.some((s) => s.event.visit_id === visitId)) {
+      const last = outcome.sent.filter((s) => s.event.visit_id === visitId).pop();
+      showNet(last.event.kind === "check_in" ? t("已签到", "Checked in") : t("已签退", "Checked out"));
     }
   }
+
+  function take(outcome) {
+    for (const s of outcome.sent) if (s.event.visit_id === visitId && s.visit && s.visit.id === visitId) visit = s.visit;
+    explain(outcome);
+    return reload();
+  }
+  const sendNow = Outbox.keepSending(user, csrf, take);
+  Outbox.onAnnounce((message) => {
+    for (const sent of message.visits || []) if (sent && sent.id === visitId) visit = sent;
+    reload();
+  });
+
+  // ---- The presence card: scanned (the time code is computed at the event's time) or typed. ----
+
+  const cards = {}; // kind → the card read by the camera, until the event is made
+  const scanner = document.querySelector("[data-testid=scanner]");
+  let stopScan = null;
+
+  function presenceState(kind, message, kindOfMessage) {
+    const state = root.querySelector(`[data-testid=presence-state-${kind}]`);
+    if (!state) return;
+    state.textContent = message;
+    state.classList.toggle("error-text", kindOfMessage === "error");
+  }
+
+  function closeScanner() {
+    if (stopScan) stopScan();
+    stopScan = null;
+    scanner.hidden = true;
+  }
+
+  async function openScanner(kind) {
+    scanner.hidden = false;
+    try {
+      stopScan = await Presence.scan(scanner.querySelector("video"), (text) => {
+        closeScanner();
+        useCardText(kind, text);
+      });
+    } catch (error) {
+      closeScanner();
+      presenceState(
+        kind,
+        t("无法使用相机：请输入卡上的6位数字。", "The camera cannot be used: type the 6 digits on the card."),
+        "error",
+      );
+    }
+  }
+
+  // What the camera read, as the card's parser understands it.
+  function useCardText(kind, text) {
+    const card = Presence.readCard(text);
+    const input = root.querySelector(`[data-testid=presence-code-${kind}]`);
+    if (!card) {
+      presenceState(kind, t("这不是在场证明卡的二维码。", "This is not a presence card's QR code."), "error");
+    } else if (card.code) {
+      input.value = card.code;
+      presenceState(kind, t("已读取卡上的代码。", "The card's code was read."));
+    } else if (card.personId !== personId) {
+      presenceState(kind, t("这张卡属于另一位服务对象。", "This card belongs to another person's home."), "error");
+    } else {
+      cards[kind] = card;
+      input.value = "";
+      presenceState(kind, t("已扫描本户的在场证明卡。", "This home's presence card was scanned."));
+    }
+  }
+
+  for (const button of root.querySelectorAll("button.scan")) {
+    button.addEventListener("click", () => openScanner(button.dataset.testid.replace("scan-", "")));
+  }
+  scanner.querySelector("[data-testid=scanner-close]").addEventListener("click", closeScanner);
+
+  // The code an event carries: the scanned card's time code for the event's time, or the typed one.
+  async function presenceCode(kind, atMs) {
+    const card = cards[kind];
+    if (card) return Presence.timeCode(card.secret, atMs);
+    const input = root.querySelector(`[data-testid=presence-code-${kind}]`);
+    return input ? input.value.trim() : "";
+  }
+
+  // ---- The photo at check-in, downscaled on the phone. ----
+
+  let photo = null;
+
+  const photoInput = root.querySelector("[data-testid=photo]");
+  if (photoInput) {
+    photoInput.addEventListener("change", async () => {
+      const file = photoInput.files && photoInput.files[0];
+      if (!file) return;
+      photo = await Presence.downscalePhoto(file);
+      const preview = root.querySelector("[data-testid=photo-preview]");
+      preview.src = photo;
+      preview.hidden = false;
+    });
+  }
+
+  // ---- The signature pad: a finger on a canvas, sent as a PNG. ----
+
+  const pad = root.querySelector("[data-testid=signature-pad]");
+  let signed = false;
+  if (pad) {
+    const ink = pad.getContext("2d");
+    ink.lineWidth = 2.5;
+    ink.lineCap = "round";
+    ink.strokeStyle = "#1a1a1a";
+    let drawing = false;
+    const at = (e) => {
+      const box = pad.getBoundingClientRect();
+      return [((e.clientX - box.left) * pad.width) / box.width, ((e.clientY - box.top) * pad.height) / box.height];
+    };
+    pad.addEventListener("pointerdown", (e) => {
+      drawing = true;
+      pad.setPointerCapture(e.pointerId);
+      ink.beginPath();
+      ink.moveTo(...at(e));
+      e.preventDefault();
+    });
+    pad.addEventListener("pointermove", (e) => {
+      if (!drawing) return;
+      ink.lineTo(...at(e));
+      ink.stroke();
+      if (!signed) {
+        signed = true;
+        root.querySelector("[data-testid=signature-state]").textContent = t("已签名", "Signed");
+      }
+    });
+    const end = () => {
+      drawing = false;
+    };
+    pad.addEventListener("pointerup", end);
+    pad.addEventListener("pointercancel", end);
+    root.querySelector("[data-testid=clear-signature]").addEventListener("click", () => {
+      ink.clearRect(0, 0, pad.width, pad.height);
+      signed = false;
+      root.querySelector("[data-testid=signature-state]").textContent = t("请用手指在此签名", "Sign here with a finger");
+    });
+  }
+
+  // ---- Recording an event. ----
 
   function locate() {
     return new Promise((resolve, reject) => {
@@ -205,6 +315,12 @@
 
   async function record(kind) {
     if (locating) return;
+    const typed = root.querySelector(`[data-testid=presence-code-${kind}]`);
+    if (typed && typed.value.trim() && !/^[0-9]{6}$/.test(typed.value.trim())) {
+      presenceState(kind, t("代码是6位数字。", "The code is 6 digits."), "error");
+      typed.focus();
+      return;
+    }
     locating = true;
     render();
     showNet(t("正在获取位置……", "Reading your position…"));
@@ -218,26 +334,43 @@
       return;
     }
     locating = false;
+    const now = new Date();
     const body = {
-      event_id: newEventId(),
-      at: new Date().toISOString(),
+      event_id: Outbox.newEventId(),
+      at: now.toISOString(),
       lat: position.coords.latitude,
       lon: position.coords.longitude,
       accuracy_m: Math.min(Math.max(position.coords.accuracy || 0, 0), 100000),
     };
+    const takes = evidence.takes[kind] || [];
+    const code = await presenceCode(kind, now.getTime());
+    if (code && takes.includes("presence_code")) body.presence_code = code;
+    if (kind === "check_in" && photo && takes.includes("photo")) body.photo = photo;
     if (kind === "check_out") {
       body.items = Array.from(root.querySelectorAll("input[name=items]:checked")).map((input) => input.value);
+      if (signed && pad && takes.includes("signature")) body.signature = pad.toDataURL("image/png");
     }
-    queue.push({ kind, body });
-    persist();
+    try {
+      await Outbox.put(user, visitId, kind, body);
+    } catch (error) {
+      render();
+      showNet(t("本机无法保存记录（浏览器存储不可用）。", "This phone cannot keep records (browser storage is off)."), "error");
+      return;
+    }
+    delete cards[kind]; // nothing of the card's secret outlives the event
+    if (typed) typed.value = "";
+    presenceState(kind, "");
+    Outbox.announce({ waiting: true });
+    Outbox.askForSync();
     showNet(t("正在提交……", "Sending…"));
-    render();
-    await flush();
+    await reload();
+    await sendNow();
   }
 
   checkInButton.addEventListener("click", () => record("check_in"));
   checkOutButton.addEventListener("click", () => record("check_out"));
-  window.addEventListener("online", flush);
-  render();
-  if (queue.length) flush();
+  Outbox.installApp(user, csrf, null);
+  reload().then(() => {
+    if (waiting.length) sendNow();
+  });
 })();

@@ -47,6 +47,7 @@ from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
+from ltc.web.app_shell import PhoneAppFiles
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
@@ -134,6 +135,7 @@ def create_app(
             ProviderPages,
             RegistryPages,
             VisitPages,
+            PhoneAppFiles,
             IntakePages,
             PersonPages,
             PresencePages,

@@ -173,8 +173,8 @@ class PagesController(Controller):
     async def home(
         self, actor: CurrentActor, services: Services, sessions_of: SessionsOf = None
     ) -> Template | Redirect:
-        if actor.role == Role.CAREGIVER:  # a caregiver's day is their home
-            return Redirect(path="/visits")
+        if actor.role == Role.CAREGIVER:  # a caregiver's today and tomorrow (the phone app) is their home
+            return Redirect(path="/visits/day")
         home = HOME_PAGES[actor.role]
         context = await home_context(services, actor)
         if "sessions" in home.parts and sessions_of is not None and actor.may(Action.MANAGE_SESSIONS):

@@ -1,8 +1,9 @@
-"""Pages of home-care visits for the care agency on a phone: the day's visits per caregiver,
-one visit with big check-in and check-out buttons (static/visit.js sends the events with the
-phone's position, keeping unsent ones on the phone), the open alerts, and the verification
-exceptions the agency explains and the bureau resolves. A page shows the actions the access
-table allows the signed-in role."""
+"""Pages of home-care visits on a phone: the caregiver's today and tomorrow (the phone app's
+home, kept for use with no signal by static/sw.js), the day's visits per caregiver, one visit
+with big check-in and check-out buttons (static/visit.js puts the events in the phone's one
+outbox, static/outbox.js, which sends them whenever the network is there), the open alerts,
+and the verification exceptions the agency explains and the bureau resolves. A page shows the
+actions the access table allows the signed-in role."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from ltc.domain.visit_exceptions import EXPLANATION_CODES, ExceptionStatus
 from ltc.services import care_plans, caregivers, providers
 from ltc.services.caregivers import CaregiverOut
 from ltc.services.clock import local_today
-from ltc.services.reference import service_catalogue
+from ltc.services.reference import policy_book, service_catalogue
 from ltc.services.visits import events, reads
 from ltc.services.visits import exceptions as visit_exceptions
 from ltc.services.visits.values import AlertKind, CheckIn, CheckOut, VisitFilters, VisitOut, VisitStatus
@@ -113,6 +114,47 @@ def _item_names(services: Services, codes: Iterable[str]) -> list[dict[str, str]
     return out
 
 
+# How many visits of a day the phone app lists (and keeps for offline use): a caregiver has a
+# handful; an agency with more reads the full, paged day list.
+APP_DAY_LIMIT = 60
+# How many visit pages the phone keeps for use offline, the soonest first (a caregiver's two
+# days fit many times over; an agency's whole list would be a long download on one bar).
+APP_KEEP_LIMIT = 30
+APP_USER_HEADER = "X-LTC-User"  # static/sw.js reads it
+# What the policy may ask of an event besides its position (the page asks for them when set).
+EVIDENCE_POLICY = ("presence_code_required", "photo_required_at_check_in", "signature_required_at_check_out")
+# What an event may carry besides its position, sent only when the server's event takes it.
+EVIDENCE_FIELDS = ("presence_code", "photo", "signature")
+
+
+@dataclass
+class AppDay:
+    day: date
+    visits: list[VisitOnPage]
+    more: bool  # more visits than the app lists: the full day list has them
+
+
+def _evidence(services: Services, visit: VisitOut) -> dict[str, object]:
+    """What the visit page asks at check-in and check-out, and which of it the server takes.
+    A policy without these fields (an older policy book) asks for none of them."""
+    policy = policy_book(services.settings).in_force(visit.planned_start.astimezone(services.settings.zone).date())
+    return {
+        "asks": {name: bool(getattr(policy, name, False)) for name in EVIDENCE_POLICY},
+        "takes": {
+            "check_in": [f for f in EVIDENCE_FIELDS if f in CheckIn.model_fields],
+            "check_out": [f for f in EVIDENCE_FIELDS if f in CheckOut.model_fields],
+        },
+    }
+
+
+def _app_page(actor: Actor, name: str, **context: object) -> Template:
+    """A page of the phone app, marked with the user it was made for: the service worker keeps
+    it for that user only."""
+    shown = page(name, user_id=actor.user_id, **context)
+    shown.headers[APP_USER_HEADER] = str(actor.user_id)
+    return shown
+
+
 class VisitPages(Controller):
     include_in_schema = False
 
@@ -153,6 +195,17 @@ class VisitPages(Controller):
             page=visits,
         )
 
+    @get("/visits/day", guards=[allowed(Action.CHECK_IN_OUT)])
+    async def app_day(self, actor: CurrentActor, services: Services) -> Template:
+        """The phone app's home: today's and tomorrow's visits the reader records."""
+        today = local_today(services.clock, services.settings.zone)
+        days = []
+        for day in (today, today + timedelta(days=1)):
+            found = await reads.visit_page(services, actor, VisitFilters(day=day), after=None, limit=APP_DAY_LIMIT)
+            days.append(AppDay(day, [_on_page(services, v) for v in found.items], found.next_after is not None))
+        kept = ["/visits/day", *(f"/visits/{v.id}" for d in days for v in d.visits)][: 1 + APP_KEEP_LIMIT]
+        return _app_page(actor, "visits/app_day.html", days=days, today=today, pages=kept, words=_words(VISIT_STATUSES))
+
     @get("/visits/{visit_id:int}", guards=[allowed(Action.CHECK_IN_OUT)])
     async def one(self, visit_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
         visit = await reads.get_visit(services, actor, visit_id)
@@ -164,13 +217,15 @@ class VisitPages(Controller):
                 plan_items = []
             codes += [c for c in plan_items if c not in codes]
         codes += [c for c in visit.done_items if c not in codes]
-        return page(
+        return _app_page(
+            actor,
             "visits/visit.html",
             visit=_on_page(services, visit),
             visit_json=visit.model_dump(mode="json"),
             items=_item_names(services, codes),
             planned_items=_item_names(services, visit.items),
             zone=services.settings.timezone,
+            evidence=_evidence(services, visit),
             words={
                 "statuses": _words(VISIT_STATUSES),
                 "flags": _words(VISIT_FLAGS),

@@ -19,7 +19,7 @@ async def sign_in(page, base: str, username: str, password: str = DEMO_PASSWORD)
     await page.get_by_label("用户名").fill(username)
     await page.get_by_label("密码").fill(password)
     await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(lambda url: url in (f"{base}/", f"{base}/visits"))
+    await page.wait_for_url(lambda url: url in (f"{base}/", f"{base}/visits/day"))
 
 
 class LiveApi:

@@ -63,14 +63,14 @@ async def test_an_agency_opens_a_caregivers_own_sign_in(browser, live_server: st
     carer = await phone(browser)
     page = await carer.new_page()
     await sign_in(page, live_server, "carer-zhou", OWN_PASSWORD)
-    assert page.url.endswith("/visits")
+    assert page.url.endswith("/visits/day")
     await page.get_by_role("banner").get_by_role("button", name="菜单").tap()  # the phone folds the navigation
     nav = page.get_by_test_id("main-nav")
     assert await nav.get_by_role("link", name="我的服务").count() == 1
     assert await nav.get_by_role("link", name="护理人员").count() == 0
     await check_accessibility(page)
-    await page.goto(f"{live_server}/lang/en?next=/visits")
-    await page.wait_for_url("**/visits")
+    await page.goto(f"{live_server}/lang/en?next=/visits/day")
+    await page.wait_for_url("**/visits/day")
     await page.get_by_role("banner").get_by_role("button", name="Menu").tap()
     assert await page.get_by_test_id("main-nav").get_by_role("link", name="My visits").count() == 1
     await check_accessibility(page)

@@ -31,14 +31,19 @@ class Api(LiveApi):
         self.headers = {"Authorization": f"Bearer {token['access_token']}"}
 
 
-def arrange_visit(base: str) -> dict[str, Any]:
+def arrange_visit(
+    base: str, code: str = "V901", sequence: int = 611, home: tuple[float, float] = HOME, minutes: int = 60
+) -> dict[str, Any]:
+    """A provider of its own (``code``), its agency user ``agency-<code>``, a caregiver, a person
+    at ``home`` (over 5 km from any other test's) with a confirmed plan, and a visit of
+    ``minutes`` that started five minutes ago."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
-    lat, lon = HOME[0] - 0.002, HOME[1]
+    lat, lon = home[0] - 0.002, home[1]
     provider = bureau.call(
         "POST",
         "/api/v1/providers",
         {
-            "code": "V901",
+            "code": code,
             "name": "西岙居家护理站",
             "kind": "home",
             "lat": lat,
@@ -55,14 +60,14 @@ def arrange_visit(base: str) -> dict[str, Any]:
         "POST",
         "/api/v1/users",
         {
-            "username": "agency-v901",
+            "username": f"agency-{code.lower()}",
             "password": PASSWORD,
             "role": "agency",
             "provider_id": provider["id"],
             "display_name": "西岙护理站",
         },
     )
-    agency = Api(base, "agency-v901", PASSWORD)
+    agency = Api(base, f"agency-{code.lower()}", PASSWORD)
     caregiver = agency.call(
         "POST",
         f"/api/v1/providers/{provider['id']}/caregivers",
@@ -73,12 +78,12 @@ def arrange_visit(base: str) -> dict[str, Any]:
         "POST",
         "/api/v1/persons",
         {
-            "id_number": make_id_number("330297", date(1937, 6, 12), 611, "F"),
+            "id_number": make_id_number("330297", date(1937, 6, 12) + timedelta(days=sequence - 611), sequence, "F"),
             "name": "郑阿婆",
             "address": "西岙村新屋里17号",
             "town": "溪口镇",
-            "lat": HOME[0],
-            "lon": HOME[1],
+            "lat": home[0],
+            "lon": home[1],
             "insured": True,
             "insured_since": "2021-01-01",
         },
@@ -131,11 +136,11 @@ def arrange_visit(base: str) -> dict[str, Any]:
             "person_id": person["id"],
             "caregiver_id": caregiver["id"],
             "planned_start": start.isoformat(),
-            "planned_end": (start + timedelta(minutes=60)).isoformat(),
+            "planned_end": (start + timedelta(minutes=minutes)).isoformat(),
             "items": ["B01"],
         },
     )
-    return {"visit": visit, "agency": agency, "caregiver": caregiver}
+    return {"visit": visit, "agency": agency, "caregiver": caregiver, "person": person, "provider": provider}
 
 
 async def sign_in(page, base: str, username: str, password: str) -> None:
@@ -154,6 +159,11 @@ async def no_sideways_scroll(page) -> None:
 async def tall_enough(locator) -> None:
     box = await locator.bounding_box()
     assert box is not None and box["height"] >= 48 and box["width"] >= 48, box
+
+
+async def waiting(page) -> list[dict[str, Any]]:
+    """The signed-in user's events in the phone's outbox, oldest first."""
+    return await page.evaluate("LtcOutbox.store.waiting(document.querySelector('[data-user]').dataset.user)")
 
 
 def phone(browser, **extra: Any):
@@ -176,7 +186,7 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     await page.get_by_test_id("check-in").tap()
     await page.wait_for_selector("[data-testid=net-status]:has-text('定位')")
     assert "拒绝" in await page.get_by_test_id("net-status").inner_text()
-    assert await page.evaluate(f"localStorage.getItem('ltc-visit-{visit['id']}-events')") is None
+    assert await waiting(page) == []
     await page.screenshot(path=str(artifacts / "caregiver-phone-no-position.png"))
     await refusing.close()
     assert agency.call("GET", f"/api/v1/visits/{visit['id']}")["status"] == "planned"
@@ -232,8 +242,10 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     await context.set_offline(True)
     await check_out.tap()
     await page.wait_for_selector("[data-testid=net-status]:has-text('离线')")
-    kept = await page.evaluate(f"JSON.parse(localStorage.getItem('ltc-visit-{visit['id']}-events'))")
-    assert [e["kind"] for e in kept] == ["check_out"] and kept[0]["body"]["items"] == ["B01"]
+    kept = await waiting(page)
+    assert [(e["kind"], e["visit_id"]) for e in kept] == [("check_out", visit["id"])] and kept[0]["body"]["items"] == [
+        "B01"
+    ]
     assert agency.call("GET", f"/api/v1/visits/{visit['id']}")["status"] == "in_progress"
     await context.set_offline(False)
     await page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -243,7 +255,7 @@ async def test_a_caregiver_checks_in_and_out_on_a_phone(browser, live_server: st
     assert await page.get_by_test_id("visit-flags").inner_text() == "无"
     assert await page.locator("[data-testid=visit-flags] [data-flag]").count() == 0
     assert "头面部清洁梳理" in await page.get_by_test_id("done-items").inner_text()
-    assert await page.evaluate(f"localStorage.getItem('ltc-visit-{visit['id']}-events')") is None
+    assert await waiting(page) == []
     await no_sideways_scroll(page)
     await page.screenshot(path=str(artifacts / "caregiver-phone-done.png"), full_page=True)
     await check_accessibility(page)

@@ -190,9 +190,9 @@ async def test_a_caregiver_sees_and_records_only_their_own_visits(http: httpx.As
 async def test_a_caregivers_pages_are_their_own_day(app_with_visits: Litestar) -> None:
     async with signed_in_browser(app_with_visits, "caregiver-P02") as browser:
         home = await browser.get("/", headers=HTML)
-        assert home.status_code in (301, 302, 303) and home.headers["location"].endswith("/visits")
-        day = await browser.get("/visits", headers=HTML)
-        assert day.status_code == 200
+        assert home.status_code in (301, 302, 303) and home.headers["location"].endswith("/visits/day")
+        for own in ("/visits/day", "/visits"):
+            assert (await browser.get(own, headers=HTML)).status_code == 200, own
         for elsewhere in ("/caregivers", "/visit-alerts", "/care-plans", "/settlements"):
             assert (await browser.get(elsewhere, headers=HTML)).status_code == 403, elsewhere
 
