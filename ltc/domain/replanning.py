@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import partial
 
 from ltc.domain.coordinates import haversine_km
 from ltc.domain.roster import Absence
@@ -122,6 +123,19 @@ class _Diary:
         return booked + (visit.end - visit.start).total_seconds() <= self.colleague.caregiver.weekly_hours * 3600.0
 
 
+def _preference(
+    diary: _Diary, *, visit: VisitToMove, usual_rank: dict[Hashable, int], zone: tzinfo
+) -> tuple[int, float, float, str]:
+    """The plan's usual caregivers first, then the least booked that week, then the nearest."""
+    cg = diary.colleague.caregiver
+    return (
+        usual_rank.get(cg.caregiver_id, len(usual_rank)),
+        diary.weeks.get(_week(visit.start, zone), 0.0),
+        haversine_km(cg.lat, cg.lon, visit.lat, visit.lon),
+        str(cg.caregiver_id),
+    )
+
+
 def replan(
     visits: Sequence[VisitToMove],
     colleagues: Sequence[Colleague],
@@ -152,20 +166,10 @@ def replan(
             result.unscheduled.append(Left(visit.visit_id, "no_qualified_caregiver"))
             continue
         usual_rank = {cid: rank for rank, cid in enumerate(visit.usual_caregiver_ids)}
-        week = _week(visit.start, zone)
-
-        def preference(d: _Diary, usual_rank: dict[Hashable, int] = usual_rank, week: tuple[int, int] = week) -> tuple:
-            cg = d.colleague.caregiver
-            return (
-                usual_rank.get(cg.caregiver_id, len(usual_rank)),
-                d.weeks.get(week, 0.0),
-                haversine_km(cg.lat, cg.lon, visit.lat, visit.lon),
-                str(cg.caregiver_id),
-            )
-
+        ranked = sorted(able, key=partial(_preference, visit=visit, usual_rank=usual_rank, zone=zone))
         chosen: _Diary | None = None
         hours_short = False
-        for diary in sorted(able, key=preference):
+        for diary in ranked:
             if not diary.on_duty(visit, zone) or not diary.time_free(visit, speed_kmh):
                 continue
             if not diary.within_hours(visit, zone):

@@ -18,8 +18,10 @@ from ltc.domain.errors import InvalidInput, NotFound
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input
+from ltc.services.jobs import start_job
 from ltc.services.positions import CoordinateSystem, to_wgs84
 from ltc.services.providers import _CAREGIVER_COLUMNS, QUALIFICATIONS, CaregiverOut, get_provider
+from ltc.services.replan_values import ReplanParams
 
 FIRST_PAGE = PageRequest()
 
@@ -123,5 +125,14 @@ async def update_caregiver(
             before={c._meta.name: getattr(before, c._meta.name) for c in values},
             after={c._meta.name: v for c, v in values.items()},
             reason=data.reason.strip(),
+        )
+    if action == "caregiver.deactivate":
+        # Their visits ahead go to colleagues (or to the unscheduled list), like an endless absence.
+        await start_job(
+            ctx,
+            actor,
+            "replan_absence",
+            ReplanParams(caregiver_id=caregiver_id, starts_at=now, cause="deactivation"),
+            provider_id=before.provider_id,
         )
     return await get_caregiver(actor, caregiver_id)

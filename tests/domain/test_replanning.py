@@ -264,7 +264,7 @@ def test_a_replan_never_breaks_a_rule(situation) -> None:
         planned.append(PlannedVisit(v.plan_id, v.person_id, move.caregiver_id, v.start, v.end, v.lat, v.lon))
     plans = [PlanInput(v.plan_id, v.person_id, 1, v.lat, v.lon, (), 60, v.needs_nurse) for v in visits]
     caregivers = [c.caregiver for c in colleagues]
-    before = {c for c in find_conflicts([], caregivers, POLICY, existing=bookings, zone=ZONE)}
+    before = set(find_conflicts([], caregivers, POLICY, existing=bookings, zone=ZONE))
     after = find_conflicts(planned, caregivers, POLICY, existing=bookings, plans=plans, zone=ZONE)
     # never double-booked, never unreachable, never outside working hours, never over the week's hours
     assert [c for c in after if c not in before] == []
