@@ -389,11 +389,10 @@ async def _apply(
 
 async def _accounts_of(caregiver_ids: Sequence[int]) -> dict[int, list[int]]:
     """The sign-ins of these caregivers (an account names the caregiver it is)."""
-    if not caregiver_ids:
+    column = getattr(AppUser, "caregiver", None)  # BRIDGE until the caregiver sign-ins land
+    if not caregiver_ids or column is None:
         return {}
-    rows = await AppUser.select(AppUser.id, AppUser.caregiver).where(
-        AppUser.caregiver.is_in(list(caregiver_ids)) & (AppUser.active == True)
-    )
+    rows = await AppUser.select(AppUser.id, column).where(column.is_in(list(caregiver_ids)) & (AppUser.active == True))
     accounts: dict[int, list[int]] = defaultdict(list)
     for r in rows:
         accounts[r["caregiver"]].append(r["id"])

@@ -42,6 +42,7 @@ from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
+from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
@@ -141,6 +142,8 @@ def create_app(
             JobsController,
             ProvidersController,
             CaregiversController,
+            AbsencesController,
+            NoticesController,
             AdminController,
             SessionsController,
             AccountPages,
