@@ -31,9 +31,9 @@ class Absence:
 def check_absence(start: datetime, end: datetime, reason: str) -> None:
     """An absence must be aware, end after it starts, last at most a year, have a known reason."""
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("时间须带时区", code="naive_time", errors=[{"field": "from"}])
+        raise InvalidInput("时间须带时区", code="absence_without_zone", errors=[{"field": "from"}])
     if end <= start:
-        raise InvalidInput("结束时间须晚于开始时间", code="invalid_times", errors=[{"field": "to"}])
+        raise InvalidInput("结束时间须晚于开始时间", code="absence_backwards", errors=[{"field": "to"}])
     if end - start > LONGEST_ABSENCE:
         raise InvalidInput("一次缺勤不超过一年", code="absence_too_long", errors=[{"field": "to"}])
     if reason not in ABSENCE_REASONS:

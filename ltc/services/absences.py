@@ -5,8 +5,10 @@ and hours minus absences."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, time, tzinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
 from uuid import UUID
 
@@ -14,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
-from ltc.db.tables import Caregiver, CaregiverAbsence
+from ltc.db.tables import Caregiver, CaregiverAbsence, Visit
 from ltc.domain import roster as availability
-from ltc.domain.access import Actor
+from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, NotFound
 from ltc.domain.policy import Policy
 from ltc.domain.scheduling import ALL_DAYS, Booking, CaregiverInput
@@ -25,6 +27,7 @@ from ltc.services.caregivers import get_caregiver
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input
 from ltc.services.jobs import start_job
+from ltc.services.reference import policy_book
 from ltc.services.replan_values import ReplanParams
 
 
@@ -223,3 +226,59 @@ async def active_caregivers(provider_ids: Sequence[int]) -> list[dict[str, Any]]
         .where(Caregiver.provider.is_in(list(provider_ids)) & (Caregiver.active == True))
         .order_by(Caregiver.id)
     )
+
+
+# --------------------------------------------------------------------------- the roster
+
+ROSTER_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    caregiver_id: int
+    name: str
+    qualification: str
+    days: list[availability.RosterDay]
+
+
+async def roster_week(
+    ctx: ServiceContext, actor: Actor, first_day: date, page: PageRequest
+) -> tuple[list[date], Page[RosterRow]]:
+    """The agency's active caregivers (a page of them) over seven days from ``first_day``:
+    working, absent (and why) or a day off, and how many visits each day."""
+    require(actor, Action.MANAGE_CAREGIVERS)
+    scope = actor.provider_scope
+    if not scope:
+        raise NotFound("没有该机构", code="provider_not_found")
+    zone = ctx.settings.zone
+    days = [first_day + timedelta(days=i) for i in range(ROSTER_DAYS)]
+    start, end = datetime.combine(days[0], time(0), zone), datetime.combine(days[-1] + timedelta(days=1), time(0), zone)
+    policy = policy_book(ctx.settings).in_force(first_day)
+    query = Caregiver.select().output(load_json=True).where((Caregiver.provider == scope) & (Caregiver.active == True))
+    if page.after is not None:
+        query = query.where(after_key((Caregiver.id,), page.after))
+    rows = list(await query.order_by(Caregiver.id).limit(page.limit + 1))
+    shown = rows[: page.limit]
+    ids = [r["id"] for r in shown]
+    away: dict[int, list[availability.Absence]] = defaultdict(list)
+    for absence in await absences_between(ids, start, end):
+        away[cast(int, absence.caregiver_id)].append(absence)
+    starts: dict[int, list[datetime]] = defaultdict(list)
+    if ids:
+        for visit in await Visit.select(Visit.caregiver, Visit.planned_start).where(
+            Visit.caregiver.is_in(ids)
+            & (Visit.status != "cancelled")
+            & (Visit.planned_start >= start)
+            & (Visit.planned_start < end)
+        ):
+            starts[visit["caregiver"]].append(visit["planned_start"])
+    roster = [
+        RosterRow(
+            caregiver_id=r["id"],
+            name=r["name"],
+            qualification=r["qualification"],
+            days=availability.roster_days(caregiver_input(r, policy), days, away[r["id"]], starts[r["id"]], zone),
+        )
+        for r in rows
+    ]
+    return days, page_of(roster, page, lambda row: (row.caregiver_id,))

@@ -62,6 +62,7 @@ from ltc.web.paging import url_with
 from ltc.web.person_pages import PersonPages
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.registry_pages import RegistryPages
+from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
 from ltc.web.visit_pages import VisitPages
@@ -137,6 +138,7 @@ def create_app(
             PersonPages,
             AgencyPages,
             CarePlanPages,
+            RosterPages,
             HealthController,
             AuthController,
             JobsController,

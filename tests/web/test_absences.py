@@ -172,7 +172,7 @@ async def test_an_absence_is_refused_when_it_makes_no_sense(client, auth) -> Non
         json={"from": day.isoformat(), "to": (day - timedelta(hours=1)).isoformat(), "reason": "sick"},
         headers=b["agency"],
     )
-    assert backwards.status_code == 422 and backwards.json()["code"] == "invalid_times"
+    assert backwards.status_code == 422 and backwards.json()["code"] == "absence_backwards"
     unknown = await client.post(
         url,
         json={"from": day.isoformat(), "to": (day + timedelta(hours=1)).isoformat(), "reason": "holiday"},
@@ -182,7 +182,7 @@ async def test_an_absence_is_refused_when_it_makes_no_sense(client, auth) -> Non
     naive = await client.post(
         url, json={"from": "2026-12-09T08:00:00", "to": "2026-12-09T12:00:00", "reason": "sick"}, headers=b["agency"]
     )
-    assert naive.status_code == 422 and naive.json()["code"] == "naive_time"
+    assert naive.status_code == 422 and naive.json()["code"] == "absence_without_zone"
     other_agency = await client.post(
         url,
         json={"from": day.isoformat(), "to": (day + timedelta(hours=1)).isoformat(), "reason": "sick"},
