@@ -202,30 +202,67 @@ def _clock_time(value: Any, fallback: time) -> time:
         return fallback
 
 
-def caregiver_input(row: dict[str, Any], policy: Policy) -> CaregiverInput:
-    """A caregiver row as the scheduler and the re-planner take it: their own working days
-    and hours where the registry has them, the policy's working day otherwise."""
+@dataclass(frozen=True, slots=True)
+class CaregiverRow:
+    """A caregiver as the scheduler, the re-planner and the roster read them."""
+
+    id: int
+    provider: int
+    name: str
+    qualification: str
+    lat: float
+    lon: float
+    weekly_hours: int
+    skills: tuple[str, ...]
+    working_days: tuple[int, ...] | None  # None: the registry has none yet
+    work_start: str
+    work_end: str
+
+    def as_input(self, policy: Policy) -> CaregiverInput:
+        """Their own working days and hours where the registry has them, the policy's working day otherwise."""
+        return CaregiverInput(
+            caregiver_id=self.id,
+            provider_id=self.provider,
+            qualification=self.qualification,
+            lat=self.lat,
+            lon=self.lon,
+            weekly_hours=self.weekly_hours,
+            work_start=_clock_time(self.work_start, time(policy.working_day_start_hour)),
+            work_end=_clock_time(self.work_end, time(policy.working_day_end_hour)),
+            working_days=frozenset(self.working_days) if self.working_days is not None else ALL_DAYS,
+        )
+
+
+def _caregiver_row(row: dict[str, Any]) -> CaregiverRow:
     days = row.get("working_days")
-    return CaregiverInput(
-        caregiver_id=row["id"],
-        provider_id=row["provider"],
+    return CaregiverRow(
+        id=row["id"],
+        provider=row["provider"],
+        name=row["name"],
         qualification=row["qualification"],
         lat=row["lat"],
         lon=row["lon"],
         weekly_hours=row["weekly_hours"],
-        work_start=_clock_time(row.get("work_start"), time(policy.working_day_start_hour)),
-        work_end=_clock_time(row.get("work_end"), time(policy.working_day_end_hour)),
-        working_days=frozenset(days) if isinstance(days, list) else ALL_DAYS,
+        skills=tuple(row.get("skills") or ()),
+        working_days=tuple(days) if isinstance(days, list) else None,
+        work_start=str(row.get("work_start") or ""),
+        work_end=str(row.get("work_end") or ""),
     )
 
 
-async def active_caregivers(provider_ids: Sequence[int]) -> list[dict[str, Any]]:
-    return list(
-        await Caregiver.select()
+async def active_caregivers(
+    provider_ids: Sequence[int], *, after_id: int = 0, limit: int | None = None
+) -> list[CaregiverRow]:
+    """The providers' active caregivers in id order (after ``after_id``, at most ``limit``)."""
+    query = (
+        Caregiver.select()
         .output(load_json=True)
-        .where(Caregiver.provider.is_in(list(provider_ids)) & (Caregiver.active == True))
+        .where(Caregiver.provider.is_in(list(provider_ids)) & (Caregiver.active == True) & (Caregiver.id > after_id))
         .order_by(Caregiver.id)
     )
+    if limit is not None:
+        query = query.limit(limit)
+    return [_caregiver_row(r) for r in await query]
 
 
 # --------------------------------------------------------------------------- the roster
@@ -254,12 +291,10 @@ async def roster_week(
     days = [first_day + timedelta(days=i) for i in range(ROSTER_DAYS)]
     start, end = datetime.combine(days[0], time(0), zone), datetime.combine(days[-1] + timedelta(days=1), time(0), zone)
     policy = policy_book(ctx.settings).in_force(first_day)
-    query = Caregiver.select().output(load_json=True).where((Caregiver.provider == scope) & (Caregiver.active == True))
-    if page.after is not None:
-        query = query.where(after_key((Caregiver.id,), page.after))
-    rows = list(await query.order_by(Caregiver.id).limit(page.limit + 1))
+    after_id = int(page.after[0] or 0) if page.after is not None else 0
+    rows = await active_caregivers([scope], after_id=after_id, limit=page.limit + 1)
     shown = rows[: page.limit]
-    ids = [r["id"] for r in shown]
+    ids = [r.id for r in shown]
     away: dict[int, list[availability.Absence]] = defaultdict(list)
     for absence in await absences_between(ids, start, end):
         away[cast(int, absence.caregiver_id)].append(absence)
@@ -274,10 +309,10 @@ async def roster_week(
             starts[visit["caregiver"]].append(visit["planned_start"])
     roster = [
         RosterRow(
-            caregiver_id=r["id"],
-            name=r["name"],
-            qualification=r["qualification"],
-            days=availability.roster_days(caregiver_input(r, policy), days, away[r["id"]], starts[r["id"]], zone),
+            caregiver_id=r.id,
+            name=r.name,
+            qualification=r.qualification,
+            days=availability.roster_days(r.as_input(policy), days, away[r.id], starts[r.id], zone),
         )
         for r in rows
     ]

@@ -31,7 +31,10 @@ class NoticeOut(BaseModel):
 _COLUMNS = (Notice.id, Notice.kind, Notice.params, Notice.link, Notice.created_at, Notice.read_at)
 
 
-async def notify(recipients: Iterable[int], kind: str, params: dict[str, Any], link: str, at: datetime) -> int:
+NoticeParams = dict[str, str | int | None]
+
+
+async def notify(recipients: Iterable[int], kind: str, params: NoticeParams, link: str, at: datetime) -> int:
     """One notice to each recipient (call inside the transaction of what it tells); how many."""
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {kind}")

@@ -21,7 +21,7 @@ from ltc.domain.errors import NotFound
 from ltc.domain.roster import Absence
 from ltc.domain.scheduling import Booking
 from ltc.services import notices, sms
-from ltc.services.absences import absences_between, active_caregivers, caregiver_input
+from ltc.services.absences import absences_between, active_caregivers
 from ltc.services.audit import Change, record_changes
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind
@@ -56,11 +56,9 @@ async def replan_absence(ctx: ServiceContext, params: ReplanParams, progress: Pr
         await progress(1.0)
         return _empty_result(params, absent["name"])
     span_start, span_end = _weeks_around(visit_rows, zone)
-    colleague_rows = [c for c in await active_caregivers([absent["provider"]]) if c["id"] != params.caregiver_id]
-    colleagues = [
-        replanning.Colleague(caregiver_input(row, policy), frozenset(row.get("skills") or ())) for row in colleague_rows
-    ]
-    colleague_ids = [c["id"] for c in colleague_rows]
+    colleague_rows = [c for c in await active_caregivers([absent["provider"]]) if c.id != params.caregiver_id]
+    colleagues = [replanning.Colleague(row.as_input(policy), frozenset(row.skills)) for row in colleague_rows]
+    colleague_ids = [c.id for c in colleague_rows]
     bookings = await _bookings(colleague_ids, span_start, span_end)
     away: list[Absence] = await absences_between(colleague_ids, span_start, span_end)
     visits = await _visits_to_move(ctx, visit_rows, params.caregiver_id, now)
@@ -68,7 +66,7 @@ async def replan_absence(ctx: ServiceContext, params: ReplanParams, progress: Pr
         visits, colleagues, bookings=bookings, absences=away, speed_kmh=policy.travel_speed_kmh, zone=zone
     )
     await progress(0.6)
-    names = {c["id"]: c["name"] for c in colleague_rows}
+    names = {c.id: c.name for c in colleague_rows}
     rows_by_id = {r["id"]: r for r in visit_rows}
     job_id = await _this_job(params)
     told = await _apply(ctx, params, absent, result, rows_by_id, names, job_id, now)
@@ -354,7 +352,7 @@ async def _apply(
             await UnscheduledSlot.insert(*slots)
         await record_changes(changes)
         link = f"/jobs/{job_id}" if job_id else ""
-        summary = {
+        summary: notices.NoticeParams = {
             "caregiver_name": absent["name"],
             "cause": params.cause,
             "moved": sum(len(v) for v in moved.values()),
@@ -368,7 +366,11 @@ async def _apply(
         accounts = await _accounts_of([*moved, params.caregiver_id])
         for caregiver_id, visits in moved.items():
             first = min(v["planned_start"] for v in visits).astimezone(zone)
-            given = {"count": len(visits), "first": first.isoformat(), "colleague_name": absent["name"]}
+            given: notices.NoticeParams = {
+                "count": len(visits),
+                "first": first.isoformat(),
+                "colleague_name": absent["name"],
+            }
             told.notices += await notices.notify(
                 accounts.get(caregiver_id, []), "visits_given", given, f"/visits/day?date={first.date()}", now
             )
@@ -380,7 +382,9 @@ async def _apply(
                 )
             )
         if moved or result.unscheduled:
-            taken_params = {"count": sum(len(v) for v in moved.values()) + len(result.unscheduled)}
+            taken_params: notices.NoticeParams = {
+                "count": sum(len(v) for v in moved.values()) + len(result.unscheduled)
+            }
             told.notices += await notices.notify(
                 accounts.get(params.caregiver_id, []), "visits_taken", taken_params, "/visits/day", now
             )

@@ -61,6 +61,11 @@ async def test_marking_a_caregiver_absent_from_the_page_re_plans_and_tells_the_a
         assert cell in roster.text
         assert f'data-testid="cell-{nurse["id"]}-{day.date().isoformat()}" data-state="working"' in roster.text
 
+        english = await browser.get("/lang/en", headers=HTML)
+        assert english.status_code in {200, 302, 303}
+        roster_en = await browser.get(f"/roster?date={day.date().isoformat()}", headers=HTML)
+        assert "Roster" in roster_en.text and "Sick" in roster_en.text
+
         inbox = await browser.get("/inbox", headers=HTML)
         assert inbox.status_code == 200 and absent["name"] in inbox.text
         listed = await browser.get(f"/caregivers/{absent['id']}/absences", headers=HTML)
@@ -72,8 +77,3 @@ async def test_marking_a_caregiver_absent_from_the_page_re_plans_and_tells_the_a
         assert cancelled.status_code in {302, 303}
         after = await browser.get(cancelled.headers["location"], headers=HTML)
         assert 'data-testid="absence-cancelled"' in after.text
-
-        english = await browser.get("/lang/en", headers=HTML)
-        assert english.status_code in {200, 302, 303}
-        roster_en = await browser.get(f"/roster?date={day.date().isoformat()}", headers=HTML)
-        assert "Roster" in roster_en.text and "Sick" in roster_en.text
