@@ -29,7 +29,14 @@ def _next_weekday(after: date) -> date:
 async def test_an_agency_marks_a_caregiver_sick_and_the_day_is_re_planned(browser, live_server: str, artifacts) -> None:
     api = LiveApi(live_server, "agency-P01")
     day = _next_weekday(datetime.now(ZONE).date() + timedelta(days=1))
-    known = api.call("GET", "/api/v1/visits?limit=50")
+    today = datetime.now(ZONE).date()
+    known = next(
+        found
+        for found in (
+            api.call("GET", f"/api/v1/visits?date={today + timedelta(days=n)}&limit=50") for n in range(-7, 15)
+        )
+        if any(v["caregiver_id"] for v in found)
+    )
     person_id = next(v["person_id"] for v in known)
     caregiver_id = next(v["caregiver_id"] for v in known if v["caregiver_id"])
     start = datetime.combine(day, datetime.min.time(), ZONE) + timedelta(hours=10, minutes=5)
