@@ -27,18 +27,20 @@ def _next_weekday(after: date) -> date:
 
 
 async def test_an_agency_marks_a_caregiver_sick_and_the_day_is_re_planned(browser, live_server: str, artifacts) -> None:
-    api = LiveApi(live_server, "agency-P01")
+    bureau = LiveApi(live_server, "bureau")
     day = _next_weekday(datetime.now(ZONE).date() + timedelta(days=1))
     today = datetime.now(ZONE).date()
+    # A demo agency with visits scheduled: a person it serves and one of its caregivers.
     known = next(
-        found
-        for found in (
-            api.call("GET", f"/api/v1/visits?date={today + timedelta(days=n)}&limit=50") for n in range(-7, 15)
-        )
-        if any(v["caregiver_id"] for v in found)
+        v
+        for n in range(15)
+        for v in bureau.call("GET", f"/api/v1/visits?date={today + timedelta(days=n)}&limit=50")
+        if v["caregiver_id"]
     )
-    person_id = next(v["person_id"] for v in known)
-    caregiver_id = next(v["caregiver_id"] for v in known if v["caregiver_id"])
+    person_id, caregiver_id = known["person_id"], known["caregiver_id"]
+    provider = bureau.call("GET", f"/api/v1/providers/{known['provider_id']}")
+    agency = f"agency-{provider['code']}"
+    api = LiveApi(live_server, agency)
     start = datetime.combine(day, datetime.min.time(), ZONE) + timedelta(hours=10, minutes=5)
     visit = api.call(
         "POST",
@@ -55,7 +57,7 @@ async def test_an_agency_marks_a_caregiver_sick_and_the_day_is_re_planned(browse
     context = await browser.new_context(viewport=PHONE, locale="zh-CN")
     page = await context.new_page()
     confirmations = Confirmations(page)
-    await sign_in(page, live_server, "agency-P01")
+    await sign_in(page, live_server, agency)
     await page.goto(f"{live_server}/caregivers/{caregiver_id}/absences")
     await check_accessibility(page)
     await page.locator("#f-from").fill(f"{day.isoformat()}T00:00")
@@ -88,7 +90,7 @@ async def test_an_agency_marks_a_caregiver_sick_and_the_day_is_re_planned(browse
     assert "缺勤期间的上门服务已重新安排" in await page.get_by_test_id("notices").inner_text()
     await check_accessibility(page)
 
-    await page.get_by_role("link", name="English").click()
+    await page.goto(f"{live_server}/lang/en?next=/inbox")
     await page.wait_for_url(f"{live_server}/inbox")
     assert "were re-planned" in await page.get_by_test_id("notices").inner_text()
     await check_accessibility(page)
