@@ -1,5 +1,5 @@
-"""Persons' personal data as stored (rows ⇄ clear values): sealing the id number, phone and
-address of a row under the active key, opening them for those who may read them, finding
+"""Persons' and caregivers' personal data as stored (rows ⇄ clear values): sealing the id
+number, phone and address of a row under the active key, opening them for those who may read them, finding
 persons by id number through the blind index, and reserving row ids before an insert (the
 envelopes are bound to their row)."""
 
@@ -12,7 +12,7 @@ from typing import Any
 from piccolo.columns import Column
 
 from ltc.db.engine import current_engine, is_sqlite
-from ltc.db.tables import Person
+from ltc.db.tables import Caregiver, Person
 from ltc.domain.personal_data import (
     Keyring,
     id_number_index,
@@ -108,3 +108,24 @@ def with_person_address(keyring: Keyring, row: dict[str, Any]) -> dict[str, Any]
     sealed = row.pop("person_address_enc", "") or ""
     row["person_address"] = open_envelope(keyring, sealed, location("person", "address", row["person_id"]))
     return row
+
+
+def sealed_caregiver(keyring: Keyring, caregiver_id: int, id_number: str | None, phone: str | None) -> dict[Any, Any]:
+    """A caregiver's id number and phone sealed for ``Caregiver.update`` (None: left as stored),
+    the id number findable by its blind index."""
+    values: dict[Any, Any] = {}
+    if id_number is not None:
+        clear = id_number.strip().upper()
+        values[Caregiver.id_number_enc] = seal(keyring, clear, location("caregiver", "id_number", caregiver_id))
+        values[Caregiver.id_number_index] = id_number_index(keyring, clear) if clear else ""
+    if phone is not None:
+        values[Caregiver.phone_enc] = seal(keyring, phone.strip(), location("caregiver", "phone", caregiver_id))
+    if values:
+        values[Caregiver.data_key_id] = keyring.active
+    return values
+
+
+def open_caregiver_field(keyring: Keyring, row: Mapping[str, Any], column: str) -> str:
+    """A caregiver's clear ``id_number`` or ``phone`` from a row with its ``<column>_enc`` and ``id``."""
+    envelope = row.get(f"{column}_enc") or ""
+    return open_envelope(keyring, envelope, location("caregiver", column, row["id"])) if envelope else ""

@@ -90,6 +90,17 @@ class Caregiver(Table, tablename="caregiver"):
     active = Boolean(default=True)
     created_at = Timestamptz()
     skills = JSON(default="[]")  # service item codes the caregiver may perform
+    # Personal data sealed like a person's (migration 0021): the id number findable by blind index.
+    id_number_enc = Text(default="")
+    id_number_index = Varchar(length=64, default="", index=True)
+    phone_enc = Text(default="")
+    data_key_id = Varchar(length=32, default="")
+    certificate_no = Varchar(length=64, default="")
+    certificate_expires_on = Date(null=True, default=None)
+    working_days = JSON(default="[0, 1, 2, 3, 4]")  # weekday indexes, 0 = Monday
+    work_start = Varchar(length=5, default="08:00")  # local "HH:MM"
+    work_end = Varchar(length=5, default="18:00")
+    deactivated_reason = Text(default="")
 
 
 class Person(Table, tablename="person"):
@@ -149,6 +160,8 @@ class AppUser(Table, tablename="app_user"):
     # Set when an administrator resets the password: the one-time password must be changed
     # at the next sign-in.
     must_change_password = Boolean(default=False)
+    # A caregiver's own sign-in names the caregiver it is (role ``caregiver``).
+    caregiver = _fk(Caregiver, null=True, default=None, index=True)
 
 
 class UserSession(Table, tablename="user_session"):

@@ -40,6 +40,24 @@ class DemoCaregiver:
     lat: float
     lon: float
     weekly_hours: int
+    id_number: str = ""
+    phone: str = ""
+    certificate_no: str = ""
+    certificate_expires_on: date | None = None
+
+
+def _caregiver_papers(code: str, member: int, sex: str) -> tuple[str, str, str, date]:
+    """A demo caregiver's id number, phone and certificate, from a generator of their own so the
+    rest of the district stays as it was. One in twelve certificates has lapsed."""
+    rng = random.Random(f"caregiver:{code}:{member}")
+    birth = date(rng.randint(1966, 1998), rng.randint(1, 12), rng.randint(1, 28))
+    lapsed = rng.random() < 1 / 12
+    return (
+        make_id_number(DEMO_REGION, birth, rng.randint(1, 998), sex),
+        f"15{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
+        f"{rng.randint(10**13, 10**14 - 1)}",
+        date(2026, rng.randint(1, 10), 1) if lapsed else date(rng.randint(2027, 2030), 6, 30),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +200,7 @@ def build_demo_district(towns: list[Town], *, seed: int, residents: int, today: 
             sex = "F" if rng.random() < 0.85 else "M"
             qualification = "nurse" if member == 0 else rng.choice(["elderly_carer", "elderly_carer", "medical_carer"])
             clat, clon = _jitter(rng, lat, lon, 3.0)
+            id_number, phone, certificate_no, certificate_expires_on = _caregiver_papers(code, member, sex)
             caregivers.append(
                 DemoCaregiver(
                     provider_code=code,
@@ -190,6 +209,10 @@ def build_demo_district(towns: list[Town], *, seed: int, residents: int, today: 
                     lat=clat,
                     lon=clon,
                     weekly_hours=rng.choice([30, 35, 40]),
+                    id_number=id_number,
+                    phone=phone,
+                    certificate_no=certificate_no,
+                    certificate_expires_on=certificate_expires_on,
                 )
             )
     weights = [t.share_60plus for t in towns]

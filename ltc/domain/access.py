@@ -21,6 +21,7 @@ class Role(StrEnum):
     ASSESSOR = "assessor"
     EXPERT = "expert"
     AGENCY = "agency"
+    CAREGIVER = "caregiver"  # 护理人员: their own visits on their own phone, in their own name
 
 
 ADMINISTRATOR_DUTIES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
@@ -51,7 +52,9 @@ class Action(StrEnum):
     WRITE_CARE_PLAN = "care_plan.write"
     GENERATE_VISITS = "visits.generate"
     READ_CARE_RECORDS = "care_records.read"  # visits, their alerts and exceptions, the census
-    RECORD_VISIT = "visit.record"
+    RECORD_VISIT = "visit.record"  # add a visit, watch the provider's alerts and unscheduled slots
+    CHECK_IN_OUT = "visit.check"  # record a visit's check-in and check-out
+    READ_OWN_VISITS = "visit.read_own"  # a caregiver's own visits and nothing else
     EXPLAIN_EXCEPTION = "exception.explain"
     RESOLVE_EXCEPTION = "exception.resolve"
     SWEEP_ALERTS = "alerts.sweep"
@@ -105,6 +108,8 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.GENERATE_VISITS: _BUREAU_OR_AGENCY,
     Action.READ_CARE_RECORDS: _BUREAU_OR_AGENCY,
     Action.RECORD_VISIT: _AGENCY,
+    Action.CHECK_IN_OUT: frozenset({Role.AGENCY, Role.CAREGIVER}),
+    Action.READ_OWN_VISITS: frozenset({Role.CAREGIVER}),
     Action.EXPLAIN_EXCEPTION: _AGENCY,
     Action.RESOLVE_EXCEPTION: _BUREAU,
     Action.SWEEP_ALERTS: _BUREAU,
@@ -142,6 +147,7 @@ class Actor:
     role: Role
     provider_id: int | None = None
     display_name: str = ""
+    caregiver_id: int | None = None  # the caregiver a caregiver's account is
 
     @property
     def sees_whole_region(self) -> bool:
@@ -160,10 +166,18 @@ class Actor:
         """The one provider whose records this actor may see, or None for no such limit.
         An agency user whose account names no provider sees none (scope 0 matches no row), nor
         does an administrator: their duties need no provider's records."""
-        if self.role == Role.AGENCY:
+        if self.role in (Role.AGENCY, Role.CAREGIVER):
             return self.provider_id or 0
         if self.role in ADMINISTRATOR_DUTIES:
             return 0
+        return None
+
+    @property
+    def caregiver_scope(self) -> int | None:
+        """The one caregiver whose visits this actor may see, or None for no such limit: a
+        caregiver sees only their own (an account naming none sees none)."""
+        if self.role == Role.CAREGIVER:
+            return self.caregiver_id or 0
         return None
 
 
@@ -181,13 +195,13 @@ def require_provider_visible(actor: Actor, provider_id: int) -> None:
 
 
 def validate_role_assignment(role: Role, provider_id: int | None) -> None:
-    """Agency users belong to exactly one provider. Assessors and experts may name the provider
+    """Agency users and caregivers belong to exactly one provider. Assessors and experts may name the provider
     that employs them, which only serves the conflict-of-interest rule and grants no access."""
-    if role == Role.AGENCY and provider_id is None:
+    if role in (Role.AGENCY, Role.CAREGIVER) and provider_id is None:
         raise Forbidden(
             "an agency user needs a provider", code="agency_needs_provider", errors=[{"field": "provider_id"}]
         )
-    if role not in (Role.AGENCY, Role.ASSESSOR, Role.EXPERT) and provider_id is not None:
+    if role not in (Role.AGENCY, Role.CAREGIVER, Role.ASSESSOR, Role.EXPERT) and provider_id is not None:
         raise Forbidden(
             "only agency users, assessors and experts belong to a provider",
             code="provider_not_allowed",
@@ -205,9 +219,21 @@ def validate_account_role(role: Role, *, by_operator: bool) -> None:
         )
 
 
+def validate_caregiver_account(role: Role, *, for_caregiver: bool) -> None:
+    """A caregiver's account is opened by their agency from the caregiver's record, so that
+    it names the caregiver it is; and only such an account has the caregiver role."""
+    if (role == Role.CAREGIVER) != for_caregiver:
+        raise Forbidden(
+            "a caregiver's account is opened by their agency, from the caregiver's record",
+            code="caregiver_account_by_agency",
+        )
+
+
 def validate_role_change(current: Role, new: Role) -> None:
     """An administrator's duty is fixed for the account's life: no account moves into,
     out of or between the three duties, so none ever holds two of them (the database
     refuses it too)."""
     if current != new and (current in ADMINISTRATOR_DUTIES or new in ADMINISTRATOR_DUTIES):
         raise Forbidden("an administrator's duty cannot change", code="administrator_duty_fixed")
+    if current != new and Role.CAREGIVER in (current, new):
+        raise Forbidden("a caregiver's account stays a caregiver's", code="caregiver_account_by_agency")

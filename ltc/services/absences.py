@@ -76,7 +76,7 @@ _COLUMNS = (
 
 async def record_absence(ctx: ServiceContext, actor: Actor, caregiver_id: int, data: AbsenceIn) -> AbsenceRecorded:
     """Record the absence, then start the job that re-plans the caregiver's visits in it."""
-    caregiver = await get_caregiver(actor, caregiver_id)
+    caregiver = await get_caregiver(ctx, actor, caregiver_id)
     availability.check_absence(data.starts_at, data.ends_at, data.reason)
     if not caregiver.active:
         raise Conflict("该护理人员已停用", code="caregiver_inactive")
@@ -123,9 +123,9 @@ async def record_absence(ctx: ServiceContext, actor: Actor, caregiver_id: int, d
     return AbsenceRecorded(id=row.id, job_id=job_id)
 
 
-async def absences_page(actor: Actor, caregiver_id: int, page: PageRequest) -> Page[AbsenceOut]:
+async def absences_page(ctx: ServiceContext, actor: Actor, caregiver_id: int, page: PageRequest) -> Page[AbsenceOut]:
     """A caregiver's absences, the latest start first (cancelled ones too, marked)."""
-    await get_caregiver(actor, caregiver_id)
+    await get_caregiver(ctx, actor, caregiver_id)
     query = CaregiverAbsence.select(*_COLUMNS).where(CaregiverAbsence.caregiver == caregiver_id)
     if page.after is not None:
         query = query.where(after_key((CaregiverAbsence.starts_at, CaregiverAbsence.id), page.after, descending=True))
@@ -136,7 +136,7 @@ async def absences_page(actor: Actor, caregiver_id: int, page: PageRequest) -> P
 async def cancel_absence(ctx: ServiceContext, actor: Actor, caregiver_id: int, absence_id: int) -> AbsenceOut:
     """The absence no longer holds: the caregiver can be planned again in it. Visits already
     given to colleagues stay with them (each was a change of its own, told to those concerned)."""
-    await get_caregiver(actor, caregiver_id)
+    await get_caregiver(ctx, actor, caregiver_id)
     now = ctx.clock.now()
     async with write_transaction():
         cancelled = (

@@ -1,34 +1,35 @@
-"""Key rotation: every person's envelopes re-sealed under the active data key, a batch per
-transaction. Resumable by construction: a row's ``data_key_id`` names the key all its
+"""Key rotation: every person's and caregiver's envelopes re-sealed under the active data key,
+a batch per transaction. Resumable by construction: a row's ``data_key_id`` names the key all its
 envelopes are under and changes in the same UPDATE as they do, so a run stopped anywhere
 (killed, a crash, the database away) leaves each row wholly under its old key or wholly
 under the new one, and the next run picks up the rows still under an old key."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from piccolo.columns import Column
+from piccolo.table import Table
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import SEALED_COLUMNS
-from ltc.db.tables import Person
+from ltc.db.tables import Caregiver, Person
 from ltc.domain.access import Action
 from ltc.domain.personal_data import Keyring, location, reseal
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import JobParams, Progress, register_job_kind
 
-_ENVELOPES = [Person._meta.get_column_by_name(f"{column}_enc") for column in SEALED_COLUMNS]
-
 
 class RotateKeysParams(JobParams):
-    batch_size: int = Field(default=500, ge=1, le=10_000, description="persons re-sealed per transaction")
+    batch_size: int = Field(default=500, ge=1, le=10_000, description="rows re-sealed per transaction")
 
 
 class RotateKeysResult(BaseModel):
     active_key: str
-    rotated: int = Field(description="persons re-sealed by this run")
-    remaining: int = Field(description="persons still under another key (0 when done)")
+    rotated: int = Field(description="persons and caregivers re-sealed by this run")
+    remaining: int = Field(description="persons and caregivers still under another key (0 when done)")
 
 
 class KeyUsage(BaseModel):
@@ -38,43 +39,71 @@ class KeyUsage(BaseModel):
     persons_by_key: dict[str, int]
 
 
-def _resealed(keyring: Keyring, row: dict[str, Any]) -> dict[Any, Any]:
+@dataclass(frozen=True)
+class _SealedTable:
+    """A table whose rows carry envelopes (``<column>_enc``) and the key they are under."""
+
+    table: type[Table]
+    name: str  # as the envelopes' location names it
+    columns: tuple[str, ...]
+
+    def envelopes(self) -> list[Column]:
+        return [self.table._meta.get_column_by_name(f"{column}_enc") for column in self.columns]
+
+    def key_column(self) -> Column:
+        return self.table._meta.get_column_by_name("data_key_id")
+
+
+SEALED_TABLES = (
+    _SealedTable(Person, "person", SEALED_COLUMNS),
+    _SealedTable(Caregiver, "caregiver", ("id_number", "phone")),
+)
+
+
+def _resealed(keyring: Keyring, sealed: _SealedTable, row: dict[str, Any]) -> dict[Any, Any]:
     values: dict[Any, Any] = {
-        envelope: reseal(keyring, row[envelope._meta.name] or "", location("person", column, row["id"]))
-        for column, envelope in zip(SEALED_COLUMNS, _ENVELOPES, strict=True)
+        envelope: reseal(keyring, row[envelope._meta.name] or "", location(sealed.name, column, row["id"]))
+        for column, envelope in zip(sealed.columns, sealed.envelopes(), strict=True)
     }
-    return values | {Person.data_key_id: keyring.active}
+    return values | {sealed.key_column(): keyring.active}
+
+
+async def _stale_count(keyring: Keyring) -> int:
+    return sum([await s.table.count().where(s.key_column() != keyring.active) for s in SEALED_TABLES])
 
 
 async def rotate_batch(keyring: Keyring, batch_size: int) -> int:
-    """Re-seal the next ``batch_size`` persons not under the active key, in one transaction;
-    how many were re-sealed (0: none left)."""
-    stale = Person.data_key_id != keyring.active
-    async with write_transaction():
-        rows = (
-            await Person.select(Person.id, Person.data_key_id, *_ENVELOPES)
-            .where(stale)
-            .order_by(Person.id)
-            .limit(batch_size)
-        )
-        for row in rows:
-            # Conditional on the key the row was read under: a second rotation running at the
-            # same time re-seals it once only.
-            await Person.update(_resealed(keyring, row)).where(
-                (Person.id == row["id"]) & (Person.data_key_id == row["data_key_id"])
+    """Re-seal the next ``batch_size`` rows (persons first, then caregivers) not under the
+    active key, in one transaction; how many were re-sealed (0: none left)."""
+    for sealed in SEALED_TABLES:
+        table, key = sealed.table, sealed.key_column()
+        async with write_transaction():
+            rows = (
+                await table.select(table._meta.primary_key, key, *sealed.envelopes())
+                .where(key != keyring.active)
+                .order_by(table._meta.primary_key)
+                .limit(batch_size)
             )
-    return len(rows)
+            for row in rows:
+                # Conditional on the key the row was read under: a second rotation running at the
+                # same time re-seals it once only.
+                await table.update(_resealed(keyring, sealed, row)).where(
+                    (table._meta.primary_key == row["id"]) & (key == row["data_key_id"])
+                )
+        if rows:
+            return len(rows)
+    return 0
 
 
 @register_job_kind("rotate_data_keys", action=Action.ROTATE_DATA_KEYS, params=RotateKeysParams)
 async def rotate_data_keys(ctx: ServiceContext, params: RotateKeysParams, progress: Progress) -> RotateKeysResult:
     keyring = ctx.settings.keyring
-    total = await Person.count().where(Person.data_key_id != keyring.active)
+    total = await _stale_count(keyring)
     rotated = 0
     while done := await rotate_batch(keyring, params.batch_size):
         rotated += done
         await progress(rotated / total if total else 1.0)
-    remaining = await Person.count().where(Person.data_key_id != keyring.active)
+    remaining = await _stale_count(keyring)
     return RotateKeysResult(active_key=keyring.active, rotated=rotated, remaining=remaining)
 
 

@@ -1,5 +1,5 @@
-"""The provider registry: providers and their agreement lifecycle, annual evaluations and
-caregivers, read scoped by who asks."""
+"""The provider registry: providers and their agreement lifecycle and annual evaluations,
+read scoped by who asks (their caregivers: ``ltc.services.caregivers``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from ltc.db.queries.paging import Page
 from ltc.db.tables import (
     AgreementEvent,
     Assignment,
-    Caregiver,
     Provider,
     ProviderEvaluation,
 )
@@ -40,7 +39,6 @@ from ltc.services.jobs import NoParams, start_job
 from ltc.services.positions import CoordinateSystem, to_wgs84
 from ltc.services.reference import policy_book
 
-QUALIFICATIONS = ("elderly_carer", "medical_carer", "nurse")
 KINDS = ("home", "institutional", "both")
 
 ProviderKind = Literal["home", "institutional", "both"]
@@ -125,28 +123,6 @@ class EvaluationOut(BaseModel):
     note: str
 
 
-class CaregiverIn(Input):
-    name: str = Field(min_length=1, max_length=64)
-    qualification: str = Field(min_length=1, max_length=32)
-    lat: float
-    lon: float
-    coordinate_system: CoordinateSystem = "wgs84"
-    weekly_hours: int = Field(ge=1, le=60)
-    skills: list[str] = Field(default_factory=list, max_length=60)
-
-
-class CaregiverOut(BaseModel):
-    id: int
-    provider_id: int
-    name: str
-    qualification: str
-    lat: float
-    lon: float
-    weekly_hours: int
-    active: bool
-    skills: list[str] = []
-
-
 _PROVIDER_COLUMNS = (
     Provider.id,
     Provider.code,
@@ -166,18 +142,6 @@ _PROVIDER_COLUMNS = (
     Provider.designated_on,
     Provider.terminated_on,
     Provider.credit_code,
-)
-
-_CAREGIVER_COLUMNS = (
-    Caregiver.id,
-    Caregiver.provider.as_alias("provider_id"),
-    Caregiver.name,
-    Caregiver.qualification,
-    Caregiver.lat,
-    Caregiver.lon,
-    Caregiver.weekly_hours,
-    Caregiver.active,
-    Caregiver.skills,
 )
 
 
@@ -216,19 +180,6 @@ async def get_provider(actor: Actor, provider_id: int) -> ProviderOut:
     if row is None:
         raise NotFound("no such provider", code="provider_not_found")
     return ProviderOut.model_validate(row)
-
-
-async def list_caregivers(actor: Actor, provider_id: int) -> list[CaregiverOut]:
-    """Caregivers are people: only those who manage them see the list."""
-    require(actor, Action.MANAGE_CAREGIVERS)
-    await get_provider(actor, provider_id)
-    rows = (
-        await Caregiver.select(*_CAREGIVER_COLUMNS)
-        .output(load_json=True)
-        .where(Caregiver.provider == provider_id)
-        .order_by(Caregiver.id)
-    )
-    return [CaregiverOut.model_validate(row) for row in rows]
 
 
 # ---------------------------------------------------------------- the registry (bureau)
@@ -447,36 +398,3 @@ async def evaluations(actor: Actor, provider_id: int) -> list[EvaluationOut]:
         .order_by(ProviderEvaluation.year)
     )
     return [EvaluationOut.model_validate(row) for row in rows]
-
-
-async def add_caregiver(ctx: ServiceContext, actor: Actor, provider_id: int, data: CaregiverIn) -> CaregiverOut:
-    require(actor, Action.MANAGE_CAREGIVERS)
-    await get_provider(actor, provider_id)  # another agency's provider: 404
-    lat, lon = to_wgs84(data.lat, data.lon, data.coordinate_system)
-    check_in_china(lat, lon)
-    if data.qualification not in QUALIFICATIONS:
-        raise InvalidInput("未知的资质", code="unknown_qualification", errors=[{"field": "qualification"}])
-    now = ctx.clock.now()
-    async with write_transaction():
-        caregiver = Caregiver(
-            provider=provider_id,
-            name=data.name,
-            qualification=data.qualification,
-            lat=lat,
-            lon=lon,
-            weekly_hours=data.weekly_hours,
-            skills=data.skills,
-            active=True,
-            created_at=now,
-        )
-        await caregiver.save()
-        await record_change(
-            actor=actor,
-            at=now,
-            action="caregiver.create",
-            entity="caregiver",
-            entity_id=caregiver.id,
-            after={"provider_id": provider_id, "name": caregiver.name, "qualification": caregiver.qualification},
-        )
-    row = await Caregiver.select(*_CAREGIVER_COLUMNS).output(load_json=True).where(Caregiver.id == caregiver.id).first()
-    return CaregiverOut.model_validate(row)

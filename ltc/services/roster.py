@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any, cast
 
 from ltc.db.engine import write_transaction
+from ltc.db.personal_data import open_caregiver_field
 from ltc.db.tables import AppUser, Caregiver, CarePlan, Job, UnscheduledSlot, Visit
 from ltc.domain import replanning
 from ltc.domain.access import Action
@@ -393,10 +394,11 @@ async def _apply(
 
 async def _accounts_of(caregiver_ids: Sequence[int]) -> dict[int, list[int]]:
     """The sign-ins of these caregivers (an account names the caregiver it is)."""
-    column = getattr(AppUser, "caregiver", None)  # BRIDGE until the caregiver sign-ins land
-    if not caregiver_ids or column is None:
+    if not caregiver_ids:
         return {}
-    rows = await AppUser.select(AppUser.id, column).where(column.is_in(list(caregiver_ids)) & (AppUser.active == True))
+    rows = await AppUser.select(AppUser.id, AppUser.caregiver).where(
+        AppUser.caregiver.is_in(list(caregiver_ids)) & (AppUser.active == True)
+    )
     accounts: dict[int, list[int]] = defaultdict(list)
     for r in rows:
         accounts[r["caregiver"]].append(r["id"])
@@ -407,7 +409,7 @@ async def _text_caregivers(ctx: ServiceContext, told: _Told) -> tuple[int, int]:
     """The text messages, after the commit: (sent, failed)."""
     if not told.texts:
         return 0, 0
-    phones = await _phones([cid for cid, _ in told.texts])
+    phones = await _phones(ctx, [cid for cid, _ in told.texts])
     gateway = sms.gateway(ctx.settings)
     sent = failed = 0
     for caregiver_id, text in told.texts:
@@ -421,5 +423,8 @@ async def _text_caregivers(ctx: ServiceContext, told: _Told) -> tuple[int, int]:
     return sent, failed
 
 
-async def _phones(caregiver_ids: list[int]) -> dict[int, str]:
-    return {}
+async def _phones(ctx: ServiceContext, caregiver_ids: list[int]) -> dict[int, str]:
+    """The caregivers' phones, opened from their sealed column (those with none are left out)."""
+    rows = await Caregiver.select(Caregiver.id, Caregiver.phone_enc).where(Caregiver.id.is_in(caregiver_ids))
+    phones = {r["id"]: open_caregiver_field(ctx.settings.keyring, r, "phone") for r in rows}
+    return {cid: phone for cid, phone in phones.items() if phone}

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from ltc.db.engine import write_transaction
-from ltc.db.personal_data import PersonSecrets, reserve_person_ids, sealed_values
+from ltc.db.personal_data import PersonSecrets, reserve_person_ids, sealed_caregiver, sealed_values
 from ltc.db.tables import AppUser, Caregiver, Person, Provider, Town
 from ltc.demo.district import build_demo_district
 from ltc.domain.access import Role
@@ -57,7 +57,11 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         return DistrictSeeded(seeded=False)
     towns = list(load_towns())
     district = build_demo_district(towns, seed=DEMO_SEED, residents=residents, today=DEMO_REFERENCE_DATE)
-    usernames = [name for name, _, _ in DEMO_STAFF] + [f"agency-{p.code}" for p in district.providers]
+    usernames = (
+        [name for name, _, _ in DEMO_STAFF]
+        + [f"agency-{p.code}" for p in district.providers]
+        + [f"caregiver-{p.code}" for p in district.providers]
+    )
     # Hash before the transaction: argon2 is slow and the write lock should be short.
     hashes = {name: await ctx.passwords.hash(password) for name in usernames}
     now = ctx.clock.now()
@@ -111,11 +115,24 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
                     weekly_hours=c.weekly_hours,
                     active=True,
                     created_at=now,
+                    certificate_no=c.certificate_no,
+                    certificate_expires_on=c.certificate_expires_on,
                 )
                 for c in district.caregivers
             ]
         )
         keyring = ctx.settings.keyring
+        caregiver_ids = [row["id"] for row in await Caregiver.select(Caregiver.id).order_by(Caregiver.id)]
+        for caregiver_id, c in zip(caregiver_ids, district.caregivers, strict=True):
+            await Caregiver.update(sealed_caregiver(keyring, caregiver_id, c.id_number, c.phone)).where(
+                Caregiver.id == caregiver_id
+            )
+        # Each provider's first caregiver who is not its nurse (the one given most home visits)
+        # signs in in their own name.
+        first_caregivers: dict[str, int] = {}
+        for caregiver_id, c in zip(caregiver_ids, district.caregivers, strict=True):
+            if c.qualification != "nurse":
+                first_caregivers.setdefault(c.provider_code, caregiver_id)
         person_ids = await reserve_person_ids(len(district.residents))
         await Person.insert(
             *[
@@ -139,6 +156,7 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         )
         staff = [(name, role, display, None) for name, role, display in DEMO_STAFF]
         agencies = [(f"agency-{p.code}", Role.AGENCY, p.name, provider_ids[p.code]) for p in district.providers]
+        names = {caregiver_id: c.name for caregiver_id, c in zip(caregiver_ids, district.caregivers, strict=True)}
         await AppUser.insert(
             *[
                 AppUser(
@@ -153,6 +171,22 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
                     password_changed_at=now,
                 )
                 for name, role, display, provider_id in staff + agencies
+            ]
+        )
+        await AppUser.insert(
+            *[
+                AppUser(
+                    username=f"caregiver-{code}",
+                    display_name=names[caregiver_id],
+                    password_hash=hashes[f"caregiver-{code}"],
+                    role=Role.CAREGIVER.value,
+                    provider=provider_ids[code],
+                    caregiver=caregiver_id,
+                    active=True,
+                    created_at=now,
+                    password_changed_at=now,
+                )
+                for code, caregiver_id in first_caregivers.items()
             ]
         )
         counts = {

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from pydantic import BaseModel
 
@@ -104,9 +105,32 @@ async def start_session(ctx: ServiceContext, actor: Actor, kind: SessionKind, cl
 # the ORM select costs more than running it).
 _RESOLVE_SQL = (
     "SELECT s.id AS session_id, s.kind, s.last_seen_at, s.expires_at, s.ended_at,"
-    " u.id AS user_id, u.username, u.role, u.provider, u.display_name, u.active"
+    " u.id AS user_id, u.username, u.role, u.provider, u.caregiver, u.display_name, u.active"
     " FROM user_session s JOIN app_user u ON u.id = s.app_user WHERE s.secret_hash = {}"
 )
+
+
+class AccountRow(TypedDict):
+    """An account as read to sign it in (the ``app_user`` columns an actor is made of)."""
+
+    id: int
+    username: str
+    role: str
+    provider: int | None
+    caregiver: int | None
+    display_name: str
+
+
+def actor_from_row(row: AccountRow) -> Actor:
+    """The actor an account signs in as."""
+    return Actor(
+        user_id=row["id"],
+        username=row["username"],
+        role=Role(row["role"]),
+        provider_id=row["provider"],
+        display_name=row["display_name"],
+        caregiver_id=row["caregiver"],
+    )
 
 
 def _aware(value: datetime | str) -> datetime:
@@ -134,12 +158,15 @@ async def resolve(ctx: ServiceContext, secret: str, kind: SessionKind) -> Resolv
     if touch_due(last_seen, now, timedelta(seconds=ctx.settings.session_touch_seconds)):
         async with write_transaction():
             await UserSession.update({UserSession.last_seen_at: now}).where(UserSession.id == row["session_id"])
-    actor = Actor(
-        user_id=row["user_id"],
-        username=row["username"],
-        role=Role(row["role"]),
-        provider_id=row["provider"],
-        display_name=row["display_name"],
+    actor = actor_from_row(
+        AccountRow(
+            id=row["user_id"],
+            username=row["username"],
+            role=row["role"],
+            provider=row["provider"],
+            caregiver=row["caregiver"],
+            display_name=row["display_name"],
+        )
     )
     return ResolvedSession(session_id=row["session_id"], kind=kind, actor=actor)
 

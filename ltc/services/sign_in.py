@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ltc.db.engine import write_transaction
 from ltc.db.tables import AppUser
-from ltc.domain.access import Actor, Role
+from ltc.domain.access import Actor
 from ltc.domain.errors import Unauthenticated
 from ltc.domain.password_policy import password_expired
 from ltc.domain.sessions import SessionKind
@@ -16,7 +16,7 @@ from ltc.services import throttle
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.password_changes import password_policy
-from ltc.services.sessions import Client, StartedSession, start_session
+from ltc.services.sessions import AccountRow, Client, StartedSession, actor_from_row, start_session
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ _USER_COLUMNS = (
     AppUser.username,
     AppUser.role,
     AppUser.provider,
+    AppUser.caregiver,
     AppUser.display_name,
     AppUser.password_hash,
     AppUser.active,
@@ -54,12 +55,15 @@ async def sign_in(ctx: ServiceContext, username: str, password: str, kind: Sessi
     if row is None or not ok or not row["active"]:
         await throttle.record_failure(ctx, username, subjects, client, kind, "sign_in.failure")
         raise Unauthenticated("wrong username or password", code="invalid_credentials")
-    actor = Actor(
-        user_id=row["id"],
-        username=row["username"],
-        role=Role(row["role"]),
-        provider_id=row["provider"],
-        display_name=row["display_name"],
+    actor = actor_from_row(
+        AccountRow(
+            id=row["id"],
+            username=row["username"],
+            role=row["role"],
+            provider=row["provider"],
+            caregiver=row["caregiver"],
+            display_name=row["display_name"],
+        )
     )
     now = ctx.clock.now()
     async with write_transaction():

@@ -4,7 +4,7 @@ password, disabling and enabling them."""
 from __future__ import annotations
 
 import secrets
-from typing import Any, Literal
+from typing import Literal
 
 from piccolo.query import Select
 from pydantic import BaseModel, Field
@@ -18,6 +18,7 @@ from ltc.domain.access import (
     Role,
     require,
     validate_account_role,
+    validate_caregiver_account,
     validate_role_assignment,
     validate_role_change,
 )
@@ -78,19 +79,6 @@ class UserOut(BaseModel):
     active: bool
 
 
-def _actor_from_row(row: dict[str, Any]) -> Actor:
-    return Actor(
-        user_id=row["id"],
-        username=row["username"],
-        role=Role(row["role"]),
-        provider_id=row["provider"],
-        display_name=row["display_name"],
-    )
-
-
-_ACTOR_COLUMNS = (AppUser.id, AppUser.username, AppUser.role, AppUser.provider, AppUser.display_name)
-
-
 async def create_user(
     ctx: ServiceContext,
     *,
@@ -101,13 +89,16 @@ async def create_user(
     provider_id: int | None = None,
     display_name: str = "",
     must_change_password: bool = False,
+    caregiver_id: int | None = None,
 ) -> int:
     """Create a user. ``actor`` None means the operator at the command line, the only one
     who opens an administrator's account. ``must_change_password``: the password is a
     one-time one, to be changed at the first sign-in."""
     if actor is not None:
-        require(actor, Action.MANAGE_USERS)
+        # A caregiver's account is opened by whoever manages the caregiver (their agency).
+        require(actor, Action.MANAGE_CAREGIVERS if caregiver_id is not None else Action.MANAGE_USERS)
     validate_account_role(role, by_operator=actor is None)
+    validate_caregiver_account(role, for_caregiver=caregiver_id is not None)
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("a username has 1 to 64 characters", code="invalid_username", errors=[{"field": "username"}])
@@ -126,6 +117,7 @@ async def create_user(
             password_hash=password_hash,
             role=role.value,
             provider=provider_id,
+            caregiver=caregiver_id,
             active=True,
             created_at=now,
             password_changed_at=now,
@@ -139,7 +131,8 @@ async def create_user(
             action="user.create",
             entity="user",
             entity_id=row.id,
-            after={"username": username, "role": role.value, "provider_id": provider_id},
+            after={"username": username, "role": role.value, "provider_id": provider_id}
+            | ({"caregiver_id": caregiver_id} if caregiver_id is not None else {}),
         )
         return row.id
 

@@ -17,12 +17,11 @@ from ltc.domain.access import Action, Actor, Role
 from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.periods import require_day_in_range
 from ltc.services import caregivers, census, providers
-from ltc.services.caregivers import CaregiverChanges
+from ltc.services.caregivers import QUALIFICATIONS, CaregiverAccountIn, CaregiverChanges, CaregiverIn
 from ltc.services.clock import local_today
-from ltc.services.providers import QUALIFICATIONS, CaregiverIn
 from ltc.services.visits import reads
 from ltc.web.dependencies import CurrentActor, Services
-from ltc.web.desk_forms import refused
+from ltc.web.desk_forms import caregiver_form, parse_registry, refused
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import page
@@ -76,51 +75,53 @@ class AgencyPages(Controller):
             next_url=next_page_url(request, listed),
         )
 
-    async def _caregiver_form(self, actor: Actor, state: FormState, caregiver_id: int | None = None) -> Template:
-        caregiver = await caregivers.get_caregiver(actor, caregiver_id) if caregiver_id else None
+    async def _caregiver_form(self, state: FormState) -> Template:
         return form_page(
             "agency/caregiver.html",
             state,
-            caregiver=caregiver,
+            caregiver=None,
             qualifications=QUALIFICATIONS,
+            weekdays=WEEKDAYS,
             planned_visits=0,
         )
 
     @get("/caregivers/new", guards=[allowed(Action.MANAGE_CAREGIVERS)])
     async def new_caregiver(self, actor: CurrentActor) -> Template:
         provider = await providers.get_provider(actor, _own_provider(actor))
-        state = FormState.of(name="", qualification="", weekly_hours="40", lat=provider.lat, lon=provider.lon)
-        return await self._caregiver_form(actor, state)
+        state = FormState.of(
+            name="",
+            qualification="",
+            weekly_hours="40",
+            lat=provider.lat,
+            lon=provider.lon,
+            working_days=[str(d) for d in range(5)],
+            work_start="08:00",
+            work_end="18:00",
+        )
+        return await self._caregiver_form(state)
 
     @post("/caregivers/new", guards=[allowed(Action.MANAGE_CAREGIVERS)])
     async def add_caregiver(self, request: Request, actor: CurrentActor, services: Services) -> Template | Redirect:
         state = await read_form(request)
-        data = state.parse(CaregiverIn)
+        data = parse_registry(state, CaregiverIn)
         if data is None:
-            return await self._caregiver_form(actor, state)
+            return await self._caregiver_form(state)
         try:
-            added = await providers.add_caregiver(services, actor, _own_provider(actor), data)
+            added = await caregivers.add_caregiver(services, actor, _own_provider(actor), data)
         except FORM_REFUSALS as exc:
-            return await self._caregiver_form(actor, refused(state, exc))
+            return await self._caregiver_form(refused(state, exc))
         return Redirect(path=f"/caregivers/{added.id}?saved=1")
 
     async def _caregiver_page(
         self, services: Services, actor: Actor, caregiver_id: int, state: FormState | None = None, **extra: Any
     ) -> Template:
-        caregiver = await caregivers.get_caregiver(actor, caregiver_id)
-        form = state or FormState.of(
-            name=caregiver.name,
-            qualification=caregiver.qualification,
-            weekly_hours=caregiver.weekly_hours,
-            lat=caregiver.lat,
-            lon=caregiver.lon,
-            reason="",
-        )
+        caregiver = await caregivers.get_caregiver(services, actor, caregiver_id)
         return form_page(
             "agency/caregiver.html",
-            form,
+            state or caregiver_form(caregiver),
             caregiver=caregiver,
             qualifications=QUALIFICATIONS,
+            weekdays=WEEKDAYS,
             planned_visits=await caregivers.planned_visits_ahead(services, caregiver_id),
             **extra,
         )
@@ -136,7 +137,7 @@ class AgencyPages(Controller):
         self, caregiver_id: FromPath[int], request: Request, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         state = await read_form(request)
-        data = state.parse(CaregiverChanges)
+        data = parse_registry(state, CaregiverChanges)
         if data is None:
             return await self._caregiver_page(services, actor, caregiver_id, state)
         try:
@@ -159,15 +160,26 @@ class AgencyPages(Controller):
                 CaregiverChanges(active=active, reason=str(state.value("reason"))[:2000]),
             )
         except FORM_REFUSALS as exc:
-            caregiver = await caregivers.get_caregiver(actor, caregiver_id)
-            form = FormState.of(
-                name=caregiver.name,
-                qualification=caregiver.qualification,
-                weekly_hours=caregiver.weekly_hours,
-                lat=caregiver.lat,
-                lon=caregiver.lon,
-                reason=state.value("reason"),
-            )
+            caregiver = await caregivers.get_caregiver(services, actor, caregiver_id)
+            form = caregiver_form(caregiver, reason=state.value("reason"))
+            return await self._caregiver_page(services, actor, caregiver_id, refused(form, exc))
+        return Redirect(path=f"/caregivers/{caregiver_id}?saved=1")
+
+    @post("/caregivers/{caregiver_id:int}/account", guards=[allowed(Action.MANAGE_CAREGIVERS)])
+    async def open_account(
+        self, caregiver_id: FromPath[int], request: Request, actor: CurrentActor, services: Services
+    ) -> Template | Redirect:
+        state = await read_form(request)
+        caregiver = await caregivers.get_caregiver(services, actor, caregiver_id)
+        form = caregiver_form(caregiver, username=state.value("username"))
+        data = FormState(values=dict(state.values)).parse(CaregiverAccountIn)
+        if data is None:
+            form.errors.update({"username": _("Give the caregiver a username and a password.")})
+            form.status = 422
+            return await self._caregiver_page(services, actor, caregiver_id, form)
+        try:
+            await caregivers.open_account(services, actor, caregiver_id, data)
+        except FORM_REFUSALS as exc:
             return await self._caregiver_page(services, actor, caregiver_id, refused(form, exc))
         return Redirect(path=f"/caregivers/{caregiver_id}?saved=1")
 

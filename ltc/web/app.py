@@ -40,6 +40,7 @@ from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
+from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
 from ltc.web.api.roster import AbsencesController, NoticesController
@@ -162,6 +163,7 @@ def create_app(
             FundController,
             CarePlansController,
             VisitsController,
+            MeController,
             VisitExceptionsController,
             RecordsController,
             AssignmentController,

@@ -4,13 +4,20 @@ with the rule's own figures (the hours' limit, the visits in the longest month).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from ltc.domain.errors import DomainError
 from ltc.web.errors import status_for
 from ltc.web.forms import FormState, error_message
 from ltc.web.i18n import gettext as _
 from ltc.web.refusal_words import AGENCY_ERROR_MESSAGES
+
+if TYPE_CHECKING:
+    from ltc.services.caregivers import CaregiverOut
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _message(item: Mapping[str, Any], fallback: DomainError) -> str:
@@ -54,3 +61,39 @@ def refused(state: FormState, error: DomainError, fields: Mapping[str, str] | No
         state.general.append(_(words) if words else error_message(error))
     state.status = status_for(error)
     return state
+
+
+# The registry's optional fields: left empty, they are not given (and an edit keeps them).
+_OPTIONAL_REGISTRY = ("id_number", "phone", "certificate_no", "certificate_expires_on", "work_start", "work_end")
+
+
+def parse_registry(state: FormState, model: type[M]) -> M | None:
+    """The caregiver form read by the registry's model: the working days a list (one box
+    ticked sends one value; none ticked, the hidden marker says the list was shown), the
+    optional fields left empty not given. Messages land on ``state``, the form shown again."""
+    values = {k: v for k, v in state.values.items() if not (k in _OPTIONAL_REGISTRY and v == "")}
+    if "working_days_shown" in values:
+        values["working_days"] = state.values_of("working_days") if "working_days" in values else []
+        del values["working_days_shown"]
+    reading = FormState(values=values, errors=state.errors, general=state.general)
+    data = reading.parse(model)
+    state.status = reading.status
+    return data
+
+
+def caregiver_form(caregiver: CaregiverOut, **extra: Any) -> FormState:
+    """The caregiver's record as the edit form shows it (the id number and phone are typed
+    anew to change them, never shown in the inputs)."""
+    return FormState.of(
+        name=caregiver.name,
+        qualification=caregiver.qualification,
+        weekly_hours=caregiver.weekly_hours,
+        lat=caregiver.lat,
+        lon=caregiver.lon,
+        certificate_no=caregiver.certificate_no,
+        certificate_expires_on=caregiver.certificate_expires_on.isoformat() if caregiver.certificate_expires_on else "",
+        working_days=[str(d) for d in caregiver.working_days],
+        work_start=caregiver.work_start,
+        work_end=caregiver.work_end,
+        **({"reason": ""} | extra),
+    )

@@ -60,6 +60,7 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Map"), "/map", Action.ASSIGN),
     Place(N_("Assignment"), "/assignment", Action.ASSIGN),
     Place(N_("Visits"), "/visits", Action.READ_CARE_RECORDS, counts=("visits_today",)),
+    Place(N_("My visits"), "/visits", Action.READ_OWN_VISITS),
     Place(N_("Visit alerts"), "/visit-alerts", Action.RECORD_VISIT, counts=("open_alerts",)),
     Place(
         N_("Visit exceptions"),

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from ltc.domain.access import Action, Actor, Role
 from ltc.domain.errors import NotFound, TooManyAttempts, Unauthenticated
 from ltc.domain.sessions import SessionKind
-from ltc.services import audit, district, jobs, providers, sessions, sign_in, users
+from ltc.services import audit, caregivers, district, jobs, providers, sessions, sign_in, users
 from ltc.services.assessment import applications
 from ltc.services.context import ServiceContext
 from ltc.services.geocoding import GeocodeParams
@@ -109,7 +109,7 @@ async def home_context(services: ServiceContext, actor: Actor) -> dict[str, Any]
         context["audit"] = await audit.recent_entries(actor, home.audit_entries)
     if "provider" in parts and actor.provider_scope:
         context["provider"] = await providers.get_provider(actor, actor.provider_scope)
-        context["caregivers"] = await providers.list_caregivers(actor, actor.provider_scope)
+        context["caregivers"] = await caregivers.list_caregivers(actor, actor.provider_scope)
     return context
 
 
@@ -170,7 +170,11 @@ class PagesController(Controller):
         return Redirect(path="/static/favicon.svg", status_code=301)
 
     @get("/", guards=[signed_in])
-    async def home(self, actor: CurrentActor, services: Services, sessions_of: SessionsOf = None) -> Template:
+    async def home(
+        self, actor: CurrentActor, services: Services, sessions_of: SessionsOf = None
+    ) -> Template | Redirect:
+        if actor.role == Role.CAREGIVER:  # a caregiver's day is their home
+            return Redirect(path="/visits")
         home = HOME_PAGES[actor.role]
         context = await home_context(services, actor)
         if "sessions" in home.parts and sessions_of is not None and actor.may(Action.MANAGE_SESSIONS):

@@ -15,7 +15,7 @@ from ltc.domain.access import Action, Actor
 from ltc.domain.agreements import MAX_RADIUS_KM, REASON_REQUIRED, TRANSITIONS, allowed_actions
 from ltc.domain.errors import InvalidInput
 from ltc.domain.money import format_yuan, parse_yuan
-from ltc.services import jobs, providers
+from ltc.services import caregivers, jobs, providers
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.providers import EvaluationIn, ProviderChanges, ProviderIn
@@ -157,7 +157,9 @@ async def provider_detail_page(
         provider=provider,
         history=await providers.agreement_history(actor, provider_id),
         evaluations=await providers.evaluations(actor, provider_id),
-        caregivers=await providers.list_caregivers(actor, provider_id) if actor.may(Action.MANAGE_CAREGIVERS) else None,
+        caregivers=await caregivers.list_caregivers(actor, provider_id)
+        if actor.may(Action.MANAGE_CAREGIVERS)
+        else None,
         load=await providers.current_load(provider_id),
         agreement_steps=steps,
         agreement_forms=forms,

@@ -74,7 +74,7 @@ class RosterPages(Controller):
         limit: int = DEFAULT_LIMIT,
         after: str | None = None,
     ) -> Template:
-        caregiver = await caregivers.get_caregiver(actor, caregiver_id)
+        caregiver = await caregivers.get_caregiver(services, actor, caregiver_id)
         zone = services.settings.zone
         now = services.clock.now().astimezone(zone)
         if state is None:
@@ -85,7 +85,7 @@ class RosterPages(Controller):
                 reason="sick",
                 note="",
             )
-        listed = await absences.absences_page(actor, caregiver_id, page_request(limit, after, 2))
+        listed = await absences.absences_page(services, actor, caregiver_id, page_request(limit, after, 2))
         return form_page(
             "agency/absences.html",
             state,

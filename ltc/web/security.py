@@ -107,9 +107,9 @@ def roles(*allowed: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Awaita
     return guard
 
 
-def allowed(action: Action) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
-    """A guard letting through the roles the access table allows ``action`` (401 when not
-    signed in): the same table the services check, so the two cannot disagree."""
-    guard = roles(*sorted(ALLOWED[action]))
-    guard.__name__ = "may_" + action.value.replace(".", "_")
+def allowed(*actions: Action) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
+    """A guard letting through the roles the access table allows any of ``actions`` (401 when
+    not signed in): the same table the services check, so the two cannot disagree."""
+    guard = roles(*sorted(set().union(*(ALLOWED[action] for action in actions))))
+    guard.__name__ = "may_" + "_or_".join(action.value.replace(".", "_") for action in actions)
     return guard

@@ -21,9 +21,9 @@ from ltc.domain.access import Action, Actor
 from ltc.domain.errors import NotFound
 from ltc.domain.periods import require_day_in_range
 from ltc.domain.visit_exceptions import EXPLANATION_CODES, ExceptionStatus
-from ltc.services import care_plans, providers
+from ltc.services import care_plans, caregivers, providers
+from ltc.services.caregivers import CaregiverOut
 from ltc.services.clock import local_today
-from ltc.services.providers import CaregiverOut
 from ltc.services.reference import service_catalogue
 from ltc.services.visits import events, reads
 from ltc.services.visits import exceptions as visit_exceptions
@@ -95,7 +95,7 @@ async def _caregivers_of(actor: Actor, provider_id: int | None) -> list[Caregive
     provider = actor.provider_scope or provider_id
     if provider is None or not actor.may(Action.MANAGE_CAREGIVERS):
         return []
-    return await providers.list_caregivers(actor, provider)
+    return await caregivers.list_caregivers(actor, provider)
 
 
 def _words(codes: Iterable[str]) -> dict[str, str]:
@@ -116,7 +116,7 @@ def _item_names(services: Services, codes: Iterable[str]) -> list[dict[str, str]
 class VisitPages(Controller):
     include_in_schema = False
 
-    @get("/visits", guards=[allowed(Action.READ_CARE_RECORDS)])
+    @get("/visits", guards=[allowed(Action.READ_CARE_RECORDS, Action.READ_OWN_VISITS)])
     async def day(
         self,
         actor: CurrentActor,
@@ -142,6 +142,7 @@ class VisitPages(Controller):
             groups=_by_caregiver(_on_page(services, v) for v in visits.items),
             count=len(visits.items),
             may_record=actor.may(Action.RECORD_VISIT),
+            may_check=actor.may(Action.CHECK_IN_OUT),
             choose_provider=choose_provider,
             provider_id=provider_id if choose_provider else None,
             caregiver_id=caregiver_id,
@@ -152,7 +153,7 @@ class VisitPages(Controller):
             page=visits,
         )
 
-    @get("/visits/{visit_id:int}", guards=[allowed(Action.RECORD_VISIT)])
+    @get("/visits/{visit_id:int}", guards=[allowed(Action.CHECK_IN_OUT)])
     async def one(self, visit_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
         visit = await reads.get_visit(services, actor, visit_id)
         codes = list(visit.items)
@@ -177,13 +178,13 @@ class VisitPages(Controller):
             },
         )
 
-    @post("/visits/{visit_id:int}/check-in", guards=[allowed(Action.RECORD_VISIT)])
+    @post("/visits/{visit_id:int}/check-in", guards=[allowed(Action.CHECK_IN_OUT)])
     async def check_in(
         self, visit_id: FromPath[int], data: JSONBody[CheckIn], actor: CurrentActor, services: Services
     ) -> Response[VisitOut]:
         return event_response(await events.record_event(services, actor, visit_id, "check_in", data))
 
-    @post("/visits/{visit_id:int}/check-out", guards=[allowed(Action.RECORD_VISIT)])
+    @post("/visits/{visit_id:int}/check-out", guards=[allowed(Action.CHECK_IN_OUT)])
     async def check_out(
         self, visit_id: FromPath[int], data: JSONBody[CheckOut], actor: CurrentActor, services: Services
     ) -> Response[VisitOut]:

@@ -29,7 +29,16 @@ AGREEMENT = [
     N_("suspend"), N_("reinstate"), N_("terminate"),
 ]
 CARE_MODES = [N_("home"), N_("institutional"), N_("both")]
-ROLES = [N_("sysadmin"), N_("secadmin"), N_("auditor"), N_("bureau"), N_("assessor"), N_("expert"), N_("agency")]
+ROLES = [
+    N_("sysadmin"),
+    N_("secadmin"),
+    N_("auditor"),
+    N_("bureau"),
+    N_("assessor"),
+    N_("expert"),
+    N_("agency"),
+    N_("caregiver"),
+]
 ASSIGNMENT_REASONS = [
     N_("chosen_provider"), N_("nearest_with_room"), N_("optimised"), N_("no_provider_in_range"), N_("providers_full"),
     N_("no_active_provider_of_mode"), N_("person_without_position"),

@@ -20,6 +20,7 @@ ROLES = [
     ("assessor1", TABLET),
     ("expert1", TABLET),
     ("agency-P01", PHONE),
+    ("caregiver-P01", PHONE),
     ("admin", DESK),
     ("secadmin", DESK),
     ("auditor", DESK),

@@ -11,6 +11,7 @@ from ltc.domain.access import (
     require,
     require_provider_visible,
     validate_account_role,
+    validate_caregiver_account,
     validate_role_assignment,
     validate_role_change,
 )
@@ -104,8 +105,35 @@ def test_an_administrators_duty_never_changes(current: Role, new: Role) -> None:
         with pytest.raises(Forbidden) as caught:
             validate_role_change(current, new)
         assert caught.value.code == "administrator_duty_fixed"
+    elif current != new and Role.CAREGIVER in (current, new):
+        with pytest.raises(Forbidden) as caught:
+            validate_role_change(current, new)
+        assert caught.value.code == "caregiver_account_by_agency"
     else:
         validate_role_change(current, new)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_an_account_opened_for_a_caregiver_has_the_caregiver_role(role: Role) -> None:
+    for for_caregiver in (True, False):
+        if (role == Role.CAREGIVER) == for_caregiver:
+            validate_caregiver_account(role, for_caregiver=for_caregiver)
+        else:
+            with pytest.raises(Forbidden) as caught:
+                validate_caregiver_account(role, for_caregiver=for_caregiver)
+            assert caught.value.code == "caregiver_account_by_agency"
+
+
+def test_a_caregiver_sees_their_own_provider_and_their_own_visits_only() -> None:
+    carer = Actor(user_id=9, username="c", role=Role.CAREGIVER, provider_id=3, caregiver_id=17)
+    assert carer.provider_scope == 3 and carer.caregiver_scope == 17
+    nameless = Actor(user_id=9, username="c", role=Role.CAREGIVER, provider_id=3)
+    assert nameless.caregiver_scope == 0  # an account naming no caregiver sees no visit
+    agency = Actor(user_id=8, username="a", role=Role.AGENCY, provider_id=3)
+    assert agency.caregiver_scope is None
+    assert carer.may(Action.CHECK_IN_OUT) and carer.may(Action.READ_OWN_VISITS)
+    assert not carer.may(Action.RECORD_VISIT) and not carer.may(Action.READ_CARE_RECORDS)
+    assert not agency.may(Action.READ_OWN_VISITS)
 
 
 @pytest.mark.parametrize(("role", "action"), [(r, a) for r in Role for a in Action])
@@ -120,8 +148,10 @@ def test_require_follows_the_table(role: Role, action: Action) -> None:
         assert caught.value.code == "role_not_allowed"
 
 
-def test_the_provider_scope_limits_agencies_only() -> None:
-    assert actor(Role.AGENCY, 7).provider_scope == 7
-    assert actor(Role.AGENCY, None).provider_scope == 0  # no provider: sees nothing
-    assert {actor(r, 7).provider_scope for r in Role if r not in {Role.AGENCY, *ADMINISTRATOR_DUTIES}} == {None}
+def test_the_provider_scope_limits_agencies_and_caregivers_only() -> None:
+    for role in (Role.AGENCY, Role.CAREGIVER):
+        assert actor(role, 7).provider_scope == 7
+        assert actor(role, None).provider_scope == 0  # no provider: sees nothing
+    limited = {Role.AGENCY, Role.CAREGIVER, *ADMINISTRATOR_DUTIES}
+    assert {actor(r, 7).provider_scope for r in Role if r not in limited} == {None}
     assert {actor(r).provider_scope for r in ADMINISTRATOR_DUTIES} == {0}  # administrators see no provider's records

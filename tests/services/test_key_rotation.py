@@ -1,4 +1,4 @@
-"""Key rotation: every person re-sealed under the new active key, in batches; a rotation
+"""Key rotation: every person and caregiver re-sealed under the new active key, in batches; a rotation
 stopped part-way (here: a failure in the middle of a batch) loses nothing and the next run
 finishes it."""
 
@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from ltc.db.personal_data import open_person
-from ltc.db.tables import Job, Person
+from ltc.db.personal_data import open_caregiver_field, open_person
+from ltc.db.tables import Caregiver, Job, Person
 from ltc.domain.personal_data import DEV_DATA_KEY, DEV_INDEX_KEY, envelope_key_id
 from ltc.services import jobs, key_rotation
 from ltc.services.context import ServiceContext
@@ -34,6 +34,15 @@ async def everyone(ctx: ServiceContext) -> dict[int, object]:
     return {row["id"]: open_person(ctx.settings.keyring, row) for row in rows}
 
 
+async def caregivers(ctx: ServiceContext) -> dict[int, tuple[str, str]]:
+    rows = await Caregiver.select(Caregiver.id, Caregiver.id_number_enc, Caregiver.phone_enc)
+    keyring = ctx.settings.keyring
+    return {
+        row["id"]: (open_caregiver_field(keyring, row, "id_number"), open_caregiver_field(keyring, row, "phone"))
+        for row in rows
+    }
+
+
 async def nothing(_: float) -> None:
     return None
 
@@ -42,7 +51,9 @@ async def test_a_rotation_interrupted_mid_batch_resumes_and_loses_nothing(servic
     rotated = replace(services, settings=keyed(services.settings, "new"))
     back = replace(services, settings=keyed(services.settings, "dev"))
     before = await everyone(services)
+    carers = await caregivers(services)
     total = len(before)
+    assert any(id_number for id_number, _ in carers.values()), "the demo's caregivers are in their real name"
     assert total > 20
     real_reseal = key_rotation.reseal
     calls = {"n": 0}
@@ -71,9 +82,11 @@ async def test_a_rotation_interrupted_mid_batch_resumes_and_loses_nothing(servic
         job_id = await jobs.start_job(rotated, None, "rotate_data_keys", RotateKeysParams(batch_size=50))
         assert await jobs.execute_job(rotated, job_id) == "done"
         result = (await Job.select(Job.result).where(Job.id == job_id).output(load_json=True).first())["result"]
-        assert result == {"active_key": "new", "rotated": total - 21, "remaining": 0}
+        assert result == {"active_key": "new", "rotated": total - 21 + len(carers), "remaining": 0}
         assert await Person.count().where(Person.data_key_id != "new") == 0
+        assert await Caregiver.count().where(Caregiver.data_key_id != "new") == 0
         assert await everyone(rotated) == before  # every value opens, unchanged
+        assert await caregivers(rotated) == carers
         with pytest.raises(Exception) as old_only:
             await everyone(services)  # the old keyring alone no longer opens them
         assert getattr(old_only.value, "code", "") == "unknown_key_id"
@@ -84,6 +97,7 @@ async def test_a_rotation_interrupted_mid_batch_resumes_and_loses_nothing(servic
         await rotate_data_keys(back, RotateKeysParams(batch_size=1000), nothing)  # the suite's key again
     assert await Person.count().where(Person.data_key_id != "dev") == 0
     assert await everyone(services) == before
+    assert await caregivers(services) == carers
 
 
 def test_production_refuses_the_development_keys() -> None:

@@ -246,6 +246,12 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("POST", "/caregivers/{caregiver_id}/absences/{absence_id}/cancel"): Body(form={}),
         ("POST", "/api/v1/notices/{notice_id}/read"): Body(json={}),
         ("POST", "/inbox/{notice_id}/read"): Body(form={}),
+        ("POST", "/api/v1/caregivers/{caregiver_id}/account"): Body(
+            json={"username": "new-carer", "password": "a-long-Passw0rd-ok"}
+        ),
+        ("POST", "/caregivers/{caregiver_id}/account"): Body(
+            form={"username": "new-carer", "password": "a-long-Passw0rd-ok"}
+        ),
         ("POST", "/care-plans/new"): Body(form={"person_id": str(ids["person_id"]), "items": "B01"}),
         ("POST", "/care-plans/{plan_id}/adjust"): Body(form={"monthly_hours": "10", "items": "B01", "reason": "x"}),
         ("POST", "/care-plans/{plan_id}/confirm"): Body(form={"confirmed_by": "家属"}),
@@ -504,10 +510,11 @@ async def test_every_route_refuses_records_outside_the_callers_view(arranged: Ar
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
         providers = (await client.get("/api/v1/providers", headers=await _token(client, "bureau"))).json()
-        other_agency = next(f"agency-{p['code']}" for p in providers if p["code"] != foreign.provider_code)
+        other_code = next(p["code"] for p in providers if p["code"] != foreign.provider_code)
+        other_agency, other_caregiver = f"agency-{other_code}", f"caregiver-{other_code}"
         before = await _snapshot(foreign.ids)
         failures: list[str] = []
-        for username in (other_agency, "assessor2"):
+        for username in (other_agency, other_caregiver, "assessor2"):
             token = await _token(client, username)
             browser = await _page_session(app, username)
             try:

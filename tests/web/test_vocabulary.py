@@ -25,7 +25,7 @@ from ltc.domain import (
 from ltc.domain.access import Role
 from ltc.domain.sessions import EndReason, SessionKind
 from ltc.geo.towns import load_towns
-from ltc.services import census, providers
+from ltc.services import caregivers, census, providers
 from ltc.web import refusal_words, vocabulary
 from ltc.web.errors import HTTP_CODES
 
@@ -79,7 +79,7 @@ def rendered_domain_codes() -> set[str]:
     codes |= set(assignment.KINDS) | set(assignment.ASSIGNED_REASONS) | set(assignment.UNASSIGNED_REASONS)
     codes |= set(settlement.STATUSES) | set(visit_events.STATUSES) | set(census.STATUSES)
     codes |= set(verification.RULES_BY_CODE) | set(audit_chain.BREAK_CODES)
-    codes |= set(providers.QUALIFICATIONS) | set(providers.KINDS) | {town.terrain for town in load_towns()}
+    codes |= set(caregivers.QUALIFICATIONS) | set(providers.KINDS) | {town.terrain for town in load_towns()}
     return codes
 
 

@@ -40,7 +40,7 @@ async def record_event(
     On the hot path of every agency's day: the visit (locked, with what verification needs),
     its events, the other visits of the caregiver and the person's hospital stays are read in
     four queries, and the visit is written once."""
-    require(actor, Action.RECORD_VISIT)
+    require(actor, Action.CHECK_IN_OUT)
     now = ctx.clock.now()
     done = data.items if isinstance(data, CheckOut) else []
     confirmation = (data.person_confirmation if isinstance(data, CheckOut) else "").strip()[:100]
@@ -56,7 +56,7 @@ async def record_event(
     )
     async with write_transaction():
         row = await queries.visit_for_event(visit_id)
-        if row is None or not visible(actor, row["provider_id"]):
+        if row is None or not visible(actor, row["provider_id"], row["caregiver_id"]):
             raise NotFound("没有该上门服务", code="visit_not_found")
         visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
         records = await queries.events_for(visit_id, event.event_id)

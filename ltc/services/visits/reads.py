@@ -1,5 +1,6 @@
 """Reading visits: one visit, a day's visits, the slots no caregiver could take and the open
-alerts. An agency reads its own provider's; the region-wide roles read every provider's."""
+alerts. An agency reads its own provider's; the region-wide roles read every provider's; a
+caregiver reads their own visits and nothing else."""
 
 from __future__ import annotations
 
@@ -18,10 +19,23 @@ from ltc.services.context import ServiceContext
 from ltc.services.visits.values import UnscheduledSlotOut, VisitAlertOut, VisitFilters, VisitOut
 
 
-def visible(actor: Actor, provider_id: int) -> bool:
-    """Whether the actor may read this provider's care records (if not, they are 'not found')."""
+def visible(actor: Actor, provider_id: int, caregiver_id: int | None = None) -> bool:
+    """Whether the actor may read this provider's care record, of this caregiver (if not, it
+    is 'not found'): a caregiver only their own visits."""
+    own = actor.caregiver_scope
+    if own is not None:
+        return actor.may(Action.READ_OWN_VISITS) and caregiver_id == own and actor.provider_scope == provider_id
     scope = actor.provider_scope
     return actor.may(Action.READ_CARE_RECORDS) and (scope is None or scope == provider_id)
+
+
+def visit_scope(actor: Actor, provider_id: int | None, caregiver_id: int | None) -> tuple[int | None, int | None]:
+    """The provider and caregiver a list of visits is limited to: a caregiver's own, whatever
+    was asked; an agency's own provider; else what was asked for (None: all)."""
+    if actor.caregiver_scope is not None:
+        require(actor, Action.READ_OWN_VISITS)
+        return actor.provider_scope, actor.caregiver_scope
+    return reading_scope(actor, provider_id), caregiver_id
 
 
 def reading_scope(actor: Actor, provider_id: int | None = None) -> int | None:
@@ -34,7 +48,7 @@ def reading_scope(actor: Actor, provider_id: int | None = None) -> int | None:
 
 async def get_visit(ctx: ServiceContext, actor: Actor, visit_id: int) -> VisitOut:
     row = await queries.visit_row(visit_id)
-    if row is None or not visible(actor, row["provider_id"]):
+    if row is None or not visible(actor, row["provider_id"], row["caregiver_id"]):
         raise NotFound("没有该上门服务", code="visit_not_found")
     return VisitOut.model_validate(with_person_address(ctx.settings.keyring, row))
 
@@ -43,14 +57,12 @@ async def list_visits(
     ctx: ServiceContext, actor: Actor, *, provider_id: int | None, day: date | None, caregiver_id: int | None = None
 ) -> list[VisitOut]:
     """The visits (not cancelled) of a day, default today, in the order they are planned."""
-    require(actor, Action.READ_CARE_RECORDS)
     if provider_id is not None:
         require_provider_visible(actor, provider_id)
+    provider, caregiver = visit_scope(actor, provider_id, caregiver_id)
     day = day or local_today(ctx.clock, ctx.settings.zone)
     start = datetime.combine(day, time(0), ctx.settings.zone)
-    rows = await queries.visit_rows(
-        start, start + timedelta(days=1), provider_id=reading_scope(actor, provider_id), caregiver_id=caregiver_id
-    )
+    rows = await queries.visit_rows(start, start + timedelta(days=1), provider_id=provider, caregiver_id=caregiver)
     keyring = ctx.settings.keyring
     return [VisitOut.model_validate(with_person_address(keyring, r)) for r in rows]
 
@@ -60,17 +72,17 @@ async def visit_page(
 ) -> Page[VisitOut]:
     """A page of a day's visits (default today) in the order they are planned, of a provider,
     a caregiver and a status (without one: all but the cancelled)."""
-    require(actor, Action.READ_CARE_RECORDS)
     if filters.provider_id is not None:
         require_provider_visible(actor, filters.provider_id)
+    provider, caregiver = visit_scope(actor, filters.provider_id, filters.caregiver_id)
     day = filters.day or local_today(ctx.clock, ctx.settings.zone)
     start = datetime.combine(day, time(0), ctx.settings.zone)
     query = lists.visits_query(
         queries.VISIT_COLUMNS,
         start=start,
         end=start + timedelta(days=1),
-        provider=reading_scope(actor, filters.provider_id),
-        caregiver=filters.caregiver_id,
+        provider=provider,
+        caregiver=caregiver,
         status=filters.status,
     )
     page = await lists.page_of(query, lists.VISIT_ORDER, after, limit)

@@ -10,13 +10,17 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.services import caregivers, providers
-from ltc.services.caregivers import CaregiverChanges
+from ltc.services.caregivers import (
+    CaregiverAccountIn,
+    CaregiverAccountOut,
+    CaregiverChanges,
+    CaregiverIn,
+    CaregiverOut,
+)
 from ltc.services.providers import (
     AgreementEventOut,
     AgreementState,
     AgreementStepIn,
-    CaregiverIn,
-    CaregiverOut,
     EvaluationIn,
     EvaluationOut,
     ProviderChanges,
@@ -109,7 +113,7 @@ class ProvidersController(Controller):
 
     @get("/{provider_id:int}/caregivers", summary="A provider's caregivers")
     async def caregivers(self, provider_id: PathId, actor: CurrentActor) -> list[CaregiverOut]:
-        return await providers.list_caregivers(actor, provider_id)
+        return await caregivers.list_caregivers(actor, provider_id)
 
     @post(
         "/{provider_id:int}/caregivers",
@@ -120,7 +124,7 @@ class ProvidersController(Controller):
     async def add_caregiver(
         self, provider_id: PathId, data: JSONBody[CaregiverIn], actor: CurrentActor, services: Services
     ) -> CaregiverOut:
-        return await providers.add_caregiver(services, actor, provider_id, data)
+        return await caregivers.add_caregiver(services, actor, provider_id, data)
 
 
 class CaregiversController(Controller):
@@ -129,8 +133,8 @@ class CaregiversController(Controller):
     guards = [signed_in, allowed(Action.MANAGE_CAREGIVERS)]
 
     @get("/{caregiver_id:int}", summary="One caregiver (an agency: its own)")
-    async def caregiver(self, caregiver_id: PathId, actor: CurrentActor) -> CaregiverOut:
-        return await caregivers.get_caregiver(actor, caregiver_id)
+    async def caregiver(self, caregiver_id: PathId, actor: CurrentActor, services: Services) -> CaregiverOut:
+        return await caregivers.get_caregiver(services, actor, caregiver_id)
 
     @patch(
         "/{caregiver_id:int}",
@@ -140,3 +144,13 @@ class CaregiversController(Controller):
         self, caregiver_id: PathId, data: JSONBody[CaregiverChanges], actor: CurrentActor, services: Services
     ) -> CaregiverOut:
         return await caregivers.update_caregiver(services, actor, caregiver_id, data)
+
+    @post(
+        "/{caregiver_id:int}/account",
+        status_code=201,
+        summary="Open the caregiver's own sign-in (role caregiver), by their agency",
+    )
+    async def open_account(
+        self, caregiver_id: PathId, data: JSONBody[CaregiverAccountIn], actor: CurrentActor, services: Services
+    ) -> CaregiverAccountOut:
+        return await caregivers.open_account(services, actor, caregiver_id, data)

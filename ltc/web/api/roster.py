@@ -38,10 +38,11 @@ class AbsencesController(Controller):
         request: Request,
         caregiver_id: PathId,
         actor: CurrentActor,
+        services: Services,
         limit: Limit = DEFAULT_LIMIT,
         after: After = None,
     ) -> Response[list[AbsenceOut]]:
-        page = await absences.absences_page(actor, caregiver_id, page_request(limit, after, 2))
+        page = await absences.absences_page(services, actor, caregiver_id, page_request(limit, after, 2))
         return page_response(request, page)
 
     @post("/{absence_id:int}/cancel", status_code=200, summary="Cancel an absence (moved visits stay moved)")

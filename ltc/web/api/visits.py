@@ -111,7 +111,7 @@ class VisitsController(Controller):
     @post(
         "/{visit_id:int}/check-in",
         summary="Check in (flags never refuse; the same event_id twice is kept once)",
-        guards=[allowed(Action.RECORD_VISIT)],
+        guards=[allowed(Action.CHECK_IN_OUT)],
     )
     async def check_in(
         self, visit_id: PathId, data: JSONBody[CheckIn], actor: CurrentActor, services: Services
@@ -119,7 +119,7 @@ class VisitsController(Controller):
         return event_response(await events.record_event(services, actor, visit_id, "check_in", data))
 
     @post(
-        "/{visit_id:int}/check-out", summary="Check out with the items performed", guards=[allowed(Action.RECORD_VISIT)]
+        "/{visit_id:int}/check-out", summary="Check out with the items performed", guards=[allowed(Action.CHECK_IN_OUT)]
     )
     async def check_out(
         self, visit_id: PathId, data: JSONBody[CheckOut], actor: CurrentActor, services: Services
@@ -130,7 +130,7 @@ class VisitsController(Controller):
         "/events",
         status_code=200,
         summary="Events kept by an offline phone: one result per event",
-        guards=[allowed(Action.RECORD_VISIT)],
+        guards=[allowed(Action.CHECK_IN_OUT)],
     )
     async def batch(self, data: JSONBody[BatchIn], actor: CurrentActor, services: Services) -> list[BatchResult]:
         return [batch_result(r) for r in await events.record_batch(services, actor, data.events)]
