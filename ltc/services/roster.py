@@ -308,6 +308,7 @@ async def _apply(
                 )
             )
         slots = []
+        unscheduled = 0
         for left in result.unscheduled:
             row = rows[left.visit_id]
             cancelled = (
@@ -324,6 +325,7 @@ async def _apply(
             )
             if not cancelled:
                 continue
+            unscheduled += 1
             if row["care_plan"] is not None:
                 slots.append(
                     UnscheduledSlot(
@@ -357,7 +359,7 @@ async def _apply(
             "caregiver_name": absent["name"],
             "cause": params.cause,
             "moved": sum(len(v) for v in moved.values()),
-            "unscheduled": len(slots) if slots else len(result.unscheduled),
+            "unscheduled": unscheduled,
             "from": params.starts_at.isoformat(),
             "to": params.ends_at.isoformat() if params.ends_at else None,
         }
@@ -382,10 +384,8 @@ async def _apply(
                     f"最早 {first:%m-%d %H:%M}，请查看当日安排。",
                 )
             )
-        if moved or result.unscheduled:
-            taken_params: notices.NoticeParams = {
-                "count": sum(len(v) for v in moved.values()) + len(result.unscheduled)
-            }
+        if moved or unscheduled:
+            taken_params: notices.NoticeParams = {"count": sum(len(v) for v in moved.values()) + unscheduled}
             told.notices += await notices.notify(
                 accounts.get(params.caregiver_id, []), "visits_taken", taken_params, "/visits/day", now
             )
