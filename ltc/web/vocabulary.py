@@ -126,7 +126,7 @@ CENSUS_STATUSES = [N_("present"), N_("leave"), N_("hospital"), N_("admitted"), N
 UNSCHEDULED_REASONS = [N_("no_qualified_caregiver"), N_("no_caregiver_free"), N_("weekly_hours_exceeded")]
 # Why a caregiver is away, and what a caregiver's day is on the roster.
 ABSENCE_REASONS = [N_("sick"), N_("leave"), N_("training"), N_("other")]
-ROSTER_STATES = [N_("working"), N_("absent"), N_("day_off")]
+CAREGIVER_DAY_STATES = [N_("working"), N_("absent"), N_("day_off")]
 CAREGIVER_STATUSES = {"active": N_("Active"), "inactive": N_("Deactivated")}
 AUDIT_ACTIONS_AGENCY = [
     N_("care_plan.create"),
