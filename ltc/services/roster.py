@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import open_caregiver_field
-from ltc.db.tables import AppUser, Caregiver, CarePlan, Job, UnscheduledSlot, Visit
+from ltc.db.tables import AppUser, Caregiver, CaregiverAbsence, CarePlan, Job, UnscheduledSlot, Visit
 from ltc.domain import replanning
 from ltc.domain.access import Action
 from ltc.domain.errors import NotFound
@@ -53,7 +53,7 @@ async def replan_absence(ctx: ServiceContext, params: ReplanParams, progress: Pr
     policy = policy_book(ctx.settings).in_force(start.astimezone(zone).date())
     visit_rows = await _visits_in(params.caregiver_id, start, end)
     await progress(0.1)
-    if not visit_rows:
+    if not visit_rows or await _absence_cancelled(params.absence_id):
         await progress(1.0)
         return _empty_result(params, absent["name"])
     span_start, span_end = _weeks_around(visit_rows, zone)
@@ -99,6 +99,15 @@ async def replan_absence(ctx: ServiceContext, params: ReplanParams, progress: Pr
         notices=told.notices,
         sms_sent=sent,
         sms_failed=failed,
+    )
+
+
+async def _absence_cancelled(absence_id: int | None) -> bool:
+    """An absence cancelled before its job ran re-plans nothing."""
+    if absence_id is None:
+        return False
+    return await CaregiverAbsence.exists().where(
+        (CaregiverAbsence.id == absence_id) & CaregiverAbsence.cancelled_at.is_not_null()
     )
 
 

@@ -65,3 +65,24 @@ async def _agency_actor(b):
     username = f"agency-{b['provider']['code'].lower()}"
     row = await AppUser.select(AppUser.id).where(AppUser.username == username).first()
     return Actor(user_id=row["id"], username=username, role=Role.AGENCY, provider_id=b["provider"]["id"])
+
+
+async def test_an_absence_cancelled_before_its_job_ran_re_plans_nothing(client, auth, services) -> None:
+    from ltc.services.absences import cancel_absence
+
+    b = await beneficiary(client, auth, nurse=True)
+    absent = b["caregivers"][0]["id"]
+    day = next_weekday()
+    visit = await add_visit(client, b, absent, day + timedelta(hours=9), ["B01"])
+    actor = await _agency_actor(b)
+    recorded = await record_absence(
+        services,
+        actor,
+        absent,
+        AbsenceIn.model_validate({"from": day, "to": day + timedelta(days=1), "reason": "sick"}),
+    )
+    await cancel_absence(services, actor, absent, recorded.id)
+    params = ReplanParams(caregiver_id=absent, starts_at=day, ends_at=day + timedelta(days=1), absence_id=recorded.id)
+    result = await roster.replan_absence(services, params, no_progress)
+    assert result.moved == 0
+    assert (await Visit.select(Visit.caregiver).where(Visit.id == visit).first())["caregiver"] == absent
