@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     geocoder_max_retries: int = Field(default=2, ge=0)
     geocoder_timeout_seconds: float = Field(default=10.0, gt=0)
     geocoder_country_codes: str = "cn"
+    # An SMS gateway taking POST JSON {to, text} (e.g. the city's own https://sms.example.gov.cn/send);
+    # empty: messages are only written to the log.
+    sms_url: str = ""
+    sms_timeout_seconds: float = Field(default=5.0, gt=0)
+    sms_tries: int = Field(default=3, ge=1, le=10)
     # Evidence taken on site (photos, documents) is stored in the database, up to this size each.
     evidence_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     # Personal data at rest: `id:base64key` pairs (32-byte keys), the active one, or a file of them.

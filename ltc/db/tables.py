@@ -785,6 +785,39 @@ class LedgerPosting(Table, tablename="ledger_posting"):
     credit_fen = BigInt(default=0)
 
 
+class CaregiverAbsence(Table, tablename="caregiver_absence"):
+    """A caregiver's leave, sickness or training: no visit is planned for them from
+    ``starts_at`` to ``ends_at``; recording one starts the job that re-plans their visits."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    caregiver = _fk(Caregiver, index=True)
+    provider = _fk(Provider, index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    reason = Varchar(length=16)  # sick | leave | training | other
+    note = Varchar(length=500, default="")
+    created_by = _fk(AppUser, null=True, default=None)
+    created_at = Timestamptz()
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancelled_by = _fk(AppUser, null=True, default=None)
+    job = UUID(null=True, default=None)  # the re-planning job it started
+
+
+class Notice(Table, tablename="notice"):
+    """A message in a user's in-app inbox: its words are rendered when read, in the reader's
+    language, from ``kind`` and ``params``."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    recipient = _fk(AppUser, index=True)
+    kind = Varchar(length=32)
+    params = JSON(default="{}")
+    link = Varchar(length=300, default="")
+    created_at = Timestamptz()
+    read_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -820,6 +853,8 @@ ALL_TABLES: list[type[Table]] = [
     UnscheduledSlot,
     HospitalStay,
     CensusEntry,
+    CaregiverAbsence,
+    Notice,
     Settlement,
     SettlementLine,
     SettlementCorrection,

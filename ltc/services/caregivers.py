@@ -25,8 +25,10 @@ from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input
+from ltc.services.jobs import start_job
 from ltc.services.positions import CoordinateSystem, to_wgs84
 from ltc.services.providers import get_provider
+from ltc.services.replan_values import ReplanParams
 from ltc.services.sessions import end_user_sessions
 from ltc.services.users import create_user
 
@@ -358,6 +360,15 @@ async def update_caregiver(
             after={c._meta.name: _audited(v) for c, v in values.items()}
             | {name: "sealed" for name in ("id_number", "phone") if getattr(data, name) is not None},
             reason=data.reason.strip(),
+        )
+    if action == "caregiver.deactivate":
+        # Their visits ahead go to colleagues (or to the unscheduled list), like an endless absence.
+        await start_job(
+            ctx,
+            actor,
+            "replan_absence",
+            ReplanParams(caregiver_id=caregiver_id, starts_at=now, cause="deactivation"),
+            provider_id=before.provider_id,
         )
     return await get_caregiver(ctx, actor, caregiver_id)
 

@@ -43,6 +43,7 @@ from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
+from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
@@ -64,6 +65,7 @@ from ltc.web.person_pages import PersonPages
 from ltc.web.presence_pages import PresenceCardsController, PresencePages, VisitEvidencePages
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.registry_pages import RegistryPages
+from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
 from ltc.web.visit_pages import VisitPages
@@ -142,12 +144,15 @@ def create_app(
             VisitEvidencePages,
             AgencyPages,
             CarePlanPages,
+            RosterPages,
             HealthController,
             AuthController,
             JobsController,
             ProvidersController,
             CaregiversController,
             PresenceCardsController,
+            AbsencesController,
+            NoticesController,
             AdminController,
             SessionsController,
             AccountPages,

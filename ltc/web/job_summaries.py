@@ -16,6 +16,7 @@ from ltc.services.intake.values import RegistryImportResult
 from ltc.services.jobs import JobView
 from ltc.services.key_rotation import RotateKeysResult
 from ltc.services.reoptimisation import ApplyResult, PreviewResult
+from ltc.services.replan_values import ReplanResult
 from ltc.services.settlements.values import BuildResult, PaymentResult
 from ltc.services.visits.values import GenerateVisitsResult, SweepResult
 from ltc.web import refusal_words, vocabulary
@@ -402,3 +403,60 @@ def _registry_imported(result: RegistryImportResult, job: JobView) -> Outcome:
             )
         )
     return Outcome(tuple(sentences), NextStep(f"/intake/import/{job.id}", _("The import's report")))
+
+
+@summary_of("replan_absence", ReplanResult)
+def _replanned(result: ReplanResult, job: JobView) -> Outcome:
+    if result.cause == "deactivation":
+        opening = _("The visits ahead of %(name)s, who was deactivated, were re-planned.")
+    else:
+        opening = _("The visits of %(name)s during the absence were re-planned.")
+    sentences = [opening % {"name": result.caregiver_name}]
+    if result.moved:
+        given = join_list(
+            _count(ngettext("%(num)s to %(name)s", "%(num)s to %(name)s", m.visits), m.visits, name=m.name)
+            for m in result.moved_to
+        )
+        sentences.append(
+            _count(
+                ngettext("%(num)s visit moved: %(given)s.", "%(num)s visits moved: %(given)s.", result.moved),
+                result.moved,
+                given=given,
+            )
+        )
+    elif not result.unscheduled:
+        sentences.append(_("There was no planned visit to move."))
+    if result.unscheduled:
+        reasons = join_list(f"{words(reason)} ({number(n)})" for reason, n in sorted(result.by_reason.items()))
+        sentences.append(
+            _count(
+                ngettext(
+                    "%(num)s visit could not be given to a colleague and is listed as unscheduled: %(reasons)s.",
+                    "%(num)s visits could not be given to a colleague and are listed as unscheduled: %(reasons)s.",
+                    result.unscheduled,
+                ),
+                result.unscheduled,
+                reasons=reasons,
+            )
+        )
+    if result.kept_checked_in:
+        sentences.append(
+            _count(
+                ngettext(
+                    "%(num)s visit already begun stays with them.",
+                    "%(num)s visits already begun stay with them.",
+                    result.kept_checked_in,
+                ),
+                result.kept_checked_in,
+            )
+        )
+    if result.sms_sent or result.sms_failed:
+        sentences.append(
+            _("Text messages: %(sent)s sent, %(failed)s could not be sent.")
+            % {"sent": number(result.sms_sent), "failed": number(result.sms_failed)}
+        )
+    if result.unscheduled:
+        return Outcome(tuple(sentences), NextStep("/unscheduled", _("See the unscheduled visits")))
+    return Outcome(
+        tuple(sentences), NextStep(f"/caregivers/{result.caregiver_id}/absences", _("See the caregiver's absences"))
+    )

@@ -44,6 +44,7 @@ AGENCY = frozenset({Role.AGENCY})  # the agency's desk: its own people and careg
 
 PLACES: tuple[Place, ...] = (
     Place(N_("Home"), "/"),
+    Place(N_("Inbox"), "/inbox", counts=("unread_notices",)),
     Place(N_("Persons"), "/persons", Action.READ_PERSONS),
     Place(
         N_("Applications"),
@@ -69,6 +70,7 @@ PLACES: tuple[Place, ...] = (
     ),
     Place(N_("Care plans"), "/care-plans", Action.WRITE_CARE_PLAN, AGENCY, counts=("plans_to_confirm",)),
     Place(N_("Caregivers"), "/caregivers", Action.MANAGE_CAREGIVERS, AGENCY),
+    Place(N_("Roster"), "/roster", Action.MANAGE_CAREGIVERS, AGENCY),
     Place(N_("Daily census"), "/census", Action.RECORD_CENSUS),
     Place(N_("Unscheduled visits"), "/unscheduled", Action.RECORD_VISIT),
     Place(

@@ -41,6 +41,14 @@ AGENCY_ERROR_MESSAGES: dict[str, str] = {
 # What a refusal says to a person, by its stable code (the API keeps the code itself): every
 # error code the system raises has its sentence here.
 ERROR_MESSAGES: dict[str, str] = {
+    # Caregivers' absences and the inbox.
+    "absence_backwards": N_("The absence must end after it starts."),
+    "absence_without_zone": N_("The times of an absence must include their time zone."),
+    "absence_too_long": N_("An absence lasts at most a year; record a longer one as a deactivation."),
+    "unknown_absence_reason": N_("Choose one of the reasons offered."),
+    "absence_overlaps": N_("This caregiver is already absent for part of that time."),
+    "absence_not_found": N_("This absence does not exist."),
+    "notice_not_found": N_("This notice does not exist."),
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     # Refusals of the registry, the person forms, the desk and the account pages.
     "birth_date_mismatch": N_("The date of birth does not agree with the id number."),

@@ -93,6 +93,7 @@ JOB_TITLES = {
     "generate_visits": N_("Scheduling visits from the care plans"),
     "sweep_visit_alerts": N_("Checking for late, missed and unfinished visits"),
     "import_registry": N_("Importing the enrolment registry"),
+    "replan_absence": N_("Re-planning an absent caregiver's visits"),
 }
 # The district's towns by their Chinese name; the msgid is the English (pinyin) name.
 TOWNS = {
@@ -132,6 +133,9 @@ PLAN_FIELDS = {
 CENSUS_STATUSES = [N_("present"), N_("leave"), N_("hospital"), N_("admitted"), N_("discharged")]
 # Why a visit of a care plan could not be given to a caregiver.
 UNSCHEDULED_REASONS = [N_("no_qualified_caregiver"), N_("no_caregiver_free"), N_("weekly_hours_exceeded")]
+# Why a caregiver is away, and what a caregiver's day is on the roster.
+ABSENCE_REASONS = [N_("sick"), N_("leave"), N_("training"), N_("other")]
+CAREGIVER_DAY_STATES = [N_("working"), N_("absent"), N_("day_off")]
 CAREGIVER_STATUSES = {"active": N_("Active"), "inactive": N_("Deactivated")}
 AUDIT_ACTIONS_AGENCY = [
     N_("care_plan.create"),
@@ -141,6 +145,10 @@ AUDIT_ACTIONS_AGENCY = [
     N_("caregiver.update"),
     N_("caregiver.deactivate"),
     N_("caregiver.reactivate"),
+    N_("caregiver.absence"),
+    N_("caregiver.absence_cancel"),
+    N_("visit.reassign"),
+    N_("visit.unschedule"),
     N_("census.record"),
 ]
 # The settlement's workflow steps as the printed statement names them.
@@ -242,6 +250,10 @@ AUDIT_ACTIONS = [
     N_("user.reset_password"),
     N_("password_change.failure"),
     N_("visit.add"),
+    N_("visit.reassign"),
+    N_("visit.unschedule"),
+    N_("caregiver.absence"),
+    N_("caregiver.absence_cancel"),
     N_("visit_exception.explain"),
     N_("visit_exception.resolve"),
 ]

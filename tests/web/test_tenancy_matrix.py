@@ -27,9 +27,11 @@ from ltc.db.tables import (
     Assessment,
     AssessorAssignment,
     Caregiver,
+    CaregiverAbsence,
     CarePlan,
     Evidence,
     Job,
+    Notice,
     PresenceCard,
     Provider,
     Settlement,
@@ -167,8 +169,23 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
             expires_at=now + timedelta(hours=1),
         )
     ).returning(UserSession.id)
+    absence = await CaregiverAbsence.insert(
+        CaregiverAbsence(
+            caregiver=caregiver["id"],
+            provider=provider["id"],
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=2),
+            reason="sick",
+            created_at=now,
+        )
+    ).returning(CaregiverAbsence.id)
+    notice = await Notice.insert(
+        Notice(recipient=victim_user["id"], kind="visits_taken", params={"count": 1}, created_at=now)
+    ).returning(Notice.id)
     return Foreign(
         ids={
+            "absence_id": absence[0]["id"],
+            "notice_id": notice[0]["id"],
             "person_id": plan["person"],
             "provider_id": provider["id"],
             "caregiver_id": caregiver["id"],
@@ -220,6 +237,16 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
             form={"name": "改名", "qualification": "nurse", "weekly_hours": "10", "lat": "29.66", "lon": "121.41"}
         ),
         ("POST", "/caregivers/{caregiver_id}/active"): Body(form={"active": "false", "reason": "test"}),
+        ("POST", "/api/v1/caregivers/{caregiver_id}/absences"): Body(
+            json={"from": at, "to": "2026-11-30T18:00:00+08:00", "reason": "sick"}
+        ),
+        ("POST", "/caregivers/{caregiver_id}/absences"): Body(
+            form={"from": "2026-11-30T09:00", "to": "2026-11-30T18:00", "reason": "sick"}
+        ),
+        ("POST", "/api/v1/caregivers/{caregiver_id}/absences/{absence_id}/cancel"): Body(json={}),
+        ("POST", "/caregivers/{caregiver_id}/absences/{absence_id}/cancel"): Body(form={}),
+        ("POST", "/api/v1/notices/{notice_id}/read"): Body(json={}),
+        ("POST", "/inbox/{notice_id}/read"): Body(form={}),
         ("POST", "/api/v1/caregivers/{caregiver_id}/account"): Body(
             json={"username": "new-carer", "password": "a-long-Passw0rd-ok"}
         ),

@@ -23,6 +23,7 @@ from ltc.domain.access import Action, Actor, require
 from ltc.domain.care_plan import parse_slot
 from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.policy import Policy
+from ltc.services.absences import absence_bookings
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind, start_job
@@ -74,6 +75,10 @@ async def generate_visits(
     plans = [_plan_input(r, previous.get(r["person"])) for r in plan_rows]
     caregivers = await _caregivers(provider_ids, window.policy)
     existing = await _existing_bookings(provider_ids, window)
+    # Absences enter as bookings of the time they take out of the caregivers' working days.
+    existing += await absence_bookings(
+        caregivers, window.midnight(_monday(window.start)), window.midnight(window.end), window.zone
+    )
     await progress(0.1)
     rows = storage.GeneratedRows(
         provider_of={p.plan_id: p.provider_id for p in plans},
