@@ -134,17 +134,24 @@ class AppDay:
     more: bool  # more visits than the app lists: the full day list has them
 
 
-def _evidence(services: Services, visit: VisitOut) -> dict[str, object]:
-    """What the visit page asks at check-in and check-out, and which of it the server takes.
-    A policy without these fields (an older policy book) asks for none of them."""
+class PageEvidence(BaseModel):
+    """What the visit page asks at check-in and check-out (the policy's booleans, by field
+    name) and which fields the server's events take (by event kind)."""
+
+    asks: dict[str, bool]
+    takes: dict[str, list[str]]
+
+
+def _evidence(services: Services, visit: VisitOut) -> PageEvidence:
+    """A policy without these fields (an older policy book) asks for none of them."""
     policy = policy_book(services.settings).in_force(visit.planned_start.astimezone(services.settings.zone).date())
-    return {
-        "asks": {name: bool(getattr(policy, name, False)) for name in EVIDENCE_POLICY},
-        "takes": {
+    return PageEvidence(
+        asks={name: bool(getattr(policy, name, False)) for name in EVIDENCE_POLICY},
+        takes={
             "check_in": [f for f in EVIDENCE_FIELDS if f in CheckIn.model_fields],
             "check_out": [f for f in EVIDENCE_FIELDS if f in CheckOut.model_fields],
         },
-    }
+    )
 
 
 def _app_page(actor: Actor, name: str, **context: object) -> Template:

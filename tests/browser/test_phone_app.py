@@ -14,6 +14,8 @@ import struct
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from ltc.domain.identity import make_id_number
 from tests.browser.steps import check_accessibility
 from tests.browser.test_phone_visit import HOME, PASSWORD, arrange_visit, no_sideways_scroll, phone, sign_in, waiting
@@ -268,4 +270,72 @@ async def test_a_phone_never_shows_another_users_kept_pages(browser, live_server
     await page.reload()
     second_user = await page.get_attribute(".app-day", "data-user")
     assert second_user and second_user != first_user
+    await context.close()
+
+
+# The phone's camera, pointed at a card: a canvas showing the card's QR code, as a video stream.
+FAKE_CAMERA = """
+navigator.mediaDevices.getUserMedia = async () => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 480; canvas.height = 480;
+  const ink = canvas.getContext('2d');
+  const card = new Image();
+  card.src = window.cardShown;
+  await card.decode();
+  const draw = () => { ink.fillStyle = '#fff'; ink.fillRect(0, 0, 480, 480); ink.drawImage(card, 40, 40, 400, 400); };
+  draw();
+  setInterval(draw, 100);
+  return canvas.captureStream(10);
+};
+"""
+
+
+async def test_the_card_is_scanned_with_the_camera(browser, live_server: str) -> None:
+    segno = pytest.importorskip("segno")  # the card's QR code, drawn as the presence card draws it
+    arranged = arrange_visit(live_server, "V904", 614, (HOME[0] - 0.15, HOME[1]))
+    visit = arranged["visit"]
+    home = (HOME[0] - 0.15, HOME[1])
+    context = await phone(
+        browser, geolocation={"latitude": home[0], "longitude": home[1], "accuracy": 20}, permissions=["geolocation"]
+    )
+    await context.add_init_script(FAKE_CAMERA)
+    page = await context.new_page()
+    await sign_in(page, live_server, "agency-v904", PASSWORD)
+    await page.goto(f"{live_server}/visits/{visit['id']}")
+    takes = await page.evaluate("JSON.parse(document.querySelector('.visit-page').dataset.evidence).takes")
+
+    def show_card(content: str) -> str:
+        return segno.make(content, error="m").svg_data_uri(scale=8, border=4)
+
+    # Another home's card: told so, nothing kept.
+    await page.evaluate("(uri) => { window.cardShown = uri; }", show_card("ltc-presence:1:999999:JBSWY3DPEHPK3PXP"))
+    await page.get_by_test_id("scan-check_in").tap()
+    state = page.get_by_test_id("presence-state-check_in")
+    await page.wait_for_selector("[data-testid=presence-state-check_in]:has-text('另一位')", timeout=20_000)
+    assert await page.get_by_test_id("scanner").is_hidden()
+
+    # This home's card: read, and the check-in carries the card's time code for its own time.
+    if "presence_code" in takes["check_in"]:
+        card = arranged["agency"].call("POST", f"/api/v1/persons/{visit['person_id']}/presence-card/rotate", {})
+        content = card["qr_content"]
+    else:
+        content = f"ltc-presence:1:{visit['person_id']}:JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    await page.evaluate("(uri) => { window.cardShown = uri; }", show_card(content))
+    await page.get_by_test_id("scan-check_in").tap()
+    await page.wait_for_selector("[data-testid=presence-state-check_in]:has-text('已扫描本户')", timeout=20_000)
+    assert "本户" in await state.inner_text()
+    await context.set_offline(True)  # kept on the phone, to be read before it is sent
+    await page.get_by_test_id("check-in").tap()
+    await page.wait_for_selector("[data-testid=unsent]")
+    (event,) = await waiting(page)
+    if "presence_code" in takes["check_in"]:
+        secret = content.rsplit(":", 1)[1]
+        assert event["body"]["presence_code"] == totp(secret, datetime.fromisoformat(event["body"]["at"]))
+    else:
+        assert "presence_code" not in event["body"]
+    await context.set_offline(False)
+    await page.evaluate("window.dispatchEvent(new Event('online'))")
+    await page.wait_for_selector("[data-testid=unsent]", state="detached", timeout=15_000)
+    stored = arranged["agency"].call("GET", f"/api/v1/visits/{visit['id']}")
+    assert stored["status"] == "in_progress" and "presence_code_invalid" not in stored["flags"], stored
     await context.close()
