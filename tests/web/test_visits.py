@@ -330,6 +330,24 @@ async def test_check_in_and_out_flag_but_never_refuse_and_replays_are_kept_once(
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
 
 
+async def test_a_replay_to_a_visit_cancelled_since_counts_as_sent(client, auth) -> None:
+    """A phone that lost the answer resends after the visit was cancelled (re-planned): the
+    server has the event, so it answers as for any replay; a new event is refused."""
+    b = await beneficiary(client, auth)
+    visit = await adhoc_visit(client, b)
+    home = (visit["person_lat"], visit["person_lon"])
+    check_in = event(datetime.now(UTC) - timedelta(minutes=2), *home)
+    first = await client.post(f"/api/v1/visits/{visit['id']}/check-in", json=check_in, headers=b["agency"])
+    assert first.status_code == 201
+    await Visit.update({Visit.status: "cancelled"}).where(Visit.id == visit["id"])
+    replay = await client.post(f"/api/v1/visits/{visit['id']}/check-in", json=check_in, headers=b["agency"])
+    assert replay.status_code == 200, replay.text
+    fresh = event(datetime.now(UTC), *home, items=["B01"])
+    late = await client.post(f"/api/v1/visits/{visit['id']}/check-out", json=fresh, headers=b["agency"])
+    assert late.status_code == 409 and late.json()["code"] == "visit_cancelled"
+    assert await VisitEventRecord.count().where(VisitEventRecord.visit == visit["id"]) == 1
+
+
 async def test_bad_events_are_refused_and_nothing_is_recorded(client, auth) -> None:
     b = await beneficiary(client, auth)
     visit = await adhoc_visit(client, b)

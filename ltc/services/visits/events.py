@@ -67,7 +67,8 @@ async def record_event(
         records = await queries.events_for(visit_id, event.event_id)
         if any(r.visit != visit_id for r in records):
             raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
-        if visit.status == "cancelled":
+        # A resend of an event already kept is answered as a replay, even on a visit cancelled since.
+        if visit.status == "cancelled" and not any(r.event.event_id == event.event_id for r in records):
             raise Conflict("该上门服务已取消", code="visit_cancelled")
         unknown = service_catalogue(ctx.settings).unknown(event.items)
         if unknown:
