@@ -45,7 +45,7 @@ CAREGIVER_COLUMNS = {
     "data_key_id": (Varchar, _params(length=32, default="")),
     "certificate_no": (Varchar, _params(length=64, default="")),
     "certificate_expires_on": (Date, _params(default=None, null=True)),
-    "working_days": (JSON, _params(default="[0, 1, 2, 3, 4]")),
+    "working_days": (JSON, _params(default="[0, 1, 2, 3, 4, 5, 6]")),  # as the scheduler assumed before
     "work_start": (Varchar, _params(length=5, default="08:00")),
     "work_end": (Varchar, _params(length=5, default="18:00")),
     "deactivated_reason": (Text, _params(default="")),

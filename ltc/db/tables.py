@@ -97,7 +97,7 @@ class Caregiver(Table, tablename="caregiver"):
     data_key_id = Varchar(length=32, default="")
     certificate_no = Varchar(length=64, default="")
     certificate_expires_on = Date(null=True, default=None)
-    working_days = JSON(default="[0, 1, 2, 3, 4]")  # weekday indexes, 0 = Monday
+    working_days = JSON(default="[0, 1, 2, 3, 4, 5, 6]")  # weekday indexes, 0 = Monday; home care runs all week
     work_start = Varchar(length=5, default="08:00")  # local "HH:MM"
     work_end = Varchar(length=5, default="18:00")
     deactivated_reason = Text(default="")

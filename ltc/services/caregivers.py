@@ -108,7 +108,7 @@ class CaregiverOut(BaseModel):
     skills: list[str] = []
     certificate_no: str = ""
     certificate_expires_on: date | None = None
-    working_days: list[int] = [0, 1, 2, 3, 4]
+    working_days: list[int] = [0, 1, 2, 3, 4, 5, 6]
     work_start: str = "08:00"
     work_end: str = "18:00"
     deactivated_reason: str = ""

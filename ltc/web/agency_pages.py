@@ -94,7 +94,7 @@ class AgencyPages(Controller):
             weekly_hours="40",
             lat=provider.lat,
             lon=provider.lon,
-            working_days=[str(d) for d in range(5)],
+            working_days=[str(d) for d in range(7)],
             work_start="08:00",
             work_end="18:00",
         )

@@ -176,12 +176,16 @@ async def test_visits_are_generated_once_from_confirmed_plans(client, auth, serv
     b = await beneficiary(client, auth)
     plan = await plan_for(client, b)
     ctx = replace(services, clock=FixedClock(datetime.now(UTC)))
+    for caregiver in b["caregivers"]:  # the agency's caregivers work Monday to Friday
+        weekdays = {"working_days": [0, 1, 2, 3, 4]}
+        changed = await client.patch(f"/api/v1/caregivers/{caregiver['id']}", json=weekdays, headers=b["agency"])
+        assert changed.status_code == 200, changed.text
     params = GenerateVisitsParams(provider_id=b["provider"]["id"], days=14)
     first = await generation.generate_visits(ctx, params, no_progress)
     assert first.visits >= 6, first
     rows = await Visit.select().where(Visit.care_plan == plan["id"])
     assert len(rows) == first.visits
-    # the caregivers work Monday to Friday (the registry's default): a weekend slot stays unscheduled
+    # a weekend slot stays unscheduled: no caregiver works then
     zone = services.settings.zone
     assert {r["planned_start"].astimezone(zone).weekday() for r in rows} <= {0, 1, 2, 3, 4}
     weekend = await UnscheduledSlot.select().where(UnscheduledSlot.care_plan == plan["id"])
