@@ -15,7 +15,8 @@ from ltc.settings import Settings, load_settings
 log = logging.getLogger("ltc")
 
 DEMO_USERS_HINT = (
-    "admin, secadmin, auditor, bureau, assessor1, assessor2, assessor3, expert1, expert2, agency-P01 … agency-P20"
+    "admin, secadmin, auditor, bureau, assessor1, assessor2, assessor3, expert1, expert2, agency-P01 … agency-P20,"
+    " caregiver-P01 … caregiver-P20"
 )
 
 
