@@ -617,6 +617,8 @@ def schedule(
         di, dur, wk = other[0], other[3], other[4]
         targets = list(dict.fromkeys((*ost.used, *(ost.cals[cj] for cj in ost.order[:REPAIR_TARGETS]))))
         for alt in targets if direct else ():
+            if alt.weeks.get(wk, 0.0) + dur > alt.limit:
+                continue  # over the week's hours whatever the time
             budget[0] -= 1
             t = place(alt, other, ost.pr, ost.lr, ost.cp)
             if t >= 0:
@@ -627,9 +629,12 @@ def schedule(
             lst = alt.days.get(di)
             if not lst:
                 continue
+            week = alt.weeks.get(wk, 0.0) + dur
             for booking in near(lst, other):
                 if budget[0] <= 0:
                     return None
+                if week - (booking[1] - booking[0]) > alt.limit:
+                    continue
                 lift(alt, di, wk, booking)
                 budget[0] -= 1
                 t = place(alt, other, ost.pr, ost.lr, ost.cp)
@@ -656,9 +661,12 @@ def schedule(
                 lst = cal.days.get(di)
                 if not lst:
                     continue
+                week = cal.weeks.get(wk, 0.0) + dur
                 for booking in near(lst, v):
                     if budget[0] <= 0:
                         break
+                    if week - (booking[1] - booking[0]) > cal.limit:
+                        continue  # over the week's hours even without that booking
                     lift(cal, di, wk, booking)
                     t = place(cal, v, st.pr, st.lr, st.cp)
                     moves = None
