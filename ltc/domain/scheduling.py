@@ -617,9 +617,9 @@ def schedule(
         di, dur, wk = other[0], other[3], other[4]
         targets = list(dict.fromkeys((*ost.used, *(ost.cals[cj] for cj in ost.order[:REPAIR_TARGETS]))))
         for alt in targets if direct else ():
+            budget[0] -= 1
             if alt.weeks.get(wk, 0.0) + dur > alt.limit:
                 continue  # over the week's hours whatever the time
-            budget[0] -= 1
             t = place(alt, other, ost.pr, ost.lr, ost.cp)
             if t >= 0:
                 return [(vid, alt, t)]
@@ -633,10 +633,10 @@ def schedule(
             for booking in near(lst, other):
                 if budget[0] <= 0:
                     return None
+                budget[0] -= 1
                 if week - (booking[1] - booking[0]) > alt.limit:
                     continue
                 lift(alt, di, wk, booking)
-                budget[0] -= 1
                 t = place(alt, other, ost.pr, ost.lr, ost.cp)
                 moves = None
                 if t >= 0:
