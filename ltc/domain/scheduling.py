@@ -26,7 +26,11 @@ Algorithm (per provider, since caregivers serve only their own provider's people
    same day booked near its window on a caregiver who would be free for it without that
    booking is tried elsewhere (its plan's caregivers, then the first ``REPAIR_TARGETS`` of its
    order, or the same caregiver at another time) at the earliest start of its own window; if
-   it moves, the unplaced visit takes the freed time.
+   it moves, the unplaced visit takes the freed time. If no single move does, a chain of two:
+   the moved visit takes the place of a booking near its own window on one of its targets,
+   and that booking moves on to one of its own (within ``REPAIR_BUDGET`` tries). Every
+   tentative place is checked against the week's hours with the lifted bookings given back
+   and the held times taken, so a chain never breaks a constraint the single move keeps.
 3. Each caregiver keeps, per local day, a sorted list of bookings; a candidate slot is
    checked against its two neighbours only (bisect), so a visit costs O(log k + candidates
    tried), never O(visits). A visit no-one can take is reported with a reason:
@@ -70,6 +74,8 @@ REPAIR_REACH_SECONDS = 3600
 PACE_LOOKAHEAD = 6  # caregivers tried for one within pace once one over pace could take the visit
 REPAIR_CANDIDATES = 12  # caregivers, first in the unplaced visit's order, whose day a repair looks into
 REPAIR_TARGETS = 8  # caregivers a moved visit may go to besides its plan's own: the first in its order
+REPAIR_DEPTH = 1  # visits a repair may move in a chain beyond the first: 1 = a chain of two
+REPAIR_BUDGET = 200  # place calls the chain may spend on one unplaced visit (about 0.3 ms)
 
 
 def travel_seconds(km: float, speed_kmh: float) -> float:
@@ -580,48 +586,105 @@ def schedule(
             used_set.add(fallback.index)
         return fallback, fallback_t, []
 
-    def repair(v: Pending, st: _PlanState) -> bool:
-        """Place ``v`` by moving one visit of that day from a caregiver who could then take it
-        (see the module docstring, step 4)."""
-        di, dur, wk = v[0], v[3], v[4]
-        # only a booking near the window can be in the way (an hour's travel either side)
+    def near(
+        lst: list[tuple[int, int, float, float, float, int]], v: Pending
+    ) -> list[tuple[int, int, float, float, float, int]]:
+        """The movable bookings of a day that can be in the way of ``v``: an hour's travel either
+        side of its window."""
         near_from = v[5] - REPAIR_REACH_SECONDS
-        near_to = v[5] + v[2] * 60 + dur + REPAIR_REACH_SECONDS
-        cals = st.cals
-        for ci in st.order[:REPAIR_CANDIDATES]:
-            cal = cals[ci]
-            if cal.weeks.get(wk, 0.0) + dur > cal.limit:
-                continue
-            lst = cal.days.get(di)
+        near_to = v[5] + v[2] * 60 + v[3] + REPAIR_REACH_SECONDS
+        return [b for b in lst if b[5] >= 0 and b[0] < near_to and b[1] > near_from]
+
+    # Tentative changes during a repair keep each calendar's week exact: a booking lifted out
+    # gives its seconds back, a held time takes them, so ``place`` checks the weekly hours.
+    def lift(cal: _Calendar, di: int, wk: int, entry: tuple[int, int, float, float, float, int]) -> None:
+        cal.days[di].remove(entry)
+        cal.weeks[wk] -= entry[1] - entry[0]
+
+    def hold(cal: _Calendar, di: int, wk: int, entry: tuple[int, int, float, float, float, int]) -> None:
+        bisect.insort(cal.days.setdefault(di, []), entry)
+        cal.weeks[wk] = cal.weeks.get(wk, 0.0) + entry[1] - entry[0]
+
+    def relocate(
+        vid: int, depth: int, budget: list[int], *, direct: bool = True
+    ) -> list[tuple[int, _Calendar, int]] | None:
+        """New places for visit ``vid`` (lifted out of its calendar): a caregiver free for it
+        as it is (its plan's caregivers, then the first ``REPAIR_TARGETS`` of its order; not
+        tried again if ``direct`` is False), or, ``depth`` more levels down, one who is free
+        once a booking of theirs moves on in turn. The moves to make, the deepest last; None
+        if none within ``budget`` place calls."""
+        other, ost = placed_how[vid]
+        di, dur, wk = other[0], other[3], other[4]
+        targets = list(dict.fromkeys((*ost.used, *(ost.cals[cj] for cj in ost.order[:REPAIR_TARGETS]))))
+        for alt in targets if direct else ():
+            budget[0] -= 1
+            if alt.weeks.get(wk, 0.0) + dur > alt.limit:
+                continue  # over the week's hours whatever the time
+            t = place(alt, other, ost.pr, ost.lr, ost.cp)
+            if t >= 0:
+                return [(vid, alt, t)]
+        if depth == 0:
+            return None
+        for alt in targets:
+            lst = alt.days.get(di)
             if not lst:
                 continue
-            for booking in [b for b in lst if b[5] >= 0 and b[0] < near_to and b[1] > near_from]:
-                vid = booking[5]
-                other, other_st = placed_how[vid]
-                lst.remove(booking)
-                t = place(cal, v, st.pr, st.lr, st.cp, hours=False)
-                if t < 0:
-                    bisect.insort(lst, booking)
+            week = alt.weeks.get(wk, 0.0) + dur
+            for booking in near(lst, other):
+                if budget[0] <= 0:
+                    return None
+                budget[0] -= 1
+                if week - (booking[1] - booking[0]) > alt.limit:
                     continue
-                # hold v's time on cal while the other visit looks for a new place
-                hold = (t, t + dur, st.pr, st.lr, st.cp, -2)
-                bisect.insort(lst, hold)
-                target: _Calendar | None = None
-                t2 = -1
-                for alt in (*other_st.used, *(cals[cj] for cj in other_st.order[:REPAIR_TARGETS])):
-                    if alt is cal and cal.weeks.get(wk, 0.0) + dur > cal.limit:
-                        continue  # staying on cal at another time: the week then holds both
-                    t2 = place(alt, other, other_st.pr, other_st.lr, other_st.cp)
-                    if t2 >= 0:
-                        target = alt
+                lift(alt, di, wk, booking)
+                t = place(alt, other, ost.pr, ost.lr, ost.cp)
+                moves = None
+                if t >= 0:
+                    held = (t, t + dur, ost.pr, ost.lr, ost.cp, -2)
+                    hold(alt, di, wk, held)
+                    moves = relocate(booking[5], depth - 1, budget)
+                    lift(alt, di, wk, held)
+                hold(alt, di, wk, booking)
+                if moves is not None:
+                    return [(vid, alt, t), *moves]
+        return None
+
+    def repair(v: Pending, st: _PlanState) -> bool:
+        """Place ``v`` by moving visits of that day out of its way (see the module docstring,
+        step 4): one visit first, then a chain of two."""
+        di, dur, wk = v[0], v[3], v[4]
+        cals = st.cals
+        for depth in range(REPAIR_DEPTH + 1):
+            budget = [REPAIR_BUDGET if depth else 1 << 30]  # the single move as it always was
+            for ci in st.order[:REPAIR_CANDIDATES]:
+                cal = cals[ci]
+                lst = cal.days.get(di)
+                if not lst:
+                    continue
+                week = cal.weeks.get(wk, 0.0) + dur
+                for booking in near(lst, v):
+                    if budget[0] <= 0:
                         break
-                lst.remove(hold)
-                bisect.insort(lst, booking)
-                if target is None:
-                    continue
-                move(vid, target, t2)
-                book(cal, v, st, t)
-                return True
+                    if week - (booking[1] - booking[0]) > cal.limit:
+                        continue  # over the week's hours even without that booking
+                    lift(cal, di, wk, booking)
+                    t = place(cal, v, st.pr, st.lr, st.cp)
+                    moves = None
+                    if t >= 0:
+                        # hold v's time on cal while the other visit looks for a new place
+                        held = (t, t + dur, st.pr, st.lr, st.cp, -2)
+                        hold(cal, di, wk, held)
+                        # the direct places were tried at the depth before
+                        moves = relocate(booking[5], depth, budget, direct=depth == 0)
+                        lift(cal, di, wk, held)
+                    hold(cal, di, wk, booking)
+                    if moves is None:
+                        continue
+                    # the deepest move first: each frees the time the one before it takes
+                    for vid, target, start in reversed(moves):
+                        move(vid, target, start)
+                    book(cal, v, st, t)
+                    return True
         return False
 
     by_provider: dict[Hashable, list[PlanInput]] = defaultdict(list)

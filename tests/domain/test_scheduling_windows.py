@@ -4,7 +4,9 @@ checker refuses a visit outside its window or a window that is not one of the pl
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time, timedelta
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 from ltc.domain.care_plan import VisitSlot, parse_slot
 from ltc.domain.errors import InvalidInput
 from ltc.domain.policy import Policy
-from ltc.domain.scheduling import CaregiverInput, PlanInput, find_conflicts, schedule
+from ltc.domain.scheduling import Booking, CaregiverInput, PlanInput, find_conflicts, schedule
 from tests.domain.test_scheduling import HOME, MONDAY, ZONE, as_bookings, carer, local, north
 
 WINDOWED = Policy(version="w", effective_from=date(2020, 1, 1), visit_window_minutes=60)
@@ -148,3 +150,34 @@ def test_windows_never_place_fewer_than_pinned_slots_and_stay_inside(data) -> No
     assert len(windowed.visits) + len(windowed.unscheduled) == len(plans)
     again = run(plans, caregivers, WINDOWED, existing=as_bookings(windowed.visits))
     assert again.visits == [] and again.skipped_existing == len(windowed.visits)
+
+
+def test_the_repair_moves_a_chain_of_two_visits_where_one_move_cannot_make_room() -> None:
+    # The nurse B is the only one for the nurse-only visit at 09:00, but B has c then. c
+    # (pinned at 09:00) could only go to A, who has b then; b's window reaches 10:00, when D
+    # (working 10:00-12:00, already booked at 11:00 next door to b) can take it. Moving c
+    # alone finds no place, moving b alone frees no nurse: only the chain places all three.
+    far = north(20)
+    a = carer(1, work_start=time(9), work_end=time(10))
+    b_nurse = carer(2, qualification="nurse", work_start=time(9), work_end=time(10))
+    d = carer(3, work_start=time(10), work_end=time(12))
+    booked = Booking(3, local(MONDAY, "11:00"), local(MONDAY, "12:00"), far[0], far[1])
+    b = replace(plan_at(1, [VisitSlot(0, time(9))], at=far), previous_caregiver_id=1)
+    c = replace(plan_at(2, [VisitSlot(0, time(9), 0)]), previous_caregiver_id=2)
+    nurse_only = replace(plan_at(3, [VisitSlot(0, time(9), 0)]), needs_nurse=True)
+    plans, caregivers = [b, c, nurse_only], [a, b_nurse, d]
+    result = run(plans, caregivers, WINDOWED, existing=[booked])
+    assert result.unscheduled == []
+    assert {v.plan_id: (v.caregiver_id, v.slot_start) for v in result.visits} == {
+        1: (3, local(MONDAY, "10:00")),
+        2: (1, local(MONDAY, "09:00")),
+        3: (2, local(MONDAY, "09:00")),
+    }
+    assert find_conflicts(result.visits, caregivers, WINDOWED, existing=[booked], plans=plans, zone=ZONE) == []
+    # one move is all the repair may make with the chain turned off: the nurse-only visit stays out
+    with patch("ltc.domain.scheduling.REPAIR_DEPTH", 0):
+        single = run(plans, caregivers, WINDOWED, existing=[booked])
+    assert [u.plan_id for u in single.unscheduled] == [3]
+    # a second run adds nothing
+    again = run(plans, caregivers, WINDOWED, existing=[booked, *as_bookings(result.visits)])
+    assert again.visits == [] and again.unscheduled == []
