@@ -7,6 +7,7 @@ levels every time (the dates follow the day it is seeded)."""
 from __future__ import annotations
 
 import logging
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -15,7 +16,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from ltc.db.tables import AppUser, Assignment, Person
+from ltc.db.engine import write_transaction
+from ltc.db.tables import AppUser, Assignment, Caregiver, Person, Visit
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import DomainError
 from ltc.domain.instruments import Answer, Instrument
@@ -146,10 +148,44 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
         return None
 
     generated = await generate_visits(ctx, GenerateVisitsParams(), no_progress)
+    await give_sign_ins_to_busy_caregivers(ctx)
     contributions = await seed_fund(ctx, bureau)
     return DemoActivity(
         beneficiaries=concluded, care_plans=planned, visits=generated.visits, contributions=contributions
     )
+
+
+async def give_sign_ins_to_busy_caregivers(ctx: ServiceContext) -> int:
+    """Each demo caregiver sign-in goes to its agency's caregiver with the most visits in the
+    next two days, so that signing in as one shows a day's work; how many moved."""
+    now = ctx.clock.now()
+    visits = await Visit.select(Visit.provider, Visit.caregiver).where(
+        (Visit.status == "planned") & (Visit.planned_start >= now) & (Visit.planned_start < now + timedelta(days=2))
+    )
+    busiest: dict[int, Counter[int]] = defaultdict(Counter)
+    for visit in visits:
+        if visit["caregiver"] is not None:
+            busiest[visit["provider"]][visit["caregiver"]] += 1
+    taken = {row["caregiver"] for row in await AppUser.select(AppUser.caregiver).where(AppUser.caregiver.is_not_null())}
+    moved = 0
+    async with write_transaction():
+        for account in await AppUser.select(AppUser.id, AppUser.provider, AppUser.caregiver).where(
+            (AppUser.role == Role.CAREGIVER.value) & AppUser.username.like("caregiver-%")
+        ):
+            counts = busiest.get(account["provider"])
+            if not counts:
+                continue
+            best, _ = max(counts.items(), key=lambda item: (item[1], -item[0]))
+            if best == account["caregiver"] or best in taken:
+                continue
+            names = await Caregiver.select(Caregiver.name).where(Caregiver.id == best)
+            await AppUser.update({AppUser.caregiver: best, AppUser.display_name: names[0]["name"]}).where(
+                AppUser.id == account["id"]
+            )
+            taken.discard(account["caregiver"])
+            taken.add(best)
+            moved += 1
+    return moved
 
 
 async def seed_fund(ctx: ServiceContext, bureau: Actor) -> int:

@@ -31,7 +31,29 @@ async def _check_activity(own: Settings) -> None:
         assert await CarePlan.count().where(CarePlan.status == "confirmed") == outcome.care_plans > 0
         assert await Visit.count() == outcome.visits > 0
         assert outcome.contributions == 12
+        await _check_caregiver_sign_ins(runtime.services)
         await _check_fund(runtime.services)
+
+
+async def _check_caregiver_sign_ins(services) -> None:
+    """Each demo caregiver sign-in is its agency's busiest caregiver of the next two days, one
+    account per caregiver, so signing in as one shows a day's work."""
+    from datetime import timedelta
+
+    from ltc.db.tables import AppUser
+
+    now = services.clock.now()
+    soon = (Visit.status == "planned") & (Visit.planned_start >= now) & (Visit.planned_start < now + timedelta(days=2))
+    accounts = await AppUser.select(AppUser.provider, AppUser.caregiver).where(AppUser.role == "caregiver")
+    assert len({a["caregiver"] for a in accounts}) == len(accounts), "one account per caregiver"
+    busy = 0
+    for account in accounts:
+        visits = await Visit.select(Visit.caregiver).where(soon & (Visit.provider == account["provider"]))
+        counts = [sum(1 for v in visits if v["caregiver"] == c) for c in {v["caregiver"] for v in visits}]
+        own = sum(1 for v in visits if v["caregiver"] == account["caregiver"])
+        assert own == max(counts, default=0)
+        busy += own > 0
+    assert busy > 0, "some caregiver sign-in has visits to show"
 
 
 async def _check_fund(services) -> None:
