@@ -290,32 +290,39 @@ async def _apply(
     changes: list[Change] = []
     moved: dict[int, list[dict[str, Any]]] = defaultdict(list)
     async with write_transaction():
+        # One update per colleague: the visits each takes, as long as they are still the absent
+        # caregiver's and not begun (checked in or changed meanwhile: left as they are).
+        by_colleague: dict[Any, list[replanning.Move]] = defaultdict(list)
         for move in result.moves:
-            taken = (
-                await Visit.update({Visit.caregiver: move.caregiver_id, Visit.updated_at: now})
+            by_colleague[move.caregiver_id].append(move)
+        for colleague, moves in by_colleague.items():
+            taken = {
+                row["id"]
+                for row in await Visit.update({Visit.caregiver: colleague, Visit.updated_at: now})
                 .where(
-                    (Visit.id == move.visit_id)
+                    Visit.id.is_in([m.visit_id for m in moves])
                     & (Visit.caregiver == params.caregiver_id)
                     & (Visit.status == "planned")
                     & Visit.checked_in_at.is_null()
                 )
                 .returning(Visit.id)
-            )
-            if not taken:  # checked in or changed meanwhile: left as it is
-                continue
-            moved[_id(move.caregiver_id)].append(rows[move.visit_id])
-            changes.append(
-                Change(
-                    None,
-                    now,
-                    "visit.reassign",
-                    "visit",
-                    move.visit_id,
-                    before={"caregiver_id": params.caregiver_id},
-                    after={"caregiver_id": move.caregiver_id, "usual": move.usual},
-                    reason=reason,
+            }
+            for move in moves:
+                if move.visit_id not in taken:
+                    continue
+                moved[_id(move.caregiver_id)].append(rows[move.visit_id])
+                changes.append(
+                    Change(
+                        None,
+                        now,
+                        "visit.reassign",
+                        "visit",
+                        move.visit_id,
+                        before={"caregiver_id": params.caregiver_id},
+                        after={"caregiver_id": move.caregiver_id, "usual": move.usual},
+                        reason=reason,
+                    )
                 )
-            )
         slots = []
         unscheduled = 0
         for left in result.unscheduled:

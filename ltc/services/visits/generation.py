@@ -17,13 +17,13 @@ from uuid import UUID
 import anyio.to_thread
 from piccolo.utils.encoding import dump_json
 
-from ltc.db.tables import Assignment, Caregiver, CarePlan, Provider, Visit
+from ltc.db.tables import Assignment, CarePlan, Provider, Visit
 from ltc.domain import scheduling
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.care_plan import parse_slot
 from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.policy import Policy
-from ltc.services.absences import absence_bookings
+from ltc.services.absences import absence_bookings, active_caregivers
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind, start_job
@@ -189,40 +189,7 @@ def _plan_input(row: dict[str, Any], previous_caregiver: int | None) -> scheduli
 async def _caregivers(provider_ids: list[int], policy: Policy) -> list[scheduling.CaregiverInput]:
     """The active caregivers with their own working days and hours (the policy's working day
     where a registry entry has none)."""
-    day_start, day_end = time(policy.working_day_start_hour), time(policy.working_day_end_hour)
-    return [
-        scheduling.CaregiverInput(
-            caregiver_id=c["id"],
-            provider_id=c["provider"],
-            qualification=c["qualification"],
-            lat=c["lat"],
-            lon=c["lon"],
-            weekly_hours=c["weekly_hours"],
-            work_start=_clock(c["work_start"], day_start),
-            work_end=_clock(c["work_end"], day_end),
-            working_days=frozenset(c["working_days"]) if c["working_days"] is not None else scheduling.ALL_DAYS,
-        )
-        for c in await Caregiver.select(
-            Caregiver.id,
-            Caregiver.provider,
-            Caregiver.qualification,
-            Caregiver.lat,
-            Caregiver.lon,
-            Caregiver.weekly_hours,
-            Caregiver.work_start,
-            Caregiver.work_end,
-            Caregiver.working_days,
-        )
-        .where(Caregiver.provider.is_in(provider_ids) & (Caregiver.active == True))
-        .output(load_json=True)
-    ]
-
-
-def _clock(text: str | None, default: time) -> time:
-    try:
-        return time.fromisoformat(text) if text else default
-    except ValueError:
-        return default
+    return [row.as_input(policy) for row in await active_caregivers(provider_ids)]
 
 
 def _monday(day: date) -> date:
