@@ -818,6 +818,24 @@ class Notice(Table, tablename="notice"):
     read_at = Timestamptz(null=True, default=None)
 
 
+class Inspection(Table, tablename="inspection"):
+    """An inspection case (稽核) about one provider over a span of months: routine (日常稽核),
+    special (专项检查) or unannounced (飞行检查). Findings and outcomes hang on it."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    kind = Varchar(length=16)  # routine | special | unannounced
+    period_from = Varchar(length=7)  # YYYY-MM
+    period_to = Varchar(length=7)
+    reason = Text(default="")
+    status = Varchar(length=16, default="open", index=True)  # open | closed
+    opened_by = _fk(AppUser, null=True, default=None)
+    opened_at = Timestamptz()
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = _fk(AppUser, null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -860,6 +878,7 @@ ALL_TABLES: list[type[Table]] = [
     SettlementCorrection,
     LedgerEntry,
     LedgerPosting,
+    Inspection,
 ]
 
 

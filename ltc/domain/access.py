@@ -22,10 +22,11 @@ class Role(StrEnum):
     EXPERT = "expert"
     AGENCY = "agency"
     CAREGIVER = "caregiver"  # 护理人员: their own visits on their own phone, in their own name
+    SUPERVISOR = "supervisor"  # 基金监管: reviews, inspects and sanctions; reads settlements, never approves them
 
 
 ADMINISTRATOR_DUTIES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
-REGION_WIDE_ROLES = frozenset({Role.BUREAU})
+REGION_WIDE_ROLES = frozenset({Role.BUREAU, Role.SUPERVISOR})
 
 
 class Action(StrEnum):
@@ -75,6 +76,18 @@ class Action(StrEnum):
     REPORT_PERSONAL_DATA = "person.data_report"
     ANONYMISE_PERSON = "person.anonymise"
     READ_POLICY = "policy.read"  # the city's dated policy versions, read-only
+    # Fund supervision (DOMAIN §8)
+    READ_SUPERVISION = "supervision.read"  # risk scores, the dashboard, review samples, tip-offs
+    REVIEW_SAMPLES = "review.decide"  # confirm, adjust or refuse a sampled settlement line
+    RUN_INSPECTIONS = "inspection.run"  # open cases, record findings and outcomes
+    READ_INSPECTIONS = "inspection.read"  # cases, findings and outcomes (an agency: those about itself)
+    RESPOND_TO_INSPECTION = "inspection.respond"  # the provider reports its rectification
+    RECORD_TIP_OFF = "tip_off.record"  # a tip-off taken on the bureau's hotline; its reward
+    READ_CREDIT = "credit.read"  # credit points, levels and bars (an agency: its own and its caregivers')
+    SELF_EVALUATE = "evaluation.self"  # the provider's own annual self-evaluation (自查自评)
+    SCORE_EVALUATION = "evaluation.score"  # the bureau's annual scoring and grade
+    MANAGE_BUDGET = "fund.budget"  # the year's budget, advance payments
+    RUN_WHAT_IF = "fund.what_if"  # re-price settled months under a draft policy
 
 
 _BUREAU = frozenset({Role.BUREAU})
@@ -82,6 +95,8 @@ _BUREAU_OR_AGENCY = frozenset({Role.BUREAU, Role.AGENCY})
 _ASSESSORS = frozenset({Role.ASSESSOR, Role.EXPERT})
 _AGENCY = frozenset({Role.AGENCY})
 _BUREAU_ONLY = frozenset({Role.BUREAU})  # the fund's money moves on an officer's word alone
+_SUPERVISOR = frozenset({Role.SUPERVISOR})
+_BUREAU_OR_SUPERVISOR = frozenset({Role.BUREAU, Role.SUPERVISOR})
 
 ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.SYSADMIN}),
@@ -93,21 +108,21 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.READ_AUDIT: frozenset({Role.BUREAU, Role.AUDITOR}),
     Action.VERIFY_AUDIT: frozenset({Role.AUDITOR}),
     # Each reads only the persons that concern them (services.persons.visible_person_filter).
-    Action.READ_PERSONS: frozenset({Role.BUREAU, Role.ASSESSOR, Role.EXPERT, Role.AGENCY}),
+    Action.READ_PERSONS: frozenset({Role.BUREAU, Role.ASSESSOR, Role.EXPERT, Role.AGENCY, Role.SUPERVISOR}),
     Action.REGISTER_PERSON: _BUREAU_OR_AGENCY,
     Action.GEOCODE_PERSONS: _BUREAU,
     Action.FILE_APPLICATION: _BUREAU_OR_AGENCY,
     Action.ACCEPT_APPLICATION: _BUREAU,
     Action.ASSESS: _ASSESSORS,
     Action.DECIDE_ASSESSMENT: _BUREAU,
-    Action.READ_CONCLUSIONS: frozenset({Role.BUREAU, Role.EXPERT}),
+    Action.READ_CONCLUSIONS: frozenset({Role.BUREAU, Role.EXPERT, Role.SUPERVISOR}),
     Action.MANAGE_PROVIDERS: _BUREAU,
     Action.MANAGE_CAREGIVERS: _BUREAU_OR_AGENCY,
     Action.ASSIGN: _BUREAU,
-    Action.READ_CARE_PLAN: frozenset({Role.BUREAU, Role.AGENCY, Role.EXPERT}),
+    Action.READ_CARE_PLAN: frozenset({Role.BUREAU, Role.AGENCY, Role.EXPERT, Role.SUPERVISOR}),
     Action.WRITE_CARE_PLAN: _BUREAU_OR_AGENCY,
     Action.GENERATE_VISITS: _BUREAU_OR_AGENCY,
-    Action.READ_CARE_RECORDS: _BUREAU_OR_AGENCY,
+    Action.READ_CARE_RECORDS: frozenset({Role.BUREAU, Role.AGENCY, Role.SUPERVISOR}),
     Action.RECORD_VISIT: _AGENCY,
     Action.CHECK_IN_OUT: frozenset({Role.AGENCY, Role.CAREGIVER}),
     Action.READ_OWN_VISITS: frozenset({Role.CAREGIVER}),
@@ -117,7 +132,9 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.SWEEP_ALERTS: _BUREAU,
     Action.IMPORT_RECORDS: _BUREAU,
     Action.RECORD_CENSUS: _AGENCY,
-    Action.READ_SETTLEMENTS: _BUREAU_OR_AGENCY,
+    Action.READ_SETTLEMENTS: frozenset(
+        {Role.BUREAU, Role.AGENCY, Role.SUPERVISOR}
+    ),  # the supervisor reads, never approves
     Action.BUILD_SETTLEMENTS: _BUREAU_ONLY,  # a draft is the bureau's reckoning of the month
     Action.REBUILD_SETTLEMENT: _BUREAU_ONLY,  # rebuilding is building the month again
     Action.SUBMIT_SETTLEMENT: frozenset({Role.BUREAU, Role.AGENCY}),
@@ -125,14 +142,26 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.REJECT_SETTLEMENT: _BUREAU_ONLY,
     Action.PAY_SETTLEMENTS: _BUREAU_ONLY,
     Action.CORRECT_SETTLEMENT: _BUREAU,
-    Action.READ_FUND: _BUREAU,
+    Action.READ_FUND: _BUREAU_OR_SUPERVISOR,
     Action.RECORD_CONTRIBUTION: _BUREAU,
     Action.ROTATE_DATA_KEYS: frozenset({Role.SECADMIN}),
     # What is held about a person, and erasing it, are the bureau's answer to the person.
     Action.REPORT_PERSONAL_DATA: _BUREAU_ONLY,
     Action.ANONYMISE_PERSON: _BUREAU_ONLY,
     # The administrator keeps the policy versions in view (DOMAIN.md §7); the bureau works under them.
-    Action.READ_POLICY: frozenset({Role.SYSADMIN, Role.BUREAU}),
+    Action.READ_POLICY: frozenset({Role.SYSADMIN, Role.BUREAU, Role.SUPERVISOR}),
+    Action.READ_SUPERVISION: _BUREAU_OR_SUPERVISOR,
+    # The officer who approves a settlement does not also re-review its sample (separated duties).
+    Action.REVIEW_SAMPLES: _SUPERVISOR,
+    Action.RUN_INSPECTIONS: _SUPERVISOR,
+    Action.READ_INSPECTIONS: frozenset({Role.BUREAU, Role.SUPERVISOR, Role.AGENCY}),
+    Action.RESPOND_TO_INSPECTION: _AGENCY,
+    Action.RECORD_TIP_OFF: _BUREAU_OR_SUPERVISOR,
+    Action.READ_CREDIT: frozenset({Role.BUREAU, Role.SUPERVISOR, Role.AGENCY}),
+    Action.SELF_EVALUATE: _AGENCY,
+    Action.SCORE_EVALUATION: _BUREAU_OR_SUPERVISOR,
+    Action.MANAGE_BUDGET: _BUREAU_ONLY,
+    Action.RUN_WHAT_IF: _BUREAU_OR_SUPERVISOR,
 }
 
 

@@ -6,7 +6,13 @@ Accounts (:func:`account_kind`):
 * ``fund_bank`` — asset: the fund's cash;
 * ``payable:<provider_id>`` — liability: what the fund owes that provider;
 * ``care_expense`` — expense: care the fund has committed to pay for;
-* ``contributions`` — income: money paid into the fund.
+* ``contributions`` — income: money paid into the fund;
+* ``receivable:<provider_id>`` — asset: what a provider owes the fund (a recovery 追回 or a
+  penalty 违约金), netted in its later settlements;
+* ``advance:<provider_id>`` — asset: money paid to a provider ahead of its settlements (预拨);
+* ``reserve:<provider_id>`` — liability: the quality reserve (质量保证金) withheld from a
+  provider's settlements until the year's final account;
+* ``penalty_income`` — income: penalties imposed on providers.
 
 Approving a settlement debits ``care_expense`` and credits ``payable:<provider>`` with its
 fund amount; paying it debits the payable and credits ``fund_bank``; a contribution debits
@@ -45,10 +51,21 @@ FUND_BANK = "fund_bank"
 CARE_EXPENSE = "care_expense"
 CONTRIBUTIONS = "contributions"
 PAYABLE_PREFIX = "payable:"
+RECEIVABLE_PREFIX = "receivable:"
+ADVANCE_PREFIX = "advance:"
+RESERVE_PREFIX = "reserve:"
+PENALTY_INCOME = "penalty_income"
 
 ASSET, LIABILITY, EXPENSE, INCOME = "asset", "liability", "expense", "income"
 DEBIT_NORMAL = frozenset({ASSET, EXPENSE})
-_FIXED_ACCOUNTS = {FUND_BANK: ASSET, CARE_EXPENSE: EXPENSE, CONTRIBUTIONS: INCOME}
+_FIXED_ACCOUNTS = {FUND_BANK: ASSET, CARE_EXPENSE: EXPENSE, CONTRIBUTIONS: INCOME, PENALTY_INCOME: INCOME}
+# Accounts kept one per provider, by the prefix before the provider's id.
+_PROVIDER_ACCOUNTS = {
+    PAYABLE_PREFIX: LIABILITY,
+    RECEIVABLE_PREFIX: ASSET,
+    ADVANCE_PREFIX: ASSET,
+    RESERVE_PREFIX: LIABILITY,
+}
 
 
 def payable(provider_id: int) -> str:
@@ -56,11 +73,27 @@ def payable(provider_id: int) -> str:
     return f"{PAYABLE_PREFIX}{check_fen(provider_id, 'provider_id')}"
 
 
+def receivable(provider_id: int) -> str:
+    """The asset account of what a provider owes the fund (recoveries and penalties)."""
+    return f"{RECEIVABLE_PREFIX}{check_fen(provider_id, 'provider_id')}"
+
+
+def advance(provider_id: int) -> str:
+    """The asset account of what was paid to a provider ahead of its settlements."""
+    return f"{ADVANCE_PREFIX}{check_fen(provider_id, 'provider_id')}"
+
+
+def reserve(provider_id: int) -> str:
+    """The liability account of the quality reserve withheld from a provider."""
+    return f"{RESERVE_PREFIX}{check_fen(provider_id, 'provider_id')}"
+
+
 def account_kind(account: str) -> str:
     if account in _FIXED_ACCOUNTS:
         return _FIXED_ACCOUNTS[account]
-    if account.startswith(PAYABLE_PREFIX) and account[len(PAYABLE_PREFIX) :].isdigit():
-        return LIABILITY
+    for prefix, kind in _PROVIDER_ACCOUNTS.items():
+        if account.startswith(prefix) and account[len(prefix) :].isdigit():
+            return kind
     raise InvalidInput(f"unknown ledger account {account!r}", code="unknown_account")
 
 

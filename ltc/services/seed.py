@@ -34,6 +34,7 @@ DEMO_STAFF: list[tuple[str, Role, str]] = [
     # re-assessment needs different assessors, one of them an expert.
     ("expert2", Role.EXPERT, "评估专家 吴丽华"),
     ("assessor3", Role.ASSESSOR, "评估员 赵磊"),
+    ("supervisor1", Role.SUPERVISOR, "基金监管 孙涛"),
 ]
 
 

@@ -34,7 +34,7 @@ ACCOUNT_REFUSALS = (*FORM_REFUSALS, Forbidden)
 
 # The roles an account is opened with through the app; the three administrators' accounts
 # are the operator's (``ltc createuser``).
-BUSINESS_ROLES: tuple[Role, ...] = (Role.BUREAU, Role.ASSESSOR, Role.EXPERT, Role.AGENCY)
+BUSINESS_ROLES: tuple[Role, ...] = (Role.BUREAU, Role.SUPERVISOR, Role.ASSESSOR, Role.EXPERT, Role.AGENCY)
 BusinessRole = Literal["bureau", "assessor", "expert", "agency"]
 OptionalId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 

@@ -38,6 +38,7 @@ ROLES = [
     N_("expert"),
     N_("agency"),
     N_("caregiver"),
+    N_("supervisor"),
 ]
 ASSIGNMENT_REASONS = [
     N_("chosen_provider"), N_("nearest_with_room"), N_("optimised"), N_("no_provider_in_range"), N_("providers_full"),

@@ -29,7 +29,7 @@ def test_an_agency_sees_its_own_provider_and_not_another() -> None:
     assert caught.value.code == "provider_not_found"
 
 
-@pytest.mark.parametrize("role", [Role.BUREAU, Role.ASSESSOR, Role.EXPERT])
+@pytest.mark.parametrize("role", [Role.BUREAU, Role.SUPERVISOR, Role.ASSESSOR, Role.EXPERT])
 def test_non_agency_roles_are_not_scoped_to_a_provider(role: Role) -> None:
     require_provider_visible(actor(role), 8)
 
@@ -42,7 +42,22 @@ def test_administrators_see_no_providers_records(role: Role) -> None:
 
 def test_only_the_bureau_sees_full_identity_numbers() -> None:
     assert [r for r in Role if actor(r).sees_full_id_numbers] == [Role.BUREAU]
-    assert {r for r in Role if actor(r).sees_whole_region} == {Role.BUREAU}
+    assert {r for r in Role if actor(r).sees_whole_region} == {Role.BUREAU, Role.SUPERVISOR}
+
+
+def test_the_supervisor_reads_settlements_and_the_fund_but_never_moves_money() -> None:
+    supervisor = actor(Role.SUPERVISOR)
+    assert supervisor.may(Action.READ_SETTLEMENTS) and supervisor.may(Action.READ_FUND)
+    assert supervisor.may(Action.REVIEW_SAMPLES) and supervisor.may(Action.RUN_INSPECTIONS)
+    for action in (
+        Action.APPROVE_SETTLEMENT,
+        Action.SUBMIT_SETTLEMENT,
+        Action.PAY_SETTLEMENTS,
+        Action.BUILD_SETTLEMENTS,
+    ):
+        assert not supervisor.may(action)
+    # the officer who approves does not re-review the sample
+    assert not actor(Role.BUREAU).may(Action.REVIEW_SAMPLES)
 
 
 def test_agency_users_need_a_provider_and_region_wide_roles_may_not_have_one() -> None:
@@ -52,7 +67,7 @@ def test_agency_users_need_a_provider_and_region_wide_roles_may_not_have_one() -
     validate_role_assignment(Role.EXPERT, None)
     with pytest.raises(Forbidden):
         validate_role_assignment(Role.AGENCY, None)
-    for role in (Role.BUREAU, *ADMINISTRATOR_DUTIES):
+    for role in (Role.BUREAU, Role.SUPERVISOR, *ADMINISTRATOR_DUTIES):
         with pytest.raises(Forbidden):
             validate_role_assignment(role, 3)
 

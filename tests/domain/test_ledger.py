@@ -44,6 +44,20 @@ def test_accounts() -> None:
         assert err.value.code == "unknown_account"
 
 
+def test_provider_accounts_have_their_kinds() -> None:
+    from ltc.domain.ledger import PENALTY_INCOME, advance, receivable, reserve
+
+    assert [account_kind(a) for a in (receivable(3), advance(3), reserve(3), PENALTY_INCOME)] == [
+        "asset",
+        "asset",
+        "liability",
+        "income",
+    ]
+    for bad in ("receivable:", "advance:x", "reserve:-1", "reserves:1"):
+        with pytest.raises(InvalidInput):
+            account_kind(bad)
+
+
 def test_constructors_balance_and_name_their_source() -> None:
     approval = entry_for_approval(42, 7, 108000)
     assert approval.source_id == "settlement:42:approve"
