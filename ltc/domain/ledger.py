@@ -152,16 +152,34 @@ def _transfer(source_id: str, kind: str, debit: str, credit: str, amount_fen: in
     )
 
 
-def entry_for_approval(settlement_id: int, provider_id: int, fund_fen: int) -> JournalEntry:
-    """The fund now owes the provider the settlement's fund amount."""
-    return _transfer(
-        f"settlement:{settlement_id}:approve",
-        "approval",
-        CARE_EXPENSE,
-        payable(provider_id),
-        fund_fen,
-        f"settlement {settlement_id} approved",
-    )
+def entry_for_approval(
+    settlement_id: int, provider_id: int, fund_fen: int, offsets: Mapping[str, int] | None = None
+) -> JournalEntry:
+    """The fund now owes the provider the settlement's fund amount.
+
+    ``offsets`` are what the settlement netted against the care it pays for, by account: a
+    recovery settles the provider's receivable, an advance its advance account, a withheld
+    reserve goes to its reserve. The care expense is then the fund amount plus the offsets,
+    and each offset account is credited its amount (debited when negative)."""
+    source_id = f"settlement:{settlement_id}:approve"
+    memo = f"settlement {settlement_id} approved"
+    if not offsets:
+        return _transfer(source_id, "approval", CARE_EXPENSE, payable(provider_id), fund_fen, memo)
+    credits = {payable(provider_id): check_fen(fund_fen)} | {a: check_fen(v) for a, v in offsets.items()}
+    debits = {CARE_EXPENSE: sum(credits.values())}
+    return JournalEntry(source_id=source_id, kind="approval", memo=memo, postings=_postings(debits, credits))
+
+
+def _postings(debits: Mapping[str, int], credits: Mapping[str, int]) -> tuple[Posting, ...]:
+    """Signed amounts as postings: a negative debit is a credit and the other way round; zeros drop."""
+    out: list[Posting] = []
+    for account, amount in debits.items():
+        if amount:
+            out.append(Posting(account, debit_fen=amount) if amount > 0 else Posting(account, credit_fen=-amount))
+    for account, amount in credits.items():
+        if amount:
+            out.append(Posting(account, credit_fen=amount) if amount > 0 else Posting(account, debit_fen=-amount))
+    return tuple(out)
 
 
 def entry_for_payment(settlement_id: int, provider_id: int, amount_fen: int) -> JournalEntry:

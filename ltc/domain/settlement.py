@@ -73,6 +73,7 @@ from typing import Any
 
 import msgspec
 
+from ltc.domain import ledger
 from ltc.domain.access import Action, roles_allowed
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
 from ltc.domain.money import Rate, check_fen, format_yuan, share_fen, split
@@ -83,7 +84,17 @@ HOME = "home"
 INSTITUTIONAL = "institutional"
 ADJUSTMENT = "adjustment"
 DEDUCTION = "deduction"
-LINE_KINDS = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION)
+# Lines that net against the care paid for what the provider owes the fund or what the fund
+# keeps back: each settles a ledger account of its own when the settlement is approved.
+RECOVERY = "recovery"  # 追回 and 违约金: the provider's receivable
+ADVANCE_NETTING = "advance"  # 预拨: an advance paid earlier, now counted as paid
+RESERVE = "reserve"  # 质量保证金: withheld until the year's final account
+OFFSET_ACCOUNTS: dict[str, Callable[[int], str]] = {
+    RECOVERY: ledger.receivable,
+    ADVANCE_NETTING: ledger.advance,
+    RESERVE: ledger.reserve,
+}
+LINE_KINDS = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION, RECOVERY, ADVANCE_NETTING, RESERVE)
 
 PolicyFor = Callable[[date], Policy]
 PER_MINUTE = Fraction(1, 60)  # of an hourly price
@@ -767,3 +778,15 @@ def available_actions(current_status: str, actor_role: str, *, ended: bool = Tru
         and str(actor_role) in roles_allowed(act)
         and (ended or action not in AFTER_MONTH_END)
     ]
+
+
+def approval_offsets(provider_id: int, lines: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """The ledger accounts an approval settles besides the payable, from the settlement's
+    ``(kind, fund_fen)`` lines: a netting line of −x fen settles x fen of its account."""
+    offsets: dict[str, int] = {}
+    for kind, fund_fen in lines:
+        account_of = OFFSET_ACCOUNTS.get(kind)
+        if account_of is not None and fund_fen:
+            account = account_of(provider_id)
+            offsets[account] = offsets.get(account, 0) - fund_fen
+    return {account: amount for account, amount in offsets.items() if amount}

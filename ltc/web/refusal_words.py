@@ -49,6 +49,9 @@ ERROR_MESSAGES: dict[str, str] = {
     "absence_overlaps": N_("This caregiver is already absent for part of that time."),
     "absence_not_found": N_("This absence does not exist."),
     "notice_not_found": N_("This notice does not exist."),
+    # Fund supervision.
+    "period_span_reversed": N_("The last month must not come before the first."),
+    "inspection_not_found": N_("This inspection case does not exist."),
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     # Refusals of the registry, the person forms, the desk and the account pages.
     "birth_date_mismatch": N_("The date of birth does not agree with the id number."),

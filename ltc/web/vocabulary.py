@@ -257,6 +257,7 @@ AUDIT_ACTIONS = [
     N_("caregiver.absence_cancel"),
     N_("visit_exception.explain"),
     N_("visit_exception.resolve"),
+    N_("inspection.open"),
 ]
 AUDIT_ENTITIES = [
     N_("registry_upload"),
@@ -270,6 +271,7 @@ AUDIT_ENTITIES = [
     N_("district"),
     N_("evidence"),
     N_("hospital_stay"),
+    N_("inspection"),
     N_("ledger_entry"),
     N_("person"),
     N_("provider"),

@@ -242,3 +242,29 @@ def test_random_ledgers_balance(ops: list[tuple[str, int, int]]) -> None:
 def test_the_fund_warns_under_the_policy_thresholds(balance: int, months: Decimal | None, expected: str | None) -> None:
     got = fund_warning(balance, months, warning_months=Decimal("6"), alarm_months=Decimal("3"))
     assert got == expected
+
+
+def test_an_approval_that_nets_a_recovery_an_advance_and_a_reserve_settles_each_account() -> None:
+    from ltc.domain.ledger import advance, receivable, reserve
+    from ltc.domain.settlement import approval_offsets
+
+    # 1,000.00 of care; 100.00 recovered, 300.00 paid ahead, 20.00 withheld: the provider is owed 580.00.
+    lines = [("home", 100_000), ("recovery", -10_000), ("advance", -30_000), ("reserve", -2_000), ("adjustment", 0)]
+    offsets = approval_offsets(7, lines)
+    assert offsets == {receivable(7): 10_000, advance(7): 30_000, reserve(7): 2_000}
+    entry = entry_for_approval(42, 7, 58_000, offsets)
+    assert entry.debit_fen == entry.credit_fen == 100_000
+    totals = balances([entry])
+    assert totals[CARE_EXPENSE] == 100_000 and totals[payable(7)] == 58_000
+    assert (totals[receivable(7)], totals[advance(7)], totals[reserve(7)]) == (-10_000, -30_000, 2_000)
+
+
+def test_an_approval_whose_netting_exceeds_the_care_leaves_the_provider_owing() -> None:
+    from ltc.domain.ledger import receivable
+    from ltc.domain.settlement import approval_offsets
+
+    offsets = approval_offsets(7, [("home", 5_000), ("recovery", -8_000)])
+    entry = entry_for_approval(43, 7, -3_000, offsets)
+    totals = balances([entry])
+    assert (totals[CARE_EXPENSE], totals[payable(7)], totals[receivable(7)]) == (5_000, -3_000, -8_000)
+    assert all(p.debit_fen >= 0 and p.credit_fen >= 0 for p in entry.postings)

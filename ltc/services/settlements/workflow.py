@@ -9,7 +9,6 @@ entries are also protected by database triggers (migration 0007)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -20,8 +19,9 @@ from ltc.db.tables import Settlement, SettlementCorrection, SettlementLine
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import Conflict, NotFound
-from ltc.domain.ledger import JournalEntry, entry_for_approval, entry_for_payment
+from ltc.domain.ledger import entry_for_approval, entry_for_payment
 from ltc.domain.periods import Period
+from ltc.domain.settlement import OFFSET_ACCOUNTS, approval_offsets
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
@@ -53,13 +53,6 @@ SUMMARY_COLUMNS = (
     Settlement.rejection_reason,
     Settlement.paid_at,
 )
-
-
-# The steps that move the fund's money: the ledger entry each posts.
-LEDGER_ENTRIES: dict[str, Callable[[int, int, int], JournalEntry]] = {
-    "approve": entry_for_approval,
-    "pay": entry_for_payment,
-}
 
 
 def _not_found() -> NotFound:
@@ -192,9 +185,12 @@ async def act(
             if "correction_already_applied" in str(error) or "correction_applied_once" in str(error):
                 raise _applied_elsewhere() from error  # another approval applied one at this moment
             raise
-        entry_for = LEDGER_ENTRIES.get(action)
-        if entry_for is not None:
-            entry = entry_for(settlement_id, row["provider"], row["fund_fen"])
+        if action == "approve":
+            offsets = approval_offsets(row["provider"], await _netting_lines(settlement_id))
+            entry = entry_for_approval(settlement_id, row["provider"], row["fund_fen"], offsets)
+            await post_entry(entry, settlement_id=settlement_id, actor=actor, at=now)
+        elif action == "pay":
+            entry = entry_for_payment(settlement_id, row["provider"], row["fund_fen"])
             await post_entry(entry, settlement_id=settlement_id, actor=actor, at=now)
         await record_change(
             actor=actor,
@@ -206,6 +202,14 @@ async def act(
             after={"status": target, "version": row["version"] + 1} | ({"reason": reason.strip()} if reason else {}),
         )
     return await get_settlement(ctx, actor, settlement_id)
+
+
+async def _netting_lines(settlement_id: int) -> list[tuple[str, int]]:
+    """The settlement's lines that net money against its care, as ``(kind, fund_fen)``."""
+    rows = await SettlementLine.select(SettlementLine.kind, SettlementLine.fund_fen).where(
+        (SettlementLine.settlement == settlement_id) & SettlementLine.kind.is_in(list(OFFSET_ACCOUNTS))
+    )
+    return [(r["kind"], r["fund_fen"]) for r in rows]
 
 
 def _applied_elsewhere() -> Conflict:
