@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from ltc.db.tables import AppUser, AuditEntry, Provider
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import Forbidden, InvalidInput, NotFound
 from ltc.services.supervision.inspections import InspectionIn, get_inspection, open_inspection
-from ltc.db.tables import AppUser, AuditEntry, Provider
 
 
 async def _actor(username: str) -> Actor:
