@@ -381,7 +381,8 @@ async def open_account(
     ctx: ServiceContext, actor: Actor, caregiver_id: int, data: CaregiverAccountIn
 ) -> CaregiverAccountOut:
     """The caregiver's own sign-in, opened by their agency: an active caregiver in their real
-    name (id number recorded), one account each."""
+    name (id number recorded), one account each. The agency knows the first password, so the
+    caregiver must choose their own at the first sign-in."""
     caregiver = await get_caregiver(ctx, actor, caregiver_id)
     if not caregiver.active:
         raise Conflict("护理人员已停用", code="caregiver_inactive")
@@ -398,5 +399,6 @@ async def open_account(
         provider_id=caregiver.provider_id,
         display_name=caregiver.name,
         caregiver_id=caregiver_id,
+        must_change_password=True,
     )
     return CaregiverAccountOut(user_id=user_id, username=data.username.strip(), caregiver_id=caregiver_id)

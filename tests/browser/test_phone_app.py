@@ -70,6 +70,12 @@ async def test_a_caregiver_works_a_visit_with_no_signal(browser, live_server: st
     await page.get_by_label("用户名").fill("carer-v902")
     await page.get_by_label("密码").fill(PASSWORD)
     await page.get_by_role("button", name="登录").tap()
+    # The agency chose the first password: the caregiver sets their own before anything else.
+    await page.wait_for_url("**/password?expired=1**")
+    await page.get_by_label("当前密码").fill(PASSWORD)
+    await page.get_by_label("新密码", exact=True).fill(PASSWORD + "-own")
+    await page.get_by_label("再次输入新密码").fill(PASSWORD + "-own")
+    await page.get_by_role("button", name="修改密码").tap()
     await page.wait_for_url("**/visits/day")
 
     # Once online: the day list is opened and the phone keeps it and each visit's page.

@@ -126,6 +126,9 @@ async def test_the_agency_opens_a_caregivers_own_sign_in_once(http: httpx.AsyncC
     assert opened.status_code == 201 and opened.json()["caregiver_id"] == added["id"]
     account = await AppUser.select().where(AppUser.username == "carer-li").first()
     assert account["role"] == "caregiver" and account["caregiver"] == added["id"] and account["provider"] == p01
+    # The agency knows this first password: the caregiver is made to choose their own.
+    signed_in = await http.post("/api/v1/auth/token", json={"username": "carer-li", "password": PASSWORD})
+    assert account["must_change_password"] and signed_in.json()["password_expired"] is True
     twice = await http.post(
         f"/api/v1/caregivers/{added['id']}/account",
         json={"username": "carer-li2", "password": PASSWORD},
