@@ -599,8 +599,9 @@ class VisitEvidence(Table, tablename="visit_evidence"):
     kind = Varchar(length=16)  # photo | signature
     content_type = Varchar(length=32)
     size_bytes = Integer()
-    sha256 = Varchar(length=64)
-    content = Bytea()
+    sha256 = Varchar(length=64)  # of the clear content
+    content = Bytea()  # sealed under ``data_key_id`` (in clear when that is "", from before sealing)
+    data_key_id = Varchar(length=32, default="", index=True)
     taken_at = Timestamptz()
     lat = DoublePrecision()
     lon = DoublePrecision()

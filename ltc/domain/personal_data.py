@@ -161,10 +161,15 @@ def seal(keyring: Keyring, plain: str, where: bytes, *, nonce: bytes | None = No
     """The envelope of ``plain`` under the active key; the empty string stays empty."""
     if plain == "":
         return ""
+    raw = seal_bytes(keyring, plain.encode("utf-8"), where, nonce=nonce)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def seal_bytes(keyring: Keyring, plain: bytes, where: bytes, *, nonce: bytes | None = None) -> bytes:
+    """The binary envelope of ``plain`` (a photo, a signature) under the active key."""
     header = _header(keyring.active, keyring.cipher)
     nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
-    sealed = keyring.ciphers(keyring.active).seal[keyring.cipher](nonce, plain.encode("utf-8"), header + b"|" + where)
-    return base64.urlsafe_b64encode(header + nonce + sealed).rstrip(b"=").decode("ascii")
+    return header + nonce + keyring.ciphers(keyring.active).seal[keyring.cipher](nonce, plain, header + b"|" + where)
 
 
 @dataclass(frozen=True)
@@ -174,11 +179,18 @@ class EnvelopeHeader:
     key_id: str
 
 
-def _split(envelope: str) -> tuple[EnvelopeHeader, bytes, bytes, bytes]:
+def _decoded(envelope: str) -> bytes:
     try:
-        raw = base64.urlsafe_b64decode(envelope + "=" * (-len(envelope) % 4))
+        return base64.urlsafe_b64decode(envelope + "=" * (-len(envelope) % 4))
     except (binascii.Error, ValueError):
         raise PersonalDataError("not an envelope", code="ciphertext_invalid") from None
+
+
+def _split(envelope: str) -> tuple[EnvelopeHeader, bytes, bytes, bytes]:
+    return _split_raw(_decoded(envelope))
+
+
+def _split_raw(raw: bytes) -> tuple[EnvelopeHeader, bytes, bytes, bytes]:
     if len(raw) < 3 or raw[0] != ENVELOPE_VERSION:
         raise PersonalDataError("unknown envelope version", code="envelope_version_unknown")
     cipher = CIPHER_NAMES.get(raw[1])
@@ -204,11 +216,18 @@ def open_envelope(keyring: Keyring, envelope: str, where: bytes) -> str:
     another row or column, or sealed under a key the keyring does not hold."""
     if envelope == "":
         return ""
-    info, header, nonce, sealed = _split(envelope)
-    opener = keyring.ciphers(info.key_id).open[info.cipher]
     try:
-        return opener(nonce, sealed, header + b"|" + where).decode("utf-8")
-    except (InvalidTag, UnicodeDecodeError, ValueError):
+        return open_bytes(keyring, _decoded(envelope), where).decode("utf-8")
+    except UnicodeDecodeError:
+        raise PersonalDataError("a stored value failed its integrity check", code="ciphertext_invalid") from None
+
+
+def open_bytes(keyring: Keyring, envelope: bytes, where: bytes) -> bytes:
+    """The clear bytes of a binary envelope (see :func:`open_envelope` for its refusals)."""
+    info, header, nonce, sealed = _split_raw(envelope)
+    try:
+        return keyring.ciphers(info.key_id).open[info.cipher](nonce, sealed, header + b"|" + where)
+    except (InvalidTag, ValueError):
         raise PersonalDataError("a stored value failed its integrity check", code="ciphertext_invalid") from None
 
 

@@ -21,6 +21,7 @@ from ltc.domain.personal_data import Keyring, location, reseal
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import JobParams, Progress, register_job_kind
 from ltc.services.presence import reseal_cards
+from ltc.services.visits.evidence import reseal_evidence
 
 
 class RotateKeysParams(JobParams):
@@ -105,6 +106,8 @@ async def rotate_data_keys(ctx: ServiceContext, params: RotateKeysParams, progre
         rotated += done
         await progress(rotated / total if total else 1.0)
     while await reseal_cards(keyring, params.batch_size):  # the homes' presence card secrets
+        pass
+    while await reseal_evidence(keyring, params.batch_size):  # visit photos and signatures
         pass
     remaining = await _stale_count(keyring)
     return RotateKeysResult(active_key=keyring.active, rotated=rotated, remaining=remaining)

@@ -68,7 +68,7 @@ class VisitEvidencePages(Controller):
         self, visit_id: FromPath[int], evidence_id: FromPath[int], actor: CurrentActor, services: Services
     ) -> Response[bytes]:
         await reads.get_visit(services, actor, visit_id)  # another agency's visit is not found
-        kept = await evidence_content(visit_id, evidence_id)
+        kept = await evidence_content(services.settings.keyring, visit_id, evidence_id)
         if kept is None:
             raise NotFound("没有该证据", code="evidence_not_found")
         content_type, content = kept

@@ -22,11 +22,13 @@ from ltc.domain.personal_data import (
     id_number_placeholder,
     location,
     mask_phone,
+    open_bytes,
     open_envelope,
     parse_data_keys,
     reseal,
     retention_duty,
     seal,
+    seal_bytes,
 )
 
 K1, K2, INDEX = os.urandom(32), os.urandom(32), os.urandom(32)
@@ -98,6 +100,21 @@ def test_a_value_moved_to_another_row_or_column_is_refused() -> None:
     ):
         with pytest.raises(PersonalDataError) as refused:
             open_envelope(keyring, sealed, elsewhere)
+        assert refused.value.code == "ciphertext_invalid"
+
+
+@pytest.mark.parametrize("cipher", ["sm4-gcm", "aes-256-gcm"])
+def test_a_sealed_picture_opens_to_itself_only_where_it_was_sealed(cipher: str) -> None:
+    keyring = ring(cipher=cipher)
+    picture = b"\xff\xd8\xff\xe0" + os.urandom(2048)
+    where = location("visit_evidence", "content", "e1:photo")
+    sealed = seal_bytes(keyring, picture, where)
+    assert picture[4:] not in sealed and open_bytes(keyring, sealed, where) == picture
+    tampered = bytearray(sealed)
+    tampered[-1] ^= 1
+    for body, place in ((sealed, location("visit_evidence", "content", "e2:photo")), (bytes(tampered), where)):
+        with pytest.raises(PersonalDataError) as refused:
+            open_bytes(keyring, body, place)
         assert refused.value.code == "ciphertext_invalid"
 
 

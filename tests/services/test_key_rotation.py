@@ -148,3 +148,43 @@ async def test_a_rotation_reseals_the_presence_cards_too(services) -> None:
     finally:
         await rotate_data_keys(back, RotateKeysParams(batch_size=1000), nothing)  # the suite's key again
     assert await presence.card_secrets(services.settings.keyring, person_id) == before
+
+
+async def test_a_rotation_seals_photos_kept_in_clear_and_reseals_sealed_ones(services) -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from ltc.db.tables import Visit, VisitEvidence
+    from ltc.services.visits.evidence import evidence_content
+
+    visit_id = (await Visit.select(Visit.id).first())["id"]
+    picture = b"\xff\xd8\xff\xe0 a photo from before sealing"
+    now = datetime.now(UTC)
+    legacy = VisitEvidence(
+        visit=visit_id,
+        event_id=uuid.uuid4(),
+        evidence_key=f"{uuid.uuid4()}:photo",
+        kind="photo",
+        content_type="image/jpeg",
+        size_bytes=len(picture),
+        sha256="0" * 64,
+        content=picture,
+        data_key_id="",  # kept in clear before photos were sealed
+        taken_at=now,
+        lat=29.6,
+        lon=121.4,
+        uploaded_at=now,
+    )
+    await legacy.save()
+    assert await evidence_content(services.settings.keyring, visit_id, legacy.id) == ("image/jpeg", picture)
+    rotated = replace(services, settings=keyed(services.settings, "new"))
+    back = replace(services, settings=keyed(services.settings, "dev"))
+    try:
+        await rotate_data_keys(rotated, RotateKeysParams(batch_size=1), nothing)
+        row = await VisitEvidence.select().where(VisitEvidence.id == legacy.id).first()
+        assert row["data_key_id"] == "new" and picture not in bytes(row["content"])
+        assert await evidence_content(rotated.settings.keyring, visit_id, legacy.id) == ("image/jpeg", picture)
+    finally:
+        await rotate_data_keys(back, RotateKeysParams(batch_size=1000), nothing)  # the suite's key again
+    assert await VisitEvidence.count().where(VisitEvidence.data_key_id != "dev") == 0
+    assert await evidence_content(services.settings.keyring, visit_id, legacy.id) == ("image/jpeg", picture)

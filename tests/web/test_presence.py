@@ -138,7 +138,7 @@ async def test_codes_verify_for_the_events_own_time_even_sent_after_a_rotation(a
     assert bad.status_code == 422 and bad.json()["code"] == "validation_failed"
 
 
-async def test_a_photo_and_a_signature_are_kept_once_with_the_events_time_and_place(client, auth) -> None:
+async def test_a_photo_and_a_signature_are_kept_once_with_the_events_time_and_place(app, client, auth) -> None:
     b = await beneficiary(client, auth)
     await plan_for(client, b)
     visit = await adhoc_visit(client, b)
@@ -160,10 +160,12 @@ async def test_a_photo_and_a_signature_are_kept_once_with_the_events_time_and_pl
     assert out.status_code == 201, out.text
 
     kept = await VisitEvidence.select().where(VisitEvidence.visit == visit["id"]).order_by(VisitEvidence.id)
-    assert [(k["kind"], k["content_type"], bytes(k["content"])) for k in kept] == [
-        ("photo", "image/jpeg", JPEG),
-        ("signature", "image/png", PNG),
-    ]
+    assert [(k["kind"], k["content_type"]) for k in kept] == [("photo", "image/jpeg"), ("signature", "image/png")]
+    # Sealed at rest: neither picture is in the stored bytes, and each names the key it is under.
+    assert JPEG not in bytes(kept[0]["content"]) and PNG not in bytes(kept[1]["content"])
+    assert {k["data_key_id"] for k in kept} == {app.state.services.settings.keyring.active}
+    signature = await client.get(f"/visits/{visit['id']}/evidence/{kept[1]['id']}", headers=b["agency"])
+    assert signature.status_code == 200 and signature.content == PNG
     assert kept[0]["taken_at"] == at and (kept[0]["lat"], kept[0]["lon"]) == home and kept[0]["accuracy_m"] == 15
     assert kept[0]["event_id"] == uuid.UUID(check_in["event_id"]) and len(kept[0]["sha256"]) == 64
     photo = await client.get(f"/visits/{visit['id']}/evidence/{kept[0]['id']}", headers=b["agency"])

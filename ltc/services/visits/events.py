@@ -88,7 +88,7 @@ async def record_event(
             await queries.insert_event(
                 visit_id, event, recorded_by=actor.user_id, outcome=outcome.code, person_confirmation=confirmation
             )
-            await keep_evidence(visit_id, event, kept, uploaded_by=actor.user_id, now=now)
+            await keep_evidence(ctx.settings.keyring, visit_id, event, kept, uploaded_by=actor.user_id, now=now)
             changes: dict[str, Any] = {
                 "status": new_state.status,
                 "checked_in_at": _in_utc(new_state.checked_in_at),

@@ -9,10 +9,12 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from ltc.db.engine import write_transaction
 from ltc.db.tables import Caregiver, VisitEvidence
 from ltc.domain.access import Actor
 from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.event_evidence import PHOTO, SIGNATURE, EventEvidence, decode_data_url
+from ltc.domain.personal_data import Keyring, location, open_bytes, seal_bytes
 from ltc.domain.visit_events import VisitEvent
 from ltc.services.visits.values import CheckIn, VisitToVerify
 
@@ -59,10 +61,21 @@ async def performer_of(actor: Actor, visit: VisitToVerify, named: int | None) ->
     return named
 
 
+def _where(evidence_key: str) -> bytes:
+    """Where a photo or signature lives, bound into its ciphertext (the key is known before the row's id)."""
+    return location("visit_evidence", "content", evidence_key)
+
+
 async def keep_evidence(
-    visit_id: int, event: VisitEvent, kept: Sequence[EventEvidence], *, uploaded_by: int, now: datetime
+    keyring: Keyring,
+    visit_id: int,
+    event: VisitEvent,
+    kept: Sequence[EventEvidence],
+    *,
+    uploaded_by: int,
+    now: datetime,
 ) -> None:
-    """Store a new event's photo and signature (inside the event's transaction)."""
+    """Store a new event's photo and signature, sealed (inside the event's transaction)."""
     if not kept:
         return
     await VisitEvidence.insert(
@@ -70,12 +83,13 @@ async def keep_evidence(
             VisitEvidence(
                 visit=visit_id,
                 event_id=event.event_id,
-                evidence_key=f"{event.event_id}:{item.kind}",
+                evidence_key=(key := f"{event.event_id}:{item.kind}"),
                 kind=item.kind,
                 content_type=item.content_type,
                 size_bytes=item.size_bytes,
                 sha256=item.sha256,
-                content=item.content,
+                content=seal_bytes(keyring, item.content, _where(key)),
+                data_key_id=keyring.active,
                 taken_at=event.at,
                 lat=event.lat,
                 lon=event.lon,
@@ -108,10 +122,40 @@ async def evidence_of_visit(visit_id: int) -> list[EvidenceMeta]:
     return [EvidenceMeta.model_validate(r | {"event_id": str(r["event_id"])}) for r in rows]
 
 
-async def evidence_content(visit_id: int, evidence_id: int) -> tuple[str, bytes] | None:
+async def evidence_content(keyring: Keyring, visit_id: int, evidence_id: int) -> tuple[str, bytes] | None:
     row = (
-        await VisitEvidence.select(VisitEvidence.content_type, VisitEvidence.content)
+        await VisitEvidence.select(
+            VisitEvidence.content_type, VisitEvidence.content, VisitEvidence.evidence_key, VisitEvidence.data_key_id
+        )
         .where((VisitEvidence.id == evidence_id) & (VisitEvidence.visit == visit_id))
         .first()
     )
-    return None if row is None else (row["content_type"], bytes(row["content"]))
+    if row is None:
+        return None
+    content = bytes(row["content"])
+    if row["data_key_id"]:
+        content = open_bytes(keyring, content, _where(row["evidence_key"]))
+    return row["content_type"], content
+
+
+async def reseal_evidence(keyring: Keyring, batch_size: int) -> int:
+    """Seal the next ``batch_size`` photos and signatures not under the active key (part of a data
+    key rotation; one kept in clear before sealing is sealed now); how many (0: none left)."""
+    async with write_transaction():
+        rows = (
+            await VisitEvidence.select(
+                VisitEvidence.id, VisitEvidence.evidence_key, VisitEvidence.content, VisitEvidence.data_key_id
+            )
+            .where(VisitEvidence.data_key_id != keyring.active)
+            .order_by(VisitEvidence.id)
+            .limit(batch_size)
+        )
+        for row in rows:
+            where = _where(row["evidence_key"])
+            clear = bytes(row["content"])
+            if row["data_key_id"]:
+                clear = open_bytes(keyring, clear, where)
+            await VisitEvidence.update(
+                {VisitEvidence.content: seal_bytes(keyring, clear, where), VisitEvidence.data_key_id: keyring.active}
+            ).where((VisitEvidence.id == row["id"]) & (VisitEvidence.data_key_id == row["data_key_id"]))
+    return len(rows)
