@@ -21,6 +21,7 @@ from ltc.db.tables import (
     Person,
     SettlementLine,
     Visit,
+    VisitEvidence,
 )
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict
@@ -240,12 +241,18 @@ async def anonymise_person(ctx: ServiceContext, actor: Actor, person_id: int) ->
         values = sealed_columns(ctx.settings.keyring, person_id, anonymous)
         values |= {Person.name: f"已匿名{person_id}", Person.lat: None, Person.lon: None, Person.geocoded_by: ""}
         await Person.update(values).where(Person.id == person_id)
+        # The photos of the home and the family's signatures identify them too; the visits'
+        # events still say that evidence was given.
+        of_person = VisitEvidence.visit.is_in(Visit.select(Visit.id).where(Visit.person == person_id))
+        pictures = await VisitEvidence.count().where(of_person)
+        await VisitEvidence.delete().where(of_person)
         await record_change(
             actor=actor,
             at=now,
             action="person.anonymise",
             entity="person",
             entity_id=person_id,
+            after={"evidence_removed": pictures},
             reason="no retention duty",
         )
     return Anonymised(person_id=person_id, anonymised_at=now)

@@ -200,6 +200,48 @@ async def test_anonymisation_replaces_the_identity_once_no_retention_duty_applie
     assert (await register(client, bureau, id_number=person["id_number"]))["id"] != person["id"]
 
 
+async def test_anonymisation_removes_the_photos_of_the_home_and_the_familys_signatures(client, auth) -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from ltc.db.tables import Provider, Visit, VisitEvidence
+
+    bureau = await auth("bureau")
+    person = await register(client, bureau)
+    provider_id = (await Provider.select(Provider.id).first())["id"]
+    now = datetime.now(UTC)
+    visit = Visit(
+        person=person["id"],
+        provider=provider_id,
+        slot_key=f"agency:{uuid.uuid4()}",
+        planned_start=now,
+        planned_end=now,
+        source="agency",
+        status="done",
+        created_at=now,
+        updated_at=now,
+    )
+    await visit.save()
+    await VisitEvidence(
+        visit=visit.id,
+        event_id=uuid.uuid4(),
+        evidence_key=f"{uuid.uuid4()}:signature",
+        kind="signature",
+        content_type="image/png",
+        size_bytes=3,
+        sha256="0" * 64,
+        content=b"png",
+        taken_at=now,
+        lat=29.6,
+        lon=121.4,
+        uploaded_at=now,
+    ).save()
+    done = await client.post(f"/api/v1/persons/{person['id']}/anonymise", headers=bureau)
+    assert done.status_code == 200, done.text
+    assert await VisitEvidence.count().where(VisitEvidence.visit == visit.id) == 0
+    assert await Visit.exists().where(Visit.id == visit.id)  # the visit itself stays
+
+
 async def test_anonymisation_is_refused_while_a_retention_duty_applies(client, auth) -> None:
     """A beneficiary with a live care plan, and one settled a year ago, must be kept."""
     from ltc.db.tables import CarePlan, Provider, Settlement, SettlementLine
