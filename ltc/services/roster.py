@@ -15,12 +15,12 @@ from typing import Any, cast
 
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import open_caregiver_field
+from ltc.db.queries import visits as queries
 from ltc.db.tables import AppUser, Caregiver, CaregiverAbsence, CarePlan, Job, UnscheduledSlot, Visit
 from ltc.domain import replanning
 from ltc.domain.access import Action
 from ltc.domain.errors import NotFound
 from ltc.domain.roster import Absence
-from ltc.domain.scheduling import Booking
 from ltc.services import notices, sms
 from ltc.services.absences import absences_between, active_caregivers
 from ltc.services.audit import Change, record_changes
@@ -60,7 +60,7 @@ async def replan_absence(ctx: ServiceContext, params: ReplanParams, progress: Pr
     colleague_rows = [c for c in await active_caregivers([absent["provider"]]) if c.id != params.caregiver_id]
     colleagues = [replanning.Colleague(row.as_input(policy), frozenset(row.skills)) for row in colleague_rows]
     colleague_ids = [c.id for c in colleague_rows]
-    bookings = await _bookings(colleague_ids, span_start, span_end)
+    bookings = await queries.bookings_between(span_start, span_end, caregiver_ids=colleague_ids)
     away: list[Absence] = await absences_between(colleague_ids, span_start, span_end)
     visits = await _visits_to_move(ctx, visit_rows, params.caregiver_id, now)
     result = replanning.replan(
@@ -172,26 +172,6 @@ def _weeks_around(rows: Sequence[dict[str, Any]], zone: Any) -> tuple[datetime, 
     monday = first - timedelta(days=first.weekday())
     after = last + timedelta(days=7 - last.weekday())
     return datetime.combine(monday, time(0), zone), datetime.combine(after, time(0), zone)
-
-
-async def _bookings(caregiver_ids: list[int], start: datetime, end: datetime) -> list[Booking]:
-    if not caregiver_ids:
-        return []
-    rows = await Visit.select(
-        Visit.caregiver,
-        Visit.planned_start,
-        Visit.planned_end,
-        Visit.person.lat.as_alias("lat"),
-        Visit.person.lon.as_alias("lon"),
-    ).where(
-        Visit.caregiver.is_in(caregiver_ids)
-        & (Visit.status != "cancelled")
-        & (Visit.planned_start >= start)
-        & (Visit.planned_start < end)
-    )
-    return [
-        Booking(r["caregiver"], r["planned_start"], r["planned_end"], r["lat"] or 0.0, r["lon"] or 0.0) for r in rows
-    ]
 
 
 async def _visits_to_move(

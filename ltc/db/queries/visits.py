@@ -20,6 +20,7 @@ from piccolo.utils.encoding import dump_json, load_json
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
 from ltc.db.tables import Caregiver, HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
+from ltc.domain.scheduling import Booking
 from ltc.domain.visit_events import VisitEvent
 
 
@@ -295,3 +296,36 @@ async def check_in_facts(visit_ids: list[int]) -> dict[int, dict[str, Any]]:
         }
         for row in visits
     }
+
+
+async def bookings_between(
+    start: datetime, end: datetime, *, provider_ids: list[int] | None = None, caregiver_ids: list[int] | None = None
+) -> list[Booking]:
+    """The visits not cancelled that start from ``start`` to before ``end``, of the providers or
+    of the caregivers named, as the bookings that occupy caregivers and keep their slots' keys."""
+    owner = (
+        Visit.provider.is_in(provider_ids) if provider_ids is not None else Visit.caregiver.is_in(caregiver_ids or [])
+    )
+    if not (provider_ids or caregiver_ids):
+        return []
+    rows = await Visit.select(
+        Visit.caregiver,
+        Visit.planned_start,
+        Visit.planned_end,
+        Visit.window_opens,
+        Visit.care_plan,
+        Visit.person.lat.as_alias("lat"),
+        Visit.person.lon.as_alias("lon"),
+    ).where(owner & (Visit.status != "cancelled") & (Visit.planned_start >= start) & (Visit.planned_start < end))
+    return [
+        Booking(
+            caregiver_id=r["caregiver"],
+            start=r["planned_start"],
+            end=r["planned_end"],
+            lat=r["lat"] or 0.0,
+            lon=r["lon"] or 0.0,
+            plan_id=r["care_plan"],
+            slot_start=r["window_opens"],
+        )
+        for r in rows
+    ]

@@ -17,6 +17,7 @@ from uuid import UUID
 import anyio.to_thread
 from piccolo.utils.encoding import dump_json
 
+from ltc.db.queries import visits as queries
 from ltc.db.tables import Assignment, CarePlan, Provider, Visit
 from ltc.domain import scheduling
 from ltc.domain.access import Action, Actor, require
@@ -201,31 +202,7 @@ async def _existing_bookings(provider_ids: list[int], window: _Window) -> list[s
     occupy caregivers, count for weekly hours, and their keys are not generated again."""
     span_start = window.midnight(_monday(window.start))
     span_end = window.midnight(_monday(window.end) + timedelta(days=7))
-    return [
-        scheduling.Booking(
-            caregiver_id=v["caregiver"],
-            start=v["planned_start"],
-            end=v["planned_end"],
-            lat=v["lat"],
-            lon=v["lon"],
-            plan_id=v["care_plan"],
-            slot_start=v["window_opens"],
-        )
-        for v in await Visit.select(
-            Visit.caregiver,
-            Visit.planned_start,
-            Visit.planned_end,
-            Visit.window_opens,
-            Visit.care_plan,
-            Visit.person.lat.as_alias("lat"),
-            Visit.person.lon.as_alias("lon"),
-        ).where(
-            Visit.provider.is_in(provider_ids)
-            & (Visit.status != "cancelled")
-            & (Visit.planned_start >= span_start)
-            & (Visit.planned_start < span_end)
-        )
-    ]
+    return await queries.bookings_between(span_start, span_end, provider_ids=provider_ids)
 
 
 @dataclass
