@@ -17,6 +17,7 @@ PHONE = {"width": 390, "height": 844}
 
 ROLES = [
     ("bureau", DESK),
+    ("supervisor1", DESK),
     ("assessor1", TABLET),
     ("expert1", TABLET),
     ("agency-P01", PHONE),

@@ -18,6 +18,7 @@ from tests.helpers import signed_in_browser
         ("assessor1", ["我的评估任务", "上门完成分配给您的失能等级评估"]),
         ("expert1", ["我的评估任务"]),
         ("agency-P01", ["护理人员", "小时/周"]),
+        ("supervisor1", ["基金监管员"]),
     ],
 )
 async def test_each_role_has_its_home_page(app, username: str, expected: list[str]) -> None:
@@ -26,6 +27,13 @@ async def test_each_role_has_its_home_page(app, username: str, expected: list[st
         assert page.status_code == 200
         for text in expected:
             assert text in page.text, text
+
+
+def test_every_role_but_the_caregiver_has_a_home_page() -> None:
+    from ltc.domain.access import Role
+    from ltc.web.pages import HOME_PAGES
+
+    assert set(HOME_PAGES) == set(Role) - {Role.CAREGIVER}  # a caregiver's home is their day
 
 
 async def test_healthz_reports_database_and_redis(client: httpx.AsyncClient) -> None:
