@@ -836,6 +836,21 @@ class Inspection(Table, tablename="inspection"):
     closed_by = _fk(AppUser, null=True, default=None)
 
 
+class FundBudget(Table, tablename="fund_budget"):
+    """The year's budget of the fund (预算) for one month and care mode, entered by the bureau;
+    set again, it replaces the figure (the audit keeps the earlier one)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    budget_key = Varchar(length=32, unique=True)  # "<YYYY-MM>:<care mode>"
+    year = Integer(index=True)
+    period = Varchar(length=7)  # YYYY-MM
+    care_mode = Varchar(length=16)  # home | institutional
+    amount_fen = BigInt(default=0)
+    updated_by = _fk(AppUser, null=True, default=None)
+    updated_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -879,6 +894,7 @@ ALL_TABLES: list[type[Table]] = [
     LedgerEntry,
     LedgerPosting,
     Inspection,
+    FundBudget,
 ]
 
 

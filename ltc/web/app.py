@@ -45,6 +45,7 @@ from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
 from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
+from ltc.web.api.fund import FundPlanningController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
@@ -167,6 +168,7 @@ def create_app(
             FundPages,
             *FUND_INPUT_PAGES,
             FundController,
+            FundPlanningController,
             CarePlansController,
             VisitsController,
             MeController,

@@ -197,6 +197,11 @@ class FundPages(Controller):
             fund=fund,
             chart=bars(months, [spend[m] for m in months]),
             balance_chart=bars(balance_months, [balances[m] for m in balance_months]),
+            # months payable in tenths: the bars are whole numbers
+            projection_chart=bars(
+                [m.period for m in fund.projection],
+                [round((m.months_payable or 0) * 10) for m in fund.projection],
+            ),
             yuan=format_yuan,
             residents=district.residents,
             providers_by_kind=district.providers_by_kind,

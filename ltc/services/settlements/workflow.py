@@ -22,6 +22,7 @@ from ltc.domain.errors import Conflict, NotFound
 from ltc.domain.ledger import entry_for_approval, entry_for_payment
 from ltc.domain.periods import Period
 from ltc.domain.settlement import OFFSET_ACCOUNTS, approval_offsets
+from ltc.services.supervision.advances import check_advance_open
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
@@ -186,7 +187,9 @@ async def act(
                 raise _applied_elsewhere() from error  # another approval applied one at this moment
             raise
         if action == "approve":
-            offsets = approval_offsets(row["provider"], await _netting_lines(settlement_id))
+            netting = await _netting_lines(settlement_id)
+            await check_advance_open(row["provider"], netting)
+            offsets = approval_offsets(row["provider"], netting)
             entry = entry_for_approval(settlement_id, row["provider"], row["fund_fen"], offsets)
             await post_entry(entry, settlement_id=settlement_id, actor=actor, at=now)
         elif action == "pay":

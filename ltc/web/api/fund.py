@@ -1,0 +1,60 @@
+"""The fund's planning (API.md "Settlements and the fund"): the year's budget against actual,
+advance payments to providers, and approved settlements due for payment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import JSONBody, QueryParameter
+
+from ltc.domain.access import Action
+from ltc.services.clock import local_today
+from ltc.services.supervision import advances, budget, payment_deadlines
+from ltc.services.supervision.advances import AdvanceIn, AdvanceOut
+from ltc.services.supervision.budget import BudgetIn, BudgetRowOut, BudgetYear
+from ltc.services.supervision.payment_deadlines import PaymentDue
+from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.security import allowed
+
+Year = Annotated[int | None, QueryParameter(ge=2000, le=2100, description="the budget's year (default: this year)")]
+
+
+class FundPlanningController(Controller):
+    path = "/api/v1/fund"
+    tags = ["settlements"]
+
+    @get("/budget", guards=[allowed(Action.READ_FUND)], summary="The year's budget by month and care mode against actual")
+    async def budget_year(self, actor: CurrentActor, services: Services, year: Year = None) -> BudgetYear:
+        year = year or local_today(services.clock, services.settings.zone).year
+        return await budget.budget_year(services, actor, year)
+
+    @post(
+        "/budget",
+        status_code=200,
+        guards=[allowed(Action.MANAGE_BUDGET)],
+        summary="Enter or replace a month's budget for a care mode (预算)",
+    )
+    async def set_budget(self, data: JSONBody[BudgetIn], actor: CurrentActor, services: Services) -> BudgetRowOut:
+        return await budget.set_budget(services, actor, data)
+
+    @get("/advances", guards=[allowed(Action.READ_FUND)], summary="Advance payments to providers (预拨)")
+    async def list_advances(self, actor: CurrentActor) -> list[AdvanceOut]:
+        return await advances.list_advances(actor)
+
+    @post(
+        "/advances",
+        status_code=201,
+        guards=[allowed(Action.MANAGE_BUDGET)],
+        summary="Pay a provider its advance for this month (policy advance_months × its monthly average)",
+    )
+    async def pay_advance(self, data: JSONBody[AdvanceIn], actor: CurrentActor, services: Services) -> AdvanceOut:
+        return await advances.pay_advance(services, actor, data)
+
+    @get(
+        "/payments-due",
+        guards=[allowed(Action.PAY_SETTLEMENTS)],
+        summary="Approved settlements due soon or overdue for payment (policy payment_deadline_days)",
+    )
+    async def payments_due(self, actor: CurrentActor, services: Services) -> list[PaymentDue]:
+        return await payment_deadlines.list_payments_due(services, actor)
