@@ -61,8 +61,8 @@ def trend(values: Sequence[int]) -> tuple[Fraction, Fraction]:
         return Fraction(values[0]), Fraction(0)
     mean_t = Fraction(n - 1, 2)
     mean_v = Fraction(sum(values), n)
-    spread = sum((t - mean_t) ** 2 for t in range(n))
-    slope = sum((t - mean_t) * (v - mean_v) for t, v in enumerate(values)) / spread
+    spread = sum(((t - mean_t) * (t - mean_t) for t in range(n)), Fraction(0))
+    slope = sum(((t - mean_t) * (v - mean_v) for t, v in enumerate(values)), Fraction(0)) / spread
     return mean_v - slope * mean_t, slope
 
 
@@ -218,7 +218,9 @@ def budget_against_actual(
         period = str(Period(year, month))
         for mode in CARE_MODES:
             rows.append(
-                BudgetRow(period, mode, check_fen(budget.get((period, mode), 0)), check_fen(actual.get((period, mode), 0)))
+                BudgetRow(
+                    period, mode, check_fen(budget.get((period, mode), 0)), check_fen(actual.get((period, mode), 0))
+                )
             )
     return rows
 

@@ -8,10 +8,10 @@ from datetime import datetime, time, timedelta
 
 from ltc.db.queries import todo
 from ltc.domain.access import Action, Actor
-from ltc.services.supervision.payment_deadlines import count_payments_due
 from ltc.services import ledger, notices
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.supervision.payment_deadlines import count_payments_due
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,13 +39,13 @@ from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
+from ltc.web.api.fund import FundPlanningController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
 from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
-from ltc.web.api.fund import FundPlanningController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
@@ -55,6 +55,7 @@ from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
+from ltc.web.fund_planning_pages import FundPlanningPages
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.intake_pages import IntakePages
@@ -166,6 +167,7 @@ def create_app(
             SettlementsController,
             SettlementPages,
             FundPages,
+            FundPlanningPages,
             *FUND_INPUT_PAGES,
             FundController,
             FundPlanningController,

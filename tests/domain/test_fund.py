@@ -74,7 +74,9 @@ def test_projection_of_a_negative_balance_stays_negative() -> None:
 )
 def test_projection_balance_runs_from_its_own_months(balance: int, contributions: list[int], spend: list[int]) -> None:
     periods = [str(Period(2025, m)) for m in range(1, 13)]
-    months = project(balance, dict(zip(periods, contributions)), dict(zip(periods, spend)), "2025-12")
+    months = project(
+        balance, dict(zip(periods, contributions, strict=True)), dict(zip(periods, spend, strict=True)), "2025-12"
+    )
     running = balance
     for month in months:
         assert month.contributions_fen >= 0 and month.spend_fen >= 0

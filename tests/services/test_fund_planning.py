@@ -94,7 +94,12 @@ async def test_an_advance_is_netted_once_and_the_payment_deadline_alerts(service
     with pytest.raises(Conflict) as twice:
         await advances.pay_advance(ctx, bureau, AdvanceIn(provider_id=provider_id))
     assert twice.value.code == "advance_already_paid"
-    assert await AuditEntry.count().where((AuditEntry.action == "fund.advance") & (AuditEntry.entity_id == str(provider_id))) == 1
+    assert (
+        await AuditEntry.count().where(
+            (AuditEntry.action == "fund.advance") & (AuditEntry.entity_id == str(provider_id))
+        )
+        == 1
+    )
     assert any(a.provider_id == provider_id for a in await advances.list_advances(bureau))
 
     # May's two hours: 120.00 yuan, the fund's 108.00, of which the 60.00 advance is netted.
@@ -137,10 +142,14 @@ async def test_the_budget_is_set_by_the_bureau_and_read_against_actual(services)
     ctx = replace(services, clock=FixedClock(NOW))
     bureau = await _actor("bureau")
     with pytest.raises(Forbidden):
-        await budget.set_budget(ctx, await _actor("supervisor1"), BudgetIn(period="2029-05", care_mode="home", amount_fen=1))
+        await budget.set_budget(
+            ctx, await _actor("supervisor1"), BudgetIn(period="2029-05", care_mode="home", amount_fen=1)
+        )
     before = await budget.budget_year(ctx, bureau, 2029)
     may = next(r for r in before.rows if (r.period, r.care_mode) == ("2029-05", "home"))
-    row = await budget.set_budget(ctx, bureau, BudgetIn(period="2029-05", care_mode="home", amount_fen=may.actual_fen + 1_000))
+    row = await budget.set_budget(
+        ctx, bureau, BudgetIn(period="2029-05", care_mode="home", amount_fen=may.actual_fen + 1_000)
+    )
     assert (row.budget_fen, row.variance_fen) == (may.actual_fen + 1_000, -1_000)
     again = await budget.set_budget(ctx, bureau, BudgetIn(period="2029-05", care_mode="home", amount_fen=0))
     assert (again.budget_fen, again.used_share) == (0, None)

@@ -19,8 +19,8 @@ import numpy as np
 from ltc.db.queries.settlements import DAY_BITS, ID_MASK, PROVIDER_BLOCKED_VISITS, key_array
 from ltc.db.tables import Visit, VisitException
 from ltc.domain import settlement as rules
-from ltc.domain.fund import with_advance_netting
 from ltc.domain.errors import NotFound
+from ltc.domain.fund import with_advance_netting
 from ltc.domain.periods import Period, local_day
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book

@@ -22,7 +22,6 @@ from ltc.domain.errors import Conflict, NotFound
 from ltc.domain.ledger import entry_for_approval, entry_for_payment
 from ltc.domain.periods import Period
 from ltc.domain.settlement import OFFSET_ACCOUNTS, approval_offsets
-from ltc.services.supervision.advances import check_advance_open
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
@@ -35,6 +34,7 @@ from ltc.services.settlements.values import (
     SettlementSummary,
     WorkflowAction,
 )
+from ltc.services.supervision.advances import check_advance_open
 
 SUMMARY_COLUMNS = (
     Settlement.id,

@@ -159,4 +159,3 @@ async def check_advance_open(provider_id: int, lines: Iterable[tuple[str, int]])
     netted = -sum(fund for kind, fund in lines if kind == rules.ADVANCE_NETTING)
     if netted > 0 and netted > (await open_advances(provider_id)).get(provider_id, 0):
         raise Conflict("本结算单冲抵的预拨款已由另一结算单冲抵；请退回并重新生成", code="advance_already_netted")
-

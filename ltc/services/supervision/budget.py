@@ -67,7 +67,11 @@ async def set_budget(ctx: ServiceContext, actor: Actor, data: BudgetIn) -> Budge
             )
         else:
             await FundBudget.update(
-                {FundBudget.amount_fen: data.amount_fen, FundBudget.updated_by: actor.user_id, FundBudget.updated_at: now}
+                {
+                    FundBudget.amount_fen: data.amount_fen,
+                    FundBudget.updated_by: actor.user_id,
+                    FundBudget.updated_at: now,
+                }
             ).where(FundBudget.budget_key == key)
         await record_change(
             actor=actor,
@@ -121,5 +125,3 @@ async def budget_year(ctx: ServiceContext, actor: Actor, year: int) -> BudgetYea
         actual_fen=sum(r.actual_fen for r in rows),
         variance_fen=sum(r.variance_fen for r in rows),
     )
-
-

@@ -95,7 +95,9 @@ async def sweep_payment_deadlines(ctx: ServiceContext) -> SweepResult:
     async with write_transaction():
         for item in due:
             kind = NOTICE_OF[item.standing]
-            told = await Notice.exists().where((Notice.kind == kind) & (Notice.link == f"/settlements/{item.settlement_id}"))
+            told = await Notice.exists().where(
+                (Notice.kind == kind) & (Notice.link == f"/settlements/{item.settlement_id}")
+            )
             if told:
                 continue
             params: notices.NoticeParams = {
@@ -109,4 +111,3 @@ async def sweep_payment_deadlines(ctx: ServiceContext) -> SweepResult:
         overdue=sum(1 for d in due if d.standing == planning.OVERDUE),
         notices=sent,
     )
-

@@ -24,7 +24,9 @@ class FundPlanningController(Controller):
     path = "/api/v1/fund"
     tags = ["settlements"]
 
-    @get("/budget", guards=[allowed(Action.READ_FUND)], summary="The year's budget by month and care mode against actual")
+    @get(
+        "/budget", guards=[allowed(Action.READ_FUND)], summary="The year's budget by month and care mode against actual"
+    )
     async def budget_year(self, actor: CurrentActor, services: Services, year: Year = None) -> BudgetYear:
         year = year or local_today(services.clock, services.settings.zone).year
         return await budget.budget_year(services, actor, year)
