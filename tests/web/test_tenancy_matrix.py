@@ -348,6 +348,8 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("PUT", "/api/v1/persons/{person_id}/preferred-provider"): Body(json={"provider_id": ids["provider_id"]}),
         ("POST", "/api/v1/persons/{person_id}/presence-card/rotate"): Body(json={}),
         ("POST", "/persons/{person_id}/presence-card/rotate"): Body(form={}),
+        ("POST", "/api/v1/fund/advances"): Body(json={"provider_id": ids["provider_id"]}),
+        ("POST", "/fund/advances"): Body(form={"provider_id": str(ids["provider_id"])}),
     }
 
 
