@@ -1,13 +1,13 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import BigInt, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns.column_types import JSON, UUID, BigInt, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 ID = "2026-12-09T05:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "The fund's yearly budget by month and care mode"
+DESCRIPTION = "The fund's yearly budget by month and care mode, and what-if drafts of the policy"
 
 
 def _table(class_name: str, tablename: str) -> type[Table]:
@@ -73,6 +73,15 @@ TABLES = {
         "amount_fen": (BigInt, _params(default=0)),
         "updated_by": _fk(AppUser),
         "updated_at": (Timestamptz, _params(default=TimestamptzNow())),
+    },
+    ("WhatIfDraft", "what_if_draft"): {
+        "name": (Varchar, _params(length=80, default="")),
+        "changes": (JSON, _params(default="{}")),
+        "base_version": (Varchar, _params(length=32, default="")),
+        "created_by": _fk(AppUser),
+        "created_at": (Timestamptz, _params(default=TimestamptzNow())),
+        "last_job": (UUID, _params(default=None, null=True)),
+        "last_run_at": (Timestamptz, _params(default=None, null=True)),
     },
 }
 

@@ -851,6 +851,21 @@ class FundBudget(Table, tablename="fund_budget"):
     updated_at = Timestamptz()
 
 
+class WhatIfDraft(Table, tablename="what_if_draft"):
+    """A draft policy version for a what-if (测算): what it changes from the policy in force,
+    who drew it and when, and its last run (a job whose result holds the figures)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    name = Varchar(length=80)
+    changes = JSON(default="{}")  # policy field → the draft's value (ltc.domain.what_if.DRAFT_FIELDS)
+    base_version = Varchar(length=32)  # the policy version in force when it was drawn
+    created_by = _fk(AppUser, null=True, default=None)
+    created_at = Timestamptz()
+    last_job = UUID(null=True, default=None)
+    last_run_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -895,6 +910,7 @@ ALL_TABLES: list[type[Table]] = [
     LedgerPosting,
     Inspection,
     FundBudget,
+    WhatIfDraft,
 ]
 
 

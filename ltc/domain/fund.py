@@ -5,7 +5,7 @@ year's budget against actual (预决算). Pure: the services hand in the figures
 Projection (:func:`project`)
 ----------------------------
 From the last twelve months' contributions and spend (months before the first month with
-either are left out: a young scheme's empty months are not a trend), each series gets a
+a figure for either are left out: a young scheme's empty months are not a trend), each series gets a
 least-squares straight line ``a + b·t`` over its months ``t = 0 … n−1``. Month ``k`` ahead
 (``t = n−1+k``) then receives the line's contributions and spends the line's spend, each
 rounded half up to the fen and never below 0 (a falling line flattens at nothing). The
@@ -82,7 +82,7 @@ def history_window(
     window = [as_of]
     while len(window) < months:
         window.insert(0, window[0].previous())
-    with_figures = [p for p in window if contributions.get(str(p)) or spend.get(str(p))]
+    with_figures = [p for p in window if str(p) in contributions or str(p) in spend]
     return window[window.index(with_figures[0]) :] if with_figures else []
 
 

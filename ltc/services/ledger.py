@@ -245,6 +245,15 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
     )
 
 
+async def balance_and_contributions(ctx: ServiceContext) -> tuple[int, dict[str, int]]:
+    """The fund's balance (cash less what is owed) and the money paid in each month: what a
+    projection runs from."""
+    by_account = await _account_sums()
+    cash = by_account.get(accounts.FUND_BANK, (0, 0))
+    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
+    return cash[0] - cash[1] - payables_fen, await _contributions_by_period(ctx)
+
+
 async def _contributions_by_period(ctx: ServiceContext) -> dict[str, int]:
     """The money paid into the fund each month (by the local day each was posted)."""
     rows = await LedgerPosting.select(

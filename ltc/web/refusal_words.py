@@ -60,6 +60,9 @@ ERROR_MESSAGES: dict[str, str] = {
     "no_settled_months": N_("The provider has no approved month yet to reckon an advance from."),
     "invalid_history": N_("There is no month of figures to go by."),
     "invalid_days": N_("A number of days of at least one is needed."),
+    "invalid_draft": N_("The draft policy has a figure out of range."),
+    "draft_changes_nothing": N_("Change at least one figure of the policy in force."),
+    "what_if_not_found": N_("This what-if draft does not exist."),
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     # Refusals of the registry, the person forms, the desk and the account pages.
     "birth_date_mismatch": N_("The date of birth does not agree with the id number."),

@@ -95,6 +95,7 @@ JOB_TITLES = {
     "sweep_visit_alerts": N_("Checking for late, missed and unfinished visits"),
     "import_registry": N_("Importing the enrolment registry"),
     "replan_absence": N_("Re-planning an absent caregiver's visits"),
+    "what_if": N_("Re-pricing the settled months under a draft policy"),
 }
 # The district's towns by their Chinese name; the msgid is the English (pinyin) name.
 TOWNS = {
@@ -214,6 +215,8 @@ AUDIT_ACTIONS = [
     N_("fund.contribution"),
     N_("fund.advance"),
     N_("fund.budget"),
+    N_("what_if.create"),
+    N_("what_if.run"),
     N_("hospital_stays.import"),
     N_("person.anonymise"),
     N_("person.choose_provider"),

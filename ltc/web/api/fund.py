@@ -10,11 +10,13 @@ from litestar.params import JSONBody, QueryParameter
 
 from ltc.domain.access import Action
 from ltc.services.clock import local_today
-from ltc.services.supervision import advances, budget, payment_deadlines
+from ltc.services.supervision import advances, budget, payment_deadlines, what_if
 from ltc.services.supervision.advances import AdvanceIn, AdvanceOut
 from ltc.services.supervision.budget import BudgetIn, BudgetRowOut, BudgetYear
 from ltc.services.supervision.payment_deadlines import PaymentDue
+from ltc.services.supervision.what_if import WhatIfDraftOut, WhatIfIn, WhatIfResult
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.schemas import JobAccepted, PathId
 from ltc.web.security import allowed
 
 Year = Annotated[int | None, QueryParameter(ge=2000, le=2100, description="the budget's year (default: this year)")]
@@ -60,3 +62,30 @@ class FundPlanningController(Controller):
     )
     async def payments_due(self, actor: CurrentActor, services: Services) -> list[PaymentDue]:
         return await payment_deadlines.list_payments_due(services, actor)
+
+
+class WhatIfView(WhatIfDraftOut):
+    result: WhatIfResult | None  # the last run's figures, once it is done
+
+
+class WhatIfController(Controller):
+    path = "/api/v1/fund/what-if"
+    tags = ["settlements"]
+    guards = [allowed(Action.RUN_WHAT_IF)]
+
+    @get("", summary="The what-if drafts of the policy, newest first")
+    async def list_drafts(self, actor: CurrentActor) -> list[WhatIfDraftOut]:
+        return await what_if.list_drafts(actor)
+
+    @post("", status_code=201, summary="Store a draft policy version: what it changes from the policy in force")
+    async def create_draft(self, data: JSONBody[WhatIfIn], actor: CurrentActor, services: Services) -> WhatIfDraftOut:
+        return await what_if.create_draft(services, actor, data)
+
+    @get("/{draft_id:int}", summary="A draft and its last run's figures beside the policy in force")
+    async def get_draft(self, draft_id: PathId, actor: CurrentActor) -> WhatIfView:
+        draft = await what_if.get_draft(actor, draft_id)
+        return WhatIfView(**draft.model_dump(), result=await what_if.last_result(actor, draft))
+
+    @post("/{draft_id:int}/run", status_code=202, summary="Re-price the last twelve settled months under the draft (a job)")
+    async def run_draft(self, draft_id: PathId, actor: CurrentActor, services: Services) -> JobAccepted:
+        return JobAccepted(job_id=await what_if.run_draft(services, actor, draft_id))
