@@ -71,6 +71,7 @@ from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
 from ltc.web.visit_pages import VisitPages
+from ltc.web.what_if_pages import WhatIfPages
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,7 @@ def create_app(
             SettlementPages,
             FundPages,
             FundPlanningPages,
+            WhatIfPages,
             *FUND_INPUT_PAGES,
             FundController,
             FundPlanningController,

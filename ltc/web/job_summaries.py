@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ltc.domain.money import format_yuan
 from ltc.services.assignments import AssignResult, ReassignResult
 from ltc.services.geocoding import GeocodeResult
 from ltc.services.intake.values import RegistryImportResult
@@ -20,7 +21,6 @@ from ltc.services.replan_values import ReplanResult
 from ltc.services.settlements.values import BuildResult, PaymentResult
 from ltc.services.supervision.what_if import WhatIfResult
 from ltc.services.visits.values import GenerateVisitsResult, SweepResult
-from ltc.domain.money import format_yuan
 from ltc.web import refusal_words, vocabulary
 from ltc.web.formatting import day, error_message, join_list, month, number, words
 from ltc.web.i18n import gettext as _
@@ -481,4 +481,6 @@ def _what_if(result: WhatIfResult, job: JobView) -> Outcome:
             _("The fund would have paid %(draft)s yuan instead of %(in_force)s yuan.")
             % {"draft": format_yuan(result.draft_total_fen), "in_force": format_yuan(result.in_force_total_fen)}
         )
-    return Outcome(tuple(sentences), NextStep(f"/fund/what-if/{result.draft_id}", _("See the draft beside the policy in force")))
+    return Outcome(
+        tuple(sentences), NextStep(f"/fund/what-if/{result.draft_id}", _("See the draft beside the policy in force"))
+    )

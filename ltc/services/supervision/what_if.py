@@ -178,8 +178,9 @@ async def run_draft(ctx: ServiceContext, actor: Actor, draft_id: int) -> UUID:
     """Start (again) the draft's run: a job; its id is the draft's last run."""
     await get_draft(actor, draft_id)
     now = ctx.clock.now()
+    # started outside the transaction below, so that it is handed to the queue at once
+    job_id = await start_job(ctx, actor, "what_if", WhatIfParams(draft_id=draft_id))
     async with write_transaction():
-        job_id = await start_job(ctx, actor, "what_if", WhatIfParams(draft_id=draft_id))
         await WhatIfDraft.update({WhatIfDraft.last_job: job_id, WhatIfDraft.last_run_at: now}).where(
             WhatIfDraft.id == draft_id
         )

@@ -86,6 +86,10 @@ class WhatIfController(Controller):
         draft = await what_if.get_draft(actor, draft_id)
         return WhatIfView(**draft.model_dump(), result=await what_if.last_result(actor, draft))
 
-    @post("/{draft_id:int}/run", status_code=202, summary="Re-price the last twelve settled months under the draft (a job)")
+    @post(
+        "/{draft_id:int}/run",
+        status_code=202,
+        summary="Re-price the last twelve settled months under the draft (a job)",
+    )
     async def run_draft(self, draft_id: PathId, actor: CurrentActor, services: Services) -> JobAccepted:
         return JobAccepted(job_id=await what_if.run_draft(services, actor, draft_id))
