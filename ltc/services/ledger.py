@@ -254,6 +254,11 @@ async def balance_and_contributions(ctx: ServiceContext) -> tuple[int, dict[str,
     return cash[0] - cash[1] - payables_fen, await _contributions_by_period(ctx)
 
 
+async def spend_and_balance_by_period(ctx: ServiceContext) -> tuple[dict[str, int], dict[str, int]]:
+    """Each month's spend (approved settlements' fund amount) and the balance at each month's end."""
+    return await _spend_by_period(), await _balance_by_period(ctx)
+
+
 async def _contributions_by_period(ctx: ServiceContext) -> dict[str, int]:
     """The money paid into the fund each month (by the local day each was posted)."""
     rows = await LedgerPosting.select(

@@ -39,7 +39,7 @@ from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
-from ltc.web.api.fund import FundPlanningController, WhatIfController
+from ltc.web.api.fund import FundAnalysisController, FundPlanningController, WhatIfController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
@@ -174,6 +174,7 @@ def create_app(
             FundController,
             FundPlanningController,
             WhatIfController,
+            FundAnalysisController,
             CarePlansController,
             VisitsController,
             MeController,

@@ -13,14 +13,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from ltc.db.tables import Provider
 from ltc.domain.access import Action
 from ltc.domain.money import format_yuan
+from ltc.domain.periods import Period
 from ltc.services.clock import local_today
 from ltc.services.settlements.values import PERIOD_PATTERN
-from ltc.services.supervision import advances, budget, payment_deadlines
+from ltc.services.supervision import advances, budget, fund_analysis, payment_deadlines
 from ltc.services.supervision.advances import AdvanceIn
 from ltc.services.supervision.budget import BudgetIn
+from ltc.web import fund_exports
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.fund_pages import _yuan_to_fen
+from ltc.web.pages import page
 from ltc.web.security import allowed
 from ltc.web.vocabulary import PAYMENT_STANDINGS
 
@@ -92,3 +95,31 @@ class FundPlanningPages(Controller):
         except FORM_REFUSALS as error:
             return await self._page(actor, services, state.refused(error), None)
         return Redirect("/fund/budget", status_code=303)
+
+    async def _analysis(self, actor: CurrentActor, services: Services, span: str | None, template: str) -> Template:
+        last_month = Period.of(local_today(services.clock, services.settings.zone)).previous()
+        try:
+            analysis = await fund_analysis.analyse(services, actor, span or str(last_month))
+        except FORM_REFUSALS:  # a span that is not one shows last month's
+            analysis = await fund_analysis.analyse(services, actor, str(last_month))
+        quarter = f"{last_month.year}-Q{(last_month.month - 1) // 3 + 1}"
+        return page(
+            template,
+            analysis=analysis,
+            title=fund_exports.title(analysis),
+            dimension_words=fund_exports.DIMENSION_WORDS,
+            key_words=fund_exports.key_words,
+            last_month=str(last_month),
+            last_quarter=quarter,
+            yuan=format_yuan,
+        )
+
+    @get("/fund/analysis")
+    async def analysis(self, actor: CurrentActor, services: Services, span: FromQuery[str | None] = None) -> Template:
+        return await self._analysis(actor, services, span, "fund/analysis.html")
+
+    @get("/fund/analysis/print")
+    async def analysis_print(
+        self, actor: CurrentActor, services: Services, span: FromQuery[str | None] = None
+    ) -> Template:
+        return await self._analysis(actor, services, span, "fund/analysis_print.html")

@@ -82,6 +82,7 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Fund"), "/fund", Action.READ_FUND, counts=("fund_warnings",)),
     Place(N_("Budget and advances"), "/fund/budget", Action.READ_FUND),
     Place(N_("What-if"), "/fund/what-if", Action.RUN_WHAT_IF),
+    Place(N_("Fund analysis"), "/fund/analysis", Action.READ_FUND),
     Place(N_("Users"), "/users", Action.READ_USERS),
     Place(N_("Audit trail"), "/audit", Action.READ_AUDIT),
     Place(N_("Policy"), "/policy", Action.READ_POLICY),

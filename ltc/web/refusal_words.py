@@ -63,6 +63,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "invalid_draft": N_("The draft policy has a figure out of range."),
     "draft_changes_nothing": N_("Change at least one figure of the policy in force."),
     "what_if_not_found": N_("This what-if draft does not exist."),
+    "invalid_span": N_("Give a month (YYYY-MM) or a quarter (YYYY-Qn)."),
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     # Refusals of the registry, the person forms, the desk and the account pages.
     "birth_date_mismatch": N_("The date of birth does not agree with the id number."),

@@ -16,14 +16,14 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 PERIOD = "2035-03"  # a month of its own: the last of the settled ones
 
 
-async def _settled_month(services) -> int:
+async def _settled_month(services, period: str = PERIOD) -> int:
     code = f"W{uuid.uuid4().hex[:12]}"
     provider = Provider(code=code, name=code, kind="home", lat=29.6, lon=121.4, created_at=NOW)
     await provider.save()
     settlement = Settlement(
         provider=provider.id,
-        period=PERIOD,
-        settlement_key=f"{provider.id}:{PERIOD}",
+        period=period,
+        settlement_key=f"{provider.id}:{period}",
         status="draft",
         version=1,
         gross_fen=120_000,
@@ -50,7 +50,9 @@ async def _settled_month(services) -> int:
         policy_version=version,
     ).save()
     # approved once its lines are in (an approved settlement's lines are locked)
-    await Settlement.update({Settlement.status: "approved", Settlement.version: 2}).where(Settlement.id == settlement.id)
+    await Settlement.update({Settlement.status: "approved", Settlement.version: 2}).where(
+        Settlement.id == settlement.id
+    )
     return settlement.id
 
 
@@ -119,3 +121,28 @@ async def test_the_budget_and_advances_answer_only_the_bureau(client, auth) -> N
     assert 'data-testid="budget-form"' in page.text and 'data-testid="advance-form"' in page.text
     fund = (await client.get("/api/v1/fund", headers=bureau)).json()
     assert "projection" in fund and fund["warning"] in (None, "yellow", "red")
+
+
+async def test_the_quarterly_report_as_a_page_printable_and_a_workbook(client, auth, services) -> None:
+    await _settled_month(services, "2034-11")
+    supervisor = await auth("supervisor1")
+    report = (await client.get("/api/v1/fund/analysis?span=2034-Q4", headers=supervisor)).json()
+    assert report["periods"] == ["2034-10", "2034-11", "2034-12"]
+    assert report["total"]["fund_fen"] >= 108_000 and report["total"]["persons"] == 0  # the line names no person
+    assert set(report["groups"]) == {"town", "level", "care_mode", "provider"}
+    assert any(r["key"] == "home" for r in report["groups"]["care_mode"])
+    bad = await client.get("/api/v1/fund/analysis?span=2035-Q5", headers=supervisor)
+    assert bad.status_code in (400, 422)
+    workbook = await client.get("/api/v1/fund/analysis.xlsx?span=2034-Q4", headers=supervisor)
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(workbook.content))
+    assert len(book.sheetnames) == 5 and book.active["A1"].value.endswith("2034-Q4")
+    page = await client.get("/fund/analysis?span=2034-Q4", headers=supervisor | HTML)
+    assert page.status_code == 200 and 'data-testid="analysis-provider"' in page.text
+    printable = await client.get("/fund/analysis/print?span=2034-Q4", headers=supervisor | HTML)
+    assert printable.status_code == 200 and "/static/print.css" in printable.text
+    assert (await client.get("/api/v1/fund/analysis?span=2034-Q4", headers=await auth("agency-P01"))).status_code == 403

@@ -5,20 +5,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
 from ltc.domain.access import Action
 from ltc.services.clock import local_today
-from ltc.services.supervision import advances, budget, payment_deadlines, what_if
+from ltc.services.supervision import advances, budget, fund_analysis, payment_deadlines, what_if
 from ltc.services.supervision.advances import AdvanceIn, AdvanceOut
 from ltc.services.supervision.budget import BudgetIn, BudgetRowOut, BudgetYear
+from ltc.services.supervision.fund_analysis import QUARTER_PATTERN, FundAnalysis
 from ltc.services.supervision.payment_deadlines import PaymentDue
 from ltc.services.supervision.what_if import WhatIfDraftOut, WhatIfIn, WhatIfResult
+from ltc.web import fund_exports
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.language import export_language
 from ltc.web.schemas import JobAccepted, PathId
 from ltc.web.security import allowed
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Span = Annotated[
+    str,
+    QueryParameter(
+        pattern=f"^(\\d{{4}}-(0[1-9]|1[0-2])|{QUARTER_PATTERN[1:-1]})$",
+        description="a month YYYY-MM or a quarter YYYY-Qn",
+    ),
+]
 Year = Annotated[int | None, QueryParameter(ge=2000, le=2100, description="the budget's year (default: this year)")]
 
 
@@ -62,6 +73,30 @@ class FundPlanningController(Controller):
     )
     async def payments_due(self, actor: CurrentActor, services: Services) -> list[PaymentDue]:
         return await payment_deadlines.list_payments_due(services, actor)
+
+
+class FundAnalysisController(Controller):
+    path = "/api/v1/fund"
+    tags = ["settlements"]
+    guards = [allowed(Action.READ_FUND)]
+
+    @get("/analysis", summary="The month's analysis or the quarter's report by town, level, care mode and provider")
+    async def analysis(self, actor: CurrentActor, services: Services, span: Span) -> FundAnalysis:
+        return await fund_analysis.analyse(services, actor, span)
+
+    @get(
+        "/analysis.xlsx",
+        media_type=XLSX,
+        summary="The analysis as an Excel workbook, in the language of the language cookie, else of Accept-Language",
+    )
+    async def analysis_xlsx(
+        self, request: Request, actor: CurrentActor, services: Services, span: Span
+    ) -> Response[bytes]:
+        analysis = await fund_analysis.analyse(services, actor, span)
+        with export_language(request):
+            content = fund_exports.workbook(analysis)
+        name = f"fund-analysis-{analysis.span}.xlsx"
+        return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 class WhatIfView(WhatIfDraftOut):
