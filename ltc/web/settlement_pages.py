@@ -33,6 +33,7 @@ from ltc.services.settlements.values import (
     BuildSettlementsParams,
     SettlementStatus,
 )
+from ltc.services.supervision.payment_deadlines import deadline_of
 from ltc.web.charts import bars
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
@@ -40,7 +41,7 @@ from ltc.web.pages import page
 from ltc.web.paging import After, Limit
 from ltc.web.schemas import QueryId
 from ltc.web.security import allowed
-from ltc.web.vocabulary import FUND_WARNINGS, WORKFLOW_STEP_NAMES
+from ltc.web.vocabulary import FUND_WARNINGS, PAYMENT_STANDINGS, WORKFLOW_STEP_NAMES
 
 
 class ActionForm(BaseModel):
@@ -177,6 +178,8 @@ async def _detail_page(
         preview=not ended,
         may_correct=actor.may(Action.CORRECT_SETTLEMENT) and settlement.status in rules.LOCKED_STATUSES,
         corrected=corrected,
+        deadline=deadline_of(services, settlement.status, settlement.decided_at),
+        standings=PAYMENT_STANDINGS,
     )
 
 

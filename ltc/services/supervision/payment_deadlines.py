@@ -5,7 +5,7 @@ standing (a notice: ``payment_due_soon`` then ``payment_overdue``), from a daily
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -70,6 +70,22 @@ async def payments_due(ctx: ServiceContext) -> list[PaymentDue]:
                 )
             )
     return sorted(out, key=lambda p: (p.due_on, p.settlement_id))
+
+
+class Deadline(BaseModel):
+    due_on: date
+    standing: planning.PaymentStanding | None
+
+
+def deadline_of(ctx: ServiceContext, status: str, decided_at: datetime | None) -> Deadline | None:
+    """An approved, unpaid settlement's payment deadline and standing (None otherwise)."""
+    if status != rules.APPROVED or decided_at is None:
+        return None
+    approved_on = local_day(decided_at, ctx.settings.zone)
+    policy = policy_book(ctx.settings).in_force(approved_on)
+    due = planning.payment_due(approved_on, policy.payment_deadline_days)
+    today = local_today(ctx.clock, ctx.settings.zone)
+    return Deadline(due_on=due, standing=planning.payment_standing(due, today, policy.payment_due_soon_days))
 
 
 async def list_payments_due(ctx: ServiceContext, actor: Actor) -> list[PaymentDue]:
