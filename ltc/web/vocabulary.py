@@ -277,6 +277,8 @@ AUDIT_ENTITIES = [
     N_("evidence"),
     N_("hospital_stay"),
     N_("inspection"),
+    N_("fund_budget"),
+    N_("what_if_draft"),
     N_("ledger_entry"),
     N_("person"),
     N_("provider"),

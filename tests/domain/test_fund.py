@@ -30,6 +30,9 @@ def test_trend_by_hand() -> None:
     # points (0,1) (1,3) (2,5): the line 1 + 2t
     assert trend([1, 3, 5]) == (Fraction(1), Fraction(2))
     assert trend([7]) == (Fraction(7), Fraction(0))
+    with pytest.raises(InvalidInput) as nothing:
+        trend([])
+    assert nothing.value.code == "invalid_history"
     # (0,0) (1,1) (2,0) (3,1): mean t 1.5, mean v 0.5, slope 0.2
     assert trend([0, 1, 0, 1]) == (Fraction(1, 5), Fraction(1, 5))
 
@@ -144,8 +147,9 @@ def test_payment_standing_by_hand() -> None:
     assert payment_standing(due, date(2026, 4, 2), 7) == DUE_SOON
     assert payment_standing(due, date(2026, 4, 9), 7) == DUE_SOON
     assert payment_standing(due, date(2026, 4, 10), 7) == OVERDUE
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as no_days:
         payment_due(date(2026, 3, 10), 0)
+    assert no_days.value.code == "invalid_days"
 
 
 def test_budget_against_actual_by_hand() -> None:

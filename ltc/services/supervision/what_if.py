@@ -45,18 +45,20 @@ class WhatIfIn(Input):
     home_hours_by_level: LevelTable | None = None
     bed_day_cap_fen_by_level: LevelTable | None = None
 
-    def changes(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in what_if.DRAFT_FIELDS:
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, Decimal):
-                value = str(value)
-            elif isinstance(value, dict):
-                value = {str(k): v for k, v in value.items()}
-            out[name] = value
-        return out
+
+def _changes_of(data: WhatIfIn) -> dict[str, Any]:
+    """The draft's changed fields as the policy file writes them (shares as text, levels as keys)."""
+    out: dict[str, Any] = {}
+    for name in what_if.DRAFT_FIELDS:
+        value = getattr(data, name)
+        if value is None:
+            continue
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, dict):
+            value = {str(k): v for k, v in value.items()}
+        out[name] = value
+    return out
 
 
 class WhatIfDraftOut(BaseModel):
@@ -133,7 +135,7 @@ def _out(row: dict[str, Any]) -> WhatIfDraftOut:
 
 async def create_draft(ctx: ServiceContext, actor: Actor, data: WhatIfIn) -> WhatIfDraftOut:
     require(actor, Action.RUN_WHAT_IF)
-    changes = data.changes()
+    changes = _changes_of(data)
     if not changes:
         raise InvalidInput("a draft changes at least one figure", code="draft_changes_nothing")
     in_force = _in_force(ctx)
