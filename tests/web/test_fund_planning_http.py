@@ -140,7 +140,7 @@ async def test_the_quarterly_report_as_a_page_printable_and_a_workbook(client, a
     from openpyxl import load_workbook
 
     book = load_workbook(BytesIO(workbook.content))
-    assert len(book.sheetnames) == 5 and book.active["A1"].value.endswith("2034-Q4")
+    assert len(book.sheetnames) == 5 and "2034-Q4" in book.active["A1"].value
     page = await client.get("/fund/analysis?span=2034-Q4", headers=supervisor | HTML)
     assert page.status_code == 200 and 'data-testid="analysis-provider"' in page.text
     printable = await client.get("/fund/analysis/print?span=2034-Q4", headers=supervisor | HTML)
