@@ -5,7 +5,7 @@ standing (a notice: ``payment_due_soon`` then ``payment_overdue``), from a daily
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
@@ -15,6 +15,7 @@ from ltc.domain import fund as planning
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.periods import local_day
+from ltc.domain.policy import PolicyBook
 from ltc.services import notices
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
@@ -38,6 +39,10 @@ class SweepResult(BaseModel):
     notices: int
 
 
+def _days_before_due_soon(book: PolicyBook) -> int:
+    return max(0, min(v.payment_deadline_days - v.payment_due_soon_days for v in book.versions))
+
+
 async def payments_due(ctx: ServiceContext) -> list[PaymentDue]:
     """The approved, unpaid settlements due soon or overdue, the most pressing first."""
     today = local_today(ctx.clock, ctx.settings.zone)
@@ -49,7 +54,12 @@ async def payments_due(ctx: ServiceContext) -> list[PaymentDue]:
         Settlement.period,
         Settlement.fund_fen,
         Settlement.decided_at,
-    ).where((Settlement.status == rules.APPROVED) & Settlement.decided_at.is_not_null())
+    ).where(
+        (Settlement.status == rules.APPROVED)
+        & Settlement.decided_at.is_not_null()
+        # an approval newer than the shortest time to "due soon" cannot be due yet (a day spare)
+        & (Settlement.decided_at <= ctx.clock.now() - timedelta(days=_days_before_due_soon(book) - 1))
+    )
     out = []
     for r in rows:
         approved_on = local_day(r["decided_at"], ctx.settings.zone)
