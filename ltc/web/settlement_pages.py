@@ -100,6 +100,8 @@ class SettlementPages(Controller):
             running=not rules.month_ended(current, today),
             may_pay=actor.may(Action.PAY_SETTLEMENTS),
             may_read_fund=actor.may(Action.READ_FUND),
+            deadlines={s.id: deadline_of(services, s.status, s.decided_at) for s in found.items},
+            standings=PAYMENT_STANDINGS,
         )
 
     @post("/settlements/build", guards=[allowed(Action.BUILD_SETTLEMENTS)])

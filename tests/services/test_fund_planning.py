@@ -163,3 +163,28 @@ async def test_the_fund_position_carries_its_projection(services) -> None:
     assert len(position.projection) in (0, 12)
     if position.projection:
         assert position.projection[0].period == "2029-07"
+
+
+async def test_the_month_list_and_the_page_say_when_an_approved_settlement_is_overdue(client, auth, services) -> None:
+    from tests.helpers import HTML
+
+    provider_id, _, _ = await _provider_with_care()
+    long_ago = datetime(2025, 1, 3, 2, 0, tzinfo=UTC)  # approved well over 30 days ago
+    settlement = Settlement(
+        provider=provider_id,
+        period="2024-12",
+        settlement_key=f"{provider_id}:2024-12",
+        status="approved",
+        version=3,
+        gross_fen=1_000,
+        fund_fen=900,
+        personal_fen=100,
+        built_at=long_ago,
+        decided_at=long_ago,
+    )
+    await settlement.save()
+    bureau = await auth("bureau")
+    listed = await client.get(f"/settlements?period=2024-12&provider_id={provider_id}", headers=bureau | HTML)
+    assert listed.status_code == 200 and 'data-testid="payment-standing"' in listed.text
+    shown = await client.get(f"/settlements/{settlement.id}", headers=bureau | HTML)
+    assert 'data-testid="payment-deadline"' in shown.text and "2025-02-02" in shown.text
