@@ -28,6 +28,7 @@ import ltc.services.key_rotation
 import ltc.services.reoptimisation
 import ltc.services.roster
 import ltc.services.settlements
+import ltc.services.supervision.what_if
 import ltc.services.visits  # noqa: F401  (these modules register their job kinds)
 from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
@@ -102,6 +103,7 @@ WORKER_CRON_JOBS = [
     cron(worker_jobs.schedule_visits_nightly, name="schedule_visits_nightly", hour=2, minute=0, second=0),
     cron(worker_jobs.build_last_months_settlements, name="build_settlements", day=1, hour=3, minute=0, second=0),
     cron(worker_jobs.sweep_visit_alerts, name="sweep_visit_alerts", minute=set(range(0, 60, 5)), second=30),
+    cron(worker_jobs.sweep_payment_deadlines, name="sweep_payment_deadlines", hour=7, minute=0, second=0),
 ]
 
 

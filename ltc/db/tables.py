@@ -837,6 +837,36 @@ class Inspection(Table, tablename="inspection"):
     closed_by = _fk(AppUser, null=True, default=None)
 
 
+class FundBudget(Table, tablename="fund_budget"):
+    """The year's budget of the fund (预算) for one month and care mode, entered by the bureau;
+    set again, it replaces the figure (the audit keeps the earlier one)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    budget_key = Varchar(length=32, unique=True)  # "<YYYY-MM>:<care mode>"
+    year = Integer(index=True)
+    period = Varchar(length=7)  # YYYY-MM
+    care_mode = Varchar(length=16)  # home | institutional
+    amount_fen = BigInt(default=0)
+    updated_by = _fk(AppUser, null=True, default=None)
+    updated_at = Timestamptz()
+
+
+class WhatIfDraft(Table, tablename="what_if_draft"):
+    """A draft policy version for a what-if (测算): what it changes from the policy in force,
+    who drew it and when, and its last run (a job whose result holds the figures)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    name = Varchar(length=80)
+    changes = JSON(default="{}")  # policy field → the draft's value (ltc.domain.what_if.DRAFT_FIELDS)
+    base_version = Varchar(length=32)  # the policy version in force when it was drawn
+    created_by = _fk(AppUser, null=True, default=None)
+    created_at = Timestamptz()
+    last_job = UUID(null=True, default=None)
+    last_run_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -880,6 +910,8 @@ ALL_TABLES: list[type[Table]] = [
     LedgerEntry,
     LedgerPosting,
     Inspection,
+    FundBudget,
+    WhatIfDraft,
 ]
 
 

@@ -119,7 +119,7 @@ class Posting:
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     source_id: str  # unique: the same source is booked once, e.g. "settlement:42:approve"
-    kind: str  # approval | payment | contribution | reversal
+    kind: str  # approval | payment | contribution | advance | reversal
     postings: tuple[Posting, ...]
     memo: str = ""
 
@@ -191,6 +191,22 @@ def entry_for_payment(settlement_id: int, provider_id: int, amount_fen: int) -> 
         FUND_BANK,
         amount_fen,
         f"settlement {settlement_id} paid",
+    )
+
+
+def entry_for_advance(provider_id: int, period: Period | str, amount_fen: int) -> JournalEntry:
+    """The fund pays a provider ahead of its settlements (预拨): at most one advance a provider
+    a month, so the month names it (``advance:<provider>:<YYYY-MM>``)."""
+    if amount_fen <= 0:
+        raise InvalidInput("an advance is a positive amount", code="invalid_amount")
+    period = Period.parse(period)
+    return _transfer(
+        f"advance:{provider_id}:{period}",
+        "advance",
+        advance(provider_id),
+        FUND_BANK,
+        amount_fen,
+        f"advance to provider {provider_id} in {period}",
     )
 
 

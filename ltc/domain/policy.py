@@ -62,6 +62,11 @@ class Policy:
     # months than this, an alarm (red) under the second figure or when it is negative.
     fund_warning_months: Decimal = Decimal("6")
     fund_alarm_months: Decimal = Decimal("3")
+    # Advances (预拨): this many months of a provider's average fund amount paid ahead.
+    advance_months: Decimal = Decimal("2")
+    # An approved settlement is paid within this many days; it is due soon the last days before.
+    payment_deadline_days: int = 30
+    payment_due_soon_days: int = 7
     # Provider agreements
     redesignation_block_years: int = 3
     # Personal data: kept this many years after the last month settled for the person, then

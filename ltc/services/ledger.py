@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ltc.db.engine import write_transaction
 from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import CarePlan, LedgerEntry, LedgerPosting, Settlement
+from ltc.domain import fund as planning
 from ltc.domain import ledger as accounts
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
@@ -57,6 +58,19 @@ class FundPosition(BaseModel):
     )
     warning_months: float = Field(description="months payable under which the fund warns (policy)")
     alarm_months: float = Field(description="months payable under which the warning is red (policy)")
+    projection: list[ProjectedMonth] = Field(
+        default_factory=list,
+        description="months payable in each of the next twelve months, from the least-squares trend of the last"
+        " twelve months' contributions and spend (empty without history)",
+    )
+
+
+class ProjectedMonth(BaseModel):
+    period: str
+    months_payable: float | None  # None: no spend to divide by
+    balance_fen: int
+    contributions_fen: int
+    spend_fen: int
 
 
 class FundHealth(BaseModel):
@@ -218,7 +232,42 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
         warning=health.warning,
         warning_months=float(health.warning_months),
         alarm_months=float(health.alarm_months),
+        projection=[
+            ProjectedMonth(
+                period=m.period,
+                months_payable=float(m.months_payable) if m.months_payable is not None else None,
+                balance_fen=m.balance_fen,
+                contributions_fen=m.contributions_fen,
+                spend_fen=m.spend_fen,
+            )
+            for m in planning.project(health.balance_fen, await _contributions_by_period(ctx), spend, as_of)
+        ],
     )
+
+
+async def balance_and_contributions(ctx: ServiceContext) -> tuple[int, dict[str, int]]:
+    """The fund's balance (cash less what is owed) and the money paid in each month: what a
+    projection runs from."""
+    by_account = await _account_sums()
+    cash = by_account.get(accounts.FUND_BANK, (0, 0))
+    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
+    return cash[0] - cash[1] - payables_fen, await _contributions_by_period(ctx)
+
+
+async def spend_and_balance_by_period(ctx: ServiceContext) -> tuple[dict[str, int], dict[str, int]]:
+    """Each month's spend (approved settlements' fund amount) and the balance at each month's end."""
+    return await _spend_by_period(), await _balance_by_period(ctx)
+
+
+async def _contributions_by_period(ctx: ServiceContext) -> dict[str, int]:
+    """The money paid into the fund each month (by the local day each was posted)."""
+    rows = await LedgerPosting.select(
+        LedgerPosting.debit_fen, LedgerPosting.entry.posted_at.as_alias("posted_at")
+    ).where((LedgerPosting.entry.kind == "contribution") & (LedgerPosting.account == accounts.FUND_BANK))
+    out: dict[str, int] = defaultdict(int)
+    for r in rows:
+        out[str(Period.of(r["posted_at"].astimezone(ctx.settings.zone).date()))] += int(r["debit_fen"])
+    return dict(out)
 
 
 async def _balance_by_period(ctx: ServiceContext) -> dict[str, int]:

@@ -11,6 +11,7 @@ from ltc.domain.access import Action, Actor
 from ltc.services import ledger, notices
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.supervision.payment_deadlines import count_payments_due
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class TodoCounts:
     visits_today: int = 0
     plans_to_confirm: int = 0
     fund_warnings: int = 0  # 1 while the fund is under the policy's warning threshold
+    payments_due: int = 0  # approved settlements due soon or overdue for payment
     unread_notices: int = 0
 
 
@@ -63,5 +65,7 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
         counts["plans_to_confirm"] = await todo.plans_in("draft", scope)
     if actor.may(Action.READ_FUND) and services is not None:
         counts["fund_warnings"] = int((await ledger.fund_health(services, actor)).warning is not None)
+    if actor.may(Action.PAY_SETTLEMENTS) and services is not None:
+        counts["payments_due"] = await count_payments_due(services)
     counts["unread_notices"] = await notices.unread_count(actor)
     return TodoCounts(**counts)

@@ -39,6 +39,7 @@ from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
+from ltc.web.api.fund import FundAnalysisController, FundPlanningController, WhatIfController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
@@ -54,6 +55,7 @@ from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
+from ltc.web.fund_planning_pages import FundPlanningPages
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
 from ltc.web.intake_pages import IntakePages
@@ -69,6 +71,7 @@ from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
 from ltc.web.visit_pages import VisitPages
+from ltc.web.what_if_pages import WhatIfPages
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +168,13 @@ def create_app(
             SettlementsController,
             SettlementPages,
             FundPages,
+            FundPlanningPages,
+            WhatIfPages,
             *FUND_INPUT_PAGES,
             FundController,
+            FundPlanningController,
+            WhatIfController,
+            FundAnalysisController,
             CarePlansController,
             VisitsController,
             MeController,

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ltc.domain.money import format_yuan
 from ltc.services.assignments import AssignResult, ReassignResult
 from ltc.services.geocoding import GeocodeResult
 from ltc.services.intake.values import RegistryImportResult
@@ -18,6 +19,7 @@ from ltc.services.key_rotation import RotateKeysResult
 from ltc.services.reoptimisation import ApplyResult, PreviewResult
 from ltc.services.replan_values import ReplanResult
 from ltc.services.settlements.values import BuildResult, PaymentResult
+from ltc.services.supervision.what_if import WhatIfResult
 from ltc.services.visits.values import GenerateVisitsResult, SweepResult
 from ltc.web import refusal_words, vocabulary
 from ltc.web.formatting import day, error_message, join_list, month, number, words
@@ -459,4 +461,26 @@ def _replanned(result: ReplanResult, job: JobView) -> Outcome:
         return Outcome(tuple(sentences), NextStep("/unscheduled", _("See the unscheduled visits")))
     return Outcome(
         tuple(sentences), NextStep(f"/caregivers/{result.caregiver_id}/absences", _("See the caregiver's absences"))
+    )
+
+
+@summary_of("what_if", WhatIfResult)
+def _what_if(result: WhatIfResult, job: JobView) -> Outcome:
+    sentences = [
+        _count(
+            ngettext(
+                "%(num)s settled month re-priced under the draft.",
+                "%(num)s settled months re-priced under the draft.",
+                len(result.months),
+            ),
+            len(result.months),
+        )
+    ]
+    if result.months:
+        sentences.append(
+            _("The fund would have paid %(draft)s yuan instead of %(in_force)s yuan.")
+            % {"draft": format_yuan(result.draft_total_fen), "in_force": format_yuan(result.in_force_total_fen)}
+        )
+    return Outcome(
+        tuple(sentences), NextStep(f"/fund/what-if/{result.draft_id}", _("See the draft beside the policy in force"))
     )

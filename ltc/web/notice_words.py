@@ -46,4 +46,16 @@ def notice_text(notice: NoticeOut, zone: tzinfo) -> str:
             "%(num)s of your visits were given to colleagues while you are away.",
             count,
         ) % {"num": number(count)}
+    if notice.kind == "payment_due_soon":
+        return _("The settlement of %(provider)s for %(period)s is to be paid by %(due)s.") % {
+            "provider": p.get("provider_name", ""),
+            "period": p.get("period", ""),
+            "due": p.get("due_on", ""),
+        }
+    if notice.kind == "payment_overdue":
+        return _("The settlement of %(provider)s for %(period)s is overdue: it was to be paid by %(due)s.") % {
+            "provider": p.get("provider_name", ""),
+            "period": p.get("period", ""),
+            "due": p.get("due_on", ""),
+        }
     return _("A notice.")

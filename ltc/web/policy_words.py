@@ -52,6 +52,9 @@ POLICY_RULES: dict[str, tuple[str, str]] = {
     "personal_data_retention_years": (N_("Personal data kept after the last settlement"), "years"),
     "fund_warning_months": (N_("Early warning when the fund pays fewer months than"), "months"),
     "fund_alarm_months": (N_("Alarm when the fund pays fewer months than"), "months"),
+    "advance_months": (N_("Advance payment to a provider, in months of its average"), "months"),
+    "payment_deadline_days": (N_("Days to pay an approved settlement"), "days"),
+    "payment_due_soon_days": (N_("Days before the payment deadline a settlement is due soon"), "days"),
 }
 OTHER_RULE = N_("Another rule")
 LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}

@@ -52,6 +52,18 @@ ERROR_MESSAGES: dict[str, str] = {
     # Fund supervision.
     "period_span_reversed": N_("The last month must not come before the first."),
     "inspection_not_found": N_("This inspection case does not exist."),
+    # The fund's planning.
+    "advance_already_paid": N_("This provider was already paid its advance this month."),
+    "advance_already_netted": N_(
+        "The advance this settlement nets was netted by another settlement; return it and build it again."
+    ),
+    "no_settled_months": N_("The provider has no approved month yet to reckon an advance from."),
+    "invalid_history": N_("There is no month of figures to go by."),
+    "invalid_days": N_("A number of days of at least one is needed."),
+    "invalid_draft": N_("The draft policy has a figure out of range."),
+    "draft_changes_nothing": N_("Change at least one figure of the policy in force."),
+    "what_if_not_found": N_("This what-if draft does not exist."),
+    "invalid_span": N_("Give a month (YYYY-MM) or a quarter (YYYY-Qn)."),
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     # Refusals of the registry, the person forms, the desk and the account pages.
     "birth_date_mismatch": N_("The date of birth does not agree with the id number."),

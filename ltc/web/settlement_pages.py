@@ -33,6 +33,7 @@ from ltc.services.settlements.values import (
     BuildSettlementsParams,
     SettlementStatus,
 )
+from ltc.services.supervision.payment_deadlines import deadline_of
 from ltc.web.charts import bars
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
@@ -40,7 +41,7 @@ from ltc.web.pages import page
 from ltc.web.paging import After, Limit
 from ltc.web.schemas import QueryId
 from ltc.web.security import allowed
-from ltc.web.vocabulary import FUND_WARNINGS, WORKFLOW_STEP_NAMES
+from ltc.web.vocabulary import FUND_WARNINGS, PAYMENT_STANDINGS, WORKFLOW_STEP_NAMES
 
 
 class ActionForm(BaseModel):
@@ -99,6 +100,8 @@ class SettlementPages(Controller):
             running=not rules.month_ended(current, today),
             may_pay=actor.may(Action.PAY_SETTLEMENTS),
             may_read_fund=actor.may(Action.READ_FUND),
+            deadlines={s.id: deadline_of(services, s.status, s.decided_at) for s in found.items},
+            standings=PAYMENT_STANDINGS,
         )
 
     @post("/settlements/build", guards=[allowed(Action.BUILD_SETTLEMENTS)])
@@ -177,6 +180,8 @@ async def _detail_page(
         preview=not ended,
         may_correct=actor.may(Action.CORRECT_SETTLEMENT) and settlement.status in rules.LOCKED_STATUSES,
         corrected=corrected,
+        deadline=deadline_of(services, settlement.status, settlement.decided_at),
+        standings=PAYMENT_STANDINGS,
     )
 
 
@@ -197,6 +202,11 @@ class FundPages(Controller):
             fund=fund,
             chart=bars(months, [spend[m] for m in months]),
             balance_chart=bars(balance_months, [balances[m] for m in balance_months]),
+            # months payable in tenths: the bars are whole numbers
+            projection_chart=bars(
+                [m.period for m in fund.projection],
+                [round((m.months_payable or 0) * 10) for m in fund.projection],
+            ),
             yuan=format_yuan,
             residents=district.residents,
             providers_by_kind=district.providers_by_kind,

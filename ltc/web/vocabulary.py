@@ -45,7 +45,7 @@ ASSIGNMENT_REASONS = [
     N_("no_active_provider_of_mode"), N_("person_without_position"),
 ]
 SETTLEMENT_STATUSES = [N_("draft"), N_("approved"), N_("rejected"), N_("paid")]
-SETTLEMENT_LINE_KINDS = [N_("adjustment"), N_("deduction")]
+SETTLEMENT_LINE_KINDS = [N_("adjustment"), N_("deduction"), N_("advance")]
 SETTLEMENT_UNITS = [N_("minute"), N_("day"), N_("score")]
 VISIT_STATUSES = [N_("planned"), N_("in_progress"), N_("done"), N_("cancelled")]
 VISIT_FLAGS = [
@@ -95,6 +95,7 @@ JOB_TITLES = {
     "sweep_visit_alerts": N_("Checking for late, missed and unfinished visits"),
     "import_registry": N_("Importing the enrolment registry"),
     "replan_absence": N_("Re-planning an absent caregiver's visits"),
+    "what_if": N_("Re-pricing the settled months under a draft policy"),
 }
 # The district's towns by their Chinese name; the msgid is the English (pinyin) name.
 TOWNS = {
@@ -212,6 +213,10 @@ AUDIT_ACTIONS = [
     N_("evidence.add"),
     N_("export.personal_data"),
     N_("fund.contribution"),
+    N_("fund.advance"),
+    N_("fund.budget"),
+    N_("what_if.create"),
+    N_("what_if.run"),
     N_("hospital_stays.import"),
     N_("person.anonymise"),
     N_("person.choose_provider"),
@@ -272,6 +277,8 @@ AUDIT_ENTITIES = [
     N_("evidence"),
     N_("hospital_stay"),
     N_("inspection"),
+    N_("fund_budget"),
+    N_("what_if_draft"),
     N_("ledger_entry"),
     N_("person"),
     N_("provider"),
@@ -289,3 +296,5 @@ RECORD_COLUMNS = {
     "discharged_on": N_("Discharged on"),
     "died_on": N_("Died on"),
 }
+# The standing of an approved settlement against its payment deadline.
+PAYMENT_STANDINGS = {"due_soon": N_("Due soon"), "overdue": N_("Overdue")}

@@ -74,6 +74,13 @@ async def sweep_visit_alerts(ctx: dict[str, Any]) -> dict[str, Any]:
     return (await sweep(_services(ctx), NoParams(), no_progress)).model_dump()
 
 
+async def sweep_payment_deadlines(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Daily: approved settlements due soon or overdue for payment are told to the bureau."""
+    from ltc.services.supervision.payment_deadlines import sweep_payment_deadlines as sweep
+
+    return (await sweep(_services(ctx))).model_dump()
+
+
 async def build_last_months_settlements(ctx: dict[str, Any]) -> str:
     """On the 1st: the drafts of the month just ended, for every provider (a recorded job)."""
     from ltc.domain.periods import Period

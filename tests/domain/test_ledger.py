@@ -268,3 +268,45 @@ def test_an_approval_whose_netting_exceeds_the_care_leaves_the_provider_owing() 
     totals = balances([entry])
     assert (totals[CARE_EXPENSE], totals[payable(7)], totals[receivable(7)]) == (5_000, -3_000, -8_000)
     assert all(p.debit_fen >= 0 and p.credit_fen >= 0 for p in entry.postings)
+
+
+@given(
+    months=st.lists(
+        st.tuples(st.integers(0, 10**7), st.integers(0, 10**8), st.booleans()),  # care, advance paid, pay it
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_advances_netted_month_after_month_balance_and_leave_nothing_netted_twice(
+    months: list[tuple[int, int, bool]],
+) -> None:
+    """Month after month a provider may be paid ahead (预拨, once a month) and each approval nets
+    what is still open, at most its care: the ledger balances, every source is booked once, the
+    advance account is what was paid ahead less what was netted, and it is 0 once all is netted."""
+    from ltc.domain import settlement as rules
+    from ltc.domain.fund import with_advance_netting
+    from ltc.domain.ledger import advance, entry_for_advance
+
+    entries: list[JournalEntry] = []
+    paid_ahead = netted = 0
+    for n, (care, ahead, pay_ahead) in enumerate(months, start=1):
+        period = Period(2026, n)
+        if pay_ahead and ahead:
+            entries.append(entry_for_advance(7, period, ahead))
+            paid_ahead += ahead
+        line = rules.SettlementLine(
+            kind=rules.HOME, person_id=1, level=3, quantity=0, unit="minute", unit_price_fen=None,
+            gross_fen=care, fund_fen=care, personal_fen=0,
+        )  # fmt: skip
+        draft = with_advance_netting(rules.SettlementDraft.of(7, period, [line]), paid_ahead - netted)
+        offsets = rules.approval_offsets(7, [(x.kind, x.fund_fen) for x in draft.lines])
+        entries.append(entry_for_approval(n, 7, draft.fund_fen, offsets))
+        netted += offsets.get(advance(7), 0)
+        assert draft.fund_fen >= 0, "an advance never takes a settlement below nothing"
+        totals = balances(entries)  # refuses a source booked twice
+        assert sum(e.debit_fen for e in entries) == sum(e.credit_fen for e in entries)
+        assert totals.get(advance(7), 0) == paid_ahead - netted >= 0
+    with pytest.raises(Conflict):
+        balances([*entries, entries[-1]])
+    if netted == paid_ahead:
+        assert balances(entries).get(advance(7), 0) == 0

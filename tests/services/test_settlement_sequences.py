@@ -8,7 +8,10 @@ exception after its month was approved. After every step:
   carry it (and no other approved or paid settlement carries it);
 * no person's month is corrected below nothing;
 * the ledger balances, and the fund's postings for these settlements equal their approved
-  amounts (what is owed: the approved; what was spent: the approved and the paid);
+  amounts (what is owed: the approved; what was spent: the approved and the paid, with the
+  advances they netted);
+* what each provider was paid ahead (预拨) less what approved settlements netted is its
+  advance account's balance, never below nothing (an advance is never netted twice);
 * no settlement of a month not yet ended was submitted, approved or paid, and no draft was
   built before its month began.
 
@@ -53,6 +56,8 @@ from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.services.settlements import build, corrections, workflow
 from ltc.services.settlements.values import BuildSettlementsParams, CorrectionRequest
+from ltc.services.supervision import advances
+from ltc.services.supervision.advances import AdvanceIn
 from ltc.settings import Settings
 
 T = TypeVar("T")
@@ -74,7 +79,8 @@ CORRECTION_REFUSALS = {
     "correction_fund_share",
     "invalid_fen",
 }
-WORKFLOW_REFUSALS = {"invalid_transition", "period_not_ended", "correction_already_applied"}
+WORKFLOW_REFUSALS = {"invalid_transition", "period_not_ended", "correction_already_applied", "advance_already_netted"}
+ADVANCE_REFUSALS = {"no_settled_months", "advance_already_paid"}
 
 
 async def _no_progress(_: float) -> None:
@@ -389,6 +395,18 @@ class MoneyMachine(RuleBasedStateMachine):
     def pay(self, pick: int) -> None:
         self._step(rules.APPROVED, "pay", pick)
 
+    @rule(which=st.integers(0, 2))
+    def pay_an_advance(self, which: int) -> None:
+        """The bureau pays a provider ahead (预拨): netted in its next settlements."""
+        provider_id = self.world.providers[which % len(self.world.providers)]
+        if (
+            self.refused(
+                advances.pay_advance(self.ctx, self.actor, AdvanceIn(provider_id=provider_id)), ADVANCE_REFUSALS
+            )
+            is None
+        ):
+            SEEN["advance paid"] = SEEN.get("advance paid", 0) + 1
+
     # ------------------------------------------------------------------ what must hold
 
     @invariant()
@@ -441,9 +459,27 @@ class MoneyMachine(RuleBasedStateMachine):
             LedgerPosting.entry.settlement.as_alias("settlement"),
         )
         assert sum(p["debit_fen"] for p in postings) == sum(p["credit_fen"] for p in postings)
+        netted: dict[int, int] = {}  # by settlement: the advance its lines count as paid
+        for line in await SettlementLine.select(SettlementLine.settlement, SettlementLine.fund_fen).where(
+            SettlementLine.settlement.is_in(list(settlements) or [0]) & (SettlementLine.kind == rules.ADVANCE_NETTING)
+        ):
+            netted[line["settlement"]] = netted.get(line["settlement"], 0) - line["fund_fen"]
         for provider_id in providers:
             mine = [r for r in settlements.values() if r["provider"] == provider_id]
             ids = {r["id"] for r in mine}
+            # what was paid ahead less what approvals netted: never below nothing, never netted twice
+            advanced = sum(
+                p["debit_fen"] - p["credit_fen"] for p in postings if p["account"] == accounts.advance(provider_id)
+            )
+            paid_ahead = sum(
+                p["debit_fen"]
+                for p in postings
+                if p["account"] == accounts.advance(provider_id) and p["settlement"] is None
+            )
+            netted_by_approvals = sum(netted.get(i, 0) for i in ids if i in locked)
+            assert advanced == paid_ahead - netted_by_approvals >= 0, (advanced, paid_ahead, netted_by_approvals)
+            if netted_by_approvals:
+                SEEN["advance netted"] = 1
             spent = sum(
                 p["debit_fen"] - p["credit_fen"]
                 for p in postings
@@ -454,7 +490,9 @@ class MoneyMachine(RuleBasedStateMachine):
                 for p in postings
                 if p["settlement"] in ids and p["account"] == accounts.payable(provider_id)
             )
-            assert spent == sum(r["fund_fen"] for r in mine if r["status"] in rules.LOCKED_STATUSES)
+            assert spent == sum(
+                r["fund_fen"] + netted.get(r["id"], 0) for r in mine if r["status"] in rules.LOCKED_STATUSES
+            )
             assert owed == sum(r["fund_fen"] for r in mine if r["status"] == rules.APPROVED)
         assert await LedgerEntry.count().where(
             LedgerEntry.settlement.is_in(list(settlements) or [0]) & (LedgerEntry.kind == "approval")
@@ -485,6 +523,7 @@ def test_money_stays_right_under_every_sequence(loop, services, officer) -> None
     # the sequences reached what they are there to test
     assert SEEN.get("approve", 0) >= 3 and SEEN.get("pay", 0) >= 1 and SEEN.get("correction recorded", 0) >= 2, SEEN
     assert {"period_not_ended", "period_in_future", "correction_exceeds_paid"} <= set(SEEN), SEEN
+    assert SEEN.get("advance paid", 0) >= 1 and SEEN.get("advance netted") == 1, SEEN
 
 
 # --------------------------------------------------------------------------- step by step

@@ -38,6 +38,7 @@ from ltc.db.tables import (
     UserSession,
     Visit,
     VisitException,
+    WhatIfDraft,
 )
 from ltc.settings import Settings
 from tests.helpers import DEMO_PASSWORD, HTML, csrf_token
@@ -182,8 +183,13 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
     notice = await Notice.insert(
         Notice(recipient=victim_user["id"], kind="visits_taken", params={"count": 1}, created_at=now)
     ).returning(Notice.id)
+    # a what-if draft of the bureau's: no agency, assessor or caregiver may read or run it
+    draft = await WhatIfDraft.insert(
+        WhatIfDraft(name="测算", changes={"home_hourly_price_fen": 7000}, base_version="2021.1", created_at=now)
+    ).returning(WhatIfDraft.id)
     return Foreign(
         ids={
+            "draft_id": draft[0]["id"],
             "absence_id": absence[0]["id"],
             "notice_id": notice[0]["id"],
             "person_id": plan["person"],
@@ -348,6 +354,8 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("PUT", "/api/v1/persons/{person_id}/preferred-provider"): Body(json={"provider_id": ids["provider_id"]}),
         ("POST", "/api/v1/persons/{person_id}/presence-card/rotate"): Body(json={}),
         ("POST", "/persons/{person_id}/presence-card/rotate"): Body(form={}),
+        ("POST", "/api/v1/fund/advances"): Body(json={"provider_id": ids["provider_id"]}),
+        ("POST", "/fund/advances"): Body(form={"provider_id": str(ids["provider_id"])}),
     }
 
 
@@ -502,6 +510,7 @@ async def _snapshot(ids: dict[str, Any]) -> dict[str, Any]:
         "users": await AppUser.count(),
         "session": await UserSession.select().where(UserSession.id == ids["session_id"]).first(),
         "presence_cards": await PresenceCard.count(),
+        "what_if_runs": await WhatIfDraft.count().where(WhatIfDraft.last_job.is_not_null()),
     }
 
 

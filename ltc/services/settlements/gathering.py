@@ -19,6 +19,7 @@ from ltc.domain.errors import InvalidInput
 from ltc.domain.periods import Period
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
+from ltc.services.supervision.advances import open_advances
 
 BILLABLE_CENSUS = ("present", "admitted")
 
@@ -62,6 +63,7 @@ class Month:
     runs: Runs = field(default_factory=list)
     blocked: dict[int, dict[int, list[Row]]] = field(default_factory=dict)
     mixed_levels: dict[tuple[int, int], int] = field(default_factory=dict)
+    open_advances: dict[int, int] = field(default_factory=dict)  # paid ahead, not netted yet
 
     def add_home(self, part: HomePart) -> None:
         rows, levels = part
@@ -148,4 +150,5 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
             month.providers.add(row["provider"])
     if period.month == 12:
         month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}
+    month.open_advances = await open_advances(provider_id)
     return month

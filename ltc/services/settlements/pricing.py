@@ -20,6 +20,7 @@ from ltc.db.queries.settlements import DAY_BITS, ID_MASK, PROVIDER_BLOCKED_VISIT
 from ltc.db.tables import Visit, VisitException
 from ltc.domain import settlement as rules
 from ltc.domain.errors import NotFound
+from ltc.domain.fund import with_advance_netting
 from ltc.domain.periods import Period, local_day
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
@@ -217,7 +218,7 @@ async def draft(ctx: ServiceContext, provider_id: int, period: Period, month: Mo
         score = month.evaluations.get(f"{provider_id}:{period.year}")
         if score is not None:
             deduction = rules.EvaluationDeduction(period.year, score)
-    return rules.build_settlement(
+    built = rules.build_settlement(
         provider_id,
         period,
         home,
@@ -226,3 +227,4 @@ async def draft(ctx: ServiceContext, provider_id: int, period: Period, month: Mo
         deduction,
         policy_for=policy_book(ctx.settings).in_force,
     )
+    return with_advance_netting(built, month.open_advances.get(provider_id, 0))

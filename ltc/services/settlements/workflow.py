@@ -34,6 +34,7 @@ from ltc.services.settlements.values import (
     SettlementSummary,
     WorkflowAction,
 )
+from ltc.services.supervision.advances import check_advance_open
 
 SUMMARY_COLUMNS = (
     Settlement.id,
@@ -186,7 +187,9 @@ async def act(
                 raise _applied_elsewhere() from error  # another approval applied one at this moment
             raise
         if action == "approve":
-            offsets = approval_offsets(row["provider"], await _netting_lines(settlement_id))
+            netting = await _netting_lines(settlement_id)
+            await check_advance_open(row["provider"], netting)
+            offsets = approval_offsets(row["provider"], netting)
             entry = entry_for_approval(settlement_id, row["provider"], row["fund_fen"], offsets)
             await post_entry(entry, settlement_id=settlement_id, actor=actor, at=now)
         elif action == "pay":

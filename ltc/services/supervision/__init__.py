@@ -1,4 +1,9 @@
 """Fund supervision (基金监管, DOMAIN §8), one module a job:
 
 - ``inspections``: inspection cases (稽核) about a provider, their findings and outcomes.
+- ``advances``: advance payments to providers (预拨) and what of them is still to be netted.
+- ``payment_deadlines``: approved settlements due soon or overdue for payment, and the alerts.
+- ``budget``: the fund's yearly budget by month and care mode against the approved amounts (预决算).
+- ``fund_analysis``: the monthly analysis and quarterly report by town, level, care mode, provider.
+- ``what_if``: draft policy versions re-pricing the settled months beside the policy in force (测算).
 """
