@@ -11,6 +11,7 @@ from ltc.domain.access import Action, Actor
 from ltc.services import ledger, notices
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.supervision import review, tip_offs
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class TodoCounts:
     plans_to_confirm: int = 0
     fund_warnings: int = 0  # 1 while the fund is under the policy's warning threshold
     unread_notices: int = 0
+    samples_to_review: int = 0  # sampled settlement lines awaiting a supervisor's decision
+    tip_offs_to_triage: int = 0
 
 
 def _today(services: ServiceContext) -> tuple[datetime, datetime]:
@@ -64,4 +67,8 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
     if actor.may(Action.READ_FUND) and services is not None:
         counts["fund_warnings"] = int((await ledger.fund_health(services, actor)).warning is not None)
     counts["unread_notices"] = await notices.unread_count(actor)
+    if actor.may(Action.REVIEW_SAMPLES):
+        counts["samples_to_review"] = await review.pending_count(actor)
+    if actor.may(Action.RUN_INSPECTIONS):
+        counts["tip_offs_to_triage"] = await tip_offs.new_count(actor)
     return TodoCounts(**counts)

@@ -46,6 +46,7 @@ from ltc.web.api.records import RecordsController
 from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
+from ltc.web.api.supervision import ReviewSamplesController, RiskController, TipOffsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.app_shell import PhoneAppFiles
@@ -68,6 +69,8 @@ from ltc.web.registry_pages import RegistryPages
 from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
+from ltc.web.supervision_pages import SupervisionPages
+from ltc.web.tip_off_pages import PublicTipOffPages, TipOffPages
 from ltc.web.visit_pages import VisitPages
 
 log = logging.getLogger(__name__)
@@ -165,8 +168,14 @@ def create_app(
             SettlementsController,
             SettlementPages,
             FundPages,
+            SupervisionPages,
+            TipOffPages,
+            PublicTipOffPages,
             *FUND_INPUT_PAGES,
             FundController,
+            ReviewSamplesController,
+            RiskController,
+            TipOffsController,
             CarePlansController,
             VisitsController,
             MeController,

@@ -38,6 +38,7 @@ from ltc.db.tables import (
     LedgerPosting,
     Person,
     Provider,
+    ReviewSample,
     Settlement,
     SettlementCorrection,
     SettlementLine,
@@ -53,7 +54,9 @@ from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.services.settlements import build, corrections, workflow
 from ltc.services.settlements.values import BuildSettlementsParams, CorrectionRequest
+from ltc.services.supervision import review
 from ltc.settings import Settings
+from tests.helpers import decide_review_samples
 
 T = TypeVar("T")
 SEEN: dict[str, int] = {}  # what the runs reached: refusals by code, and the steps carried out
@@ -61,6 +64,7 @@ FIRST = Period.parse("2031-01")
 MONTHS = [FIRST, FIRST.next(), FIRST.next().next(), FIRST.next().next().next()]
 CREATED_AT = datetime(2030, 6, 1, tzinfo=UTC)
 BUREAU = Actor(user_id=0, username="bureau", role=Role.BUREAU)  # set to the demo officer's id
+SUPERVISOR = Actor(user_id=0, username="supervisor", role=Role.SUPERVISOR)  # set to a supervisor's id
 
 # The refusals a client may meet in these steps; anything else (or any other exception) fails.
 BUILD_REFUSALS = {"period_in_future"}
@@ -74,7 +78,8 @@ CORRECTION_REFUSALS = {
     "correction_fund_share",
     "invalid_fen",
 }
-WORKFLOW_REFUSALS = {"invalid_transition", "period_not_ended", "correction_already_applied"}
+WORKFLOW_REFUSALS = {"invalid_transition", "period_not_ended", "correction_already_applied", "review_pending"}
+REVIEW_REFUSALS = {"review_closed", "amount_above_line"}
 
 
 async def _no_progress(_: float) -> None:
@@ -109,6 +114,13 @@ async def officer(own_database: None) -> Actor:
     row = AppUser(username=f"bureau-{uuid.uuid4().hex[:8]}", password_hash="-", role="bureau", created_at=CREATED_AT)
     await row.save()
     return replace(BUREAU, user_id=row.id)
+
+
+@pytest.fixture
+async def supervisor(own_database: None) -> Actor:
+    row = AppUser(username=f"sup-{uuid.uuid4().hex[:8]}", password_hash="-", role="supervisor", created_at=CREATED_AT)
+    await row.save()
+    return replace(SUPERVISOR, user_id=row.id)
 
 
 async def new_provider(hourly: int) -> int:
@@ -205,6 +217,7 @@ class MoneyMachine(RuleBasedStateMachine):
     loop: asyncio.AbstractEventLoop
     base: ServiceContext
     actor: Actor
+    supervisor: Actor
 
     def __init__(self) -> None:
         super().__init__()
@@ -371,6 +384,9 @@ class MoneyMachine(RuleBasedStateMachine):
                 row = next((r for r in rows if r["id"] in self._of(provider_id)), None)
                 if row is None:
                     return
+                if action == "approve":  # the supervisor decides the sample first
+                    self.run(decide_review_samples(self.ctx, self.supervisor, row["id"]))
+                    row = next(r for r in self._mine(status) if r["id"] == row["id"])  # its new version
                 self._act(row, action)
 
     def _of(self, provider_id: int) -> set[int]:
@@ -388,6 +404,31 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 20))
     def pay(self, pick: int) -> None:
         self._step(rules.APPROVED, "pay", pick)
+
+    @rule(
+        pick=st.integers(0, 40),
+        outcome=st.sampled_from(["confirmed", "adjusted", "refused"]),
+        share=st.sampled_from([0.0, 0.5, 1.0, 1.5]),
+    )
+    def review(self, pick: int, outcome: str, share: float) -> None:
+        """A supervisor decides a sampled line of a settlement waiting for approval (or of
+        one already approved, and is refused)."""
+        samples = self.run(
+            ReviewSample.select(ReviewSample.id, ReviewSample.fund_fen_drawn)
+            .where(
+                ReviewSample.provider.is_in(self.world.providers)
+                & ReviewSample.settlement.status.is_in([rules.SUBMITTED, rules.APPROVED])
+            )
+            .order_by(ReviewSample.id)
+            .run()
+        )
+        if not samples:
+            return
+        sample = samples[pick % len(samples)]
+        amount = int(sample["fund_fen_drawn"] * share) if outcome == "adjusted" else None
+        decision = review.DecisionIn(outcome=outcome, amount_fen=amount, note="复审")
+        if self.refused(review.decide(self.ctx, self.supervisor, sample["id"], decision), REVIEW_REFUSALS) is None:
+            SEEN["review decided"] = SEEN.get("review decided", 0) + 1
 
     # ------------------------------------------------------------------ what must hold
 
@@ -441,6 +482,23 @@ class MoneyMachine(RuleBasedStateMachine):
             LedgerPosting.entry.settlement.as_alias("settlement"),
         )
         assert sum(p["debit_fen"] for p in postings) == sum(p["credit_fen"] for p in postings)
+        # a sampled line pays what its decision says; a settlement's total is its lines'; an
+        # approved one has no line waiting for review
+        for sample in await ReviewSample.select().where(ReviewSample.settlement.is_in(list(settlements) or [0])):
+            line = (
+                await SettlementLine.select(SettlementLine.fund_fen)
+                .where(SettlementLine.id == sample["line_id"])
+                .first()
+            )
+            assert line is not None and line["fund_fen"] == review.decided_fund(
+                sample["status"], sample["fund_fen_drawn"], sample["amount_fen"]
+            ), sample
+            assert not (sample["settlement"] in locked and sample["status"] == "pending"), sample
+        for settlement_id, row in settlements.items():
+            lines = await SettlementLine.select(SettlementLine.fund_fen).where(
+                SettlementLine.settlement == settlement_id
+            )
+            assert row["fund_fen"] == sum(line["fund_fen"] for line in lines), row
         for provider_id in providers:
             mine = [r for r in settlements.values() if r["provider"] == provider_id]
             ids = {r["id"] for r in mine}
@@ -469,9 +527,10 @@ class MoneyMachine(RuleBasedStateMachine):
                 assert r["decided_at"] >= period.end_utc(zone), "decided before its month ended"
 
 
-def test_money_stays_right_under_every_sequence(loop, services, officer) -> None:
+def test_money_stays_right_under_every_sequence(loop, services, officer, supervisor) -> None:
     SEEN.clear()
     MoneyMachine.loop, MoneyMachine.base, MoneyMachine.actor = loop, services, officer
+    MoneyMachine.supervisor = supervisor
     run_state_machine_as_test(
         MoneyMachine,
         settings=settings(
@@ -483,8 +542,9 @@ def test_money_stays_right_under_every_sequence(loop, services, officer) -> None
         ),
     )
     # the sequences reached what they are there to test
-    assert SEEN.get("approve", 0) >= 3 and SEEN.get("pay", 0) >= 1 and SEEN.get("correction recorded", 0) >= 2, SEEN
+    assert SEEN.get("approve", 0) >= 3 and SEEN.get("pay", 0) >= 1 and SEEN.get("correction recorded", 0) >= 2, str(SEEN)
     assert {"period_not_ended", "period_in_future", "correction_exceeds_paid"} <= set(SEEN), SEEN
+    assert SEEN.get("review decided", 0) >= 3 and "review_pending" in SEEN, SEEN
 
 
 # --------------------------------------------------------------------------- step by step
