@@ -65,6 +65,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "inspection_required": N_("Choose the case to join."),
     "inspection_closed": N_("This case is closed."),
     "tip_off_without_case": N_("A reward is recorded only for a tip-off that became or joined a case."),
+    "invalid_status": N_("Please choose one of the states offered."),
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     # Refusals of the registry, the person forms, the desk and the account pages.
     "birth_date_mismatch": N_("The date of birth does not agree with the id number."),

@@ -10,7 +10,7 @@ import pytest
 from ltc.db.tables import Inspection, ReviewSample, TipOff
 from ltc.domain.periods import Period
 from ltc.domain.review_sampling import LineRisk, draw
-from ltc.services.supervision.review import sampled_lines
+from ltc.services.supervision.review import draw_samples, sampled_lines
 from ltc.services.supervision.risk import month_facts
 from tests.conftest import bearer
 from tests.web.test_providers_and_assignment import run_burst_worker
@@ -99,7 +99,7 @@ async def test_the_sample_is_drawn_again_from_its_seed(app, client, auth, monkey
     (seed,) = {row["seed"] for row in stored}
     facts = await month_facts(app.state.services, Period.parse(period))
     lines = await sampled_lines([settlement_id])
-    risks = [LineRisk(r["id"], facts.person_score(r["provider"], r["person"]).score) for r in lines]
+    risks = [LineRisk(line.id, facts.person_score(line.provider, line.person).score) for line in lines]
     again = draw(risks, facts.policy.review_share, facts.policy.review_risk_share, seed)
     assert sorted(d.line_id for d in again) == sorted(row["line_id"] for row in stored)
 
@@ -202,3 +202,22 @@ async def test_the_public_form_is_limited_per_client(client) -> None:
     assert all(a.status_code == 201 for a in answers[:-1])
     invalid = await client.post("/api/v1/tip-offs", json={"about": "", "description": "x"})
     assert invalid.status_code in (422, 429)
+
+
+async def test_a_draw_again_keeps_the_decisions_on_unchanged_lines(app, client, auth, monkeypatch) -> None:
+    _, tokens, period, settlement_id = await _a_settled_month(app, client, auth, monkeypatch)
+    supervisor = await bearer(client, "supervisor1")
+    (sample,) = (
+        await client.get("/api/v1/review-samples", params={"settlement_id": settlement_id}, headers=supervisor)
+    ).json()
+    refused = await client.post(
+        f"/api/v1/review-samples/{sample['id']}/decision",
+        json={"outcome": "refused", "note": "未见服务"},
+        headers=supervisor,
+    )
+    assert refused.status_code == 200, refused.text
+    await draw_samples(app.state.services, Period.parse(period), [settlement_id])  # as a rebuild does
+    (again,) = await ReviewSample.select().where(ReviewSample.settlement == settlement_id)
+    assert (again["line_id"], again["status"], again["note"]) == (sample["line_id"], "refused", "未见服务")
+    settlement = (await client.get(f"/api/v1/settlements/{settlement_id}", headers=tokens["bureau"])).json()
+    assert settlement["fund_fen"] == 0 and settlement["lines"][0]["fund_fen"] == 0, "a refused line pays nothing"

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from piccolo.columns.combination import Combinable
 from piccolo.utils.encoding import dump_json
 from pydantic import BaseModel, Field
 
@@ -30,7 +32,7 @@ from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input
 from ltc.services.reference import policy_book
-from ltc.services.supervision.risk import month_facts
+from ltc.services.supervision.risk import MonthFacts, month_facts
 
 Outcome = Literal["confirmed", "adjusted", "refused"]
 SampleStatus = Literal["pending", "confirmed", "adjusted", "refused"]
@@ -117,11 +119,29 @@ def _not_found() -> NotFound:
     return NotFound("没有该复审抽样", code="review_sample_not_found")
 
 
-def fingerprint(line: dict[str, Any]) -> str:
-    """What makes a line the same line after a rebuild: its person, kind, amounts and visits."""
-    parts = [line["kind"], line["person"], line["quantity"], line["gross_fen"], line["fund_fen"]]
-    parts += [dump_json(line["visit_ids"]), dump_json(line["days"])]
-    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+@dataclass(frozen=True, slots=True)
+class SampledLine:
+    """A settlement line a sample may draw: care for a person."""
+
+    id: int
+    settlement: int
+    provider: int
+    kind: str
+    person: int
+    quantity: int
+    gross_fen: int
+    fund_fen: int
+    policy_version: str
+    visit_ids: tuple[int, ...]
+    days: tuple[str, ...]
+
+    @property
+    def fingerprint(self) -> str:
+        """What makes a line the same line after a rebuild: its person, kind, quantity, gross
+        amount, policy version, visits and days (not its fund amount, which a decision changes)."""
+        parts = [self.kind, self.person, self.quantity, self.gross_fen, self.policy_version]
+        parts += [dump_json(list(self.visit_ids)), dump_json(list(self.days))]
+        return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 
 def decided_fund(status: str, fund_fen_drawn: int, amount_fen: int | None) -> int:
@@ -136,9 +156,9 @@ def decided_fund(status: str, fund_fen_drawn: int, amount_fen: int | None) -> in
 # --------------------------------------------------------------------------- drawing
 
 
-async def sampled_lines(settlement_ids: list[int]) -> list[dict[str, Any]]:
+async def sampled_lines(settlement_ids: list[int]) -> list[SampledLine]:
     """The lines a sample is drawn from: care for a person (not adjustments or deductions)."""
-    return await (
+    rows = await (
         SettlementLine.select(
             SettlementLine.id,
             SettlementLine.settlement,
@@ -148,6 +168,7 @@ async def sampled_lines(settlement_ids: list[int]) -> list[dict[str, Any]]:
             SettlementLine.quantity,
             SettlementLine.gross_fen,
             SettlementLine.fund_fen,
+            SettlementLine.policy_version,
             SettlementLine.visit_ids,
             SettlementLine.days,
         )
@@ -159,6 +180,9 @@ async def sampled_lines(settlement_ids: list[int]) -> list[dict[str, Any]]:
         .order_by(SettlementLine.id)
         .output(load_json=True)
     )
+    return [
+        SampledLine(**(r | {"visit_ids": tuple(r["visit_ids"] or ()), "days": tuple(r["days"] or ())})) for r in rows
+    ]
 
 
 async def draw_samples(ctx: ServiceContext, period: Period, settlement_ids: list[int]) -> None:
@@ -166,78 +190,85 @@ async def draw_samples(ctx: ServiceContext, period: Period, settlement_ids: list
     if not settlement_ids:
         return
     facts = await month_facts(ctx, period)
-    policy = facts.policy
-    lines_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    lines_of: dict[int, list[SampledLine]] = defaultdict(list)
     for line in await sampled_lines(settlement_ids):
-        lines_of[line["settlement"]].append(line)
+        lines_of[line.settlement].append(line)
     now = ctx.clock.now()
     async with write_transaction():
         old_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in (
+        for old in (
             await ReviewSample.select().where(ReviewSample.settlement.is_in(settlement_ids)).output(load_json=True)
         ):
-            old_of[row["settlement"]].append(row)
+            old_of[old["settlement"]].append(old)
         await ReviewSample.delete().where(ReviewSample.settlement.is_in(settlement_ids))
         for settlement_id in settlement_ids:
-            lines = lines_of.get(settlement_id, [])
-            by_print = {fingerprint(line): line for line in lines}
-            carried = {
-                row["line_fingerprint"]: row
-                for row in old_of.get(settlement_id, [])
-                if row["status"] != "pending" and row["line_fingerprint"] in by_print
-            }
-            seed = secrets.randbits(62)
-            risks = {line["id"]: facts.person_score(line["provider"], line["person"]) for line in lines}
-            drawn = draw(
-                [LineRisk(i, s.score, s.reasons) for i, s in risks.items()],
-                policy.review_share,
-                policy.review_risk_share,
-                seed,
-            )
-            rows: list[ReviewSample] = []
-            by_id = {line["id"]: line for line in lines}
-            for item in drawn:
-                line = by_id[item.line_id]
-                rows.append(_row(line, period, seed, item.drawn_for, list(item.reasons), risks[line["id"]].score, now))
-            drawn_ids = {item.line_id for item in drawn}
-            for print_, old in carried.items():
-                line = by_print[print_]
-                if line["id"] not in drawn_ids:  # kept beside the new draw: its decision stands
-                    rows.append(_row(line, period, old["seed"], old["drawn_for"], old["reasons"], old["score"], now))
-            for row in rows:
-                old = carried.get(row.line_fingerprint)
-                if old is not None:
-                    row.status, row.amount_fen, row.note = old["status"], old["amount_fen"], old["note"]
-                    row.decided_by, row.decided_at = old["decided_by"], old["decided_at"]
-                    await _set_line_fund(settlement_id, row.line_id, row.fund_fen_drawn, row.status, row.amount_fen)
-            if rows:
-                await ReviewSample.insert(*rows)
-            await record_change(
-                actor=None,
-                at=now,
-                action="review_sample.draw",
-                entity="settlement",
-                entity_id=settlement_id,
-                after={"seed": seed, "lines": sorted(r.line_id for r in rows), "carried": len(carried)},
-            )
+            await _draw_one(settlement_id, lines_of.get(settlement_id, []), old_of.get(settlement_id, []), facts, now)
+
+
+async def _draw_one(
+    settlement_id: int, lines: list[SampledLine], before: list[dict[str, Any]], facts: MonthFacts, now: datetime
+) -> None:
+    """One settlement's sample from a new seed, and beside it every line decided before that
+    is unchanged, its decision standing (and applied again to the rebuilt line)."""
+    by_print = {line.fingerprint: line for line in lines}
+    carried = {
+        old["line_fingerprint"]: old
+        for old in before
+        if old["status"] != "pending" and old["line_fingerprint"] in by_print
+    }
+    seed = secrets.randbits(62)
+    risks = {line.id: facts.person_score(line.provider, line.person) for line in lines}
+    drawn = draw(
+        [LineRisk(i, s.score, s.reasons) for i, s in risks.items()],
+        facts.policy.review_share,
+        facts.policy.review_risk_share,
+        seed,
+    )
+    by_id = {line.id: line for line in lines}
+    period = facts.period
+    rows = [
+        _row(by_id[d.line_id], period, seed, d.drawn_for, list(d.reasons), risks[d.line_id].score, now) for d in drawn
+    ]
+    drawn_ids = {d.line_id for d in drawn}
+    for print_, old in carried.items():
+        line = by_print[print_]
+        if line.id not in drawn_ids:  # kept beside the new draw: its decision stands
+            rows.append(_row(line, period, old["seed"], old["drawn_for"], old["reasons"], old["score"], now))
+    for sample in rows:
+        decided = carried.get(sample.line_fingerprint)
+        if decided is not None:
+            sample.status, sample.amount_fen, sample.note = decided["status"], decided["amount_fen"], decided["note"]
+            sample.decided_by, sample.decided_at = decided["decided_by"], decided["decided_at"]
+            sample.fund_fen_drawn = decided["fund_fen_drawn"]  # what the line paid before any decision
+            await _set_line_fund(settlement_id, sample.line_id, sample.fund_fen_drawn, sample.status, sample.amount_fen)
+    if rows:
+        await ReviewSample.insert(*rows)
+    await record_change(
+        actor=None,
+        at=now,
+        action="review_sample.draw",
+        entity="settlement",
+        entity_id=settlement_id,
+        after={"seed": seed, "lines": sorted(r.line_id for r in rows), "carried": len(carried)},
+    )
 
 
 def _row(
-    line: dict[str, Any], period: Period, seed: int, drawn_for: str, reasons: list[str], score: float, now: datetime
+    line: SampledLine, period: Period, seed: int, drawn_for: str, reasons: list[str], score: float, now: datetime
 ) -> ReviewSample:
     return ReviewSample(
-        settlement=line["settlement"],
-        provider=line["provider"],
+        settlement=line.settlement,
+        provider=line.provider,
         period=str(period),
-        line_id=line["id"],
-        line_fingerprint=fingerprint(line),
-        person=line["person"],
+        line_id=line.id,
+        line_fingerprint=line.fingerprint,
+        person=line.person,
         seed=seed,
         drawn_for=drawn_for,
         reasons=dump_json(reasons),
         score=score,
         status="pending",
-        fund_fen_drawn=line["fund_fen"],
+        fund_fen_drawn=line.fund_fen,
         drawn_at=now,
     )
 
@@ -280,7 +311,7 @@ async def sample_page(
 ) -> Page[SampleOut]:
     """The samples a filter passes, in the order they were drawn."""
     _scope(actor, provider_id)
-    where = ReviewSample.id > 0
+    where: Combinable = ReviewSample.id > 0
     if period:
         where &= ReviewSample.period == str(Period.parse(period))
     if provider_id is not None:

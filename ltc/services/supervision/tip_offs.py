@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
+from piccolo.columns.combination import Combinable
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
@@ -184,7 +185,7 @@ async def tip_off_page(
 ) -> Page[TipOffOut]:
     """The tip-offs, the newest first."""
     require(actor, Action.READ_SUPERVISION)
-    where = TipOff.id > 0
+    where: Combinable = TipOff.id > 0
     if status:
         if status not in TIP_OFF_STATUSES:
             raise InvalidInput("未知的举报状态", code="invalid_status", errors=[{"field": "status"}])
