@@ -1,6 +1,16 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import JSON, BigInt, DoublePrecision, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import (
+    JSON,
+    BigInt,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table

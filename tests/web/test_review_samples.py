@@ -200,8 +200,10 @@ async def test_the_public_form_is_limited_per_client(client) -> None:
     assert int(answers[-1].headers["Retry-After"]) >= 1
     assert answers[-1].json()["code"] == "too_many_tip_offs"
     assert all(a.status_code == 201 for a in answers[:-1])
-    invalid = await client.post("/api/v1/tip-offs", json={"about": "", "description": "x"})
-    assert invalid.status_code in (422, 429)
+    # the client's tip-offs withdrawn, so that later tests of the public form are not limited
+    key = (await TipOff.select(TipOff.client_key).where(TipOff.about == "机构0").first())["client_key"]
+    assert key, "the limit counts a keyed hash of the address, not the address"
+    await TipOff.delete().where(TipOff.client_key == key)
 
 
 async def test_a_draw_again_keeps_the_decisions_on_unchanged_lines(app, client, auth, monkeypatch) -> None:

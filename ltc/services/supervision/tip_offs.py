@@ -120,7 +120,6 @@ async def _file(
             channel=channel,
             about=data.about,
             description=data.description,
-            contact_enc=seal(keyring, (data.contact or "").strip(), location("tip_off", "contact", reference)),
             data_key_id=keyring.active,
             client_key=client_key,
             status="new",
@@ -128,6 +127,10 @@ async def _file(
             recorded_by=actor.user_id if actor else None,
         )
         await row.save()
+        contact = seal(
+            keyring, (data.contact or "").strip(), location("tip_off", "contact", row.id)
+        )  # bound to the row
+        await TipOff.update({TipOff.contact_enc: contact}).where(TipOff.id == row.id)
         await record_change(
             actor=actor,
             at=now,
@@ -176,7 +179,7 @@ _COLUMNS = (
 
 def _out(ctx: ServiceContext, row: dict) -> TipOffOut:
     envelope = row.pop("contact_enc") or ""
-    where = location("tip_off", "contact", row["reference"])
+    where = location("tip_off", "contact", row["id"])
     return TipOffOut.model_validate(row | {"contact": open_envelope(ctx.settings.keyring, envelope, where)})
 
 
