@@ -548,8 +548,9 @@ def test_money_stays_right_under_every_sequence(loop, services, officer, supervi
 # --------------------------------------------------------------------------- step by step
 
 
-async def carry_through(ctx: ServiceContext, actor: Actor, provider_id: int, period: Period) -> int:
-    """Build, submit and approve the provider's month: the settlement's id."""
+async def carry_through(ctx: ServiceContext, actor: Actor, provider_id: int, period: Period, supervisor: Actor) -> int:
+    """Build, submit and approve the provider's month (its review sample confirmed by the
+    supervisor first): the settlement's id."""
     await build.build_settlements(
         ctx, BuildSettlementsParams(period=str(period), provider_id=provider_id), _no_progress
     )
@@ -559,6 +560,7 @@ async def carry_through(ctx: ServiceContext, actor: Actor, provider_id: int, per
         .first()
     )
     await workflow.act(ctx, actor, row["id"], "submit", seen_version=row["version"])
+    await decide_review_samples(ctx, supervisor, row["id"])
     await workflow.act(ctx, actor, row["id"], "approve", seen_version=row["version"] + 1)
     return row["id"]
 
@@ -578,14 +580,14 @@ async def carried(settlement_id: int) -> list[int]:
     return sorted(r["correction_id"] for r in rows)
 
 
-async def test_a_correction_on_two_drafts_is_applied_once_and_a_late_one_waits(services, officer) -> None:
+async def test_a_correction_on_two_drafts_is_applied_once_and_a_late_one_waits(services, officer, supervisor) -> None:
     ctx = replace(services, clock=FixedClock(datetime(2031, 4, 5, 2, 0, tzinfo=UTC)))  # January to March ended
     world = World()
     await world.make(ctx, [60])
     provider_id = world.providers[1]
     person_id = world.persons[provider_id][0]
     january, february, march = MONTHS[:3]
-    await carry_through(ctx, officer, provider_id, january)
+    await carry_through(ctx, officer, provider_id, january, supervisor)
 
     def correction(amount: int) -> CorrectionRequest:
         return CorrectionRequest(
@@ -606,6 +608,8 @@ async def test_a_correction_on_two_drafts_is_applied_once_and_a_late_one_waits(s
 
     await workflow.act(ctx, officer, feb["id"], "submit", seen_version=feb["version"])
     await workflow.act(ctx, officer, mar["id"], "submit", seen_version=mar["version"])
+    for draft in (feb, mar):
+        await decide_review_samples(ctx, supervisor, draft["id"])
     await workflow.act(ctx, officer, feb["id"], "approve", seen_version=feb["version"] + 1)
     applied = {
         r["id"]: r["applied_in"]
@@ -635,18 +639,19 @@ async def test_a_correction_on_two_drafts_is_applied_once_and_a_late_one_waits(s
     mar = await draft_of(provider_id, march)
     assert await carried(mar["id"]) == [late.id]
     await workflow.act(ctx, officer, mar["id"], "submit", seen_version=mar["version"])
+    await decide_review_samples(ctx, supervisor, mar["id"])
     await workflow.act(ctx, officer, mar["id"], "approve", seen_version=mar["version"] + 1)
     late_row = await SettlementCorrection.select().where(SettlementCorrection.id == late.id).first()
     assert late_row["applied_in"] == mar["id"]
 
 
-async def test_membership_bounds_and_nothing_to_settle(services, officer) -> None:
+async def test_membership_bounds_and_nothing_to_settle(services, officer, supervisor) -> None:
     ctx = replace(services, clock=FixedClock(datetime(2031, 4, 5, 2, 0, tzinfo=UTC)))
     world = World()
     await world.make(ctx, [60])
     provider_id = world.providers[2]
     january = MONTHS[0]
-    settlement_id = await carry_through(ctx, officer, provider_id, january)
+    settlement_id = await carry_through(ctx, officer, provider_id, january, supervisor)
     # a person whose January visit was recorded after the approval (the month left it out)
     late_person, plan_id = await new_person(provider_id, 3)
     zone = ctx.settings.zone
@@ -710,13 +715,13 @@ async def test_membership_bounds_and_nothing_to_settle(services, officer) -> Non
     assert refused.value.code == "role_not_allowed"
 
 
-async def test_two_approvals_at_once_apply_a_correction_once(services, officer) -> None:
+async def test_two_approvals_at_once_apply_a_correction_once(services, officer, supervisor) -> None:
     ctx = replace(services, clock=FixedClock(datetime(2031, 4, 5, 2, 0, tzinfo=UTC)))
     world = World()
     await world.make(ctx, [45])
     provider_id = world.providers[0]
     january, february, march = MONTHS[:3]
-    await carry_through(ctx, officer, provider_id, january)
+    await carry_through(ctx, officer, provider_id, january, supervisor)
     person_id = world.persons[provider_id][1]
     correction = await corrections.add_correction(
         ctx,
@@ -732,6 +737,7 @@ async def test_two_approvals_at_once_apply_a_correction_once(services, officer) 
         )
         row = await draft_of(provider_id, period)
         await workflow.act(ctx, officer, row["id"], "submit", seen_version=row["version"])
+        await decide_review_samples(ctx, supervisor, row["id"])
         drafts.append(row)
     outcomes = await asyncio.gather(
         *(workflow.act(ctx, officer, d["id"], "approve", seen_version=d["version"] + 1) for d in drafts),
