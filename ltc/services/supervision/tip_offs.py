@@ -150,7 +150,7 @@ async def _file(
 async def file_public(ctx: ServiceContext, data: TipOffIn, client_address: str) -> TipOffFiled:
     """A tip-off from the public form, without sign-in: limited per client address (kept only
     as a keyed hash)."""
-    key = blind_index(ctx.settings.keyring.index_key, "tip_off.client", client_address) if client_address else ""
+    key = blind_index(ctx.settings.keyring.index_key, "tip_off:client", client_address) if client_address else ""
     return await _file(ctx, data, "public", None, key)
 
 
