@@ -323,6 +323,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     from ltc.services.clock import FixedClock
     from ltc.services.settlements import build, workflow
     from ltc.services.settlements.values import BuildSettlementsParams
+    from ltc.services.supervision import review
     from ltc.settings import load_settings
 
     settings = load_settings(database_url=url, redis_url="")
@@ -363,7 +364,12 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         }
         drafts = await Settlement.select(Settlement.id, Settlement.provider, Settlement.version).order_by(Settlement.id)
         bureau = Actor(user_id=1, username="bench-bureau", role=Role.BUREAU)
+        supervisor = Actor(user_id=1, username="bench-supervisor", role=Role.SUPERVISOR)
         for row in drafts:
+            # the lines drawn for review are confirmed first: approval waits for them
+            sample = await review.sample_page(ctx, supervisor, settlement_id=row["id"], status="pending", limit=1000)
+            for drawn in sample.items:
+                await review.decide(ctx, supervisor, drawn.id, review.DecisionIn(outcome="confirmed"))
             agency = Actor(
                 user_id=row["provider"] + 1,
                 username=f"bench-agency-{row['provider']}",

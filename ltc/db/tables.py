@@ -867,6 +867,57 @@ class WhatIfDraft(Table, tablename="what_if_draft"):
     last_run_at = Timestamptz(null=True, default=None)
 
 
+class ReviewSample(Table, tablename="review_sample"):
+    """A settlement line drawn for human review (复审) after the month's build, with why it was
+    drawn and the supervisor's decision. ``line_id`` is no foreign key: a rebuild replaces the
+    draft's lines, and the sample is drawn again (decisions on unchanged lines carried over by
+    ``line_fingerprint``)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    settlement = _fk(Settlement, index=True)
+    provider = _fk(Provider, index=True)
+    period = Varchar(length=7, index=True)  # YYYY-MM
+    line_id = Integer()
+    line_fingerprint = Varchar(length=64, default="")
+    person = _fk(Person, null=True, default=None)
+    seed = BigInt(default=0)  # the draw's seed: the same lines and seed give the same sample
+    drawn_for = Varchar(length=8)  # risk | random
+    reasons = JSON(default="[]")
+    score = DoublePrecision(default=0.0)
+    status = Varchar(length=16, default="pending", index=True)  # pending | confirmed | adjusted | refused
+    fund_fen_drawn = BigInt(default=0)  # the line's fund amount when drawn
+    amount_fen = BigInt(null=True, default=None)  # adjusted: the line's fund amount decided
+    note = Text(default="")
+    drawn_at = Timestamptz()
+    decided_by = _fk(AppUser, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class TipOff(Table, tablename="tip_off"):
+    """A tip-off (举报) from the public form, the bureau's hotline or a social supervisor; the
+    contact is personal data, sealed. Triaged into a case (or joined to one) or closed."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    reference = Varchar(length=20, unique=True)  # what the citizen quotes, not the row id
+    channel = Varchar(length=24, default="public")  # public | hotline | social_supervisor
+    about = Text(default="")
+    description = Text(default="")
+    contact_enc = Text(default="")
+    data_key_id = Varchar(length=32, default="")
+    client_key = Varchar(length=64, default="", index=True)  # a keyed hash of the public form's address (the limit)
+    status = Varchar(length=16, default="new", index=True)  # new | case_opened | joined | closed
+    inspection = _fk(Inspection, null=True, default=None)
+    close_reason = Text(default="")
+    reward_fen = BigInt(null=True, default=None)
+    reward_note = Text(default="")
+    received_at = Timestamptz()
+    recorded_by = _fk(AppUser, null=True, default=None)
+    triaged_by = _fk(AppUser, null=True, default=None)
+    triaged_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -912,6 +963,8 @@ ALL_TABLES: list[type[Table]] = [
     Inspection,
     FundBudget,
     WhatIfDraft,
+    ReviewSample,
+    TipOff,
 ]
 
 

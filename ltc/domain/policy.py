@@ -67,6 +67,23 @@ class Policy:
     # An approved settlement is paid within this many days; it is due soon the last days before.
     payment_deadline_days: int = 30
     payment_due_soon_days: int = 7
+    # Fund supervision (DOMAIN §8): risk indicators' weights (a score of up to their sum), the
+    # months a provider counts as new, the months in a row at the hours cap that count, the
+    # robust z-score from which a peer outlier counts fully; the review sample (复审): at least
+    # this share of a month's lines, this share of the sample drawn by risk, and approval
+    # waiting until every sampled line is decided.
+    risk_weight_rules_hit: int = 20
+    risk_weight_hours_at_cap: int = 15
+    risk_weight_short_visits: int = 15
+    risk_weight_exception_rate: int = 20
+    risk_weight_new_provider: int = 10
+    risk_weight_peer_outlier: int = 20
+    risk_new_provider_months: int = 12
+    risk_cap_months: int = 3
+    risk_outlier_z: Decimal = Decimal("3.5")
+    review_share: Decimal = Decimal("0.05")
+    review_risk_share: Decimal = Decimal("0.5")
+    approval_waits_for_review: bool = True
     # Provider agreements
     redesignation_block_years: int = 3
     # Personal data: kept this many years after the last month settled for the person, then

@@ -11,6 +11,7 @@ from ltc.domain.access import Action, Actor
 from ltc.services import ledger, notices
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.supervision import review, tip_offs
 from ltc.services.supervision.payment_deadlines import count_payments_due
 
 
@@ -30,6 +31,8 @@ class TodoCounts:
     fund_warnings: int = 0  # 1 while the fund is under the policy's warning threshold
     payments_due: int = 0  # approved settlements due soon or overdue for payment
     unread_notices: int = 0
+    samples_to_review: int = 0  # sampled settlement lines awaiting a supervisor's decision
+    tip_offs_to_triage: int = 0
 
 
 def _today(services: ServiceContext) -> tuple[datetime, datetime]:
@@ -68,4 +71,8 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
     if actor.may(Action.PAY_SETTLEMENTS) and services is not None:
         counts["payments_due"] = await count_payments_due(services)
     counts["unread_notices"] = await notices.unread_count(actor)
+    if actor.may(Action.REVIEW_SAMPLES):
+        counts["samples_to_review"] = await review.pending_count(actor)
+    if actor.may(Action.RUN_INSPECTIONS):
+        counts["tip_offs_to_triage"] = await tip_offs.new_count(actor)
     return TodoCounts(**counts)

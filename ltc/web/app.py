@@ -47,6 +47,7 @@ from ltc.web.api.records import RecordsController
 from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
+from ltc.web.api.supervision import ReviewSamplesController, RiskController, TipOffsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.app_shell import PhoneAppFiles
@@ -70,6 +71,8 @@ from ltc.web.registry_pages import RegistryPages
 from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
+from ltc.web.supervision_pages import SupervisionPages
+from ltc.web.tip_off_pages import PublicTipOffPages, TipOffPages
 from ltc.web.visit_pages import VisitPages
 from ltc.web.what_if_pages import WhatIfPages
 
@@ -175,6 +178,12 @@ def create_app(
             FundPlanningController,
             WhatIfController,
             FundAnalysisController,
+            SupervisionPages,
+            TipOffPages,
+            PublicTipOffPages,
+            ReviewSamplesController,
+            RiskController,
+            TipOffsController,
             CarePlansController,
             VisitsController,
             MeController,

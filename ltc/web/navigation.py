@@ -88,6 +88,9 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Policy"), "/policy", Action.READ_POLICY),
     Place(N_("Contributions"), "/contributions", Action.RECORD_CONTRIBUTION),
     Place(N_("Hospital stays & deaths"), "/hospital-stays", Action.IMPORT_RECORDS),
+    Place(N_("Supervision"), "/supervision", Action.READ_SUPERVISION),
+    Place(N_("Review samples"), "/review-samples", Action.READ_SUPERVISION, counts=("samples_to_review",)),
+    Place(N_("Tip-offs"), "/tip-offs", Action.READ_SUPERVISION, counts=("tip_offs_to_triage",)),
 )
 
 

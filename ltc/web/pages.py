@@ -177,6 +177,8 @@ class PagesController(Controller):
     ) -> Template | Redirect:
         if actor.role == Role.CAREGIVER:  # a caregiver's today and tomorrow (the phone app) is their home
             return Redirect(path="/visits/day")
+        if actor.role == Role.SUPERVISOR:  # the fund supervisor's home is the supervision dashboard
+            return Redirect(path="/supervision")
         home = HOME_PAGES[actor.role]
         context = await home_context(services, actor)
         if "sessions" in home.parts and sessions_of is not None and actor.may(Action.MANAGE_SESSIONS):

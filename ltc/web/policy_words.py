@@ -55,6 +55,18 @@ POLICY_RULES: dict[str, tuple[str, str]] = {
     "advance_months": (N_("Advance payment to a provider, in months of its average"), "months"),
     "payment_deadline_days": (N_("Days to pay an approved settlement"), "days"),
     "payment_due_soon_days": (N_("Days before the payment deadline a settlement is due soon"), "days"),
+    "risk_weight_rules_hit": (N_("Risk weight: rules hit per visit"), "score"),
+    "risk_weight_hours_at_cap": (N_("Risk weight: hours at the cap month after month"), "score"),
+    "risk_weight_short_visits": (N_("Risk weight: short visits"), "score"),
+    "risk_weight_exception_rate": (N_("Risk weight: exception rate"), "score"),
+    "risk_weight_new_provider": (N_("Risk weight: new provider"), "score"),
+    "risk_weight_peer_outlier": (N_("Risk weight: outlier against peers"), "score"),
+    "risk_new_provider_months": (N_("A provider counts as new for"), "months"),
+    "risk_cap_months": (N_("Months in a row at the hours cap that count as a risk"), "months"),
+    "risk_outlier_z": (N_("Robust z-score from which a peer outlier counts fully"), "score"),
+    "review_share": (N_("Share of a month's lines drawn for human review"), "share"),
+    "review_risk_share": (N_("Share of the review sample drawn by risk"), "share"),
+    "approval_waits_for_review": (N_("Approval waits until the review sample is decided"), "yes_no"),
 }
 OTHER_RULE = N_("Another rule")
 LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}

@@ -34,6 +34,7 @@ from ltc.services.settlements.values import (
     SettlementStatus,
 )
 from ltc.services.supervision.payment_deadlines import deadline_of
+from ltc.services.supervision.review import review_status
 from ltc.web.charts import bars
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
@@ -170,13 +171,17 @@ async def _detail_page(
     settlement = await workflow.get_settlement(services, actor, settlement_id)
     ids = sorted({v for line in settlement.lines for v in [*line.visit_ids, *line.excluded_visit_ids]})
     ended = rules.month_ended(Period.parse(settlement.period), local_today(services.clock, services.settings.zone))
+    sample = await review_status(services, settlement_id, settlement.period)
+    actions = rules.available_actions(settlement.status, actor.role, ended=ended)
     return form_page(
         "settlements/detail.html",
         form,
         s=settlement,
         visits=await line_visits(ids),
         yuan=format_yuan,
-        actions=rules.available_actions(settlement.status, actor.role, ended=ended),
+        actions=[a for a in actions if not (a == "approve" and sample.waits)],  # approval waits for the review
+        sample=sample,
+        may_read_review=actor.may(Action.READ_SUPERVISION),
         preview=not ended,
         may_correct=actor.may(Action.CORRECT_SETTLEMENT) and settlement.status in rules.LOCKED_STATUSES,
         corrected=corrected,

@@ -263,6 +263,13 @@ AUDIT_ACTIONS = [
     N_("visit_exception.explain"),
     N_("visit_exception.resolve"),
     N_("inspection.open"),
+    N_("review_sample.draw"),
+    N_("review_sample.decide"),
+    N_("tip_off.file"),
+    N_("tip_off.open_case"),
+    N_("tip_off.join"),
+    N_("tip_off.close"),
+    N_("tip_off.reward"),
 ]
 AUDIT_ENTITIES = [
     N_("registry_upload"),
@@ -280,6 +287,8 @@ AUDIT_ENTITIES = [
     N_("fund_budget"),
     N_("what_if_draft"),
     N_("ledger_entry"),
+    N_("review_sample"),
+    N_("tip_off"),
     N_("person"),
     N_("provider"),
     N_("session"),
@@ -298,3 +307,33 @@ RECORD_COLUMNS = {
 }
 # The standing of an approved settlement against its payment deadline.
 PAYMENT_STANDINGS = {"due_soon": N_("Due soon"), "overdue": N_("Overdue")}
+
+# Fund supervision: risk indicators, why a line was drawn for review, the review's outcomes,
+# tip-offs' channels and states.
+RISK_INDICATORS = {
+    "rules_hit": N_("Rules hit per visit"),
+    "hours_at_cap": N_("Persons at the hours cap month after month"),
+    "short_visits": N_("Short visits"),
+    "exception_rate": N_("Visits with an exception"),
+    "new_provider": N_("New provider"),
+    "peer_outlier": N_("Outlier against peers (robust z-score)"),
+    "random": N_("Drawn at random"),
+}
+REVIEW_DRAWN_FOR = {"risk": N_("Drawn for its risk"), "random": N_("Drawn at random")}
+REVIEW_STATUSES = {
+    "pending": N_("Awaiting review"),
+    "confirmed": N_("Confirmed"),
+    "adjusted": N_("Adjusted"),
+    "refused": N_("Refused"),
+}
+TIP_OFF_CHANNELS = {
+    "public": N_("Public form"),
+    "hotline": N_("Bureau hotline"),
+    "social_supervisor": N_("Social supervisor"),
+}
+TIP_OFF_STATUSES = {
+    "new": N_("Awaiting triage"),
+    "case_opened": N_("Case opened"),
+    "joined": N_("Joined to a case"),
+    "closed": N_("Closed"),
+}

@@ -55,11 +55,18 @@ def wait_for_job(api: LiveApi, job_id: str) -> dict[str, Any]:
 
 
 def arrange_submitted_settlement(
-    base: str, *, code: str = "S901", id_sequence: int = 402, lat: float = 30.95, lon: float = 120.45
+    base: str,
+    *,
+    code: str = "S901",
+    id_sequence: int = 402,
+    lat: float = 30.95,
+    lon: float = 120.45,
+    reviewed: bool = True,
 ) -> tuple[int, str, str]:
     """A provider (``code``) with one severely disabled person (id number of ``id_sequence``)
     visited once on the last day of last month, whose settlement the agency has submitted. Each
-    caller takes its own ``lat``, far from the others', so the person goes to its own provider."""
+    caller takes its own ``lat``, far from the others', so the person goes to its own provider.
+    ``reviewed``: the supervisor has confirmed the lines drawn for review (approval need not wait)."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
     provider = bureau.call(
         "POST",
@@ -181,6 +188,10 @@ def arrange_submitted_settlement(
     assert done["status"] == "done", done
     (settlement_id,) = done["result"]["settlement_ids"]
     agency.send("POST", f"/api/v1/settlements/{settlement_id}/submit", headers={"If-Match": '"1"'})
+    if reviewed:
+        supervisor = LiveApi(base, "supervisor1")
+        for sample in supervisor.call("GET", f"/api/v1/review-samples?settlement_id={settlement_id}"):
+            supervisor.call("POST", f"/api/v1/review-samples/{sample['id']}/decision", {"outcome": "confirmed"})
     return settlement_id, period, provider["code"]
 
 

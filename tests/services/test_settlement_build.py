@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ltc.db.queries.settlements import key_array
-from ltc.db.tables import CarePlan, Person, Provider, Settlement, SettlementLine, Visit, VisitException
+from ltc.db.tables import CarePlan, Person, Provider, ReviewSample, Settlement, SettlementLine, Visit, VisitException
 from ltc.domain import settlement as rules
 from ltc.domain.periods import Period
 from ltc.services.clock import FixedClock
@@ -35,6 +35,7 @@ async def remove_what_the_test_made():
     providers, persons = CREATED["providers"], CREATED["persons"]
     if providers:
         built = Settlement.select(Settlement.id).where(Settlement.provider.is_in(providers))
+        await ReviewSample.delete().where(ReviewSample.settlement.is_in(built))
         await SettlementLine.delete().where(SettlementLine.settlement.is_in(built))
         await Settlement.delete().where(Settlement.provider.is_in(providers))
         await VisitException.delete().where(VisitException.provider.is_in(providers))

@@ -41,6 +41,7 @@ from ltc.db.tables import (
     LedgerPosting,
     Person,
     Provider,
+    ReviewSample,
     Settlement,
     SettlementCorrection,
     SettlementLine,
@@ -56,9 +57,10 @@ from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.services.settlements import build, corrections, workflow
 from ltc.services.settlements.values import BuildSettlementsParams, CorrectionRequest
-from ltc.services.supervision import advances
+from ltc.services.supervision import advances, review
 from ltc.services.supervision.advances import AdvanceIn
 from ltc.settings import Settings
+from tests.helpers import decide_review_samples
 
 T = TypeVar("T")
 SEEN: dict[str, int] = {}  # what the runs reached: refusals by code, and the steps carried out
@@ -66,6 +68,7 @@ FIRST = Period.parse("2031-01")
 MONTHS = [FIRST, FIRST.next(), FIRST.next().next(), FIRST.next().next().next()]
 CREATED_AT = datetime(2030, 6, 1, tzinfo=UTC)
 BUREAU = Actor(user_id=0, username="bureau", role=Role.BUREAU)  # set to the demo officer's id
+SUPERVISOR = Actor(user_id=0, username="supervisor", role=Role.SUPERVISOR)  # set to a supervisor's id
 
 # The refusals a client may meet in these steps; anything else (or any other exception) fails.
 BUILD_REFUSALS = {"period_in_future"}
@@ -79,8 +82,15 @@ CORRECTION_REFUSALS = {
     "correction_fund_share",
     "invalid_fen",
 }
-WORKFLOW_REFUSALS = {"invalid_transition", "period_not_ended", "correction_already_applied", "advance_already_netted"}
+WORKFLOW_REFUSALS = {
+    "invalid_transition",
+    "period_not_ended",
+    "correction_already_applied",
+    "advance_already_netted",
+    "review_pending",
+}
 ADVANCE_REFUSALS = {"no_settled_months", "advance_already_paid"}
+REVIEW_REFUSALS = {"review_closed", "amount_above_line"}
 
 
 async def _no_progress(_: float) -> None:
@@ -115,6 +125,13 @@ async def officer(own_database: None) -> Actor:
     row = AppUser(username=f"bureau-{uuid.uuid4().hex[:8]}", password_hash="-", role="bureau", created_at=CREATED_AT)
     await row.save()
     return replace(BUREAU, user_id=row.id)
+
+
+@pytest.fixture
+async def supervisor(own_database: None) -> Actor:
+    row = AppUser(username=f"sup-{uuid.uuid4().hex[:8]}", password_hash="-", role="supervisor", created_at=CREATED_AT)
+    await row.save()
+    return replace(SUPERVISOR, user_id=row.id)
 
 
 async def new_provider(hourly: int) -> int:
@@ -211,6 +228,7 @@ class MoneyMachine(RuleBasedStateMachine):
     loop: asyncio.AbstractEventLoop
     base: ServiceContext
     actor: Actor
+    supervisor: Actor
 
     def __init__(self) -> None:
         super().__init__()
@@ -377,6 +395,9 @@ class MoneyMachine(RuleBasedStateMachine):
                 row = next((r for r in rows if r["id"] in self._of(provider_id)), None)
                 if row is None:
                     return
+                if action == "approve":  # the supervisor decides the sample first
+                    self.run(decide_review_samples(self.ctx, self.supervisor, row["id"]))
+                    row = next(r for r in self._mine(status) if r["id"] == row["id"])  # its new version
                 self._act(row, action)
 
     def _of(self, provider_id: int) -> set[int]:
@@ -406,6 +427,27 @@ class MoneyMachine(RuleBasedStateMachine):
             is None
         ):
             SEEN["advance paid"] = SEEN.get("advance paid", 0) + 1
+
+    @rule(
+        pick=st.integers(0, 40),
+        outcome=st.sampled_from(["confirmed", "adjusted", "refused"]),
+        share=st.sampled_from([0.0, 0.5, 1.0, 1.5]),
+    )
+    def review(self, pick: int, outcome: str, share: float) -> None:
+        """A supervisor decides a sampled line (again, perhaps; or after approval: refused)."""
+        samples = self.run(
+            ReviewSample.select(ReviewSample.id, ReviewSample.fund_fen_drawn)
+            .where(ReviewSample.provider.is_in(self.world.providers))
+            .order_by(ReviewSample.id)
+            .run()
+        )
+        if not samples:
+            return
+        sample = samples[pick % len(samples)]
+        amount = int(sample["fund_fen_drawn"] * share) if outcome == "adjusted" else None
+        decision = review.DecisionIn(outcome=outcome, amount_fen=amount, note="复审")
+        if self.refused(review.decide(self.ctx, self.supervisor, sample["id"], decision), REVIEW_REFUSALS) is None:
+            SEEN["review decided"] = SEEN.get("review decided", 0) + 1
 
     # ------------------------------------------------------------------ what must hold
 
@@ -464,6 +506,23 @@ class MoneyMachine(RuleBasedStateMachine):
             SettlementLine.settlement.is_in(list(settlements) or [0]) & (SettlementLine.kind == rules.ADVANCE_NETTING)
         ):
             netted[line["settlement"]] = netted.get(line["settlement"], 0) - line["fund_fen"]
+        # a sampled line pays what its decision says; a settlement's total is its lines'; an
+        # approved one has no line waiting for review
+        for sample in await ReviewSample.select().where(ReviewSample.settlement.is_in(list(settlements) or [0])):
+            line = (
+                await SettlementLine.select(SettlementLine.fund_fen)
+                .where(SettlementLine.id == sample["line_id"])
+                .first()
+            )
+            assert line is not None and line["fund_fen"] == review.decided_fund(
+                sample["status"], sample["fund_fen_drawn"], sample["amount_fen"]
+            ), sample
+            assert not (sample["settlement"] in locked and sample["status"] == "pending"), sample
+        for settlement_id, row in settlements.items():
+            lines = await SettlementLine.select(SettlementLine.fund_fen).where(
+                SettlementLine.settlement == settlement_id
+            )
+            assert row["fund_fen"] == sum(line["fund_fen"] for line in lines), row
         for provider_id in providers:
             mine = [r for r in settlements.values() if r["provider"] == provider_id]
             ids = {r["id"] for r in mine}
@@ -507,13 +566,14 @@ class MoneyMachine(RuleBasedStateMachine):
                 assert r["decided_at"] >= period.end_utc(zone), "decided before its month ended"
 
 
-def test_money_stays_right_under_every_sequence(loop, services, officer) -> None:
+def test_money_stays_right_under_every_sequence(loop, services, officer, supervisor) -> None:
     SEEN.clear()
     MoneyMachine.loop, MoneyMachine.base, MoneyMachine.actor = loop, services, officer
+    MoneyMachine.supervisor = supervisor
     run_state_machine_as_test(
         MoneyMachine,
         settings=settings(
-            max_examples=20,
+            max_examples=30,
             stateful_step_count=50,
             deadline=None,
             derandomize=True,  # the same sequences each run: what they reach is asserted below
@@ -521,16 +581,20 @@ def test_money_stays_right_under_every_sequence(loop, services, officer) -> None
         ),
     )
     # the sequences reached what they are there to test
-    assert SEEN.get("approve", 0) >= 3 and SEEN.get("pay", 0) >= 1 and SEEN.get("correction recorded", 0) >= 2, SEEN
+    assert SEEN.get("approve", 0) >= 3 and SEEN.get("pay", 0) >= 1 and SEEN.get("correction recorded", 0) >= 2, str(
+        SEEN
+    )
     assert {"period_not_ended", "period_in_future", "correction_exceeds_paid"} <= set(SEEN), SEEN
     assert SEEN.get("advance paid", 0) >= 1 and SEEN.get("advance netted") == 1, SEEN
+    assert SEEN.get("review decided", 0) >= 3 and "review_pending" in SEEN, SEEN
 
 
 # --------------------------------------------------------------------------- step by step
 
 
-async def carry_through(ctx: ServiceContext, actor: Actor, provider_id: int, period: Period) -> int:
-    """Build, submit and approve the provider's month: the settlement's id."""
+async def carry_through(ctx: ServiceContext, actor: Actor, provider_id: int, period: Period, supervisor: Actor) -> int:
+    """Build, submit and approve the provider's month (its review sample confirmed by the
+    supervisor first): the settlement's id."""
     await build.build_settlements(
         ctx, BuildSettlementsParams(period=str(period), provider_id=provider_id), _no_progress
     )
@@ -540,6 +604,7 @@ async def carry_through(ctx: ServiceContext, actor: Actor, provider_id: int, per
         .first()
     )
     await workflow.act(ctx, actor, row["id"], "submit", seen_version=row["version"])
+    await decide_review_samples(ctx, supervisor, row["id"])
     await workflow.act(ctx, actor, row["id"], "approve", seen_version=row["version"] + 1)
     return row["id"]
 
@@ -559,14 +624,14 @@ async def carried(settlement_id: int) -> list[int]:
     return sorted(r["correction_id"] for r in rows)
 
 
-async def test_a_correction_on_two_drafts_is_applied_once_and_a_late_one_waits(services, officer) -> None:
+async def test_a_correction_on_two_drafts_is_applied_once_and_a_late_one_waits(services, officer, supervisor) -> None:
     ctx = replace(services, clock=FixedClock(datetime(2031, 4, 5, 2, 0, tzinfo=UTC)))  # January to March ended
     world = World()
     await world.make(ctx, [60])
     provider_id = world.providers[1]
     person_id = world.persons[provider_id][0]
     january, february, march = MONTHS[:3]
-    await carry_through(ctx, officer, provider_id, january)
+    await carry_through(ctx, officer, provider_id, january, supervisor)
 
     def correction(amount: int) -> CorrectionRequest:
         return CorrectionRequest(
@@ -587,6 +652,8 @@ async def test_a_correction_on_two_drafts_is_applied_once_and_a_late_one_waits(s
 
     await workflow.act(ctx, officer, feb["id"], "submit", seen_version=feb["version"])
     await workflow.act(ctx, officer, mar["id"], "submit", seen_version=mar["version"])
+    for draft in (feb, mar):
+        await decide_review_samples(ctx, supervisor, draft["id"])
     await workflow.act(ctx, officer, feb["id"], "approve", seen_version=feb["version"] + 1)
     applied = {
         r["id"]: r["applied_in"]
@@ -616,18 +683,19 @@ async def test_a_correction_on_two_drafts_is_applied_once_and_a_late_one_waits(s
     mar = await draft_of(provider_id, march)
     assert await carried(mar["id"]) == [late.id]
     await workflow.act(ctx, officer, mar["id"], "submit", seen_version=mar["version"])
+    await decide_review_samples(ctx, supervisor, mar["id"])
     await workflow.act(ctx, officer, mar["id"], "approve", seen_version=mar["version"] + 1)
     late_row = await SettlementCorrection.select().where(SettlementCorrection.id == late.id).first()
     assert late_row["applied_in"] == mar["id"]
 
 
-async def test_membership_bounds_and_nothing_to_settle(services, officer) -> None:
+async def test_membership_bounds_and_nothing_to_settle(services, officer, supervisor) -> None:
     ctx = replace(services, clock=FixedClock(datetime(2031, 4, 5, 2, 0, tzinfo=UTC)))
     world = World()
     await world.make(ctx, [60])
     provider_id = world.providers[2]
     january = MONTHS[0]
-    settlement_id = await carry_through(ctx, officer, provider_id, january)
+    settlement_id = await carry_through(ctx, officer, provider_id, january, supervisor)
     # a person whose January visit was recorded after the approval (the month left it out)
     late_person, plan_id = await new_person(provider_id, 3)
     zone = ctx.settings.zone
@@ -691,13 +759,13 @@ async def test_membership_bounds_and_nothing_to_settle(services, officer) -> Non
     assert refused.value.code == "role_not_allowed"
 
 
-async def test_two_approvals_at_once_apply_a_correction_once(services, officer) -> None:
+async def test_two_approvals_at_once_apply_a_correction_once(services, officer, supervisor) -> None:
     ctx = replace(services, clock=FixedClock(datetime(2031, 4, 5, 2, 0, tzinfo=UTC)))
     world = World()
     await world.make(ctx, [45])
     provider_id = world.providers[0]
     january, february, march = MONTHS[:3]
-    await carry_through(ctx, officer, provider_id, january)
+    await carry_through(ctx, officer, provider_id, january, supervisor)
     person_id = world.persons[provider_id][1]
     correction = await corrections.add_correction(
         ctx,
@@ -713,6 +781,7 @@ async def test_two_approvals_at_once_apply_a_correction_once(services, officer) 
         )
         row = await draft_of(provider_id, period)
         await workflow.act(ctx, officer, row["id"], "submit", seen_version=row["version"])
+        await decide_review_samples(ctx, supervisor, row["id"])
         drafts.append(row)
     outcomes = await asyncio.gather(
         *(workflow.act(ctx, officer, d["id"], "approve", seen_version=d["version"] + 1) for d in drafts),

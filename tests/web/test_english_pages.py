@@ -11,10 +11,22 @@ from dataclasses import dataclass
 import pytest
 from litestar import Litestar
 
-from ltc.db.tables import Application, AppUser, CarePlan, Provider, Visit
+from ltc.db.tables import (
+    Application,
+    AppUser,
+    CarePlan,
+    Provider,
+    ReviewSample,
+    Settlement,
+    SettlementLine,
+    TipOff,
+    Visit,
+)
+from ltc.domain.periods import Period
 from ltc.services import jobs
 from ltc.services.clock import local_today
 from ltc.services.settlements.values import BuildSettlementsParams
+from ltc.services.supervision import review, tip_offs
 from ltc.settings import Settings
 from tests.helpers import HTML, signed_in_browser
 from tests.isolated import isolated_app
@@ -75,6 +87,36 @@ async def district(settings: Settings) -> AsyncIterator[District]:
             f"/jobs/{build}",
         ]
         pages[agency["username"]] = ["/", "/visits", f"/visits/{visit['id']}", "/visit-exceptions"]
+        # a draft with one line of the person's care, and its review sample drawn
+        (settlement,) = await Settlement.insert(
+            Settlement(
+                provider=provider["id"],
+                period=period,
+                settlement_key=f"{provider['id']}:{period}-en",
+                status="draft",
+                built_at=services.clock.now(),
+            )
+        ).returning(Settlement.id)
+        await SettlementLine.insert(
+            SettlementLine(
+                settlement=settlement["id"], line_no=1, kind="home", person=plan["person"], level=4, gross_fen=6000
+            )
+        )
+        await review.draw_samples(services, Period.parse(period), [settlement["id"]])
+        sample = await ReviewSample.select(ReviewSample.id).where(ReviewSample.settlement == settlement["id"]).first()
+        assert sample is not None, "one line, one line drawn"
+        filed = await tip_offs.file_public(services, tip_offs.TipOffIn(about="某护理站", description="未上门"), "")
+        tip_off = await TipOff.select(TipOff.id).where(TipOff.reference == filed.reference).first()
+        pages["supervisor1"] = [
+            "/supervision",
+            f"/supervision?period={period}",
+            f"/supervision/providers/{provider['id']}?period={period}",
+            "/review-samples",
+            f"/review-samples/{sample['id']}",
+            "/tip-offs",
+            f"/tip-offs/{tip_off['id']}",
+            "/tip-off",
+        ]
         yield District(app, pages)
 
 

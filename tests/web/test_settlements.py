@@ -16,6 +16,7 @@ from ltc.db.tables import LedgerEntry, LedgerPosting, Settlement, SettlementLine
 from ltc.domain.periods import Period
 from ltc.services.clock import FixedClock
 from tests.conftest import bearer
+from tests.helpers import confirm_review_samples
 from tests.web.test_providers_and_assignment import run_burst_worker
 from tests.web.test_visits import PASSWORD, adhoc_visit, beneficiary, event, plan_for
 
@@ -64,6 +65,8 @@ async def built(app, client, headers, period: str, provider_id: int) -> dict:
     job = (await client.get(f"/api/v1/jobs/{started.json()['job_id']}", headers=headers)).json()
     assert job["status"] == "done", job
     (settlement_id,) = job["result"]["settlement_ids"]
+    # the supervisor confirms the lines drawn for review, so that approval need not wait
+    await confirm_review_samples(client, await bearer(client, "supervisor1"), settlement_id)
     response = await client.get(f"/api/v1/settlements/{settlement_id}", headers=headers)
     assert response.status_code == 200
     return response.json() | {"etag": response.headers["etag"]}

@@ -34,7 +34,9 @@ from ltc.db.tables import (
     Notice,
     PresenceCard,
     Provider,
+    ReviewSample,
     Settlement,
+    TipOff,
     UserSession,
     Visit,
     VisitException,
@@ -187,9 +189,26 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
     draft = await WhatIfDraft.insert(
         WhatIfDraft(name="测算", changes={"home_hourly_price_fen": 7000}, base_version="2021.1", created_at=now)
     ).returning(WhatIfDraft.id)
+    sample = await ReviewSample.insert(
+        ReviewSample(
+            settlement=settlement[0]["id"],
+            provider=provider["id"],
+            period="2026-01",
+            line_id=0,
+            person=plan["person"],
+            drawn_for="random",
+            reasons='["random"]',
+            drawn_at=now,
+        )
+    ).returning(ReviewSample.id)
+    tip_off = await TipOff.insert(
+        TipOff(reference=f"JB{uuid4().hex[:10]}", about=provider["name"], description="x", received_at=now)
+    ).returning(TipOff.id)
     return Foreign(
         ids={
             "draft_id": draft[0]["id"],
+            "sample_id": sample[0]["id"],
+            "tip_off_id": tip_off[0]["id"],
             "absence_id": absence[0]["id"],
             "notice_id": notice[0]["id"],
             "person_id": plan["person"],
@@ -356,6 +375,19 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("POST", "/persons/{person_id}/presence-card/rotate"): Body(form={}),
         ("POST", "/api/v1/fund/advances"): Body(json={"provider_id": ids["provider_id"]}),
         ("POST", "/fund/advances"): Body(form={"provider_id": str(ids["provider_id"])}),
+        ("POST", "/api/v1/review-samples/{sample_id}/decision"): Body(json={"outcome": "confirmed"}),
+        ("POST", "/review-samples/{sample_id}/decision"): Body(form={"outcome": "confirmed"}),
+        ("POST", "/api/v1/tip-offs/{tip_off_id}/triage"): Body(
+            json={
+                "action": "open_case",
+                "provider_id": ids["provider_id"],
+                "period_from": "2026-01",
+                "period_to": "2026-02",
+            }
+        ),
+        ("POST", "/tip-offs/{tip_off_id}/triage"): Body(form={"action": "close", "reason": "x"}),
+        ("POST", "/api/v1/tip-offs/{tip_off_id}/reward"): Body(json={"amount_fen": 100, "note": "x"}),
+        ("POST", "/tip-offs/{tip_off_id}/reward"): Body(form={"amount": "1", "note": "x"}),
     }
 
 

@@ -28,6 +28,7 @@ from ltc.services.settlements.gathering import HomePart, Month, Runs, gather, ho
 from ltc.services.settlements.pricing import draft
 from ltc.services.settlements.storing import Ready, StoredDraft, store
 from ltc.services.settlements.values import BuildResult, BuildSettlementsParams
+from ltc.services.supervision.review import draw_samples
 
 # A transaction stores the drafts of providers until this many lines and counted visits:
 # a few transactions a month, none holding SQLite's one write lock for long.
@@ -170,6 +171,7 @@ async def build_settlements(ctx: ServiceContext, params: BuildSettlementsParams,
         await storing.abandon()
         raise
     results = {r.provider_id: r for r in stored}
+    await draw_samples(ctx, period, [r.settlement_id for r in stored if r.rebuilt])  # the review sample (复审)
     return BuildResult(
         period=str(period),
         providers=len(results),

@@ -35,6 +35,7 @@ from ltc.services.settlements.values import (
     WorkflowAction,
 )
 from ltc.services.supervision.advances import check_advance_open
+from ltc.services.supervision.review import check_reviewed
 
 SUMMARY_COLUMNS = (
     Settlement.id,
@@ -172,6 +173,8 @@ async def act(
         if action in rules.AFTER_MONTH_END:
             rules.check_month_ended(Period.parse(row["period"]), local_today(ctx.clock, ctx.settings.zone), action)
             await _check_corrections_open(settlement_id)
+        if action == "approve":
+            await check_reviewed(ctx, settlement_id, row["period"])
         changes: dict[Any, Any] = {Settlement.status: target, Settlement.version: row["version"] + 1}
         if action == "submit":
             changes[Settlement.submitted_at] = now

@@ -6,4 +6,7 @@
 - ``budget``: the fund's yearly budget by month and care mode against the approved amounts (预决算).
 - ``fund_analysis``: the monthly analysis and quarterly report by town, level, care mode, provider.
 - ``what_if``: draft policy versions re-pricing the settled months beside the policy in force (测算).
+- ``risk``: the month's risk facts and scores of providers, caregivers and settlement lines.
+- ``review``: the review sample (复审) drawn after each build, its decisions, approval waiting.
+- ``tip_offs``: tip-offs (举报) from the public form and the hotline, their triage and rewards.
 """

@@ -1,0 +1,230 @@
+"""Risk scores of a month: the facts of every provider, caregiver and person-at-a-provider
+gathered from the month's done visits, their exceptions and the settled hours of the months
+before, then scored against their peers by ``ltc.domain.risk``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ltc.db.tables import Caregiver, Provider, SettlementLine, Visit, VisitException
+from ltc.domain import risk
+from ltc.domain.access import Action, Actor, require
+from ltc.domain.errors import NotFound
+from ltc.domain.periods import Period
+from ltc.domain.policy import Policy
+from ltc.services.context import ServiceContext
+from ltc.services.reference import policy_book
+
+Subject = Literal["provider", "caregiver"]
+PersonKey = tuple[int, int]  # (provider, person)
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    value: float
+    reference: float
+    weight: int
+    contribution: float
+
+
+class RiskOut(BaseModel):
+    subject: Subject
+    subject_id: int
+    name: str
+    period: str
+    score: float
+    indicators: list[IndicatorOut]
+
+
+@dataclass
+class _Tally:
+    visits: int = 0
+    flags: int = 0
+    with_exception: int = 0
+    short: int = 0
+    persons: set[PersonKey] = field(default_factory=set)
+
+    def facts(self, at_cap: set[PersonKey], new_provider: bool) -> risk.SubjectFacts:
+        return risk.SubjectFacts(
+            visits=self.visits,
+            flags=self.flags,
+            visits_with_exception=self.with_exception,
+            short_visits=self.short,
+            persons=len(self.persons),
+            persons_at_cap=len(self.persons & at_cap),
+            new_provider=new_provider,
+        )
+
+
+@dataclass(frozen=True)
+class MonthFacts:
+    """Every subject's facts in the month, and the policy they are scored by."""
+
+    period: Period
+    policy: Policy
+    providers: dict[int, risk.SubjectFacts]
+    caregivers: dict[int, risk.SubjectFacts]
+    persons: dict[PersonKey, risk.SubjectFacts]
+    new_providers: frozenset[int]
+
+    def provider_score(self, provider_id: int) -> risk.RiskScore:
+        facts = self.providers.get(provider_id, risk.SubjectFacts(new_provider=provider_id in self.new_providers))
+        return risk.score(facts, list(self.providers.values()), self.policy)
+
+    def caregiver_score(self, caregiver_id: int) -> risk.RiskScore:
+        return risk.score(
+            self.caregivers.get(caregiver_id, risk.SubjectFacts()), list(self.caregivers.values()), self.policy
+        )
+
+    def person_score(self, provider_id: int, person_id: int) -> risk.RiskScore:
+        default = risk.SubjectFacts(new_provider=provider_id in self.new_providers)
+        return risk.score(self.persons.get((provider_id, person_id), default), list(self.persons.values()), self.policy)
+
+
+async def _new_providers(period: Period, months: int) -> frozenset[int]:
+    """Providers designated within ``months`` before the month's end."""
+    since = period.first_day
+    for _ in range(max(0, months - 1)):
+        since = Period.of(since).previous().first_day
+    rows = await Provider.select(Provider.id).where(
+        Provider.designated_on.is_not_null()
+        & (Provider.designated_on >= since)
+        & (Provider.designated_on <= period.last_day)
+    )
+    return frozenset(r["id"] for r in rows)
+
+
+async def _persons_at_cap(period: Period, policy: Policy) -> set[PersonKey]:
+    """Persons whose settled home hours were at their level's monthly cap in each of the
+    policy's months in a row, ending with this one."""
+    periods = [period]
+    while len(periods) < policy.risk_cap_months:
+        periods.insert(0, periods[0].previous())
+    rows = await SettlementLine.select(
+        SettlementLine.settlement.provider.as_alias("provider"),
+        SettlementLine.settlement.period.as_alias("period"),
+        SettlementLine.person,
+        SettlementLine.level,
+        SettlementLine.verified_minutes,
+    ).where(
+        (SettlementLine.kind == "home")
+        & SettlementLine.person.is_not_null()
+        & SettlementLine.settlement.period.is_in([str(p) for p in periods])
+    )
+    at_cap: dict[PersonKey, set[str]] = defaultdict(set)
+    for row in rows:
+        cap = policy.home_hours(row["level"] or 0) * 60
+        if cap and row["verified_minutes"] >= cap:
+            at_cap[(row["provider"], row["person"])].add(row["period"])
+    wanted = [str(p) for p in periods]
+    return {key for key, months in at_cap.items() if risk.months_at_cap([p in months for p in wanted]) >= len(wanted)}
+
+
+async def month_facts(ctx: ServiceContext, period: Period) -> MonthFacts:
+    """The month's facts for every subject with a done visit in it."""
+    policy = policy_book(ctx.settings).in_force(period.first_day)
+    zone = ctx.settings.zone
+    in_month = (
+        (Visit.status == "done")
+        & (Visit.planned_start >= period.start_utc(zone))
+        & (Visit.planned_start < period.end_utc(zone))
+    )
+    visits = (
+        await Visit.select(
+            Visit.id,
+            Visit.provider,
+            Visit.person,
+            Visit.caregiver,
+            Visit.planned_start,
+            Visit.planned_end,
+            Visit.checked_in_at,
+            Visit.checked_out_at,
+            Visit.flags,
+        )
+        .where(in_month)
+        .output(load_json=True)
+    )
+    excepted = {
+        r["visit"]
+        for r in await VisitException.select(VisitException.visit).where(
+            VisitException.visit.is_in(Visit.select(Visit.id).where(in_month)) & (VisitException.status != "withdrawn")
+        )
+    }
+    providers: dict[int, _Tally] = defaultdict(_Tally)
+    caregivers: dict[int, _Tally] = defaultdict(_Tally)
+    persons: dict[PersonKey, _Tally] = defaultdict(_Tally)
+    for visit in visits:
+        key = (visit["provider"], visit["person"])
+        planned = (visit["planned_end"] - visit["planned_start"]).total_seconds()
+        done = (
+            (visit["checked_out_at"] - visit["checked_in_at"]).total_seconds()
+            if visit["checked_in_at"] and visit["checked_out_at"]
+            else planned
+        )
+        tallies = [providers[visit["provider"]], persons[key]]
+        if visit["caregiver"] is not None:
+            tallies.append(caregivers[visit["caregiver"]])
+        for tally in tallies:
+            tally.visits += 1
+            tally.flags += len(visit["flags"] or [])
+            tally.with_exception += visit["id"] in excepted
+            tally.short += done < float(policy.minimum_duration_share) * planned
+            tally.persons.add(key)
+    at_cap = await _persons_at_cap(period, policy)
+    new = await _new_providers(period, policy.risk_new_provider_months)
+    return MonthFacts(
+        period=period,
+        policy=policy,
+        providers={p: t.facts(at_cap, p in new) for p, t in providers.items()},
+        caregivers={c: t.facts(at_cap, False) for c, t in caregivers.items()},
+        persons={k: t.facts(at_cap, k[0] in new) for k, t in persons.items()},
+        new_providers=new,
+    )
+
+
+def risk_out(subject: Subject, subject_id: int, name: str, facts: MonthFacts, scored: risk.RiskScore) -> RiskOut:
+    return RiskOut(
+        subject=subject,
+        subject_id=subject_id,
+        name=name,
+        period=str(facts.period),
+        score=scored.score,
+        indicators=[
+            IndicatorOut(
+                code=i.code,
+                value=i.value,
+                reference=i.reference,
+                weight=risk.weight(facts.policy, i.code),
+                contribution=i.contribution,
+            )
+            for i in scored.indicators
+        ],
+    )
+
+
+def _period_or_last(period: str | None, today: date) -> Period:
+    """The month asked, or the last month ended."""
+    return Period.parse(period) if period else Period.of(today).previous()
+
+
+async def provider_risk(ctx: ServiceContext, actor: Actor, provider_id: int, period: str | None) -> RiskOut:
+    require(actor, Action.READ_SUPERVISION)
+    row = await Provider.select(Provider.name).where(Provider.id == provider_id).first()
+    if row is None:
+        raise NotFound("没有该护理机构", code="provider_not_found")
+    facts = await month_facts(ctx, _period_or_last(period, ctx.clock.now().astimezone(ctx.settings.zone).date()))
+    return risk_out("provider", provider_id, row["name"], facts, facts.provider_score(provider_id))
+
+
+async def caregiver_risk(ctx: ServiceContext, actor: Actor, caregiver_id: int, period: str | None) -> RiskOut:
+    require(actor, Action.READ_SUPERVISION)
+    row = await Caregiver.select(Caregiver.name).where(Caregiver.id == caregiver_id).first()
+    if row is None:
+        raise NotFound("没有该护理人员", code="caregiver_not_found")
+    facts = await month_facts(ctx, _period_or_last(period, ctx.clock.now().astimezone(ctx.settings.zone).date()))
+    return risk_out("caregiver", caregiver_id, row["name"], facts, facts.caregiver_score(caregiver_id))
