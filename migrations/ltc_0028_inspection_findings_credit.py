@@ -1,6 +1,17 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import JSON, BigInt, Bytea, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import (
+    JSON,
+    BigInt,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -136,8 +147,11 @@ TABLES = {
         "lifted_by": _fk(AppUser),
     },
 }
-# A netting line (recovery, penalty) names the inspection outcome it carries.
+# A closed case keeps its summary; a netting line (recovery, penalty) names the outcome it carries.
 NEW_COLUMNS = {
+    ("Inspection", "inspection"): {
+        "summary": (Text, _params(default="")),
+    },
     ("SettlementLine", "settlement_line"): {
         "outcome_id": (Integer, _params(default=None, null=True)),
     },

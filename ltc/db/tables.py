@@ -835,6 +835,7 @@ class Inspection(Table, tablename="inspection"):
     opened_at = Timestamptz()
     closed_at = Timestamptz(null=True, default=None)
     closed_by = _fk(AppUser, null=True, default=None)
+    summary = Text(default="")  # the closing's (migration 0028)
 
 
 class InspectionFinding(Table, tablename="inspection_finding"):

@@ -53,8 +53,12 @@ Rules
   ``share_fen(fund of this month's home and institutional lines, evaluation_deduction_share)``
   off the fund's payment (a negative fund amount; the person's share is unchanged;
   adjustments are not deducted again).
+* **Nettings** (:class:`Netting`): a recovery or penalty imposed on an inspection case is a
+  ``recovery`` line of −amount (fund and gross; the person's share is unchanged) naming its
+  outcome; the approval carrying it settles the provider's receivable, once.
 * **Order.** Home lines by person then version's effective date, then institutional lines
-  likewise, then adjustments by (period, person, amount, reason), then the deduction.
+  likewise, then adjustments by (period, person, amount, reason), then the deduction, then
+  nettings by outcome.
 
 Workflow (:func:`transition`): draft → submitted → approved | rejected; rejected → draft
 (rebuilt) or submitted again; approved → paid. Submit: agency or bureau; approve, reject,
@@ -156,6 +160,15 @@ class Adjustment(msgspec.Struct, frozen=True, gc=False):
     correction_id: int | None = None  # the recorded correction this carries
 
 
+class Netting(msgspec.Struct, frozen=True, gc=False):
+    """What a provider owes the fund from an inspection (a recovery 追回 or a penalty 违约金),
+    netted once against a later settlement."""
+
+    outcome_id: int
+    amount_fen: int  # owed: positive
+    note: str
+
+
 class EvaluationDeduction(msgspec.Struct, frozen=True, gc=False):
     """The provider's annual evaluation, given only when it applies to this settlement."""
 
@@ -185,6 +198,7 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
     adjusts_period: str | None = None  # adjustment: the corrected month
     note: str = ""
     correction_id: int | None = None  # adjustment: the correction it carries (applied by this approval)
+    outcome_id: int | None = None  # recovery: the inspection outcome it nets (applied by this approval)
 
     def __post_init__(self) -> None:
         if self.kind not in LINE_KINDS:
@@ -217,6 +231,7 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
             "adjusts_period": self.adjusts_period,
             "note": self.note,
             "correction_id": self.correction_id,
+            "outcome_id": self.outcome_id,
         }
 
 
@@ -516,6 +531,25 @@ def adjustment_line(adjustment: Adjustment, period: Period) -> SettlementLine:
     )
 
 
+def netting_line(netting: Netting) -> SettlementLine:
+    """A negative line of kind ``recovery`` taking what is owed off the fund's payment."""
+    if check_fen(netting.amount_fen, "amount_fen") <= 0:
+        raise InvalidInput("a netting takes a positive amount", code="invalid_line")
+    return SettlementLine(
+        kind=RECOVERY,
+        person_id=None,
+        level=None,
+        quantity=0,
+        unit="",
+        unit_price_fen=None,
+        gross_fen=-netting.amount_fen,
+        fund_fen=-netting.amount_fen,
+        personal_fen=0,
+        note=netting.note,
+        outcome_id=netting.outcome_id,
+    )
+
+
 def deduction_line(deduction: EvaluationDeduction, care_fund_fen: int, policy: Policy) -> SettlementLine | None:
     """The evaluation deduction, or None when the score passes."""
     if deduction.score >= policy.evaluation_pass_score:
@@ -548,6 +582,7 @@ def build_settlement(
     deduction: EvaluationDeduction | None = None,
     *,
     policy_for: PolicyFor,
+    nettings: Sequence[Netting] = (),
 ) -> SettlementDraft:
     """The provider's settlement for ``period`` from already aggregated inputs."""
     period = Period.parse(period)
@@ -584,6 +619,7 @@ def build_settlement(
         line = deduction_line(deduction, care_fund, policy_for(period.last_day))
         if line is not None:
             lines.append(line)
+    lines += [netting_line(n) for n in sorted(nettings, key=lambda n: n.outcome_id)]
     return SettlementDraft.of(provider_id, period, lines)
 
 

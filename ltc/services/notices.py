@@ -16,7 +16,13 @@ from ltc.db.tables import AppUser, Notice
 from ltc.domain.access import Actor
 from ltc.domain.errors import NotFound
 
-NOTICE_KINDS: tuple[str, ...] = ("absence_replanned", "visits_given", "visits_taken")
+NOTICE_KINDS: tuple[str, ...] = (
+    "absence_replanned",
+    "visits_given",
+    "visits_taken",
+    "rectification_ordered",
+    "rectification_overdue",
+)
 
 
 class NoticeOut(BaseModel):

@@ -46,4 +46,14 @@ def notice_text(notice: NoticeOut, zone: tzinfo) -> str:
             "%(num)s of your visits were given to colleagues while you are away.",
             count,
         ) % {"num": number(count)}
+    if notice.kind == "rectification_ordered":
+        return _("Inspection case %(case)s orders a rectification by %(deadline)s.") % {
+            "case": p.get("inspection", ""),
+            "deadline": p.get("deadline", ""),
+        }
+    if notice.kind == "rectification_overdue":
+        return _("The rectification of inspection case %(case)s was due by %(deadline)s and awaits its follow-up.") % {
+            "case": p.get("inspection", ""),
+            "deadline": p.get("deadline", ""),
+        }
     return _("A notice.")

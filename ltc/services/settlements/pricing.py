@@ -225,4 +225,5 @@ async def draft(ctx: ServiceContext, provider_id: int, period: Period, month: Mo
         adjustments,
         deduction,
         policy_for=policy_book(ctx.settings).in_force,
+        nettings=month.nettings.get(provider_id, ()),
     )
