@@ -331,7 +331,7 @@ async def update_caregiver(
     await _refuse_registered_twice(keyring, before.provider_id, data.id_number, other_than=caregiver_id)
     if data.active is True and not before.active:  # taken back only when not on the blacklist
         stored = await Caregiver.select(Caregiver.id_number_index).where(Caregiver.id == caregiver_id).first()
-        await refuse_barred_caregiver(ctx, (stored or {}).get("id_number_index", ""))
+        await refuse_barred_caregiver(ctx, (stored or {}).get("id_number_index", ""), caregiver_id)
     values: dict[Any, Any] = {
         getattr(Caregiver, name): changes[name] for name in _PLAIN_FIELDS if changes.get(name) is not None
     }

@@ -39,6 +39,7 @@ from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
+from ltc.web.api.inspections import InspectionsController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
@@ -173,6 +174,7 @@ def create_app(
             VisitExceptionsController,
             RecordsController,
             AssignmentController,
+            InspectionsController,
             *([BenchController] if settings.bench_endpoints else []),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

@@ -258,6 +258,19 @@ AUDIT_ACTIONS = [
     N_("visit_exception.explain"),
     N_("visit_exception.resolve"),
     N_("inspection.open"),
+    N_("inspection.finding"),
+    N_("inspection.file"),
+    N_("inspection.interview"),
+    N_("inspection.rectify"),
+    N_("inspection.suspend"),
+    N_("inspection.terminate"),
+    N_("inspection.recover"),
+    N_("inspection.penalty"),
+    N_("inspection.refer"),
+    N_("inspection.bar"),
+    N_("inspection.follow_up"),
+    N_("inspection.respond"),
+    N_("inspection.close"),
 ]
 AUDIT_ENTITIES = [
     N_("registry_upload"),
@@ -289,3 +302,37 @@ RECORD_COLUMNS = {
     "discharged_on": N_("Discharged on"),
     "died_on": N_("Died on"),
 }
+# Inspection cases (稽核): kinds, statuses, finding categories (the policy's credit table),
+# the outcomes of the sanctions ladder, their states and where a case is referred.
+INSPECTION_KINDS = {
+    "routine": N_("Routine inspection"),
+    "special": N_("Special inspection"),
+    "unannounced": N_("Unannounced inspection"),
+}
+INSPECTION_STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
+FINDING_CATEGORIES = {
+    "false_claim": N_("False claim"),
+    "overbilling": N_("Overbilling"),
+    "record_forgery": N_("Forged care records"),
+    "service_shortfall": N_("Care short of the plan"),
+    "unqualified_staff": N_("Unqualified staff"),
+    "other": N_("Other irregularity"),
+}
+OUTCOME_ACTIONS = {
+    "interview": N_("Interview"),
+    "rectify": N_("Rectification by a deadline"),
+    "suspend": N_("Suspend the agreement"),
+    "terminate": N_("Terminate the agreement"),
+    "recover": N_("Recovery"),
+    "penalty": N_("Penalty"),
+    "refer": N_("Referral"),
+    "bar": N_("Blacklist"),
+}
+OUTCOME_STATUSES = {
+    "done": N_("Done"),
+    "awaiting": N_("Awaiting the follow-up"),
+    "passed": N_("Follow-up passed"),
+    "failed": N_("Follow-up failed"),
+}
+REFERRALS = {"police": N_("Police"), "discipline": N_("Discipline inspection commission")}
+SETTLEMENT_NETTING_KINDS = [N_("recovery")]

@@ -30,6 +30,9 @@ from ltc.db.tables import (
     CaregiverAbsence,
     CarePlan,
     Evidence,
+    Inspection,
+    InspectionFile,
+    InspectionOutcome,
     Job,
     Notice,
     PresenceCard,
@@ -182,8 +185,43 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
     notice = await Notice.insert(
         Notice(recipient=victim_user["id"], kind="visits_taken", params={"count": 1}, created_at=now)
     ).returning(Notice.id)
+    inspection = await Inspection.insert(
+        Inspection(
+            provider=provider["id"],
+            kind="routine",
+            period_from="2026-01",
+            period_to="2026-02",
+            reason="matrix",
+            status="open",
+            opened_at=now,
+        )
+    ).returning(Inspection.id)
+    outcome = await InspectionOutcome.insert(
+        InspectionOutcome(
+            inspection=inspection[0]["id"],
+            provider=provider["id"],
+            action="rectify",
+            deadline=(now + timedelta(days=30)).date(),
+            status="awaiting",
+            recorded_at=now,
+        )
+    ).returning(InspectionOutcome.id)
+    inspection_file = await InspectionFile.insert(
+        InspectionFile(
+            inspection=inspection[0]["id"],
+            filename="evidence.pdf",
+            content_type="application/pdf",
+            size_bytes=2,
+            sha256="0" * 64,
+            content=b"ok",
+            uploaded_at=now,
+        )
+    ).returning(InspectionFile.id)
     return Foreign(
         ids={
+            "inspection_id": inspection[0]["id"],
+            "outcome_id": outcome[0]["id"],
+            "file_id": inspection_file[0]["id"],
             "absence_id": absence[0]["id"],
             "notice_id": notice[0]["id"],
             "person_id": plan["person"],
@@ -348,6 +386,27 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("PUT", "/api/v1/persons/{person_id}/preferred-provider"): Body(json={"provider_id": ids["provider_id"]}),
         ("POST", "/api/v1/persons/{person_id}/presence-card/rotate"): Body(json={}),
         ("POST", "/persons/{person_id}/presence-card/rotate"): Body(form={}),
+        ("POST", "/api/v1/inspections"): Body(
+            json={
+                "kind": "routine",
+                "provider_id": ids["provider_id"],
+                "period_from": "2026-01",
+                "period_to": "2026-02",
+                "reason": "matrix",
+            }
+        ),
+        ("POST", "/api/v1/inspections/{inspection_id}/findings"): Body(
+            json={"category": "overbilling", "description": "x", "amount_fen": 100}
+        ),
+        ("POST", "/api/v1/inspections/{inspection_id}/files"): Body(
+            files={"file": ("evidence.pdf", b"%PDF-1.4", "application/pdf")}
+        ),
+        ("POST", "/api/v1/inspections/{inspection_id}/outcomes"): Body(json={"action": "interview", "note": "x"}),
+        ("POST", "/api/v1/inspections/{inspection_id}/outcomes/{outcome_id}/follow-up"): Body(
+            json={"passed": True, "note": "x"}
+        ),
+        ("POST", "/api/v1/inspections/{inspection_id}/outcomes/{outcome_id}/response"): Body(json={"note": "x"}),
+        ("POST", "/api/v1/inspections/{inspection_id}/close"): Body(json={"summary": "x"}),
     }
 
 

@@ -103,8 +103,12 @@ async def refuse_barred_provider(ctx: ServiceContext, credit_code: str, provider
         raise Conflict("该机构在黑名单禁入期内", code="provider_barred", errors=[{"field": "credit_code"}])
 
 
-async def refuse_barred_caregiver(ctx: ServiceContext, id_number_index: str) -> None:
-    """A caregiver barred (by id number, at any provider) is not registered nor taken back."""
+async def refuse_barred_caregiver(ctx: ServiceContext, id_number_index: str, caregiver_id: int | None = None) -> None:
+    """A caregiver barred (themselves, or by id number at any provider) is not registered nor
+    taken back."""
     today = local_today(ctx.clock, ctx.settings.zone)
-    if id_number_index and await _barred(CreditEvent.id_number_index == id_number_index, today):
+    where = CreditEvent.caregiver == (caregiver_id or 0)
+    if id_number_index:
+        where = where | (CreditEvent.id_number_index == id_number_index)
+    if await _barred(where, today):
         raise Conflict("该护理人员在黑名单禁入期内", code="caregiver_barred", errors=[{"field": "id_number"}])
