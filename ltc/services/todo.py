@@ -28,6 +28,8 @@ class TodoCounts:
     plans_to_confirm: int = 0
     fund_warnings: int = 0  # 1 while the fund is under the policy's warning threshold
     unread_notices: int = 0
+    rectifications_overdue: int = 0  # past their deadline, awaiting the supervisor's follow-up
+    rectifications_to_answer: int = 0  # the agency's, not yet answered
 
 
 def _today(services: ServiceContext) -> tuple[datetime, datetime]:
@@ -63,5 +65,11 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
         counts["plans_to_confirm"] = await todo.plans_in("draft", scope)
     if actor.may(Action.READ_FUND) and services is not None:
         counts["fund_warnings"] = int((await ledger.fund_health(services, actor)).warning is not None)
+    if actor.may(Action.RUN_INSPECTIONS) and services is not None:
+        counts["rectifications_overdue"] = await todo.rectifications_overdue(
+            local_today(services.clock, services.settings.zone)
+        )
+    if actor.may(Action.RESPOND_TO_INSPECTION) and scope:
+        counts["rectifications_to_answer"] = await todo.rectifications_to_answer(scope)
     counts["unread_notices"] = await notices.unread_count(actor)
     return TodoCounts(**counts)

@@ -57,6 +57,7 @@ from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
+from ltc.web.inspection_pages import InspectionPages
 from ltc.web.intake_pages import IntakePages
 from ltc.web.language import LanguageMiddleware
 from ltc.web.navigation import NavigationMiddleware
@@ -175,6 +176,7 @@ def create_app(
             RecordsController,
             AssignmentController,
             InspectionsController,
+            InspectionPages,
             *([BenchController] if settings.bench_endpoints else []),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

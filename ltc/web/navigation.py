@@ -85,6 +85,12 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Policy"), "/policy", Action.READ_POLICY),
     Place(N_("Contributions"), "/contributions", Action.RECORD_CONTRIBUTION),
     Place(N_("Hospital stays & deaths"), "/hospital-stays", Action.IMPORT_RECORDS),
+    Place(
+        N_("Inspections"),
+        "/inspections",
+        Action.READ_INSPECTIONS,
+        counts=("rectifications_overdue", "rectifications_to_answer"),
+    ),
 )
 
 

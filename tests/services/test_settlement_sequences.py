@@ -389,15 +389,6 @@ class MoneyMachine(RuleBasedStateMachine):
         if code is None:
             SEEN[action] = SEEN.get(action, 0) + 1
 
-    @rule(which=st.integers(0, 2), action=st.sampled_from(["recover", "penalty"]), amount=st.integers(1, 120_000))
-    def recover_or_penalise(self, which: int, action: str, amount: int) -> None:
-        """A recovery or a penalty on the provider's case: netted in its next approved settlement."""
-        provider_id = self.world.providers[which]
-        data = OutcomeIn(action=action, amount_fen=amount, note="sequence")  # type: ignore[arg-type]
-        outcome = take_outcome(self.ctx, self.world.supervisor, self.world.cases[provider_id], data)
-        if self.refused(outcome, OUTCOME_REFUSALS) is None:
-            SEEN[f"{action} imposed"] = SEEN.get(f"{action} imposed", 0) + 1
-
     @rule(pick=st.integers(0, 20), status=st.sampled_from([rules.DRAFT, rules.REJECTED]))
     def submit(self, pick: int, status: str) -> None:
         self._step(status, "submit", pick)
@@ -471,6 +462,8 @@ class MoneyMachine(RuleBasedStateMachine):
         for o in imposed:
             by_locked = [s for s in nets.get(o["id"], []) if s in locked]
             assert by_locked == ([] if o["applied_in"] is None else [o["applied_in"]]), (o, by_locked)
+        if any(o["applied_in"] is not None for o in imposed):
+            SEEN["netted"] = SEEN.get("netted", 0) + 1
         # what a provider owes the fund is the recoveries and penalties not yet netted: 0 once netted
         for provider_id in providers:
             owed_to_fund = sum(
@@ -551,7 +544,7 @@ def test_money_stays_right_under_every_sequence(loop, services, officer) -> None
     run_state_machine_as_test(
         MoneyMachine,
         settings=settings(
-            max_examples=26,
+            max_examples=20,
             stateful_step_count=50,
             deadline=None,
             derandomize=True,  # the same sequences each run: what they reach is asserted below
@@ -561,7 +554,36 @@ def test_money_stays_right_under_every_sequence(loop, services, officer) -> None
     # the sequences reached what they are there to test
     assert SEEN.get("approve", 0) >= 3 and SEEN.get("pay", 0) >= 1 and SEEN.get("correction recorded", 0) >= 2, SEEN
     assert {"period_not_ended", "period_in_future", "correction_exceeds_paid"} <= set(SEEN), SEEN
-    assert SEEN.get("recover imposed", 0) >= 1 and SEEN.get("penalty imposed", 0) >= 1, SEEN
+
+
+class NettingMachine(MoneyMachine):
+    """The same steps, and recoveries and penalties imposed on the providers' inspection cases."""
+
+    @rule(which=st.integers(0, 2), action=st.sampled_from(["recover", "penalty"]), amount=st.integers(1, 120_000))
+    def recover_or_penalise(self, which: int, action: str, amount: int) -> None:
+        """A recovery or a penalty on the provider's case: netted in its next approved settlement."""
+        provider_id = self.world.providers[which]
+        data = OutcomeIn(action=action, amount_fen=amount, note="sequence")  # type: ignore[arg-type]
+        outcome = take_outcome(self.ctx, self.world.supervisor, self.world.cases[provider_id], data)
+        if self.refused(outcome, OUTCOME_REFUSALS) is None:
+            SEEN[f"{action} imposed"] = SEEN.get(f"{action} imposed", 0) + 1
+
+
+def test_recoveries_and_penalties_are_netted_once_and_the_ledger_stays_right(loop, services, officer) -> None:
+    SEEN.clear()
+    NettingMachine.loop, NettingMachine.base, NettingMachine.actor = loop, services, officer
+    run_state_machine_as_test(
+        NettingMachine,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=50,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
+    assert SEEN.get("recover imposed", 0) >= 3 and SEEN.get("penalty imposed", 0) >= 3, SEEN
+    assert SEEN.get("approve", 0) >= 3 and SEEN.get("netted", 0) >= 1, SEEN
 
 
 # --------------------------------------------------------------------------- step by step

@@ -107,8 +107,7 @@ async def refuse_barred_caregiver(ctx: ServiceContext, id_number_index: str, car
     """A caregiver barred (themselves, or by id number at any provider) is not registered nor
     taken back."""
     today = local_today(ctx.clock, ctx.settings.zone)
-    where = CreditEvent.caregiver == (caregiver_id or 0)
-    if id_number_index:
-        where = where | (CreditEvent.id_number_index == id_number_index)
+    by_id = CreditEvent.caregiver == (caregiver_id or 0)
+    where = by_id | (CreditEvent.id_number_index == id_number_index) if id_number_index else by_id
     if await _barred(where, today):
         raise Conflict("该护理人员在黑名单禁入期内", code="caregiver_barred", errors=[{"field": "id_number"}])
