@@ -56,6 +56,8 @@ Rules
 * **Nettings** (:class:`Netting`): a recovery or penalty imposed on an inspection case is a
   ``recovery`` line of −amount (fund and gross; the person's share is unchanged) naming its
   outcome; the approval carrying it settles the provider's receivable, once.
+* **Held persons**: a person whose direct settlement an inspection suspended has no home or
+  institutional line; a zero ``held`` line names them with the reason, until the hold is lifted.
 * **Order.** Home lines by person then version's effective date, then institutional lines
   likewise, then adjustments by (period, person, amount, reason), then the deduction, then
   nettings by outcome.
@@ -68,7 +70,7 @@ pay: bureau; a rejection needs a reason. Approved and paid settlements never cha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
@@ -98,7 +100,11 @@ OFFSET_ACCOUNTS: dict[str, Callable[[int], str]] = {
     ADVANCE_NETTING: ledger.advance,
     RESERVE: ledger.reserve,
 }
-LINE_KINDS = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION, RECOVERY, ADVANCE_NETTING, RESERVE)
+LINE_KINDS: tuple[str, ...] = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION, RECOVERY, ADVANCE_NETTING, RESERVE)
+# A person whose direct settlement an inspection suspended: their care is held out of the
+# settlement (a zero line says so, with the reason) until the hold is lifted.
+HELD = "held"
+LINE_KINDS = (*LINE_KINDS, HELD)
 
 PolicyFor = Callable[[date], Policy]
 PER_MINUTE = Fraction(1, 60)  # of an hourly price
@@ -531,6 +537,22 @@ def adjustment_line(adjustment: Adjustment, period: Period) -> SettlementLine:
     )
 
 
+def held_line(person_id: int, reason: str) -> SettlementLine:
+    """A zero line: the person's care this month is held out of the settlement, and why."""
+    return SettlementLine(
+        kind=HELD,
+        person_id=person_id,
+        level=None,
+        quantity=0,
+        unit="",
+        unit_price_fen=None,
+        gross_fen=0,
+        fund_fen=0,
+        personal_fen=0,
+        note=reason,
+    )
+
+
 def netting_line(netting: Netting) -> SettlementLine:
     """A negative line of kind ``recovery`` taking what is owed off the fund's payment."""
     if check_fen(netting.amount_fen, "amount_fen") <= 0:
@@ -583,8 +605,10 @@ def build_settlement(
     *,
     policy_for: PolicyFor,
     nettings: Sequence[Netting] = (),
+    held: Mapping[int, str] | None = None,
 ) -> SettlementDraft:
-    """The provider's settlement for ``period`` from already aggregated inputs."""
+    """The provider's settlement for ``period`` from already aggregated inputs; the care of
+    the persons ``held`` (person → reason) is left out, a zero ``held`` line each saying why."""
     period = Period.parse(period)
     _check_unique_persons(home_inputs, HOME)
     _check_unique_persons(institutional_inputs, INSTITUTIONAL)
@@ -596,11 +620,17 @@ def build_settlement(
     if len(set(named)) != len(named):
         raise InvalidInput("a visit appears twice in the settlement", code="duplicate_visit")
     policy_for = _memo(policy_for)
+    held = held or {}
+    cared = {x.person_id for x in home_inputs} | {x.person_id for x in institutional_inputs}
+    held_here = sorted(cared & set(held))
+    home_inputs = [x for x in home_inputs if x.person_id not in held]
+    institutional_inputs = [x for x in institutional_inputs if x.person_id not in held]
     lines: list[SettlementLine] = []
     for home in sorted(home_inputs, key=lambda x: x.person_id):
         lines += home_lines(home, period, policy_for)
     for inst in sorted(institutional_inputs, key=lambda x: x.person_id):
         lines += institutional_lines(inst, period, policy_for)
+    lines += [held_line(person, held[person]) for person in held_here]
     care_fund = sum(x.fund_fen for x in lines)
     adjustment_lines = [adjustment_line(a, period) for a in adjustments]
     lines += sorted(

@@ -206,6 +206,7 @@ class InspectionPages(Controller):
                     amount_fen=amount,
                     person_ids=persons,
                     caregiver_ids=caregivers,
+                    hold_payment=state.value("hold_payment") == "true",
                 ),
             )
             if isinstance(upload, UploadFile) and upload.filename:
@@ -308,6 +309,16 @@ class InspectionPages(Controller):
         except FORM_REFUSALS as error:
             return await _case_page(services, actor, inspection_id, state.refused(error))
         return Redirect(path=f"/inspections/{inspection_id}#outcomes")
+
+    @post("/inspections/{inspection_id:int}/holds/{hold_id:int}/lift", guards=[allowed(Action.RUN_INSPECTIONS)])
+    async def lift(
+        self, inspection_id: FromPath[int], hold_id: FromPath[int], actor: CurrentActor, services: Services
+    ) -> Template | Redirect:
+        try:
+            await findings.lift_hold(services, actor, inspection_id, hold_id)
+        except FORM_REFUSALS as error:
+            return await _case_page(services, actor, inspection_id, FormState.of().refused(error))
+        return Redirect(path=f"/inspections/{inspection_id}#holds")
 
     @post("/inspections/{inspection_id:int}/close", guards=[allowed(Action.RUN_INSPECTIONS)])
     async def close(

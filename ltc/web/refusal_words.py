@@ -76,6 +76,8 @@ ERROR_MESSAGES: dict[str, str] = {
         "A recovery on this settlement was already netted by another settlement; reject and rebuild it."
     ),
     "provider_barred": N_("This provider is on the blacklist and cannot be designated until its bar ends."),
+    "hold_not_found": N_("This hold does not exist."),
+    "hold_already_lifted": N_("This hold was already lifted."),
     "caregiver_barred": N_("This caregiver is on the blacklist and cannot work until the bar ends."),
     "invalid_cursor": N_("This page of the list no longer exists; start again from the first page."),
     # Refusals of the registry, the person forms, the desk and the account pages.

@@ -271,6 +271,7 @@ AUDIT_ACTIONS = [
     N_("inspection.follow_up"),
     N_("inspection.respond"),
     N_("inspection.close"),
+    N_("inspection.lift_hold"),
 ]
 AUDIT_ENTITIES = [
     N_("registry_upload"),
@@ -335,4 +336,4 @@ OUTCOME_STATUSES = {
     "failed": N_("Follow-up failed"),
 }
 REFERRALS = {"police": N_("Police"), "discipline": N_("Discipline inspection commission")}
-SETTLEMENT_NETTING_KINDS = [N_("recovery")]
+SETTLEMENT_NETTING_KINDS = [N_("recovery"), N_("held")]

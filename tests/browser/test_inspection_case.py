@@ -88,9 +88,10 @@ async def test_a_recovery_shows_in_the_next_settlement(browser, live_server: str
     await page.wait_for_selector("[data-testid=findings] >> text=20.00")
     assert await page.get_by_test_id("found").inner_text() == "20.00"
 
-    await page.get_by_label("处理措施", exact=True).select_option("recover")
-    await page.get_by_label("金额（追回或违约金，元）").fill("20.00")
-    await page.get_by_label("备注", exact=True).fill("追回多付费用")
+    outcome = page.get_by_test_id("outcome-form")
+    await outcome.get_by_label("处理措施").select_option("recover")
+    await outcome.get_by_label("金额（追回或违约金，元）").fill("20.00")
+    await outcome.get_by_label("备注").fill("追回多付费用")
     await page.get_by_test_id("take-outcome").click()
     await page.wait_for_selector("[data-testid=outcomes] >> text=追回")
     assert any("追回" in question or "撤回" in question for question in confirmations.asked)

@@ -201,3 +201,24 @@ def test_random_recoveries_and_penalties_balance_and_net_to_nothing(
     assert sum(e.debit_fen for e in entries) == sum(e.credit_fen for e in entries)
     assert totals.get(receivable(2), 0) == open_fen
     assert totals.get(payable(2), 0) == fund
+
+
+def test_a_held_person_has_no_care_line_but_a_zero_line_saying_why() -> None:
+    from ltc.domain.settlement import HomeCareInput, InstitutionalCareInput, VisitGroup
+
+    policy = Policy(version="t", effective_from=date(2020, 1, 1))
+    day = date(2026, 11, 3)
+    home = [
+        HomeCareInput(1, 3, (), (), 6000, (VisitGroup((11,), day, day, 60),)),
+        HomeCareInput(2, 3, (), (), 6000, (VisitGroup((12,), day, day, 60),)),
+    ]
+    bed = [InstitutionalCareInput(3, 4, 5000, (day,))]
+    draft = build_settlement(
+        5, Period.parse("2026-11"), home, bed, policy_for=lambda _: policy, held={2: "虚假服务调查中", 9: "x"}
+    )
+    assert [(x.kind, x.person_id, x.fund_fen) for x in draft.lines] == [
+        ("home", 1, 5400),
+        ("institutional", 3, 3750),
+        ("held", 2, 0),
+    ]
+    assert draft.lines[-1].note == "虚假服务调查中" and draft.fund_fen == 9150

@@ -69,10 +69,13 @@ async def test_a_case_from_finding_to_sanctions(client, auth, app) -> None:
             "amount_fen": 90_000,
             "person_ids": [b["person_id"]],
             "caregiver_ids": [caregiver_id],
+            "hold_payment": True,
         },
         headers=supervisor,
     )
     assert finding.status_code == 201, finding.text
+    (hold,) = (await client.get(url, headers=supervisor)).json()["holds"]
+    assert (hold["person_id"], hold["lifted_at"]) == (b["person_id"], None)
     assert finding.json()["points"] == 20
     upload = await client.post(
         f"{url}/files",
@@ -134,6 +137,10 @@ async def test_a_case_from_finding_to_sanctions(client, auth, app) -> None:
     back = await client.patch(f"/api/v1/caregivers/{caregiver_id}", json={"active": True}, headers=b["agency"])
     assert (back.status_code, back.json()["code"]) == (409, "caregiver_barred")
 
+    lifted = await client.post(f"{url}/holds/{hold['id']}/lift", headers=supervisor)
+    assert lifted.status_code == 200 and lifted.json()["lifted_at"] is not None
+    again = await client.post(f"{url}/holds/{hold['id']}/lift", headers=supervisor)
+    assert (again.status_code, again.json()["code"]) == (409, "hold_already_lifted")
     closed = await client.post(f"{url}/close", json={"summary": "recovered and barred"}, headers=supervisor)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     late = await client.post(f"{url}/findings", json={"category": "other", "description": "x"}, headers=supervisor)

@@ -35,6 +35,7 @@ from ltc.db.tables import (
     InspectionOutcome,
     Job,
     Notice,
+    PaymentHold,
     PresenceCard,
     Provider,
     Settlement,
@@ -217,8 +218,12 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
             uploaded_at=now,
         )
     ).returning(InspectionFile.id)
+    hold = await PaymentHold.insert(
+        PaymentHold(person=plan["person"], inspection=inspection[0]["id"], reason="matrix", held_at=now)
+    ).returning(PaymentHold.id)
     return Foreign(
         ids={
+            "hold_id": hold[0]["id"],
             "inspection_id": inspection[0]["id"],
             "outcome_id": outcome[0]["id"],
             "file_id": inspection_file[0]["id"],
@@ -407,6 +412,25 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ),
         ("POST", "/api/v1/inspections/{inspection_id}/outcomes/{outcome_id}/response"): Body(json={"note": "x"}),
         ("POST", "/api/v1/inspections/{inspection_id}/close"): Body(json={"summary": "x"}),
+        ("POST", "/inspections/new"): Body(
+            form={
+                "kind": "routine",
+                "provider_id": str(ids["provider_id"]),
+                "period_from": "2026-01",
+                "period_to": "2026-02",
+                "reason": "matrix",
+            }
+        ),
+        ("POST", "/inspections/{inspection_id}/findings"): Body(
+            form={"category": "overbilling", "description": "x", "amount": "1.00"}
+        ),
+        ("POST", "/inspections/{inspection_id}/outcomes"): Body(form={"action": "interview", "note": "x"}),
+        ("POST", "/inspections/{inspection_id}/outcomes/{outcome_id}/follow-up"): Body(
+            form={"passed": "true", "follow_up_note": "x"}
+        ),
+        ("POST", "/inspections/{inspection_id}/outcomes/{outcome_id}/response"): Body(form={"response_note": "x"}),
+        ("POST", "/inspections/{inspection_id}/holds/{hold_id}/lift"): Body(form={}),
+        ("POST", "/inspections/{inspection_id}/close"): Body(form={"summary": "x"}),
     }
 
 

@@ -19,7 +19,7 @@ from ltc.domain.errors import InvalidInput
 from ltc.domain.periods import Period
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
-from ltc.services.settlements.nettings import open_nettings
+from ltc.services.settlements.nettings import held_persons, open_nettings
 
 BILLABLE_CENSUS = ("present", "admitted")
 
@@ -64,6 +64,7 @@ class Month:
     blocked: dict[int, dict[int, list[Row]]] = field(default_factory=dict)
     mixed_levels: dict[tuple[int, int], int] = field(default_factory=dict)
     nettings: dict[int, list[rules.Netting]] = field(default_factory=dict)
+    held: dict[int, str] = field(default_factory=dict)  # person → why their direct settlement is held
 
     def add_home(self, part: HomePart) -> None:
         rows, levels = part
@@ -149,6 +150,7 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
         if row["corrects_period"] < str(period):  # an open correction to carry is something to settle
             month.providers.add(row["provider"])
     month.nettings = await open_nettings(provider_id)
+    month.held = await held_persons()
     month.providers |= set(month.nettings)  # what a provider owes is netted even in a month without care
     if period.month == 12:
         month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}

@@ -1,12 +1,13 @@
-"""What providers owe the fund from inspections (recoveries 追回, penalties 违约金), netted in
-their settlements: each open one becomes a ``recovery`` line of every draft built for the
-provider, and the approval of the settlement carrying it applies it, once."""
+"""What inspections change in the settlements: what providers owe the fund (recoveries 追回,
+penalties 违约金), each open one a ``recovery`` line of every draft built for the provider and
+applied, once, by the approval of the settlement carrying it; and the persons whose direct
+settlement is held (their care left out until the hold is lifted)."""
 
 from __future__ import annotations
 
 from piccolo.query import Select
 
-from ltc.db.tables import InspectionOutcome, SettlementLine
+from ltc.db.tables import InspectionOutcome, PaymentHold, SettlementLine
 from ltc.domain import settlement as rules
 from ltc.domain.errors import Conflict
 from ltc.domain.inspection_outcomes import NETTED
@@ -67,3 +68,9 @@ async def apply_nettings(settlement_id: int) -> None:
     )
     if applied != len(set(ids)):
         raise netted_elsewhere()
+
+
+async def held_persons() -> dict[int, str]:
+    """The persons whose direct settlement is held now, with the reason."""
+    rows = await PaymentHold.select(PaymentHold.person, PaymentHold.reason).where(PaymentHold.lifted_at.is_null())
+    return {r["person"]: r["reason"] for r in rows}

@@ -226,4 +226,5 @@ async def draft(ctx: ServiceContext, provider_id: int, period: Period, month: Mo
         deduction,
         policy_for=policy_book(ctx.settings).in_force,
         nettings=month.nettings.get(provider_id, ()),
+        held=month.held,
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
-from ltc.db.tables import Caregiver, CreditEvent, InspectionFile, InspectionFinding, Person, Provider
+from ltc.db.tables import Caregiver, CreditEvent, InspectionFile, InspectionFinding, PaymentHold, Person, Provider
 from ltc.domain import inspection_outcomes as rules
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
@@ -31,6 +31,7 @@ class FindingIn(Input):
     amount_fen: int | None = Field(default=None, ge=1, le=10**12)
     person_ids: list[RecordId] = Field(default_factory=list, max_length=MAX_NAMED)
     caregiver_ids: list[RecordId] = Field(default_factory=list, max_length=MAX_NAMED)
+    hold_payment: bool = False  # the persons' direct settlement is held until lifted
 
 
 class FindingOut(BaseModel):
@@ -141,6 +142,22 @@ async def record_finding(ctx: ServiceContext, actor: Actor, inspection_id: int, 
             for c in staff
         ]
         await CreditEvent.insert(*events)
+        if data.hold_payment and persons:
+            already = {
+                r["person"]
+                for r in await PaymentHold.select(PaymentHold.person).where(
+                    PaymentHold.person.is_in(persons) & PaymentHold.lifted_at.is_null()
+                )
+            }
+            holds = [
+                PaymentHold(
+                    person=p, inspection=inspection_id, reason=data.description, held_by=actor.user_id, held_at=now
+                )
+                for p in persons
+                if p not in already
+            ]
+            if holds:
+                await PaymentHold.insert(*holds)
         await record_change(
             actor=actor,
             at=now,
@@ -261,3 +278,55 @@ async def file_content(actor: Actor, inspection_id: int, file_id: int) -> tuple[
         raise NotFound("no such file", code="file_not_found")
     content = bytes(row.pop("content"))
     return FileOut.model_validate(row), content
+
+
+class HoldOut(BaseModel):
+    id: int
+    person_id: int
+    inspection_id: int | None
+    reason: str
+    held_at: datetime
+    lifted_at: datetime | None
+
+
+async def list_holds(actor: Actor, inspection_id: int) -> list[HoldOut]:
+    """The direct settlements the case holds (and those it held)."""
+    await get_inspection(actor, inspection_id)
+    rows = (
+        await PaymentHold.select(
+            PaymentHold.id,
+            PaymentHold.person.as_alias("person_id"),
+            PaymentHold.inspection.as_alias("inspection_id"),
+            PaymentHold.reason,
+            PaymentHold.held_at,
+            PaymentHold.lifted_at,
+        )
+        .where(PaymentHold.inspection == inspection_id)
+        .order_by(PaymentHold.id)
+    )
+    return [HoldOut.model_validate(r) for r in rows]
+
+
+async def lift_hold(ctx: ServiceContext, actor: Actor, inspection_id: int, hold_id: int) -> HoldOut:
+    """Pay for the person again from the next build on (their held months stay unpaid unless
+    corrected)."""
+    require(actor, Action.RUN_INSPECTIONS)
+    hold = next((h for h in await list_holds(actor, inspection_id) if h.id == hold_id), None)
+    if hold is None:
+        raise NotFound("no such hold", code="hold_not_found")
+    if hold.lifted_at is not None:
+        raise Conflict("the hold was already lifted", code="hold_already_lifted")
+    now = ctx.clock.now()
+    async with write_transaction():
+        await PaymentHold.update({PaymentHold.lifted_at: now, PaymentHold.lifted_by: actor.user_id}).where(
+            (PaymentHold.id == hold_id) & PaymentHold.lifted_at.is_null()
+        )
+        await record_change(
+            actor=actor,
+            at=now,
+            action="inspection.lift_hold",
+            entity="inspection",
+            entity_id=inspection_id,
+            after={"hold_id": hold_id, "person_id": hold.person_id},
+        )
+    return next(h for h in await list_holds(actor, inspection_id) if h.id == hold_id)

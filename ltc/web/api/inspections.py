@@ -17,7 +17,7 @@ from ltc.domain.access import Action
 from ltc.domain.errors import NotFound
 from ltc.services.supervision import credit, findings, outcomes
 from ltc.services.supervision.credit import CreditOut
-from ltc.services.supervision.findings import FileOut, FindingIn, FindingOut
+from ltc.services.supervision.findings import FileOut, FindingIn, FindingOut, HoldOut
 from ltc.services.supervision.inspections import (
     InspectionIn,
     InspectionKind,
@@ -39,6 +39,7 @@ class InspectionDetail(BaseModel):
     findings: list[FindingOut]
     outcomes: list[OutcomeOut]
     files: list[FileOut]
+    holds: list[HoldOut]
     available_actions: list[str]
     next_rung: str | None
 
@@ -60,6 +61,7 @@ async def inspection_detail(actor: CurrentActor, inspection_id: int) -> Inspecti
         findings=await findings.list_findings(actor, inspection_id),
         outcomes=await outcomes.list_outcomes(actor, inspection_id),
         files=await findings.list_files(actor, inspection_id),
+        holds=await findings.list_holds(actor, inspection_id),
         available_actions=actions,
         next_rung=due,
     )
@@ -217,6 +219,15 @@ class InspectionsController(Controller):
         self, inspection_id: PathId, data: JSONBody[ClosingIn], actor: CurrentActor, services: Services
     ) -> InspectionOut:
         return await outcomes.close_inspection(services, actor, inspection_id, data)
+
+    @post(
+        "/inspections/{inspection_id:int}/holds/{hold_id:int}/lift",
+        status_code=200,
+        guards=[allowed(Action.RUN_INSPECTIONS)],
+        summary="Lift the hold on a person's direct settlement: paid again from the next build",
+    )
+    async def lift(self, inspection_id: PathId, hold_id: PathId, actor: CurrentActor, services: Services) -> HoldOut:
+        return await findings.lift_hold(services, actor, inspection_id, hold_id)
 
     @get(
         "/providers/{provider_id:int}/credit",
