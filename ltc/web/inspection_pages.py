@@ -61,7 +61,19 @@ WORDS = {
     "referrals": REFERRALS,
 }
 # A rule's field (API name) → the form's field, so a refusal shows beside what was typed.
-FIELDS = {"amount_fen": "amount", "deadline": "deadline", "bar_years": "bar_years", "referred_to": "referred_to"}
+FINDING_FIELDS = {
+    "amount_fen": "amount",
+    "person_ids": "person_ids",
+    "caregiver_ids": "caregiver_ids",
+    "category": "category",
+}
+OUTCOME_FIELDS = {
+    "amount_fen": "outcome_amount",
+    "deadline": "deadline",
+    "bar_years": "bar_years",
+    "referred_to": "referred_to",
+    "caregiver_ids": "bar_caregiver_ids",
+}
 
 
 class OpenForm(BaseModel):
@@ -85,17 +97,17 @@ class OutcomeForm(BaseModel):
     bar_years: int | None = Field(default=None, ge=1, le=5)
 
 
-def _amount(state: FormState) -> int | None:
-    text = str(state.value("amount", "")).strip()
+def _amount(state: FormState, name: str) -> int | None:
+    text = str(state.value(name, "")).strip()
     if not text:
         return None
     try:
         fen = parse_yuan(text)
     except InvalidInput:
-        state.refuse("amount", _("Enter an amount in yuan with at most two decimals (whole fen), e.g. 1234.50."))
+        state.refuse(name, _("Enter an amount in yuan with at most two decimals (whole fen), e.g. 1234.50."))
         return None
     if fen <= 0:
-        state.refuse("amount", _("The amount must be more than 0."))
+        state.refuse(name, _("The amount must be more than 0."))
         return None
     return fen
 
@@ -109,10 +121,10 @@ def _ids(state: FormState, name: str) -> list[int] | None:
         return None
 
 
-def _refused(state: FormState, error: Any) -> FormState:
+def _refused(state: FormState, error: Any, fields: dict[str, str] | None = None) -> FormState:
     named = False
     for item in error.errors:
-        name = FIELDS.get(str(item.get("field", ""))) if isinstance(item, dict) else None
+        name = (fields or {}).get(str(item.get("field", ""))) if isinstance(item, dict) else None
         if name:
             state.refuse(name, str(_refusal(error)))
             named = True
@@ -168,7 +180,7 @@ class InspectionPages(Controller):
         try:
             case = await open_inspection(services, actor, InspectionIn(**data.model_dump()))
         except FORM_REFUSALS as error:
-            return await _new_page(actor, _refused(state, error))
+            return await _new_page(actor, _refused(state, error, {"period_to": "period_to"}))
         return Redirect(path=f"/inspections/{case.id}")
 
     @get("/inspections/{inspection_id:int}")
@@ -190,7 +202,7 @@ class InspectionPages(Controller):
     ) -> Template | Redirect:
         state = await read_form(request)
         data = state.parse(FindingForm)
-        amount = _amount(state)
+        amount = _amount(state, "amount")
         persons, caregivers = _ids(state, "person_ids"), _ids(state, "caregiver_ids")
         if data is None or state.has_errors or persons is None or caregivers is None:
             return await _case_page(services, actor, inspection_id, state)
@@ -221,7 +233,7 @@ class InspectionPages(Controller):
                     finding_id=done.id,
                 )
         except FORM_REFUSALS as error:
-            return await _case_page(services, actor, inspection_id, _refused(state, error))
+            return await _case_page(services, actor, inspection_id, _refused(state, error, FINDING_FIELDS))
         return Redirect(path=f"/inspections/{inspection_id}#findings")
 
     @post("/inspections/{inspection_id:int}/outcomes", guards=[allowed(Action.RUN_INSPECTIONS)])
@@ -233,8 +245,8 @@ class InspectionPages(Controller):
             if state.value(empty) == "":
                 state.values.pop(empty, None)
         data = state.parse(OutcomeForm)
-        amount = _amount(state)
-        caregivers = _ids(state, "caregiver_ids")
+        amount = _amount(state, "outcome_amount")
+        caregivers = _ids(state, "bar_caregiver_ids")
         if data is None or state.has_errors or caregivers is None:
             return await _case_page(services, actor, inspection_id, state)
         try:
@@ -243,7 +255,7 @@ class InspectionPages(Controller):
             )
             await outcomes.take_outcome(services, actor, inspection_id, request_in)
         except FORM_REFUSALS as error:
-            return await _case_page(services, actor, inspection_id, _refused(state, error))
+            return await _case_page(services, actor, inspection_id, _refused(state, error, OUTCOME_FIELDS))
         except ValueError:
             return await _case_page(services, actor, inspection_id, state.refuse("action", _("Choose an outcome.")))
         return Redirect(path=f"/inspections/{inspection_id}#outcomes")

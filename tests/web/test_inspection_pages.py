@@ -63,11 +63,11 @@ async def test_a_case_through_the_pages(client, auth, app) -> None:
         assert "12.50" in page.text and "proof.pdf" in page.text
         too_much = await desk.post(
             f"/inspections/{case_id}/outcomes",
-            data={"action": "recover", "amount": "12.51", "note": "追回", "_csrf_token": token},
+            data={"action": "recover", "outcome_amount": "12.51", "note": "追回", "_csrf_token": token},
             headers=HTML,
         )
         assert too_much.status_code == 422
-        assert 'data-testid="error-amount"' in too_much.text and "12.51" in too_much.text
+        assert 'data-testid="error-outcome_amount"' in too_much.text and "12.51" in too_much.text
         deadline = (today + timedelta(days=10)).isoformat()
         rectify = await desk.post(
             f"/inspections/{case_id}/outcomes",
