@@ -180,3 +180,32 @@ async def test_an_overdue_rectification_tells_the_supervisors_once(client, auth,
     assert await Notice.exists().where(
         (Notice.kind == "rectification_overdue") & (Notice.link == f"/inspections/{case['id']}")
     )
+
+
+async def test_a_barred_provider_is_not_designated_again_under_its_credit_code(client, auth) -> None:
+    from uuid import uuid4
+
+    from tests.web.test_providers_and_assignment import new_active_provider, provider_body
+
+    bureau, supervisor = await auth("bureau"), await auth("supervisor1")
+    credit_code = f"9133{uuid4().hex[:14].upper()}"
+    provider = await new_active_provider(client, bureau, code=f"IB{uuid4().hex[:6]}", credit_code=credit_code)
+    case = await _case(client, auth, provider["id"])
+    barred = await client.post(
+        f"/api/v1/inspections/{case['id']}/outcomes", json={"action": "bar", "bar_years": 1}, headers=supervisor
+    )
+    assert barred.status_code == 201, barred.text
+    credit = (await client.get(f"/api/v1/providers/{provider['id']}/credit", headers=bureau)).json()
+    assert credit["barred_until"] is not None and credit["points"] == 100  # a bar is no deduction of points
+    again = await client.post(
+        "/api/v1/providers",
+        json=provider_body(code=f"IB{uuid4().hex[:6]}", credit_code=credit_code),
+        headers=bureau,
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "provider_barred")
+    other = await client.post("/api/v1/providers", json=provider_body(code=f"IB{uuid4().hex[:6]}"), headers=bureau)
+    assert other.status_code == 201
+    designate = await client.post(
+        f"/api/v1/providers/{other.json()['id']}/designate", json={"batch": "2026-12"}, headers=bureau
+    )
+    assert designate.status_code == 200  # a provider without a bar is designated as before

@@ -178,7 +178,10 @@ async def get_finding(actor: Actor, finding_id: int) -> FindingOut:
     )
     if row is None:
         raise NotFound("no such finding", code="finding_not_found")
-    await get_inspection(actor, row["inspection_id"])  # the case's visibility
+    try:
+        await get_inspection(actor, row["inspection_id"])
+    except NotFound:  # another provider's case: as if there were no such finding
+        raise NotFound("no such finding", code="finding_not_found") from None
     return FindingOut.model_validate(row)
 
 

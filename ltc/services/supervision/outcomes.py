@@ -116,7 +116,10 @@ async def get_outcome(actor: Actor, outcome_id: int) -> OutcomeOut:
     row = await InspectionOutcome.select(*_COLUMNS).where(InspectionOutcome.id == outcome_id).first()
     if row is None:
         raise NotFound("no such outcome", code="outcome_not_found")
-    await get_inspection(actor, row["inspection_id"])
+    try:
+        await get_inspection(actor, row["inspection_id"])
+    except NotFound:  # another provider's case: as if there were no such outcome
+        raise NotFound("no such outcome", code="outcome_not_found") from None
     return OutcomeOut.model_validate(row)
 
 

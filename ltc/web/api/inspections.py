@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action
 from ltc.domain.errors import NotFound
+from ltc.services.inputs import MAX_ID
 from ltc.services.supervision import credit, findings, outcomes
 from ltc.services.supervision.credit import CreditOut
 from ltc.services.supervision.findings import FileOut, FindingIn, FindingOut, HoldOut
@@ -74,6 +75,11 @@ async def store_file(services: Services, actor: CurrentActor, inspection_id: int
         filename, content_type = form.file.filename or "", form.file.content_type or ""
     if "\x00" in filename or "\x00" in content_type:
         raise nul_refused("form")
+    for named in (form.finding_id, form.outcome_id):
+        if named is not None and not 1 <= named <= MAX_ID:  # no such record: never a query out of range
+            raise NotFound(
+                "no such record", code="finding_not_found" if named == form.finding_id else "outcome_not_found"
+            )
     if form.outcome_id is not None:  # the agency's answer to its rectification
         outcome = await outcomes.get_outcome(actor, form.outcome_id)
         if outcome.inspection_id != inspection_id or outcome.action != "rectify":
