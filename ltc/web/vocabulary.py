@@ -310,7 +310,7 @@ INSPECTION_KINDS = {
     "special": N_("Special inspection"),
     "unannounced": N_("Unannounced inspection"),
 }
-INSPECTION_STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
+INSPECTION_STATUSES = {"open": N_("Case open"), "closed": N_("Case closed")}
 FINDING_CATEGORIES = {
     "false_claim": N_("False claim"),
     "overbilling": N_("Overbilling"),

@@ -116,7 +116,7 @@ async def test_a_recovery_shows_in_the_next_settlement(browser, live_server: str
     await sign_in(page, live_server, "bureau")
     await page.goto(f"{live_server}/settlements/{next_id}")
     lines = page.get_by_test_id("lines")
-    await lines.get_by_role("cell", name="追回/违约金").wait_for()
+    await lines.get_by_role("cell", name="追回/违约金", exact=True).wait_for()
     assert await page.get_by_test_id("netting-note").count() == 1
     assert "-20.00" in await lines.inner_text()
     assert await page.get_by_test_id("fund").inner_text() == "33.10"  # 53.10 of care less the 20.00 recovered
@@ -124,7 +124,7 @@ async def test_a_recovery_shows_in_the_next_settlement(browser, live_server: str
     await page.screenshot(path=str(artifacts / "inspection-recovery-settlement-zh.png"), full_page=True)
     await page.goto(f"{live_server}/lang/en")
     await page.goto(f"{live_server}/settlements/{next_id}")
-    await page.get_by_test_id("lines").get_by_role("cell", name="Recovery or penalty").wait_for()
+    await page.get_by_test_id("lines").get_by_role("cell", name="Recovery or penalty", exact=True).wait_for()
     assert await page.get_by_test_id("fund").inner_text() == "33.10"
     await page.screenshot(path=str(artifacts / "inspection-recovery-settlement-en.png"), full_page=True)
     await context.close()
