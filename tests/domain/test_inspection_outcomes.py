@@ -103,8 +103,9 @@ def test_follow_up_and_closing() -> None:
         assert err.value.code == "no_follow_up_due"
     with pytest.raises(Conflict):
         rules.check_closing(True, [T("rectify", rules.AWAITING)], "done")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as err:
         rules.check_closing(True, [], " ")
+    assert err.value.code == "summary_required"
     rules.check_closing(True, [T("rectify", rules.FAILED)], "sanctioned")
     assert rules.overdue(date(2026, 12, 6), rules.AWAITING, TODAY)
     assert not rules.overdue(TODAY, rules.AWAITING, TODAY)
