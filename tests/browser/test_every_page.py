@@ -24,7 +24,6 @@ ROLES = [
     ("admin", DESK),
     ("secadmin", DESK),
     ("auditor", DESK),
-    ("supervisor1", DESK),
 ]
 # Pages of one kind are walked once: /visits/12 and /visits/13 draw the same template.
 MAX_PAGES = 60
