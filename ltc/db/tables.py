@@ -746,6 +746,7 @@ class SettlementLine(Table, tablename="settlement_line"):
     adjusts_period = Varchar(length=7, null=True, default=None)
     note = Text(default="")
     correction_id = Integer(null=True, default=None)  # adjustment: the settlement_correction it carries
+    outcome_id = Integer(null=True, default=None)  # recovery: the inspection_outcome it nets (migration 0028)
 
 
 class SettlementCorrection(Table, tablename="settlement_correction"):
@@ -835,6 +836,104 @@ class Inspection(Table, tablename="inspection"):
     opened_at = Timestamptz()
     closed_at = Timestamptz(null=True, default=None)
     closed_by = _fk(AppUser, null=True, default=None)
+    summary = Text(default="")  # the closing's (migration 0028)
+
+
+class InspectionFinding(Table, tablename="inspection_finding"):
+    """What an inspection found: a category of the policy's credit table (its points are
+    deducted from the provider, and from each caregiver named), an amount wrongly paid, the
+    persons and caregivers concerned."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    inspection = _fk(Inspection, index=True)
+    category = Varchar(length=32)
+    description = Text(default="")
+    amount_fen = BigInt(null=True, default=None)
+    person_ids = JSON(default="[]")
+    caregiver_ids = JSON(default="[]")
+    points = Integer(default=0)  # deducted from the provider (and each caregiver named)
+    recorded_by = _fk(AppUser, null=True, default=None)
+    recorded_at = Timestamptz()
+
+
+class InspectionOutcome(Table, tablename="inspection_outcome"):
+    """A rung of the sanctions ladder taken on a case: interview, rectify (a deadline, the
+    agency's answer, a follow-up check), suspend, terminate, recover, penalty (netted once in
+    the provider's next approved settlement: ``applied_in``), refer, bar."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    inspection = _fk(Inspection, index=True)
+    provider = _fk(Provider, index=True)
+    action = Varchar(length=16)
+    deadline = Date(null=True, default=None)
+    amount_fen = BigInt(null=True, default=None)
+    note = Text(default="")
+    referred_to = Varchar(length=32, default="")  # refer: police | discipline
+    bar_years = Integer(null=True, default=None)  # bar: 1–5 years
+    status = Varchar(length=16, default="done", index=True)  # done | awaiting | passed | failed
+    response_note = Text(default="")
+    responded_at = Timestamptz(null=True, default=None)
+    responded_by = _fk(AppUser, null=True, default=None)
+    follow_up_note = Text(default="")
+    followed_up_at = Timestamptz(null=True, default=None)
+    followed_up_by = _fk(AppUser, null=True, default=None)
+    overdue_noticed_at = Timestamptz(null=True, default=None)
+    recorded_by = _fk(AppUser, null=True, default=None)
+    recorded_at = Timestamptz()
+    applied_in = _fk(Settlement, null=True, default=None)  # recover, penalty: the approval that netted it
+
+
+class InspectionFile(Table, tablename="inspection_file"):
+    """A file kept with a case: evidence of a finding, or the agency's answer to a rectification."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    inspection = _fk(Inspection, index=True)
+    finding = Integer(null=True, default=None)
+    outcome = Integer(null=True, default=None)
+    filename = Varchar(length=200)
+    content_type = Varchar(length=100)
+    size_bytes = Integer()
+    sha256 = Varchar(length=64)
+    content = Bytea()
+    uploaded_by = _fk(AppUser, null=True, default=None)
+    uploaded_at = Timestamptz()
+
+
+class CreditEvent(Table, tablename="credit_event"):
+    """A change of a provider's or a caregiver's credit (信用): points deducted by a finding, or
+    a bar (黑名单) until a day, kept with the provider's credit code or the caregiver's id
+    number blind index so that it follows them to a new registration."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, null=True, default=None, index=True)
+    caregiver = _fk(Caregiver, null=True, default=None, index=True)
+    points = Integer(default=0)
+    reason = Text(default="")
+    inspection = _fk(Inspection, null=True, default=None)
+    barred_until = Date(null=True, default=None)
+    credit_code = Varchar(length=18, default="", index=True)
+    id_number_index = Varchar(length=64, default="", index=True)
+    recorded_by = _fk(AppUser, null=True, default=None)
+    recorded_at = Timestamptz()
+
+
+class PaymentHold(Table, tablename="payment_hold"):
+    """A beneficiary's direct settlement suspended by a case: their lines are held out of the
+    builds until the hold is lifted."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    person = _fk(Person, index=True)
+    inspection = _fk(Inspection, null=True, default=None)
+    reason = Text(default="")
+    held_by = _fk(AppUser, null=True, default=None)
+    held_at = Timestamptz()
+    lifted_at = Timestamptz(null=True, default=None)
+    lifted_by = _fk(AppUser, null=True, default=None)
 
 
 class FundBudget(Table, tablename="fund_budget"):
@@ -965,6 +1064,11 @@ ALL_TABLES: list[type[Table]] = [
     WhatIfDraft,
     ReviewSample,
     TipOff,
+    InspectionFinding,
+    InspectionOutcome,
+    InspectionFile,
+    CreditEvent,
+    PaymentHold,
 ]
 
 

@@ -170,6 +170,37 @@ def entry_for_approval(
     return JournalEntry(source_id=source_id, kind="approval", memo=memo, postings=_postings(debits, credits))
 
 
+def entry_for_recovery(inspection_id: int, outcome_id: int, provider_id: int, amount_fen: int) -> JournalEntry:
+    """A recovery (追回): the provider owes back care the fund paid for, so the care expense
+    shrinks; the receivable is settled when a later settlement nets it."""
+    return _transfer(
+        f"inspection:{inspection_id}:outcome:{outcome_id}",
+        "recovery",
+        receivable(provider_id),
+        CARE_EXPENSE,
+        _positive(amount_fen),
+        f"inspection {inspection_id} recovery",
+    )
+
+
+def entry_for_penalty(inspection_id: int, outcome_id: int, provider_id: int, amount_fen: int) -> JournalEntry:
+    """A penalty (违约金): the provider owes it; the fund counts it as income."""
+    return _transfer(
+        f"inspection:{inspection_id}:outcome:{outcome_id}",
+        "penalty",
+        receivable(provider_id),
+        PENALTY_INCOME,
+        _positive(amount_fen),
+        f"inspection {inspection_id} penalty",
+    )
+
+
+def _positive(amount_fen: int) -> int:
+    if check_fen(amount_fen) <= 0:
+        raise InvalidInput("an amount owed must be positive", code="amount_required")
+    return amount_fen
+
+
 def _postings(debits: Mapping[str, int], credits: Mapping[str, int]) -> tuple[Posting, ...]:
     """Signed amounts as postings: a negative debit is a credit and the other way round; zeros drop."""
     out: list[Posting] = []

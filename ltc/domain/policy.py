@@ -86,6 +86,21 @@ class Policy:
     approval_waits_for_review: bool = True
     # Provider agreements
     redesignation_block_years: int = 3
+    # Credit (信用, DOMAIN §8): everyone starts from the same points; a finding deducts its
+    # category's points from the provider and from each caregiver it names; the level is the
+    # first whose least points are reached (below every one: the lowest, "D").
+    credit_start_points: int = 100
+    credit_level_points: dict[str, int] = field(default_factory=lambda: {"A": 90, "B": 75, "C": 60})
+    finding_credit_points: dict[str, int] = field(
+        default_factory=lambda: {
+            "false_claim": 20,
+            "overbilling": 10,
+            "record_forgery": 15,
+            "service_shortfall": 5,
+            "unqualified_staff": 10,
+            "other": 3,
+        }
+    )
     # Personal data: kept this many years after the last month settled for the person, then
     # it may be anonymised (money records themselves are kept, without the person's identity).
     personal_data_retention_years: int = 5
@@ -112,6 +127,8 @@ class Policy:
                 values[name] = date.fromisoformat(value)
             elif isinstance(default, Decimal):
                 values[name] = Decimal(str(value))
+            elif isinstance(default, dict) and all(isinstance(k, str) for k in default):
+                values[name] = {str(k): int(v) for k, v in value.items()}
             elif isinstance(default, dict):
                 values[name] = {int(k): int(v) for k, v in value.items()}
             elif isinstance(default, tuple):

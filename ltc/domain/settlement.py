@@ -53,8 +53,14 @@ Rules
   ``share_fen(fund of this month's home and institutional lines, evaluation_deduction_share)``
   off the fund's payment (a negative fund amount; the person's share is unchanged;
   adjustments are not deducted again).
+* **Nettings** (:class:`Netting`): a recovery or penalty imposed on an inspection case is a
+  ``recovery`` line of −amount (fund and gross; the person's share is unchanged) naming its
+  outcome; the approval carrying it settles the provider's receivable, once.
+* **Held persons**: a person whose direct settlement an inspection suspended has no home or
+  institutional line; a zero ``held`` line names them with the reason, until the hold is lifted.
 * **Order.** Home lines by person then version's effective date, then institutional lines
-  likewise, then adjustments by (period, person, amount, reason), then the deduction.
+  likewise, then adjustments by (period, person, amount, reason), then the deduction, then
+  nettings by outcome.
 
 Workflow (:func:`transition`): draft → submitted → approved | rejected; rejected → draft
 (rebuilt) or submitted again; approved → paid. Submit: agency or bureau; approve, reject,
@@ -64,7 +70,7 @@ pay: bureau; a rejection needs a reason. Approved and paid settlements never cha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
@@ -94,7 +100,11 @@ OFFSET_ACCOUNTS: dict[str, Callable[[int], str]] = {
     ADVANCE_NETTING: ledger.advance,
     RESERVE: ledger.reserve,
 }
-LINE_KINDS = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION, RECOVERY, ADVANCE_NETTING, RESERVE)
+LINE_KINDS: tuple[str, ...] = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION, RECOVERY, ADVANCE_NETTING, RESERVE)
+# A person whose direct settlement an inspection suspended: their care is held out of the
+# settlement (a zero line says so, with the reason) until the hold is lifted.
+HELD = "held"
+LINE_KINDS = (*LINE_KINDS, HELD)
 
 PolicyFor = Callable[[date], Policy]
 PER_MINUTE = Fraction(1, 60)  # of an hourly price
@@ -156,6 +166,15 @@ class Adjustment(msgspec.Struct, frozen=True, gc=False):
     correction_id: int | None = None  # the recorded correction this carries
 
 
+class Netting(msgspec.Struct, frozen=True, gc=False):
+    """What a provider owes the fund from an inspection (a recovery 追回 or a penalty 违约金),
+    netted once against a later settlement."""
+
+    outcome_id: int
+    amount_fen: int  # owed: positive
+    note: str
+
+
 class EvaluationDeduction(msgspec.Struct, frozen=True, gc=False):
     """The provider's annual evaluation, given only when it applies to this settlement."""
 
@@ -185,6 +204,7 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
     adjusts_period: str | None = None  # adjustment: the corrected month
     note: str = ""
     correction_id: int | None = None  # adjustment: the correction it carries (applied by this approval)
+    outcome_id: int | None = None  # recovery: the inspection outcome it nets (applied by this approval)
 
     def __post_init__(self) -> None:
         if self.kind not in LINE_KINDS:
@@ -217,6 +237,7 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
             "adjusts_period": self.adjusts_period,
             "note": self.note,
             "correction_id": self.correction_id,
+            "outcome_id": self.outcome_id,
         }
 
 
@@ -516,6 +537,41 @@ def adjustment_line(adjustment: Adjustment, period: Period) -> SettlementLine:
     )
 
 
+def held_line(person_id: int, reason: str) -> SettlementLine:
+    """A zero line: the person's care this month is held out of the settlement, and why."""
+    return SettlementLine(
+        kind=HELD,
+        person_id=person_id,
+        level=None,
+        quantity=0,
+        unit="",
+        unit_price_fen=None,
+        gross_fen=0,
+        fund_fen=0,
+        personal_fen=0,
+        note=reason,
+    )
+
+
+def netting_line(netting: Netting) -> SettlementLine:
+    """A negative line of kind ``recovery`` taking what is owed off the fund's payment."""
+    if check_fen(netting.amount_fen, "amount_fen") <= 0:
+        raise InvalidInput("a netting takes a positive amount", code="invalid_line")
+    return SettlementLine(
+        kind=RECOVERY,
+        person_id=None,
+        level=None,
+        quantity=0,
+        unit="",
+        unit_price_fen=None,
+        gross_fen=-netting.amount_fen,
+        fund_fen=-netting.amount_fen,
+        personal_fen=0,
+        note=netting.note,
+        outcome_id=netting.outcome_id,
+    )
+
+
 def deduction_line(deduction: EvaluationDeduction, care_fund_fen: int, policy: Policy) -> SettlementLine | None:
     """The evaluation deduction, or None when the score passes."""
     if deduction.score >= policy.evaluation_pass_score:
@@ -548,8 +604,11 @@ def build_settlement(
     deduction: EvaluationDeduction | None = None,
     *,
     policy_for: PolicyFor,
+    nettings: Sequence[Netting] = (),
+    held: Mapping[int, str] | None = None,
 ) -> SettlementDraft:
-    """The provider's settlement for ``period`` from already aggregated inputs."""
+    """The provider's settlement for ``period`` from already aggregated inputs; the care of
+    the persons ``held`` (person → reason) is left out, a zero ``held`` line each saying why."""
     period = Period.parse(period)
     _check_unique_persons(home_inputs, HOME)
     _check_unique_persons(institutional_inputs, INSTITUTIONAL)
@@ -561,11 +620,17 @@ def build_settlement(
     if len(set(named)) != len(named):
         raise InvalidInput("a visit appears twice in the settlement", code="duplicate_visit")
     policy_for = _memo(policy_for)
+    held = held or {}
+    cared = {x.person_id for x in home_inputs} | {x.person_id for x in institutional_inputs}
+    held_here = sorted(cared & set(held))
+    home_inputs = [x for x in home_inputs if x.person_id not in held]
+    institutional_inputs = [x for x in institutional_inputs if x.person_id not in held]
     lines: list[SettlementLine] = []
     for home in sorted(home_inputs, key=lambda x: x.person_id):
         lines += home_lines(home, period, policy_for)
     for inst in sorted(institutional_inputs, key=lambda x: x.person_id):
         lines += institutional_lines(inst, period, policy_for)
+    lines += [held_line(person, held[person]) for person in held_here]
     care_fund = sum(x.fund_fen for x in lines)
     adjustment_lines = [adjustment_line(a, period) for a in adjustments]
     lines += sorted(
@@ -584,6 +649,7 @@ def build_settlement(
         line = deduction_line(deduction, care_fund, policy_for(period.last_day))
         if line is not None:
             lines.append(line)
+    lines += [netting_line(n) for n in sorted(nettings, key=lambda n: n.outcome_id)]
     return SettlementDraft.of(provider_id, period, lines)
 
 
@@ -597,7 +663,7 @@ def adjustments_between(approved: SettlementDraft, corrected: SettlementDraft, r
     def totals(draft: SettlementDraft) -> dict[int | None, tuple[int, int]]:
         out: dict[int | None, tuple[int, int]] = {}
         for x in draft.lines:
-            if x.kind != ADJUSTMENT:
+            if x.kind in (HOME, INSTITUTIONAL, DEDUCTION):  # nettings are settled once, never re-adjusted
                 gross, fund = out.get(x.person_id, (0, 0))
                 out[x.person_id] = (gross + x.gross_fen, fund + x.fund_fen)
         return out

@@ -30,6 +30,7 @@ from ltc.services.positions import CoordinateSystem, to_wgs84
 from ltc.services.providers import get_provider
 from ltc.services.replan_values import ReplanParams
 from ltc.services.sessions import end_user_sessions
+from ltc.services.supervision.credit import refuse_barred_caregiver
 from ltc.services.users import create_user
 
 QUALIFICATIONS = ("elderly_carer", "medical_carer", "nurse")
@@ -236,6 +237,8 @@ async def add_caregiver(ctx: ServiceContext, actor: Actor, provider_id: int, dat
     _check_registry(data, local_today(ctx.clock, ctx.settings.zone))
     keyring = ctx.settings.keyring
     await _refuse_registered_twice(keyring, provider_id, data.id_number)
+    if data.id_number:  # a caregiver on the blacklist works nowhere
+        await refuse_barred_caregiver(ctx, id_number_index(keyring, data.id_number.strip().upper()))
     now = ctx.clock.now()
     registry = data.model_dump(include={"certificate_no", "working_days", "work_start", "work_end"}, exclude_none=True)
     async with write_transaction():
@@ -326,6 +329,9 @@ async def update_caregiver(
     )
     keyring = ctx.settings.keyring
     await _refuse_registered_twice(keyring, before.provider_id, data.id_number, other_than=caregiver_id)
+    if data.active is True and not before.active:  # taken back only when not on the blacklist
+        stored = await Caregiver.select(Caregiver.id_number_index).where(Caregiver.id == caregiver_id).first()
+        await refuse_barred_caregiver(ctx, (stored or {}).get("id_number_index", ""), caregiver_id)
     values: dict[Any, Any] = {
         getattr(Caregiver, name): changes[name] for name in _PLAIN_FIELDS if changes.get(name) is not None
     }

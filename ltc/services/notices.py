@@ -22,6 +22,8 @@ NOTICE_KINDS: tuple[str, ...] = (
     "visits_taken",
     "payment_due_soon",
     "payment_overdue",
+    "rectification_ordered",
+    "rectification_overdue",
 )
 
 

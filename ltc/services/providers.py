@@ -38,6 +38,7 @@ from ltc.services.inputs import Input
 from ltc.services.jobs import NoParams, start_job
 from ltc.services.positions import CoordinateSystem, to_wgs84
 from ltc.services.reference import policy_book
+from ltc.services.supervision.credit import refuse_barred_provider
 
 KINDS = ("home", "institutional", "both")
 
@@ -208,6 +209,7 @@ async def create_provider(ctx: ServiceContext, actor: Actor, data: ProviderIn) -
                 .first()
             )
             check_redesignation(earlier["terminated_on"] if earlier else None, today, policy.redesignation_block_years)
+            await refuse_barred_provider(ctx, data.credit_code)
         provider = Provider(
             code=data.code,
             name=data.name,
@@ -292,6 +294,32 @@ async def change_agreement(
     provider starts a job that reassigns its people; activating or reinstating one starts
     the job that places the people waiting for a provider (those its suspension left)."""
     require(actor, Action.MANAGE_PROVIDERS)
+    if action == "designate":
+        credit_code = (await get_provider(actor, provider_id)).credit_code
+        await refuse_barred_provider(ctx, credit_code, provider_id)
+    return await _agreement_step(ctx, actor, provider_id, action, reason, batch, effective_on, job_actor=actor)
+
+
+async def sanction_agreement(
+    ctx: ServiceContext, actor: Actor, provider_id: int, action: Literal["suspend", "terminate"], *, reason: str
+) -> ProviderOut:
+    """An inspection's outcome suspends or terminates the agreement on the fund supervisor's
+    word; the reassignment of the provider's people runs as the system's job."""
+    require(actor, Action.RUN_INSPECTIONS)
+    return await _agreement_step(ctx, actor, provider_id, action, reason, "", None, job_actor=None)
+
+
+async def _agreement_step(
+    ctx: ServiceContext,
+    actor: Actor,
+    provider_id: int,
+    action: str,
+    reason: str,
+    batch: str,
+    effective_on: date | None,
+    *,
+    job_actor: Actor | None,
+) -> ProviderOut:
     today = local_today(ctx.clock, ctx.settings.zone)
     day = effective_on or today
     now = ctx.clock.now()
@@ -329,11 +357,11 @@ async def change_agreement(
     result = await get_provider(actor, provider_id)
     if action in ("suspend", "terminate"):
         job_id = await start_job(
-            ctx, actor, "reassign_provider_people", ReassignParams(provider_id=provider_id), provider_id=None
+            ctx, job_actor, "reassign_provider_people", ReassignParams(provider_id=provider_id), provider_id=None
         )
         result = result.model_copy(update={"reassignment_job_id": job_id})
     elif action in OPENS_TO_NEW_PEOPLE:
-        job_id = await start_job(ctx, actor, "assign_beneficiaries", NoParams(), provider_id=None)
+        job_id = await start_job(ctx, job_actor, "assign_beneficiaries", NoParams(), provider_id=None)
         result = result.model_copy(update={"reassignment_job_id": job_id})
     return result
 

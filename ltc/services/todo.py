@@ -33,6 +33,8 @@ class TodoCounts:
     unread_notices: int = 0
     samples_to_review: int = 0  # sampled settlement lines awaiting a supervisor's decision
     tip_offs_to_triage: int = 0
+    rectifications_overdue: int = 0  # past their deadline, awaiting the supervisor's follow-up
+    rectifications_to_answer: int = 0  # the agency's, not yet answered
 
 
 def _today(services: ServiceContext) -> tuple[datetime, datetime]:
@@ -70,6 +72,12 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
         counts["fund_warnings"] = int((await ledger.fund_health(services, actor)).warning is not None)
     if actor.may(Action.PAY_SETTLEMENTS) and services is not None:
         counts["payments_due"] = await count_payments_due(services)
+    if actor.may(Action.RUN_INSPECTIONS) and services is not None:
+        counts["rectifications_overdue"] = await todo.rectifications_overdue(
+            local_today(services.clock, services.settings.zone)
+        )
+    if actor.may(Action.RESPOND_TO_INSPECTION) and scope:
+        counts["rectifications_to_answer"] = await todo.rectifications_to_answer(scope)
     counts["unread_notices"] = await notices.unread_count(actor)
     if actor.may(Action.REVIEW_SAMPLES):
         counts["samples_to_review"] = await review.pending_count(actor)

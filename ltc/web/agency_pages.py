@@ -19,6 +19,7 @@ from ltc.domain.periods import require_day_in_range
 from ltc.services import caregivers, census, providers
 from ltc.services.caregivers import QUALIFICATIONS, CaregiverAccountIn, CaregiverChanges, CaregiverIn
 from ltc.services.clock import local_today
+from ltc.services.supervision import credit
 from ltc.services.visits import reads
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.desk_forms import caregiver_form, parse_registry, refused
@@ -123,6 +124,9 @@ class AgencyPages(Controller):
             qualifications=QUALIFICATIONS,
             weekdays=WEEKDAYS,
             planned_visits=await caregivers.planned_visits_ahead(services, caregiver_id),
+            credit=await credit.caregiver_credit(services, actor, caregiver_id)
+            if actor.may(Action.READ_CREDIT)
+            else None,
             **extra,
         )
 

@@ -40,6 +40,7 @@ from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.fund import FundAnalysisController, FundPlanningController, WhatIfController
+from ltc.web.api.inspections import InspectionsController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
@@ -59,6 +60,7 @@ from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
 from ltc.web.fund_planning_pages import FundPlanningPages
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
+from ltc.web.inspection_pages import InspectionPages
 from ltc.web.intake_pages import IntakePages
 from ltc.web.language import LanguageMiddleware
 from ltc.web.navigation import NavigationMiddleware
@@ -190,6 +192,8 @@ def create_app(
             VisitExceptionsController,
             RecordsController,
             AssignmentController,
+            InspectionsController,
+            InspectionPages,
             *([BenchController] if settings.bench_endpoints else []),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

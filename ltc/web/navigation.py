@@ -91,6 +91,12 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Supervision"), "/supervision", Action.READ_SUPERVISION),
     Place(N_("Review samples"), "/review-samples", Action.READ_SUPERVISION, counts=("samples_to_review",)),
     Place(N_("Tip-offs"), "/tip-offs", Action.READ_SUPERVISION, counts=("tip_offs_to_triage",)),
+    Place(
+        N_("Inspections"),
+        "/inspections",
+        Action.READ_INSPECTIONS,
+        counts=("rectifications_overdue", "rectifications_to_answer"),
+    ),
 )
 
 

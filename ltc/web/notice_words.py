@@ -58,4 +58,14 @@ def notice_text(notice: NoticeOut, zone: tzinfo) -> str:
             "period": p.get("period", ""),
             "due": p.get("due_on", ""),
         }
+    if notice.kind == "rectification_ordered":
+        return _("Inspection case %(case)s orders a rectification by %(deadline)s.") % {
+            "case": p.get("inspection", ""),
+            "deadline": p.get("deadline", ""),
+        }
+    if notice.kind == "rectification_overdue":
+        return _("The rectification of inspection case %(case)s was due by %(deadline)s and awaits its follow-up.") % {
+            "case": p.get("inspection", ""),
+            "deadline": p.get("deadline", ""),
+        }
     return _("A notice.")

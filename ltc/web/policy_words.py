@@ -10,7 +10,7 @@ from typing import Any
 
 from ltc.domain.money import format_yuan
 from ltc.web.i18n import gettext as _
-from ltc.web.vocabulary import N_
+from ltc.web.vocabulary import FINDING_CATEGORIES, N_
 
 # rule → (its name, how its value reads)
 POLICY_RULES: dict[str, tuple[str, str]] = {
@@ -67,6 +67,9 @@ POLICY_RULES: dict[str, tuple[str, str]] = {
     "review_share": (N_("Share of a month's lines drawn for human review"), "share"),
     "review_risk_share": (N_("Share of the review sample drawn by risk"), "share"),
     "approval_waits_for_review": (N_("Approval waits until the review sample is decided"), "yes_no"),
+    "credit_start_points": (N_("Credit points to start from"), "points"),
+    "credit_level_points": (N_("Least credit points of each level"), "points_by_level"),
+    "finding_credit_points": (N_("Credit points a finding deducts by category"), "points_by_category"),
 }
 OTHER_RULE = N_("Another rule")
 LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}
@@ -120,6 +123,15 @@ def value_words(rule: str, value: Any) -> str:
         return _by_level({level: _("%(n)s h") % {"n": hours} for level, hours in value.items()})
     if unit == "money_by_level":
         return _by_level({level: "¥" + format_yuan(fen) for level, fen in value.items()})
+    if unit == "points":
+        return _("%(n)s points") % {"n": value}
+    if unit == "points_by_level":
+        return _("; ").join(f"{level} {_('%(n)s points') % {'n': n}}" for level, n in value.items())
+    if unit == "points_by_category":
+        return _("; ").join(
+            f"{_(FINDING_CATEGORIES.get(category, OTHER_RULE))} {_('%(n)s points') % {'n': n}}"
+            for category, n in value.items()
+        )
     if unit == "grades":
         return _("; ").join(value)
     if unit == "yes_no":

@@ -19,6 +19,7 @@ from ltc.services import caregivers, jobs, providers
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.providers import EvaluationIn, ProviderChanges, ProviderIn
+from ltc.services.supervision import credit
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.pages import actions_of, page
@@ -165,6 +166,7 @@ async def provider_detail_page(
         agreement_forms=forms,
         reason_required=REASON_REQUIRED,
         evaluation_form=evaluation_form or FormState.of(year=last_year, score="", note=""),
+        credit=await credit.provider_credit(services, actor, provider_id) if actor.may(Action.READ_CREDIT) else None,
         **actions_of(actor),
     )
 

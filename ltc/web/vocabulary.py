@@ -270,6 +270,20 @@ AUDIT_ACTIONS = [
     N_("tip_off.join"),
     N_("tip_off.close"),
     N_("tip_off.reward"),
+    N_("inspection.finding"),
+    N_("inspection.file"),
+    N_("inspection.interview"),
+    N_("inspection.rectify"),
+    N_("inspection.suspend"),
+    N_("inspection.terminate"),
+    N_("inspection.recover"),
+    N_("inspection.penalty"),
+    N_("inspection.refer"),
+    N_("inspection.bar"),
+    N_("inspection.follow_up"),
+    N_("inspection.respond"),
+    N_("inspection.close"),
+    N_("inspection.lift_hold"),
 ]
 AUDIT_ENTITIES = [
     N_("registry_upload"),
@@ -337,3 +351,37 @@ TIP_OFF_STATUSES = {
     "joined": N_("Joined to a case"),
     "closed": N_("Closed"),
 }
+# Inspection cases (稽核): kinds, statuses, finding categories (the policy's credit table),
+# the outcomes of the sanctions ladder, their states and where a case is referred.
+INSPECTION_KINDS = {
+    "routine": N_("Routine inspection"),
+    "special": N_("Special inspection"),
+    "unannounced": N_("Unannounced inspection"),
+}
+INSPECTION_STATUSES = {"open": N_("Case open"), "closed": N_("Case closed")}
+FINDING_CATEGORIES = {
+    "false_claim": N_("False claim"),
+    "overbilling": N_("Overbilling"),
+    "record_forgery": N_("Forged care records"),
+    "service_shortfall": N_("Care short of the plan"),
+    "unqualified_staff": N_("Unqualified staff"),
+    "other": N_("Other irregularity"),
+}
+OUTCOME_ACTIONS = {
+    "interview": N_("Interview"),
+    "rectify": N_("Rectification by a deadline"),
+    "suspend": N_("Suspend the agreement"),
+    "terminate": N_("Terminate the agreement"),
+    "recover": N_("Recovery"),
+    "penalty": N_("Penalty"),
+    "refer": N_("Referral"),
+    "bar": N_("Blacklist"),
+}
+OUTCOME_STATUSES = {
+    "done": N_("Done"),
+    "awaiting": N_("Awaiting the follow-up"),
+    "passed": N_("Follow-up passed"),
+    "failed": N_("Follow-up failed"),
+}
+REFERRALS = {"police": N_("Police"), "discipline": N_("Discipline inspection commission")}
+SETTLEMENT_NETTING_KINDS = [N_("recovery"), N_("held")]

@@ -81,6 +81,13 @@ async def sweep_payment_deadlines(ctx: dict[str, Any]) -> dict[str, Any]:
     return (await sweep(_services(ctx))).model_dump()
 
 
+async def notice_overdue_rectifications(ctx: dict[str, Any]) -> int:
+    """Daily: each rectification newly past its deadline tells the supervisors, once."""
+    from ltc.services.supervision.outcomes import notice_overdue_rectifications as sweep
+
+    return await sweep(_services(ctx))
+
+
 async def build_last_months_settlements(ctx: dict[str, Any]) -> str:
     """On the 1st: the drafts of the month just ended, for every provider (a recorded job)."""
     from ltc.domain.periods import Period

@@ -37,6 +37,7 @@ from ltc.db.migrate import apply_migrations
 from ltc.db.tables import (
     AppUser,
     CarePlan,
+    InspectionOutcome,
     LedgerEntry,
     LedgerPosting,
     Person,
@@ -59,6 +60,9 @@ from ltc.services.settlements import build, corrections, workflow
 from ltc.services.settlements.values import BuildSettlementsParams, CorrectionRequest
 from ltc.services.supervision import advances, review
 from ltc.services.supervision.advances import AdvanceIn
+from ltc.services.supervision.findings import FindingIn, record_finding
+from ltc.services.supervision.inspections import InspectionIn, open_inspection
+from ltc.services.supervision.outcomes import OutcomeIn, take_outcome
 from ltc.settings import Settings
 from tests.helpers import decide_review_samples
 
@@ -88,9 +92,12 @@ WORKFLOW_REFUSALS = {
     "correction_already_applied",
     "advance_already_netted",
     "review_pending",
+    "netting_already_applied",
 }
 ADVANCE_REFUSALS = {"no_settled_months", "advance_already_paid"}
 REVIEW_REFUSALS = {"review_closed", "amount_above_line"}
+OUTCOME_REFUSALS = {"recovery_exceeds_findings"}
+FOUND_FEN = 200_000  # what each provider's inspection case found wrongly paid
 
 
 async def _no_progress(_: float) -> None:
@@ -184,12 +191,33 @@ async def new_visit(provider_id: int, person_id: int, plan_id: int, at: datetime
 
 class World:
     """Three providers, two persons each with home care in the first three months, and one
-    visit held back by an open exception in the first month."""
+    visit held back by an open exception in the first month; an inspection case on each
+    provider whose finding found ``FOUND_FEN`` wrongly paid (recoveries and penalties)."""
 
     def __init__(self) -> None:
         self.providers: list[int] = []
         self.persons: dict[int, list[int]] = {}
         self.exception_id = 0
+        self.cases: dict[int, int] = {}
+        self.supervisor = Actor(user_id=0, username="supervisor", role=Role.SUPERVISOR)
+
+    async def open_cases(self, ctx: ServiceContext) -> None:
+        row = AppUser(
+            username=f"sup-{uuid.uuid4().hex[:8]}", password_hash="-", role="supervisor", created_at=CREATED_AT
+        )
+        await row.save()
+        self.supervisor = replace(self.supervisor, user_id=row.id)
+        for provider_id in self.providers:
+            case = await open_inspection(
+                ctx,
+                self.supervisor,
+                InspectionIn(
+                    kind="special", provider_id=provider_id, period_from="2031-01", period_to="2031-03", reason="r"
+                ),
+            )
+            finding = FindingIn(category="overbilling", description="hours billed twice", amount_fen=FOUND_FEN)
+            await record_finding(ctx, self.supervisor, case.id, finding)
+            self.cases[provider_id] = case.id
 
     async def make(self, ctx: ServiceContext, minutes: list[int]) -> None:
         zone = ctx.settings.zone
@@ -222,6 +250,7 @@ class World:
         )
         await row.save()
         self.exception_id = row.id
+        await self.open_cases(ctx)
 
 
 class MoneyMachine(RuleBasedStateMachine):
@@ -460,6 +489,12 @@ class MoneyMachine(RuleBasedStateMachine):
         providers = self.world.providers
         zone = self.ctx.settings.zone
         settlements = {r["id"]: r for r in await Settlement.select().where(Settlement.provider.is_in(providers))}
+        postings_all = await LedgerPosting.select(
+            LedgerPosting.account, LedgerPosting.debit_fen, LedgerPosting.credit_fen
+        )
+        # every source is booked once
+        sources = [r["source_id"] for r in await LedgerEntry.select(LedgerEntry.source_id)]
+        assert len(sources) == len(set(sources))
         locked = {i for i, r in settlements.items() if r["status"] in rules.LOCKED_STATUSES}
         carried: dict[int, list[int]] = {}
         for line in await SettlementLine.select(SettlementLine.settlement, SettlementLine.correction_id).where(
@@ -473,6 +508,28 @@ class MoneyMachine(RuleBasedStateMachine):
                 assert by_locked == [], f"correction {c['id']} carried by an approved settlement yet open"
             else:
                 assert by_locked == [c["applied_in"]], f"correction {c['id']} applied by {c['applied_in']}: {by_locked}"
+        # a recovery or penalty is netted by one approved settlement at most, the one it names
+        nets: dict[int, list[int]] = {}
+        for line in await SettlementLine.select(SettlementLine.settlement, SettlementLine.outcome_id).where(
+            SettlementLine.outcome_id.is_not_null() & SettlementLine.settlement.is_in(list(settlements) or [0])
+        ):
+            nets.setdefault(line["outcome_id"], []).append(line["settlement"])
+        imposed = await InspectionOutcome.select().where(InspectionOutcome.provider.is_in(providers))
+        for o in imposed:
+            by_locked = [s for s in nets.get(o["id"], []) if s in locked]
+            assert by_locked == ([] if o["applied_in"] is None else [o["applied_in"]]), (o, by_locked)
+        if any(o["applied_in"] is not None for o in imposed):
+            SEEN["netted"] = SEEN.get("netted", 0) + 1
+        # what a provider owes the fund is the recoveries and penalties not yet netted: 0 once netted
+        for provider_id in providers:
+            owed_to_fund = sum(
+                p["debit_fen"] - p["credit_fen"]
+                for p in postings_all
+                if p["account"] == accounts.receivable(provider_id)
+            )
+            assert owed_to_fund == sum(
+                o["amount_fen"] for o in imposed if o["provider"] == provider_id and o["applied_in"] is None
+            )
         # no person's month corrected below nothing
         paid: dict[tuple[int, int, str], list[int]] = {}
         for line in await SettlementLine.select(
@@ -552,6 +609,15 @@ class MoneyMachine(RuleBasedStateMachine):
             assert spent == sum(
                 r["fund_fen"] + netted.get(r["id"], 0) for r in mine if r["status"] in rules.LOCKED_STATUSES
             )
+            netted = sum(
+                line["fund_fen"]
+                for line in await SettlementLine.select(SettlementLine.fund_fen).where(
+                    SettlementLine.settlement.is_in([i for i in ids if i in locked] or [0])
+                    & SettlementLine.outcome_id.is_not_null()
+                )
+            )
+            # an approval's care expense is its fund amount plus what it netted (−netted)
+            assert spent == sum(r["fund_fen"] for r in mine if r["status"] in rules.LOCKED_STATUSES) - netted
             assert owed == sum(r["fund_fen"] for r in mine if r["status"] == rules.APPROVED)
         assert await LedgerEntry.count().where(
             LedgerEntry.settlement.is_in(list(settlements) or [0]) & (LedgerEntry.kind == "approval")
@@ -587,6 +653,36 @@ def test_money_stays_right_under_every_sequence(loop, services, officer, supervi
     assert {"period_not_ended", "period_in_future", "correction_exceeds_paid"} <= set(SEEN), SEEN
     assert SEEN.get("advance paid", 0) >= 1 and SEEN.get("advance netted") == 1, SEEN
     assert SEEN.get("review decided", 0) >= 3 and "review_pending" in SEEN, SEEN
+
+
+class NettingMachine(MoneyMachine):
+    """The same steps, and recoveries and penalties imposed on the providers' inspection cases."""
+
+    @rule(which=st.integers(0, 2), action=st.sampled_from(["recover", "penalty"]), amount=st.integers(1, 120_000))
+    def recover_or_penalise(self, which: int, action: str, amount: int) -> None:
+        """A recovery or a penalty on the provider's case: netted in its next approved settlement."""
+        provider_id = self.world.providers[which]
+        data = OutcomeIn(action=action, amount_fen=amount, note="sequence")  # type: ignore[arg-type]
+        outcome = take_outcome(self.ctx, self.world.supervisor, self.world.cases[provider_id], data)
+        if self.refused(outcome, OUTCOME_REFUSALS) is None:
+            SEEN[f"{action} imposed"] = SEEN.get(f"{action} imposed", 0) + 1
+
+
+def test_recoveries_and_penalties_are_netted_once_and_the_ledger_stays_right(loop, services, officer) -> None:
+    SEEN.clear()
+    NettingMachine.loop, NettingMachine.base, NettingMachine.actor = loop, services, officer
+    run_state_machine_as_test(
+        NettingMachine,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=50,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
+    assert SEEN.get("recover imposed", 0) >= 1 and SEEN.get("penalty imposed", 0) >= 1, SEEN
+    assert SEEN.get("approve", 0) >= 3 and SEEN.get("netted", 0) >= 1, SEEN
 
 
 # --------------------------------------------------------------------------- step by step

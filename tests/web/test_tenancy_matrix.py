@@ -30,8 +30,12 @@ from ltc.db.tables import (
     CaregiverAbsence,
     CarePlan,
     Evidence,
+    Inspection,
+    InspectionFile,
+    InspectionOutcome,
     Job,
     Notice,
+    PaymentHold,
     PresenceCard,
     Provider,
     ReviewSample,
@@ -204,11 +208,50 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
     tip_off = await TipOff.insert(
         TipOff(reference=f"JB{uuid4().hex[:10]}", about=provider["name"], description="x", received_at=now)
     ).returning(TipOff.id)
+    inspection = await Inspection.insert(
+        Inspection(
+            provider=provider["id"],
+            kind="routine",
+            period_from="2026-01",
+            period_to="2026-02",
+            reason="matrix",
+            status="open",
+            opened_at=now,
+        )
+    ).returning(Inspection.id)
+    outcome = await InspectionOutcome.insert(
+        InspectionOutcome(
+            inspection=inspection[0]["id"],
+            provider=provider["id"],
+            action="rectify",
+            deadline=(now + timedelta(days=30)).date(),
+            status="awaiting",
+            recorded_at=now,
+        )
+    ).returning(InspectionOutcome.id)
+    inspection_file = await InspectionFile.insert(
+        InspectionFile(
+            inspection=inspection[0]["id"],
+            filename="evidence.pdf",
+            content_type="application/pdf",
+            size_bytes=2,
+            sha256="0" * 64,
+            content=b"ok",
+            uploaded_at=now,
+        )
+    ).returning(InspectionFile.id)
+    hold = await PaymentHold.insert(
+        PaymentHold(person=plan["person"], inspection=inspection[0]["id"], reason="matrix", held_at=now)
+    ).returning(PaymentHold.id)
     return Foreign(
         ids={
             "draft_id": draft[0]["id"],
             "sample_id": sample[0]["id"],
             "tip_off_id": tip_off[0]["id"],
+            "hold_id": hold[0]["id"],
+            "inspection_id": inspection[0]["id"],
+            "outcome_id": outcome[0]["id"],
+            "file_id": inspection_file[0]["id"],
             "absence_id": absence[0]["id"],
             "notice_id": notice[0]["id"],
             "person_id": plan["person"],
@@ -388,6 +431,46 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("POST", "/tip-offs/{tip_off_id}/triage"): Body(form={"action": "close", "reason": "x"}),
         ("POST", "/api/v1/tip-offs/{tip_off_id}/reward"): Body(json={"amount_fen": 100, "note": "x"}),
         ("POST", "/tip-offs/{tip_off_id}/reward"): Body(form={"amount": "1", "note": "x"}),
+        ("POST", "/api/v1/inspections"): Body(
+            json={
+                "kind": "routine",
+                "provider_id": ids["provider_id"],
+                "period_from": "2026-01",
+                "period_to": "2026-02",
+                "reason": "matrix",
+            }
+        ),
+        ("POST", "/api/v1/inspections/{inspection_id}/findings"): Body(
+            json={"category": "overbilling", "description": "x", "amount_fen": 100}
+        ),
+        ("POST", "/api/v1/inspections/{inspection_id}/files"): Body(
+            files={"file": ("evidence.pdf", b"%PDF-1.4", "application/pdf")}
+        ),
+        ("POST", "/api/v1/inspections/{inspection_id}/outcomes"): Body(json={"action": "interview", "note": "x"}),
+        ("POST", "/api/v1/inspections/{inspection_id}/outcomes/{outcome_id}/follow-up"): Body(
+            json={"passed": True, "note": "x"}
+        ),
+        ("POST", "/api/v1/inspections/{inspection_id}/outcomes/{outcome_id}/response"): Body(json={"note": "x"}),
+        ("POST", "/api/v1/inspections/{inspection_id}/close"): Body(json={"summary": "x"}),
+        ("POST", "/inspections/new"): Body(
+            form={
+                "kind": "routine",
+                "provider_id": str(ids["provider_id"]),
+                "period_from": "2026-01",
+                "period_to": "2026-02",
+                "reason": "matrix",
+            }
+        ),
+        ("POST", "/inspections/{inspection_id}/findings"): Body(
+            form={"category": "overbilling", "description": "x", "amount": "1.00"}
+        ),
+        ("POST", "/inspections/{inspection_id}/outcomes"): Body(form={"action": "interview", "note": "x"}),
+        ("POST", "/inspections/{inspection_id}/outcomes/{outcome_id}/follow-up"): Body(
+            form={"passed": "true", "follow_up_note": "x"}
+        ),
+        ("POST", "/inspections/{inspection_id}/outcomes/{outcome_id}/response"): Body(form={"response_note": "x"}),
+        ("POST", "/inspections/{inspection_id}/holds/{hold_id}/lift"): Body(form={}),
+        ("POST", "/inspections/{inspection_id}/close"): Body(form={"summary": "x"}),
     }
 
 

@@ -3,9 +3,18 @@ one indexed count."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from ltc.db.tables import Application, AssessorAssignment, CarePlan, Settlement, Visit, VisitAlert, VisitException
+from ltc.db.tables import (
+    Application,
+    AssessorAssignment,
+    CarePlan,
+    InspectionOutcome,
+    Settlement,
+    Visit,
+    VisitAlert,
+    VisitException,
+)
 
 
 async def applications_in(status: str) -> int:
@@ -57,4 +66,20 @@ async def plans_in(status: str, provider_id: int) -> int:
     """The provider's current care plans in a status (draft: awaiting the family's confirmation)."""
     return await CarePlan.count().where(
         (CarePlan.provider == provider_id) & (CarePlan.status == status) & CarePlan.current_key.is_not_null()
+    )
+
+
+async def rectifications_overdue(today: date) -> int:
+    """Rectifications past their deadline that still await the supervisor's follow-up."""
+    return await InspectionOutcome.count().where(
+        (InspectionOutcome.status == "awaiting") & (InspectionOutcome.deadline < today)
+    )
+
+
+async def rectifications_to_answer(provider_id: int) -> int:
+    """The provider's rectifications awaiting a follow-up that it has not answered yet."""
+    return await InspectionOutcome.count().where(
+        (InspectionOutcome.provider == provider_id)
+        & (InspectionOutcome.status == "awaiting")
+        & InspectionOutcome.responded_at.is_null()
     )

@@ -19,6 +19,7 @@ from ltc.domain.errors import InvalidInput
 from ltc.domain.periods import Period
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
+from ltc.services.settlements.nettings import held_persons, open_nettings
 from ltc.services.supervision.advances import open_advances
 
 BILLABLE_CENSUS = ("present", "admitted")
@@ -48,7 +49,7 @@ def policy_runs(period: Period, policy_for: rules.PolicyFor) -> Runs:
 class Month:
     """What a build needs, fetched once for one provider or for all: home visit groups and
     census days by provider, institutional levels by provider and person, the providers'
-    prices, open corrections by provider, December's evaluation scores by evaluation key,
+    prices, open corrections and nettings by provider, December's evaluation scores by evaluation key,
     every provider with care to settle (a done visit or a census entry in the month), the
     month's policy runs, the visits exceptions keep out by provider and person, and the level
     of the persons seen under more than one care plan by (provider, person)."""
@@ -64,6 +65,8 @@ class Month:
     blocked: dict[int, dict[int, list[Row]]] = field(default_factory=dict)
     mixed_levels: dict[tuple[int, int], int] = field(default_factory=dict)
     open_advances: dict[int, int] = field(default_factory=dict)  # paid ahead, not netted yet
+    nettings: dict[int, list[rules.Netting]] = field(default_factory=dict)
+    held: dict[int, str] = field(default_factory=dict)  # person → why their direct settlement is held
 
     def add_home(self, part: HomePart) -> None:
         rows, levels = part
@@ -148,6 +151,9 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
         month.corrections.setdefault(row["provider"], []).append(row)
         if row["corrects_period"] < str(period):  # an open correction to carry is something to settle
             month.providers.add(row["provider"])
+    month.nettings = await open_nettings(provider_id)
+    month.held = await held_persons()
+    month.providers |= set(month.nettings)  # what a provider owes is netted even in a month without care
     if period.month == 12:
         month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}
     month.open_advances = await open_advances(provider_id)

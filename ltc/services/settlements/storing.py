@@ -39,6 +39,7 @@ LINE_COLUMNS = (  # settlement_line's columns as the build inserts them
     "adjusts_period",
     "note",
     "correction_id",
+    "outcome_id",
 )
 
 
@@ -74,6 +75,7 @@ def _line_rows(lines: Sequence[rules.SettlementLine], visit_ids: Sequence[str]) 
             line.adjusts_period,
             line.note,
             line.correction_id,
+            line.outcome_id,
         )
         for n, (line, ids) in enumerate(zip(lines, visit_ids, strict=True), start=1)
     ]

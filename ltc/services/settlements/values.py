@@ -69,6 +69,7 @@ class SettlementLineDetail(BaseModel):
     adjusts_period: str | None
     note: str
     correction_id: int | None = None  # adjustment: the correction it carries
+    outcome_id: int | None = None  # recovery: the inspection outcome it nets
 
 
 class SettlementDetail(SettlementSummary):

@@ -27,6 +27,7 @@ from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind, start_job
 from ltc.services.ledger import post_entry
+from ltc.services.settlements.nettings import apply_nettings, check_nettings_open
 from ltc.services.settlements.values import (
     PaymentResult,
     PaySettlementsParams,
@@ -173,6 +174,7 @@ async def act(
         if action in rules.AFTER_MONTH_END:
             rules.check_month_ended(Period.parse(row["period"]), local_today(ctx.clock, ctx.settings.zone), action)
             await _check_corrections_open(settlement_id)
+            await check_nettings_open(settlement_id)
         if action == "approve":
             await check_reviewed(ctx, settlement_id, row["period"])
         changes: dict[Any, Any] = {Settlement.status: target, Settlement.version: row["version"] + 1}
@@ -190,6 +192,7 @@ async def act(
                 raise _applied_elsewhere() from error  # another approval applied one at this moment
             raise
         if action == "approve":
+            await apply_nettings(settlement_id)
             netting = await _netting_lines(settlement_id)
             await check_advance_open(row["provider"], netting)
             offsets = approval_offsets(row["provider"], netting)

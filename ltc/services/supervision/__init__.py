@@ -9,4 +9,8 @@
 - ``risk``: the month's risk facts and scores of providers, caregivers and settlement lines.
 - ``review``: the review sample (复审) drawn after each build, its decisions, approval waiting.
 - ``tip_offs``: tip-offs (举报) from the public form and the hotline, their triage and rewards.
+- ``inspections``: inspection cases (稽核) about a provider: opening, reading, the list;
+- ``findings``: what a case found (credit points deducted) and its evidence files;
+- ``outcomes``: the sanctions ladder on a case, rectification follow-ups, closing, overdue notices;
+- ``credit``: credit points, levels and bars (黑名单) of providers and caregivers.
 """

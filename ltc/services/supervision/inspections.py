@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import Inspection
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import InvalidInput, NotFound
@@ -18,6 +19,7 @@ from ltc.services.inputs import Input, RecordId
 from ltc.services.providers import get_provider
 from ltc.services.settlements.values import PERIOD_PATTERN
 
+FIRST_PAGE = PageRequest()
 InspectionKind = Literal["routine", "special", "unannounced"]  # 日常稽核, 专项检查, 飞行检查
 INSPECTION_KINDS: tuple[InspectionKind, ...] = ("routine", "special", "unannounced")
 
@@ -42,6 +44,7 @@ class InspectionOut(BaseModel):
     status: Literal["open", "closed"]
     opened_at: datetime
     closed_at: datetime | None
+    summary: str = ""
 
 
 _COLUMNS = (
@@ -54,6 +57,7 @@ _COLUMNS = (
     Inspection.status,
     Inspection.opened_at,
     Inspection.closed_at,
+    Inspection.summary,
 )
 
 
@@ -99,3 +103,29 @@ async def get_inspection(actor: Actor, inspection_id: int) -> InspectionOut:
     except NotFound:
         raise NotFound("no such inspection", code="inspection_not_found") from None
     return InspectionOut.model_validate(row)
+
+
+async def list_inspections(
+    actor: Actor,
+    *,
+    status: Literal["open", "closed"] | None = None,
+    provider_id: int | None = None,
+    kind: InspectionKind | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[InspectionOut]:
+    """Cases newest first, filtered; an agency's list holds only those about itself."""
+    require(actor, Action.READ_INSPECTIONS)
+    query = Inspection.select(*_COLUMNS)
+    scope = actor.provider_scope
+    if scope is not None:
+        query = query.where(Inspection.provider == scope)
+    if provider_id is not None:
+        query = query.where(Inspection.provider == provider_id)
+    if status is not None:
+        query = query.where(Inspection.status == status)
+    if kind is not None:
+        query = query.where(Inspection.kind == kind)
+    if page.after is not None:
+        query = query.where(after_key([Inspection.id], page.after, descending=True))
+    rows = await query.order_by(Inspection.id, ascending=False).limit(page.limit + 1)
+    return page_of([InspectionOut.model_validate(r) for r in rows], page, lambda c: (c.id,))
