@@ -606,18 +606,16 @@ class MoneyMachine(RuleBasedStateMachine):
                 for p in postings
                 if p["settlement"] in ids and p["account"] == accounts.payable(provider_id)
             )
-            assert spent == sum(
-                r["fund_fen"] + netted.get(r["id"], 0) for r in mine if r["status"] in rules.LOCKED_STATUSES
-            )
-            netted = sum(
+            offset = sum(
                 line["fund_fen"]
                 for line in await SettlementLine.select(SettlementLine.fund_fen).where(
                     SettlementLine.settlement.is_in([i for i in ids if i in locked] or [0])
-                    & SettlementLine.outcome_id.is_not_null()
+                    & SettlementLine.kind.is_in(list(rules.OFFSET_ACCOUNTS))
                 )
             )
-            # an approval's care expense is its fund amount plus what it netted (−netted)
-            assert spent == sum(r["fund_fen"] for r in mine if r["status"] in rules.LOCKED_STATUSES) - netted
+            # an approval's care expense is its fund amount plus what it netted (advances,
+            # recoveries and penalties, the reserve: lines of −x fen)
+            assert spent == sum(r["fund_fen"] for r in mine if r["status"] in rules.LOCKED_STATUSES) - offset
             assert owed == sum(r["fund_fen"] for r in mine if r["status"] == rules.APPROVED)
         assert await LedgerEntry.count().where(
             LedgerEntry.settlement.is_in(list(settlements) or [0]) & (LedgerEntry.kind == "approval")
