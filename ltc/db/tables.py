@@ -836,6 +836,57 @@ class Inspection(Table, tablename="inspection"):
     closed_by = _fk(AppUser, null=True, default=None)
 
 
+class EvaluationScore(Table, tablename="evaluation_score"):
+    """One scored indicator of a provider's annual evaluation (年度考核): the provider's own
+    score and note (自查自评) and the bureau's score, which is the one that counts."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    year = Integer()
+    indicator = Varchar(length=32)
+    score_key = Varchar(length=64, unique=True)  # provider:year:indicator
+    self_score = Integer(null=True, default=None)
+    self_note = Text(default="")
+    self_by = _fk(AppUser, null=True, default=None)
+    self_at = Timestamptz(null=True, default=None)
+    bureau_score = Integer(null=True, default=None)
+    bureau_note = Text(default="")
+    scored_by = _fk(AppUser, null=True, default=None)
+    scored_at = Timestamptz(null=True, default=None)
+
+
+class FollowUpCall(Table, tablename="follow_up_call"):
+    """A follow-up call (回访) to a beneficiary about a provider's care, with the answer."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    person = _fk(Person, null=True, default=None)
+    year = Integer(index=True)  # of the call's day in the city's zone
+    called_at = Timestamptz()
+    answer = Varchar(length=16)  # satisfied | neutral | dissatisfied
+    note = Text(default="")
+    recorded_by = _fk(AppUser, null=True, default=None)
+
+
+class FinalAccount(Table, tablename="final_account"):
+    """The year's final account (决算) of a provider's quality reserve, booked once."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    year = Integer(index=True)
+    account_key = Varchar(length=32, unique=True)  # year:provider
+    score = Integer(null=True, default=None)
+    grade = Varchar(length=16)
+    reserve_fen = BigInt(default=0)
+    released_fen = BigInt(default=0)
+    forfeited_fen = BigInt(default=0)
+    posted_by = _fk(AppUser, null=True, default=None)
+    posted_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -879,6 +930,9 @@ ALL_TABLES: list[type[Table]] = [
     LedgerEntry,
     LedgerPosting,
     Inspection,
+    EvaluationScore,
+    FollowUpCall,
+    FinalAccount,
 ]
 
 

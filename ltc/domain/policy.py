@@ -62,6 +62,23 @@ class Policy:
     # months than this, an alarm (red) under the second figure or when it is negative.
     fund_warning_months: Decimal = Decimal("6")
     fund_alarm_months: Decimal = Decimal("3")
+    # The annual evaluation by indicators and the quality reserve (DOMAIN §8, ``evaluation``):
+    # indicator → weight (none: the year is evaluated by the single score above), the lowest
+    # score of each grade, the share of each month's fund amount withheld as the reserve, and
+    # the share of the reserve each grade has released in the year's final account.
+    evaluation_weights: dict[str, int] = field(default_factory=dict)
+    evaluation_grade_floors: dict[str, int] = field(
+        default_factory=lambda: {"excellent": 90, "good": 80, "pass": 60, "fail": 0}
+    )
+    quality_reserve_share: Decimal = Decimal("0")
+    reserve_release_by_grade: dict[str, Decimal] = field(
+        default_factory=lambda: {
+            "excellent": Decimal(1),
+            "good": Decimal(1),
+            "pass": Decimal("0.8"),
+            "fail": Decimal(0),
+        }
+    )
     # Provider agreements
     redesignation_block_years: int = 3
     # Personal data: kept this many years after the last month settled for the person, then
@@ -90,6 +107,8 @@ class Policy:
                 values[name] = date.fromisoformat(value)
             elif isinstance(default, Decimal):
                 values[name] = Decimal(str(value))
+            elif name in _BY_NAME:  # keyed by a code, not a level
+                values[name] = {str(k): _BY_NAME[name](str(v)) for k, v in value.items()}
             elif isinstance(default, dict):
                 values[name] = {int(k): int(v) for k, v in value.items()}
             elif isinstance(default, tuple):
@@ -107,13 +126,19 @@ class Policy:
             elif isinstance(value, Decimal):
                 value = str(value)
             elif isinstance(value, dict):
-                value = {str(k): v for k, v in value.items()}
+                value = {str(k): str(v) if isinstance(v, Decimal) else v for k, v in value.items()}
             elif isinstance(value, tuple):
                 value = list(value)
             out[f.name] = value
         return out
 
 
+# Rules keyed by a code (an indicator, a grade) rather than a care level, and their values' type.
+_BY_NAME: dict[str, type] = {
+    "evaluation_weights": int,
+    "evaluation_grade_floors": int,
+    "reserve_release_by_grade": Decimal,
+}
 _DEFAULTS = Policy(version="defaults", effective_from=date(2000, 1, 1))
 
 

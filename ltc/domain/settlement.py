@@ -73,7 +73,7 @@ from typing import Any
 
 import msgspec
 
-from ltc.domain import ledger
+from ltc.domain import evaluation, ledger
 from ltc.domain.access import Action, roles_allowed
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
 from ltc.domain.money import Rate, check_fen, format_yuan, share_fen, split
@@ -517,8 +517,8 @@ def adjustment_line(adjustment: Adjustment, period: Period) -> SettlementLine:
 
 
 def deduction_line(deduction: EvaluationDeduction, care_fund_fen: int, policy: Policy) -> SettlementLine | None:
-    """The evaluation deduction, or None when the score passes."""
-    if deduction.score >= policy.evaluation_pass_score:
+    """The evaluation deduction, or None when the score passes (or nothing is deducted)."""
+    if deduction.score >= policy.evaluation_pass_score or not policy.evaluation_deduction_share:
         return None
     amount = -share_fen(care_fund_fen, policy.evaluation_deduction_share)
     return SettlementLine(
@@ -535,6 +535,30 @@ def deduction_line(deduction: EvaluationDeduction, care_fund_fen: int, policy: P
         note=(
             f"{deduction.year} annual evaluation {deduction.score} < {policy.evaluation_pass_score}: "
             f"{policy.evaluation_deduction_share * 100:f}% of the fund amount {format_yuan(care_fund_fen)} deducted"
+        ),
+    )
+
+
+def reserve_line(care_fund_fen: int, policy: Policy) -> SettlementLine | None:
+    """The quality reserve (质量保证金) withheld from the month's fund amount for care, or None
+    when the policy withholds none; released by grade in the year's final account."""
+    amount = evaluation.reserve_fen(policy, care_fund_fen)
+    if not amount:
+        return None
+    return SettlementLine(
+        kind=RESERVE,
+        person_id=None,
+        level=None,
+        quantity=0,
+        unit="",
+        unit_price_fen=None,
+        gross_fen=-amount,
+        fund_fen=-amount,
+        personal_fen=0,
+        policy_version=policy.version,
+        note=(
+            f"quality reserve {policy.quality_reserve_share * 100:f}% of the fund amount "
+            f"{format_yuan(care_fund_fen)} withheld until the year's final account"
         ),
     )
 
@@ -584,6 +608,9 @@ def build_settlement(
         line = deduction_line(deduction, care_fund, policy_for(period.last_day))
         if line is not None:
             lines.append(line)
+    reserve = reserve_line(care_fund, policy_for(period.last_day))
+    if reserve is not None:
+        lines.append(reserve)
     return SettlementDraft.of(provider_id, period, lines)
 
 

@@ -38,6 +38,7 @@ from ltc.web.api.assessments import (
 from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
 from ltc.web.api.care_plans import CarePlansController
+from ltc.web.api.evaluations import EvaluationsController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
@@ -149,6 +150,7 @@ def create_app(
             AuthController,
             JobsController,
             ProvidersController,
+            EvaluationsController,
             CaregiversController,
             PresenceCardsController,
             AbsencesController,

@@ -10,7 +10,7 @@ from typing import Any
 
 from ltc.domain.money import format_yuan
 from ltc.web.i18n import gettext as _
-from ltc.web.vocabulary import N_
+from ltc.web.vocabulary import EVALUATION_GRADES, EVALUATION_INDICATORS, N_
 
 # rule → (its name, how its value reads)
 POLICY_RULES: dict[str, tuple[str, str]] = {
@@ -53,6 +53,15 @@ POLICY_RULES: dict[str, tuple[str, str]] = {
     "fund_warning_months": (N_("Early warning when the fund pays fewer months than"), "months"),
     "fund_alarm_months": (N_("Alarm when the fund pays fewer months than"), "months"),
 }
+# The annual evaluation by indicators and the quality reserve.
+POLICY_RULES.update(
+    {
+        "evaluation_weights": (N_("Annual evaluation indicators and their weights"), "weights"),
+        "evaluation_grade_floors": (N_("Lowest score of each evaluation grade"), "score_by_grade"),
+        "quality_reserve_share": (N_("Quality reserve withheld from each month's fund amount"), "share"),
+        "reserve_release_by_grade": (N_("Quality reserve released in the final account by grade"), "share_by_grade"),
+    }
+)
 OTHER_RULE = N_("Another rule")
 LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}
 
@@ -74,6 +83,13 @@ def _level(level: int) -> str:
 
 def _by_level(values: Mapping[int, str]) -> str:
     return _("; ").join(f"{_level(level)} {amount}" for level, amount in sorted(values.items()))
+
+
+def _by_code(unit: str, value: Mapping[str, Any]) -> str:
+    """Indicators or grades in words with their figures, e.g. "Safety 10; Training 10"."""
+    names = EVALUATION_INDICATORS if unit == "weights" else EVALUATION_GRADES
+    shown = (lambda v: f"{(Decimal(v) * 100).normalize():f}%") if unit == "share_by_grade" else str
+    return _("; ").join(f"{_(names.get(code, OTHER_RULE))} {shown(v)}" for code, v in value.items())
 
 
 def value_words(rule: str, value: Any) -> str:
@@ -105,6 +121,8 @@ def value_words(rule: str, value: Any) -> str:
         return _by_level({level: _("%(n)s h") % {"n": hours} for level, hours in value.items()})
     if unit == "money_by_level":
         return _by_level({level: "¥" + format_yuan(fen) for level, fen in value.items()})
+    if unit in ("weights", "score_by_grade", "share_by_grade"):
+        return _by_code(unit, value)
     if unit == "grades":
         return _("; ").join(value)
     if unit == "yes_no":

@@ -419,3 +419,20 @@ ERROR_MESSAGES.update(
         "too_many_rows": N_("The file has more than 5,000 rows; split it."),
     }
 )
+
+# The annual evaluation by indicators and the year's final account of the quality reserve.
+ERROR_MESSAGES.update(
+    {
+        "evaluation_by_indicators": N_(
+            "This year is evaluated indicator by indicator: use the provider's annual evaluation page."
+        ),
+        "evaluation_by_single_score": N_("This year is evaluated by a single score, not indicator by indicator."),
+        "evaluation_closed": N_("The year's final account is booked: its evaluation no longer changes."),
+        "unknown_indicator": N_("This is not an indicator that is scored by hand."),
+        "invalid_year": N_("Choose a year from 2000 to this year."),
+        "year_not_ended": N_("The year has not ended yet: its final account waits until it has."),
+        "invalid_answer": N_("Please choose one of the answers."),
+        "invalid_counts": N_("There cannot be more visits with a flag than visits."),
+        "invalid_split": N_("The released and forfeited shares must add up to the reserve."),
+    }
+)

@@ -289,3 +289,31 @@ RECORD_COLUMNS = {
     "discharged_on": N_("Discharged on"),
     "died_on": N_("Died on"),
 }
+# The annual evaluation (年度考核): indicators, grades, follow-up answers, final account states.
+EVALUATION_INDICATORS = {
+    "exception_rate": N_("Visits without exceptions"),
+    "satisfaction": N_("Satisfaction in follow-up calls"),
+    "complaints": N_("Complaints"),
+    "inspection_findings": N_("Inspection findings"),
+    "staffing": N_("Staffing"),
+    "care_records": N_("Care records"),
+    "safety": N_("Safety"),
+    "training": N_("Training"),
+}
+EVALUATION_GRADES = {
+    "excellent": N_("Excellent"), "good": N_("Good"), "pass": N_("Pass"), "fail": N_("Fail"),
+}  # fmt: skip
+FOLLOW_UP_ANSWERS = {
+    "satisfied": N_("Satisfied"), "neutral": N_("Neither satisfied nor dissatisfied"),
+    "dissatisfied": N_("Dissatisfied"),
+}  # fmt: skip
+FINAL_ACCOUNT_STATES = {
+    "booked": N_("Booked"),
+    "ready": N_("Ready to book"),
+    "settlements_pending": N_("Waiting for the year's settlements to be approved"),
+    "not_scored": N_("Waiting for the bureau's scoring"),
+}
+QUALITY_LINE_KINDS = [N_("reserve")]
+AUDIT_ACTIONS += [
+    N_("evaluation.self"), N_("evaluation.score"), N_("evaluation.follow_up"), N_("evaluation.final_account"),
+]  # fmt: skip
