@@ -107,7 +107,7 @@ async def test_the_year_withholds_a_reserve_that_the_final_account_releases_by_g
     assert sum(p["credit_fen"] for p in reserve_account) == 1_080
 
     # the agency evaluates itself; another agency cannot, nor can it score; the bureau scores
-    for code, score in SCORED.items():
+    for code in SCORED:
         await evaluation.self_evaluate(
             ctx, agency, provider_id, YEAR, IndicatorScoreIn(indicator=code, score=100, note="自评")
         )
