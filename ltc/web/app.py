@@ -54,6 +54,7 @@ from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, Evide
 from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
+from ltc.web.evaluation_pages import EvaluationPages, FinalAccountPages
 from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
 from ltc.web.headers import security_headers
 from ltc.web.health import HealthController
@@ -151,6 +152,8 @@ def create_app(
             JobsController,
             ProvidersController,
             EvaluationsController,
+            EvaluationPages,
+            FinalAccountPages,
             CaregiversController,
             PresenceCardsController,
             AbsencesController,

@@ -85,6 +85,9 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Policy"), "/policy", Action.READ_POLICY),
     Place(N_("Contributions"), "/contributions", Action.RECORD_CONTRIBUTION),
     Place(N_("Hospital stays & deaths"), "/hospital-stays", Action.IMPORT_RECORDS),
+    Place(N_("Annual evaluation"), "/evaluations", Action.SELF_EVALUATE),
+    Place(N_("Annual evaluation"), "/evaluations", Action.SCORE_EVALUATION),
+    Place(N_("Final account"), "/final-accounts", Action.MANAGE_BUDGET),
 )
 
 

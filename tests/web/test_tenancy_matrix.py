@@ -55,7 +55,7 @@ PUBLIC_REGISTER = {
     "/api/v1/providers/{provider_id}/evaluations",
 }
 # Path parameters that name no one's record.
-PUBLIC_PARAMETERS = {"code", "file_path", "path"}
+PUBLIC_PARAMETERS = {"code", "file_path", "path", "year"}
 # Fields of a query or body that name a record someone owns.
 RECORD_FIELDS = {
     "person_id",
@@ -348,6 +348,17 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("PUT", "/api/v1/persons/{person_id}/preferred-provider"): Body(json={"provider_id": ids["provider_id"]}),
         ("POST", "/api/v1/persons/{person_id}/presence-card/rotate"): Body(json={}),
         ("POST", "/persons/{person_id}/presence-card/rotate"): Body(form={}),
+        ("POST", "/api/v1/providers/{provider_id}/evaluations/{year}/self"): Body(
+            json={"indicator": "safety", "score": 80}
+        ),
+        ("POST", "/api/v1/providers/{provider_id}/evaluations/{year}/scores"): Body(
+            json={"indicator": "safety", "score": 80}
+        ),
+        ("POST", "/api/v1/providers/{provider_id}/follow-ups"): Body(
+            json={"person_id": ids["person_id"], "answer": "satisfied"}
+        ),
+        ("POST", "/evaluations/{provider_id}/{year}/self"): Body(form={"indicator": "safety", "score": "80"}),
+        ("POST", "/evaluations/{provider_id}/{year}/score"): Body(form={"indicator": "safety", "score": "80"}),
     }
 
 
@@ -372,6 +383,8 @@ def _fill(path: str, ids: dict[str, Any]) -> str:
         name = match.group(1).split(":")[0]
         if name == "action":
             return "submit" if "settlement" in path else "suspend"
+        if name == "year":
+            return "2026"
         return str(ids[name])
 
     return re.sub(r"{([^}]+)}", value, path)
