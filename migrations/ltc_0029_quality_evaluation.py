@@ -1,13 +1,18 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import BigInt, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import BigInt, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
+from piccolo.engine import engine_finder
 from piccolo.table import Table
 
 ID = "2026-12-09T04:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "The annual evaluation by indicators, follow-up calls and the final account of the quality reserve"
+DESCRIPTION = (
+    "Bed-day flags and the settled census lock; the annual evaluation by indicators, follow-up calls and the"
+    " final account of the quality reserve"
+)
 
 
 def _table(class_name: str, tablename: str) -> type[Table]:
@@ -67,6 +72,22 @@ def _fk(references: type[Table], **own: object) -> tuple[type, dict[str, object]
 
 
 TABLES = {
+    ("BedDayFlag", "bed_day_flag"): {
+        "provider": _fk(Provider, index=True),
+        "person": _fk(Person, index=True),
+        "day": (Date, _params(default=DateNow(), index=True)),
+        "code": (Varchar, _params(length=40, default="")),
+        "flag_key": (Varchar, _params(length=80, default="", unique=True)),
+        "status": (Varchar, _params(length=16, default="", index=True)),
+        "opened_at": (Timestamptz, _params(default=TimestamptzNow())),
+        "explanation": (Text, _params(default="")),
+        "explained_by": _fk(AppUser),
+        "explained_at": (Timestamptz, _params(default=None, null=True)),
+        "resolution": (Varchar, _params(length=16, default="")),
+        "resolution_note": (Text, _params(default="")),
+        "resolved_by": _fk(AppUser),
+        "resolved_at": (Timestamptz, _params(default=None, null=True)),
+    },
     ("EvaluationScore", "evaluation_score"): {
         "provider": _fk(Provider, index=True),
         "year": (Integer, _params(default=0)),
@@ -105,6 +126,38 @@ TABLES = {
 }
 
 
+# The database itself refuses a census day of a month whose settlement is approved or paid: the
+# bed-days it settled cannot change under it (the services refuse first, with a clear code).
+SETTLED = (
+    "EXISTS (SELECT 1 FROM settlement WHERE settlement.provider = NEW.provider"
+    " AND settlement.period = {month} AND settlement.status IN ('approved', 'paid'))"
+)
+SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER census_entry_settled_{op.lower()} BEFORE {op} ON census_entry
+    WHEN {SETTLED.format(month="strftime('%Y-%m', NEW.day)")}
+    BEGIN SELECT RAISE(ABORT, 'census_period_settled'); END"""
+    for op in ("INSERT", "UPDATE")
+]
+POSTGRES_TRIGGERS = [
+    f"""CREATE OR REPLACE FUNCTION ltc_census_settled() RETURNS trigger AS $$
+    BEGIN
+        IF {SETTLED.format(month="to_char(NEW.day, 'YYYY-MM')")} THEN
+            RAISE EXCEPTION 'census_period_settled';
+        END IF;
+        RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER census_entry_settled BEFORE INSERT OR UPDATE ON census_entry
+    FOR EACH ROW EXECUTE FUNCTION ltc_census_settled()""",
+]
+
+
+async def create_triggers() -> None:
+    # The engine Piccolo runs this migration on; the migration reads nothing of the app's code.
+    engine = engine_finder()
+    for statement in SQLITE_TRIGGERS if engine.engine_type == "sqlite" else POSTGRES_TRIGGERS:
+        await engine.run_ddl(statement)
+
+
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="ltc", description=DESCRIPTION)
     for (class_name, tablename), columns in TABLES.items():
@@ -120,4 +173,5 @@ async def forwards():
                 params=params,
                 schema=None,
             )
+    manager.add_raw(create_triggers)
     return manager

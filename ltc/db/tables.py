@@ -836,6 +836,28 @@ class Inspection(Table, tablename="inspection"):
     closed_by = _fk(AppUser, null=True, default=None)
 
 
+class BedDayFlag(Table, tablename="bed_day_flag"):
+    """A census day that a hospital stay or a death contradicts (``ltc.domain.bed_days``): it
+    is not settled until the agency explains it and the bureau accepts it."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    person = _fk(Person, index=True)
+    day = Date(index=True)
+    code = Varchar(length=40)  # bed_day_while_inpatient | bed_day_after_death
+    flag_key = Varchar(length=80, unique=True)  # "<person>:<day>:<code>"
+    status = Varchar(length=16, index=True)  # open | explained | resolved | withdrawn
+    opened_at = Timestamptz()
+    explanation = Text(default="")
+    explained_by = _fk(AppUser, null=True, default=None)
+    explained_at = Timestamptz(null=True, default=None)
+    resolution = Varchar(length=16, default="")  # accepted | refused
+    resolution_note = Text(default="")
+    resolved_by = _fk(AppUser, null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+
+
 class EvaluationScore(Table, tablename="evaluation_score"):
     """One scored indicator of a provider's annual evaluation (年度考核): the provider's own
     score and note (自查自评) and the bureau's score, which is the one that counts."""
@@ -930,6 +952,7 @@ ALL_TABLES: list[type[Table]] = [
     LedgerEntry,
     LedgerPosting,
     Inspection,
+    BedDayFlag,
     EvaluationScore,
     FollowUpCall,
     FinalAccount,

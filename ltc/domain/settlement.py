@@ -143,6 +143,7 @@ class InstitutionalCareInput(msgspec.Struct, frozen=True, gc=False):
     agreed_daily_price_fen: int
     days: tuple[date, ...]  # bed-days in the month; leave days already left out
     leave_days: tuple[date, ...] = ()  # only listed on the line
+    excluded_days: tuple[date, ...] = ()  # held back by a bed-day check; only named in the note
 
 
 class Adjustment(msgspec.Struct, frozen=True, gc=False):
@@ -451,9 +452,11 @@ def institutional_lines(item: InstitutionalCareInput, period: Period, policy_for
         raise InvalidInput(f"person {item.person_id} has a bed-day twice", code="duplicate_day")
     if set(days) & set(leave):
         raise InvalidInput(f"person {item.person_id} has a day both in care and on leave", code="leave_day_billed")
+    if set(days) & set(item.excluded_days):
+        raise InvalidInput(f"person {item.person_id} has a held-back day billed", code="held_day_billed")
     groups = _group_by_policy(((d, d) for d in days), policy_for)
     if not groups:
-        if not leave:
+        if not leave and not item.excluded_days:
             return []
         groups = [(policy_for(period.first_day), [])]
     lines: list[SettlementLine] = []
@@ -470,6 +473,9 @@ def institutional_lines(item: InstitutionalCareInput, period: Period, policy_for
         line_leave = leave if index == 0 else ()
         if line_leave:
             note += f"; {len(line_leave)} leave day(s) not counted"
+        if index == 0 and item.excluded_days:
+            held = ", ".join(d.isoformat() for d in item.excluded_days)
+            note += f"; {len(item.excluded_days)} bed-day(s) held back by a hospital stay or death check: {held}"
         lines.append(
             SettlementLine(
                 kind=INSTITUTIONAL,

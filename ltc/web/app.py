@@ -37,6 +37,7 @@ from ltc.web.api.assessments import (
 )
 from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
+from ltc.web.api.bed_days import BedDayFlagsController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evaluations import EvaluationsController
 from ltc.web.api.evidence import EvidenceController
@@ -152,6 +153,7 @@ def create_app(
             JobsController,
             ProvidersController,
             EvaluationsController,
+            BedDayFlagsController,
             EvaluationPages,
             FinalAccountPages,
             CaregiversController,

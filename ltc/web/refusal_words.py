@@ -436,3 +436,13 @@ ERROR_MESSAGES.update(
         "invalid_split": N_("The released and forfeited shares must add up to the reserve."),
     }
 )
+
+# Bed-day checks and the settled month's census.
+ERROR_MESSAGES.update(
+    {
+        "census_period_settled": N_("This month's settlement is approved: its census can no longer change."),
+        "bed_day_flag_not_found": N_("This flagged bed-day does not exist."),
+        "unknown_resolution": N_("Accept or refuse the day."),
+        "held_day_billed": N_("A day held back by a bed-day check cannot be billed."),
+    }
+)

@@ -317,3 +317,8 @@ QUALITY_LINE_KINDS = [N_("reserve")]
 AUDIT_ACTIONS += [
     N_("evaluation.self"), N_("evaluation.score"), N_("evaluation.follow_up"), N_("evaluation.final_account"),
 ]  # fmt: skip
+# Bed-day checks (census days against hospital stays and deaths).
+BED_DAY_FLAGS = [N_("bed_day_while_inpatient"), N_("bed_day_after_death")]
+BED_DAY_RESOLUTIONS = [N_("refused")]
+AUDIT_ACTIONS += [N_("bed_day_flag.explain"), N_("bed_day_flag.resolve")]
+AUDIT_ENTITIES += [N_("bed_day_flag")]

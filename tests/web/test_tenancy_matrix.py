@@ -26,6 +26,7 @@ from ltc.db.tables import (
     AppUser,
     Assessment,
     AssessorAssignment,
+    BedDayFlag,
     Caregiver,
     CaregiverAbsence,
     CarePlan,
@@ -179,12 +180,24 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
             created_at=now,
         )
     ).returning(CaregiverAbsence.id)
+    flag = await BedDayFlag.insert(
+        BedDayFlag(
+            provider=provider["id"],
+            person=plan["person"],
+            day=now.date(),
+            code="bed_day_after_death",
+            flag_key=f"{plan['person']}:{now.date().isoformat()}:bed_day_after_death",
+            status="open",
+            opened_at=now,
+        )
+    ).returning(BedDayFlag.id)
     notice = await Notice.insert(
         Notice(recipient=victim_user["id"], kind="visits_taken", params={"count": 1}, created_at=now)
     ).returning(Notice.id)
     return Foreign(
         ids={
             "absence_id": absence[0]["id"],
+            "flag_id": flag[0]["id"],
             "notice_id": notice[0]["id"],
             "person_id": plan["person"],
             "provider_id": provider["id"],
@@ -357,6 +370,8 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("POST", "/api/v1/providers/{provider_id}/follow-ups"): Body(
             json={"person_id": ids["person_id"], "answer": "satisfied"}
         ),
+        ("POST", "/api/v1/bed-day-flags/{flag_id}/explain"): Body(json={"explanation": "上午出院"}),
+        ("POST", "/api/v1/bed-day-flags/{flag_id}/resolve"): Body(json={"resolution": "accepted"}),
         ("POST", "/evaluations/{provider_id}/{year}/self"): Body(form={"indicator": "safety", "score": "80"}),
         ("POST", "/evaluations/{provider_id}/{year}/score"): Body(form={"indicator": "safety", "score": "80"}),
     }
