@@ -1,6 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import BigInt, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import JSON, BigInt, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -10,7 +10,7 @@ from piccolo.table import Table
 ID = "2026-12-09T04:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
-    "Bed-day flags and the settled census lock; the annual evaluation by indicators, follow-up calls and the"
+    "Spot re-assessments, bed-day flags and the settled census lock; the annual evaluation by indicators, follow-up calls and the"
     " final account of the quality reserve"
 )
 
@@ -40,6 +40,7 @@ def _table(class_name: str, tablename: str) -> type[Table]:
 AppUser = _table("AppUser", "app_user")
 Provider = _table("Provider", "provider")
 Person = _table("Person", "person")
+Conclusion = _table("Conclusion", "conclusion")
 
 
 def _params(**own: object) -> dict[str, object]:
@@ -72,6 +73,21 @@ def _fk(references: type[Table], **own: object) -> tuple[type, dict[str, object]
 
 
 TABLES = {
+    ("SpotCheck", "spot_check"): {
+        "conclusion": _fk(Conclusion, index=True),
+        "spot_key": (Varchar, _params(length=32, default="", unique=True)),
+        "seed": (BigInt, _params(default=0)),
+        "team": (JSON, _params(default="[]")),
+        "conclusion_level": (Integer, _params(default=0)),
+        "status": (Varchar, _params(length=16, default="", index=True)),
+        "drawn_by": _fk(AppUser),
+        "drawn_at": (Timestamptz, _params(default=TimestamptzNow())),
+        "spot_level": (Integer, _params(default=None, null=True)),
+        "outcome": (Varchar, _params(length=16, default="")),
+        "note": (Text, _params(default="")),
+        "recorded_by": _fk(AppUser),
+        "recorded_at": (Timestamptz, _params(default=None, null=True)),
+    },
     ("BedDayFlag", "bed_day_flag"): {
         "provider": _fk(Provider, index=True),
         "person": _fk(Person, index=True),

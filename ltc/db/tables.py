@@ -836,6 +836,27 @@ class Inspection(Table, tablename="inspection"):
     closed_by = _fk(AppUser, null=True, default=None)
 
 
+class SpotCheck(Table, tablename="spot_check"):
+    """A final conclusion drawn for spot re-assessment (抽查复评) by a team sharing no assessor
+    with the first, and what it found (``ltc.domain.assessment_quality``)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    conclusion = _fk(Conclusion, index=True)
+    spot_key = Varchar(length=32, unique=True)  # "conclusion:<id>": a conclusion is drawn once
+    seed = BigInt()  # of the draw it came from (the same seed, the same draw)
+    team = JSON(default="[]")  # the assessors' user ids
+    conclusion_level = Integer()
+    status = Varchar(length=16, index=True)  # drawn | done
+    drawn_by = _fk(AppUser, null=True, default=None)
+    drawn_at = Timestamptz()
+    spot_level = Integer(null=True, default=None)
+    outcome = Varchar(length=16, default="")  # agrees | higher | lower
+    note = Text(default="")
+    recorded_by = _fk(AppUser, null=True, default=None)
+    recorded_at = Timestamptz(null=True, default=None)
+
+
 class BedDayFlag(Table, tablename="bed_day_flag"):
     """A census day that a hospital stay or a death contradicts (``ltc.domain.bed_days``): it
     is not settled until the agency explains it and the bureau accepts it."""
@@ -952,6 +973,7 @@ ALL_TABLES: list[type[Table]] = [
     LedgerEntry,
     LedgerPosting,
     Inspection,
+    SpotCheck,
     BedDayFlag,
     EvaluationScore,
     FollowUpCall,

@@ -79,6 +79,13 @@ class Policy:
             "fail": Decimal(0),
         }
     )
+    # Assessment quality (DOMAIN §8): an assessment recorded farther than this from the home or
+    # shorter than this is flagged; an assessor whose Holm-adjusted p-value of severe results
+    # against the peers is under the level is an outlier; a share of conclusions is re-assessed.
+    assessment_max_distance_m: float = 500.0
+    assessment_min_minutes: int = 20
+    assessor_outlier_alpha: Decimal = Decimal("0.05")
+    spot_check_share: Decimal = Decimal("0.05")
     # Provider agreements
     redesignation_block_years: int = 3
     # Personal data: kept this many years after the last month settled for the person, then

@@ -28,6 +28,7 @@ from ltc.web.account_pages import AccountPages
 from ltc.web.admin_pages import AdminPagesController
 from ltc.web.agency_pages import AgencyPages
 from ltc.web.api.admin import AdminController
+from ltc.web.api.assessment_quality import AssessmentQualityController
 from ltc.web.api.assessments import (
     ApplicationsController,
     AssessmentsController,
@@ -52,6 +53,7 @@ from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.app_shell import PhoneAppFiles
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
+from ltc.web.assessment_quality_pages import AssessmentQualityPages
 from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
@@ -154,6 +156,8 @@ def create_app(
             ProvidersController,
             EvaluationsController,
             BedDayFlagsController,
+            AssessmentQualityController,
+            AssessmentQualityPages,
             EvaluationPages,
             FinalAccountPages,
             CaregiversController,

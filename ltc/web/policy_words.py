@@ -62,6 +62,15 @@ POLICY_RULES.update(
         "reserve_release_by_grade": (N_("Quality reserve released in the final account by grade"), "share_by_grade"),
     }
 )
+# Assessment quality.
+POLICY_RULES.update(
+    {
+        "assessment_max_distance_m": (N_("An assessment farther than this from the home is flagged"), "metres"),
+        "assessment_min_minutes": (N_("An assessment shorter than this is flagged"), "minutes"),
+        "assessor_outlier_alpha": (N_("Significance level for an assessor's severe rate against peers"), "share"),
+        "spot_check_share": (N_("Share of final conclusions drawn for spot re-assessment"), "share"),
+    }
+)
 OTHER_RULE = N_("Another rule")
 LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}
 

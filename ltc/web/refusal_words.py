@@ -446,3 +446,12 @@ ERROR_MESSAGES.update(
         "held_day_billed": N_("A day held back by a bed-day check cannot be billed."),
     }
 )
+
+# Spot re-assessments.
+ERROR_MESSAGES.update(
+    {
+        "no_independent_team": N_("There are not enough other assessors to form a second team."),
+        "spot_check_not_found": N_("This spot re-assessment does not exist."),
+        "spot_check_done": N_("This spot re-assessment already has its result."),
+    }
+)

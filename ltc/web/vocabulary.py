@@ -322,3 +322,13 @@ BED_DAY_FLAGS = [N_("bed_day_while_inpatient"), N_("bed_day_after_death")]
 BED_DAY_RESOLUTIONS = [N_("refused")]
 AUDIT_ACTIONS += [N_("bed_day_flag.explain"), N_("bed_day_flag.resolve")]
 AUDIT_ENTITIES += [N_("bed_day_flag")]
+# Assessment quality: an assessment's flags and a spot re-assessment's result.
+ASSESSMENT_FLAG_WORDS = {
+    "assessed_away_from_home": N_("Assessed away from the home"),
+    "assessment_too_short": N_("Assessment too short"),
+}
+SPOT_OUTCOME_WORDS = {
+    "agrees": N_("Agrees with the conclusion"), "higher": N_("Higher level found"), "lower": N_("Lower level found"),
+}  # fmt: skip
+AUDIT_ACTIONS += [N_("spot_check.draw"), N_("spot_check.result")]
+AUDIT_ENTITIES += [N_("spot_check")]

@@ -30,12 +30,14 @@ from ltc.db.tables import (
     Caregiver,
     CaregiverAbsence,
     CarePlan,
+    Conclusion,
     Evidence,
     Job,
     Notice,
     PresenceCard,
     Provider,
     Settlement,
+    SpotCheck,
     UserSession,
     Visit,
     VisitException,
@@ -191,6 +193,20 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
             opened_at=now,
         )
     ).returning(BedDayFlag.id)
+    conclusion = (
+        await Conclusion.select(Conclusion.id, Conclusion.level).where(Conclusion.person == plan["person"]).first()
+    )
+    spot = await SpotCheck.insert(
+        SpotCheck(
+            conclusion=conclusion["id"],
+            spot_key=f"conclusion:{conclusion['id']}",
+            seed=1,
+            team=[],
+            conclusion_level=conclusion["level"],
+            status="drawn",
+            drawn_at=now,
+        )
+    ).returning(SpotCheck.id)
     notice = await Notice.insert(
         Notice(recipient=victim_user["id"], kind="visits_taken", params={"count": 1}, created_at=now)
     ).returning(Notice.id)
@@ -198,6 +214,7 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
         ids={
             "absence_id": absence[0]["id"],
             "flag_id": flag[0]["id"],
+            "spot_id": spot[0]["id"],
             "notice_id": notice[0]["id"],
             "person_id": plan["person"],
             "provider_id": provider["id"],
@@ -372,6 +389,7 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ),
         ("POST", "/api/v1/bed-day-flags/{flag_id}/explain"): Body(json={"explanation": "上午出院"}),
         ("POST", "/api/v1/bed-day-flags/{flag_id}/resolve"): Body(json={"resolution": "accepted"}),
+        ("POST", "/api/v1/spot-checks/{spot_id}/result"): Body(json={"level": 4}),
         ("POST", "/evaluations/{provider_id}/{year}/self"): Body(form={"indicator": "safety", "score": "80"}),
         ("POST", "/evaluations/{provider_id}/{year}/score"): Body(form={"indicator": "safety", "score": "80"}),
     }
