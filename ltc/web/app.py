@@ -54,6 +54,7 @@ from ltc.web.api.visits import VisitsController
 from ltc.web.app_shell import PhoneAppFiles
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
 from ltc.web.assessment_quality_pages import AssessmentQualityPages
+from ltc.web.bed_day_pages import BedDayPages
 from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
@@ -158,6 +159,7 @@ def create_app(
             BedDayFlagsController,
             AssessmentQualityController,
             AssessmentQualityPages,
+            BedDayPages,
             EvaluationPages,
             FinalAccountPages,
             CaregiversController,

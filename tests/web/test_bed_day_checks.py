@@ -107,3 +107,21 @@ async def test_flagged_bed_days_wait_for_the_bureau_and_a_settled_month_is_locke
         await CensusEntry.update({CensusEntry.status: "leave"}).where(
             (CensusEntry.person == b["person_id"]) & (CensusEntry.day == days[0])
         )
+
+
+async def test_the_flagged_bed_days_page_offers_each_reader_its_own_step(app) -> None:
+    from tests.helpers import HTML, signed_in_browser
+
+    async with signed_in_browser(app, "agency-P01") as agency:
+        page = await agency.get("/bed-day-flags", headers=HTML)
+        assert page.status_code == 200 and "床日" in page.text and 'data-testid="bed-day-flags"' in page.text
+        assert 'action="/bed-day-flags/resolve"' not in page.text
+        refused = await agency.post(
+            "/bed-day-flags/resolve", data={"flag_id": "1", "resolution": "accepted"}, headers=HTML
+        )
+        assert refused.status_code == 403
+    async with signed_in_browser(app, "bureau") as bureau:
+        page = await bureau.get("/bed-day-flags", headers=HTML)
+        assert page.status_code == 200 and 'action="/bed-day-flags/explain"' not in page.text
+    async with signed_in_browser(app, "assessor1") as assessor:
+        assert (await assessor.get("/bed-day-flags", headers=HTML)).status_code == 403
