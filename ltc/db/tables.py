@@ -1017,6 +1017,100 @@ class TipOff(Table, tablename="tip_off"):
     triaged_at = Timestamptz(null=True, default=None)
 
 
+class SpotCheck(Table, tablename="spot_check"):
+    """A final conclusion drawn for spot re-assessment (抽查复评) by a team sharing no assessor
+    with the first, and what it found (``ltc.domain.assessment_quality``)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    conclusion = _fk(Conclusion, index=True)
+    spot_key = Varchar(length=32, unique=True)  # "conclusion:<id>": a conclusion is drawn once
+    seed = BigInt()  # of the draw it came from (the same seed, the same draw)
+    team = JSON(default="[]")  # the assessors' user ids
+    conclusion_level = Integer()
+    status = Varchar(length=16, index=True)  # drawn | done
+    drawn_by = _fk(AppUser, null=True, default=None)
+    drawn_at = Timestamptz()
+    spot_level = Integer(null=True, default=None)
+    outcome = Varchar(length=16, default="")  # agrees | higher | lower
+    note = Text(default="")
+    recorded_by = _fk(AppUser, null=True, default=None)
+    recorded_at = Timestamptz(null=True, default=None)
+
+
+class BedDayFlag(Table, tablename="bed_day_flag"):
+    """A census day that a hospital stay or a death contradicts (``ltc.domain.bed_days``): it
+    is not settled until the agency explains it and the bureau accepts it."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    person = _fk(Person, index=True)
+    day = Date(index=True)
+    code = Varchar(length=40)  # bed_day_while_inpatient | bed_day_after_death
+    flag_key = Varchar(length=80, unique=True)  # "<person>:<day>:<code>"
+    status = Varchar(length=16, index=True)  # open | explained | resolved | withdrawn
+    opened_at = Timestamptz()
+    explanation = Text(default="")
+    explained_by = _fk(AppUser, null=True, default=None)
+    explained_at = Timestamptz(null=True, default=None)
+    resolution = Varchar(length=16, default="")  # accepted | refused
+    resolution_note = Text(default="")
+    resolved_by = _fk(AppUser, null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+
+
+class EvaluationScore(Table, tablename="evaluation_score"):
+    """One scored indicator of a provider's annual evaluation (年度考核): the provider's own
+    score and note (自查自评) and the bureau's score, which is the one that counts."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    year = Integer()
+    indicator = Varchar(length=32)
+    score_key = Varchar(length=64, unique=True)  # provider:year:indicator
+    self_score = Integer(null=True, default=None)
+    self_note = Text(default="")
+    self_by = _fk(AppUser, null=True, default=None)
+    self_at = Timestamptz(null=True, default=None)
+    bureau_score = Integer(null=True, default=None)
+    bureau_note = Text(default="")
+    scored_by = _fk(AppUser, null=True, default=None)
+    scored_at = Timestamptz(null=True, default=None)
+
+
+class FollowUpCall(Table, tablename="follow_up_call"):
+    """A follow-up call (回访) to a beneficiary about a provider's care, with the answer."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    person = _fk(Person, null=True, default=None)
+    year = Integer(index=True)  # of the call's day in the city's zone
+    called_at = Timestamptz()
+    answer = Varchar(length=16)  # satisfied | neutral | dissatisfied
+    note = Text(default="")
+    recorded_by = _fk(AppUser, null=True, default=None)
+
+
+class FinalAccount(Table, tablename="final_account"):
+    """The year's final account (决算) of a provider's quality reserve, booked once."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    provider = _fk(Provider, index=True)
+    year = Integer(index=True)
+    account_key = Varchar(length=32, unique=True)  # year:provider
+    score = Integer(null=True, default=None)
+    grade = Varchar(length=16)
+    reserve_fen = BigInt(default=0)
+    released_fen = BigInt(default=0)
+    forfeited_fen = BigInt(default=0)
+    posted_by = _fk(AppUser, null=True, default=None)
+    posted_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -1069,6 +1163,11 @@ ALL_TABLES: list[type[Table]] = [
     InspectionFile,
     CreditEvent,
     PaymentHold,
+    SpotCheck,
+    BedDayFlag,
+    EvaluationScore,
+    FollowUpCall,
+    FinalAccount,
 ]
 
 

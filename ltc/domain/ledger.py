@@ -201,6 +201,24 @@ def _positive(amount_fen: int) -> int:
     return amount_fen
 
 
+def entry_for_final_account(year: int, provider_id: int, released_fen: int, forfeited_fen: int) -> JournalEntry:
+    """The year's final account (决算) of a provider's quality reserve: the released share
+    becomes owed to the provider, the forfeited share goes back against the care expense it
+    was withheld from. Booked once per provider and year."""
+    check_fen(year, "year")
+    if check_fen(released_fen, "released_fen") < 0 or check_fen(forfeited_fen, "forfeited_fen") < 0:
+        raise InvalidInput("released and forfeited shares cannot be negative", code="invalid_posting")
+    return JournalEntry(
+        source_id=f"final-account:{year}:provider:{provider_id}",
+        kind="final_account",
+        memo=f"{year} final account of the quality reserve of provider {provider_id}",
+        postings=_postings(
+            {reserve(provider_id): released_fen + forfeited_fen},
+            {payable(provider_id): released_fen, CARE_EXPENSE: forfeited_fen},
+        ),
+    )
+
+
 def _postings(debits: Mapping[str, int], credits: Mapping[str, int]) -> tuple[Posting, ...]:
     """Signed amounts as postings: a negative debit is a credit and the other way round; zeros drop."""
     out: list[Posting] = []

@@ -84,6 +84,30 @@ class Policy:
     review_share: Decimal = Decimal("0.05")
     review_risk_share: Decimal = Decimal("0.5")
     approval_waits_for_review: bool = True
+    # The annual evaluation by indicators and the quality reserve (DOMAIN §8, ``evaluation``):
+    # indicator → weight (none: the year is evaluated by the single score above), the lowest
+    # score of each grade, the share of each month's fund amount withheld as the reserve, and
+    # the share of the reserve each grade has released in the year's final account.
+    evaluation_weights: dict[str, int] = field(default_factory=dict)
+    evaluation_grade_floors: dict[str, int] = field(
+        default_factory=lambda: {"excellent": 90, "good": 80, "pass": 60, "fail": 0}
+    )
+    quality_reserve_share: Decimal = Decimal("0")
+    reserve_release_by_grade: dict[str, Decimal] = field(
+        default_factory=lambda: {
+            "excellent": Decimal(1),
+            "good": Decimal(1),
+            "pass": Decimal("0.8"),
+            "fail": Decimal(0),
+        }
+    )
+    # Assessment quality (DOMAIN §8): an assessment recorded farther than this from the home or
+    # shorter than this is flagged; an assessor whose Holm-adjusted p-value of severe results
+    # against the peers is under the level is an outlier; a share of conclusions is re-assessed.
+    assessment_max_distance_m: float = 500.0
+    assessment_min_minutes: int = 20
+    assessor_outlier_alpha: Decimal = Decimal("0.05")
+    spot_check_share: Decimal = Decimal("0.05")
     # Provider agreements
     redesignation_block_years: int = 3
     # Credit (信用, DOMAIN §8): everyone starts from the same points; a finding deducts its
@@ -127,8 +151,8 @@ class Policy:
                 values[name] = date.fromisoformat(value)
             elif isinstance(default, Decimal):
                 values[name] = Decimal(str(value))
-            elif isinstance(default, dict) and all(isinstance(k, str) for k in default):
-                values[name] = {str(k): int(v) for k, v in value.items()}
+            elif name in _BY_NAME:  # keyed by a code, not a level
+                values[name] = {str(k): _BY_NAME[name](str(v)) for k, v in value.items()}
             elif isinstance(default, dict):
                 values[name] = {int(k): int(v) for k, v in value.items()}
             elif isinstance(default, tuple):
@@ -146,13 +170,21 @@ class Policy:
             elif isinstance(value, Decimal):
                 value = str(value)
             elif isinstance(value, dict):
-                value = {str(k): v for k, v in value.items()}
+                value = {str(k): str(v) if isinstance(v, Decimal) else v for k, v in value.items()}
             elif isinstance(value, tuple):
                 value = list(value)
             out[f.name] = value
         return out
 
 
+# Rules keyed by a code (an indicator, a grade) rather than a care level, and their values' type.
+_BY_NAME: dict[str, type] = {
+    "credit_level_points": int,
+    "finding_credit_points": int,
+    "evaluation_weights": int,
+    "evaluation_grade_floors": int,
+    "reserve_release_by_grade": Decimal,
+}
 _DEFAULTS = Policy(version="defaults", effective_from=date(2000, 1, 1))
 
 

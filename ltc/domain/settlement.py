@@ -79,7 +79,7 @@ from typing import Any
 
 import msgspec
 
-from ltc.domain import ledger
+from ltc.domain import evaluation, ledger
 from ltc.domain.access import Action, roles_allowed
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
 from ltc.domain.money import Rate, check_fen, format_yuan, share_fen, split
@@ -153,6 +153,7 @@ class InstitutionalCareInput(msgspec.Struct, frozen=True, gc=False):
     agreed_daily_price_fen: int
     days: tuple[date, ...]  # bed-days in the month; leave days already left out
     leave_days: tuple[date, ...] = ()  # only listed on the line
+    excluded_days: tuple[date, ...] = ()  # held back by a bed-day check; only named in the note
 
 
 class Adjustment(msgspec.Struct, frozen=True, gc=False):
@@ -472,9 +473,11 @@ def institutional_lines(item: InstitutionalCareInput, period: Period, policy_for
         raise InvalidInput(f"person {item.person_id} has a bed-day twice", code="duplicate_day")
     if set(days) & set(leave):
         raise InvalidInput(f"person {item.person_id} has a day both in care and on leave", code="leave_day_billed")
+    if set(days) & set(item.excluded_days):
+        raise InvalidInput(f"person {item.person_id} has a held-back day billed", code="held_day_billed")
     groups = _group_by_policy(((d, d) for d in days), policy_for)
     if not groups:
-        if not leave:
+        if not leave and not item.excluded_days:
             return []
         groups = [(policy_for(period.first_day), [])]
     lines: list[SettlementLine] = []
@@ -491,6 +494,9 @@ def institutional_lines(item: InstitutionalCareInput, period: Period, policy_for
         line_leave = leave if index == 0 else ()
         if line_leave:
             note += f"; {len(line_leave)} leave day(s) not counted"
+        if index == 0 and item.excluded_days:
+            held = ", ".join(d.isoformat() for d in item.excluded_days)
+            note += f"; {len(item.excluded_days)} bed-day(s) held back by a hospital stay or death check: {held}"
         lines.append(
             SettlementLine(
                 kind=INSTITUTIONAL,
@@ -573,8 +579,8 @@ def netting_line(netting: Netting) -> SettlementLine:
 
 
 def deduction_line(deduction: EvaluationDeduction, care_fund_fen: int, policy: Policy) -> SettlementLine | None:
-    """The evaluation deduction, or None when the score passes."""
-    if deduction.score >= policy.evaluation_pass_score:
+    """The evaluation deduction, or None when the score passes (or nothing is deducted)."""
+    if deduction.score >= policy.evaluation_pass_score or not policy.evaluation_deduction_share:
         return None
     amount = -share_fen(care_fund_fen, policy.evaluation_deduction_share)
     return SettlementLine(
@@ -591,6 +597,30 @@ def deduction_line(deduction: EvaluationDeduction, care_fund_fen: int, policy: P
         note=(
             f"{deduction.year} annual evaluation {deduction.score} < {policy.evaluation_pass_score}: "
             f"{policy.evaluation_deduction_share * 100:f}% of the fund amount {format_yuan(care_fund_fen)} deducted"
+        ),
+    )
+
+
+def reserve_line(care_fund_fen: int, policy: Policy) -> SettlementLine | None:
+    """The quality reserve (质量保证金) withheld from the month's fund amount for care, or None
+    when the policy withholds none; released by grade in the year's final account."""
+    amount = evaluation.reserve_fen(policy, care_fund_fen)
+    if not amount:
+        return None
+    return SettlementLine(
+        kind=RESERVE,
+        person_id=None,
+        level=None,
+        quantity=0,
+        unit="",
+        unit_price_fen=None,
+        gross_fen=-amount,
+        fund_fen=-amount,
+        personal_fen=0,
+        policy_version=policy.version,
+        note=(
+            f"quality reserve {policy.quality_reserve_share * 100:f}% of the fund amount "
+            f"{format_yuan(care_fund_fen)} withheld until the year's final account"
         ),
     )
 
@@ -650,6 +680,9 @@ def build_settlement(
         if line is not None:
             lines.append(line)
     lines += [netting_line(n) for n in sorted(nettings, key=lambda n: n.outcome_id)]
+    reserve = reserve_line(care_fund, policy_for(period.last_day))
+    if reserve is not None:
+        lines.append(reserve)
     return SettlementDraft.of(provider_id, period, lines)
 
 

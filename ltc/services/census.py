@@ -18,6 +18,7 @@ from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input, RecordId
+from ltc.services.supervision.bed_days import check_bed_days, check_census_open
 from ltc.services.visits.reads import reading_scope
 
 STATUSES = ("present", "leave", "hospital", "admitted", "discharged")
@@ -71,6 +72,7 @@ async def record_census(
         )
     now = ctx.clock.now()
     async with write_transaction():
+        await check_census_open(actor.provider_id or 0, [day])
         for e in entries:
             key = f"{e.person_id}:{day.isoformat()}"
             if await CensusEntry.exists().where(CensusEntry.census_key == key):
@@ -101,6 +103,7 @@ async def record_census(
             entity_id=actor.provider_id,
             after={"day": day.isoformat(), "entries": len(entries)},
         )
+    await check_bed_days(ctx, {e.person_id for e in entries}, day)
     return CensusRecorded(day=day, entries=len(entries))
 
 

@@ -390,6 +390,9 @@ async def record_evaluation(ctx: ServiceContext, actor: Actor, provider_id: int,
     year, score = data.year, data.score
     if not 0 <= score <= 100:
         raise InvalidInput("考核分数须在 0–100 之间", code="invalid_score", errors=[{"field": "score"}])
+    if policy_book(ctx.settings).in_force(date(year, 12, 31)).evaluation_weights:
+        # From then on a year is evaluated indicator by indicator (ltc.services.supervision.evaluation).
+        raise Conflict(f"{year} 年度按指标考核", code="evaluation_by_indicators", errors=[{"field": "year"}])
     now = ctx.clock.now()
     async with write_transaction():
         await get_provider(actor, provider_id)

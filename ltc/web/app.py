@@ -28,6 +28,7 @@ from ltc.web.account_pages import AccountPages
 from ltc.web.admin_pages import AdminPagesController
 from ltc.web.agency_pages import AgencyPages
 from ltc.web.api.admin import AdminController
+from ltc.web.api.assessment_quality import AssessmentQualityController
 from ltc.web.api.assessments import (
     ApplicationsController,
     AssessmentsController,
@@ -37,7 +38,9 @@ from ltc.web.api.assessments import (
 )
 from ltc.web.api.assignment import AssignmentController
 from ltc.web.api.auth import AuthController
+from ltc.web.api.bed_days import BedDayFlagsController
 from ltc.web.api.care_plans import CarePlansController
+from ltc.web.api.evaluations import EvaluationsController
 from ltc.web.api.evidence import EvidenceController
 from ltc.web.api.fund import FundAnalysisController, FundPlanningController, WhatIfController
 from ltc.web.api.inspections import InspectionsController
@@ -53,9 +56,12 @@ from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.app_shell import PhoneAppFiles
 from ltc.web.assessment_pages import AssessorPages, BureauAssessmentPages, EvidencePages
+from ltc.web.assessment_quality_pages import AssessmentQualityPages
+from ltc.web.bed_day_pages import BedDayPages
 from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
+from ltc.web.evaluation_pages import EvaluationPages, FinalAccountPages
 from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
 from ltc.web.fund_planning_pages import FundPlanningPages
 from ltc.web.headers import security_headers
@@ -157,6 +163,13 @@ def create_app(
             AuthController,
             JobsController,
             ProvidersController,
+            EvaluationsController,
+            BedDayFlagsController,
+            AssessmentQualityController,
+            AssessmentQualityPages,
+            BedDayPages,
+            EvaluationPages,
+            FinalAccountPages,
             CaregiversController,
             PresenceCardsController,
             AbsencesController,

@@ -97,6 +97,12 @@ PLACES: tuple[Place, ...] = (
         Action.READ_INSPECTIONS,
         counts=("rectifications_overdue", "rectifications_to_answer"),
     ),
+    Place(N_("Annual evaluation"), "/evaluations", Action.SELF_EVALUATE),
+    Place(N_("Annual evaluation"), "/evaluations", Action.SCORE_EVALUATION),
+    Place(N_("Final account"), "/final-accounts", Action.MANAGE_BUDGET),
+    Place(N_("Assessment quality"), "/assessment-quality", Action.READ_SUPERVISION),
+    Place(N_("Flagged bed-days"), "/bed-day-flags", Action.EXPLAIN_EXCEPTION),
+    Place(N_("Flagged bed-days"), "/bed-day-flags", Action.RESOLVE_EXCEPTION),
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ltc.domain.money import format_yuan
 from ltc.web.i18n import gettext as _
-from ltc.web.vocabulary import FINDING_CATEGORIES, N_
+from ltc.web.vocabulary import EVALUATION_GRADES, EVALUATION_INDICATORS, FINDING_CATEGORIES, N_
 
 # rule → (its name, how its value reads)
 POLICY_RULES: dict[str, tuple[str, str]] = {
@@ -71,6 +71,24 @@ POLICY_RULES: dict[str, tuple[str, str]] = {
     "credit_level_points": (N_("Least credit points of each level"), "points_by_level"),
     "finding_credit_points": (N_("Credit points a finding deducts by category"), "points_by_category"),
 }
+# The annual evaluation by indicators and the quality reserve.
+POLICY_RULES.update(
+    {
+        "evaluation_weights": (N_("Annual evaluation indicators and their weights"), "weights"),
+        "evaluation_grade_floors": (N_("Lowest score of each evaluation grade"), "score_by_grade"),
+        "quality_reserve_share": (N_("Quality reserve withheld from each month's fund amount"), "share"),
+        "reserve_release_by_grade": (N_("Quality reserve released in the final account by grade"), "share_by_grade"),
+    }
+)
+# Assessment quality.
+POLICY_RULES.update(
+    {
+        "assessment_max_distance_m": (N_("An assessment farther than this from the home is flagged"), "metres"),
+        "assessment_min_minutes": (N_("An assessment shorter than this is flagged"), "minutes"),
+        "assessor_outlier_alpha": (N_("Significance level for an assessor's severe rate against peers"), "share"),
+        "spot_check_share": (N_("Share of final conclusions drawn for spot re-assessment"), "share"),
+    }
+)
 OTHER_RULE = N_("Another rule")
 LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}
 
@@ -92,6 +110,13 @@ def _level(level: int) -> str:
 
 def _by_level(values: Mapping[int, str]) -> str:
     return _("; ").join(f"{_level(level)} {amount}" for level, amount in sorted(values.items()))
+
+
+def _by_code(unit: str, value: Mapping[str, Any]) -> str:
+    """Indicators or grades in words with their figures, e.g. "Safety 10; Training 10"."""
+    names = EVALUATION_INDICATORS if unit == "weights" else EVALUATION_GRADES
+    shown = (lambda v: f"{(Decimal(v) * 100).normalize():f}%") if unit == "share_by_grade" else str
+    return _("; ").join(f"{_(names.get(code, OTHER_RULE))} {shown(v)}" for code, v in value.items())
 
 
 def value_words(rule: str, value: Any) -> str:
@@ -132,6 +157,8 @@ def value_words(rule: str, value: Any) -> str:
             f"{_(FINDING_CATEGORIES.get(category, OTHER_RULE))} {_('%(n)s points') % {'n': n}}"
             for category, n in value.items()
         )
+    if unit in ("weights", "score_by_grade", "share_by_grade"):
+        return _by_code(unit, value)
     if unit == "grades":
         return _("; ").join(value)
     if unit == "yes_no":

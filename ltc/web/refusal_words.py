@@ -470,3 +470,39 @@ ERROR_MESSAGES.update(
         "too_many_rows": N_("The file has more than 5,000 rows; split it."),
     }
 )
+
+# The annual evaluation by indicators and the year's final account of the quality reserve.
+ERROR_MESSAGES.update(
+    {
+        "evaluation_by_indicators": N_(
+            "This year is evaluated indicator by indicator: use the provider's annual evaluation page."
+        ),
+        "evaluation_by_single_score": N_("This year is evaluated by a single score, not indicator by indicator."),
+        "evaluation_closed": N_("The year's final account is booked: its evaluation no longer changes."),
+        "unknown_indicator": N_("This is not an indicator that is scored by hand."),
+        "invalid_year": N_("Choose a year from 2000 to this year."),
+        "year_not_ended": N_("The year has not ended yet: its final account waits until it has."),
+        "invalid_answer": N_("Please choose one of the answers."),
+        "invalid_counts": N_("There cannot be more visits with a flag than visits."),
+        "invalid_split": N_("The released and forfeited shares must add up to the reserve."),
+    }
+)
+
+# Bed-day checks and the settled month's census.
+ERROR_MESSAGES.update(
+    {
+        "census_period_settled": N_("This month's settlement is approved: its census can no longer change."),
+        "bed_day_flag_not_found": N_("This flagged bed-day does not exist."),
+        "unknown_resolution": N_("Accept or refuse the day."),
+        "held_day_billed": N_("A day held back by a bed-day check cannot be billed."),
+    }
+)
+
+# Spot re-assessments.
+ERROR_MESSAGES.update(
+    {
+        "no_independent_team": N_("There are not enough other assessors to form a second team."),
+        "spot_check_not_found": N_("This spot re-assessment does not exist."),
+        "spot_check_done": N_("This spot re-assessment already has its result."),
+    }
+)

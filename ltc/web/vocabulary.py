@@ -385,3 +385,46 @@ OUTCOME_STATUSES = {
 }
 REFERRALS = {"police": N_("Police"), "discipline": N_("Discipline inspection commission")}
 SETTLEMENT_NETTING_KINDS = [N_("recovery"), N_("held")]
+# The annual evaluation (年度考核): indicators, grades, follow-up answers, final account states.
+EVALUATION_INDICATORS = {
+    "exception_rate": N_("Visits without exceptions"),
+    "satisfaction": N_("Satisfaction in follow-up calls"),
+    "complaints": N_("Complaints"),
+    "inspection_findings": N_("Inspection findings"),
+    "staffing": N_("Staffing"),
+    "care_records": N_("Care records"),
+    "safety": N_("Safety"),
+    "training": N_("Training"),
+}
+EVALUATION_GRADES = {
+    "excellent": N_("Excellent"), "good": N_("Good"), "pass": N_("Pass"), "fail": N_("Fail"),
+}  # fmt: skip
+FOLLOW_UP_ANSWERS = {
+    "satisfied": N_("Satisfied"), "neutral": N_("Neither satisfied nor dissatisfied"),
+    "dissatisfied": N_("Dissatisfied"),
+}  # fmt: skip
+FINAL_ACCOUNT_STATES = {
+    "booked": N_("Booked"),
+    "ready": N_("Ready to book"),
+    "settlements_pending": N_("Waiting for the year's settlements to be approved"),
+    "not_scored": N_("Waiting for the bureau's scoring"),
+}
+QUALITY_LINE_KINDS = [N_("reserve")]
+AUDIT_ACTIONS += [
+    N_("evaluation.self"), N_("evaluation.score"), N_("evaluation.follow_up"), N_("evaluation.final_account"),
+]  # fmt: skip
+# Bed-day checks (census days against hospital stays and deaths).
+BED_DAY_FLAGS = [N_("bed_day_while_inpatient"), N_("bed_day_after_death")]
+BED_DAY_RESOLUTIONS = [N_("refused")]
+AUDIT_ACTIONS += [N_("bed_day_flag.explain"), N_("bed_day_flag.resolve")]
+AUDIT_ENTITIES += [N_("bed_day_flag")]
+# Assessment quality: an assessment's flags and a spot re-assessment's result.
+ASSESSMENT_FLAG_WORDS = {
+    "assessed_away_from_home": N_("Assessed away from the home"),
+    "assessment_too_short": N_("Assessment too short"),
+}
+SPOT_OUTCOME_WORDS = {
+    "agrees": N_("Agrees with the conclusion"), "higher": N_("Higher level found"), "lower": N_("Lower level found"),
+}  # fmt: skip
+AUDIT_ACTIONS += [N_("spot_check.draw"), N_("spot_check.result")]
+AUDIT_ENTITIES += [N_("spot_check")]

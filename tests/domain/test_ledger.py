@@ -310,3 +310,61 @@ def test_advances_netted_month_after_month_balance_and_leave_nothing_netted_twic
         balances([*entries, entries[-1]])
     if netted == paid_ahead:
         assert balances(entries).get(advance(7), 0) == 0
+
+
+def test_the_final_account_releases_and_forfeits_the_reserve() -> None:
+    from ltc.domain.ledger import entry_for_final_account, reserve
+
+    withheld = entry_for_approval(1, 7, 95_000, {reserve(7): 5_000})
+    final = entry_for_final_account(2027, 7, 4_000, 1_000)
+    assert final.source_id == "final-account:2027:provider:7" and final.kind == "final_account"
+    totals = balances([withheld, final])
+    assert totals[reserve(7)] == 0
+    assert totals[payable(7)] == 99_000  # the care less what was forfeited
+    assert totals[CARE_EXPENSE] == 99_000
+    with pytest.raises(InvalidInput) as err:
+        entry_for_final_account(2027, 7, -1, 1_000)
+    assert err.value.code == "invalid_posting"
+    with pytest.raises(Conflict) as conflict:
+        balances([withheld, final, entry_for_final_account(2027, 7, 4_000, 1_000)])
+    assert conflict.value.code == "duplicate_entry"
+
+
+months_of_care = st.lists(
+    st.tuples(st.integers(1, 4), st.integers(0, 10**8), st.integers(0, 20), st.integers(0, 5)), min_size=1, max_size=30
+)
+
+
+@given(months_of_care, st.sampled_from(["excellent", "good", "pass", "fail"]))
+def test_reserves_withheld_all_year_are_back_to_zero_after_the_final_account(
+    months: list[tuple[int, int, int, int]], grade: str
+) -> None:
+    """Months of care with recoveries and advances netted and a reserve withheld, approved and
+    paid, then the year's final account: every entry balances, none is booked twice, and every
+    provider's reserve account ends at 0 with the released share owed to it."""
+    from ltc.domain import evaluation
+    from ltc.domain.ledger import entry_for_final_account, reserve
+    from ltc.domain.policy import Policy
+    from ltc.domain.settlement import approval_offsets
+
+    policy = Policy("t", __import__("datetime").date(2027, 1, 1), quality_reserve_share=Decimal("0.05"))
+    entries: list[JournalEntry] = []
+    withheld: dict[int, int] = {}
+    for n, (provider, care, recovery, advance_paid) in enumerate(months):
+        kept = evaluation.reserve_fen(policy, care)
+        lines = [("home", care), ("recovery", -recovery), ("advance", -advance_paid), ("reserve", -kept)]
+        offsets = approval_offsets(provider, lines)
+        fund = sum(amount for _, amount in lines)
+        entries.append(entry_for_approval(n, provider, fund, offsets))
+        entries.append(entry_for_payment(n, provider, fund))
+        withheld[provider] = withheld.get(provider, 0) + kept
+    for provider, kept in withheld.items():
+        split = evaluation.final_account_split(policy, kept, grade)
+        if kept:  # nothing withheld, nothing to account for
+            entries.append(entry_for_final_account(2027, provider, split.released_fen, split.forfeited_fen))
+    assert all(e.debit_fen == e.credit_fen for e in entries)
+    totals = balances(entries)  # refuses a source booked twice
+    assert all(totals.get(reserve(p), 0) == 0 for p in withheld)
+    for provider, kept in withheld.items():
+        released = evaluation.final_account_split(policy, kept, grade).released_fen
+        assert totals.get(payable(provider), 0) == released

@@ -60,6 +60,7 @@ def with_policy_change(services: ServiceContext, tmp_path: Path, effective: date
             "effective_from": effective.isoformat(),
             "home_hourly_price_fen": 7000,
             "home_hours_by_level": latest["home_hours_by_level"] | {"3": 10},
+            "quality_reserve_share": "0",  # the lines here are the visits' alone
         }
     )
     path = tmp_path / "policy.json"

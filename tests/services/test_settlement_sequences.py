@@ -580,6 +580,13 @@ class MoneyMachine(RuleBasedStateMachine):
                 SettlementLine.settlement == settlement_id
             )
             assert row["fund_fen"] == sum(line["fund_fen"] for line in lines), row
+        # the quality reserve a settlement withheld (its reserve lines are negative)
+        withheld: dict[int, int] = {}
+        for line in await SettlementLine.select(SettlementLine.settlement, SettlementLine.fund_fen).where(
+            SettlementLine.settlement.is_in(list(locked) or [0]) & (SettlementLine.kind == rules.RESERVE)
+        ):
+            withheld[line["settlement"]] = withheld.get(line["settlement"], 0) - line["fund_fen"]
+        assert all(amount > 0 for amount in withheld.values())
         for provider_id in providers:
             mine = [r for r in settlements.values() if r["provider"] == provider_id]
             ids = {r["id"] for r in mine}
@@ -616,6 +623,13 @@ class MoneyMachine(RuleBasedStateMachine):
             # an approval's care expense is its fund amount plus what it netted (advances,
             # recoveries and penalties, the reserve: lines of −x fen)
             assert spent == sum(r["fund_fen"] for r in mine if r["status"] in rules.LOCKED_STATUSES) - offset
+            reserved = sum(
+                p["credit_fen"] - p["debit_fen"]
+                for p in postings
+                if p["settlement"] in ids and p["account"] == accounts.reserve(provider_id)
+            )
+            settled = [r for r in mine if r["status"] in rules.LOCKED_STATUSES]
+            assert reserved == sum(withheld.get(r["id"], 0) for r in settled)
             assert owed == sum(r["fund_fen"] for r in mine if r["status"] == rules.APPROVED)
         assert await LedgerEntry.count().where(
             LedgerEntry.settlement.is_in(list(settlements) or [0]) & (LedgerEntry.kind == "approval")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 
 from ltc.db.tables import AppUser
 from tests.helpers import HTML, csrf_token, signed_in_browser
@@ -205,7 +206,13 @@ async def test_the_list_apis_filter_and_link_to_the_next_page(client, auth) -> N
 
     versions = await client.get("/api/v1/policy/versions", headers=admin)
     assert versions.status_code == 200 and versions.json()[0]["changes"] is None
-    assert versions.json()[-1]["in_force"] is True
+    # one version is in force: the latest that has begun (a version announced for a later day waits)
+    in_force = [v for v in versions.json() if v["in_force"]]
+    assert len(in_force) == 1 and in_force[0]["effective_from"] <= date.today().isoformat()
+    assert all(
+        v["effective_from"] > in_force[0]["effective_from"]
+        for v in versions.json()[versions.json().index(in_force[0]) + 1 :]
+    )
     assert (await client.get("/api/v1/policy/versions", headers=auditor)).status_code == 403
 
 

@@ -26,9 +26,11 @@ from ltc.db.tables import (
     AppUser,
     Assessment,
     AssessorAssignment,
+    BedDayFlag,
     Caregiver,
     CaregiverAbsence,
     CarePlan,
+    Conclusion,
     Evidence,
     Inspection,
     InspectionFile,
@@ -40,6 +42,7 @@ from ltc.db.tables import (
     Provider,
     ReviewSample,
     Settlement,
+    SpotCheck,
     TipOff,
     UserSession,
     Visit,
@@ -62,7 +65,7 @@ PUBLIC_REGISTER = {
     "/api/v1/providers/{provider_id}/evaluations",
 }
 # Path parameters that name no one's record.
-PUBLIC_PARAMETERS = {"code", "file_path", "path"}
+PUBLIC_PARAMETERS = {"code", "file_path", "path", "year"}
 # Fields of a query or body that name a record someone owns.
 RECORD_FIELDS = {
     "person_id",
@@ -186,6 +189,31 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
             created_at=now,
         )
     ).returning(CaregiverAbsence.id)
+    flag = await BedDayFlag.insert(
+        BedDayFlag(
+            provider=provider["id"],
+            person=plan["person"],
+            day=now.date(),
+            code="bed_day_after_death",
+            flag_key=f"{plan['person']}:{now.date().isoformat()}:bed_day_after_death",
+            status="open",
+            opened_at=now,
+        )
+    ).returning(BedDayFlag.id)
+    conclusion = (
+        await Conclusion.select(Conclusion.id, Conclusion.level).where(Conclusion.person == plan["person"]).first()
+    )
+    spot = await SpotCheck.insert(
+        SpotCheck(
+            conclusion=conclusion["id"],
+            spot_key=f"conclusion:{conclusion['id']}",
+            seed=1,
+            team=[],
+            conclusion_level=conclusion["level"],
+            status="drawn",
+            drawn_at=now,
+        )
+    ).returning(SpotCheck.id)
     notice = await Notice.insert(
         Notice(recipient=victim_user["id"], kind="visits_taken", params={"count": 1}, created_at=now)
     ).returning(Notice.id)
@@ -253,6 +281,8 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
             "outcome_id": outcome[0]["id"],
             "file_id": inspection_file[0]["id"],
             "absence_id": absence[0]["id"],
+            "flag_id": flag[0]["id"],
+            "spot_id": spot[0]["id"],
             "notice_id": notice[0]["id"],
             "person_id": plan["person"],
             "provider_id": provider["id"],
@@ -471,6 +501,20 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("POST", "/inspections/{inspection_id}/outcomes/{outcome_id}/response"): Body(form={"response_note": "x"}),
         ("POST", "/inspections/{inspection_id}/holds/{hold_id}/lift"): Body(form={}),
         ("POST", "/inspections/{inspection_id}/close"): Body(form={"summary": "x"}),
+        ("POST", "/api/v1/providers/{provider_id}/evaluations/{year}/self"): Body(
+            json={"indicator": "safety", "score": 80}
+        ),
+        ("POST", "/api/v1/providers/{provider_id}/evaluations/{year}/scores"): Body(
+            json={"indicator": "safety", "score": 80}
+        ),
+        ("POST", "/api/v1/providers/{provider_id}/follow-ups"): Body(
+            json={"person_id": ids["person_id"], "answer": "satisfied"}
+        ),
+        ("POST", "/api/v1/bed-day-flags/{flag_id}/explain"): Body(json={"explanation": "上午出院"}),
+        ("POST", "/api/v1/bed-day-flags/{flag_id}/resolve"): Body(json={"resolution": "accepted"}),
+        ("POST", "/api/v1/spot-checks/{spot_id}/result"): Body(json={"level": 4}),
+        ("POST", "/evaluations/{provider_id}/{year}/self"): Body(form={"indicator": "safety", "score": "80"}),
+        ("POST", "/evaluations/{provider_id}/{year}/score"): Body(form={"indicator": "safety", "score": "80"}),
     }
 
 
@@ -495,6 +539,8 @@ def _fill(path: str, ids: dict[str, Any]) -> str:
         name = match.group(1).split(":")[0]
         if name == "action":
             return "submit" if "settlement" in path else "suspend"
+        if name == "year":
+            return "2026"
         return str(ids[name])
 
     return re.sub(r"{([^}]+)}", value, path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from ltc.db.engine import current_engine, is_sqlite
@@ -21,6 +22,7 @@ from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
 from ltc.services.settlements.nettings import held_persons, open_nettings
 from ltc.services.supervision.advances import open_advances
+from ltc.services.supervision.bed_days import unsettled_days
 
 BILLABLE_CENSUS = ("present", "admitted")
 
@@ -56,6 +58,8 @@ class Month:
 
     home: dict[int, list[Row]] = field(default_factory=dict)
     census: dict[int, list[Row]] = field(default_factory=dict)
+    # census days a bed-day check holds back, by provider and person
+    unsettled: dict[int, dict[int, set[date]]] = field(default_factory=dict)
     levels: dict[int, dict[int, int]] = field(default_factory=dict)
     prices: dict[int, Row] = field(default_factory=dict)
     corrections: dict[int, list[Row]] = field(default_factory=dict)
@@ -130,6 +134,7 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
         if row["status"] in (*BILLABLE_CENSUS, "leave"):
             month.census.setdefault(row["provider"], []).append(row)
     if census:
+        month.unsettled = await unsettled_days(period, provider_id)
         plans = CarePlan.select(CarePlan.provider, CarePlan.person, CarePlan.level).where(
             (CarePlan.care_mode == "institutional") & (CarePlan.status == "confirmed")
         )

@@ -171,14 +171,16 @@ def institutional_inputs(provider_id: int, daily_price: int, month: Month) -> li
     leave: dict[int, list[date]] = defaultdict(list)
     for r in rows:
         (days if r["status"] in BILLABLE_CENSUS else leave)[r["person"]] += _dates(r["days"])
+    held = month.unsettled.get(provider_id, {})  # days a bed-day check holds back
     persons = sorted((set(days) | set(leave)) & set(levels))
     return [
         rules.InstitutionalCareInput(
             person_id=p,
             level=levels[p],
             agreed_daily_price_fen=daily_price,
-            days=tuple(sorted(days[p])),
+            days=tuple(sorted(d for d in days[p] if d not in held.get(p, ()))),
             leave_days=tuple(sorted(leave[p])),
+            excluded_days=tuple(sorted(d for d in days[p] if d in held.get(p, ()))),
         )
         for p in persons
     ]

@@ -13,4 +13,12 @@
 - ``findings``: what a case found (credit points deducted) and its evidence files;
 - ``outcomes``: the sanctions ladder on a case, rectification follow-ups, closing, overdue notices;
 - ``credit``: credit points, levels and bars (黑名单) of providers and caregivers.
+- ``evaluation``: the annual evaluation (年度考核) by indicators: self-evaluation, the bureau's
+  scoring, follow-up calls (回访), the year's score and grade.
+- ``indicators``: the sources of the evaluation's derived indicators, one function a code.
+- ``final_account``: the year's final account (决算) releasing the quality reserve by grade.
+- ``bed_days``: census days checked against hospital stays and deaths, explained and resolved;
+  a settled month's census is locked.
+- ``assessment_quality``: flagged assessments, assessors tested against their peers, and spot
+  re-assessments (抽查复评).
 """

@@ -15,6 +15,7 @@ from ltc.domain.errors import InvalidInput
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.supervision.bed_days import check_bed_days
 from ltc.services.visits.values import DeathIn, DeathsRecorded, StayIn, StaysImported
 from ltc.services.visits.verification import reverify_person
 
@@ -72,6 +73,7 @@ async def import_hospital_stays(ctx: ServiceContext, actor: Actor, stays: Sequen
     reverified = 0
     for person_id, since in touched.items():
         reverified += await reverify_person(ctx, person_id, since)
+        await check_bed_days(ctx, [person_id], since)  # census days recorded before the stay was known
     return StaysImported(stays=len(stays), persons=len(touched), visits_verified_again=reverified)
 
 
@@ -103,4 +105,5 @@ async def record_deaths(ctx: ServiceContext, actor: Actor, records: Sequence[Dea
     reverified = 0
     for r in records:
         reverified += await reverify_person(ctx, by_number[r.id_number], r.died_on)
+        await check_bed_days(ctx, [by_number[r.id_number]], r.died_on)  # census days recorded after it
     return DeathsRecorded(persons=len(records), visits_verified_again=reverified)
