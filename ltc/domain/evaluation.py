@@ -85,6 +85,24 @@ def satisfaction_score(answers: Mapping[str, int]) -> int | None:
     return round_half_up(points, calls)
 
 
+POINTS_PER_COMPLAINT = 10  # each tip-off that became or joined a case about the provider
+
+
+def complaints_score(complaints: int) -> int:
+    """Full marks without a complaint, 10 points fewer for each, never below 0."""
+    if complaints < 0:
+        raise InvalidInput("complaints cannot be negative", code="invalid_counts")
+    return max(0, MAX_SCORE - POINTS_PER_COMPLAINT * complaints)
+
+
+def findings_score(points_deducted: int) -> int:
+    """Full marks less the credit points the year's inspection findings deducted (the policy's
+    table weighs each finding by its category), never below 0."""
+    if points_deducted < 0:
+        raise InvalidInput("points cannot be negative", code="invalid_counts")
+    return max(0, MAX_SCORE - points_deducted)
+
+
 def weighted_score(policy: Policy, scores: Mapping[str, int | None]) -> int | None:
     """The weighted mean of the indicators with a score, half up; None when none has one."""
     unknown = set(scores) - set(policy.evaluation_weights)

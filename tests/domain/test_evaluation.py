@@ -155,3 +155,11 @@ def test_the_policy_reads_code_keyed_rules_from_data() -> None:
     assert policy.reserve_release_by_grade == {"excellent": Decimal(1), "fail": Decimal("0.25")}
     assert Policy.from_dict(policy.to_dict()) == policy
     assert rules.evaluation_in_force(policy) and not rules.evaluation_in_force(Policy("d", date(2000, 1, 1)))
+
+
+def test_complaints_and_findings_take_points_off_full_marks_down_to_nothing() -> None:
+    assert [rules.complaints_score(n) for n in (0, 1, 3, 10, 11)] == [100, 90, 70, 0, 0]
+    assert [rules.findings_score(p) for p in (0, 10, 35, 100, 120)] == [100, 90, 65, 0, 0]
+    for refused in (lambda: rules.complaints_score(-1), lambda: rules.findings_score(-5)):
+        with pytest.raises(InvalidInput):
+            refused()

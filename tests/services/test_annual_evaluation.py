@@ -15,7 +15,18 @@ import pytest
 from ltc.bench.scratch import scratch_database
 from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
-from ltc.db.tables import AppUser, AuditEntry, FollowUpCall, LedgerEntry, LedgerPosting, Settlement, SettlementLine
+from ltc.db.tables import (
+    AppUser,
+    AuditEntry,
+    FollowUpCall,
+    Inspection,
+    InspectionFinding,
+    LedgerEntry,
+    LedgerPosting,
+    Settlement,
+    SettlementLine,
+    TipOff,
+)
 from ltc.domain import ledger as accounts
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -29,6 +40,7 @@ from ltc.services.settlements.values import BuildSettlementsParams
 from ltc.services.supervision import evaluation, final_account
 from ltc.services.supervision.evaluation import FollowUpIn, IndicatorScoreIn
 from ltc.settings import Settings
+from tests.helpers import decide_review_samples
 from tests.services.test_settlement_sequences import new_person, new_provider, new_visit
 
 YEAR = 2031
@@ -78,6 +90,7 @@ async def _settled_months(ctx: ServiceContext, bureau: Actor, provider_id: int, 
         settlement_id = result.settlement_ids[0]
         ids.append(settlement_id)
         if n < approve:
+            await decide_review_samples(ctx, await _user(Role.SUPERVISOR), settlement_id)
             for action in ("submit", "approve"):
                 row = await Settlement.select(Settlement.version).where(Settlement.id == settlement_id).first()
                 await workflow.act(ctx, bureau, settlement_id, action, seen_version=row["version"])
@@ -134,11 +147,26 @@ async def test_the_year_withholds_a_reserve_that_the_final_account_releases_by_g
         await evaluation.record_follow_up(ctx, bureau, provider_id, FollowUpIn(person_id=person_id, answer=answer))
     assert await FollowUpCall.count().where(FollowUpCall.provider == provider_id) == 3
 
+    # a tip-off joined to a case about the provider, and a finding on it deducting 10 credit points
+    in_year = datetime(YEAR, 6, 1, tzinfo=UTC)
+    case = Inspection(
+        provider=provider_id, kind="routine", period_from=f"{YEAR}-01", period_to=f"{YEAR}-03", opened_at=in_year
+    )
+    await case.save()
+    await TipOff(reference=f"JB{uuid.uuid4().hex[:10]}", inspection=case.id, received_at=in_year).save()
+    await InspectionFinding(inspection=case.id, category="overbilling", points=10, recorded_at=in_year).save()
+
     done = await evaluation.get_evaluation(ctx, agency, provider_id, YEAR)
     by_code = {i.indicator: i.score for i in done.indicators}
-    # 4 visits, none flagged → 100; follow-ups (100 + 100 + 60) / 3 → 87; no tip-offs or findings yet
-    assert (by_code["exception_rate"], by_code["satisfaction"], by_code["complaints"]) == (100, 87, None)
-    # (20×100 + 15×87 + 10×95 + 10×90 + 10×85 + 10×80) / 75 = 6805 / 75 = 90.73 → 91
+    # 4 visits, none flagged → 100; follow-ups (100 + 100 + 60) / 3 → 87; one complaint → 90;
+    # findings deducting 10 points → 90
+    assert [by_code[c] for c in ("exception_rate", "satisfaction", "complaints", "inspection_findings")] == [
+        100,
+        87,
+        90,
+        90,
+    ]
+    # (20×100 + 15×87 + 10×90 + 15×90 + 10×95 + 10×90 + 10×85 + 10×80) / 100 = 90.55 → 91
     assert (done.scored, done.score, done.grade) == (True, 91, "excellent")
 
     # not before the year has ended
@@ -179,8 +207,10 @@ async def test_a_provider_waits_for_its_settlements_and_its_scoring(services, ow
     ids = await _settled_months(ctx, bureau, provider_id, approve=1)  # February is still a draft
     account = await final_account.year_account(ctx, bureau, YEAR)
     assert next(p for p in account.providers if p.provider_id == provider_id).state == "settlements_pending"
-    for version, action in enumerate(("submit", "approve"), start=1):
-        await workflow.act(ctx, bureau, ids[1], action, seen_version=version)
+    await decide_review_samples(ctx, await _user(Role.SUPERVISOR), ids[1])
+    for action in ("submit", "approve"):
+        row = await Settlement.select(Settlement.version).where(Settlement.id == ids[1]).first()
+        await workflow.act(ctx, bureau, ids[1], action, seen_version=row["version"])
     account = await final_account.run_final_account(ctx, bureau, YEAR)
     mine = next(p for p in account.providers if p.provider_id == provider_id)
     assert (mine.state, mine.reserve_fen, mine.grade) == ("not_scored", 1_080, None)

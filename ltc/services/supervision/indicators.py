@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ltc.db.tables import FollowUpCall, Visit, VisitException
+from ltc.db.tables import FollowUpCall, InspectionFinding, TipOff, Visit, VisitException
 from ltc.domain import evaluation as rules
 
 Source = Callable[[int, int, ZoneInfo], Awaitable[int | None]]
@@ -62,14 +62,24 @@ async def satisfaction(provider_id: int, year: int, zone: ZoneInfo) -> int | Non
 
 @indicator_source(rules.COMPLAINTS)
 async def complaints(provider_id: int, year: int, zone: ZoneInfo) -> int | None:
-    """Tip-offs (举报) about the provider: no records of them to read yet, so no data."""
-    return None
+    """Tip-offs (举报) received in the year that became or joined a case about the provider."""
+    start, end = year_span(year, zone)
+    count = await TipOff.count().where(
+        (TipOff.inspection.provider == provider_id) & (TipOff.received_at >= start) & (TipOff.received_at < end)
+    )
+    return rules.complaints_score(count)
 
 
 @indicator_source(rules.INSPECTION_FINDINGS)
 async def inspection_findings(provider_id: int, year: int, zone: ZoneInfo) -> int | None:
-    """Findings of inspections (稽核) of the provider: no records of them to read yet, so no data."""
-    return None
+    """The credit points the year's inspection findings (稽核) about the provider deducted."""
+    start, end = year_span(year, zone)
+    rows = await InspectionFinding.select(InspectionFinding.points).where(
+        (InspectionFinding.inspection.provider == provider_id)
+        & (InspectionFinding.recorded_at >= start)
+        & (InspectionFinding.recorded_at < end)
+    )
+    return rules.findings_score(sum(r["points"] for r in rows))
 
 
 async def derived_scores(codes: tuple[str, ...], provider_id: int, year: int, zone: ZoneInfo) -> dict[str, int | None]:
