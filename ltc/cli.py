@@ -79,7 +79,10 @@ async def _seed_demo(settings: Settings) -> dict[str, Any]:
         from ltc.services.demo_activity import seed_demo_activity
 
         activity = await seed_demo_activity(runtime.services)
-        return {**district.model_dump(), "activity": activity.model_dump()}
+        from ltc.services.demo_supervision import seed_demo_supervision
+
+        supervision = await seed_demo_supervision(runtime.services)
+        return {**district.model_dump(), "activity": activity.model_dump(), "supervision": supervision.model_dump()}
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> int:

@@ -33,6 +33,23 @@ async def _check_activity(own: Settings) -> None:
         assert outcome.contributions == 12
         await _check_caregiver_sign_ins(runtime.services)
         await _check_fund(runtime.services)
+        await _check_supervision(runtime.services)
+
+
+async def _check_supervision(services) -> None:
+    """The supervisor finds two tip-offs to triage and a case with a finding and a rectification."""
+    from ltc.db.tables import Inspection, InspectionFinding, InspectionOutcome, TipOff
+    from ltc.services.demo_supervision import seed_demo_supervision
+
+    seeded = await seed_demo_supervision(services)
+    assert (seeded.tip_offs, seeded.cases) == (3, 1)
+    assert await TipOff.count().where(TipOff.status == "new") == 2
+    case = await Inspection.select().first()
+    assert case["status"] == "open" and await TipOff.exists().where(TipOff.inspection == case["id"])
+    finding = await InspectionFinding.select().where(InspectionFinding.inspection == case["id"]).first()
+    assert finding["points"] > 0
+    outcome = await InspectionOutcome.select().where(InspectionOutcome.inspection == case["id"]).first()
+    assert outcome["action"] == "rectify" and outcome["deadline"] is not None
 
 
 async def _check_caregiver_sign_ins(services) -> None:

@@ -23,6 +23,7 @@ from ltc.services.settlements.values import BuildSettlementsParams
 from ltc.services.supervision import advances, budget, payment_deadlines
 from ltc.services.supervision.advances import AdvanceIn
 from ltc.services.supervision.budget import BudgetIn
+from tests.helpers import decide_review_samples
 
 NOW = datetime(2029, 6, 2, 2, 0, tzinfo=UTC)
 
@@ -102,7 +103,8 @@ async def test_an_advance_is_netted_once_and_the_payment_deadline_alerts(service
     )
     assert any(a.provider_id == provider_id for a in await advances.list_advances(bureau))
 
-    # May's two hours: 120.00 yuan, the fund's 108.00, of which the 60.00 advance is netted.
+    # May's two hours: 120.00 yuan, the fund's 108.00, of which 5 % (5.40) is withheld as the
+    # quality reserve and the 60.00 advance is netted.
     for day in (5, 6):
         await _visit(provider_id, person_id, plan_id, datetime(2029, 5, day, 2, 0, tzinfo=UTC))
 
@@ -114,8 +116,14 @@ async def test_an_advance_is_netted_once_and_the_payment_deadline_alerts(service
     lines = await SettlementLine.select(SettlementLine.kind, SettlementLine.fund_fen).where(
         SettlementLine.settlement == row["id"]
     )
-    assert [(x["kind"], x["fund_fen"]) for x in lines] == [(rules.HOME, 10_800), (rules.ADVANCE_NETTING, -6_000)]
-    assert row["fund_fen"] == 4_800
+    assert [(x["kind"], x["fund_fen"]) for x in lines] == [
+        (rules.HOME, 10_800),
+        (rules.RESERVE, -540),
+        (rules.ADVANCE_NETTING, -6_000),
+    ]
+    assert row["fund_fen"] == 4_260
+    await decide_review_samples(ctx, await _actor("supervisor1"), row["id"])
+    row = await Settlement.select().where(Settlement.id == row["id"]).first()
     submitted = await workflow.act(ctx, bureau, row["id"], "submit", seen_version=row["version"])
     await workflow.act(ctx, bureau, row["id"], "approve", seen_version=submitted.version)
     assert await advances.open_advances(provider_id) == {}, "the advance account is back to nothing"
