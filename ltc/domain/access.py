@@ -159,7 +159,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.RECORD_TIP_OFF: _BUREAU_OR_SUPERVISOR,
     Action.READ_CREDIT: frozenset({Role.BUREAU, Role.SUPERVISOR, Role.AGENCY}),
     Action.SELF_EVALUATE: _AGENCY,
-    Action.SCORE_EVALUATION: _BUREAU_OR_SUPERVISOR,
+    Action.SCORE_EVALUATION: _BUREAU_ONLY,  # the grade releases money: the bureau's word, as approval is
     Action.MANAGE_BUDGET: _BUREAU_ONLY,
     Action.RUN_WHAT_IF: _BUREAU_OR_SUPERVISOR,
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,10 +22,11 @@ from ltc.services.supervision.evaluation import EvaluationOut, IndicatorScoreIn
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.i18n import gettext as _
+from ltc.web.schemas import PathId
 from ltc.web.security import allowed
 from ltc.web.vocabulary import EVALUATION_GRADES, EVALUATION_INDICATORS, FINAL_ACCOUNT_STATES, N_
 
-READ_EVALUATION = allowed(Action.SELF_EVALUATE, Action.SCORE_EVALUATION)
+READ_EVALUATION = allowed(Action.SELF_EVALUATE, Action.SCORE_EVALUATION, Action.READ_SUPERVISION)
 OTHER_INDICATOR = N_("Another indicator")
 
 
@@ -88,8 +89,8 @@ class EvaluationPages(Controller):
     @get("/evaluations/{provider_id:int}/{year:int}", guards=[READ_EVALUATION])
     async def year_page(
         self,
-        provider_id: FromPath[int],
-        year: FromPath[int],
+        provider_id: PathId,
+        year: PathId,
         actor: CurrentActor,
         services: Services,
         saved: FromQuery[bool] = False,
@@ -117,13 +118,13 @@ class EvaluationPages(Controller):
 
     @post("/evaluations/{provider_id:int}/{year:int}/self", guards=[allowed(Action.SELF_EVALUATE)])
     async def self_evaluate(
-        self, request: Request, provider_id: FromPath[int], year: FromPath[int], actor: CurrentActor, services: Services
+        self, request: Request, provider_id: PathId, year: PathId, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         return await self._save(request, actor, services, provider_id, year, by_bureau=False)
 
     @post("/evaluations/{provider_id:int}/{year:int}/score", guards=[allowed(Action.SCORE_EVALUATION)])
     async def score(
-        self, request: Request, provider_id: FromPath[int], year: FromPath[int], actor: CurrentActor, services: Services
+        self, request: Request, provider_id: PathId, year: PathId, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         return await self._save(request, actor, services, provider_id, year, by_bureau=True)
 
@@ -165,7 +166,7 @@ class FinalAccountPages(Controller):
         return await self._page(services, actor, year, FormState.of(), booked)  # fmt: skip
 
     @post("/final-accounts/{year:int}")
-    async def book(self, year: FromPath[int], actor: CurrentActor, services: Services) -> Template | Redirect:
+    async def book(self, year: PathId, actor: CurrentActor, services: Services) -> Template | Redirect:
         try:
             done = await final_account.run_final_account(services, actor, year)
         except FORM_REFUSALS as error:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
@@ -39,7 +39,7 @@ from ltc.web.forms import FORM_REFUSALS, FormState, error_message, form_page, re
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import actions_of
 from ltc.web.paging import After, Limit, page_request
-from ltc.web.schemas import QueryId
+from ltc.web.schemas import PathId, QueryId
 from ltc.web.security import allowed
 from ltc.web.vocabulary import (
     FINDING_CATEGORIES,
@@ -184,11 +184,11 @@ class InspectionPages(Controller):
         return Redirect(path=f"/inspections/{case.id}")
 
     @get("/inspections/{inspection_id:int}")
-    async def case(self, inspection_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
+    async def case(self, inspection_id: PathId, actor: CurrentActor, services: Services) -> Template:
         return await _case_page(services, actor, inspection_id, FormState.of())
 
     @get("/inspections/{inspection_id:int}/files/{file_id:int}")
-    async def file(self, inspection_id: FromPath[int], file_id: FromPath[int], actor: CurrentActor) -> Response[bytes]:
+    async def file(self, inspection_id: PathId, file_id: PathId, actor: CurrentActor) -> Response[bytes]:
         meta, body = await findings.file_content(actor, inspection_id, file_id)
         return Response(
             body,
@@ -198,7 +198,7 @@ class InspectionPages(Controller):
 
     @post("/inspections/{inspection_id:int}/findings", guards=[allowed(Action.RUN_INSPECTIONS)])
     async def finding(
-        self, request: Request, inspection_id: FromPath[int], actor: CurrentActor, services: Services
+        self, request: Request, inspection_id: PathId, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         state = await read_form(request)
         data = state.parse(FindingForm)
@@ -238,7 +238,7 @@ class InspectionPages(Controller):
 
     @post("/inspections/{inspection_id:int}/outcomes", guards=[allowed(Action.RUN_INSPECTIONS)])
     async def outcome(
-        self, request: Request, inspection_id: FromPath[int], actor: CurrentActor, services: Services
+        self, request: Request, inspection_id: PathId, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         state = await read_form(request)
         for empty in ("deadline", "bar_years"):
@@ -266,8 +266,8 @@ class InspectionPages(Controller):
     async def follow_up(
         self,
         request: Request,
-        inspection_id: FromPath[int],
-        outcome_id: FromPath[int],
+        inspection_id: PathId,
+        outcome_id: PathId,
         actor: CurrentActor,
         services: Services,
     ) -> Template | Redirect:
@@ -292,8 +292,8 @@ class InspectionPages(Controller):
     async def response(
         self,
         request: Request,
-        inspection_id: FromPath[int],
-        outcome_id: FromPath[int],
+        inspection_id: PathId,
+        outcome_id: PathId,
         actor: CurrentActor,
         services: Services,
     ) -> Template | Redirect:
@@ -324,7 +324,7 @@ class InspectionPages(Controller):
 
     @post("/inspections/{inspection_id:int}/holds/{hold_id:int}/lift", guards=[allowed(Action.RUN_INSPECTIONS)])
     async def lift(
-        self, inspection_id: FromPath[int], hold_id: FromPath[int], actor: CurrentActor, services: Services
+        self, inspection_id: PathId, hold_id: PathId, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         try:
             await findings.lift_hold(services, actor, inspection_id, hold_id)
@@ -334,7 +334,7 @@ class InspectionPages(Controller):
 
     @post("/inspections/{inspection_id:int}/close", guards=[allowed(Action.RUN_INSPECTIONS)])
     async def close(
-        self, request: Request, inspection_id: FromPath[int], actor: CurrentActor, services: Services
+        self, request: Request, inspection_id: PathId, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         state = await read_form(request)
         summary = str(state.value("summary", "")).strip()

@@ -99,6 +99,7 @@ PLACES: tuple[Place, ...] = (
     ),
     Place(N_("Annual evaluation"), "/evaluations", Action.SELF_EVALUATE),
     Place(N_("Annual evaluation"), "/evaluations", Action.SCORE_EVALUATION),
+    Place(N_("Annual evaluation"), "/evaluations", Action.READ_SUPERVISION, frozenset({Role.SUPERVISOR})),
     Place(N_("Final account"), "/final-accounts", Action.MANAGE_BUDGET),
     Place(N_("Assessment quality"), "/assessment-quality", Action.READ_SUPERVISION),
     Place(N_("Flagged bed-days"), "/bed-day-flags", Action.EXPLAIN_EXCEPTION),

@@ -5,7 +5,7 @@ The decision form is shown only to a supervisor while the settlement is not appr
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
@@ -25,7 +25,7 @@ from ltc.web.forms import FORM_REFUSALS, FormState, error_message, form_page, re
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import page
 from ltc.web.paging import After, Limit
-from ltc.web.schemas import QueryId
+from ltc.web.schemas import PathId, QueryId
 from ltc.web.security import allowed
 from ltc.web.vocabulary import REVIEW_DRAWN_FOR, REVIEW_STATUSES, RISK_INDICATORS
 
@@ -71,7 +71,7 @@ class SupervisionPages(Controller):
 
     @get("/supervision/providers/{provider_id:int}")
     async def provider(
-        self, provider_id: FromPath[int], actor: CurrentActor, services: Services, period: FromQuery[str | None] = None
+        self, provider_id: PathId, actor: CurrentActor, services: Services, period: FromQuery[str | None] = None
     ) -> Template:
         month = _month(services, period)
         scored = await provider_risk(services, actor, provider_id, str(month))
@@ -79,7 +79,7 @@ class SupervisionPages(Controller):
 
     @get("/supervision/caregivers/{caregiver_id:int}")
     async def caregiver(
-        self, caregiver_id: FromPath[int], actor: CurrentActor, services: Services, period: FromQuery[str | None] = None
+        self, caregiver_id: PathId, actor: CurrentActor, services: Services, period: FromQuery[str | None] = None
     ) -> Template:
         month = _month(services, period)
         scored = await caregiver_risk(services, actor, caregiver_id, str(month))
@@ -113,12 +113,12 @@ class SupervisionPages(Controller):
         )
 
     @get("/review-samples/{sample_id:int}")
-    async def sample(self, sample_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
+    async def sample(self, sample_id: PathId, actor: CurrentActor, services: Services) -> Template:
         return await _sample_page(services, actor, sample_id, FormState())
 
     @post("/review-samples/{sample_id:int}/decision", guards=[allowed(Action.REVIEW_SAMPLES)])
     async def decide(
-        self, request: Request, sample_id: FromPath[int], actor: CurrentActor, services: Services
+        self, request: Request, sample_id: PathId, actor: CurrentActor, services: Services
     ) -> Redirect | Template:
         state = await read_form(request)
         data = state.parse(DecisionForm)

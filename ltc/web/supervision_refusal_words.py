@@ -9,6 +9,9 @@ SUPERVISION_ERROR_MESSAGES: dict[str, str] = {
     "inspection_not_found": N_("This inspection case does not exist."),
     # The fund's planning.
     "advance_already_paid": N_("This provider was already paid its advance this month."),
+    "advance_still_open": N_(
+        "What was paid ahead to this provider already reaches the policy's months; nothing more is due."
+    ),
     "advance_already_netted": N_(
         "The advance this settlement nets was netted by another settlement; return it and build it again."
     ),

@@ -4,7 +4,7 @@ hotline entry, and the supervisor's list and a tip-off with its triage and rewar
 from __future__ import annotations
 
 from litestar import Controller, MediaType, Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ltc.db.queries.paging import DEFAULT_LIMIT
@@ -18,6 +18,7 @@ from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.i18n import gettext as _
 from ltc.web.pages import page
 from ltc.web.paging import After, Limit
+from ltc.web.schemas import PathId
 from ltc.web.security import allowed, client_of
 from ltc.web.vocabulary import TIP_OFF_CHANNELS, TIP_OFF_STATUSES
 
@@ -95,12 +96,12 @@ class TipOffPages(Controller):
         return Redirect(path=f"/tip-offs?recorded={filed.reference}")
 
     @get("/tip-offs/{tip_off_id:int}")
-    async def detail(self, tip_off_id: FromPath[int], actor: CurrentActor, services: Services) -> Template:
+    async def detail(self, tip_off_id: PathId, actor: CurrentActor, services: Services) -> Template:
         return await _detail(services, actor, tip_off_id, FormState(), FormState())
 
     @post("/tip-offs/{tip_off_id:int}/triage", guards=[allowed(Action.RUN_INSPECTIONS)])
     async def triage(
-        self, request: Request, tip_off_id: FromPath[int], actor: CurrentActor, services: Services
+        self, request: Request, tip_off_id: PathId, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         state = await read_form(request)
         state.values = {k: v for k, v in state.values.items() if v != ""}  # empty choices are no choice
@@ -115,7 +116,7 @@ class TipOffPages(Controller):
 
     @post("/tip-offs/{tip_off_id:int}/reward", guards=[allowed(Action.RECORD_TIP_OFF)])
     async def reward(
-        self, request: Request, tip_off_id: FromPath[int], actor: CurrentActor, services: Services
+        self, request: Request, tip_off_id: PathId, actor: CurrentActor, services: Services
     ) -> Template | Redirect:
         state = await read_form(request)
         try:

@@ -94,7 +94,7 @@ async def test_an_advance_is_netted_once_and_the_payment_deadline_alerts(service
     assert (paid.amount_fen, paid.period, paid.open_fen) == (6_000, "2029-06", 6_000)
     with pytest.raises(Conflict) as twice:
         await advances.pay_advance(ctx, bureau, AdvanceIn(provider_id=provider_id))
-    assert twice.value.code == "advance_already_paid"
+    assert twice.value.code == "advance_still_open"  # what is open already reaches the policy's months
     assert (
         await AuditEntry.count().where(
             (AuditEntry.action == "fund.advance") & (AuditEntry.entity_id == str(provider_id))
@@ -196,3 +196,49 @@ async def test_the_month_list_and_the_page_say_when_an_approved_settlement_is_ov
     assert listed.status_code == 200 and 'data-testid="payment-standing"' in listed.text
     shown = await client.get(f"/settlements/{settlement.id}", headers=bureau | HTML)
     assert 'data-testid="payment-deadline"' in shown.text and "2025-02-02" in shown.text
+
+
+async def test_a_refused_line_takes_the_reserve_and_the_advance_netting_down_with_it(services) -> None:
+    """May's care is refused in review: nothing is withheld from care the fund does not pay, and
+    the advance nets nothing of a draft that pays nothing (it stays open for a later month)."""
+    from ltc.services.supervision import review
+
+    ctx = replace(services, clock=FixedClock(NOW))
+    bureau, supervisor = await _actor("bureau"), await _actor("supervisor1")
+    provider_id, person_id, plan_id = await _provider_with_care()
+    await Settlement(
+        provider=provider_id,
+        period="2029-04",
+        settlement_key=f"{provider_id}:2029-04",
+        status="approved",
+        version=3,
+        gross_fen=3_400,
+        fund_fen=3_000,
+        personal_fen=400,
+        built_at=NOW,
+        decided_at=NOW,
+    ).save()
+    await advances.pay_advance(ctx, bureau, AdvanceIn(provider_id=provider_id))
+    for day in (5, 6):
+        await _visit(provider_id, person_id, plan_id, datetime(2029, 5, day, 2, 0, tzinfo=UTC))
+
+    async def progress(_: float) -> None:
+        return None
+
+    await build.build_settlements(ctx, BuildSettlementsParams(period="2029-05", provider_id=provider_id), progress)
+    row = await Settlement.select().where(Settlement.settlement_key == f"{provider_id}:2029-05").first()
+    page = await review.sample_page(ctx, supervisor, settlement_id=row["id"], status="pending", limit=50)
+    home = next(s for s in page.items if s.line_id is not None)
+    await review.decide(ctx, supervisor, home.id, review.DecisionIn(outcome="refused", note="未提供服务"))
+    lines = await SettlementLine.select(SettlementLine.kind, SettlementLine.fund_fen, SettlementLine.gross_fen).where(
+        SettlementLine.settlement == row["id"]
+    )
+    assert [(x["kind"], x["fund_fen"]) for x in lines] == [
+        (rules.HOME, 0),
+        (rules.RESERVE, 0),
+        (rules.ADVANCE_NETTING, 0),
+    ]
+    after = await Settlement.select().where(Settlement.id == row["id"]).first()
+    assert after["fund_fen"] == sum(x["fund_fen"] for x in lines) == 0
+    assert after["gross_fen"] == row["gross_fen"] + 540 + 6_000, "the netting lines' gross moved with them"
+    assert (await advances.open_advances(provider_id))[provider_id] == 6_000, "still open for a later month"

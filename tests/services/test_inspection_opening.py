@@ -45,3 +45,31 @@ async def test_only_a_supervisor_opens_a_case_and_its_span_runs_forwards(service
     for username in ("bureau", "agency-P01"):
         with pytest.raises(Forbidden):
             await open_inspection(services, await _actor(username), data.model_copy(update={"period_to": "2026-04"}))
+
+
+async def test_a_hold_reaches_the_builds_of_the_cases_provider_only(services) -> None:
+    from datetime import UTC, datetime
+
+    from ltc.db.tables import PaymentHold, Person
+    from ltc.services.settlements.nettings import held_persons
+
+    case = await open_inspection(
+        services,
+        await _actor("supervisor1"),
+        InspectionIn(
+            kind="special",
+            provider_id=await _provider_id("P03"),
+            period_from="2026-01",
+            period_to="2026-02",
+            reason="x",
+        ),
+    )
+    person_id = (await Person.select(Person.id).first())["id"]
+    hold = PaymentHold(person=person_id, inspection=case.id, reason="虚报", held_at=datetime.now(UTC))
+    await hold.save()
+    try:
+        assert (await held_persons())[case.provider_id] == {person_id: "虚报"}
+        assert await held_persons(case.provider_id) == {case.provider_id: {person_id: "虚报"}}
+        assert await held_persons(await _provider_id("P04")) == {}, "another provider's builds hold nobody"
+    finally:
+        await PaymentHold.delete().where(PaymentHold.id == hold.id)

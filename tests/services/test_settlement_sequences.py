@@ -94,7 +94,7 @@ WORKFLOW_REFUSALS = {
     "review_pending",
     "netting_already_applied",
 }
-ADVANCE_REFUSALS = {"no_settled_months", "advance_already_paid"}
+ADVANCE_REFUSALS = {"no_settled_months", "advance_already_paid", "advance_still_open"}
 REVIEW_REFUSALS = {"review_closed", "amount_above_line"}
 OUTCOME_REFUSALS = {"recovery_exceeds_findings"}
 FOUND_FEN = 200_000  # what each provider's inspection case found wrongly paid

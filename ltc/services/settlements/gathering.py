@@ -70,7 +70,7 @@ class Month:
     mixed_levels: dict[tuple[int, int], int] = field(default_factory=dict)
     open_advances: dict[int, int] = field(default_factory=dict)  # paid ahead, not netted yet
     nettings: dict[int, list[rules.Netting]] = field(default_factory=dict)
-    held: dict[int, str] = field(default_factory=dict)  # person → why their direct settlement is held
+    held: dict[int, dict[int, str]] = field(default_factory=dict)  # provider → person → why their settlement is held
 
     def add_home(self, part: HomePart) -> None:
         rows, levels = part
@@ -157,7 +157,7 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
         if row["corrects_period"] < str(period):  # an open correction to carry is something to settle
             month.providers.add(row["provider"])
     month.nettings = await open_nettings(provider_id)
-    month.held = await held_persons()
+    month.held = await held_persons(provider_id)
     month.providers |= set(month.nettings)  # what a provider owes is netted even in a month without care
     if period.month == 12:
         month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}

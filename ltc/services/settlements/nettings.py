@@ -70,7 +70,15 @@ async def apply_nettings(settlement_id: int) -> None:
         raise netted_elsewhere()
 
 
-async def held_persons() -> dict[int, str]:
-    """The persons whose direct settlement is held now, with the reason."""
-    rows = await PaymentHold.select(PaymentHold.person, PaymentHold.reason).where(PaymentHold.lifted_at.is_null())
-    return {r["person"]: r["reason"] for r in rows}
+async def held_persons(provider_id: int | None = None) -> dict[int, dict[int, str]]:
+    """By provider, the persons whose direct settlement a case about that provider holds now,
+    with the reason: a hold reaches the builds of the case's provider only."""
+    query = PaymentHold.select(
+        PaymentHold.inspection.provider.as_alias("provider"), PaymentHold.person, PaymentHold.reason
+    ).where(PaymentHold.lifted_at.is_null())
+    if provider_id is not None:
+        query = query.where(PaymentHold.inspection.provider == provider_id)
+    held: dict[int, dict[int, str]] = {}
+    for row in await query:
+        held.setdefault(row["provider"], {})[row["person"]] = row["reason"]
+    return held

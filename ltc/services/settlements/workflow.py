@@ -15,7 +15,7 @@ from uuid import UUID
 from ltc.db.engine import locked, write_transaction
 from ltc.db.queries import lists
 from ltc.db.queries.paging import Page
-from ltc.db.tables import Settlement, SettlementCorrection, SettlementLine
+from ltc.db.tables import Provider, Settlement, SettlementCorrection, SettlementLine
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import Conflict, NotFound
@@ -192,6 +192,8 @@ async def act(
                 raise _applied_elsewhere() from error  # another approval applied one at this moment
             raise
         if action == "approve":
+            # One approval of a provider at a time: what it nets is read and settled together.
+            await locked(Provider.select(Provider.id).where(Provider.id == row["provider"])).first()
             await apply_nettings(settlement_id)
             netting = await _netting_lines(settlement_id)
             await check_advance_open(row["provider"], netting)

@@ -7,6 +7,7 @@
 - ``fund_analysis``: the monthly analysis and quarterly report by town, level, care mode, provider.
 - ``what_if``: draft policy versions re-pricing the settled months beside the policy in force (测算).
 - ``risk``: the month's risk facts and scores of providers, caregivers and settlement lines.
+- ``renetting``: a reviewed draft's reserve and advance lines made again from the care it still pays.
 - ``review``: the review sample (复审) drawn after each build, its decisions, approval waiting.
 - ``tip_offs``: tip-offs (举报) from the public form and the hotline, their triage and rewards.
 - ``inspections``: inspection cases (稽核) about a provider: opening, reading, the list;

@@ -91,11 +91,15 @@ async def pay_advance(ctx: ServiceContext, actor: Actor, data: AdvanceIn) -> Adv
         raise NotFound("没有该护理机构", code="provider_not_found")
     now = ctx.clock.now()
     period = Period.of(local_today(ctx.clock, ctx.settings.zone))
-    amount = await proposed_advance(ctx, actor, data.provider_id)
-    if amount <= 0:
+    target = await proposed_advance(ctx, actor, data.provider_id)
+    if target <= 0:
         raise InvalidInput(
             "该机构尚无已审核的结算月份，无法计算预拨金额", code="no_settled_months", errors=[{"field": "provider_id"}]
         )
+    # An advance tops what is still open up to the policy's months, so advances never pile up.
+    amount = target - (await open_advances(data.provider_id)).get(data.provider_id, 0)
+    if amount <= 0:
+        raise Conflict("该机构的预拨款尚未冲抵完毕，已达预拨月数", code="advance_still_open")
     async with write_transaction():
         entry = accounts.entry_for_advance(data.provider_id, period, amount)
         if not await post_entry(entry, settlement_id=None, actor=actor, at=now):

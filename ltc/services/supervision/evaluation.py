@@ -91,7 +91,9 @@ def year_policy(ctx: ServiceContext, year: int) -> Policy:
 
 
 def _require_reader(actor: Actor, provider_id: int) -> None:
-    if not (actor.may(Action.SELF_EVALUATE) or actor.may(Action.SCORE_EVALUATION)):
+    if not (
+        actor.may(Action.SELF_EVALUATE) or actor.may(Action.SCORE_EVALUATION) or actor.may(Action.READ_SUPERVISION)
+    ):
         raise Forbidden(f"role {actor.role} may not do this", code="role_not_allowed")
     require_provider_visible(actor, provider_id)
 

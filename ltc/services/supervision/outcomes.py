@@ -133,15 +133,15 @@ async def take_outcome(ctx: ServiceContext, actor: Actor, inspection_id: int, da
     found = await found_fen(inspection_id)
     rules.check_outcome(request, case_open=case.status == "open", taken=taken, found_fen=found, today=today)
     staff = await _caregivers_to_bar(data, case.provider_id)
-    if data.action in ("suspend", "terminate"):  # the agreement's own rules refuse a step it cannot take
-        reason = data.note or f"inspection {inspection_id}"
-        await sanction_agreement(ctx, actor, case.provider_id, data.action, reason=reason)
     now = ctx.clock.now()
     async with write_transaction():
         # The case row locked: two outcomes at once cannot both pass the ladder's checks.
         await locked(Inspection.select(Inspection.id).where(Inspection.id == inspection_id)).first()
         again = _taken(await list_outcomes(actor, inspection_id))
         rules.check_outcome(request, case_open=case.status == "open", taken=again, found_fen=found, today=today)
+        if data.action in ("suspend", "terminate"):  # the agreement's own rules refuse a step it cannot take
+            reason = data.note or f"inspection {inspection_id}"
+            await sanction_agreement(ctx, actor, case.provider_id, data.action, reason=reason)
         row = InspectionOutcome(
             inspection=inspection_id,
             provider=case.provider_id,

@@ -27,11 +27,13 @@ from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.periods import Period
+from ltc.domain.policy import PolicyBook
 from ltc.domain.review_sampling import LineRisk, draw
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input
 from ltc.services.reference import policy_book
+from ltc.services.supervision.renetting import net_again
 from ltc.services.supervision.risk import MonthFacts, month_facts
 
 Outcome = Literal["confirmed", "adjusted", "refused"]
@@ -202,11 +204,23 @@ async def draw_samples(ctx: ServiceContext, period: Period, settlement_ids: list
             old_of[old["settlement"]].append(old)
         await ReviewSample.delete().where(ReviewSample.settlement.is_in(settlement_ids))
         for settlement_id in settlement_ids:
-            await _draw_one(settlement_id, lines_of.get(settlement_id, []), old_of.get(settlement_id, []), facts, now)
+            await _draw_one(
+                policy_book(ctx.settings),
+                settlement_id,
+                lines_of.get(settlement_id, []),
+                old_of.get(settlement_id, []),
+                facts,
+                now,
+            )
 
 
 async def _draw_one(
-    settlement_id: int, lines: list[SampledLine], before: list[dict[str, Any]], facts: MonthFacts, now: datetime
+    book: PolicyBook,
+    settlement_id: int,
+    lines: list[SampledLine],
+    before: list[dict[str, Any]],
+    facts: MonthFacts,
+    now: datetime,
 ) -> None:
     """One settlement's sample from a new seed, and beside it every line decided before that
     is unchanged, its decision standing (and applied again to the rebuilt line)."""
@@ -240,7 +254,9 @@ async def _draw_one(
             sample.status, sample.amount_fen, sample.note = decided["status"], decided["amount_fen"], decided["note"]
             sample.decided_by, sample.decided_at = decided["decided_by"], decided["decided_at"]
             sample.fund_fen_drawn = decided["fund_fen_drawn"]  # what the line paid before any decision
-            await _set_line_fund(settlement_id, sample.line_id, sample.fund_fen_drawn, sample.status, sample.amount_fen)
+            await _set_line_fund(
+                book, settlement_id, sample.line_id, sample.fund_fen_drawn, sample.status, sample.amount_fen
+            )
     if rows:
         await ReviewSample.insert(*rows)
     await record_change(
@@ -273,8 +289,11 @@ def _row(
     )
 
 
-async def _set_line_fund(settlement_id: int, line_id: int, drawn: int, status: str, amount: int | None) -> int:
-    """Set the line's fund amount as decided and the settlement's total with it; the change."""
+async def _set_line_fund(
+    book: PolicyBook, settlement_id: int, line_id: int, drawn: int, status: str, amount: int | None
+) -> int:
+    """Set the line's fund amount as decided and the settlement's total with it, then what the
+    draft withholds and nets from its care again; the change of the total."""
     line = await SettlementLine.select(SettlementLine.fund_fen).where(SettlementLine.id == line_id).first()
     if line is None:
         return 0
@@ -286,6 +305,7 @@ async def _set_line_fund(settlement_id: int, line_id: int, drawn: int, status: s
         await Settlement.update({Settlement.fund_fen: Settlement.fund_fen + change}).where(
             Settlement.id == settlement_id
         )
+        change += await net_again(book, settlement_id)
     return change
 
 
@@ -439,7 +459,12 @@ async def decide(ctx: ServiceContext, actor: Actor, sample_id: int, data: Decisi
             }
         ).where(ReviewSample.id == sample_id)
         change = await _set_line_fund(
-            sample["settlement"], sample["line_id"], sample["fund_fen_drawn"], data.outcome, amount
+            policy_book(ctx.settings),
+            sample["settlement"],
+            sample["line_id"],
+            sample["fund_fen_drawn"],
+            data.outcome,
+            amount,
         )
         if change:  # the version locks what an officer saw: a decision that moves money moves it on
             await Settlement.update({Settlement.version: settlement["version"] + 1}).where(

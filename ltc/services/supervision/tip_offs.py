@@ -227,7 +227,8 @@ async def triage(ctx: ServiceContext, actor: Actor, tip_off_id: int, data: Triag
             raise InvalidInput(
                 "立案须选定机构和检查期间", code="case_scope_required", errors=[{"field": "provider_id"}]
             )
-        reason = data.reason or f"举报 {before.reference}：{before.about}"
+        # The provider reads its cases: by default the reason names no one and quotes nothing.
+        reason = data.reason or "依举报立案"
         case = await open_inspection(
             ctx,
             actor,

@@ -26,7 +26,7 @@ class EvaluationsController(Controller):
 
     @get(
         "/providers/{provider_id:int}/evaluations/{year:int}",
-        guards=[allowed(Action.SELF_EVALUATE, Action.SCORE_EVALUATION)],
+        guards=[allowed(Action.SELF_EVALUATE, Action.SCORE_EVALUATION, Action.READ_SUPERVISION)],
         summary="A provider's annual evaluation by indicators: self-evaluation, the bureau's scores, score and grade",
     )
     async def get_evaluation(
