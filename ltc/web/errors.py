@@ -106,10 +106,11 @@ _PROBLEM_DESCRIPTIONS = {
     404: "No such record, or one the caller may not know of",
     409: "The request conflicts with the record's state (version_conflict, invalid_transition …)",
     422: "The input breaks a rule: validation_failed, nul_character, or the rule's own code",
+    413: "The body is larger than the operation takes: request_too_large",
     415: "The body is not sent as application/json: unsupported_media_type",
 }
-# Only operations that read a body can answer 415.
-_BODY_ONLY = frozenset({415})
+# Only operations that read a body can answer 413 and 415.
+_BODY_ONLY = frozenset({413, 415})
 PROBLEM_RESPONSES = {
     status: ResponseSpec(data_container=Problem, description=text, media_type=PROBLEM_JSON, generate_examples=False)
     for status, text in _PROBLEM_DESCRIPTIONS.items()

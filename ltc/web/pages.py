@@ -53,8 +53,6 @@ HOME_PAGES = {
     Role.ASSESSOR: _ASSESSOR_HOME,
     Role.EXPERT: _ASSESSOR_HOME,
     Role.AGENCY: HomePage("home/agency.html", frozenset({"provider"})),
-    # The fund supervisor reads the district as the bureau does, without its desk's actions.
-    Role.SUPERVISOR: HomePage("home/bureau.html", frozenset({"district"})),
 }
 
 

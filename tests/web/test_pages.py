@@ -18,7 +18,6 @@ from tests.helpers import signed_in_browser
         ("assessor1", ["我的评估任务", "上门完成分配给您的失能等级评估"]),
         ("expert1", ["我的评估任务"]),
         ("agency-P01", ["护理人员", "小时/周"]),
-        ("supervisor1", ["基金监管员"]),
     ],
 )
 async def test_each_role_has_its_home_page(app, username: str, expected: list[str]) -> None:
@@ -29,11 +28,20 @@ async def test_each_role_has_its_home_page(app, username: str, expected: list[st
             assert text in page.text, text
 
 
-def test_every_role_but_the_caregiver_has_a_home_page() -> None:
+async def test_the_supervisors_home_is_the_supervision_dashboard(app) -> None:
+    async with signed_in_browser(app, "supervisor1") as browser:
+        home = await browser.get("/", headers={"Accept": "text/html"})
+        assert home.status_code == 302 and home.headers["location"] == "/supervision"
+        page = await browser.get("/supervision", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "基金监管员" in page.text
+
+
+def test_every_role_has_a_home_page_or_a_place_it_starts_from() -> None:
     from ltc.domain.access import Role
     from ltc.web.pages import HOME_PAGES
 
-    assert set(HOME_PAGES) == set(Role) - {Role.CAREGIVER}  # a caregiver's home is their day
+    # a caregiver starts from their day, a supervisor from the supervision dashboard
+    assert set(HOME_PAGES) == set(Role) - {Role.CAREGIVER, Role.SUPERVISOR}
 
 
 async def test_healthz_reports_database_and_redis(client: httpx.AsyncClient) -> None:
