@@ -23,6 +23,21 @@ async def sign_in(page, base: str, username: str, password: str = DEMO_PASSWORD)
     await page.wait_for_url(lambda url: url in (f"{base}/", f"{base}/visits/day", f"{base}/supervision"))
 
 
+async def sign_in_first_time(page, base: str, username: str, first_password: str, own_password: str) -> None:
+    """Sign in with a password someone else chose: the password page comes first, and once the
+    user has set their own they land on their home page."""
+    await page.goto(f"{base}/")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(first_password)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url("**/password?expired=1**")
+    await page.get_by_label("当前密码").fill(first_password)
+    await page.get_by_label("新密码", exact=True).fill(own_password)
+    await page.get_by_label("再次输入新密码").fill(own_password)
+    await page.get_by_role("button", name="修改密码").click()
+    await page.wait_for_url(lambda url: url in (f"{base}/", f"{base}/visits/day", f"{base}/supervision"))
+
+
 class LiveApi:
     """A tiny synchronous client of the live server's JSON API, for arranging data."""
 

@@ -113,7 +113,7 @@ async def test_bureau_registers_designates_and_evaluates_a_provider(browser, liv
     await page.wait_for_selector("[data-testid=evaluations] td:text-is('86')")
     await check_accessibility(page)
     await page.screenshot(path=str(artifacts / "bureau-provider-designated.png"), full_page=True)
-    await page.get_by_test_id("main-nav").get_by_role("link", name="政策").click()
+    await page.get_by_test_id("main-nav").get_by_role("link", name="政策", exact=True).click()
     await page.wait_for_selector("[data-testid=policy-versions]")
     await check_accessibility(page)
     await page.get_by_test_id("main-nav").get_by_role("link", name="机构分配").click()

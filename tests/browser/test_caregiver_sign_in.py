@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from ltc.domain.identity import make_id_number
-from tests.browser.steps import check_accessibility, sign_in
+from tests.browser.steps import check_accessibility, sign_in, sign_in_first_time
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,8 @@ async def test_an_agency_opens_a_caregivers_own_sign_in(browser, live_server: st
 
     carer = await phone(browser)
     page = await carer.new_page()
-    await sign_in(page, live_server, "carer-zhou", OWN_PASSWORD)
+    # the agency chose the first password: the caregiver sets their own first
+    await sign_in_first_time(page, live_server, "carer-zhou", OWN_PASSWORD, OWN_PASSWORD + "-mine")
     assert page.url.endswith("/visits/day")
     await page.get_by_role("banner").get_by_role("button", name="菜单").tap()  # the phone folds the navigation
     nav = page.get_by_test_id("main-nav")

@@ -20,7 +20,7 @@ DESK = {"width": 1440, "height": 900}
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
-LAT, LON = 31.05, 120.55  # the provider's place, far from the demo's and the other tests'
+LAT, LON = 30.15, 120.25  # the provider's place, far from the demo's and the other tests'
 
 
 def visit_this_month(base: str, code: str, provider_id: int, last_month_settlement: int) -> None:

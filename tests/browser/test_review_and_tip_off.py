@@ -18,7 +18,7 @@ async def test_a_supervisor_adjusts_a_sampled_line_and_the_bureau_approves(
     browser, live_server: str, artifacts
 ) -> None:
     settlement_id, period, _ = arrange_submitted_settlement(
-        live_server, code="S961", id_sequence=962, lat=30.35, reviewed=False
+        live_server, code="S961", id_sequence=962, lat=30.25, reviewed=False
     )
     context = await browser.new_context(viewport=DESK, locale="zh-CN")
     page = await context.new_page()
