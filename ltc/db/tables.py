@@ -162,6 +162,8 @@ class AppUser(Table, tablename="app_user"):
     must_change_password = Boolean(default=False)
     # A caregiver's own sign-in names the caregiver it is (role ``caregiver``).
     caregiver = _fk(Caregiver, null=True, default=None, index=True)
+    # A town agent's account names the town they work for (migration 0032).
+    town = _fk(Town, null=True, default=None, index=True)
 
 
 class UserSession(Table, tablename="user_session"):
@@ -722,6 +724,7 @@ class Settlement(Table, tablename="settlement"):
     decided_by = _fk(AppUser, null=True, default=None)
     rejection_reason = Text(default="")
     paid_at = Timestamptz(null=True, default=None)
+    relief_fen = BigInt(default=0)  # the relief fund's part of personal_fen (migration 0032)
 
 
 class SettlementLine(Table, tablename="settlement_line"):
@@ -747,6 +750,7 @@ class SettlementLine(Table, tablename="settlement_line"):
     note = Text(default="")
     correction_id = Integer(null=True, default=None)  # adjustment: the settlement_correction it carries
     outcome_id = Integer(null=True, default=None)  # recovery: the inspection_outcome it nets (migration 0028)
+    relief_fen = BigInt(default=0)  # the relief fund's part of personal_fen (migration 0032)
 
 
 class SettlementCorrection(Table, tablename="settlement_correction"):

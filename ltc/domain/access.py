@@ -23,6 +23,7 @@ class Role(StrEnum):
     AGENCY = "agency"
     CAREGIVER = "caregiver"  # 护理人员: their own visits on their own phone, in their own name
     SUPERVISOR = "supervisor"  # 基金监管: reviews, inspects and sanctions; reads settlements, never approves them
+    TOWN_AGENT = "town_agent"  # 镇街经办: files applications for the town's people, checks remote benefits monthly
 
 
 ADMINISTRATOR_DUTIES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
@@ -88,6 +89,14 @@ class Action(StrEnum):
     SCORE_EVALUATION = "evaluation.score"  # the bureau's annual scoring and grade
     MANAGE_BUDGET = "fund.budget"  # the year's budget, advance payments
     RUN_WHAT_IF = "fund.what_if"  # re-price settled months under a draft policy
+    # Rolling out and remote villages (DOMAIN §9)
+    READ_TOWNS = "towns.read"  # the towns, when the scheme opens in each, figures by town and phase
+    GRANT_REMOTE_BENEFIT = "remote_benefit.grant"  # a family-care allowance or grouped visits where no provider reaches
+    RECORD_REMOTE_CHECK = "remote_check.record"  # the month's visit or call to a family-care household
+    READ_REMOTE_BENEFITS = "remote_benefit.read"
+    MANAGE_RELIEF = "relief.manage"  # the civil-affairs registry of hardship groups, the relief fund's reimbursement
+    READ_RELIEF = "relief.read"  # the relief fund's monthly statement
+    RUN_SITING = "siting.run"  # where new providers (or a larger radius) would serve the uncovered
 
 
 _BUREAU = frozenset({Role.BUREAU})
@@ -108,10 +117,12 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.READ_AUDIT: frozenset({Role.BUREAU, Role.AUDITOR}),
     Action.VERIFY_AUDIT: frozenset({Role.AUDITOR}),
     # Each reads only the persons that concern them (services.persons.visible_person_filter).
-    Action.READ_PERSONS: frozenset({Role.BUREAU, Role.ASSESSOR, Role.EXPERT, Role.AGENCY, Role.SUPERVISOR}),
-    Action.REGISTER_PERSON: _BUREAU_OR_AGENCY,
+    Action.READ_PERSONS: frozenset(
+        {Role.BUREAU, Role.ASSESSOR, Role.EXPERT, Role.AGENCY, Role.SUPERVISOR, Role.TOWN_AGENT}
+    ),
+    Action.REGISTER_PERSON: frozenset({Role.BUREAU, Role.AGENCY, Role.TOWN_AGENT}),
     Action.GEOCODE_PERSONS: _BUREAU,
-    Action.FILE_APPLICATION: _BUREAU_OR_AGENCY,
+    Action.FILE_APPLICATION: frozenset({Role.BUREAU, Role.AGENCY, Role.TOWN_AGENT}),
     Action.ACCEPT_APPLICATION: _BUREAU,
     Action.ASSESS: _ASSESSORS,
     Action.DECIDE_ASSESSMENT: _BUREAU,
@@ -162,6 +173,13 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.SCORE_EVALUATION: _BUREAU_ONLY,  # the grade releases money: the bureau's word, as approval is
     Action.MANAGE_BUDGET: _BUREAU_ONLY,
     Action.RUN_WHAT_IF: _BUREAU_OR_SUPERVISOR,
+    Action.READ_TOWNS: frozenset({Role.BUREAU, Role.SUPERVISOR, Role.TOWN_AGENT}),
+    Action.GRANT_REMOTE_BENEFIT: _BUREAU_ONLY,
+    Action.RECORD_REMOTE_CHECK: frozenset({Role.TOWN_AGENT}),
+    Action.READ_REMOTE_BENEFITS: frozenset({Role.BUREAU, Role.SUPERVISOR, Role.TOWN_AGENT}),
+    Action.MANAGE_RELIEF: _BUREAU_ONLY,
+    Action.READ_RELIEF: _BUREAU_OR_SUPERVISOR,
+    Action.RUN_SITING: _BUREAU_OR_SUPERVISOR,
 }
 
 
@@ -179,6 +197,7 @@ class Actor:
     provider_id: int | None = None
     display_name: str = ""
     caregiver_id: int | None = None  # the caregiver a caregiver's account is
+    town_id: int | None = None  # the town a town agent's account works for
 
     @property
     def sees_whole_region(self) -> bool:
@@ -199,8 +218,16 @@ class Actor:
         does an administrator: their duties need no provider's records."""
         if self.role in (Role.AGENCY, Role.CAREGIVER):
             return self.provider_id or 0
-        if self.role in ADMINISTRATOR_DUTIES:
+        if self.role in ADMINISTRATOR_DUTIES or self.role == Role.TOWN_AGENT:
             return 0
+        return None
+
+    @property
+    def town_scope(self) -> int | None:
+        """The one town whose people this actor may see, or None for no such limit: a town
+        agent sees the people of their own town (an account naming none sees none)."""
+        if self.role == Role.TOWN_AGENT:
+            return self.town_id or 0
         return None
 
     @property
@@ -238,6 +265,14 @@ def validate_role_assignment(role: Role, provider_id: int | None) -> None:
             code="provider_not_allowed",
             errors=[{"field": "provider_id"}],
         )
+
+
+def validate_town_assignment(role: Role, town_id: int | None) -> None:
+    """A town agent works for exactly one town; no other account names a town."""
+    if role == Role.TOWN_AGENT and town_id is None:
+        raise Forbidden("a town agent needs a town", code="town_agent_needs_town", errors=[{"field": "town_id"}])
+    if role != Role.TOWN_AGENT and town_id is not None:
+        raise Forbidden("only town agents belong to a town", code="town_not_allowed", errors=[{"field": "town_id"}])
 
 
 def validate_account_role(role: Role, *, by_operator: bool) -> None:

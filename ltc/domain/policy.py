@@ -14,6 +14,61 @@ from typing import Any
 
 from ltc.domain.errors import InvalidInput
 
+# Benefits a policy may offer (DOMAIN §9): care at home and in an institution by a designated
+# provider; where no provider reaches (远郊模式), a cash allowance for family care checked
+# monthly by the town's agent, or grouped visits on fixed days with a travel allowance.
+HOME_CARE = "home_care"
+INSTITUTIONAL_CARE = "institutional_care"
+FAMILY_CARE_ALLOWANCE = "family_care_allowance"
+GROUPED_VISITS = "grouped_visits"
+BENEFITS = (HOME_CARE, INSTITUTIONAL_CARE, FAMILY_CARE_ALLOWANCE, GROUPED_VISITS)
+
+
+@dataclass(frozen=True, slots=True)
+class TownRules:
+    """What a policy version says of one town (by its code): from which day the scheme is open
+    there, whether it is remote (远郊), and the rules it overrides (None: the version's own)."""
+
+    open_from: date | None = None  # None: open as long as the version is in force
+    remote: bool = False
+    service_radius_km: float | None = None  # how far a provider reaches people in this town
+    visit_minutes: int | None = None
+    visits_per_week: int | None = None  # the weekly pattern: visits a week (hours spread over them)
+    visit_weekdays: tuple[int, ...] | None = None  # fixed days (0 = Monday), e.g. grouped visits
+    travel_allowance_fen: int = 0  # paid per verified visit to a person in this town
+    benefits: tuple[str, ...] | None = None  # the benefits on offer here
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TownRules:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise InvalidInput(f"unknown town rule fields: {', '.join(unknown)}", code="invalid_policy")
+        values = dict(raw)
+        if values.get("open_from") is not None:
+            values["open_from"] = date.fromisoformat(values["open_from"])
+        for name in ("visit_weekdays", "benefits"):
+            if values.get(name) is not None:
+                values[name] = tuple(values[name])
+        unknown_benefits = sorted(set(values.get("benefits") or ()) - set(BENEFITS))
+        if unknown_benefits:
+            raise InvalidInput(f"unknown benefits: {', '.join(unknown_benefits)}", code="invalid_policy")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+
+_NO_TOWN_RULES = TownRules()
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -125,6 +180,21 @@ class Policy:
             "other": 3,
         }
     )
+    # Rolling out and remote villages (DOMAIN §9): the rules of each town by its code (a town
+    # not named is open, not remote and overrides nothing), the benefits on offer where no
+    # town says otherwise, and those offered to people no designated provider can reach.
+    towns: dict[str, TownRules] = field(default_factory=dict)
+    benefits: tuple[str, ...] = (HOME_CARE, INSTITUTIONAL_CARE)
+    remote_benefits: tuple[str, ...] = ()
+    # The monthly family-care allowance (家庭护理补贴) by care level, paid whole by the fund when
+    # the month's check by the town's agent (a visit or a call) is on record.
+    family_care_allowance_fen_by_level: dict[int, int] = field(default_factory=dict)
+    family_care_check_required: bool = True
+    # Relief of the personal share (一站式): people in these hardship groups (fed from the
+    # civil-affairs registry by id number) have this share of their personal share paid by the
+    # relief fund on the same settlement line.
+    relief_groups: tuple[str, ...] = ()
+    relief_share: Decimal = Decimal("1")
     # Personal data: kept this many years after the last month settled for the person, then
     # it may be anonymised (money records themselves are kept, without the person's identity).
     personal_data_retention_years: int = 5
@@ -138,6 +208,25 @@ class Policy:
     def bed_day_cap_fen(self, level: int) -> int:
         return self.bed_day_cap_fen_by_level.get(level, 0)
 
+    def town(self, code: str | None) -> TownRules:
+        """The rules this version has for a town (a town it does not name: none of its own)."""
+        return self.towns.get(code or "", _NO_TOWN_RULES)
+
+    def scheme_open_in(self, town_code: str | None, day: date) -> bool:
+        opens = self.town(town_code).open_from
+        return opens is None or day >= opens
+
+    def benefits_in(self, town_code: str | None) -> tuple[str, ...]:
+        own = self.town(town_code).benefits
+        return self.benefits if own is None else own
+
+    def visit_minutes_in(self, town_code: str | None) -> int:
+        own = self.town(town_code).visit_minutes
+        return self.visit_minutes if own is None else own
+
+    def family_care_allowance_fen(self, level: int) -> int:
+        return self.family_care_allowance_fen_by_level.get(level, 0)
+
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Policy:
         known = {f.name: f for f in fields(cls)}
@@ -149,6 +238,8 @@ class Policy:
             default = getattr(_DEFAULTS, name, None) if name not in ("version", "effective_from") else None
             if name == "effective_from":
                 values[name] = date.fromisoformat(value)
+            elif name == "towns":
+                values[name] = {str(code): TownRules.from_dict(rules) for code, rules in value.items()}
             elif isinstance(default, Decimal):
                 values[name] = Decimal(str(value))
             elif name in _BY_NAME:  # keyed by a code, not a level
@@ -169,6 +260,8 @@ class Policy:
                 value = value.isoformat()
             elif isinstance(value, Decimal):
                 value = str(value)
+            elif f.name == "towns":
+                value = {code: rules.to_dict() for code, rules in value.items()}
             elif isinstance(value, dict):
                 value = {str(k): str(v) if isinstance(v, Decimal) else v for k, v in value.items()}
             elif isinstance(value, tuple):

@@ -228,6 +228,9 @@ async def visible_person_filter(actor: Actor) -> Combinable | None:
             AssessorAssignment.assessor == actor.user_id
         )
         return Person.id.is_in([row["p"] for row in assigned] or [-1])
+    town = actor.town_scope
+    if town is not None:
+        return Person.town == town  # a town agent: the people of their own town
     scope = actor.provider_scope
     if scope is not None:
         # An agency's own people: those it registered, places with it now, or has cared for.

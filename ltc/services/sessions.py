@@ -105,7 +105,7 @@ async def start_session(ctx: ServiceContext, actor: Actor, kind: SessionKind, cl
 # the ORM select costs more than running it).
 _RESOLVE_SQL = (
     "SELECT s.id AS session_id, s.kind, s.last_seen_at, s.expires_at, s.ended_at,"
-    " u.id AS user_id, u.username, u.role, u.provider, u.caregiver, u.display_name, u.active"
+    " u.id AS user_id, u.username, u.role, u.provider, u.caregiver, u.town, u.display_name, u.active"
     " FROM user_session s JOIN app_user u ON u.id = s.app_user WHERE s.secret_hash = {}"
 )
 
@@ -118,6 +118,7 @@ class AccountRow(TypedDict):
     role: str
     provider: int | None
     caregiver: int | None
+    town: int | None
     display_name: str
 
 
@@ -130,6 +131,7 @@ def actor_from_row(row: AccountRow) -> Actor:
         provider_id=row["provider"],
         display_name=row["display_name"],
         caregiver_id=row["caregiver"],
+        town_id=row["town"],
     )
 
 
@@ -165,6 +167,7 @@ async def resolve(ctx: ServiceContext, secret: str, kind: SessionKind) -> Resolv
             role=row["role"],
             provider=row["provider"],
             caregiver=row["caregiver"],
+            town=row["town"],
             display_name=row["display_name"],
         )
     )

@@ -34,6 +34,7 @@ _USER_COLUMNS = (
     AppUser.role,
     AppUser.provider,
     AppUser.caregiver,
+    AppUser.town,
     AppUser.display_name,
     AppUser.password_hash,
     AppUser.active,
@@ -62,6 +63,7 @@ async def sign_in(ctx: ServiceContext, username: str, password: str, kind: Sessi
             role=row["role"],
             provider=row["provider"],
             caregiver=row["caregiver"],
+            town=row["town"],
             display_name=row["display_name"],
         )
     )

@@ -9,8 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from ltc.domain.money import format_yuan
+from ltc.web.formatting import town
 from ltc.web.i18n import gettext as _
-from ltc.web.vocabulary import EVALUATION_GRADES, EVALUATION_INDICATORS, FINDING_CATEGORIES, N_
+from ltc.web.vocabulary import (
+    BENEFITS,
+    EVALUATION_GRADES,
+    EVALUATION_INDICATORS,
+    FINDING_CATEGORIES,
+    N_,
+    RELIEF_GROUPS,
+    WEEKDAYS,
+)
 
 # rule → (its name, how its value reads)
 POLICY_RULES: dict[str, tuple[str, str]] = {
@@ -89,6 +98,18 @@ POLICY_RULES.update(
         "spot_check_share": (N_("Share of final conclusions drawn for spot re-assessment"), "share"),
     }
 )
+# Rolling out and remote villages.
+POLICY_RULES.update(
+    {
+        "towns": (N_("When the scheme opens in each town, and the town's own rules"), "towns"),
+        "benefits": (N_("Benefits on offer"), "benefits"),
+        "remote_benefits": (N_("Benefits for people no provider reaches"), "benefits"),
+        "family_care_allowance_fen_by_level": (N_("Family-care allowance a month by level"), "money_by_level"),
+        "family_care_check_required": (N_("The allowance waits for the month's check by the town's agent"), "yes_no"),
+        "relief_groups": (N_("Hardship groups whose personal share the relief fund pays"), "relief_groups"),
+        "relief_share": (N_("Share of the personal share the relief fund pays"), "share"),
+    }
+)
 OTHER_RULE = N_("Another rule")
 LEVELS = {3: N_("Severe I"), 4: N_("Severe II"), 5: N_("Severe III")}
 
@@ -117,6 +138,32 @@ def _by_code(unit: str, value: Mapping[str, Any]) -> str:
     names = EVALUATION_INDICATORS if unit == "weights" else EVALUATION_GRADES
     shown = (lambda v: f"{(Decimal(v) * 100).normalize():f}%") if unit == "share_by_grade" else str
     return _("; ").join(f"{_(names.get(code, OTHER_RULE))} {shown(v)}" for code, v in value.items())
+
+
+def _town_rules(code: str, rules: Any) -> str:
+    """One town's rules, e.g. "Dayan: open from 2027-04-01, remote, 90 minutes a visit"."""
+    raw = rules.to_dict() if hasattr(rules, "to_dict") else dict(rules)
+    said = []
+    if raw.get("open_from"):
+        said.append(_("open from %(day)s") % {"day": raw["open_from"]})
+    if raw.get("remote"):
+        said.append(_("remote"))
+    if raw.get("service_radius_km") is not None:
+        said.append(_("providers reach %(n)s km") % {"n": f"{raw['service_radius_km']:g}"})
+    if raw.get("visit_minutes") is not None:
+        said.append(_("%(n)s minutes a visit") % {"n": raw["visit_minutes"]})
+    if raw.get("visits_per_week") is not None:
+        said.append(_("%(n)s visits a week") % {"n": raw["visits_per_week"]})
+    if raw.get("visit_weekdays"):
+        days = "/".join(_(WEEKDAYS[d]) for d in raw["visit_weekdays"] if 0 <= d < len(WEEKDAYS))
+        said.append(_("visits on %(days)s") % {"days": days})
+    if raw.get("travel_allowance_fen"):
+        said.append(
+            _("travel allowance %(amount)s a visit") % {"amount": "¥" + format_yuan(raw["travel_allowance_fen"])}
+        )
+    if raw.get("benefits") is not None:
+        said.append(value_words("benefits", raw["benefits"]))
+    return f"{town(code)}: " + _(", ").join(said)
 
 
 def value_words(rule: str, value: Any) -> str:
@@ -159,6 +206,12 @@ def value_words(rule: str, value: Any) -> str:
         )
     if unit in ("weights", "score_by_grade", "share_by_grade"):
         return _by_code(unit, value)
+    if unit == "benefits":
+        return _("; ").join(_(BENEFITS.get(code, OTHER_RULE)) for code in value)
+    if unit == "relief_groups":
+        return _("; ").join(_(RELIEF_GROUPS.get(code, OTHER_RULE)) for code in value)
+    if unit == "towns":
+        return _("; ").join(_town_rules(code, rules) for code, rules in sorted(value.items()))
     if unit == "grades":
         return _("; ").join(value)
     if unit == "yes_no":

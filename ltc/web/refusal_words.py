@@ -5,6 +5,7 @@ extracts them; tests/web/test_vocabulary.py fails when a raised code has no sent
 
 from ltc.web.i18n import N_
 from ltc.web.supervision_refusal_words import SUPERVISION_ERROR_MESSAGES
+from ltc.web.town_refusal_words import TOWN_ERROR_MESSAGES
 
 # A rule's refusal beside its field; {…} are the rule's own figures.
 AGENCY_ERROR_MESSAGES: dict[str, str] = {
@@ -420,3 +421,4 @@ ERROR_MESSAGES.update(
 
 # Fund supervision: its own module, for the length of this one.
 ERROR_MESSAGES.update(SUPERVISION_ERROR_MESSAGES)
+ERROR_MESSAGES.update(TOWN_ERROR_MESSAGES)

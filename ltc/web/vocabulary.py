@@ -428,3 +428,18 @@ SPOT_OUTCOME_WORDS = {
 }  # fmt: skip
 AUDIT_ACTIONS += [N_("spot_check.draw"), N_("spot_check.result")]
 AUDIT_ENTITIES += [N_("spot_check")]
+
+# Rolling out and remote villages (DOMAIN §9)
+ROLES.append(N_("town_agent"))
+BENEFITS = {
+    "home_care": N_("Care at home"),
+    "institutional_care": N_("Care in an institution"),
+    "family_care_allowance": N_("Family-care allowance"),
+    "grouped_visits": N_("Grouped visits on fixed days"),
+}
+RELIEF_GROUPS = {
+    "medical_aid": N_("Medical aid (医疗救助)"),
+    "dibao": N_("Minimum living allowance (低保)"),
+    "tekun": N_("Extreme poverty support (特困)"),
+}
+WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]

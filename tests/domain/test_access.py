@@ -14,6 +14,7 @@ from ltc.domain.access import (
     validate_caregiver_account,
     validate_role_assignment,
     validate_role_change,
+    validate_town_assignment,
 )
 from ltc.domain.errors import Forbidden, NotFound
 
@@ -167,6 +168,27 @@ def test_the_provider_scope_limits_agencies_and_caregivers_only() -> None:
     for role in (Role.AGENCY, Role.CAREGIVER):
         assert actor(role, 7).provider_scope == 7
         assert actor(role, None).provider_scope == 0  # no provider: sees nothing
-    limited = {Role.AGENCY, Role.CAREGIVER, *ADMINISTRATOR_DUTIES}
+    limited = {Role.AGENCY, Role.CAREGIVER, Role.TOWN_AGENT, *ADMINISTRATOR_DUTIES}
     assert {actor(r, 7).provider_scope for r in Role if r not in limited} == {None}
     assert {actor(r).provider_scope for r in ADMINISTRATOR_DUTIES} == {0}  # administrators see no provider's records
+    assert actor(Role.TOWN_AGENT, 7).provider_scope == 0  # a town agent sees their town, no provider's records
+
+
+def test_the_town_scope_limits_town_agents_only() -> None:
+    agent = Actor(user_id=1, username="u", role=Role.TOWN_AGENT, town_id=3)
+    assert agent.town_scope == 3
+    assert Actor(user_id=1, username="u", role=Role.TOWN_AGENT).town_scope == 0  # no town: sees nobody
+    assert {Actor(user_id=1, username="u", role=r, town_id=3).town_scope for r in Role if r != Role.TOWN_AGENT} == {
+        None
+    }
+
+
+def test_only_a_town_agent_names_a_town() -> None:
+    validate_town_assignment(Role.TOWN_AGENT, 3)
+    validate_town_assignment(Role.BUREAU, None)
+    with pytest.raises(Forbidden) as caught:
+        validate_town_assignment(Role.TOWN_AGENT, None)
+    assert caught.value.code == "town_agent_needs_town"
+    with pytest.raises(Forbidden) as caught:
+        validate_town_assignment(Role.AGENCY, 3)
+    assert caught.value.code == "town_not_allowed"

@@ -1,0 +1,10 @@
+"""What a refusal about towns, the rollout, remote benefits, relief and families' own view
+says to a person, by its stable code (see ltc.web.refusal_words, which takes these in)."""
+
+from ltc.web.i18n import N_
+
+TOWN_ERROR_MESSAGES: dict[str, str] = {
+    "scheme_not_open_in_town": N_("The scheme is not open yet in this person's town."),
+    "town_agent_needs_town": N_("A town agent's account needs the town they work for."),
+    "town_not_allowed": N_("Only a town agent's account names a town."),
+}
