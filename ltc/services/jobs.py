@@ -192,7 +192,12 @@ async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = N
         if mine != row["attempt"]:
             return "superseded"
         spec = job_kind(row["kind"])
-        claim = await _claim(ctx, spec, job_id, mine)
+        try:
+            claim = await _claim(ctx, spec, job_id, mine)
+        except asyncio.CancelledError:
+            # The worker stopped as the claim committed: the job goes back to the queue.
+            await _put_back(ctx, spec.name, job_id, mine, next_attempt=True)
+            raise
     except Exception as exc:
         if is_database_unavailable(exc):
             raise TransientJobError(f"database unavailable: {exc}") from exc
@@ -309,10 +314,12 @@ async def _put_back(ctx: ServiceContext, kind: str, job_id: UUID, attempt: int, 
     """Back to queued. ``next_attempt``: under a new attempt handed to the queue at once, so
     no leftover of this attempt's message (arq's in-progress key) holds it up."""
     try:
-        await Job.update({Job.status: "queued", Job.attempt: attempt + (1 if next_attempt else 0)}).where(
-            (Job.id == job_id) & (Job.attempt == attempt) & (Job.status == "running")
+        moved = (
+            await Job.update({Job.status: "queued", Job.attempt: attempt + (1 if next_attempt else 0)})
+            .where((Job.id == job_id) & (Job.attempt == attempt) & (Job.status == "running"))
+            .returning(Job.id)
         )
-        if next_attempt:
+        if moved and next_attempt:
             await hand_over(ctx, kind, job_id, attempt + 1)
     except Exception as exc:  # the database is away too: the requeue sweep finds the row later
         log.warning("job %s could not be put back (%s); the sweep will requeue it", job_id, type(exc).__name__)
