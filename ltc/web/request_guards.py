@@ -1,6 +1,6 @@
 """What every request must be before any handler reads it: text without NUL characters
-(PostgreSQL refuses them in text), a JSON body in UTF-8, not nested absurdly deep, sent as JSON
-to a JSON endpoint. Runs as the app's ``before_request`` hook, so after authentication and the
+(PostgreSQL refuses them in text), a page's ids within the id columns' range, a JSON body in
+UTF-8, not nested absurdly deep, sent as JSON to a JSON endpoint. Runs as the app's ``before_request`` hook, so after authentication and the
 role guards (401, 403) and before the input is parsed (400, 415, 422)."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import BodyKwarg
 
-from ltc.domain.errors import InvalidInput
+from ltc.domain.errors import InvalidInput, NotFound
+from ltc.services.inputs import MAX_ID
 from ltc.web.errors import MalformedBody, UnsupportedMediaType
 
 # No request body of the API is deeper than a handful of levels.
@@ -87,12 +88,22 @@ def _body_encoding(request: Request) -> RequestEncodingType | str | None:
     return kwarg.media_type if isinstance(kwarg, BodyKwarg) else RequestEncodingType.JSON
 
 
+def check_page_ids(path_params: dict[str, Any]) -> None:
+    """A page for an id no row can have (out of the id columns' range) does not exist: said
+    here once for every page, as the API's bounded ids say 422."""
+    for value in path_params.values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFound("no such record", code="not_found")
+
+
 async def check_request(request: Request) -> None:
     """Refuse what no handler can take; returns nothing, so the handler runs as usual."""
     if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.url.query:
         raise nul_refused("query")
     if "\x00" in request.scope.get("path", ""):
         raise nul_refused("path")
+    if not request.scope.get("path", "").startswith("/api/"):
+        check_page_ids(request.path_params)
     if request.method not in _BODY_METHODS:
         return
     encoding = _body_encoding(request)
