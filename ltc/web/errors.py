@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel, ConfigDict
 
 from ltc.db.availability import UNAVAILABLE_TYPES, is_database_unavailable
+from ltc.db.engine import is_unique_violation
 from ltc.domain.errors import (
     Conflict,
     DomainError,
@@ -227,6 +228,12 @@ def undecodable_body_handler(request: Request, exc: UnicodeDecodeError) -> Respo
 
 
 def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    if is_unique_violation(exc):
+        # Two requests saved the same record at the same moment and the database kept one:
+        # the other is told to reload, as a stale version is (the services' checks ran first).
+        log.warning("unique violation on %s %s: %s", request.method, request.url.path, exc)
+        detail = "the same record was saved by another request at the same moment"
+        return _problem(request, 409, "concurrent_change", HTTP_CODES[409][1], detail, [])
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     code, title = HTTP_CODES[HTTP_500_INTERNAL_SERVER_ERROR]
     return _problem(request, 500, code, title, title, [])

@@ -252,6 +252,9 @@ ERROR_MESSAGES: dict[str, str] = {
     "settlement_not_found": N_("This settlement does not exist, or you may not see it."),
     "slot_outside_working_hours": N_("A visit does not fit into the working day."),
     "slots_exceed_monthly_hours": N_("The visit slots add up to more than the monthly hours."),
+    "concurrent_change": N_(
+        "The same record was saved by another request at the same moment; please reload and try again."
+    ),
     "stale_preview": N_("The placements changed after the preview; please preview again."),
     "stale_version": N_("Someone else changed this in the meantime; please reload the page."),
     "taken_in_the_future": N_("The time the photo was taken lies in the future."),
