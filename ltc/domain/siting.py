@@ -130,7 +130,9 @@ class SitingAnswer:
     uncovered: int
     candidates: int
     ranked: tuple[Coverage, ...]  # each candidate alone, the most covered first
-    best: Coverage | None  # the best set of ``sites`` sites (None: nobody can be covered)
+    # The best set of at most ``sites`` sites: one alone when a second would cover nobody
+    # more (None: no site covers anyone).
+    best: Coverage | None
     engine_runs: int
 
 
@@ -341,9 +343,11 @@ def choose_sites(
     singles = _search(city, [(i,) for i in range(n)], keep=max(ranked, 1))
     best: Coverage | None = singles[0] if singles else None
     if sites == 2 and n >= 2:
-        # a pair covers at least what either of its sites covers alone (a plan only gains
-        # from more places), so the best pair is the answer when two are asked for
-        best = _search(city, list(combinations(range(n), 2)), keep=1)[0]
+        # A pair covers at least what either of its sites covers alone (a plan only gains
+        # from more places); it is the answer when its second site covers someone more.
+        pair = _search(city, list(combinations(range(n), 2)), keep=1)[0]
+        if best is None or pair.covered > best.covered:
+            best = pair
     if best is not None and best.covered <= 0:
         best = None
     return SitingAnswer(

@@ -16,12 +16,12 @@ from tests.browser.steps import LiveApi, check_accessibility, sign_in
 pytestmark = pytest.mark.browser
 
 DESK = {"width": 1440, "height": 900}
-# A hamlet in the south-western hills, beyond every provider's reach.
-HAMLET = (29.40, 121.20)
+# Two hamlets in the southern hills, 22 km apart and beyond every provider's reach.
+HAMLETS = ((29.40, 121.20), (29.30, 121.40))
 
 
-def arrange_uncovered_hamlet(base: str, people: int = 3) -> None:
-    """Severely disabled people assessed and concluded in the hamlet: the conclusion places
+def arrange_uncovered_hamlets(base: str, per_hamlet: int = 2) -> None:
+    """Severely disabled people assessed and concluded in the hamlets: the conclusion places
     them nowhere (no provider in range), so they are the uncovered the analysis serves."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
     users = {u["username"]: u["id"] for u in admin.call("GET", "/api/v1/users")}
@@ -29,7 +29,8 @@ def arrange_uncovered_hamlet(base: str, people: int = 3) -> None:
     description = assessor.call("GET", "/api/v1/instruments/nhsa-2021")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     dependent = dict.fromkeys(["eating", "continence", "bathing", "dressing", "toilet_use", "transfer"], "dependent")
-    for n in range(people):
+    homes = [(lat + 0.003 * k, lon) for lat, lon in HAMLETS for k in range(per_hamlet)]
+    for n, (lat, lon) in enumerate(homes):
         person = bureau.call(
             "POST",
             "/api/v1/persons",
@@ -38,8 +39,8 @@ def arrange_uncovered_hamlet(base: str, people: int = 3) -> None:
                 "name": f"山村老人{n + 1}",
                 "address": f"岭下村{n + 1}号",
                 "town": "溪口镇",
-                "lat": HAMLET[0] + 0.003 * n,
-                "lon": HAMLET[1],
+                "lat": lat,
+                "lon": lon,
                 "insured": True,
                 "insured_since": "2021-01-01",
             },
@@ -79,7 +80,7 @@ def arrange_uncovered_hamlet(base: str, people: int = 3) -> None:
 
 
 async def test_the_bureau_reads_the_siting_analysis(browser, live_server: str, artifacts) -> None:
-    arrange_uncovered_hamlet(live_server)
+    arrange_uncovered_hamlets(live_server)
     context = await browser.new_context(viewport=DESK, locale="zh-CN", accept_downloads=True)
     page = await context.new_page()
     await sign_in(page, live_server, "bureau")
@@ -100,11 +101,11 @@ async def test_the_bureau_reads_the_siting_analysis(browser, live_server: str, a
     ranked = page.get_by_test_id("siting-ranked")
     assert "新增覆盖人数" in await ranked.locator("thead").inner_text()
     rows = page.get_by_test_id("siting-row")
-    assert await rows.count() >= 1, "the hamlet's people are uncovered"
+    assert await rows.count() >= 1, "the hamlets' people are uncovered"
     covered = [int(await rows.nth(i).locator("td").nth(3).inner_text()) for i in range(await rows.count())]
     assert covered == sorted(covered, reverse=True) and covered[0] > 0
     best = await page.get_by_test_id("siting-best").inner_text()
-    assert " + " in best and "新增覆盖" in best, "the best pair named"
+    assert " + " in best and "新增覆盖 4 人" in best, "the best pair, one site for each hamlet"
     svg = page.get_by_test_id("siting-map")
     assert await svg.locator("[data-kind=site-best]").count() == 2
     assert (

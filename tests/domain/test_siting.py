@@ -129,6 +129,16 @@ def test_care_modes_are_respected():
     assert {c.keys: c.covered for c in answer.ranked} == {("home",): 1, ("inst",): 1}
 
 
+def test_a_second_site_covering_nobody_more_is_not_proposed():
+    # Both sites reach the same four people; one has room for all of them.
+    hamlet = HAND_PEOPLE[:4]
+    answer = choose_sites(hamlet, [], [site("A", 0, 0, 4), site("B", 1, 0, 4)], sites=2)
+    assert answer.best is not None and len(answer.best.sites) == 1 and answer.best.covered == 4
+    # With two places each, the pair is needed for all four.
+    answer = choose_sites(hamlet, [], [site("A", 0, 0, 2), site("B", 1, 0, 2)], sites=2)
+    assert answer.best is not None and answer.best.keys == ("A", "B") and answer.best.covered == 4
+
+
 def test_nobody_coverable_gives_no_best_choice():
     answer = choose_sites(HAND_PEOPLE, [], [site("far", 50, 50, 5)], sites=2)
     assert answer.best is None and answer.ranked == ()
@@ -139,8 +149,9 @@ def test_inputs_are_checked():
     with pytest.raises(InvalidInput) as refused:
         choose_sites(HAND_PEOPLE, [], HAND_SITES, sites=3)
     assert refused.value.code == "invalid_siting_count"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         choose_sites(HAND_PEOPLE, [], [HAND_SITES[0], HAND_SITES[0]])
+    assert refused.value.code == "duplicate_site"
     with pytest.raises(InvalidInput) as refused:
         NewProvider(radius_km=0, capacity=5)
     assert refused.value.code == "invalid_siting_radius"

@@ -68,7 +68,7 @@ async def test_the_bureau_runs_the_analysis_and_reads_it(app, client, auth) -> N
     ranked = result["ranked"]
     assert [c["covered"] for c in ranked] == sorted((c["covered"] for c in ranked), reverse=True)
     if result["best"]:
-        assert len(result["best"]["sites"]) == 2
+        assert 1 <= len(result["best"]["sites"]) <= 2
         assert all(result["best"]["covered"] >= c["covered"] for c in ranked)
         assert sum(t["people"] for t in result["best"]["by_town"]) == sum(
             len(g["person_ids"]) for g in result["best"]["people"]
