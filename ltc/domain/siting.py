@@ -256,10 +256,7 @@ class _City:
 
     def _network(self, indices: Sequence[int]) -> list[assignment.Provider]:
         enlarged = {self.sites[i].provider_id: self.sites[i] for i in indices if self.sites[i].kind == ENLARGED}
-        network = [
-            replace(p, radius_km=enlarged[p.id].radius_km) if p.id in enlarged else p
-            for p in self.providers
-        ]
+        network = [replace(p, radius_km=enlarged[p.id].radius_km) if p.id in enlarged else p for p in self.providers]
         for i in indices:
             site = self.sites[i]
             if site.kind != ENLARGED:
