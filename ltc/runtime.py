@@ -28,6 +28,7 @@ import ltc.services.key_rotation
 import ltc.services.reoptimisation
 import ltc.services.roster
 import ltc.services.settlements
+import ltc.services.siting
 import ltc.services.supervision.what_if
 import ltc.services.visits  # noqa: F401  (these modules register their job kinds)
 from ltc.db import engine as db_engine

@@ -51,6 +51,7 @@ from ltc.web.api.records import RecordsController
 from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
+from ltc.web.api.siting import SitingController
 from ltc.web.api.supervision import ReviewSamplesController, RiskController, TipOffsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
@@ -79,6 +80,7 @@ from ltc.web.registry_pages import RegistryPages
 from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
+from ltc.web.siting_pages import SitingPages
 from ltc.web.supervision_pages import SupervisionPages
 from ltc.web.tip_off_pages import PublicTipOffPages, TipOffPages
 from ltc.web.visit_pages import VisitPages
@@ -192,6 +194,8 @@ def create_app(
             FundController,
             FundPlanningController,
             WhatIfController,
+            SitingPages,
+            SitingController,
             FundAnalysisController,
             SupervisionPages,
             TipOffPages,

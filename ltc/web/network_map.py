@@ -5,6 +5,7 @@ placed for each zoom level so that none collide. Templates draw it; static/map.j
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ltc.db.queries.providers import PlacementOnMap, ProviderOnMap, TownOnMap
@@ -114,13 +115,14 @@ class MapDrawing:
     legend: Legend
 
 
-def draw_network(network: NetworkMap, *, english: bool) -> MapDrawing:
+def draw_network(network: NetworkMap, *, english: bool, also: Sequence[tuple[float, float, float]] = ()) -> MapDrawing:
+    """``also``: more circles (lat, lon, radius km) the map must hold whole, e.g. proposed sites."""
     providers, placements, towns = network.providers, network.placements, network.towns
     projection = Projection.fit(
         [(t.lat, t.lon) for t in towns]
         + [(p.lat, p.lon) for p in placements if p.lat is not None and p.lon is not None],
         WIDTH,
-        circles=[(p.lat, p.lon, p.service_radius_km) for p in providers],
+        circles=[(p.lat, p.lon, p.service_radius_km) for p in providers] + list(also),
     )
     marks = [_provider_mark(projection, p) for p in providers]
     by_id = {m.id: m for m in marks}

@@ -7,4 +7,12 @@ TOWN_ERROR_MESSAGES: dict[str, str] = {
     "scheme_not_open_in_town": N_("The scheme is not open yet in this person's town."),
     "town_agent_needs_town": N_("A town agent's account needs the town they work for."),
     "town_not_allowed": N_("Only a town agent's account names a town."),
+    "invalid_siting_radius": N_(
+        "Enter a radius above 0 and up to 100 km; a provider's larger radius must exceed its present one."
+    ),
+    "invalid_siting_capacity": N_("Enter whole places from 1 to 5000."),
+    "invalid_siting_count": N_("Choose one or two sites."),
+    "duplicate_site": N_("A candidate site appears twice."),
+    "siting_not_found": N_("This siting analysis does not exist."),
+    "siting_not_ready": N_("The siting analysis has not finished yet."),
 }

@@ -96,6 +96,7 @@ JOB_TITLES = {
     "import_registry": N_("Importing the enrolment registry"),
     "replan_absence": N_("Re-planning an absent caregiver's visits"),
     "what_if": N_("Re-pricing the settled months under a draft policy"),
+    "siting": N_("Weighing sites for new providers"),
 }
 # The district's towns by their Chinese name; the msgid is the English (pinyin) name.
 TOWNS = {

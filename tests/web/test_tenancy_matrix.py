@@ -447,6 +447,10 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("POST", "/api/v1/persons/{person_id}/presence-card/rotate"): Body(json={}),
         ("POST", "/persons/{person_id}/presence-card/rotate"): Body(form={}),
         ("POST", "/api/v1/fund/advances"): Body(json={"provider_id": ids["provider_id"]}),
+        ("POST", "/api/v1/siting"): Body(json={"provider_id": ids["provider_id"], "provider_radius_km": 60}),
+        ("POST", "/siting"): Body(
+            form={"sites": "1", "provider_id": str(ids["provider_id"]), "provider_radius_km": "60"}
+        ),
         ("POST", "/fund/advances"): Body(form={"provider_id": str(ids["provider_id"])}),
         ("POST", "/api/v1/review-samples/{sample_id}/decision"): Body(json={"outcome": "confirmed"}),
         ("POST", "/review-samples/{sample_id}/decision"): Body(form={"outcome": "confirmed"}),
