@@ -7,4 +7,6 @@ TOWN_ERROR_MESSAGES: dict[str, str] = {
     "scheme_not_open_in_town": N_("The scheme is not open yet in this person's town."),
     "town_agent_needs_town": N_("A town agent's account needs the town they work for."),
     "town_not_allowed": N_("Only a town agent's account names a town."),
+    "benefit_not_offered_in_town": N_("The person's town does not offer care in this mode."),
+    "slots_off_town_pattern": N_("The person's town has visits only on its own weekdays and so many a week."),
 }
