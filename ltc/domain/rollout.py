@@ -84,11 +84,18 @@ def reach_km(provider_radius_km: Any, town_radius_km: Any) -> Any:
     return max(provider_radius_km, town_radius_km)
 
 
+def benefit_offered(policy: Policy, town_code: str | None, care_mode: str) -> bool:
+    """Whether the person's town offers care of this mode (a mode no benefit names: not the
+    town's to refuse)."""
+    benefit = BENEFIT_OF_CARE_MODE.get(care_mode)
+    return benefit is None or benefit in policy.benefits_in(town_code)
+
+
 def check_benefit_offered(policy: Policy, town_code: str | None, care_mode: str) -> None:
     """Care of a mode the person's town does not offer is refused."""
-    benefit = BENEFIT_OF_CARE_MODE.get(care_mode)
-    if benefit is None or benefit in policy.benefits_in(town_code):
+    if benefit_offered(policy, town_code, care_mode):
         return
+    benefit = BENEFIT_OF_CARE_MODE[care_mode]
     raise InvalidInput(
         f"该乡镇（街道）不提供此护理方式（{care_mode}）",
         code="benefit_not_offered_in_town",

@@ -18,6 +18,7 @@ from ltc.db.tables import Assignment, Job, Person, Provider
 from ltc.domain import assignment as assignment_rules
 from ltc.domain.access import Action
 from ltc.domain.errors import Conflict, InvalidInput
+from ltc.domain.rollout import benefit_offered
 from ltc.services.assignments import current_row, geodesic_km, our_id, placement_providers
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
@@ -92,6 +93,7 @@ async def reoptimise_preview(ctx: ServiceContext, params: NoParams, progress: Pr
             town_radius_km=policy.town(b.town_code).service_radius_km,
         )
         for b in people
+        if benefit_offered(policy, b.town_code, b.care_mode)  # the others stay as they are, listed
     ]
     plan = assignment_rules.optimise(clients, providers)
     await progress(0.8)
