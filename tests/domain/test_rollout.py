@@ -20,6 +20,7 @@ from ltc.domain.errors import InvalidInput
 from ltc.domain.policy import HOME_CARE, Policy, PolicyBook, TownRules
 from ltc.domain.rollout import (
     ALL_WEEKDAYS,
+    benefit_offered,
     check_benefit_offered,
     check_scheme_open,
     phase_of,
@@ -151,6 +152,8 @@ def test_care_of_a_mode_the_town_does_not_offer_is_refused() -> None:
         towns={"R": TownRules(benefits=(HOME_CARE,))},
     )
     check_benefit_offered(policy, "R", "home")
+    assert benefit_offered(policy, "R", "home") and not benefit_offered(policy, "R", "institutional")
+    assert benefit_offered(policy, "X", "institutional")  # a town naming none offers the version's
     check_benefit_offered(policy, "X", "institutional")
     with pytest.raises(InvalidInput) as refused:
         check_benefit_offered(policy, "R", "institutional")
