@@ -68,6 +68,7 @@ from scipy.spatial import cKDTree
 
 from ltc.domain.coordinates import EARTH_RADIUS_KM, check_coordinates, haversine_km
 from ltc.domain.errors import InvalidInput
+from ltc.domain.rollout import reach_km
 
 MODES = ("home", "institutional")
 KINDS = ("home", "institutional", "both")
@@ -99,6 +100,7 @@ class Client:
     lon: float
     mode: str  # home | institutional
     chosen_provider_id: Hashable | None = None
+    town_radius_km: float | None = None  # the person's town's own reach (rollout.reach_km)
 
     def __post_init__(self) -> None:
         check_coordinates(self.lat, self.lon)
@@ -144,9 +146,13 @@ class ClientTable:
     lon: np.ndarray
     mode: np.ndarray
     chosen: np.ndarray
+    town_radius_km: np.ndarray | None = None  # per client, 0 where the town names none
 
     def __len__(self) -> int:
         return len(self.lat)
+
+    def town_radius(self) -> np.ndarray:
+        return self.town_radius_km if self.town_radius_km is not None else np.zeros(len(self.lat))
 
     @classmethod
     def from_clients(cls, clients: Sequence[Client], provider_ids: Sequence[Hashable]) -> ClientTable:
@@ -162,6 +168,7 @@ class ClientTable:
                 [index.get(c.chosen_provider_id, -1) if c.chosen_provider_id is not None else -1 for c in clients],
                 dtype=np.int64,
             ),
+            town_radius_km=np.array([c.town_radius_km or 0.0 for c in clients], dtype=np.float64),
         )
 
     def client(self, i: int, provider_ids: Sequence[Hashable] | np.ndarray) -> Client:
@@ -172,6 +179,7 @@ class ClientTable:
             lon=float(self.lon[i]),
             mode=MODES[int(self.mode[i])],
             chosen_provider_id=_py(provider_ids[chosen]) if chosen >= 0 else None,
+            town_radius_km=float(self.town_radius()[i]) or None,
         )
 
 
@@ -423,6 +431,7 @@ def _candidates(ct: ClientTable, pt: ProviderTable, k: int, *, workers: int) -> 
     prov = np.full((n, k), -1, dtype=np.int64)
     km = np.full((n, k), np.inf)
     has_mode = np.zeros(n, dtype=bool)
+    town_radius = ct.town_radius()
     xyz_c = unit_vectors(ct.lat, ct.lon) if n else np.zeros((0, 3))
     xyz_p = unit_vectors(pt.lat, pt.lon) if len(pt) else np.zeros((0, 3))
     for mode in (HOME, INSTITUTIONAL):
@@ -435,7 +444,8 @@ def _candidates(ct: ClientTable, pt: ProviderTable, k: int, *, workers: int) -> 
         # Ask for more than K so that nearer providers with smaller radii do not crowd out
         # farther ones that do cover the person.
         kq = int(min(pidx.size, 3 * k))
-        bound = chord_for_km(float(pt.radius_km[pidx].max())) * (1 + 1e-9) + 1e-12
+        farthest = max(float(pt.radius_km[pidx].max()), float(town_radius[rows].max()))
+        bound = chord_for_km(farthest) * (1 + 1e-9) + 1e-12
         for lo in range(0, rows.size, 131_072):  # chunks keep the (rows, kq) temporaries small
             part = rows[lo : lo + 131_072]
             d, j = tree.query(xyz_c[part], k=kq, distance_upper_bound=bound, workers=workers)
@@ -443,7 +453,7 @@ def _candidates(ct: ClientTable, pt: ProviderTable, k: int, *, workers: int) -> 
             found = j < pidx.size
             p = pidx[np.where(found, j, 0)]
             dk = km_for_chord(np.where(found, d, 0.0))
-            within = found & (dk <= pt.radius_km[p] + EPS_KM)
+            within = found & (dk <= reach_km(pt.radius_km[p], town_radius[part][:, None]) + EPS_KM)
             # Move the in-radius entries to the front, keeping distance order; keep K.
             order = np.argsort(~within, axis=1, kind="stable")[:, :k]
             w = np.take_along_axis(within, order, axis=1)
@@ -461,7 +471,8 @@ def _candidates(ct: ClientTable, pt: ProviderTable, k: int, *, workers: int) -> 
         cj = ct.chosen[choosers]
         serves = np.where(ct.mode[choosers] == HOME, pt.serves(HOME)[cj], pt.serves(INSTITUTIONAL)[cj])
         dist = haversine_km_np(ct.lat[choosers], ct.lon[choosers], pt.lat[cj], pt.lon[cj])
-        ok = pt.active[cj] & serves & (room[cj] > 0) & (dist <= pt.radius_km[cj] + EPS_KM)
+        in_reach = dist <= reach_km(pt.radius_km[cj], town_radius[choosers]) + EPS_KM
+        ok = pt.active[cj] & serves & (room[cj] > 0) & in_reach
         chosen_ok[choosers] = ok
         listed = (prov[choosers] == cj[:, None]).any(axis=1)
         add = ok & ~listed
@@ -498,7 +509,8 @@ def _ranks(
         i = int(rows[t])
         mask = pt.active & pt.serves(int(ct.mode[i]))
         d = haversine_km_np(ct.lat[i], ct.lon[i], pt.lat[mask], pt.lon[mask])
-        rank[t] = int(((d <= pt.radius_km[mask] + EPS_KM) & (d < km[t] - EPS_KM)).sum()) + 1
+        within = d <= reach_km(pt.radius_km[mask], ct.town_radius()[i]) + EPS_KM
+        rank[t] = int((within & (d < km[t] - EPS_KM)).sum()) + 1
     return rank
 
 
@@ -706,7 +718,7 @@ def assign_one(
     if not eligible:
         return Unassigned(client.id, "no_active_provider_of_mode", None, None)
     eligible.sort(key=lambda e: (e[0], e[1]))
-    in_range = [(d, p) for d, _, p in eligible if d <= p.radius_km + EPS_KM]
+    in_range = [(d, p) for d, _, p in eligible if d <= reach_km(p.radius_km, client.town_radius_km) + EPS_KM]
     if not in_range:
         d, _, p = eligible[0]
         return Unassigned(client.id, "no_provider_in_range", p.id, d)

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from ltc.domain.catalogue import ServiceCatalogue
 from ltc.domain.errors import InvalidInput
 from ltc.domain.policy import Policy
+from ltc.domain.rollout import WeeklyPattern, check_benefit_offered, weekly_pattern_in
 
 CareMode = Literal["home", "institutional"]
 CARE_MODES: tuple[str, ...] = ("home", "institutional")
@@ -37,6 +38,7 @@ LEVELS: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
 # adjust a slot to any minute inside the working day.
 SLOT_GRID_MINUTES = 30
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+ANY_DAY = WeeklyPattern()  # no town pattern: any day, as many visits a week as the hours allow
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::00)?$")
 
 
@@ -136,17 +138,24 @@ def _start_grid(policy: Policy, visit_minutes: int) -> list[int]:
 
 
 def _weekly_pattern(
-    visits_per_month: int, visit_minutes: int, policy: Policy, base_minute: int
+    visits_per_month: int,
+    visit_minutes: int,
+    policy: Policy,
+    base_minute: int,
+    pattern: WeeklyPattern = ANY_DAY,
 ) -> tuple[VisitSlot, ...]:
     """The densest evenly spread weekly pattern whose worst month fits ``visits_per_month``;
-    every visit of the day at a regular time (``base_minute`` for the first of the day)."""
+    every visit of the day at a regular time (``base_minute`` for the first of the day). A
+    town's own pattern keeps the visits on its weekdays and to its visits a week."""
     grid = _start_grid(policy, visit_minutes)
     if not grid:
         raise InvalidInput("a visit does not fit into the working day", code="slot_outside_working_hours")
     step = -(-visit_minutes // SLOT_GRID_MINUTES) + 1  # grid positions between two visits of a day
     base = min(range(len(grid)), key=lambda i: (abs(grid[i] - base_minute), i))
-    for k in range(visits_per_month, 0, -1):
-        weekdays = [(i * 7) // k for i in range(k)]
+    days = pattern.weekdays
+    most = visits_per_month if pattern.visits_per_week is None else min(visits_per_month, pattern.visits_per_week)
+    for k in range(most, 0, -1):
+        weekdays = [days[(i * len(days)) // k] for i in range(k)]
         if max_visits_in_a_month(VisitSlot(d, time(0)) for d in weekdays) > visits_per_month:
             continue
         per_day = max(weekdays.count(d) for d in set(weekdays))
@@ -202,8 +211,11 @@ def derive_plan(
     catalogue: ServiceCatalogue,
     *,
     stagger: int = 0,
+    town: str | None = None,
 ) -> CarePlanDraft:
-    """The plan a level and care mode entitle a person to under ``policy``.
+    """The plan a level and care mode entitle a person to under ``policy``, with the rules
+    of the person's ``town`` (its code) in force: the benefits it offers, its visit length
+    and its weekly pattern.
 
     ``stagger`` (e.g. the person's id) rotates the derived start time over the working day
     so that a provider's plans do not all start at the same minute; it never changes the
@@ -211,6 +223,7 @@ def derive_plan(
     _check_level(level)
     if care_mode not in CARE_MODES:
         raise InvalidInput(f"care mode {care_mode!r} is not home or institutional", code="invalid_care_mode")
+    check_benefit_offered(policy, town, care_mode)
     cleaned, errors = _item_errors(items, catalogue)
     _raise(errors)
     needs_nurse = catalogue.needs_nurse(cleaned)
@@ -229,11 +242,11 @@ def derive_plan(
     hours = policy.home_hours(level)
     if hours <= 0:
         raise InvalidInput(f"level {level} is not entitled to home care", code="level_not_entitled")
-    visit_minutes = policy.visit_minutes
+    visit_minutes = policy.visit_minutes_in(town)
     visits = (hours * 60) // visit_minutes
     grid = _start_grid(policy, visit_minutes)
     base_minute = grid[stagger % len(grid)] if grid else 0
-    slots = _weekly_pattern(visits, visit_minutes, policy, base_minute)
+    slots = _weekly_pattern(visits, visit_minutes, policy, base_minute, weekly_pattern_in(policy, town))
     return CarePlanDraft(
         level=level,
         care_mode="home",
@@ -325,14 +338,36 @@ def slot_errors(
 ADJUSTABLE = ("monthly_hours", "items", "slots")
 
 
+def town_pattern_errors(slots: Sequence[VisitSlot], pattern: WeeklyPattern) -> list[dict[str, Any]]:
+    """Slots off the town's visit days, or more a week than the town's pattern holds."""
+    off_days = [str(s) for s in slots if s.weekday not in pattern.weekdays]
+    too_many = pattern.visits_per_week is not None and len(slots) > pattern.visits_per_week
+    if not off_days and not too_many:
+        return []
+    return [
+        {
+            "code": "slots_off_town_pattern",
+            "field": "slots",
+            "detail": f"该乡镇（街道）上门日为 {'/'.join(WEEKDAY_NAMES[d] for d in pattern.weekdays)}"
+            + (f"，每周至多 {pattern.visits_per_week} 次" if pattern.visits_per_week is not None else ""),
+        }
+    ]
+
+
 def adjust_plan(
-    plan: CarePlanDraft, changes: Mapping[str, Any], policy: Policy, catalogue: ServiceCatalogue
+    plan: CarePlanDraft,
+    changes: Mapping[str, Any],
+    policy: Policy,
+    catalogue: ServiceCatalogue,
+    *,
+    town: str | None = None,
 ) -> CarePlanDraft:
     """An agency's adjustment of a plan, checked against the policy in force: monthly hours
     positive and not above the level's hours, items from the catalogue (at least one), slots
     inside the working day, not overlapping, and no month holding more visits than the hours.
     Every broken rule is listed in ``errors``; the first one's code is the error's code.
-    Changing the hours without giving slots re-derives the pattern at the plan's usual time."""
+    Changing the hours without giving slots re-derives the pattern at the plan's usual time.
+    The person's ``town`` (its code) keeps the slots on its weekdays and visits a week."""
     errors: list[dict[str, Any]] = []
     unknown = sorted(set(changes) - set(ADJUSTABLE))
     if unknown:
@@ -394,9 +429,10 @@ def adjust_plan(
         slots = tuple(sorted({(s.weekday, s.start): s for s in parsed}.values()))
         if not bad and hours_ok:
             errors += slot_errors(slots, visit_minutes, hours, policy)
+            errors += town_pattern_errors(slots, weekly_pattern_in(policy, town))
     elif "monthly_hours" in changes and hours_ok:
         usual = min((s.start_minute for s in plan.slots), default=policy.working_day_start_hour * 60)
-        slots = _weekly_pattern(visits, visit_minutes, policy, usual)
+        slots = _weekly_pattern(visits, visit_minutes, policy, usual, weekly_pattern_in(policy, town))
     _raise(errors)
     return replace(
         plan,
@@ -438,12 +474,12 @@ class PlanBounds:
         return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def plan_bounds(level: int, care_mode: str, policy: Policy) -> PlanBounds:
+def plan_bounds(level: int, care_mode: str, policy: Policy, town: str | None = None) -> PlanBounds:
     """What ``adjust_plan`` allows a plan of ``level`` under ``policy``: at most the level's
     hours, at least one visit's worth, slots inside the working day."""
     _check_level(level)
     home = care_mode == "home"
-    visit_minutes = policy.visit_minutes if home else 0
+    visit_minutes = policy.visit_minutes_in(town) if home else 0
     return PlanBounds(
         level=level,
         care_mode=care_mode,

@@ -18,12 +18,15 @@ from ltc.domain import assignment as assignment_rules
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.agreements import check_takes_new_people
 from ltc.domain.errors import InvalidInput, NotFound
+from ltc.domain.rollout import check_benefit_offered
 from ltc.geo.distance import distance_km
 from ltc.services.audit import record_change
+from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input, RecordId
 from ltc.services.jobs import JobParams, NoParams, Progress, register_job_kind
 from ltc.services.persons import get_person
+from ltc.services.reference import policy_book
 
 
 class Placement(BaseModel):
@@ -180,16 +183,25 @@ def _placed_by(
     }
 
 
-async def _placement_for(person_id: int, care_mode: str) -> dict[str, Any]:
-    """Where the rules would place one person now, as the columns of their assignment row."""
+async def _placement_for(ctx: ServiceContext, person_id: int, care_mode: str) -> dict[str, Any]:
+    """Where the rules would place one person now, as the columns of their assignment row,
+    under the rules of their town in the policy in force today."""
     person = (
-        await Person.select(Person.lat, Person.lon, Person.preferred_provider).where(Person.id == person_id).first()
+        await Person.select(Person.lat, Person.lon, Person.preferred_provider, Person.town.code.as_alias("town_code"))
+        .where(Person.id == person_id)
+        .first()
     )
     if person is None:
         raise NotFound("no such person", code="person_not_found")
     if person["lat"] is None:
         # Listed for the bureau until geocoded; never dropped.
         return {"provider": None, "status": "unassigned", "reason": "person_without_position"}
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    try:
+        check_benefit_offered(policy, person["town_code"], care_mode)
+    except InvalidInput as refused:
+        # Listed for the bureau like anyone no provider may take; never dropped.
+        return {"provider": None, "status": "unassigned", "reason": refused.code}
     providers = await placement_providers(with_loads=True)
     client = assignment_rules.Client(
         id=person_id,
@@ -197,6 +209,7 @@ async def _placement_for(person_id: int, care_mode: str) -> dict[str, Any]:
         lon=person["lon"],
         mode=care_mode,
         chosen_provider_id=person["preferred_provider"],
+        town_radius_km=policy.town(person["town_code"]).service_radius_km,
     )
     outcome = assignment_rules.assign_one(client, providers)
     return _placed_by(outcome, (person["lat"], person["lon"]), {p.id: p for p in providers})
@@ -231,7 +244,7 @@ async def assign_person(
     now: datetime,
 ) -> Placement:
     """Place one beneficiary without moving anyone; call inside the caller's transaction."""
-    placed = await _placement_for(person_id, care_mode)
+    placed = await _placement_for(ctx, person_id, care_mode)
     return await _save_placement(actor, person_id, placed, conclusion_id=conclusion_id, care_mode=care_mode, now=now)
 
 
@@ -352,7 +365,7 @@ async def assign_beneficiaries(ctx: ServiceContext, params: NoParams, progress: 
     placed = 0
     for index, b in enumerate(waiting):
         async with write_transaction():
-            outcome = await _placement_for(b.person_id, b.care_mode)
+            outcome = await _placement_for(ctx, b.person_id, b.care_mode)
             still = waiting_rows.get(b.person_id)
             if outcome["status"] == "active" or still is None or not still.same_outcome(outcome):
                 await _save_placement(

@@ -211,9 +211,12 @@ async def create_plan(
     today = local_today(ctx.clock, ctx.settings.zone)
     policy = policy_book(ctx.settings).in_force(today)
     catalogue = service_catalogue(ctx.settings)
-    draft = derive_plan(conclusion["level"], assignment["care_mode"], policy, items, catalogue, stagger=person_id)
+    town = await town_code_of(person_id)
+    draft = derive_plan(
+        conclusion["level"], assignment["care_mode"], policy, items, catalogue, stagger=person_id, town=town
+    )
     if slots is not None:
-        draft = adjust_plan(draft, {"slots": [s.model_dump() for s in slots]}, policy, catalogue)
+        draft = adjust_plan(draft, {"slots": [s.model_dump() for s in slots]}, policy, catalogue, town=town)
     now = ctx.clock.now()
     async with write_transaction():
         await locked(Person.select(Person.id).where(Person.id == person_id)).first()
@@ -253,7 +256,9 @@ async def adjust(ctx: ServiceContext, actor: Actor, plan_id: int, data: CarePlan
         raise Conflict("只能调整当前版本", code="not_the_current_version")
     today = local_today(ctx.clock, ctx.settings.zone)
     policy = policy_book(ctx.settings).in_force(today)
-    draft = adjust_plan(_draft_of(row), changes, policy, service_catalogue(ctx.settings))
+    draft = adjust_plan(
+        _draft_of(row), changes, policy, service_catalogue(ctx.settings), town=await town_code_of(row["person"])
+    )
     now = ctx.clock.now()
     async with write_transaction():
         current = await locked(
@@ -384,6 +389,12 @@ async def entitlement(ctx: ServiceContext, level: int, care_mode: str) -> PlanBo
     """What the policy in force gives a level in a care mode (the bounds of its plan)."""
     policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
     return plan_bounds(level, care_mode, policy)
+
+
+async def town_code_of(person_id: int) -> str | None:
+    """The code of the person's town (whose own rules a plan follows), if known."""
+    row = await Person.select(Person.town.code.as_alias("code")).where(Person.id == person_id).first()
+    return row["code"] if row else None
 
 
 async def awaiting_confirmation(actor: Actor) -> int:

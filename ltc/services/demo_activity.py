@@ -83,20 +83,28 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
     policy = policy_book(ctx.settings).in_force(today)
     instrument = instrument_catalog(ctx.settings).get(policy.assessment_instrument)
     residents = (
-        await Person.select(Person.id).where(Person.lat.is_not_null() & (Person.insured == True)).order_by(Person.id)
+        await Person.select(Person.id, Person.town.code.as_alias("town"))
+        .where(Person.lat.is_not_null() & (Person.insured == True))
+        .order_by(Person.id)
     )
+    applied_on = today - timedelta(days=30)
+    # Only towns where the scheme is open take applications: the others' residents wait registered.
+    open_then = policy_book(ctx.settings).in_force(applied_on)
+    town_of = {r["id"]: r["town"] for r in residents}
     chosen = [r["id"] for r in residents][::EVERY_NTH_RESIDENT]
     now = ctx.clock.now()
     concluded = 0
     for n, person_id in enumerate(chosen):
         adl, cognition, perception = PROFILES[n % len(PROFILES)]
+        if not open_then.scheme_open_in(town_of[person_id], applied_on):
+            continue
         try:
             application = await applications.apply(
                 ctx,
                 bureau,
                 ApplicationIn(
                     person_id=person_id,
-                    applied_on=today - timedelta(days=30),
+                    applied_on=applied_on,
                     disabled_since=today - timedelta(days=400),
                     care_mode="institutional" if n % 6 == 5 else "home",
                     self_eval=SelfEval(answers=SELF_EVAL),

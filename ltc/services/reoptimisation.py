@@ -18,10 +18,13 @@ from ltc.db.tables import Assignment, Job, Person, Provider
 from ltc.domain import assignment as assignment_rules
 from ltc.domain.access import Action
 from ltc.domain.errors import Conflict, InvalidInput
+from ltc.domain.rollout import benefit_offered
 from ltc.services.assignments import current_row, geodesic_km, our_id, placement_providers
 from ltc.services.audit import record_change
+from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import JobParams, NoParams, Progress, register_job_kind
+from ltc.services.reference import policy_book
 
 APPLY_BATCH = 500
 SAMPLE_MOVES = 200
@@ -79,11 +82,18 @@ async def reoptimise_preview(ctx: ServiceContext, params: NoParams, progress: Pr
     people = await network.beneficiaries()
     state = await network.current_placements()
     providers = await placement_providers(with_loads=False)
+    policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
     clients = [
         assignment_rules.Client(
-            id=b.person_id, lat=b.lat, lon=b.lon, mode=b.care_mode, chosen_provider_id=b.preferred_provider_id
+            id=b.person_id,
+            lat=b.lat,
+            lon=b.lon,
+            mode=b.care_mode,
+            chosen_provider_id=b.preferred_provider_id,
+            town_radius_km=policy.town(b.town_code).service_radius_km,
         )
         for b in people
+        if benefit_offered(policy, b.town_code, b.care_mode)  # the others stay as they are, listed
     ]
     plan = assignment_rules.optimise(clients, providers)
     await progress(0.8)

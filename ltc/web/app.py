@@ -53,6 +53,7 @@ from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
 from ltc.web.api.siting import SitingController
 from ltc.web.api.supervision import ReviewSamplesController, RiskController, TipOffsController
+from ltc.web.api.towns import TownsController
 from ltc.web.api.visit_exceptions import VisitExceptionsController
 from ltc.web.api.visits import VisitsController
 from ltc.web.app_shell import PhoneAppFiles
@@ -83,6 +84,7 @@ from ltc.web.settlement_pages import FundPages, SettlementPages
 from ltc.web.siting_pages import SitingPages
 from ltc.web.supervision_pages import SupervisionPages
 from ltc.web.tip_off_pages import PublicTipOffPages, TipOffPages
+from ltc.web.towns_pages import TownsPages
 from ltc.web.visit_pages import VisitPages
 from ltc.web.what_if_pages import WhatIfPages
 
@@ -211,6 +213,8 @@ def create_app(
             AssignmentController,
             InspectionsController,
             InspectionPages,
+            TownsController,
+            TownsPages,
             *([BenchController] if settings.bench_endpoints else []),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

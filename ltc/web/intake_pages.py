@@ -36,6 +36,7 @@ from ltc.web.i18n import gettext as _
 from ltc.web.pages import page
 from ltc.web.paging import After, Limit, page_request
 from ltc.web.refusal_words import ERROR_MESSAGES, REGISTRY_REFUSALS
+from ltc.web.rollout_words import scheme_opens
 from ltc.web.security import allowed
 from ltc.web.vocabulary import APPLICATION_STEPS, REGISTRY_FIELDS, SEXES
 
@@ -225,7 +226,11 @@ class IntakePages(Controller):
                 ),
             )
         except FORM_REFUSALS as exc:
-            return await _apply_page(services, actor, person_id, refused(state, exc, GATE_FIELDS))
+            state = refused(state, exc, GATE_FIELDS)
+            opens = scheme_opens(exc)
+            if opens:
+                state.errors["applied_on"] = opens
+            return await _apply_page(services, actor, person_id, state)
         return Redirect(path=f"/intake/applications/{application.id}")
 
     @get("/intake/applications/{application_id:int}", guards=[MAY_APPLY])

@@ -105,6 +105,7 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Flagged bed-days"), "/bed-day-flags", Action.EXPLAIN_EXCEPTION),
     Place(N_("Flagged bed-days"), "/bed-day-flags", Action.RESOLVE_EXCEPTION),
     Place(N_("Siting analysis"), "/siting", Action.RUN_SITING),
+    Place(N_("Towns"), "/towns", Action.READ_TOWNS),
 )
 
 

@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 
 from ltc.domain.access import Action, Actor, Role
 from ltc.domain.errors import NotFound, TooManyAttempts, Unauthenticated
+from ltc.domain.money import format_yuan
 from ltc.domain.sessions import SessionKind
-from ltc.services import audit, caregivers, district, jobs, providers, sessions, sign_in, users
+from ltc.services import audit, caregivers, district, jobs, providers, sessions, sign_in, towns, users
 from ltc.services.assessment import applications
 from ltc.services.context import ServiceContext
 from ltc.services.geocoding import GeocodeParams
@@ -105,6 +106,9 @@ async def home_context(services: ServiceContext, actor: Actor) -> dict[str, Any]
         context["waiting"] = await applications.count_by_status()
     if "district" in parts and actor.sees_whole_region:
         context["district"] = await district.district_summary()
+    if "district" in parts and actor.may(Action.READ_TOWNS):
+        context["rollout"] = await towns.rollout(services, actor)
+        context["yuan"] = format_yuan
     if "audit" in parts and actor.may(Action.READ_AUDIT):
         context["audit"] = await audit.recent_entries(actor, home.audit_entries)
     if "provider" in parts and actor.provider_scope:

@@ -142,11 +142,16 @@ def _by_code(unit: str, value: Mapping[str, Any]) -> str:
 
 def _town_rules(code: str, rules: Any) -> str:
     """One town's rules, e.g. "Dayan: open from 2027-04-01, remote, 90 minutes a visit"."""
+    return f"{town(code)}: " + town_rules_words(rules)
+
+
+def town_rules_words(rules: Any, *, with_opening: bool = True) -> str:
+    """A town's rules without its name (``with_opening`` False: only what it overrides)."""
     raw = rules.to_dict() if hasattr(rules, "to_dict") else dict(rules)
     said = []
-    if raw.get("open_from"):
+    if with_opening and raw.get("open_from"):
         said.append(_("open from %(day)s") % {"day": raw["open_from"]})
-    if raw.get("remote"):
+    if with_opening and raw.get("remote"):
         said.append(_("remote"))
     if raw.get("service_radius_km") is not None:
         said.append(_("providers reach %(n)s km") % {"n": f"{raw['service_radius_km']:g}"})
@@ -163,7 +168,7 @@ def _town_rules(code: str, rules: Any) -> str:
         )
     if raw.get("benefits") is not None:
         said.append(value_words("benefits", raw["benefits"]))
-    return f"{town(code)}: " + _(", ").join(said)
+    return _(", ").join(said)
 
 
 def value_words(rule: str, value: Any) -> str:

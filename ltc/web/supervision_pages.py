@@ -13,6 +13,7 @@ from ltc.db.queries.paging import DEFAULT_LIMIT
 from ltc.domain.access import Action, Actor
 from ltc.domain.money import format_yuan, parse_yuan
 from ltc.domain.periods import Period
+from ltc.services import towns
 from ltc.services.clock import local_today
 from ltc.services.supervision import review
 from ltc.services.supervision.dashboard import overview
@@ -66,6 +67,8 @@ class SupervisionPages(Controller):
             rate_chart=bars(seen.months, [round(rate * 1000) for rate in seen.exception_rates]),
             outlier_chart=bars(seen.months, seen.outliers),
             pending=await review.pending_count(actor) if actor.may(Action.REVIEW_SAMPLES) else None,
+            rollout=await towns.rollout(services, actor) if actor.may(Action.READ_TOWNS) else None,
+            yuan=format_yuan,
             **WORDS,
         )
 

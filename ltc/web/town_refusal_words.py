@@ -15,4 +15,6 @@ TOWN_ERROR_MESSAGES: dict[str, str] = {
     "duplicate_site": N_("A candidate site appears twice."),
     "siting_not_found": N_("This siting analysis does not exist."),
     "siting_not_ready": N_("The siting analysis has not finished yet."),
+    "benefit_not_offered_in_town": N_("The person's town does not offer care in this mode."),
+    "slots_off_town_pattern": N_("The person's town has visits only on its own weekdays and so many a week."),
 }

@@ -444,3 +444,6 @@ RELIEF_GROUPS = {
     "tekun": N_("Extreme poverty support (特困)"),
 }
 WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]
+
+# The rollout town by town: a placement of a care mode the person's town does not offer.
+ASSIGNMENT_REASONS.append(N_("benefit_not_offered_in_town"))

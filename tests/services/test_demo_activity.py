@@ -31,9 +31,24 @@ async def _check_activity(own: Settings) -> None:
         assert await CarePlan.count().where(CarePlan.status == "confirmed") == outcome.care_plans > 0
         assert await Visit.count() == outcome.visits > 0
         assert outcome.contributions == 12
+        await _check_not_open_town_waits()
         await _check_caregiver_sign_ins(runtime.services)
         await _check_fund(runtime.services)
         await _check_supervision(runtime.services)
+
+
+async def _check_not_open_town_waits() -> None:
+    """大堰镇 opens on 2027-04-01: its residents are registered, with no application, conclusion
+    or care before that day."""
+    from ltc.db.tables import Application, Person
+
+    dayan = Person.town.code == "330213012"
+    in_dayan = [r["id"] for r in await Person.select(Person.id).where(dayan)]
+    assert in_dayan, "the demo registers residents of 大堰镇"
+    assert not await Application.exists().where(Application.person.is_in(in_dayan))
+    assert not await Conclusion.exists().where(Conclusion.person.is_in(in_dayan))
+    assert not await Assignment.exists().where(Assignment.person.is_in(in_dayan))
+    assert not await CarePlan.exists().where(CarePlan.person.is_in(in_dayan))
 
 
 async def _check_supervision(services) -> None:

@@ -54,6 +54,7 @@ class Beneficiary:
     lat: float
     lon: float
     preferred_provider_id: int | None
+    town_code: str | None = None
 
 
 async def provider_loads(provider_ids: list[int] | None = None) -> dict[int, int]:
@@ -108,6 +109,7 @@ async def beneficiaries() -> list[Beneficiary]:
         Conclusion.person.lat.as_alias("lat"),
         Conclusion.person.lon.as_alias("lon"),
         Conclusion.person.preferred_provider.as_alias("preferred_provider_id"),
+        Conclusion.person.town.code.as_alias("town_code"),
     ).where((Conclusion.status == "active") & (Conclusion.severe == True) & Conclusion.person.lat.is_not_null())
     return [Beneficiary(**row) for row in rows]
 

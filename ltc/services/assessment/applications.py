@@ -17,6 +17,7 @@ from ltc.domain.access import Action, Actor, require, roles_allowed
 from ltc.domain.eligibility import ApplicationFacts, TeamMember, check_application, check_team
 from ltc.domain.errors import Conflict, InvalidInput
 from ltc.domain.instruments import score
+from ltc.domain.rollout import check_scheme_open
 from ltc.services.assessment.policy import policy_on, today
 from ltc.services.assessment.scope import team, visible_application
 from ltc.services.assessment.values import (
@@ -38,6 +39,7 @@ async def apply(ctx: ServiceContext, actor: Actor, data: ApplicationIn) -> Appli
     if applied_on > today(ctx):
         raise InvalidInput("申请日期不能晚于今天", code="applied_on_in_future")
     policy = policy_on(ctx, applied_on)
+    check_scheme_open(person.town, applied_on, policy)
     self_eval_instrument = instrument_catalog(ctx.settings).get(policy.self_eval_instrument)
     self_eval_grade = str(score(self_eval_instrument, data.self_eval.answers).level)
     facts = ApplicationFacts(
