@@ -8,3 +8,9 @@ TOWN_ERROR_MESSAGES: dict[str, str] = {
     "town_agent_needs_town": N_("A town agent's account needs the town they work for."),
     "town_not_allowed": N_("Only a town agent's account names a town."),
 }
+TOWN_ERROR_MESSAGES |= {
+    "too_many_filings": N_("Too many applications from this connection; please try again later."),
+    "too_many_follow_attempts": N_("Too many tries from this connection; please try again later."),
+    "no_provider_to_rate": N_("No care provider looks after this person yet, so there is nothing to rate."),
+    "satisfaction_already_answered": N_("You have already answered this month. Thank you."),
+}

@@ -344,6 +344,7 @@ TIP_OFF_CHANNELS = {
     "public": N_("Public form"),
     "hotline": N_("Bureau hotline"),
     "social_supervisor": N_("Social supervisor"),
+    "family": N_("A family's follow page"),
 }
 TIP_OFF_STATUSES = {
     "new": N_("Awaiting triage"),
@@ -443,3 +444,11 @@ RELIEF_GROUPS = {
     "tekun": N_("Extreme poverty support (特困)"),
 }
 WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]
+# Families and village agents filing and following an application without an account.
+FILERS = {
+    "self": N_("The applicant themself"),
+    "family": N_("A family member"),
+    "village_agent": N_("The village's agent"),
+}
+FOLLOW_VISIT_OUTCOMES = {"done": N_("Done"), "missed": N_("Missed")}
+AUDIT_ACTIONS += [N_("application.file_public"), N_("application.follow"), N_("evaluation.family_answer")]
