@@ -35,7 +35,6 @@ from ltc.domain.access import Actor, Role
 from ltc.domain.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from ltc.domain.identity import make_id_number
 from ltc.services import persons
-from ltc.services.assessment import applications
 from ltc.services.assessment.values import SelfEval
 from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
@@ -228,16 +227,14 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
     await carer.save()
     stranger, _, _ = await _cared_for(ctx, new_id_number())
     stranger_row = await Application.select(Application.person).where(Application.reference == stranger).first()
-    for n, (status, days_ago, person) in enumerate(
-        [
-            ("done", 3, person_id),
-            ("planned", 10, person_id),
-            ("planned", -2, person_id),
-            ("cancelled", 5, person_id),
-            ("done", 200, person_id),
-            ("done", 4, stranger_row["person"]),
-        ]
-    ):
+    for status, days_ago, person in [
+        ("done", 3, person_id),
+        ("planned", 10, person_id),
+        ("planned", -2, person_id),
+        ("cancelled", 5, person_id),
+        ("done", 200, person_id),
+        ("done", 4, stranger_row["person"]),
+    ]:
         start = NOW - timedelta(days=days_ago)
         await Visit(
             person=person,
@@ -300,10 +297,10 @@ async def test_complaints_and_satisfaction_answers_feed_supervision(ctx) -> None
     answered = await follow.answer_satisfaction(ctx, SatisfactionIn(token=view.token, answer="dissatisfied"))
     assert answered.period == "2026-12"
     assert await satisfaction(provider_id, 2026, ctx.settings.zone) is not None
-    calls = await FollowUpCall.select(FollowUpCall.channel, FollowUpCall.answer).where(
+    calls = await FollowUpCall.select(FollowUpCall.person, FollowUpCall.channel, FollowUpCall.answer).where(
         FollowUpCall.provider == provider_id
     )
-    assert calls == [{"channel": "family", "answer": "dissatisfied"}]
+    assert calls == [{"person": person_id, "channel": "family", "answer": "dissatisfied"}]
     with pytest.raises(Conflict) as twice:
         await follow.answer_satisfaction(ctx, SatisfactionIn(token=view.token, answer="satisfied"))
     assert twice.value.code == "satisfaction_already_answered"
