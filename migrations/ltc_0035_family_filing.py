@@ -57,7 +57,7 @@ async def forwards():
     for name, column_class, params in (
         ("filed_by", Varchar, _params(length=16, default="")),
         ("filer_enc", Text, _params(default="")),
-        ("filer_key_id", Varchar, _params(length=32, default="")),
+        ("data_key_id", Varchar, _params(length=32, default="")),
         ("client_key", Varchar, _params(length=64, default="", index=True)),
     ):
         manager.add_column(

@@ -338,7 +338,7 @@ class Application(Table, tablename="application"):
     reference = Varchar(length=20, null=True, default=None)  # unique: an index of migration 0035
     filed_by = Varchar(length=16, default="")  # self | family | village_agent on the public page; "" at a desk
     filer_enc = Text(default="")  # the filer's name and phone, sealed
-    filer_key_id = Varchar(length=32, default="")
+    data_key_id = Varchar(length=32, default="")
     client_key = Varchar(length=64, default="", index=True)  # a keyed hash of the public page's address
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import SEALED_COLUMNS
-from ltc.db.tables import Caregiver, Person, TipOff
+from ltc.db.tables import Application, Caregiver, Person, TipOff
 from ltc.domain.access import Action
 from ltc.domain.personal_data import Keyring, location, reseal
 from ltc.services.context import ServiceContext
@@ -60,6 +60,7 @@ SEALED_TABLES = (
     _SealedTable(Person, "person", SEALED_COLUMNS),
     _SealedTable(Caregiver, "caregiver", ("id_number", "phone")),
     _SealedTable(TipOff, "tip_off", ("contact",)),
+    _SealedTable(Application, "application", ("filer",)),  # who filed on the public page
 )
 
 
@@ -76,7 +77,7 @@ async def _stale_count(keyring: Keyring) -> int:
 
 
 async def rotate_batch(keyring: Keyring, batch_size: int) -> int:
-    """Re-seal the next ``batch_size`` rows (persons first, then caregivers, then tip-offs) not under the
+    """Re-seal the next ``batch_size`` rows (persons first, then caregivers, tip-offs, public filers) not under the
     active key, in one transaction; how many were re-sealed (0: none left)."""
     for sealed in SEALED_TABLES:
         table, key = sealed.table, sealed.key_column()

@@ -114,7 +114,7 @@ async def file_public(ctx: ServiceContext, data: PublicFilingIn, client_address:
             {
                 Application.filed_by: data.filed_by,
                 Application.filer_enc: seal(keyring, filer, location("application", "filer", application.id)),
-                Application.filer_key_id: keyring.active,
+                Application.data_key_id: keyring.active,
                 Application.client_key: key,
             }
         ).where(Application.id == application.id)
