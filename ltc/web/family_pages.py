@@ -142,9 +142,10 @@ class FamilyPages(Controller):
         try:
             view = await follow.open_with_reference(services, data, client_of(request).address)
         except TooManyAttempts as exc:
+            state.values.pop("id_number", None)  # a refused id number is never sent back into the page
             return _limited("family/follow.html", state, exc, **_follow_context(None))
         except NotFound as exc:
-            state.values.pop("id_number", None)  # never sent back into the page
+            state.values.pop("id_number", None)
             return _follow_page(state.refused(exc), None, status=404)
         return _follow_page(FormState(), view)
 
