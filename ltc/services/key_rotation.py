@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns import Column
+from piccolo.custom_types import Combinable
 from piccolo.table import Table
 from pydantic import BaseModel, Field
 
@@ -48,6 +49,14 @@ class _SealedTable:
     table: type[Table]
     name: str  # as the envelopes' location names it
     columns: tuple[str, ...]
+    sealing: str = ""  # a column whose empty value marks a row that seals nothing
+
+    def stale(self, keyring: Keyring) -> Combinable:
+        """Rows that seal something under another key than the active one."""
+        where: Combinable = self.key_column() != keyring.active
+        if self.sealing:
+            where &= self.table._meta.get_column_by_name(self.sealing) != ""
+        return where
 
     def envelopes(self) -> list[Column]:
         return [self.table._meta.get_column_by_name(f"{column}_enc") for column in self.columns]
@@ -60,7 +69,7 @@ SEALED_TABLES = (
     _SealedTable(Person, "person", SEALED_COLUMNS),
     _SealedTable(Caregiver, "caregiver", ("id_number", "phone")),
     _SealedTable(TipOff, "tip_off", ("contact",)),
-    _SealedTable(Application, "application", ("filer",)),  # who filed on the public page
+    _SealedTable(Application, "application", ("filer",), sealing="filed_by"),  # filed on the public page
 )
 
 
@@ -73,7 +82,7 @@ def _resealed(keyring: Keyring, sealed: _SealedTable, row: dict[str, Any]) -> di
 
 
 async def _stale_count(keyring: Keyring) -> int:
-    return sum([await s.table.count().where(s.key_column() != keyring.active) for s in SEALED_TABLES])
+    return sum([await s.table.count().where(s.stale(keyring)) for s in SEALED_TABLES])
 
 
 async def rotate_batch(keyring: Keyring, batch_size: int) -> int:
@@ -84,7 +93,7 @@ async def rotate_batch(keyring: Keyring, batch_size: int) -> int:
         async with write_transaction():
             rows = (
                 await table.select(table._meta.primary_key, key, *sealed.envelopes())
-                .where(key != keyring.active)
+                .where(sealed.stale(keyring))
                 .order_by(table._meta.primary_key)
                 .limit(batch_size)
             )

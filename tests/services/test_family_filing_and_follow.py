@@ -40,8 +40,10 @@ from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.services.intake import family, follow
 from ltc.services.intake.follow import FollowComplaintIn, FollowIn, SatisfactionIn
+from ltc.services.key_rotation import RotateKeysParams, rotate_data_keys
 from ltc.services.supervision.indicators import satisfaction
 from ltc.settings import Settings
+from tests.services.test_key_rotation import keyed, nothing
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 DEPENDENT = SelfEval(
@@ -316,3 +318,23 @@ async def test_no_provider_no_rating(ctx) -> None:
     with pytest.raises(Conflict) as refused:
         await follow.answer_satisfaction(ctx, SatisfactionIn(token=view.token, answer="satisfied"))
     assert refused.value.code == "no_provider_to_rate"
+
+
+async def test_a_key_rotation_reseals_the_filer_and_leaves_desk_applications_alone(ctx) -> None:
+    filed = await family.file_public(ctx, filing(new_id_number()), address())
+    row = await Application.select(Application.id).where(Application.reference == filed.reference).first()
+    desk = Application.data_key_id == ""
+    desk_before = await Application.count().where(desk)
+    rotated = replace(ctx, settings=keyed(ctx.settings, "new"))
+    try:
+        await rotate_data_keys(rotated, RotateKeysParams(batch_size=50), nothing)
+        stored = await Application.select(Application.data_key_id, Application.filed_by).where(
+            Application.filed_by != ""
+        )
+        assert stored and all(r["data_key_id"] == "new" for r in stored)
+        assert await Application.count().where(desk) == desk_before  # they seal nothing
+        filer = await family.filer_of(rotated, row["id"])
+        assert filer is not None and filer.name == "李小红"
+    finally:
+        await rotate_data_keys(replace(ctx, settings=keyed(ctx.settings, "dev")), RotateKeysParams(), nothing)
+    assert (await family.filer_of(ctx, row["id"])).name == "李小红"  # type: ignore[union-attr]
