@@ -334,6 +334,12 @@ class Application(Table, tablename="application"):
     created_by = _fk(AppUser, null=True, default=None)
     created_at = Timestamptz()
     accepted_at = Timestamptz(null=True, default=None)
+    # What a family quotes with the person's id number to follow it (migration 0035).
+    reference = Varchar(length=20, null=True, default=None)  # unique: an index of migration 0035
+    filed_by = Varchar(length=16, default="")  # self | family | village_agent on the public page; "" at a desk
+    filer_enc = Text(default="")  # the filer's name and phone, sealed
+    data_key_id = Varchar(length=32, default="")
+    client_key = Varchar(length=64, default="", index=True)  # a keyed hash of the public page's address
 
 
 class AssessorAssignment(Table, tablename="assessor_assignment"):
@@ -1096,6 +1102,8 @@ class FollowUpCall(Table, tablename="follow_up_call"):
     answer = Varchar(length=16)  # satisfied | neutral | dissatisfied
     note = Text(default="")
     recorded_by = _fk(AppUser, null=True, default=None)
+    channel = Varchar(length=16, default="call")  # call | family (the family's follow page; migration 0035)
+    answer_key = Varchar(length=48, null=True, default=None)  # family:<person>:<YYYY-MM>; unique: migration 0035
 
 
 class FinalAccount(Table, tablename="final_account"):

@@ -60,7 +60,7 @@ class Change:
             raise ValueError("audit times must be aware")
         return EntryContent(
             at=self.at.astimezone(UTC),
-            actor_id=self.actor.user_id if self.actor else None,
+            actor_id=self.actor.user_id if self.actor and self.actor.user_id else None,  # 0: no account
             actor_name=self.actor.username if self.actor else "system",
             action=self.action,
             entity=self.entity,

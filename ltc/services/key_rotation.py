@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns import Column
+from piccolo.custom_types import Combinable
 from piccolo.table import Table
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import SEALED_COLUMNS
-from ltc.db.tables import Caregiver, Person, TipOff
+from ltc.db.tables import Application, Caregiver, Person, TipOff
 from ltc.domain.access import Action
 from ltc.domain.personal_data import Keyring, location, reseal
 from ltc.services.context import ServiceContext
@@ -48,6 +49,14 @@ class _SealedTable:
     table: type[Table]
     name: str  # as the envelopes' location names it
     columns: tuple[str, ...]
+    sealing: str = ""  # a column whose empty value marks a row that seals nothing
+
+    def stale(self, keyring: Keyring) -> Combinable:
+        """Rows that seal something under another key than the active one."""
+        where: Combinable = self.key_column() != keyring.active
+        if self.sealing:
+            where &= self.table._meta.get_column_by_name(self.sealing) != ""
+        return where
 
     def envelopes(self) -> list[Column]:
         return [self.table._meta.get_column_by_name(f"{column}_enc") for column in self.columns]
@@ -60,6 +69,7 @@ SEALED_TABLES = (
     _SealedTable(Person, "person", SEALED_COLUMNS),
     _SealedTable(Caregiver, "caregiver", ("id_number", "phone")),
     _SealedTable(TipOff, "tip_off", ("contact",)),
+    _SealedTable(Application, "application", ("filer",), sealing="filed_by"),  # filed on the public page
 )
 
 
@@ -72,18 +82,18 @@ def _resealed(keyring: Keyring, sealed: _SealedTable, row: dict[str, Any]) -> di
 
 
 async def _stale_count(keyring: Keyring) -> int:
-    return sum([await s.table.count().where(s.key_column() != keyring.active) for s in SEALED_TABLES])
+    return sum([await s.table.count().where(s.stale(keyring)) for s in SEALED_TABLES])
 
 
 async def rotate_batch(keyring: Keyring, batch_size: int) -> int:
-    """Re-seal the next ``batch_size`` rows (persons first, then caregivers, then tip-offs) not under the
+    """Re-seal the next ``batch_size`` rows (persons first, then caregivers, tip-offs, public filers) not under the
     active key, in one transaction; how many were re-sealed (0: none left)."""
     for sealed in SEALED_TABLES:
         table, key = sealed.table, sealed.key_column()
         async with write_transaction():
             rows = (
                 await table.select(table._meta.primary_key, key, *sealed.envelopes())
-                .where(key != keyring.active)
+                .where(sealed.stale(keyring))
                 .order_by(table._meta.primary_key)
                 .limit(batch_size)
             )

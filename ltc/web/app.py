@@ -42,6 +42,7 @@ from ltc.web.api.bed_days import BedDayFlagsController
 from ltc.web.api.care_plans import CarePlansController
 from ltc.web.api.evaluations import EvaluationsController
 from ltc.web.api.evidence import EvidenceController
+from ltc.web.api.follow import FollowController
 from ltc.web.api.fund import FundAnalysisController, FundPlanningController, WhatIfController
 from ltc.web.api.inspections import InspectionsController
 from ltc.web.api.jobs import JobsController
@@ -64,6 +65,7 @@ from ltc.web.care_plan_pages import CarePlanPages
 from ltc.web.dependencies import provide_actor, provide_services
 from ltc.web.errors import EXCEPTION_HANDLERS, document_problems
 from ltc.web.evaluation_pages import EvaluationPages, FinalAccountPages
+from ltc.web.family_pages import FamilyPages
 from ltc.web.fund_pages import PAGES as FUND_INPUT_PAGES
 from ltc.web.fund_planning_pages import FundPlanningPages
 from ltc.web.headers import security_headers
@@ -202,6 +204,8 @@ def create_app(
             SupervisionPages,
             TipOffPages,
             PublicTipOffPages,
+            FamilyPages,
+            FollowController,
             ReviewSamplesController,
             RiskController,
             TipOffsController,

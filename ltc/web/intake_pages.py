@@ -119,10 +119,8 @@ async def _register_page(state: FormState, duplicate_of: int | None = None) -> T
     )
 
 
-async def _apply_page(
-    services: ServiceContext, actor: Actor, person_id: int, state: FormState, **extra: Any
-) -> Template:
-    person = await persons.get_person(services, actor, person_id, audit=True)
+def self_assessment_context(services: ServiceContext) -> dict[str, Any]:
+    """What a form with the self-assessment draws: the instrument and its live grading."""
     form = applying.self_assessment_form(services)
     en = current_language() == "en"
     grading = None
@@ -143,15 +141,14 @@ async def _apply_page(
                 ),
             },
         }
-    return form_page(
-        "intake/apply.html",
-        state,
-        person=person,
-        instrument=form.instrument,
-        grading=grading,
-        en=en,
-        **extra,
-    )
+    return {"instrument": form.instrument, "grading": grading, "en": en}
+
+
+async def _apply_page(
+    services: ServiceContext, actor: Actor, person_id: int, state: FormState, **extra: Any
+) -> Template:
+    person = await persons.get_person(services, actor, person_id, audit=True)
+    return form_page("intake/apply.html", state, person=person, **self_assessment_context(services), **extra)
 
 
 class IntakePages(Controller):

@@ -12,7 +12,15 @@ from ltc.domain.access import Action, Actor
 from ltc.domain.errors import TooManyAttempts
 from ltc.domain.money import format_yuan, parse_yuan
 from ltc.services.supervision import review, tip_offs
-from ltc.services.supervision.tip_offs import CHANNELS, HotlineTipOffIn, RewardIn, TipOffIn, TipOffStatus, TriageIn
+from ltc.services.supervision.tip_offs import (
+    CHANNELS,
+    SELF_FILED,
+    HotlineTipOffIn,
+    RewardIn,
+    TipOffIn,
+    TipOffStatus,
+    TriageIn,
+)
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.i18n import gettext as _
@@ -136,7 +144,7 @@ def _hotline_page(state: FormState) -> Template:
     return form_page(
         "supervision/tip_off_new.html",
         state,
-        channel_options=[(c, _(TIP_OFF_CHANNELS[c])) for c in CHANNELS if c != "public"],
+        channel_options=[(c, _(TIP_OFF_CHANNELS[c])) for c in CHANNELS if c not in SELF_FILED],
     )
 
 

@@ -18,3 +18,9 @@ TOWN_ERROR_MESSAGES: dict[str, str] = {
     "benefit_not_offered_in_town": N_("The person's town does not offer care in this mode."),
     "slots_off_town_pattern": N_("The person's town has visits only on its own weekdays and so many a week."),
 }
+TOWN_ERROR_MESSAGES |= {
+    "too_many_filings": N_("Too many applications from this connection; please try again later."),
+    "too_many_follow_attempts": N_("Too many tries from this connection; please try again later."),
+    "no_provider_to_rate": N_("No care provider looks after this person yet, so there is nothing to rate."),
+    "satisfaction_already_answered": N_("You have already answered this month. Thank you."),
+}

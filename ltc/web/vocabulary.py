@@ -345,6 +345,7 @@ TIP_OFF_CHANNELS = {
     "public": N_("Public form"),
     "hotline": N_("Bureau hotline"),
     "social_supervisor": N_("Social supervisor"),
+    "family": N_("A family's follow page"),
 }
 TIP_OFF_STATUSES = {
     "new": N_("Awaiting triage"),
@@ -447,3 +448,11 @@ WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Fr
 
 # The rollout town by town: a placement of a care mode the person's town does not offer.
 ASSIGNMENT_REASONS.append(N_("benefit_not_offered_in_town"))
+# Families and village agents filing and following an application without an account.
+FILERS = {
+    "self": N_("The applicant themself"),
+    "family": N_("A family member"),
+    "village_agent": N_("The village's agent"),
+}
+FOLLOW_VISIT_OUTCOMES = {"done": N_("Done"), "missed": N_("Missed")}
+AUDIT_ACTIONS += [N_("application.file_public"), N_("application.follow"), N_("evaluation.family_answer")]

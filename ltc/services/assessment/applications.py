@@ -16,6 +16,7 @@ from ltc.db.tables import Application, AppUser, Assessment, AssessmentDraft, Ass
 from ltc.domain.access import Action, Actor, require, roles_allowed
 from ltc.domain.eligibility import ApplicationFacts, TeamMember, check_application, check_team
 from ltc.domain.errors import Conflict, InvalidInput
+from ltc.domain.family_follow import application_reference
 from ltc.domain.instruments import score
 from ltc.domain.rollout import check_scheme_open
 from ltc.services.assessment.policy import policy_on, today
@@ -72,8 +73,9 @@ async def apply(ctx: ServiceContext, actor: Actor, data: ApplicationIn) -> Appli
             status="submitted",
             round=1,
             registered_by_provider=actor.provider_scope or None,
-            created_by=actor.user_id,
+            created_by=actor.user_id or None,  # None: filed on the public page, without an account
             created_at=now,
+            reference=application_reference(today(ctx)),
         )
         await application.save()
         await record_change(
@@ -113,7 +115,7 @@ async def get_application(ctx: ServiceContext, actor: Actor, application_id: int
         .first()
     )
     return ApplicationOut.model_validate(
-        record.model_dump(exclude={"registered_by_provider"})
+        record.model_dump(exclude={"registered_by_provider", "town_id"})
         | {
             "person": await get_person(ctx, actor, record.person_id, audit=True),
             "team": await team(application_id),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from ltc.db.engine import write_transaction
 from ltc.db.tables import Application, Conclusion
 from ltc.domain.conclusions import reminder_due
+from ltc.domain.family_follow import application_reference
 from ltc.services.assessment.policy import policy_on, today
 from ltc.services.assessment.values import RenewalSweep
 from ltc.services.audit import record_change
@@ -47,6 +48,7 @@ async def open_renewals(ctx: ServiceContext) -> RenewalSweep:
                 round=1,
                 renews_conclusion_id=conclusion["id"],
                 created_at=now,
+                reference=application_reference(day),
             )
             await application.save()
             await record_change(

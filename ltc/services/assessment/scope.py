@@ -14,6 +14,7 @@ class ApplicationRecord(ApplicationBasics):
     """An application as the steps of the process read it, with the provider that registered it."""
 
     registered_by_provider: int | None
+    town_id: int | None = None  # the person's town
 
 
 _RECORD_COLUMNS = (
@@ -29,6 +30,8 @@ _RECORD_COLUMNS = (
     Application.round,
     Application.registered_by_provider,
     Application.created_at,
+    Application.reference,
+    Application.person.town.as_alias("town_id"),
 )
 
 
@@ -52,6 +55,9 @@ async def _may_see(actor: Actor, record: ApplicationRecord) -> bool:
         return True
     if actor.may(Action.ASSESS):
         return await on_any_team(actor, record.id)
+    town = actor.town_scope
+    if town is not None:
+        return record.town_id == town  # a town agent: the applications of their town's people
     scope = actor.provider_scope
     if scope is not None:
         return record.registered_by_provider == scope

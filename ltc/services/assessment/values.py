@@ -77,6 +77,7 @@ class ApplicationBasics(BaseModel):
     status: str
     round: int
     created_at: datetime
+    reference: str | None = None  # what the family quotes to follow it (none on older applications)
 
 
 class ApplicationOut(ApplicationBasics):

@@ -26,9 +26,11 @@ from ltc.services.inputs import Input, RecordId
 from ltc.services.settlements.values import PERIOD_PATTERN
 from ltc.services.supervision.inspections import InspectionIn, open_inspection
 
-Channel = Literal["public", "hotline", "social_supervisor"]
+Channel = Literal["public", "hotline", "social_supervisor", "family"]
 TipOffStatus = Literal["new", "case_opened", "joined", "closed"]
-CHANNELS: tuple[Channel, ...] = ("public", "hotline", "social_supervisor")
+CHANNELS: tuple[Channel, ...] = ("public", "hotline", "social_supervisor", "family")
+# Channels citizens file on themselves; the bureau records the others.
+SELF_FILED: tuple[Channel, ...] = ("public", "family")
 TIP_OFF_STATUSES: tuple[TipOffStatus, ...] = ("new", "case_opened", "joined", "closed")
 # The public form: this many tip-offs a client address in the window, then 429 with Retry-After.
 PUBLIC_LIMIT = ThrottlePolicy(max_failures=5, window=timedelta(hours=1))
@@ -152,6 +154,12 @@ async def file_public(ctx: ServiceContext, data: TipOffIn, client_address: str) 
     as a keyed hash)."""
     key = blind_index(ctx.settings.keyring.index_key, "tip_off:client", client_address) if client_address else ""
     return await _file(ctx, data, "public", None, key)
+
+
+async def file_from_family(ctx: ServiceContext, data: TipOffIn, client_address: str) -> TipOffFiled:
+    """A complaint from a family's follow page: counted against the client with the public form's."""
+    key = blind_index(ctx.settings.keyring.index_key, "tip_off:client", client_address) if client_address else ""
+    return await _file(ctx, data, "family", None, key)
 
 
 async def record_tip_off(ctx: ServiceContext, actor: Actor, data: HotlineTipOffIn) -> TipOffFiled:
