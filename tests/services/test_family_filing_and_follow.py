@@ -135,9 +135,12 @@ async def test_a_registered_person_is_found_by_id_number_never_registered_twice(
 
 
 async def test_the_filing_rules_hold_on_the_public_page(ctx) -> None:
+    refused_person = new_id_number()
     with pytest.raises(InvalidInput) as too_recent:
-        await family.file_public(ctx, filing(new_id_number(), disabled_since=date(2026, 11, 1)), address())
+        await family.file_public(ctx, filing(refused_person, disabled_since=date(2026, 11, 1)), address())
     assert too_recent.value.code == "disability_too_recent"
+    # nothing half-written: the person a refused application was for is not left registered
+    assert await persons.person_ids_by_id_number(ctx.settings.keyring, [refused_person]) == {}
     with pytest.raises(InvalidInput) as bad_number:
         await family.file_public(ctx, filing("330283194605041234"), address())
     assert bad_number.value.code == "invalid_id_number"

@@ -87,29 +87,32 @@ async def file_public(ctx: ServiceContext, data: PublicFilingIn, client_address:
     async with write_transaction():
         await refuse_when_spent(FILING_LIMIT, key, now)
         await count_attempt(FILING_LIMIT, key, now)
-    person_id, town_id = await _person_and_town(ctx, data)
-    desk = public_desk(town_id)
-    if person_id is None:
-        person = await register_person(
+    # One transaction: a refused application leaves no person registered for it.
+    async with write_transaction():
+        person_id, town_id = await _person_and_town(ctx, data)
+        desk = public_desk(town_id)
+        if person_id is None:
+            person = await register_person(
+                ctx,
+                desk,
+                PersonIn(
+                    id_number=data.id_number, name=data.name, phone=data.phone, address=data.address, town=data.town
+                ),
+            )
+            person_id = person.id
+        application = await apply(
             ctx,
             desk,
-            PersonIn(id_number=data.id_number, name=data.name, phone=data.phone, address=data.address, town=data.town),
+            ApplicationIn(
+                person_id=person_id,
+                applied_on=today(ctx),
+                disabled_since=data.disabled_since,
+                care_mode=data.care_mode,
+                self_eval=data.self_eval,
+            ),
         )
-        person_id = person.id
-    application = await apply(
-        ctx,
-        desk,
-        ApplicationIn(
-            person_id=person_id,
-            applied_on=today(ctx),
-            disabled_since=data.disabled_since,
-            care_mode=data.care_mode,
-            self_eval=data.self_eval,
-        ),
-    )
-    keyring = ctx.settings.keyring
-    filer = json.dumps({"name": data.filer_name.strip(), "phone": data.filer_phone.strip()}, ensure_ascii=False)
-    async with write_transaction():
+        keyring = ctx.settings.keyring
+        filer = json.dumps({"name": data.filer_name.strip(), "phone": data.filer_phone.strip()}, ensure_ascii=False)
         await Application.update(
             {
                 Application.filed_by: data.filed_by,
