@@ -36,6 +36,7 @@ FINDINGS = (OK, NOT_AT_HOME, CARE_LACKING, DIED, MOVED)
 # Findings after which the month's allowance is not paid.
 STOPPING_FINDINGS = frozenset({CARE_LACKING, DIED, MOVED})
 CHECK_MISSING = "check_missing"  # the month's allowance held: no check on record
+HOLDS = frozenset({CHECK_MISSING, *STOPPING_FINDINGS})  # the reasons a month's allowance is held
 UNCOVERED_REASON = "no_provider_in_range"
 
 
@@ -58,9 +59,13 @@ def check_grant(policy: Policy, facts: GrantFacts, kind: str, provider_id: int |
     if not facts.uncovered:
         raise Conflict("a designated provider reaches this person", code="person_not_uncovered")
     if kind not in policy.remote_benefits or kind not in policy.benefits_in(facts.town_code):
-        raise Conflict(f"{kind} is not offered in this person's town", code="benefit_not_offered", errors=[{"field": "kind"}])
+        raise Conflict(
+            f"{kind} is not offered in this person's town", code="benefit_not_offered", errors=[{"field": "kind"}]
+        )
     if provider_id is None:
-        raise InvalidInput("a remote benefit names its provider", code="provider_required", errors=[{"field": "provider_id"}])
+        raise InvalidInput(
+            "a remote benefit names its provider", code="provider_required", errors=[{"field": "provider_id"}]
+        )
     if facts.has_open_benefit:
         raise Conflict("the person already has an open remote benefit", code="remote_benefit_open")
 
@@ -69,7 +74,9 @@ def check_end(from_day: date, to_day: date | None, end_on: date) -> None:
     if to_day is not None:
         raise Conflict("the benefit has ended", code="remote_benefit_ended")
     if end_on < from_day:
-        raise InvalidInput("a benefit cannot end before it began", code="end_before_start", errors=[{"field": "to_day"}])
+        raise InvalidInput(
+            "a benefit cannot end before it began", code="end_before_start", errors=[{"field": "to_day"}]
+        )
 
 
 def days_in_month(period: Period, from_day: date, to_day: date | None) -> int:
@@ -82,13 +89,19 @@ def days_in_month(period: Period, from_day: date, to_day: date | None) -> int:
 def check_record(period: Period, checked_on: date, today: date, from_day: date, to_day: date | None) -> None:
     """A month's check: on a day of that month, not after today, while the benefit runs."""
     if not period.contains(checked_on):
-        raise InvalidInput("the check's day is not in its month", code="check_outside_period", errors=[{"field": "checked_on"}])
+        raise InvalidInput(
+            "the check's day is not in its month", code="check_outside_period", errors=[{"field": "checked_on"}]
+        )
     if checked_on > today:
         raise InvalidInput("a check cannot be recorded ahead", code="check_in_future", errors=[{"field": "checked_on"}])
-    if not days_in_month(Period.parse(f"{checked_on:%Y-%m}"), from_day, to_day) or checked_on < from_day or (
-        to_day is not None and checked_on > to_day
+    if (
+        not days_in_month(Period.parse(f"{checked_on:%Y-%m}"), from_day, to_day)
+        or checked_on < from_day
+        or (to_day is not None and checked_on > to_day)
     ):
-        raise Conflict("the benefit did not run on that day", code="benefit_not_running", errors=[{"field": "checked_on"}])
+        raise Conflict(
+            "the benefit did not run on that day", code="benefit_not_running", errors=[{"field": "checked_on"}]
+        )
 
 
 def payment_hold(policy: Policy, finding: str | None) -> str | None:

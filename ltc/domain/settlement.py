@@ -799,7 +799,13 @@ def adjustments_between(approved: SettlementDraft, corrected: SettlementDraft, r
     def totals(draft: SettlementDraft) -> dict[int | None, tuple[int, int]]:
         out: dict[int | None, tuple[int, int]] = {}
         for x in draft.lines:
-            if x.kind in (HOME, INSTITUTIONAL, TRAVEL, FAMILY_CARE, DEDUCTION):  # nettings are settled once, never re-adjusted
+            if x.kind in (
+                HOME,
+                INSTITUTIONAL,
+                TRAVEL,
+                FAMILY_CARE,
+                DEDUCTION,
+            ):  # nettings are settled once, never re-adjusted
                 gross, fund = out.get(x.person_id, (0, 0))
                 out[x.person_id] = (gross + x.gross_fen, fund + x.fund_fen)
         return out

@@ -5,8 +5,10 @@ check of each family-care household (rules: ``ltc.domain.remote_benefits``)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
+from piccolo.columns.combination import Combinable
+from piccolo.query import Select
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import write_transaction
@@ -20,6 +22,7 @@ from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input, RecordId
 from ltc.services.reference import policy_book
+from ltc.services.settlements.values import PERIOD_PATTERN
 
 BenefitKind = Literal["family_care_allowance", "grouped_visits"]
 CheckKind = Literal["visit", "call"]
@@ -41,7 +44,7 @@ class EndIn(Input):
 
 
 class CheckIn(Input):
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period: str = Field(pattern=PERIOD_PATTERN)
     kind: CheckKind
     checked_on: date | None = None  # default: today
     finding: Finding
@@ -92,12 +95,12 @@ class Household(BaseModel):
     check: RemoteCheckOut | None
 
 
-def _benefit_rows():  # type: ignore[no-untyped-def]
+def _benefit_rows() -> Select:
     return RemoteBenefit.select(
         RemoteBenefit.id,
         RemoteBenefit.person.as_alias("person_id"),
         RemoteBenefit.person.name.as_alias("person_name"),
-        RemoteBenefit.person.town.code.as_alias("town_code"),
+        RemoteBenefit.person._.town._.code.as_alias("town_code"),
         RemoteBenefit.kind,
         RemoteBenefit.provider.as_alias("provider_id"),
         RemoteBenefit.provider.name.as_alias("provider_name"),
@@ -108,7 +111,7 @@ def _benefit_rows():  # type: ignore[no-untyped-def]
     )
 
 
-def _check_out(row: dict) -> RemoteCheckOut:
+def _check_out(row: dict[str, Any]) -> RemoteCheckOut:
     return RemoteCheckOut(
         id=row["id"],
         benefit_id=row["benefit"],
@@ -121,7 +124,7 @@ def _check_out(row: dict) -> RemoteCheckOut:
     )
 
 
-def _in_town(actor: Actor):  # type: ignore[no-untyped-def]
+def _in_town(actor: Actor) -> Combinable | None:
     """A town agent reads only the benefits of their own town's people."""
     town = actor.town_scope
     return None if town is None else RemoteBenefit.person.town == town
@@ -130,12 +133,14 @@ def _in_town(actor: Actor):  # type: ignore[no-untyped-def]
 async def list_uncovered(actor: Actor) -> list[UncoveredPerson]:
     """The beneficiaries no designated provider reaches and who have no open remote benefit."""
     require(actor, Action.GRANT_REMOTE_BENEFIT)
-    open_people = {r["person"] for r in await RemoteBenefit.select(RemoteBenefit.person).where(RemoteBenefit.to_day.is_null())}
+    open_people = {
+        r["person"] for r in await RemoteBenefit.select(RemoteBenefit.person).where(RemoteBenefit.to_day.is_null())
+    }
     rows = (
         await Assignment.select(
             Assignment.person.as_alias("person_id"),
             Assignment.person.name.as_alias("person_name"),
-            Assignment.person.town.code.as_alias("town_code"),
+            Assignment.person._.town._.code.as_alias("town_code"),
             Assignment.care_mode,
             Assignment.nearest_provider.as_alias("nearest_provider_id"),
             Assignment.nearest_provider.name.as_alias("nearest_provider_name"),
@@ -145,6 +150,17 @@ async def list_uncovered(actor: Actor) -> list[UncoveredPerson]:
         .order_by(Assignment.person)
     )
     return [UncoveredPerson.model_validate(r) for r in rows if r["person_id"] not in open_people]
+
+
+async def provider_choices(actor: Actor) -> list[tuple[int, str]]:
+    """The active providers a grant may name: (id, "code name")."""
+    require(actor, Action.GRANT_REMOTE_BENEFIT)
+    rows = (
+        await Provider.select(Provider.id, Provider.code, Provider.name)
+        .where(Provider.status == "active")
+        .order_by(Provider.code)
+    )
+    return [(r["id"], f"{r['code']} {r['name']}") for r in rows]
 
 
 async def list_benefits(actor: Actor, *, open_only: bool = True) -> list[RemoteBenefitOut]:
@@ -171,11 +187,13 @@ async def get_benefit(actor: Actor, benefit_id: int) -> RemoteBenefitOut:
 
 
 async def _grant_facts(person_id: int) -> rules.GrantFacts:
-    person = await Person.select(Person.id, Person.town.code.as_alias("town_code")).where(Person.id == person_id).first()
+    person = (
+        await Person.select(Person.id, Person.town.code.as_alias("town_code")).where(Person.id == person_id).first()
+    )
     if person is None:
         raise NotFound("no such person", code="person_not_found")
     beneficiary = await Conclusion.exists().where(
-        (Conclusion.person == person_id) & (Conclusion.status == "active") & (Conclusion.severe == True)  # noqa: E712
+        (Conclusion.person == person_id) & (Conclusion.status == "active") & (Conclusion.severe == True)
     )
     uncovered = await Assignment.exists().where(
         (Assignment.person == person_id)
@@ -218,7 +236,12 @@ async def grant(ctx: ServiceContext, actor: Actor, data: GrantIn) -> RemoteBenef
             action="remote_benefit.grant",
             entity="remote_benefit",
             entity_id=row.id,
-            after={"person_id": data.person_id, "kind": data.kind, "provider_id": data.provider_id, "from_day": str(from_day)},
+            after={
+                "person_id": data.person_id,
+                "kind": data.kind,
+                "provider_id": data.provider_id,
+                "from_day": str(from_day),
+            },
             reason=data.note,
         )
     return await get_benefit(actor, row.id)
@@ -311,4 +334,5 @@ async def record_check(ctx: ServiceContext, actor: Actor, benefit_id: int, data:
             reason=data.note,
         )
     stored = await RemoteCheck.select().where(RemoteCheck.id == row.id).first()
+    assert stored is not None  # written just now
     return _check_out(stored)

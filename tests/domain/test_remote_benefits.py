@@ -127,7 +127,10 @@ def test_the_travel_allowance_is_priced_per_visit_by_the_version_in_force_on_the
     home = HomeCareInput(1, 3, visits=tuple(CountedVisit(100 + i, date(2026, 3, d), 60) for i, d in enumerate(days)))
     draft = build(MARCH, home=[home], towns={1: REMOTE})
     travel = [x for x in draft.lines if x.kind == TRAVEL]
-    assert [(x.policy_version, x.quantity, x.unit, x.unit_price_fen, x.gross_fen, x.fund_fen, x.personal_fen) for x in travel] == [
+    assert [
+        (x.policy_version, x.quantity, x.unit, x.unit_price_fen, x.gross_fen, x.fund_fen, x.personal_fen)
+        for x in travel
+    ] == [
         ("v1", 2, "visit", 1500, 3000, 3000, 0),
         ("v2", 3, "visit", 2500, 7500, 7500, 0),
     ]
@@ -143,7 +146,13 @@ def test_the_family_care_allowance_is_priced_by_the_version_in_force_on_the_mont
     ok = FamilyCareInput(5, 4, date(2025, 12, 1), None, "ok")
     (feb,) = build(FEB, family=[ok]).lines
     assert (feb.kind, feb.quantity, feb.unit, feb.unit_price_fen, feb.gross_fen, feb.fund_fen, feb.policy_version) == (
-        FAMILY_CARE, 1, "month", 60000, 60000, 60000, "v1"
+        FAMILY_CARE,
+        1,
+        "month",
+        60000,
+        60000,
+        60000,
+        "v1",
     )
     (march,) = build(MARCH, family=[ok]).lines  # v2 is in force on 31 March
     assert (march.unit_price_fen, march.gross_fen, march.personal_fen, march.policy_version) == (66000, 66000, 0, "v2")
@@ -160,9 +169,20 @@ def test_a_part_month_is_pro_rated_by_its_days() -> None:
 
 
 def test_a_month_without_a_check_or_with_a_stopping_finding_is_held_at_zero() -> None:
-    for finding, flag in [(None, "check_missing"), ("died", "died"), ("moved", "moved"), ("care_lacking", "care_lacking")]:
+    for finding, flag in [
+        (None, "check_missing"),
+        ("died", "died"),
+        ("moved", "moved"),
+        ("care_lacking", "care_lacking"),
+    ]:
         (line,) = build(MARCH, family=[FamilyCareInput(5, 4, date(2026, 1, 1), None, finding)]).lines
-        assert (line.kind, line.gross_fen, line.fund_fen, line.unit_price_fen, line.note) == (FAMILY_CARE, 0, 0, 66000, flag)
+        assert (line.kind, line.gross_fen, line.fund_fen, line.unit_price_fen, line.note) == (
+            FAMILY_CARE,
+            0,
+            0,
+            66000,
+            flag,
+        )
 
 
 def test_the_quality_reserve_is_not_taken_from_the_family_care_allowance() -> None:

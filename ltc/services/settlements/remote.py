@@ -30,7 +30,9 @@ async def person_towns(codes: set[str]) -> dict[int, str]:
     """Person → town code, for the people of those towns (few: the remote ones)."""
     if not codes:
         return {}
-    rows = await Person.select(Person.id, Person.town.code.as_alias("code")).where(Person.town.code.is_in(sorted(codes)))
+    rows = await Person.select(Person.id, Person.town.code.as_alias("code")).where(
+        Person.town.code.is_in(sorted(codes))
+    )
     return {r["id"]: r["code"] for r in rows}
 
 
@@ -52,9 +54,11 @@ async def family_care_inputs(period: Period, provider_id: int | None) -> dict[in
         return {}
     persons = sorted({b["person"] for b in benefits})
     levels: dict[int, int] = {}
-    for r in await Conclusion.select(Conclusion.person, Conclusion.level).where(
-        Conclusion.person.is_in(persons) & (Conclusion.status == "active") & (Conclusion.severe == True)  # noqa: E712
-    ).order_by(Conclusion.id):
+    for r in (
+        await Conclusion.select(Conclusion.person, Conclusion.level)
+        .where(Conclusion.person.is_in(persons) & (Conclusion.status == "active") & (Conclusion.severe == True))
+        .order_by(Conclusion.id)
+    ):
         levels[r["person"]] = r["level"]  # the latest active conclusion
     findings = {
         r["benefit"]: r["finding"]
