@@ -296,6 +296,11 @@ async def households(actor: Actor, period: Period) -> list[Household]:
     return [Household(benefit=b, check=checks.get(b.id)) for b in benefits]
 
 
+async def checks_due(actor: Actor, period: Period) -> int:
+    """How many of the month's family-care households the actor sees have no check yet."""
+    return sum(1 for h in await households(actor, period) if h.check is None)
+
+
 async def record_check(ctx: ServiceContext, actor: Actor, benefit_id: int, data: CheckIn) -> RemoteCheckOut:
     """The town's agent records the month's check of a family-care household of their town."""
     require(actor, Action.RECORD_REMOTE_CHECK)

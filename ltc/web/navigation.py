@@ -104,6 +104,8 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Assessment quality"), "/assessment-quality", Action.READ_SUPERVISION),
     Place(N_("Flagged bed-days"), "/bed-day-flags", Action.EXPLAIN_EXCEPTION),
     Place(N_("Flagged bed-days"), "/bed-day-flags", Action.RESOLVE_EXCEPTION),
+    Place(N_("Monthly checks"), "/remote-checks", Action.READ_REMOTE_BENEFITS, counts=("remote_checks_due",)),
+    Place(N_("Remote benefits"), "/remote-benefits", Action.READ_REMOTE_BENEFITS),
 )
 
 
