@@ -1,10 +1,10 @@
 """The application as the caller may see it, and its teams: the bureau sees every
 application, an assessor those whose team they are on (any round), an agency those it
-registered; to anyone else an application answers 'not found'."""
+registered, a town agent those of their town's people; to anyone else an application answers 'not found'."""
 
 from __future__ import annotations
 
-from ltc.db.tables import Application, AssessorAssignment
+from ltc.db.tables import Application, AssessorAssignment, Person
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Forbidden, NotFound
 from ltc.services.assessment.values import ApplicationBasics, TeamMemberOut
@@ -52,6 +52,9 @@ async def _may_see(actor: Actor, record: ApplicationRecord) -> bool:
         return True
     if actor.may(Action.ASSESS):
         return await on_any_team(actor, record.id)
+    town = actor.town_scope
+    if town is not None:  # a town agent: the applications of their town's people
+        return await Person.exists().where((Person.id == record.person_id) & (Person.town == town))
     scope = actor.provider_scope
     if scope is not None:
         return record.registered_by_provider == scope
