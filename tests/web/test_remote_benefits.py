@@ -6,14 +6,19 @@ refused with their codes."""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
+from ltc.db.tables import Person, Town
 from ltc.domain.periods import Period
+from tests.helpers import HTML, signed_in_browser
 from tests.web.test_assessment_workflow import answers_at, apply, instrument, register, submission, today, user_ids
-from tests.web.test_settlements import built
+from tests.web.test_settlements import built, visited
+from tests.web.test_visits import beneficiary, plan_for
+from tests.web.text_of_page import codes_in, visible_text
 
 _places = itertools.count(0)
 SONGAO = "松岙镇"
@@ -219,3 +224,34 @@ async def test_the_sysadmin_opens_a_town_agents_account_for_an_existing_town(cli
     assert refused.status_code == 403 and refused.json()["code"] == "town_not_allowed"
     opened = await client.post("/api/v1/users", json=body | {"town_id": towns["agent1"]["town_id"]}, headers=admin)
     assert opened.status_code == 201, opened.text
+
+
+async def test_visits_to_a_person_of_a_remote_town_earn_the_travel_allowance(client, auth, app, services) -> None:
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    # the person lives in 松岙镇, whose rules pay 15 yuan a verified visit
+    songao = await Town.select(Town.id).where(Town.code == "330213011").first()
+    await Person.update({Person.town: songao["id"]}).where(Person.id == b["person_id"])
+    first = await visited(client, b, start_ago=230, minutes=58)
+    second = await visited(client, b, start_ago=160, minutes=58)
+    month = {
+        Period.of(datetime.fromisoformat(v["planned_start"]).astimezone(services.settings.zone).date())
+        for v in (first, second)
+    }
+    if len(month) > 1:
+        pytest.skip("the two visits straddle a month's end")
+    (period,) = month
+    settlement = await built(app, client, await auth("bureau"), str(period), b["provider"]["id"])
+    (travel,) = [x for x in settlement["lines"] if x["kind"] == "travel"]
+    assert (travel["quantity"], travel["unit"], travel["unit_price_fen"]) == (2, "visit", 1500)
+    assert (travel["gross_fen"], travel["fund_fen"], travel["personal_fen"]) == (3000, 3000, 0)
+    assert travel["person_id"] == b["person_id"]
+    async with signed_in_browser(app, "bureau") as browser:
+        chinese = visible_text((await browser.get(f"/settlements/{settlement['id']}", headers=HTML)).text)
+        assert "交通补贴" in chinese and "2 次上门" in chinese
+        browser.cookies.set("ltc_lang", "en")
+        english = await browser.get(f"/settlements/{settlement['id']}", headers=HTML)
+        assert "Travel allowance" in visible_text(english.text) and "2 visits" in visible_text(english.text)
+        assert codes_in(english.text) == []
+    exported = await client.get(f"/api/v1/settlements/{settlement['id']}/export.csv", headers=await auth("bureau"))
+    assert exported.status_code == 200 and "交通补贴" in exported.text and "travel" not in exported.text
