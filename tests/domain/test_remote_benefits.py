@@ -112,10 +112,12 @@ def test_a_check_lies_in_its_month_not_ahead_and_while_the_benefit_runs() -> Non
 
 def test_an_ended_benefit_stays_ended_and_ends_after_it_began() -> None:
     rules.check_end(date(2026, 3, 1), None, date(2026, 3, 1))
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as ended:
         rules.check_end(date(2026, 3, 1), date(2026, 3, 5), date(2026, 3, 9))
-    with pytest.raises(InvalidInput):
+    assert ended.value.code == "remote_benefit_ended"
+    with pytest.raises(InvalidInput) as early:
         rules.check_end(date(2026, 3, 1), None, date(2026, 2, 28))
+    assert early.value.code == "end_before_start"
 
 
 # ---------------------------------------------------------------------------- pricing
