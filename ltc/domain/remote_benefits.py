@@ -9,6 +9,9 @@ Rules
   (``policy.benefits_in``); one open benefit per person. Both kinds name a designated provider:
   grouped visits the provider who visits, the family-care allowance the provider that registers
   and supervises the family caregiver (家属护理员) and settles the allowance each month.
+* **Grouped visits** place the person with the visiting provider (assignment reason
+  ``grouped_visits``), whose agency then plans their care as for anyone it takes; ending them
+  places the person again by the rules.
 * **End.** A benefit ends on a day not before it began; an ended benefit stays ended.
 * **Check.** One a month per family-care benefit, a visit or a call, on a day of that month not
   after today and within the benefit's days.

@@ -17,6 +17,7 @@ from ltc.domain import remote_benefits as rules
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, NotFound
 from ltc.domain.periods import Period
+from ltc.services import assignments
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
@@ -230,6 +231,8 @@ async def grant(ctx: ServiceContext, actor: Actor, data: GrantIn) -> RemoteBenef
             created_at=now,
         )
         await row.save()
+        if data.kind == rules.GROUPED_VISITS:  # the visiting provider takes the person: a care plan follows
+            await assignments.place_with(actor, data.person_id, row.provider, rules.GROUPED_VISITS, now)
         await record_change(
             actor=actor,
             at=now,
@@ -253,7 +256,9 @@ async def end(ctx: ServiceContext, actor: Actor, benefit_id: int, data: EndIn) -
     end_on = data.to_day or local_today(ctx.clock, ctx.settings.zone)
     async with write_transaction():
         row = (
-            await RemoteBenefit.select(RemoteBenefit.from_day, RemoteBenefit.to_day)
+            await RemoteBenefit.select(
+                RemoteBenefit.from_day, RemoteBenefit.to_day, RemoteBenefit.kind, RemoteBenefit.person
+            )
             .where(RemoteBenefit.id == benefit_id)
             .first()
         )
@@ -261,6 +266,21 @@ async def end(ctx: ServiceContext, actor: Actor, benefit_id: int, data: EndIn) -
             raise NotFound("no such remote benefit", code="remote_benefit_not_found")
         rules.check_end(row["from_day"], row["to_day"], end_on)
         await RemoteBenefit.update({RemoteBenefit.to_day: end_on}).where(RemoteBenefit.id == benefit_id)
+        if row["kind"] == rules.GROUPED_VISITS:  # placed again by the rules (listed as uncovered)
+            placed = (
+                await Assignment.select(Assignment.care_mode, Assignment.conclusion)
+                .where((Assignment.person == row["person"]) & Assignment.current_key.is_not_null())
+                .first()
+            )
+            if placed is not None:
+                await assignments.assign_person(
+                    ctx,
+                    actor,
+                    row["person"],
+                    conclusion_id=placed["conclusion"],
+                    care_mode=placed["care_mode"],
+                    now=ctx.clock.now(),
+                )
         await record_change(
             actor=actor,
             at=ctx.clock.now(),

@@ -464,3 +464,4 @@ SETTLEMENT_LINE_KINDS += [N_("travel"), N_("family_care")]
 SETTLEMENT_UNITS += [N_("visit"), N_("month")]
 AUDIT_ACTIONS += [N_("remote_benefit.grant"), N_("remote_benefit.end"), N_("remote_check.record")]
 AUDIT_ENTITIES += [N_("remote_benefit")]
+ASSIGNMENT_REASONS.append(N_("grouped_visits"))  # placed with the provider of a remote village's grouped visits

@@ -255,3 +255,33 @@ async def test_visits_to_a_person_of_a_remote_town_earn_the_travel_allowance(cli
         assert codes_in(english.text) == []
     exported = await client.get(f"/api/v1/settlements/{settlement['id']}/export.csv", headers=await auth("bureau"))
     assert exported.status_code == 200 and "交通补贴" in exported.text and "travel" not in exported.text
+
+
+async def test_grouped_visits_place_the_person_with_the_visiting_provider_until_they_end(client, auth) -> None:
+    bureau = await auth("bureau")
+    person_id = await uncovered_beneficiary(client, auth)
+    provider = await a_provider(client, auth)
+    granted = await client.post(
+        "/api/v1/remote-benefits",
+        json={"person_id": person_id, "kind": "grouped_visits", "provider_id": provider["id"]},
+        headers=bureau,
+    )
+    assert granted.status_code == 201, granted.text
+    where = (await client.get(f"/api/v1/persons/{person_id}/assignment", headers=bureau)).json()
+    assert (where["provider_id"], where["reason"]) == (provider["id"], "grouped_visits")
+    plan = await client.post(
+        "/api/v1/care-plans", json={"person_id": person_id, "items": ["B01"]}, headers=await auth("agency-P01")
+    )
+    assert plan.status_code == 201, plan.text
+    households = (await client.get("/api/v1/remote-benefits/households", headers=await auth("agent1"))).json()
+    assert granted.json()["id"] not in {h["benefit"]["id"] for h in households}, "grouped visits need no check"
+    refused = await client.post(
+        f"/api/v1/remote-benefits/{granted.json()['id']}/checks",
+        json={"period": str(Period.of(today())), "kind": "visit", "finding": "ok"},
+        headers=await auth("agent1"),
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "check_not_needed"
+    ended = await client.post(f"/api/v1/remote-benefits/{granted.json()['id']}/end", json={}, headers=bureau)
+    assert ended.status_code == 200, ended.text
+    where = (await client.get(f"/api/v1/persons/{person_id}/assignment", headers=bureau)).json()
+    assert (where["provider_id"], where["reason"]) == (None, "no_provider_in_range")
