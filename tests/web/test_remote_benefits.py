@@ -14,7 +14,7 @@ import pytest
 
 from ltc.db.tables import Person, Town
 from ltc.domain.periods import Period
-from tests.helpers import HTML, signed_in_browser
+from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_assessment_workflow import answers_at, apply, instrument, register, submission, today, user_ids
 from tests.web.test_settlements import built, visited
 from tests.web.test_visits import beneficiary, plan_for
@@ -285,3 +285,24 @@ async def test_grouped_visits_place_the_person_with_the_visiting_provider_until_
     assert ended.status_code == 200, ended.text
     where = (await client.get(f"/api/v1/persons/{person_id}/assignment", headers=bureau)).json()
     assert (where["provider_id"], where["reason"]) == (None, "no_provider_in_range")
+
+
+async def test_the_user_pages_open_a_town_agent_for_a_town_and_list_it(app) -> None:
+    songao = await Town.select(Town.id).where(Town.code == "330213011").first()
+    async with signed_in_browser(app, "admin") as browser:
+        form = await browser.get("/users/new", headers=HTML)
+        token = csrf_token(form.text)
+        no_town = await browser.post(
+            "/users/new",
+            data={"username": "page-town", "role": "town_agent", "town_id": "", "_csrf_token": token},
+            headers=HTML,
+        )
+        assert no_town.status_code == 403 and 'data-testid="error-town_id"' in no_town.text
+        opened = await browser.post(
+            "/users/new",
+            data={"username": "page-town", "role": "town_agent", "town_id": str(songao["id"]), "_csrf_token": token},
+            headers=HTML,
+        )
+        assert opened.status_code == 201, opened.text[:500]
+        listed = visible_text((await browser.get("/users", params={"role": "town_agent"}, headers=HTML)).text)
+        assert "page-town" in listed and "松岙镇" in listed
