@@ -16,6 +16,7 @@ from ltc.db.tables import Person, Town
 from ltc.domain.periods import Period
 from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_assessment_workflow import answers_at, apply, instrument, register, submission, today, user_ids
+from tests.web.test_providers_and_assignment import new_active_provider
 from tests.web.test_settlements import built, visited
 from tests.web.test_visits import beneficiary, plan_for
 from tests.web.text_of_page import codes_in, visible_text
@@ -65,7 +66,8 @@ async def test_the_bureau_grants_a_family_care_allowance_the_agent_checks_and_th
 ) -> None:
     bureau, agent = await auth("bureau"), await auth("agent1")
     person_id = await uncovered_beneficiary(client, auth)
-    provider = await a_provider(client, auth)
+    # a provider of its own, far from everyone: its month holds only the allowance
+    provider = await new_active_provider(client, bureau, lat=31.6, lon=119.9, capacity=5, service_radius_km=1.0)
     uncovered = (await client.get("/api/v1/remote-benefits/uncovered", headers=bureau)).json()
     assert person_id in {u["person_id"] for u in uncovered}
 
@@ -120,6 +122,16 @@ async def test_the_bureau_grants_a_family_care_allowance_the_agent_checks_and_th
         line["unit_price_fen"] in (45000, 60000, 75000)
         and line["fund_fen"] == line["gross_fen"] == line["unit_price_fen"]
     )
+    # approved like any settlement: the fund owes the provider the allowance, the ledger balanced
+    url = f"/api/v1/settlements/{settlement['id']}"
+    before = (await client.get("/api/v1/fund", headers=bureau)).json()
+    submitted = await client.post(f"{url}/submit", headers=bureau | {"If-Match": settlement["etag"]})
+    assert submitted.status_code == 200, submitted.text
+    approved = await client.post(f"{url}/approve", headers=bureau | {"If-Match": submitted.headers["etag"]})
+    assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
+    after = (await client.get("/api/v1/fund", headers=bureau)).json()
+    assert after["ledger_imbalance_fen"] == 0
+    assert after["payables_fen"] == before["payables_fen"] + settlement["fund_fen"]
 
     # ended: the benefit leaves the open list
     ended = await client.post(f"/api/v1/remote-benefits/{benefit['id']}/end", json={}, headers=bureau)
