@@ -1123,6 +1123,41 @@ class FinalAccount(Table, tablename="final_account"):
     posted_at = Timestamptz()
 
 
+class RemoteBenefit(Table, tablename="remote_benefit"):
+    """A remote benefit (远郊模式, DOMAIN §9) the bureau granted a beneficiary no designated
+    provider reaches: a family-care allowance or grouped visits, from a day until ended (migration 0033)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    person = _fk(Person, index=True)
+    kind = Varchar(length=32)  # family_care_allowance | grouped_visits
+    # grouped visits: the provider who visits; family care: the provider that registers and
+    # supervises the family caregiver and settles the allowance
+    provider = _fk(Provider, null=True, default=None, index=True)
+    from_day = Date()
+    to_day = Date(null=True, default=None)  # None: open
+    granted_by = _fk(AppUser, null=True, default=None)
+    note = Text(default="")
+    created_at = Timestamptz()
+
+
+class RemoteCheck(Table, tablename="remote_check"):
+    """The month's check (核查) of a family-care household by the town's agent (migration 0033)."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    benefit = _fk(RemoteBenefit, index=True)
+    person = _fk(Person, index=True)
+    period = Varchar(length=7, index=True)  # YYYY-MM
+    check_key = Varchar(length=32, unique=True)  # "<benefit>:<period>": one check a month
+    kind = Varchar(length=8)  # visit | call
+    checked_on = Date()
+    checked_by = _fk(AppUser, null=True, default=None)
+    finding = Varchar(length=16)  # ok | not_at_home | care_lacking | died | moved
+    note = Text(default="")
+    created_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Town,
     Provider,
@@ -1180,6 +1215,8 @@ ALL_TABLES: list[type[Table]] = [
     EvaluationScore,
     FollowUpCall,
     FinalAccount,
+    RemoteBenefit,
+    RemoteCheck,
 ]
 
 

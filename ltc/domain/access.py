@@ -303,3 +303,12 @@ def validate_role_change(current: Role, new: Role) -> None:
         raise Forbidden("an administrator's duty cannot change", code="administrator_duty_fixed")
     if current != new and Role.CAREGIVER in (current, new):
         raise Forbidden("a caregiver's account stays a caregiver's", code="caregiver_account_by_agency")
+
+
+def check_own_town(actor: Actor, town_id: int | None) -> None:
+    """A town agent registers and files only for the people of their own town."""
+    scope = actor.town_scope
+    if scope is not None and town_id != scope:
+        raise Forbidden(
+            "a town agent works only for their own town", code="town_outside_scope", errors=[{"field": "town"}]
+        )

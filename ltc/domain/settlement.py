@@ -58,8 +58,19 @@ Rules
   outcome; the approval carrying it settles the provider's receivable, once.
 * **Held persons**: a person whose direct settlement an inspection suspended has no home or
   institutional line; a zero ``held`` line names them with the reason, until the hold is lifted.
+* **Travel allowance** (``travel``): per person and policy version, the counted home visits
+  (verified, no unresolved exception, whether or not the monthly cap bills their minutes) on
+  days whose version gives the person's town a ``travel_allowance_fen``: quantity the visits,
+  unit ``visit``, unit price the allowance; the fund pays all of it.
+* **Family-care allowance** (``family_care``): one line a month per person, unit ``month``,
+  unit price ``policy.family_care_allowance_fen(level)`` of the version in force on the month's
+  last day, pro-rated by the days of the benefit within the month (``share_fen(price,
+  days / month's days)``, rounded once); the fund pays all of it. Held (a zero line whose note
+  is the reason code, ``ltc.domain.remote_benefits.payment_hold``) when the month's check is
+  missing and the policy asks for one, or the check found the person died, moved or the care
+  lacking. The quality reserve and the evaluation deduction are not taken from it.
 * **Order.** Home lines by person then version's effective date, then institutional lines
-  likewise, then adjustments by (period, person, amount, reason), then the deduction, then
+  likewise, then travel lines likewise, then family-care lines by person, then adjustments by (period, person, amount, reason), then the deduction, then
   nettings by outcome.
 
 Workflow (:func:`transition`): draft → submitted → approved | rejected; rejected → draft
@@ -79,7 +90,7 @@ from typing import Any
 
 import msgspec
 
-from ltc.domain import evaluation, ledger
+from ltc.domain import evaluation, ledger, remote_benefits
 from ltc.domain.access import Action, roles_allowed
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
 from ltc.domain.money import Rate, check_fen, format_yuan, share_fen, split
@@ -105,6 +116,11 @@ LINE_KINDS: tuple[str, ...] = (HOME, INSTITUTIONAL, ADJUSTMENT, DEDUCTION, RECOV
 # settlement (a zero line says so, with the reason) until the hold is lifted.
 HELD = "held"
 LINE_KINDS = (*LINE_KINDS, HELD)
+# Remote villages (DOMAIN §9): the travel allowance per verified home visit to a person whose
+# town pays one, and the monthly family-care allowance settled by the supervising provider.
+TRAVEL = "travel"
+FAMILY_CARE = "family_care"
+LINE_KINDS = (*LINE_KINDS, TRAVEL, FAMILY_CARE)
 
 PolicyFor = Callable[[date], Policy]
 PER_MINUTE = Fraction(1, 60)  # of an hourly price
@@ -154,6 +170,16 @@ class InstitutionalCareInput(msgspec.Struct, frozen=True, gc=False):
     days: tuple[date, ...]  # bed-days in the month; leave days already left out
     leave_days: tuple[date, ...] = ()  # only listed on the line
     excluded_days: tuple[date, ...] = ()  # held back by a bed-day check; only named in the note
+
+
+class FamilyCareInput(msgspec.Struct, frozen=True, gc=False):
+    """A family-care allowance running in the month, and the finding of the month's check."""
+
+    person_id: int
+    level: int
+    from_day: date
+    to_day: date | None = None  # its last day; None: open
+    finding: str | None = None  # the month's check (None: no check on record)
 
 
 class Adjustment(msgspec.Struct, frozen=True, gc=False):
@@ -543,6 +569,69 @@ def adjustment_line(adjustment: Adjustment, period: Period) -> SettlementLine:
     )
 
 
+def travel_lines(
+    item: HomeCareInput, town_code: str | None, period: Period, policy_for: PolicyFor
+) -> list[SettlementLine]:
+    """The travel allowance of one person's counted visits in the month: a line per version
+    whose rules for the person's town pay one (see module doc)."""
+    counted: dict[tuple[date, str], tuple[Policy, list[int]]] = {}
+    for visit in item.visits:
+        policy = policy_for(visit.day)
+        counted.setdefault((policy.effective_from, policy.version), (policy, []))[1].append(visit.visit_id)
+    for group in item.groups:
+        policy = _check_group(group, item.person_id, period, policy_for)
+        counted.setdefault((policy.effective_from, policy.version), (policy, []))[1].extend(group.visit_ids)
+    lines = []
+    for key in sorted(counted):
+        policy, visit_ids = counted[key]
+        allowance = policy.town(town_code).travel_allowance_fen
+        if allowance <= 0 or not visit_ids:
+            continue
+        gross = allowance * len(visit_ids)
+        lines.append(
+            SettlementLine(
+                kind=TRAVEL,
+                person_id=item.person_id,
+                level=item.level,
+                quantity=len(visit_ids),
+                unit="visit",
+                unit_price_fen=allowance,
+                gross_fen=gross,
+                fund_fen=gross,
+                personal_fen=0,
+                policy_version=policy.version,
+                note=f"{len(visit_ids)} visit(s) at {format_yuan(allowance)} travel allowance",
+            )
+        )
+    return lines
+
+
+def family_care_line(item: FamilyCareInput, period: Period, policy_for: PolicyFor) -> SettlementLine | None:
+    """The month's family-care allowance of one person, pro-rated, or held (see module doc);
+    None when the benefit does not run in the month."""
+    days = remote_benefits.days_in_month(period, item.from_day, item.to_day)
+    if not days:
+        return None
+    policy = policy_for(period.last_day)
+    monthly = policy.family_care_allowance_fen(item.level)
+    hold = remote_benefits.payment_hold(policy, item.finding)
+    gross = 0 if hold else share_fen(monthly, Fraction(days, period.days()))
+    return SettlementLine(
+        kind=FAMILY_CARE,
+        person_id=item.person_id,
+        level=item.level,
+        quantity=1,
+        unit="month",
+        unit_price_fen=monthly,
+        gross_fen=gross,
+        fund_fen=gross,
+        personal_fen=0,
+        verified_minutes=0,
+        policy_version=policy.version,
+        note=hold or f"{days} of {period.days()} days",
+    )
+
+
 def held_line(person_id: int, reason: str) -> SettlementLine:
     """A zero line: the person's care this month is held out of the settlement, and why."""
     return SettlementLine(
@@ -636,12 +725,18 @@ def build_settlement(
     policy_for: PolicyFor,
     nettings: Sequence[Netting] = (),
     held: Mapping[int, str] | None = None,
+    towns: Mapping[int, str] | None = None,
+    family_care: Sequence[FamilyCareInput] = (),
 ) -> SettlementDraft:
     """The provider's settlement for ``period`` from already aggregated inputs; the care of
-    the persons ``held`` (person → reason) is left out, a zero ``held`` line each saying why."""
+    the persons ``held`` (person → reason) is left out, a zero ``held`` line each saying why.
+    ``towns``: the town code of each person with home care (for the travel allowance);
+    ``family_care``: the family-care allowances the provider settles."""
     period = Period.parse(period)
     _check_unique_persons(home_inputs, HOME)
     _check_unique_persons(institutional_inputs, INSTITUTIONAL)
+    _check_unique_persons(family_care, FAMILY_CARE)
+    towns = towns or {}
     named = [
         *chain.from_iterable(group.visit_ids for item in home_inputs for group in item.groups),
         *chain.from_iterable(item.excluded_visit_ids for item in home_inputs),
@@ -652,6 +747,7 @@ def build_settlement(
     policy_for = _memo(policy_for)
     held = held or {}
     cared = {x.person_id for x in home_inputs} | {x.person_id for x in institutional_inputs}
+    cared |= {x.person_id for x in family_care}
     held_here = sorted(cared & set(held))
     home_inputs = [x for x in home_inputs if x.person_id not in held]
     institutional_inputs = [x for x in institutional_inputs if x.person_id not in held]
@@ -660,8 +756,15 @@ def build_settlement(
         lines += home_lines(home, period, policy_for)
     for inst in sorted(institutional_inputs, key=lambda x: x.person_id):
         lines += institutional_lines(inst, period, policy_for)
+    for home in sorted(home_inputs, key=lambda x: x.person_id):
+        lines += travel_lines(home, towns.get(home.person_id), period, policy_for)
+    care_fund = sum(x.fund_fen for x in lines)  # the allowance paid on to a family is not the provider's care
+    for allowance in sorted(family_care, key=lambda x: x.person_id):
+        if allowance.person_id not in held:
+            line = family_care_line(allowance, period, policy_for)
+            if line is not None:
+                lines.append(line)
     lines += [held_line(person, held[person]) for person in held_here]
-    care_fund = sum(x.fund_fen for x in lines)
     adjustment_lines = [adjustment_line(a, period) for a in adjustments]
     lines += sorted(
         adjustment_lines,
@@ -696,7 +799,13 @@ def adjustments_between(approved: SettlementDraft, corrected: SettlementDraft, r
     def totals(draft: SettlementDraft) -> dict[int | None, tuple[int, int]]:
         out: dict[int | None, tuple[int, int]] = {}
         for x in draft.lines:
-            if x.kind in (HOME, INSTITUTIONAL, DEDUCTION):  # nettings are settled once, never re-adjusted
+            if x.kind in (
+                HOME,
+                INSTITUTIONAL,
+                TRAVEL,
+                FAMILY_CARE,
+                DEDUCTION,
+            ):  # nettings are settled once, never re-adjusted
                 gross, fund = out.get(x.person_id, (0, 0))
                 out[x.person_id] = (gross + x.gross_fen, fund + x.fund_fen)
         return out

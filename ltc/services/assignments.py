@@ -248,6 +248,28 @@ async def assign_person(
     return await _save_placement(actor, person_id, placed, conclusion_id=conclusion_id, care_mode=care_mode, now=now)
 
 
+async def place_with(actor: Actor | None, person_id: int, provider_id: int, reason: str, now: datetime) -> Placement:
+    """Place a beneficiary with a provider the bureau named beyond its radius (grouped visits
+    to a remote village): their current row ends, an active one names the provider and why;
+    call inside the caller's transaction."""
+    current = (
+        await Assignment.select(Assignment.conclusion, Assignment.care_mode)
+        .where((Assignment.person == person_id) & Assignment.current_key.is_not_null())
+        .first()
+    )
+    person = await Person.select(Person.lat, Person.lon).where(Person.id == person_id).first()
+    provider = await Provider.select(Provider.lat, Provider.lon).where(Provider.id == provider_id).first()
+    if current is None or person is None or provider is None:
+        raise NotFound("no such placement", code="person_not_found")
+    distance = None
+    if person["lat"] is not None and provider["lat"] is not None:
+        distance = round(distance_km((person["lat"], person["lon"]), (provider["lat"], provider["lon"])), 3)
+    placed = {"provider": provider_id, "status": "active", "distance_km": distance, "reason": reason}
+    return await _save_placement(
+        actor, person_id, placed, conclusion_id=current["conclusion"], care_mode=current["care_mode"], now=now
+    )
+
+
 async def get_assignment(ctx: ServiceContext, actor: Actor, person_id: int) -> AssignmentOut:
     await get_person(ctx, actor, person_id)
     row = (

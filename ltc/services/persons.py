@@ -26,7 +26,7 @@ from ltc.db.personal_data import (
 from ltc.db.queries import persons as person_queries
 from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import AssessorAssignment, Assignment, CarePlan, Person, Town
-from ltc.domain.access import Action, Actor, require
+from ltc.domain.access import Action, Actor, check_own_town, require
 from ltc.domain.coordinates import check_in_china
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.identity import age_on, mask_id_number, parse_id_number
@@ -171,6 +171,7 @@ async def register_person(ctx: ServiceContext, actor: Actor, data: PersonIn) -> 
             "参保日期不能晚于今天", code="insured_since_in_future", errors=[{"field": "insured_since", "message": ""}]
         )
     town = await _resolve_town(data.town)
+    check_own_town(actor, town["id"])
     lat, lon = position
     if (lat is None) != (lon is None):
         raise InvalidInput("lat 和 lon 须同时提供", code="coordinates_incomplete")

@@ -36,6 +36,8 @@ DEMO_STAFF: list[tuple[str, Role, str]] = [
     ("assessor3", Role.ASSESSOR, "评估员 赵磊"),
     ("supervisor1", Role.SUPERVISOR, "基金监管 孙涛"),
 ]
+# Town agents (镇街经办) by the code of the town they work for: 松岙镇, a remote town.
+DEMO_TOWN_AGENTS: list[tuple[str, str, str]] = [("agent1", "330213011", "松岙镇经办 林芳")]
 
 
 class DistrictSeeded(BaseModel):
@@ -60,6 +62,7 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
     district = build_demo_district(towns, seed=DEMO_SEED, residents=residents, today=DEMO_REFERENCE_DATE)
     usernames = (
         [name for name, _, _ in DEMO_STAFF]
+        + [name for name, _, _ in DEMO_TOWN_AGENTS]
         + [f"agency-{p.code}" for p in district.providers]
         + [f"caregiver-{p.code}" for p in district.providers]
     )
@@ -177,6 +180,21 @@ async def seed_demo(ctx: ServiceContext, *, password: str, residents: int = 300)
         await AppUser.insert(
             *[
                 AppUser(
+                    username=name,
+                    display_name=display,
+                    password_hash=hashes[name],
+                    role=Role.TOWN_AGENT.value,
+                    town=town_ids[code],
+                    active=True,
+                    created_at=now,
+                    password_changed_at=now,
+                )
+                for name, code, display in DEMO_TOWN_AGENTS
+            ]
+        )
+        await AppUser.insert(
+            *[
+                AppUser(
                     username=f"caregiver-{code}",
                     display_name=names[caregiver_id],
                     password_hash=hashes[f"caregiver-{code}"],
@@ -205,10 +223,16 @@ async def _add_missing_staff(ctx: ServiceContext, password: str) -> None:
     """A district seeded before a demo user existed (e.g. the security and audit
     administrators) gets that user on the next start."""
     existing = {row["username"] for row in await AppUser.select(AppUser.username)}
-    missing = [(name, role, display) for name, role, display in DEMO_STAFF if name not in existing]
+    towns = {row["code"]: row["id"] for row in await Town.select(Town.id, Town.code)}
+    missing = [(name, role, display, None) for name, role, display in DEMO_STAFF if name not in existing]
+    missing += [
+        (name, Role.TOWN_AGENT, display, towns[code])
+        for name, code, display in DEMO_TOWN_AGENTS
+        if name not in existing and code in towns
+    ]
     if not missing:
         return
-    hashes = {name: await ctx.passwords.hash(password) for name, _, _ in missing}
+    hashes = {name: await ctx.passwords.hash(password) for name, _, _, _ in missing}
     now = ctx.clock.now()
     async with write_transaction():
         await AppUser.insert(
@@ -218,10 +242,11 @@ async def _add_missing_staff(ctx: ServiceContext, password: str) -> None:
                     display_name=display,
                     password_hash=hashes[name],
                     role=role.value,
+                    town=town,
                     active=True,
                     created_at=now,
                 )
-                for name, role, display in missing
+                for name, role, display, town in missing
             ]
         )
         await record_change(
@@ -230,5 +255,5 @@ async def _add_missing_staff(ctx: ServiceContext, password: str) -> None:
             action="demo.seed",
             entity="user",
             entity_id="demo",
-            after={"users": [name for name, _, _ in missing]},
+            after={"users": [name for name, _, _, _ in missing]},
         )

@@ -8,7 +8,8 @@ from datetime import datetime, time, timedelta
 
 from ltc.db.queries import todo
 from ltc.domain.access import Action, Actor
-from ltc.services import ledger, notices
+from ltc.domain.periods import Period
+from ltc.services import ledger, notices, remote_benefits
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.supervision import review, tip_offs
@@ -35,6 +36,7 @@ class TodoCounts:
     tip_offs_to_triage: int = 0
     rectifications_overdue: int = 0  # past their deadline, awaiting the supervisor's follow-up
     rectifications_to_answer: int = 0  # the agency's, not yet answered
+    remote_checks_due: int = 0  # the town agent's family-care households not checked this month
 
 
 def _today(services: ServiceContext) -> tuple[datetime, datetime]:
@@ -83,4 +85,8 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
         counts["samples_to_review"] = await review.pending_count(actor)
     if actor.may(Action.RUN_INSPECTIONS):
         counts["tip_offs_to_triage"] = await tip_offs.new_count(actor)
+    if actor.may(Action.RECORD_REMOTE_CHECK) and services is not None:
+        counts["remote_checks_due"] = await remote_benefits.checks_due(
+            actor, Period.of(local_today(services.clock, services.settings.zone))
+        )
     return TodoCounts(**counts)

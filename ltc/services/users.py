@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
 from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
-from ltc.db.tables import AppUser, Provider
+from ltc.db.tables import AppUser, Provider, Town
 from ltc.domain.access import (
     Action,
     Actor,
@@ -21,6 +21,7 @@ from ltc.domain.access import (
     validate_caregiver_account,
     validate_role_assignment,
     validate_role_change,
+    validate_town_assignment,
 )
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.password_policy import PasswordPolicy, check_new_password
@@ -39,11 +40,13 @@ class UserIn(Input):
     role: Role
     provider_id: RecordId | None = None
     display_name: str = Field(default="", max_length=100)
+    town_id: RecordId | None = None  # a town agent's town
 
 
 class UserRoleIn(Input):
     role: Role
     provider_id: RecordId | None = None
+    town_id: RecordId | None = None  # a town agent's town
 
 
 class UserStatusIn(Input):
@@ -77,6 +80,8 @@ class UserOut(BaseModel):
     provider_id: int | None
     provider_code: str | None
     active: bool
+    town_id: int | None = None
+    town_code: str | None = None
 
 
 async def create_user(
@@ -90,6 +95,7 @@ async def create_user(
     display_name: str = "",
     must_change_password: bool = False,
     caregiver_id: int | None = None,
+    town_id: int | None = None,
 ) -> int:
     """Create a user. ``actor`` None means the operator at the command line, the only one
     who opens an administrator's account. ``must_change_password``: the password is a
@@ -104,10 +110,12 @@ async def create_user(
         raise InvalidInput("a username has 1 to 64 characters", code="invalid_username", errors=[{"field": "username"}])
     check_new_password(password, username, password_policy(ctx.settings))
     validate_role_assignment(role, provider_id)
+    validate_town_assignment(role, town_id)
     password_hash = await ctx.passwords.hash(password)  # slow: outside the transaction
     async with write_transaction():
         if provider_id is not None and not await Provider.exists().where(Provider.id == provider_id):
             raise NotFound("no such provider", code="provider_not_found")
+        await _check_town(town_id)
         if await AppUser.exists().where(AppUser.username == username):
             raise Conflict(f"user {username} exists", code="username_taken", errors=[{"field": "username"}])
         now = ctx.clock.now()
@@ -118,6 +126,7 @@ async def create_user(
             role=role.value,
             provider=provider_id,
             caregiver=caregiver_id,
+            town=town_id,
             active=True,
             created_at=now,
             password_changed_at=now,
@@ -132,7 +141,8 @@ async def create_user(
             entity="user",
             entity_id=row.id,
             after={"username": username, "role": role.value, "provider_id": provider_id}
-            | ({"caregiver_id": caregiver_id} if caregiver_id is not None else {}),
+            | ({"caregiver_id": caregiver_id} if caregiver_id is not None else {})
+            | ({"town_id": town_id} if town_id is not None else {}),
         )
         return row.id
 
@@ -146,7 +156,14 @@ def _user_rows() -> Select:
         AppUser.provider.as_alias("provider_id"),
         AppUser.provider.code.as_alias("provider_code"),
         AppUser.active,
+        AppUser.town.as_alias("town_id"),
+        AppUser.town.code.as_alias("town_code"),
     )
+
+
+async def _check_town(town_id: int | None) -> None:
+    if town_id is not None and not await Town.exists().where(Town.id == town_id):
+        raise NotFound("no such town", code="town_not_found", errors=[{"field": "town_id"}])
 
 
 async def list_users(actor: Actor) -> list[UserOut]:
@@ -177,6 +194,22 @@ async def get_user(actor: Actor, user_id: int) -> UserOut:
     if row is None:
         raise NotFound("no such user", code="user_not_found")
     return UserOut.model_validate(row)
+
+
+class TownChoice(BaseModel):
+    """A town a town agent's account may name."""
+
+    id: int
+    code: str
+    name: str
+
+
+async def town_choices(actor: Actor) -> list[TownChoice]:
+    """The district's towns, for a town agent's account."""
+    if not (actor.may(Action.MANAGE_USERS) or actor.may(Action.ASSIGN_ROLES)):
+        require(actor, Action.MANAGE_USERS)
+    rows = await Town.select(Town.id, Town.code, Town.name).order_by(Town.code)
+    return [TownChoice.model_validate(row) for row in rows]
 
 
 class ProviderChoice(BaseModel):
@@ -235,7 +268,14 @@ class AccountOpened(BaseModel):
 
 
 async def open_account(
-    ctx: ServiceContext, actor: Actor, *, username: str, role: Role, provider_id: int | None, display_name: str = ""
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    username: str,
+    role: Role,
+    provider_id: int | None,
+    display_name: str = "",
+    town_id: int | None = None,
 ) -> AccountOpened:
     """The system administrator opens an account with a one-time password the user changes
     at the first sign-in (the administrator never chooses, nor keeps, the user's password)."""
@@ -250,6 +290,7 @@ async def open_account(
         provider_id=provider_id,
         display_name=display_name,
         must_change_password=True,
+        town_id=town_id,
     )
     return AccountOpened(user_id=user_id, username=username.strip(), one_time_password=password)
 
@@ -319,29 +360,37 @@ async def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, activ
         return UserOut.model_validate(await _user_rows().where(AppUser.id == user_id).first())
 
 
-async def assign_role(ctx: ServiceContext, actor: Actor, user_id: int, role: Role, provider_id: int | None) -> UserOut:
+async def assign_role(
+    ctx: ServiceContext, actor: Actor, user_id: int, role: Role, provider_id: int | None, town_id: int | None = None
+) -> UserOut:
     """The security administrator gives an account another role (an agency user names their
-    provider). An administrator's duty never changes, so no account holds two."""
+    provider, a town agent their town). An administrator's duty never changes, so no account
+    holds two."""
     require(actor, Action.ASSIGN_ROLES)
     validate_role_assignment(role, provider_id)
+    validate_town_assignment(role, town_id)
     async with write_transaction():
         row = await locked(
-            AppUser.select(AppUser.id, AppUser.role, AppUser.provider).where(AppUser.id == user_id), key_kept=True
+            AppUser.select(AppUser.id, AppUser.role, AppUser.provider, AppUser.town).where(AppUser.id == user_id),
+            key_kept=True,
         ).first()
         if row is None:
             raise NotFound("no such user", code="user_not_found")
         validate_role_change(Role(row["role"]), role)
         if provider_id is not None and not await Provider.exists().where(Provider.id == provider_id):
             raise NotFound("no such provider", code="provider_not_found")
-        if (row["role"], row["provider"]) != (role.value, provider_id):
-            await AppUser.update({AppUser.role: role.value, AppUser.provider: provider_id}).where(AppUser.id == user_id)
+        await _check_town(town_id)
+        if (row["role"], row["provider"], row["town"]) != (role.value, provider_id, town_id):
+            await AppUser.update(
+                {AppUser.role: role.value, AppUser.provider: provider_id, AppUser.town: town_id}
+            ).where(AppUser.id == user_id)
             await record_change(
                 actor=actor,
                 at=ctx.clock.now(),
                 action="user.assign_role",
                 entity="user",
                 entity_id=user_id,
-                before={"role": row["role"], "provider_id": row["provider"]},
-                after={"role": role.value, "provider_id": provider_id},
+                before={"role": row["role"], "provider_id": row["provider"], "town_id": row["town"]},
+                after={"role": role.value, "provider_id": provider_id, "town_id": town_id},
             )
         return UserOut.model_validate(await _user_rows().where(AppUser.id == user_id).first())

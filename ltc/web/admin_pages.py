@@ -22,6 +22,7 @@ from ltc.services.inputs import MAX_ID
 from ltc.services.reference import policy_history
 from ltc.services.users import UserFilter
 from ltc.web.dependencies import CurrentActor, Services
+from ltc.web.formatting import town
 from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.pages import HOME_PAGES, actions_of, home_context, page
 from ltc.web.paging import After, Limit, page_request
@@ -34,8 +35,15 @@ ACCOUNT_REFUSALS = (*FORM_REFUSALS, Forbidden)
 
 # The roles an account is opened with through the app; the three administrators' accounts
 # are the operator's (``ltc createuser``).
-BUSINESS_ROLES: tuple[Role, ...] = (Role.BUREAU, Role.SUPERVISOR, Role.ASSESSOR, Role.EXPERT, Role.AGENCY)
-BusinessRole = Literal["bureau", "assessor", "expert", "agency"]
+BUSINESS_ROLES: tuple[Role, ...] = (
+    Role.BUREAU,
+    Role.SUPERVISOR,
+    Role.ASSESSOR,
+    Role.EXPERT,
+    Role.AGENCY,
+    Role.TOWN_AGENT,
+)
+BusinessRole = Literal["bureau", "assessor", "expert", "agency", "town_agent"]
 OptionalId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 
 
@@ -48,15 +56,17 @@ class NewUserForm(BaseModel):
     display_name: str = Field(default="", max_length=100)
     role: BusinessRole
     provider_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    town_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
-    _provider_blank = field_validator("provider_id", mode="before")(_blank_is_none)
+    _provider_blank = field_validator("provider_id", "town_id", mode="before")(_blank_is_none)
 
 
 class RoleForm(BaseModel):
     role: BusinessRole
     provider_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    town_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
-    _provider_blank = field_validator("provider_id", mode="before")(_blank_is_none)
+    _provider_blank = field_validator("provider_id", "town_id", mode="before")(_blank_is_none)
 
 
 class UserStatusForm(BaseModel):
@@ -90,15 +100,22 @@ async def _provider_options(actor: Actor) -> list[tuple[int, str]]:
     return [(p.id, f"{p.code} {p.name}") for p in await users.provider_choices(actor)]
 
 
+async def _town_options(actor: Actor) -> list[tuple[int, str]]:
+    return [(t.id, town(t.code)) for t in await users.town_choices(actor)]
+
+
 async def _user_page(actor: Actor, user_id: int, **context: Any) -> dict[str, Any]:
     """What the page of one user shows; forms in ``context`` keep what was typed."""
     user = await users.get_user(actor, user_id)
-    role_form = context.pop("role_form", None) or FormState.of(role=user.role.value, provider_id=user.provider_id)
+    role_form = context.pop("role_form", None) or FormState.of(
+        role=user.role.value, provider_id=user.provider_id, town_id=user.town_id
+    )
     return {
         "user": user,
         "role_form": role_form,
         "business_roles": BUSINESS_ROLES,
         "providers": await _provider_options(actor),
+        "towns": await _town_options(actor),
         "is_administrator": user.role not in BUSINESS_ROLES,
         **actions_of(actor),
         **context,
@@ -138,12 +155,17 @@ class AdminPagesController(Controller):
             FormState.of(role="agency"),
             business_roles=BUSINESS_ROLES,
             providers=await _provider_options(actor),
+            towns=await _town_options(actor),
         )
 
     @post("/users/new", guards=[allowed(Action.MANAGE_USERS)])
     async def open_user(self, request: Request, actor: CurrentActor, services: Services) -> Template:
         state = await read_form(request)
-        context = {"business_roles": BUSINESS_ROLES, "providers": await _provider_options(actor)}
+        context = {
+            "business_roles": BUSINESS_ROLES,
+            "providers": await _provider_options(actor),
+            "towns": await _town_options(actor),
+        }
         form = state.parse(NewUserForm)
         if form is None:
             return form_page("users/new.html", state, **context)
@@ -155,6 +177,7 @@ class AdminPagesController(Controller):
                 role=Role(form.role),
                 provider_id=form.provider_id,
                 display_name=form.display_name,
+                town_id=form.town_id,
             )
         except ACCOUNT_REFUSALS as exc:
             return form_page("users/new.html", state.refused(exc), **context)
@@ -196,7 +219,7 @@ class AdminPagesController(Controller):
         form = state.parse(RoleForm)
         try:
             if form is not None:
-                await users.assign_role(services, actor, user_id, Role(form.role), form.provider_id)
+                await users.assign_role(services, actor, user_id, Role(form.role), form.provider_id, form.town_id)
         except ACCOUNT_REFUSALS as exc:
             state.refused(exc)
         if state.has_errors:

@@ -14,6 +14,7 @@ from ltc.services.settlements.exports import LineNote, counted_services, line_no
 from ltc.services.settlements.values import SettlementDetail, SettlementLineDetail
 from ltc.web.i18n import current_language, ngettext
 from ltc.web.i18n import gettext as _
+from ltc.web.vocabulary import FAMILY_CARE_HOLDS
 
 
 def header() -> list[str]:
@@ -61,6 +62,16 @@ def note_text(note: LineNote) -> str:
         return text
     if note.kind == rules.ADJUSTMENT:
         return _("Corrects {period}: {reason}").format(period=note.corrects_period or "", reason=note.reason)
+    if note.kind == rules.TRAVEL:
+        return ngettext(
+            "Travel allowance for {n} visit at {price} yuan",
+            "Travel allowance for {n} visits at {price} yuan",
+            note.visits,
+        ).format(n=note.visits, price=price)
+    if note.kind == rules.FAMILY_CARE:
+        if note.held:
+            return _(FAMILY_CARE_HOLDS[note.held])
+        return _("Family-care allowance of {price} yuan a month, for the days it ran").format(price=price)
     return _("Annual evaluation score {score}, below the pass mark: a share of the fund amount deducted").format(
         score=note.score
     )

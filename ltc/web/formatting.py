@@ -87,6 +87,10 @@ def quantity(amount: int | float, unit: str) -> str:
         return ngettext("%(num)s km", "%(num)s km", plural) % {"num": shown}
     if unit == "person":
         return ngettext("%(num)s person", "%(num)s people", plural) % {"num": shown}
+    if unit == "visit":
+        return ngettext("%(num)s visit", "%(num)s visits", plural) % {"num": shown}
+    if unit == "month":
+        return ngettext("%(num)s month", "%(num)s months", plural) % {"num": shown}
     return shown
 
 

@@ -106,6 +106,8 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Flagged bed-days"), "/bed-day-flags", Action.RESOLVE_EXCEPTION),
     Place(N_("Siting analysis"), "/siting", Action.RUN_SITING),
     Place(N_("Towns"), "/towns", Action.READ_TOWNS),
+    Place(N_("Monthly checks"), "/remote-checks", Action.READ_REMOTE_BENEFITS, counts=("remote_checks_due",)),
+    Place(N_("Remote benefits"), "/remote-benefits", Action.READ_REMOTE_BENEFITS),
 )
 
 

@@ -181,6 +181,8 @@ class PagesController(Controller):
             return Redirect(path="/visits/day")
         if actor.role == Role.SUPERVISOR:  # the fund supervisor's home is the supervision dashboard
             return Redirect(path="/supervision")
+        if actor.role == Role.TOWN_AGENT:  # a town agent's home is the month's check list
+            return Redirect(path="/remote-checks")
         home = HOME_PAGES[actor.role]
         context = await home_context(services, actor)
         if "sessions" in home.parts and sessions_of is not None and actor.may(Action.MANAGE_SESSIONS):

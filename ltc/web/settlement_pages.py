@@ -42,7 +42,7 @@ from ltc.web.pages import page
 from ltc.web.paging import After, Limit
 from ltc.web.schemas import QueryId
 from ltc.web.security import allowed
-from ltc.web.vocabulary import FUND_WARNINGS, PAYMENT_STANDINGS, WORKFLOW_STEP_NAMES
+from ltc.web.vocabulary import FAMILY_CARE_HOLDS, FUND_WARNINGS, PAYMENT_STANDINGS, WORKFLOW_STEP_NAMES
 
 
 class ActionForm(BaseModel):
@@ -187,6 +187,7 @@ async def _detail_page(
         corrected=corrected,
         deadline=deadline_of(services, settlement.status, settlement.decided_at),
         standings=PAYMENT_STANDINGS,
+        family_care_holds=FAMILY_CARE_HOLDS,
     )
 
 

@@ -23,4 +23,23 @@ TOWN_ERROR_MESSAGES |= {
     "too_many_follow_attempts": N_("Too many tries from this connection; please try again later."),
     "no_provider_to_rate": N_("No care provider looks after this person yet, so there is nothing to rate."),
     "satisfaction_already_answered": N_("You have already answered this month. Thank you."),
+    # Town agents and remote benefits
+    "town_not_found": N_("There is no such town."),
+    "town_outside_scope": N_("A town agent registers and files only for the people of their own town."),
+    "unknown_benefit": N_("This is not a benefit the bureau grants where no provider reaches."),
+    "not_a_beneficiary": N_("Only a beneficiary (a final, severe conclusion) gets a remote benefit."),
+    "person_not_uncovered": N_(
+        "A designated provider reaches this person: they get care at home or in an institution."
+    ),
+    "benefit_not_offered": N_("The policy does not offer this benefit in the person's town."),
+    "provider_required": N_("Name the provider: the one who visits, or the one supervising the family caregiver."),
+    "remote_benefit_open": N_("The person already has an open remote benefit."),
+    "remote_benefit_not_found": N_("There is no such remote benefit."),
+    "remote_benefit_ended": N_("This benefit has already ended."),
+    "end_before_start": N_("A benefit cannot end before it began."),
+    "check_outside_period": N_("The day of the check is not in its month."),
+    "check_in_future": N_("A check cannot be recorded for a day still to come."),
+    "benefit_not_running": N_("The benefit did not run on that day."),
+    "check_not_needed": N_("Only a family-care allowance is checked monthly."),
+    "check_recorded": N_("This month's check is already on record."),
 }

@@ -456,3 +456,24 @@ FILERS = {
 }
 FOLLOW_VISIT_OUTCOMES = {"done": N_("Done"), "missed": N_("Missed")}
 AUDIT_ACTIONS += [N_("application.file_public"), N_("application.follow"), N_("evaluation.family_answer")]
+# Remote benefits: the town agent's monthly check, the settlement's new lines (DOMAIN §9)
+CHECK_KINDS = {"visit": N_("Home visit"), "call": N_("Phone call")}
+CHECK_FINDINGS = {
+    "ok": N_("Cared for"),
+    "not_at_home": N_("Not at home"),
+    "care_lacking": N_("Care lacking"),
+    "died": N_("Died"),
+    "moved": N_("Moved away"),
+}
+# Why a month's family-care allowance is held (the line's note).
+FAMILY_CARE_HOLDS = {
+    "check_missing": N_("Held: no check this month"),
+    "care_lacking": N_("Held: the check found the care lacking"),
+    "died": N_("Held: the check found the person died"),
+    "moved": N_("Held: the check found the person moved away"),
+}
+SETTLEMENT_LINE_KINDS += [N_("travel"), N_("family_care")]
+SETTLEMENT_UNITS += [N_("visit"), N_("month")]
+AUDIT_ACTIONS += [N_("remote_benefit.grant"), N_("remote_benefit.end"), N_("remote_check.record")]
+AUDIT_ENTITIES += [N_("remote_benefit")]
+ASSIGNMENT_REASONS.append(N_("grouped_visits"))  # placed with the provider of a remote village's grouped visits

@@ -14,13 +14,14 @@ from tests.helpers import DEMO_PASSWORD
 
 async def sign_in(page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the form; the user lands on their home page (a caregiver's is their day,
-    a fund supervisor's the supervision dashboard)."""
+    a fund supervisor's the supervision dashboard, a town agent's the month's checks)."""
     await page.goto(f"{base}/")
     assert "/login" in page.url  # not signed in: redirected to the sign-in page
     await page.get_by_label("用户名").fill(username)
     await page.get_by_label("密码").fill(password)
     await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(lambda url: url in (f"{base}/", f"{base}/visits/day", f"{base}/supervision"))
+    homes = (f"{base}/", f"{base}/visits/day", f"{base}/supervision", f"{base}/remote-checks")
+    await page.wait_for_url(lambda url: url in homes)
 
 
 async def sign_in_first_time(page, base: str, username: str, first_password: str, own_password: str) -> None:

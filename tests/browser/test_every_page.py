@@ -26,6 +26,7 @@ ROLES = [
     ("secadmin", DESK),
     ("auditor", DESK),
     ("supervisor1", DESK),
+    ("agent1", PHONE),
 ]
 # Pages of one kind are walked once: /visits/12 and /visits/13 draw the same template.
 MAX_PAGES = 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.helpers import signed_in_browser
+from tests.helpers import csrf_token, signed_in_browser
 
 
 @pytest.mark.parametrize(
@@ -40,8 +40,27 @@ def test_every_role_has_a_home_page_or_a_place_it_starts_from() -> None:
     from ltc.domain.access import Role
     from ltc.web.pages import HOME_PAGES
 
-    # a caregiver starts from their day, a supervisor from the supervision dashboard
-    assert set(HOME_PAGES) == set(Role) - {Role.CAREGIVER, Role.SUPERVISOR}
+    # a caregiver starts from their day, a supervisor from the supervision dashboard, a town
+    # agent from the month's checks
+    assert set(HOME_PAGES) == set(Role) - {Role.CAREGIVER, Role.SUPERVISOR, Role.TOWN_AGENT}
+
+
+async def test_the_town_agents_home_is_the_months_checks(app) -> None:
+    async with signed_in_browser(app, "agent1") as browser:
+        home = await browser.get("/", headers={"Accept": "text/html"})
+        assert home.status_code == 302 and home.headers["location"] == "/remote-checks"
+        page = await browser.get("/remote-checks", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "每月核查" in page.text
+        # a check refused by the rules is answered beside the form, the input kept
+        form = {"benefit_id": "999999", "period": "2026-01", "kind": "call", "finding": "ok", "note": "留言"}
+        refused = await browser.post(
+            "/remote-checks",
+            data=form | {"_csrf_token": csrf_token(page.text)},
+            headers={"Accept": "text/html"},
+        )
+        assert refused.status_code == 404, "another town's or a missing benefit is not found"
+        granted = await browser.get("/remote-benefits", headers={"Accept": "text/html"})
+        assert granted.status_code == 200 and 'data-testid="grant-form"' not in granted.text
 
 
 async def test_healthz_reports_database_and_redis(client: httpx.AsyncClient) -> None:

@@ -38,8 +38,11 @@ from ltc.db.tables import (
     Job,
     Notice,
     PaymentHold,
+    Person,
     PresenceCard,
     Provider,
+    RemoteBenefit,
+    RemoteCheck,
     ReviewSample,
     Settlement,
     SpotCheck,
@@ -271,8 +274,19 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
     hold = await PaymentHold.insert(
         PaymentHold(person=plan["person"], inspection=inspection[0]["id"], reason="matrix", held_at=now)
     ).returning(PaymentHold.id)
+    # a family-care allowance of the victim's person, supervised by the victim provider
+    benefit = await RemoteBenefit.insert(
+        RemoteBenefit(
+            person=plan["person"],
+            kind="family_care_allowance",
+            provider=provider["id"],
+            from_day=now.date(),
+            created_at=now,
+        )
+    ).returning(RemoteBenefit.id)
     return Foreign(
         ids={
+            "benefit_id": benefit[0]["id"],
             "draft_id": draft[0]["id"],
             "sample_id": sample[0]["id"],
             "tip_off_id": tip_off[0]["id"],
@@ -519,6 +533,13 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Body]:
         ("POST", "/api/v1/spot-checks/{spot_id}/result"): Body(json={"level": 4}),
         ("POST", "/evaluations/{provider_id}/{year}/self"): Body(form={"indicator": "safety", "score": "80"}),
         ("POST", "/evaluations/{provider_id}/{year}/score"): Body(form={"indicator": "safety", "score": "80"}),
+        ("POST", "/api/v1/remote-benefits"): Body(
+            json={"person_id": ids["person_id"], "kind": "family_care_allowance", "provider_id": ids["provider_id"]}
+        ),
+        ("POST", "/api/v1/remote-benefits/{benefit_id}/end"): Body(json={}),
+        ("POST", "/api/v1/remote-benefits/{benefit_id}/checks"): Body(
+            json={"period": "2026-11", "kind": "call", "checked_on": "2026-11-30", "finding": "ok"}
+        ),
     }
 
 
@@ -676,6 +697,8 @@ async def _snapshot(ids: dict[str, Any]) -> dict[str, Any]:
         "session": await UserSession.select().where(UserSession.id == ids["session_id"]).first(),
         "presence_cards": await PresenceCard.count(),
         "what_if_runs": await WhatIfDraft.count().where(WhatIfDraft.last_job.is_not_null()),
+        "benefit": await RemoteBenefit.select().where(RemoteBenefit.id == ids["benefit_id"]).first(),
+        "remote_checks": await RemoteCheck.count(),
     }
 
 
@@ -692,7 +715,9 @@ async def test_every_route_refuses_records_outside_the_callers_view(arranged: Ar
         other_agency, other_caregiver = f"agency-{other_code}", f"caregiver-{other_code}"
         before = await _snapshot(foreign.ids)
         failures: list[str] = []
-        for username in (other_agency, other_caregiver, "assessor2"):
+        victim_town = await Person.select(Person.town._.code).where(Person.id == foreign.ids["person_id"]).first()
+        assert victim_town["town.code"] != "330213011", "agent1 works for another town than the victim's person"
+        for username in (other_agency, other_caregiver, "assessor2", "agent1"):
             token = await _token(client, username)
             browser = await _page_session(app, username)
             try:

@@ -130,15 +130,20 @@ async def _applications_in_view(actor: Actor, filters: ApplicationFilters) -> Se
     the teams they are on, an agency's those it registered; None: none at all."""
     scope = actor.provider_scope
     assessor = provider = None
+    town = await lists.town_id(filters.town)
     if actor.may(Action.ASSESS):
         assessor = actor.user_id
+    elif actor.town_scope is not None:  # a town agent: the applications of their town's people
+        if town is not None and town != actor.town_scope:
+            return None
+        town = actor.town_scope
     elif scope is not None:
         provider = scope
     elif not actor.sees_whole_region:
         return None
     return lists.applications_query(
         status=filters.status,
-        town=await lists.town_id(filters.town),
+        town=town,
         applied_from=filters.applied_from,
         applied_to=filters.applied_to,
         assessor=assessor,

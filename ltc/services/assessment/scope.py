@@ -1,6 +1,6 @@
 """The application as the caller may see it, and its teams: the bureau sees every
 application, an assessor those whose team they are on (any round), an agency those it
-registered; to anyone else an application answers 'not found'."""
+registered, a town agent those of their town's people; to anyone else an application answers 'not found'."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ltc.db.tables import AppUser, AuditEntry, Settlement
+from ltc.domain import remote_benefits
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
 from ltc.services.context import ServiceContext
@@ -33,6 +34,8 @@ class LineNote:
     corrects_period: str | None = None
     reason: str = ""  # a correction's reason, in the officer's own words
     score: int = 0
+    visits: int = 0  # travel: the visits the allowance is paid for
+    held: str = ""  # family care: why the month's allowance is held (a code), or nothing
 
 
 def line_note(line: SettlementLineDetail) -> LineNote:
@@ -48,6 +51,11 @@ def line_note(line: SettlementLineDetail) -> LineNote:
         return LineNote(kind=line.kind, unit_price_fen=line.unit_price_fen, left_out=len(line.leave_days))
     if line.kind == rules.ADJUSTMENT:
         return LineNote(kind=line.kind, corrects_period=line.adjusts_period, reason=line.note)
+    if line.kind == rules.TRAVEL:
+        return LineNote(kind=line.kind, unit_price_fen=line.unit_price_fen, visits=line.quantity)
+    if line.kind == rules.FAMILY_CARE:
+        held = line.note if line.gross_fen == 0 and line.note in remote_benefits.HOLDS else ""
+        return LineNote(kind=line.kind, unit_price_fen=line.unit_price_fen, held=held)
     return LineNote(kind=line.kind, score=line.quantity)
 
 

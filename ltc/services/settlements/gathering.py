@@ -21,6 +21,7 @@ from ltc.domain.periods import Period
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
 from ltc.services.settlements.nettings import held_persons, open_nettings
+from ltc.services.settlements.remote import family_care_inputs, person_towns, towns_with_travel_allowance
 from ltc.services.supervision.advances import open_advances
 from ltc.services.supervision.bed_days import unsettled_days
 
@@ -71,6 +72,8 @@ class Month:
     open_advances: dict[int, int] = field(default_factory=dict)  # paid ahead, not netted yet
     nettings: dict[int, list[rules.Netting]] = field(default_factory=dict)
     held: dict[int, dict[int, str]] = field(default_factory=dict)  # provider → person → why their settlement is held
+    towns: dict[int, str] = field(default_factory=dict)  # person → town code, where a travel allowance is paid
+    family_care: dict[int, list[rules.FamilyCareInput]] = field(default_factory=dict)  # by provider
 
     def add_home(self, part: HomePart) -> None:
         rows, levels = part
@@ -159,6 +162,9 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
     month.nettings = await open_nettings(provider_id)
     month.held = await held_persons(provider_id)
     month.providers |= set(month.nettings)  # what a provider owes is netted even in a month without care
+    month.towns = await person_towns(towns_with_travel_allowance(period, policy_book(ctx.settings).in_force))
+    month.family_care = await family_care_inputs(period, provider_id)
+    month.providers |= set(month.family_care)  # a family-care allowance is settled even without visits
     if period.month == 12:
         month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}
     month.open_advances = await open_advances(provider_id)

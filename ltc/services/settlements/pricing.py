@@ -230,5 +230,7 @@ async def draft(ctx: ServiceContext, provider_id: int, period: Period, month: Mo
         policy_for=policy_book(ctx.settings).in_force,
         nettings=month.nettings.get(provider_id, ()),
         held=month.held.get(provider_id, {}),
+        towns=month.towns,
+        family_care=month.family_care.get(provider_id, ()),
     )
     return with_advance_netting(built, month.open_advances.get(provider_id, 0))

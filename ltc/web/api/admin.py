@@ -101,7 +101,7 @@ class AdminController(Controller):
     async def assign_role(
         self, user_id: PathId, data: JSONBody[UserRoleIn], actor: CurrentActor, services: Services
     ) -> UserOut:
-        return await users.assign_role(services, actor, user_id, data.role, data.provider_id)
+        return await users.assign_role(services, actor, user_id, data.role, data.provider_id, data.town_id)
 
     @post("/users", status_code=201, guards=[MANAGE_USERS], summary="Create a user")
     async def create_user(self, data: JSONBody[UserIn], actor: CurrentActor, services: Services) -> UserCreated:
@@ -113,6 +113,7 @@ class AdminController(Controller):
             role=data.role,
             provider_id=data.provider_id,
             display_name=data.display_name,
+            town_id=data.town_id,
         )
         return UserCreated(id=user_id)
 
