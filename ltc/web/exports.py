@@ -27,6 +27,7 @@ def header() -> list[str]:
         _("Amount (yuan)"),
         _("Fund pays (yuan)"),
         _("Person pays (yuan)"),
+        _("Relief fund pays (yuan)"),
         _("Services counted"),
         _("Note"),
     ]
@@ -92,6 +93,7 @@ def line_cells(line: SettlementLineDetail, money: Callable[[int], Any], level_na
         money(line.gross_fen),
         money(line.fund_fen),
         money(line.personal_fen),
+        money(line.relief_fen),
         counted_services(line),
         note_text(line_note(line)),
     ]
@@ -99,7 +101,12 @@ def line_cells(line: SettlementLineDetail, money: Callable[[int], Any], level_na
 
 def table(settlement: SettlementDetail, money: Callable[[int], Any], level_name: LevelName) -> list[list[Any]]:
     """The export's rows: the header, a row a line, the totals."""
-    totals = [money(settlement.gross_fen), money(settlement.fund_fen), money(settlement.personal_fen)]
+    totals = [
+        money(settlement.gross_fen),
+        money(settlement.fund_fen),
+        money(settlement.personal_fen),
+        money(settlement.relief_fen),
+    ]
     counted = sum(counted_services(line) for line in settlement.lines)
     return [
         header(),

@@ -18,8 +18,10 @@ from ltc.db.tables import CarePlan, CensusEntry, Provider, ProviderEvaluation, S
 from ltc.domain import settlement as rules
 from ltc.domain.errors import InvalidInput
 from ltc.domain.periods import Period
+from ltc.domain.relief import Enrolment
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
+from ltc.services.relief.enrolments import enrolments_until
 from ltc.services.settlements.nettings import held_persons, open_nettings
 from ltc.services.supervision.advances import open_advances
 from ltc.services.supervision.bed_days import unsettled_days
@@ -71,6 +73,7 @@ class Month:
     open_advances: dict[int, int] = field(default_factory=dict)  # paid ahead, not netted yet
     nettings: dict[int, list[rules.Netting]] = field(default_factory=dict)
     held: dict[int, dict[int, str]] = field(default_factory=dict)  # provider → person → why their settlement is held
+    enrolments: dict[int, list[Enrolment]] = field(default_factory=dict)  # person → hardship groups (relief)
 
     def add_home(self, part: HomePart) -> None:
         rows, levels = part
@@ -162,4 +165,5 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
     if period.month == 12:
         month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}
     month.open_advances = await open_advances(provider_id)
+    month.enrolments = await enrolments_until(period.last_day)
     return month

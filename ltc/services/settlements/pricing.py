@@ -230,5 +230,6 @@ async def draft(ctx: ServiceContext, provider_id: int, period: Period, month: Mo
         policy_for=policy_book(ctx.settings).in_force,
         nettings=month.nettings.get(provider_id, ()),
         held=month.held.get(provider_id, {}),
+        enrolments=month.enrolments,
     )
     return with_advance_netting(built, month.open_advances.get(provider_id, 0))
