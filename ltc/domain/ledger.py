@@ -195,7 +195,7 @@ def entry_for_relief_reimbursement(period: Period | str, amount_fen: int) -> Jou
     period = Period.parse(period)
     return _transfer(
         f"relief:{period}:reimburse",
-        "relief_reimbursement",
+        "relief",
         FUND_BANK,
         RELIEF_DUE,
         _positive(amount_fen),

@@ -121,6 +121,13 @@ def read_header(cells: Sequence[Cell]) -> RegistryColumns:
     return RegistryColumns(positions)
 
 
+def as_day(value: object) -> date | None:
+    """A stored day (SQLite may hand back ISO text through a raw read)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
 def group_of(text: str) -> str | None:
     return _GROUP_OF_SPELLING.get(header_key(text))
 
@@ -136,7 +143,9 @@ def _day(check: _RowCheck, cell: Cell, name: str, *, required: bool) -> date | N
     return day
 
 
-def parse_row(row: int, cells: Sequence[Cell], columns: RegistryColumns, groups: Sequence[str], today: date) -> ReliefRow | list[Refusal]:
+def parse_row(
+    row: int, cells: Sequence[Cell], columns: RegistryColumns, groups: Sequence[str], today: date
+) -> ReliefRow | list[Refusal]:
     """One data row; ``groups``: the hardship groups any policy version names."""
     check = _RowCheck(row)
     identity = _identity(check, columns.cell(cells, "id_number"), today)
@@ -180,4 +189,3 @@ def names_agree(listed: str, registered: str) -> bool:
     """A name the file gives agrees with the registered one (blank: not compared)."""
     norm = lambda text: "".join(unicodedata.normalize("NFKC", text).split())  # noqa: E731
     return not listed or norm(listed) == norm(registered)
-
