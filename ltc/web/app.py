@@ -48,6 +48,7 @@ from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
+from ltc.web.api.relief import ReliefController
 from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
 from ltc.web.api.settlements import FundController, SettlementsController
@@ -76,6 +77,7 @@ from ltc.web.person_pages import PersonPages
 from ltc.web.presence_pages import PresenceCardsController, PresencePages, VisitEvidencePages
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.registry_pages import RegistryPages
+from ltc.web.relief_pages import ReliefPages
 from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
 from ltc.web.settlement_pages import FundPages, SettlementPages
@@ -207,6 +209,8 @@ def create_app(
             AssignmentController,
             InspectionsController,
             InspectionPages,
+            ReliefController,
+            ReliefPages,
             *([BenchController] if settings.bench_endpoints else []),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

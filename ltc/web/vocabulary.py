@@ -443,3 +443,14 @@ RELIEF_GROUPS = {
     "tekun": N_("Extreme poverty support (特困)"),
 }
 WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]
+# Relief of the personal share (一站式): the civil-affairs registry and the relief fund's statement.
+JOB_TITLES["import_relief"] = N_("Importing the civil-affairs list of hardship groups")
+AUDIT_ACTIONS += [N_("relief.upload"), N_("relief.import"), N_("relief.reimburse")]
+AUDIT_ENTITIES += [N_("relief_statement")]
+RELIEF_FIELDS = {
+    "id_number": N_("Id number"),
+    "name": N_("Name"),
+    "group": N_("Hardship group"),
+    "from": N_("From"),
+    "to": N_("To"),
+}
