@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from ltc.domain.access import Action, Actor
 from ltc.domain.errors import DomainError, InvalidInput, NotFound
+from ltc.domain.money import format_yuan
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import get_job
 from ltc.services.relief import registry, statement
@@ -57,6 +58,7 @@ async def statement_page(
         lines=lines,
         groups=RELIEF_GROUPS,
         form=form,
+        yuan=format_yuan,
         **actions_of(actor),
     )
 
@@ -66,7 +68,9 @@ class ReliefPages(Controller):
 
     @get("/relief", guards=[READ_RELIEF])
     async def months(self, actor: CurrentActor) -> Template:
-        return page("relief/index.html", months=await statement.statement_months(actor), **actions_of(actor))
+        return page(
+            "relief/index.html", months=await statement.statement_months(actor), yuan=format_yuan, **actions_of(actor)
+        )
 
     @get("/relief/{period:str}", guards=[READ_RELIEF])
     async def month(
