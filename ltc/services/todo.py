@@ -11,6 +11,7 @@ from ltc.domain.access import Action, Actor
 from ltc.services import ledger, notices
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.relief import statement as relief_statement
 from ltc.services.supervision import review, tip_offs
 from ltc.services.supervision.payment_deadlines import count_payments_due
 
@@ -35,6 +36,7 @@ class TodoCounts:
     tip_offs_to_triage: int = 0
     rectifications_overdue: int = 0  # past their deadline, awaiting the supervisor's follow-up
     rectifications_to_answer: int = 0  # the agency's, not yet answered
+    relief_to_reimburse: int = 0  # months of relief the relief fund has not reimbursed yet
 
 
 def _today(services: ServiceContext) -> tuple[datetime, datetime]:
@@ -83,4 +85,6 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
         counts["samples_to_review"] = await review.pending_count(actor)
     if actor.may(Action.RUN_INSPECTIONS):
         counts["tip_offs_to_triage"] = await tip_offs.new_count(actor)
+    if actor.may(Action.MANAGE_RELIEF):
+        counts["relief_to_reimburse"] = await relief_statement.months_to_reimburse()
     return TodoCounts(**counts)

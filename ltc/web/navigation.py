@@ -104,7 +104,7 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Assessment quality"), "/assessment-quality", Action.READ_SUPERVISION),
     Place(N_("Flagged bed-days"), "/bed-day-flags", Action.EXPLAIN_EXCEPTION),
     Place(N_("Flagged bed-days"), "/bed-day-flags", Action.RESOLVE_EXCEPTION),
-    Place(N_("Relief fund"), "/relief", Action.READ_RELIEF),
+    Place(N_("Relief fund"), "/relief", Action.READ_RELIEF, counts=("relief_to_reimburse",)),
 )
 
 

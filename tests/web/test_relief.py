@@ -14,6 +14,7 @@ import pytest
 from ltc.db.tables import LedgerPosting, ReliefEnrolment
 from ltc.domain import ledger
 from ltc.domain.periods import Period
+from ltc.services.relief.statement import months_to_reimburse
 from tests.conftest import bearer
 from tests.helpers import HTML, signed_in_browser
 from tests.web.test_providers_and_assignment import run_burst_worker
@@ -89,10 +90,13 @@ async def test_a_relieved_persons_month_is_owed_stated_and_reimbursed_once(app, 
 
     months = (await client.get("/api/v1/relief/statements", headers=bureau)).json()
     assert any(m["period"] == period and not m["reimbursed"] for m in months)
+    waiting = await months_to_reimburse()
+    assert waiting >= 1, "the bureau's to-do count names the month"
     done = await client.post(f"/api/v1/relief/statements/{period}/reimbursement", headers=bureau)
     assert done.status_code == 201 and done.json()["amount_fen"] == statement["relief_fen"], done.text
     again = await client.post(f"/api/v1/relief/statements/{period}/reimbursement", headers=bureau)
     assert again.status_code == 409 and again.json()["code"] == "relief_already_reimbursed"
+    assert await months_to_reimburse() == waiting - 1
 
     exported = await client.get(f"/api/v1/relief/statements/{period}/export.csv", headers=bureau)
     assert exported.status_code == 200 and person["name"] in exported.content.decode("utf-8-sig")

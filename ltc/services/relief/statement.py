@@ -10,7 +10,7 @@ from typing import Any
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import open_field
 from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
-from ltc.db.tables import LedgerEntry, LedgerPosting, Provider, SettlementLine
+from ltc.db.tables import LedgerEntry, LedgerPosting, Provider, Settlement, SettlementLine
 from ltc.domain import ledger, relief
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
@@ -49,6 +49,15 @@ async def statement_months(actor: Actor) -> list[MonthSummary]:
         MonthSummary(period=p, lines=t[0], personal_fen=t[1], relief_fen=t[2], reimbursed=p in reimbursed)
         for p, t in sorted(totals.items(), reverse=True)
     ]
+
+
+async def months_to_reimburse() -> int:
+    """Months whose approved settlements carry relief the relief fund has not reimbursed yet
+    (read off the settlements' totals: cheap enough for every page's to-do count)."""
+    rows = await Settlement.select(Settlement.period).where(
+        (Settlement.relief_fen != 0) & Settlement.status.is_in(_SETTLED)
+    )
+    return len({r["period"] for r in rows} - await _reimbursed_periods())
 
 
 async def _reimbursed_periods() -> set[str]:
