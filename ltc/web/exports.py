@@ -27,9 +27,9 @@ def header() -> list[str]:
         _("Amount (yuan)"),
         _("Fund pays (yuan)"),
         _("Person pays (yuan)"),
-        _("Relief fund pays (yuan)"),
         _("Services counted"),
         _("Note"),
+        _("Relief fund pays (yuan)"),  # last: files read by column number keep their columns
     ]
 
 
@@ -93,25 +93,20 @@ def line_cells(line: SettlementLineDetail, money: Callable[[int], Any], level_na
         money(line.gross_fen),
         money(line.fund_fen),
         money(line.personal_fen),
-        money(line.relief_fen),
         counted_services(line),
         note_text(line_note(line)),
+        money(line.relief_fen),
     ]
 
 
 def table(settlement: SettlementDetail, money: Callable[[int], Any], level_name: LevelName) -> list[list[Any]]:
     """The export's rows: the header, a row a line, the totals."""
-    totals = [
-        money(settlement.gross_fen),
-        money(settlement.fund_fen),
-        money(settlement.personal_fen),
-        money(settlement.relief_fen),
-    ]
+    totals = [money(settlement.gross_fen), money(settlement.fund_fen), money(settlement.personal_fen)]
     counted = sum(counted_services(line) for line in settlement.lines)
     return [
         header(),
         *(line_cells(line, money, level_name) for line in settlement.lines),
-        [_("Total"), "", "", "", "", "", *totals, counted, ""],
+        [_("Total"), "", "", "", "", "", *totals, counted, "", money(settlement.relief_fen)],
     ]
 
 
