@@ -25,6 +25,7 @@ import ltc.services.assignments
 import ltc.services.geocoding
 import ltc.services.intake.registry_import
 import ltc.services.key_rotation
+import ltc.services.relief.registry
 import ltc.services.reoptimisation
 import ltc.services.roster
 import ltc.services.settlements

@@ -311,6 +311,23 @@ class RegistryUpload(Table, tablename="registry_upload"):
     uploaded_at = Timestamptz()
 
 
+class ReliefEnrolment(Table, tablename="relief_enrolment"):
+    """A person's membership of a hardship group (医疗救助, 低保, 特困) as the civil-affairs
+    registry lists it, from one day, to another or open (migration 0034). One row per
+    (person, group, from day): importing the same file again changes nothing."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    enrolment_key = Varchar(length=64, unique=True)  # "<person>:<group>:<from day>"
+    person = _fk(Person, index=True)
+    group = Varchar(length=32)
+    from_day = Date()
+    to_day = Date(null=True, default=None)
+    source = _fk(RegistryUpload, null=True, default=None)  # the civil-affairs file it came from
+    imported_at = Timestamptz()
+    imported_by = _fk(AppUser, null=True, default=None)
+
+
 class Application(Table, tablename="application"):
     """An application for a disability assessment (申请), or a renewal when a conclusion expires."""
 
@@ -1173,6 +1190,7 @@ ALL_TABLES: list[type[Table]] = [
     AuditArchive,
     Job,
     RegistryUpload,
+    ReliefEnrolment,
     Application,
     AssessorAssignment,
     AssessmentDraft,

@@ -12,10 +12,14 @@ Accounts (:func:`account_kind`):
 * ``advance:<provider_id>`` — asset: money paid to a provider ahead of its settlements (预拨);
 * ``reserve:<provider_id>`` — liability: the quality reserve (质量保证金) withheld from a
   provider's settlements until the year's final account;
-* ``penalty_income`` — income: penalties imposed on providers.
+* ``penalty_income`` — income: penalties imposed on providers;
+* ``relief_due`` — asset: what the relief fund owes the insurance fund for the personal
+  shares it relieves (一站式): the provider is paid once, by the insurance fund, its share and
+  the relief together; the relief fund reimburses the month against its statement.
 
 Approving a settlement debits ``care_expense`` and credits ``payable:<provider>`` with its
-fund amount; paying it debits the payable and credits ``fund_bank``; a contribution debits
+fund amount (and, for the relief on its lines, debits ``relief_due`` and credits the same
+payable: the payable is the fund amount plus the relief); paying it debits the payable and credits ``fund_bank``; a contribution debits
 ``fund_bank`` and credits ``contributions``. A negative amount (a settlement whose
 adjustments leave the provider owing the fund, a refund) swaps the sides so postings stay
 non-negative. Nothing is ever edited: a mistake is undone by :func:`reversal_of`.
@@ -55,10 +59,17 @@ RECEIVABLE_PREFIX = "receivable:"
 ADVANCE_PREFIX = "advance:"
 RESERVE_PREFIX = "reserve:"
 PENALTY_INCOME = "penalty_income"
+RELIEF_DUE = "relief_due"
 
 ASSET, LIABILITY, EXPENSE, INCOME = "asset", "liability", "expense", "income"
 DEBIT_NORMAL = frozenset({ASSET, EXPENSE})
-_FIXED_ACCOUNTS = {FUND_BANK: ASSET, CARE_EXPENSE: EXPENSE, CONTRIBUTIONS: INCOME, PENALTY_INCOME: INCOME}
+_FIXED_ACCOUNTS = {
+    FUND_BANK: ASSET,
+    CARE_EXPENSE: EXPENSE,
+    CONTRIBUTIONS: INCOME,
+    PENALTY_INCOME: INCOME,
+    RELIEF_DUE: ASSET,
+}
 # Accounts kept one per provider, by the prefix before the provider's id.
 _PROVIDER_ACCOUNTS = {
     PAYABLE_PREFIX: LIABILITY,
@@ -153,21 +164,43 @@ def _transfer(source_id: str, kind: str, debit: str, credit: str, amount_fen: in
 
 
 def entry_for_approval(
-    settlement_id: int, provider_id: int, fund_fen: int, offsets: Mapping[str, int] | None = None
+    settlement_id: int,
+    provider_id: int,
+    fund_fen: int,
+    offsets: Mapping[str, int] | None = None,
+    relief_fen: int = 0,
 ) -> JournalEntry:
-    """The fund now owes the provider the settlement's fund amount.
+    """The fund now owes the provider the settlement's fund amount and its relief.
 
     ``offsets`` are what the settlement netted against the care it pays for, by account: a
     recovery settles the provider's receivable, an advance its advance account, a withheld
     reserve goes to its reserve. The care expense is then the fund amount plus the offsets,
-    and each offset account is credited its amount (debited when negative)."""
+    and each offset account is credited its amount (debited when negative). ``relief_fen``,
+    the relief fund's part of the personal shares, is owed to the provider too (one stop) and
+    owed to the fund by the relief fund (``relief_due``)."""
     source_id = f"settlement:{settlement_id}:approve"
     memo = f"settlement {settlement_id} approved"
-    if not offsets:
+    if not offsets and not check_fen(relief_fen, "relief_fen"):
         return _transfer(source_id, "approval", CARE_EXPENSE, payable(provider_id), fund_fen, memo)
-    credits = {payable(provider_id): check_fen(fund_fen)} | {a: check_fen(v) for a, v in offsets.items()}
-    debits = {CARE_EXPENSE: sum(credits.values())}
+    offsets = offsets or {}
+    care = check_fen(fund_fen) + sum(check_fen(v) for v in offsets.values())
+    credits = {payable(provider_id): fund_fen + relief_fen} | dict(offsets)
+    debits = {CARE_EXPENSE: care, RELIEF_DUE: relief_fen}
     return JournalEntry(source_id=source_id, kind="approval", memo=memo, postings=_postings(debits, credits))
+
+
+def entry_for_relief_reimbursement(period: Period | str, amount_fen: int) -> JournalEntry:
+    """The relief fund pays the insurance fund a month's relief (its statement): once a
+    month, so the month names it (``relief:<YYYY-MM>:reimburse``)."""
+    period = Period.parse(period)
+    return _transfer(
+        f"relief:{period}:reimburse",
+        "relief",
+        FUND_BANK,
+        RELIEF_DUE,
+        _positive(amount_fen),
+        f"relief fund's reimbursement of {period}",
+    )
 
 
 def entry_for_recovery(inspection_id: int, outcome_id: int, provider_id: int, amount_fen: int) -> JournalEntry:

@@ -69,6 +69,10 @@ Rules
   is the reason code, ``ltc.domain.remote_benefits.payment_hold``) when the month's check is
   missing and the policy asks for one, or the check found the person died, moved or the care
   lacking. The quality reserve and the evaluation deduction are not taken from it.
+* **Relief** (一站式, :mod:`ltc.domain.relief`): the home and institutional lines of a person
+  enrolled in a hardship group on the month's last day carry ``relief_fen``, the relief
+  fund's part of their personal share, by the version in force that day; an adjustment by the
+  corrected month's. The settlement's ``relief_fen`` is the lines' sum.
 * **Order.** Home lines by person then version's effective date, then institutional lines
   likewise, then travel lines likewise, then family-care lines by person, then adjustments by (period, person, amount, reason), then the deduction, then
   nettings by outcome.
@@ -90,7 +94,7 @@ from typing import Any
 
 import msgspec
 
-from ltc.domain import evaluation, ledger, remote_benefits
+from ltc.domain import evaluation, ledger, relief, remote_benefits
 from ltc.domain.access import Action, roles_allowed
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
 from ltc.domain.money import Rate, check_fen, format_yuan, share_fen, split
@@ -232,6 +236,7 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
     note: str = ""
     correction_id: int | None = None  # adjustment: the correction it carries (applied by this approval)
     outcome_id: int | None = None  # recovery: the inspection outcome it nets (applied by this approval)
+    relief_fen: int = 0  # the relief fund's part of personal_fen (一站式, ``ltc.domain.relief``)
 
     def __post_init__(self) -> None:
         if self.kind not in LINE_KINDS:
@@ -243,6 +248,8 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
         check_fen(self.verified_minutes, "verified_minutes")
         if self.fund_fen + self.personal_fen != self.gross_fen:
             raise InvalidInput("fund and personal shares must add up to the gross amount", code="invalid_line")
+        if self.relief_fen:
+            relief.check_relief(self.personal_fen, check_fen(self.relief_fen, "relief_fen"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -265,6 +272,7 @@ class SettlementLine(msgspec.Struct, frozen=True, gc=False):
             "note": self.note,
             "correction_id": self.correction_id,
             "outcome_id": self.outcome_id,
+            "relief_fen": self.relief_fen,
         }
 
 
@@ -275,14 +283,16 @@ class SettlementDraft(msgspec.Struct, frozen=True, gc=False):
     gross_fen: int = 0
     fund_fen: int = 0
     personal_fen: int = 0
+    relief_fen: int = 0  # of personal_fen, paid by the relief fund
 
     def __post_init__(self) -> None:
         totals = (
             sum(x.gross_fen for x in self.lines),
             sum(x.fund_fen for x in self.lines),
             sum(x.personal_fen for x in self.lines),
+            sum(x.relief_fen for x in self.lines),
         )
-        if (self.gross_fen, self.fund_fen, self.personal_fen) != totals:
+        if (self.gross_fen, self.fund_fen, self.personal_fen, self.relief_fen) != totals:
             raise InvalidInput("settlement totals must be the sums of its lines", code="invalid_totals")
 
     @classmethod
@@ -295,6 +305,7 @@ class SettlementDraft(msgspec.Struct, frozen=True, gc=False):
             gross_fen=sum(x.gross_fen for x in lines),
             fund_fen=sum(x.fund_fen for x in lines),
             personal_fen=sum(x.personal_fen for x in lines),
+            relief_fen=sum(x.relief_fen for x in lines),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -304,6 +315,7 @@ class SettlementDraft(msgspec.Struct, frozen=True, gc=False):
             "gross_fen": self.gross_fen,
             "fund_fen": self.fund_fen,
             "personal_fen": self.personal_fen,
+            "relief_fen": self.relief_fen,
             "lines": [x.to_dict() for x in self.lines],
         }
 
@@ -316,6 +328,7 @@ class SettlementDraft(msgspec.Struct, frozen=True, gc=False):
                 "gross_fen": self.gross_fen,
                 "fund_fen": self.fund_fen,
                 "personal_fen": self.personal_fen,
+                "relief_fen": self.relief_fen,
                 "lines": self.lines,
             }
         )
@@ -714,6 +727,19 @@ def reserve_line(care_fund_fen: int, policy: Policy) -> SettlementLine | None:
     )
 
 
+def with_relief(
+    line: SettlementLine, month: Period, enrolments: Mapping[int, Sequence[relief.Enrolment]], policy_for: PolicyFor
+) -> SettlementLine:
+    """The line with the relief fund's part of its personal share, when its person is enrolled
+    in a hardship group on ``month``'s last day (see the module doc)."""
+    if line.person_id is None or not line.personal_fen or line.person_id not in enrolments:
+        return line
+    policy = policy_for(month.last_day)
+    if relief.month_relief_group(enrolments[line.person_id], month.last_day, policy) is None:
+        return line
+    return msgspec.structs.replace(line, relief_fen=relief.relief_fen(line.personal_fen, policy.relief_share))
+
+
 def build_settlement(
     provider_id: int,
     period: Period,
@@ -727,11 +753,13 @@ def build_settlement(
     held: Mapping[int, str] | None = None,
     towns: Mapping[int, str] | None = None,
     family_care: Sequence[FamilyCareInput] = (),
+    enrolments: Mapping[int, Sequence[relief.Enrolment]] | None = None,
 ) -> SettlementDraft:
     """The provider's settlement for ``period`` from already aggregated inputs; the care of
     the persons ``held`` (person → reason) is left out, a zero ``held`` line each saying why.
     ``towns``: the town code of each person with home care (for the travel allowance);
-    ``family_care``: the family-care allowances the provider settles."""
+    ``family_care``: the family-care allowances the provider settles; the persons' hardship
+    ``enrolments`` (person → enrolments) relieve their personal share."""
     period = Period.parse(period)
     _check_unique_persons(home_inputs, HOME)
     _check_unique_persons(institutional_inputs, INSTITUTIONAL)
@@ -764,8 +792,15 @@ def build_settlement(
             line = family_care_line(allowance, period, policy_for)
             if line is not None:
                 lines.append(line)
+    if enrolments:
+        lines = [with_relief(line, period, enrolments, policy_for) for line in lines]
     lines += [held_line(person, held[person]) for person in held_here]
     adjustment_lines = [adjustment_line(a, period) for a in adjustments]
+    if enrolments:
+        adjustment_lines = [
+            with_relief(line, Period.parse(line.adjusts_period or str(period)), enrolments, policy_for)
+            for line in adjustment_lines
+        ]
     lines += sorted(
         adjustment_lines,
         key=lambda x: (

@@ -73,6 +73,7 @@ class SettlementLineOnRecord(BaseModel):
     fund_fen: int
     personal_fen: int
     note: str
+    relief_fen: int = 0  # of personal_fen, paid by the relief fund
 
 
 class PersonRecord(BaseModel):

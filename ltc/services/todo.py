@@ -12,6 +12,7 @@ from ltc.domain.periods import Period
 from ltc.services import ledger, notices, remote_benefits
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.relief import statement as relief_statement
 from ltc.services.supervision import review, tip_offs
 from ltc.services.supervision.payment_deadlines import count_payments_due
 
@@ -37,6 +38,7 @@ class TodoCounts:
     rectifications_overdue: int = 0  # past their deadline, awaiting the supervisor's follow-up
     rectifications_to_answer: int = 0  # the agency's, not yet answered
     remote_checks_due: int = 0  # the town agent's family-care households not checked this month
+    relief_to_reimburse: int = 0  # months of relief the relief fund has not reimbursed yet
 
 
 def _today(services: ServiceContext) -> tuple[datetime, datetime]:
@@ -89,4 +91,6 @@ async def todo_counts(actor: Actor, services: ServiceContext | None = None) -> T
         counts["remote_checks_due"] = await remote_benefits.checks_due(
             actor, Period.of(local_today(services.clock, services.settings.zone))
         )
+    if actor.may(Action.MANAGE_RELIEF):
+        counts["relief_to_reimburse"] = await relief_statement.months_to_reimburse()
     return TodoCounts(**counts)

@@ -49,6 +49,7 @@ from ltc.web.api.jobs import JobsController
 from ltc.web.api.me import MeController
 from ltc.web.api.providers import CaregiversController, ProvidersController
 from ltc.web.api.records import RecordsController
+from ltc.web.api.relief import ReliefController
 from ltc.web.api.remote_benefits import RemoteBenefitsController
 from ltc.web.api.roster import AbsencesController, NoticesController
 from ltc.web.api.sessions import SessionsController
@@ -81,6 +82,7 @@ from ltc.web.person_pages import PersonPages
 from ltc.web.presence_pages import PresenceCardsController, PresencePages, VisitEvidencePages
 from ltc.web.provider_pages import ProviderPages
 from ltc.web.registry_pages import RegistryPages
+from ltc.web.relief_pages import ReliefPages
 from ltc.web.remote_benefit_pages import RemoteBenefitPages
 from ltc.web.roster_pages import RosterPages
 from ltc.web.security import ActorMiddleware
@@ -223,6 +225,8 @@ def create_app(
             TownsPages,
             RemoteBenefitsController,
             RemoteBenefitPages,
+            ReliefController,
+            ReliefPages,
             *([BenchController] if settings.bench_endpoints else []),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

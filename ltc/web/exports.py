@@ -30,6 +30,7 @@ def header() -> list[str]:
         _("Person pays (yuan)"),
         _("Services counted"),
         _("Note"),
+        _("Relief fund pays (yuan)"),  # last: files read by column number keep their columns
     ]
 
 
@@ -105,6 +106,7 @@ def line_cells(line: SettlementLineDetail, money: Callable[[int], Any], level_na
         money(line.personal_fen),
         counted_services(line),
         note_text(line_note(line)),
+        money(line.relief_fen),
     ]
 
 
@@ -115,7 +117,7 @@ def table(settlement: SettlementDetail, money: Callable[[int], Any], level_name:
     return [
         header(),
         *(line_cells(line, money, level_name) for line in settlement.lines),
-        [_("Total"), "", "", "", "", "", *totals, counted, ""],
+        [_("Total"), "", "", "", "", "", *totals, counted, "", money(settlement.relief_fen)],
     ]
 
 

@@ -108,6 +108,7 @@ PLACES: tuple[Place, ...] = (
     Place(N_("Towns"), "/towns", Action.READ_TOWNS),
     Place(N_("Monthly checks"), "/remote-checks", Action.READ_REMOTE_BENEFITS, counts=("remote_checks_due",)),
     Place(N_("Remote benefits"), "/remote-benefits", Action.READ_REMOTE_BENEFITS),
+    Place(N_("Relief fund"), "/relief", Action.READ_RELIEF, counts=("relief_to_reimburse",)),
 )
 
 

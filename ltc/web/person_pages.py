@@ -16,11 +16,12 @@ from ltc.domain.person_search import SearchKey
 from ltc.services import persons
 from ltc.services.person_record import person_record
 from ltc.services.persons import CARE_STATUSES, PersonQuery
+from ltc.services.relief.enrolments import person_enrolments
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.pages import actions_of, page
 from ltc.web.paging import After, page_request
 from ltc.web.security import allowed
-from ltc.web.vocabulary import N_
+from ltc.web.vocabulary import N_, RELIEF_GROUPS
 
 PAGE_SIZE = 50
 LEVELS = range(6)
@@ -85,9 +86,12 @@ class PersonPages(Controller):
         self, person_id: FromPath[int], actor: CurrentActor, services: Services, month: FromQuery[str] = ""
     ) -> Template:
         shown_month = Period.parse(month) if month else None
+        record = await person_record(services, actor, person_id, shown_month)  # refuses a person not theirs
         return page(
             "persons/record.html",
-            record=await person_record(services, actor, person_id, shown_month),
+            record=record,
+            relief=await person_enrolments(person_id),
+            relief_groups=RELIEF_GROUPS,
             yuan=format_yuan,
             **actions_of(actor),
         )

@@ -42,4 +42,16 @@ TOWN_ERROR_MESSAGES |= {
     "benefit_not_running": N_("The benefit did not run on that day."),
     "check_not_needed": N_("Only a family-care allowance is checked monthly."),
     "check_recorded": N_("This month's check is already on record."),
+    "relief_already_reimbursed": N_("The relief fund's reimbursement of this month is already recorded."),
+    "relief_nothing_due": N_("No relief is due for this month: no approved settlement carries any."),
+}
+# Why a row of the civil-affairs list of hardship groups was refused, in words.
+RELIEF_ROW_REFUSALS: dict[str, str] = {
+    "relief_person_unknown": N_("No registered person has this id number"),
+    "relief_name_mismatch": N_("The name differs from the registered person's"),
+    "relief_group_unknown": N_("Not a hardship group the policy names"),
+    "relief_from_missing": N_("No start date"),
+    "relief_from_invalid": N_("The start date cannot be read"),
+    "relief_to_invalid": N_("The end date cannot be read"),
+    "relief_to_before_from": N_("The end date is before the start date"),
 }

@@ -477,3 +477,14 @@ SETTLEMENT_UNITS += [N_("visit"), N_("month")]
 AUDIT_ACTIONS += [N_("remote_benefit.grant"), N_("remote_benefit.end"), N_("remote_check.record")]
 AUDIT_ENTITIES += [N_("remote_benefit")]
 ASSIGNMENT_REASONS.append(N_("grouped_visits"))  # placed with the provider of a remote village's grouped visits
+# Relief of the personal share (一站式): the civil-affairs registry and the relief fund's statement.
+JOB_TITLES["import_relief"] = N_("Importing the civil-affairs list of hardship groups")
+AUDIT_ACTIONS += [N_("relief.upload"), N_("relief.import"), N_("relief.reimburse")]
+AUDIT_ENTITIES += [N_("relief_statement")]
+RELIEF_FIELDS = {
+    "id_number": N_("Id number"),
+    "name": N_("Name"),
+    "group": N_("Hardship group"),
+    "from": N_("From"),
+    "to": N_("To"),
+}

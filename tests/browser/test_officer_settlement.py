@@ -7,6 +7,7 @@ import json
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
@@ -62,11 +63,13 @@ def arrange_submitted_settlement(
     lat: float = 30.95,
     lon: float = 120.45,
     reviewed: bool = True,
+    before_build: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[int, str, str]:
     """A provider (``code``) with one severely disabled person (id number of ``id_sequence``)
     visited once on the last day of last month, whose settlement the agency has submitted. Each
     caller takes its own ``lat``, far from the others', so the person goes to its own provider.
-    ``reviewed``: the supervisor has confirmed the lines drawn for review (approval need not wait)."""
+    ``reviewed``: the supervisor has confirmed the lines drawn for review (approval need not wait).
+    ``before_build``: called with the registered person just before the month is built."""
     bureau, admin, assessor = LiveApi(base, "bureau"), LiveApi(base, "admin"), LiveApi(base, "assessor1")
     provider = bureau.call(
         "POST",
@@ -183,6 +186,8 @@ def arrange_submitted_settlement(
             | done_items,
         )
     period = start.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    if before_build is not None:
+        before_build(person)
     job = bureau.call("POST", "/api/v1/settlements/build", {"period": period, "provider_id": provider["id"]})
     done = wait_for_job(bureau, job["job_id"])
     assert done["status"] == "done", done

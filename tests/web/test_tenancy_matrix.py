@@ -68,7 +68,7 @@ PUBLIC_REGISTER = {
     "/api/v1/providers/{provider_id}/evaluations",
 }
 # Path parameters that name no one's record.
-PUBLIC_PARAMETERS = {"code", "file_path", "path", "year"}
+PUBLIC_PARAMETERS = {"code", "file_path", "path", "year", "period"}  # a month (the relief statement's) is no one's
 # Fields of a query or body that name a record someone owns.
 RECORD_FIELDS = {
     "person_id",

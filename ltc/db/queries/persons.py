@@ -109,6 +109,7 @@ async def settlement_lines_of_person(person_id: int, provider_id: int | None, li
             SettlementLine.unit,
             SettlementLine.gross_fen,
             SettlementLine.fund_fen,
+            SettlementLine.relief_fen,
             SettlementLine.personal_fen,
             SettlementLine.note,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -90,8 +90,11 @@ def _cell(value: object) -> Cell:
     return str(value)
 
 
-def open_registry(filename: str, content: bytes) -> RegistryRows:
-    """The file's columns (refused when its header lacks a required column) and its rows."""
+def open_registry(
+    filename: str, content: bytes, header: Callable[[list[Cell]], RegistryColumns] = read_header
+) -> RegistryRows:
+    """The file's columns (refused when its header lacks a required column; ``header`` reads
+    them: the enrolment registry's by default) and its rows."""
     kind = file_kind(filename, content)
     closer: object = None
     if kind == "xlsx":
@@ -102,7 +105,7 @@ def open_registry(filename: str, content: bytes) -> RegistryRows:
         first = next(rows, None)
         if first is None:
             raise _unreadable("文件没有表头", "registry_empty")
-        columns = read_header(list(first[1]))
+        columns = header(list(first[1]))
     except Exception:
         RegistryRows(RegistryColumns({}), iter(()), closer).done()
         raise

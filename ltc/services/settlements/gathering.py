@@ -18,8 +18,10 @@ from ltc.db.tables import CarePlan, CensusEntry, Provider, ProviderEvaluation, S
 from ltc.domain import settlement as rules
 from ltc.domain.errors import InvalidInput
 from ltc.domain.periods import Period
+from ltc.domain.relief import Enrolment
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
+from ltc.services.relief.enrolments import enrolments_until
 from ltc.services.settlements.nettings import held_persons, open_nettings
 from ltc.services.settlements.remote import family_care_inputs, person_towns, towns_with_travel_allowance
 from ltc.services.supervision.advances import open_advances
@@ -74,6 +76,7 @@ class Month:
     held: dict[int, dict[int, str]] = field(default_factory=dict)  # provider → person → why their settlement is held
     towns: dict[int, str] = field(default_factory=dict)  # person → town code, where a travel allowance is paid
     family_care: dict[int, list[rules.FamilyCareInput]] = field(default_factory=dict)  # by provider
+    enrolments: dict[int, list[Enrolment]] = field(default_factory=dict)  # person → hardship groups (relief)
 
     def add_home(self, part: HomePart) -> None:
         rows, levels = part
@@ -168,4 +171,5 @@ async def gather(ctx: ServiceContext, period: Period, provider_id: int | None = 
     if period.month == 12:
         month.evaluations = {r["evaluation_key"]: r["score"] for r in await evaluations}
     month.open_advances = await open_advances(provider_id)
+    month.enrolments = await enrolments_until(period.last_day)
     return month

@@ -232,5 +232,6 @@ async def draft(ctx: ServiceContext, provider_id: int, period: Period, month: Mo
         held=month.held.get(provider_id, {}),
         towns=month.towns,
         family_care=month.family_care.get(provider_id, ()),
+        enrolments=month.enrolments,
     )
     return with_advance_netting(built, month.open_advances.get(provider_id, 0))

@@ -40,6 +40,7 @@ LINE_COLUMNS = (  # settlement_line's columns as the build inserts them
     "note",
     "correction_id",
     "outcome_id",
+    "relief_fen",
 )
 
 
@@ -76,6 +77,7 @@ def _line_rows(lines: Sequence[rules.SettlementLine], visit_ids: Sequence[str]) 
             line.note,
             line.correction_id,
             line.outcome_id,
+            line.relief_fen,
         )
         for n, (line, ids) in enumerate(zip(lines, visit_ids, strict=True), start=1)
     ]
@@ -148,6 +150,7 @@ async def store(ctx: ServiceContext, period: Period, ready: Sequence[Ready]) -> 
                 gross_fen=item.draft.gross_fen,
                 fund_fen=item.draft.fund_fen,
                 personal_fen=item.draft.personal_fen,
+                relief_fen=item.draft.relief_fen,
                 content_hash=item.digest,
                 built_at=now,
             )
@@ -164,6 +167,7 @@ async def store(ctx: ServiceContext, period: Period, ready: Sequence[Ready]) -> 
                         Settlement.gross_fen: item.draft.gross_fen,
                         Settlement.fund_fen: item.draft.fund_fen,
                         Settlement.personal_fen: item.draft.personal_fen,
+                        Settlement.relief_fen: item.draft.relief_fen,
                         Settlement.content_hash: item.digest,
                         Settlement.built_at: now,
                         Settlement.status: rules.DRAFT,

@@ -39,6 +39,7 @@ class SettlementSummary(BaseModel):
     gross_fen: int
     fund_fen: int
     personal_fen: int
+    relief_fen: int = Field(0, description="of personal_fen, paid by the relief fund (一站式)")
     content_hash: str
     built_at: datetime
     submitted_at: datetime | None
@@ -70,6 +71,7 @@ class SettlementLineDetail(BaseModel):
     note: str
     correction_id: int | None = None  # adjustment: the correction it carries
     outcome_id: int | None = None  # recovery: the inspection outcome it nets
+    relief_fen: int = Field(0, description="of personal_fen, paid by the relief fund (一站式)")
 
 
 class SettlementDetail(SettlementSummary):

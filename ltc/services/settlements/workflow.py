@@ -49,6 +49,7 @@ SUMMARY_COLUMNS = (
     Settlement.gross_fen,
     Settlement.fund_fen,
     Settlement.personal_fen,
+    Settlement.relief_fen,
     Settlement.content_hash,
     Settlement.built_at,
     Settlement.submitted_at,
@@ -198,10 +199,11 @@ async def act(
             netting = await _netting_lines(settlement_id)
             await check_advance_open(row["provider"], netting)
             offsets = approval_offsets(row["provider"], netting)
-            entry = entry_for_approval(settlement_id, row["provider"], row["fund_fen"], offsets)
+            entry = entry_for_approval(settlement_id, row["provider"], row["fund_fen"], offsets, row["relief_fen"])
             await post_entry(entry, settlement_id=settlement_id, actor=actor, at=now)
         elif action == "pay":
-            entry = entry_for_payment(settlement_id, row["provider"], row["fund_fen"])
+            # One stop: the provider is paid the fund's share and the relief together.
+            entry = entry_for_payment(settlement_id, row["provider"], row["fund_fen"] + row["relief_fen"])
             await post_entry(entry, settlement_id=settlement_id, actor=actor, at=now)
         await record_change(
             actor=actor,

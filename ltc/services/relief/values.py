@@ -1,0 +1,80 @@
+"""The typed values of relief: the import job's parameters and result, the monthly statement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from ltc.services.inputs import RecordId
+from ltc.services.intake.values import RowRefusal
+from ltc.services.jobs import JobParams
+
+
+class ImportReliefParams(JobParams):
+    upload_id: RecordId
+    actor_id: int | None = None
+
+
+class ReliefImportResult(BaseModel):
+    upload_id: int
+    filename: str
+    rows: int = Field(description="data rows read (blank rows not counted)")
+    created: int
+    updated: int
+    unchanged: int
+    refused: list[RowRefusal]
+
+    @property
+    def refused_rows(self) -> int:
+        return len({r.row for r in self.refused})
+
+
+class ReliefUploaded(BaseModel):
+    job_id: UUID
+    upload_id: int
+
+
+class EnrolmentOut(BaseModel):
+    group: str
+    from_day: date
+    to_day: date | None
+
+
+class StatementLine(BaseModel):
+    settlement_id: int
+    line_no: int
+    kind: str
+    person_id: int | None
+    person_name: str
+    id_number: str = Field(description="masked unless the reader is the bureau")
+    group: str | None = Field(description="the hardship group on the month's last day")
+    provider_id: int
+    provider_code: str
+    provider_name: str
+    personal_fen: int
+    relief_fen: int
+
+
+class MonthSummary(BaseModel):
+    period: str
+    lines: int
+    personal_fen: int
+    relief_fen: int
+    reimbursed: bool
+
+
+class Reimbursement(BaseModel):
+    period: str
+    amount_fen: int
+    recorded_at: datetime
+    recorded_by: str | None = None
+
+
+class ReliefStatement(BaseModel):
+    period: str
+    lines: list[StatementLine]
+    personal_fen: int
+    relief_fen: int
+    reimbursed: Reimbursement | None
