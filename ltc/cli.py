@@ -82,7 +82,15 @@ async def _seed_demo(settings: Settings) -> dict[str, Any]:
         from ltc.services.demo_supervision import seed_demo_supervision
 
         supervision = await seed_demo_supervision(runtime.services)
-        return {**district.model_dump(), "activity": activity.model_dump(), "supervision": supervision.model_dump()}
+        from ltc.services.demo_towns import seed_demo_towns
+
+        remote_and_relief = await seed_demo_towns(runtime.services)
+        return {
+            **district.model_dump(),
+            "activity": activity.model_dump(),
+            "supervision": supervision.model_dump(),
+            "remote_and_relief": remote_and_relief.model_dump(),
+        }
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> int:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -57,11 +57,13 @@ def _answers(instrument: Instrument, totals: dict[str, int]) -> dict[str, Any]:
     return answers
 
 
-async def _actor(username: str) -> Actor | None:
+async def demo_user(username: str) -> Actor | None:
     row = await AppUser.select().where(AppUser.username == username).first()
     if row is None:
         return None
-    return Actor(user_id=row["id"], username=username, role=Role(row["role"]), provider_id=row["provider"])
+    return Actor(
+        user_id=row["id"], username=username, role=Role(row["role"]), provider_id=row["provider"], town_id=row["town"]
+    )
 
 
 class DemoActivity(BaseModel):
@@ -75,13 +77,65 @@ class DemoActivity(BaseModel):
     contributions: int = 0
 
 
-async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
-    bureau, assessor, expert = await _actor("bureau"), await _actor("assessor1"), await _actor("expert1")
-    if bureau is None or assessor is None or expert is None:
-        return DemoActivity(beneficiaries=0)
+@dataclass(frozen=True, slots=True)
+class Team:
+    """Who takes a demo resident through the assessment: the officer, the assessor, the expert."""
+
+    bureau: Actor
+    assessor: Actor
+    expert: Actor
+
+
+async def conclude(
+    ctx: ServiceContext,
+    team: Team,
+    person_id: int,
+    profile: tuple[int, int, int],
+    care_mode: Literal["home", "institutional"],
+) -> None:
+    """One resident the whole way through the real services: application a month ago,
+    acceptance, the on-site assessment with answers of the given dimension totals, the notice
+    and the final conclusion (whose placement the assignment engine makes)."""
     today = local_today(ctx.clock, ctx.settings.zone)
     policy = policy_book(ctx.settings).in_force(today)
     instrument = instrument_catalog(ctx.settings).get(policy.assessment_instrument)
+    adl, cognition, perception = profile
+    now = ctx.clock.now()
+    application = await applications.apply(
+        ctx,
+        team.bureau,
+        ApplicationIn(
+            person_id=person_id,
+            applied_on=today - timedelta(days=30),
+            disabled_since=today - timedelta(days=400),
+            care_mode=care_mode,
+            self_eval=SelfEval(answers=SELF_EVAL),
+        ),
+    )
+    await applications.accept(ctx, team.bureau, application.id, [team.assessor.user_id, team.expert.user_id])
+    assessment, _ = await assessments.submit_assessment(
+        ctx,
+        team.assessor,
+        AssessmentIn(
+            event_id=UUID(int=person_id),
+            application_id=application.id,
+            instrument=instrument.code,
+            instrument_version=instrument.version,
+            answers=_answers(instrument, {"adl": adl, "cognition": cognition, "perception": perception}),
+            assessor_ids=[team.assessor.user_id, team.expert.user_id],
+            started_at=now - timedelta(days=20, hours=1),
+            finished_at=now - timedelta(days=20),
+        ),
+    )
+    await conclusions.publish(ctx, team.bureau, assessment.id, today - timedelta(days=policy.notice_days + 2))
+    await conclusions.finalize(ctx, team.bureau, assessment.id)
+
+
+async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
+    bureau, assessor, expert = await demo_user("bureau"), await demo_user("assessor1"), await demo_user("expert1")
+    if bureau is None or assessor is None or expert is None:
+        return DemoActivity(beneficiaries=0)
+    today = local_today(ctx.clock, ctx.settings.zone)
     residents = (
         await Person.select(Person.id, Person.town.code.as_alias("town"))
         .where(Person.lat.is_not_null() & (Person.insured == True))
@@ -92,41 +146,18 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
     open_then = policy_book(ctx.settings).in_force(applied_on)
     town_of = {r["id"]: r["town"] for r in residents}
     chosen = [r["id"] for r in residents][::EVERY_NTH_RESIDENT]
-    now = ctx.clock.now()
     concluded = 0
     for n, person_id in enumerate(chosen):
-        adl, cognition, perception = PROFILES[n % len(PROFILES)]
         if not open_then.scheme_open_in(town_of[person_id], applied_on):
             continue
         try:
-            application = await applications.apply(
+            await conclude(
                 ctx,
-                bureau,
-                ApplicationIn(
-                    person_id=person_id,
-                    applied_on=applied_on,
-                    disabled_since=today - timedelta(days=400),
-                    care_mode="institutional" if n % 6 == 5 else "home",
-                    self_eval=SelfEval(answers=SELF_EVAL),
-                ),
+                Team(bureau, assessor, expert),
+                person_id,
+                PROFILES[n % len(PROFILES)],
+                "institutional" if n % 6 == 5 else "home",
             )
-            await applications.accept(ctx, bureau, application.id, [assessor.user_id, expert.user_id])
-            assessment, _ = await assessments.submit_assessment(
-                ctx,
-                assessor,
-                AssessmentIn(
-                    event_id=UUID(int=person_id),
-                    application_id=application.id,
-                    instrument=instrument.code,
-                    instrument_version=instrument.version,
-                    answers=_answers(instrument, {"adl": adl, "cognition": cognition, "perception": perception}),
-                    assessor_ids=[assessor.user_id, expert.user_id],
-                    started_at=now - timedelta(days=20, hours=1),
-                    finished_at=now - timedelta(days=20),
-                ),
-            )
-            await conclusions.publish(ctx, bureau, assessment.id, today - timedelta(days=policy.notice_days + 2))
-            await conclusions.finalize(ctx, bureau, assessment.id)
             concluded += 1
         except DomainError as error:  # a resident the rules refuse is simply left out of the demo
             log.info("demo activity: person %s left out (%s)", person_id, error.code)

@@ -35,6 +35,7 @@ async def _check_activity(own: Settings) -> None:
         await _check_caregiver_sign_ins(runtime.services)
         await _check_fund(runtime.services)
         await _check_supervision(runtime.services)
+        await _check_remote_hamlet_and_relief(runtime.services)
 
 
 async def _check_not_open_town_waits() -> None:
@@ -65,6 +66,30 @@ async def _check_supervision(services) -> None:
     assert finding["points"] > 0
     outcome = await InspectionOutcome.select().where(InspectionOutcome.inspection == case["id"]).first()
     assert outcome["action"] == "rectify" and outcome["deadline"] is not None
+
+
+async def _check_remote_hamlet_and_relief(services) -> None:
+    """A hamlet of 松岙镇 no home-care provider reaches: its beneficiaries stay uncovered, two get
+    the family-care allowance (one checked this month by agent1, one still due), and the
+    civil-affairs list of hardship groups is uploaded for three beneficiaries."""
+    from ltc.db.tables import Job, RemoteBenefit, RemoteCheck
+    from ltc.domain.periods import Period
+    from ltc.services import remote_benefits
+    from ltc.services.clock import local_today
+    from ltc.services.demo_activity import demo_user
+    from ltc.services.demo_towns import seed_demo_towns
+
+    seeded = await seed_demo_towns(services)
+    assert (seeded.uncovered, seeded.family_care, seeded.checks, seeded.relief_listed) == (4, 2, 1, 3)
+    assert await RemoteBenefit.count().where(RemoteBenefit.kind == "family_care_allowance") == 2
+    assert await RemoteCheck.count() == 1
+    agent = await demo_user("agent1")
+    assert agent is not None and agent.town_id is not None
+    month = Period.of(local_today(services.clock, services.settings.zone))
+    assert await remote_benefits.checks_due(agent, month) == 1
+    bureau = await demo_user("bureau")
+    assert len(await remote_benefits.list_uncovered(bureau)) == 2  # the hamlet's two without a benefit
+    assert await Job.exists().where(Job.kind == "import_relief")
 
 
 async def _check_caregiver_sign_ins(services) -> None:
