@@ -159,6 +159,14 @@ async def test_the_supervisor_dashboard_has_the_phases_and_others_may_not_read_t
         assert (await browser.get("/towns", headers=HTML)).status_code == 403
 
 
+async def test_a_town_agent_reads_the_figures_of_their_own_town_only(app) -> None:
+    async with signed_in_browser(app, "agent1") as browser:
+        page = await browser.get("/towns", headers=HTML)
+    assert page.status_code == 200, page.text
+    assert re.findall(r'<tr data-testid="town-(\d+)">', page.text) == ["330213011"]  # 松岙镇, agent1's
+    assert 'data-testid="rollout-phases"' not in page.text  # the district's sums are not theirs
+
+
 async def test_the_figures_count_the_towns_applications_in_one_grouped_query(app, client, auth, services) -> None:
     from ltc.db.queries.towns import figures_by_town
     from ltc.db.tables import Town
