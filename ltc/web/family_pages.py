@@ -104,10 +104,12 @@ class FamilyPages(Controller):
         context = await _apply_context(services)
         if form is None:
             return form_page("family/apply.html", state, **context)
+        # Only the instrument's own items: a page open to anyone must not fail on extra fields.
+        items = {item.key for item in context["instrument"].items}
         answers = {
             key.removeprefix(ANSWER_PREFIX): value
             for key, value in state.values.items()
-            if key.startswith(ANSWER_PREFIX) and isinstance(value, str)
+            if key.startswith(ANSWER_PREFIX) and key.removeprefix(ANSWER_PREFIX) in items and isinstance(value, str)
         }
         try:
             filed = await family.file_public(
