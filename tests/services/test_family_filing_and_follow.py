@@ -122,16 +122,41 @@ async def test_a_registered_person_is_found_by_id_number_never_registered_twice(
     bureau = Actor(user_id=0, username="bureau", role=Role.BUREAU)
     id_number = new_id_number()
     registered = await persons.register_person(
-        ctx, bureau, persons.PersonIn(id_number=id_number, name="赵大伯", town="锦屏街道")
+        ctx, bureau, persons.PersonIn(id_number=id_number, name="赵大伯", phone="13811112222", town="锦屏街道")
     )
-    filed = await family.file_public(ctx, filing(id_number.lower(), name="别的名字", town="330213007"), address())
+    before = await Person.select().where(Person.id == registered.id).first()
+    filed = await family.file_public(
+        ctx, filing(id_number.lower(), name="赵 大伯", phone="13999999999", town="330213007"), address()
+    )
     row = await Application.select(Application.person).where(Application.reference == filed.reference).first()
     assert row == {"person": registered.id}
-    assert await Person.count().where(Person.name == "别的名字") == 0
-    # The same filing rules: a second open application for the person is refused.
+    # A public filing never changes the registered person's town or contact details.
+    assert await Person.select().where(Person.id == registered.id).first() == before
+    # The same filing rules, but a refusal about a registered person tells nothing of them.
     with pytest.raises(Conflict) as refused:
-        await family.file_public(ctx, filing(id_number), address())
-    assert refused.value.code == "application_in_progress"
+        await family.file_public(ctx, filing(id_number, name="赵大伯"), address())
+    assert refused.value.code == "public_filing_needs_desk"
+
+
+async def test_an_id_number_alone_does_not_file_for_a_registered_person(ctx) -> None:
+    bureau = Actor(user_id=0, username="bureau", role=Role.BUREAU)
+    id_number = new_id_number()
+    registered = await persons.register_person(
+        ctx, bureau, persons.PersonIn(id_number=id_number, name="孙阿姨", town="锦屏街道")
+    )
+    with pytest.raises(Conflict) as stranger:
+        await family.file_public(ctx, filing(id_number, name="别的名字"), address())
+    assert stranger.value.code == "public_filing_needs_desk"
+    assert await Application.count().where(Application.person == registered.id) == 0
+    assert await Person.count().where(Person.name == "别的名字") == 0
+    # Uninsured: the same refusal, not "not insured".
+    uninsured_number = new_id_number()
+    await persons.register_person(
+        ctx, bureau, persons.PersonIn(id_number=uninsured_number, name="周大爷", town="锦屏街道", insured=False)
+    )
+    with pytest.raises(Conflict) as uninsured:
+        await family.file_public(ctx, filing(uninsured_number, name="周大爷"), address())
+    assert uninsured.value.code == "public_filing_needs_desk"
 
 
 async def test_the_filing_rules_hold_on_the_public_page(ctx) -> None:
