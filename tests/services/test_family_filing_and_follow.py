@@ -19,6 +19,7 @@ from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
 from ltc.db.tables import (
     Application,
+    Assessment,
     Assignment,
     AuditEntry,
     Caregiver,
@@ -248,9 +249,36 @@ async def _cared_for(ctx: ServiceContext, id_number: str) -> tuple[str, int, int
     return filed.reference, person_id, provider.id
 
 
+async def _conclude(reference: str, level: int = 4) -> None:
+    """The application's assessment, concluded (final) today."""
+    row = await Application.select(Application.id).where(Application.reference == reference).first()
+    await Assessment(
+        application=row["id"],
+        round=1,
+        round_key=f"{row['id']}:1",
+        idempotency_key=uuid.uuid4().hex,
+        request_hash="x",
+        instrument_code="nhsa-2021",
+        instrument_version="2021.1",
+        answers={},
+        result={},
+        level=level,
+        severe=True,
+        assessor_ids=[],
+        started_at=NOW,
+        finished_at=NOW,
+        status="final",
+        submitted_at=NOW,
+        finalized_at=NOW,
+        valid_until=date(2028, 12, 6),
+    ).save()
+    await Application.update({Application.status: "final"}).where(Application.id == row["id"])
+
+
 async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(ctx) -> None:
     id_number = new_id_number()
-    reference, person_id, provider_id = await _cared_for(ctx, id_number)
+    filed_earlier = replace(ctx, clock=FixedClock(NOW - timedelta(days=60)))  # filed 2026-10-08
+    reference, person_id, provider_id = await _cared_for(filed_earlier, id_number)
     carer = Caregiver(
         provider=provider_id, name="陈美玲", qualification="elderly_carer", lat=29.6, lon=121.4, created_at=NOW
     )
@@ -263,6 +291,7 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
         ("planned", -2, person_id),
         ("cancelled", 5, person_id),
         ("done", 200, person_id),
+        ("done", 70, person_id),  # before this application was filed
         ("done", 4, stranger_row["person"]),
     ]:
         start = NOW - timedelta(days=days_ago)
@@ -278,6 +307,7 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
             updated_at=NOW,
         ).save()
     for period, status, lines in [
+        ("2026-09", "paid", [(44400, 0)]),  # before this application was filed
         ("2026-10", "approved", [(30000, 0), (5000, 5000)]),
         ("2026-11", "paid", [(12000, 2000)]),
         ("2026-12", "draft", [(99900, 0)]),
@@ -300,6 +330,10 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
         ).save()
         if status != "draft":
             await Settlement.update({Settlement.status: status}).where(Settlement.id == settlement.id)
+    undecided = await follow.open_with_reference(ctx, FollowIn(reference=reference, id_number=id_number), address())
+    assert undecided.conclusion is None  # nothing of the person's care while it is being decided
+    assert (undecided.provider_name, undecided.visits, undecided.shares) == (None, [], [])
+    await _conclude(reference)
     view = await follow.open_with_reference(ctx, FollowIn(reference=reference, id_number=id_number), address())
     assert view.person_name == "王**" and view.id_number == id_number[:4] + "*" * 10 + id_number[-4:]
     assert [(v.day, v.caregiver, v.outcome) for v in view.visits] == [
@@ -309,7 +343,7 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
     assert [(s.period, s.personal_fen) for s in view.shares] == [("2026-11", 10000), ("2026-10", 30000)]
     assert view.provider_name == "颐康居家护理站"
     shown = view.model_dump_json()
-    for hidden in (id_number, "13800000002", "岩头村", "李小红", "13900000001", "陈美玲", "77700"):
+    for hidden in (id_number, "13800000002", "岩头村", "李小红", "13900000001", "陈美玲", "77700", "44400"):
         assert hidden not in shown
 
 

@@ -180,7 +180,7 @@ async def current_provider(person_id: int) -> tuple[int, str] | None:
     return (row["provider"], row["name"]) if row else None
 
 
-async def _visits(ctx: ServiceContext, person_id: int, now: datetime) -> list[FollowVisit]:
+async def _visits(ctx: ServiceContext, person_id: int, since: date, now: datetime) -> list[FollowVisit]:
     rows = (
         await Visit.select(
             Visit.planned_start, Visit.planned_end, Visit.status, Visit.caregiver.name.as_alias("caregiver")
@@ -197,9 +197,12 @@ async def _visits(ctx: ServiceContext, person_id: int, now: datetime) -> list[Fo
     for r in rows:
         if r["status"] != "done" and r["planned_end"] > now:
             continue  # under way or still ahead: neither done nor missed yet
+        day = r["planned_start"].astimezone(ctx.settings.zone).date()
+        if day < since:
+            continue  # before this application: not the reference holder's to read
         out.append(
             FollowVisit(
-                day=r["planned_start"].astimezone(ctx.settings.zone).date(),
+                day=day,
                 caregiver=given_name(r["caregiver"] or ""),
                 outcome="done" if r["status"] == "done" else "missed",
             )
@@ -207,10 +210,14 @@ async def _visits(ctx: ServiceContext, person_id: int, now: datetime) -> list[Fo
     return out
 
 
-async def _shares(person_id: int) -> list[MonthlyShare]:
+async def _shares(person_id: int, since: date) -> list[MonthlyShare]:
     rows = await SettlementLine.select(
         SettlementLine.settlement.period.as_alias("period"), SettlementLine.personal_fen, SettlementLine.relief_fen
-    ).where((SettlementLine.person == person_id) & SettlementLine.settlement.status.is_in(list(SHARE_STATUSES)))
+    ).where(
+        (SettlementLine.person == person_id)
+        & SettlementLine.settlement.status.is_in(list(SHARE_STATUSES))
+        & (SettlementLine.settlement.period >= f"{since:%Y-%m}")
+    )
     by_month: dict[str, int] = {}
     for r in rows:
         by_month[r["period"]] = by_month.get(r["period"], 0) + r["personal_fen"] - r["relief_fen"]
@@ -238,7 +245,10 @@ async def _view(ctx: ServiceContext, application_id: int, opened_by: str) -> Fol
     notice = steps.get("publicised")
     now = ctx.clock.now()
     person_id = facts["person_id"]
-    provider = await current_provider(person_id)
+    # The person's care is shown only under a final conclusion, and only from this filing on:
+    # a reference is no key to what happened before it, nor to care while it is still decided.
+    concluded = conclusion is not None
+    provider = await current_provider(person_id) if concluded else None
     answered = await FollowUpCall.exists().where(
         FollowUpCall.answer_key == monthly_answer_key(person_id, now.astimezone(ctx.settings.zone).date())
     )
@@ -267,8 +277,8 @@ async def _view(ctx: ServiceContext, application_id: int, opened_by: str) -> Fol
         notice_until=notice.until if notice else None,
         conclusion=conclusion,
         provider_name=provider[1] if provider else None,
-        visits=await _visits(ctx, person_id, now),
-        shares=await _shares(person_id),
+        visits=await _visits(ctx, person_id, application.applied_on, now) if concluded else [],
+        shares=await _shares(person_id, application.applied_on) if concluded else [],
         answered_this_month=answered,
     )
 
