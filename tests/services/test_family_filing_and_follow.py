@@ -400,3 +400,17 @@ async def test_a_key_rotation_reseals_the_filer_and_leaves_desk_applications_alo
     finally:
         await rotate_data_keys(replace(ctx, settings=keyed(ctx.settings, "dev")), RotateKeysParams(), nothing)
     assert (await family.filer_of(ctx, row["id"])).name == "李小红"  # type: ignore[union-attr]
+
+
+async def test_a_token_keeps_its_expiry_however_often_it_opens_the_view(ctx) -> None:
+    id_number = new_id_number()
+    filed = await family.file_public(ctx, filing(id_number), address())
+    view = await follow.open_with_reference(ctx, FollowIn(reference=filed.reference, id_number=id_number), address())
+    token = view.token
+    for minutes in (10, 20, 29):
+        at = replace(ctx, clock=FixedClock(NOW + timedelta(minutes=minutes)))
+        again = await follow.open_with_token(at, token)
+        assert (again.token, again.token_expires) == (view.token, view.token_expires)
+        token = again.token
+    with pytest.raises(NotFound):
+        await follow.open_with_token(replace(ctx, clock=FixedClock(NOW + timedelta(minutes=31))), token)

@@ -21,6 +21,7 @@ from ltc.db.tables import Application, Assignment, FollowUpCall, Person, Settlem
 from ltc.domain.errors import Conflict, NotFound
 from ltc.domain.family_follow import (
     TOKEN_LIFETIME,
+    FollowGrant,
     given_name,
     masked_name,
     monthly_answer_key,
@@ -138,18 +139,27 @@ async def open_with_reference(ctx: ServiceContext, data: FollowIn, client_addres
         async with write_transaction():
             await count_attempt(FOLLOW_LIMIT, key, now)
         raise _not_found()
-    return await _view(ctx, row["id"], "reference")
+    now = ctx.clock.now()
+    token = sign_grant(_token_key(ctx), row["id"], now)
+    return await _view(ctx, row["id"], "reference", token, now + TOKEN_LIFETIME)
 
 
-async def _granted_application(ctx: ServiceContext, token: str) -> int:
+def _grant(ctx: ServiceContext, token: str) -> FollowGrant:
     grant = read_grant(_token_key(ctx), token, ctx.clock.now())
     if grant is None:
         raise _not_found()
-    return grant.application_id
+    return grant
+
+
+async def _granted_application(ctx: ServiceContext, token: str) -> int:
+    return _grant(ctx, token).application_id
 
 
 async def open_with_token(ctx: ServiceContext, token: str) -> FollowView:
-    return await _view(ctx, await _granted_application(ctx, token), "token")
+    """The view again, with the same token until it expires: only the reference and the
+    id number sign a new one, so a token never outlives its half hour."""
+    grant = _grant(ctx, token)
+    return await _view(ctx, grant.application_id, "token", token, grant.expires)
 
 
 async def _facts(application_id: int) -> dict:
@@ -224,7 +234,9 @@ async def _shares(person_id: int, since: date) -> list[MonthlyShare]:
     return [MonthlyShare(period=p, personal_fen=fen) for p, fen in sorted(by_month.items(), reverse=True)]
 
 
-async def _view(ctx: ServiceContext, application_id: int, opened_by: str) -> FollowView:
+async def _view(
+    ctx: ServiceContext, application_id: int, opened_by: str, token: str, token_expires: datetime
+) -> FollowView:
     facts = await _facts(application_id)
     desk = public_desk(facts["town_id"])
     status = await application_status(ctx, desk, application_id)
@@ -260,11 +272,10 @@ async def _view(ctx: ServiceContext, application_id: int, opened_by: str) -> Fol
         entity_id=application_id,
         after={"opened_by": opened_by},
     )
-    token = sign_grant(_token_key(ctx), application_id, now)
     return FollowView(
         reference=facts["reference"] or "",
         token=token,
-        token_expires=now + TOKEN_LIFETIME,
+        token_expires=token_expires,
         person_name=masked_name(application.person.name),
         id_number=application.person.id_number,  # masked: the desk is no bureau
         town_name=application.person.town_name,
