@@ -165,3 +165,29 @@ async def test_extra_answer_fields_on_the_public_form_are_ignored_not_a_failure(
         filed = await file_on_the_page(browser, new_id_number(), **extra)
         assert filed.status_code == 200, filed.text
         assert 'data-testid="reference"' in filed.text
+
+
+async def test_the_follow_token_travels_in_forms_never_in_a_url(app) -> None:
+    id_number = new_id_number()
+    async with citizen(app) as browser:
+        filed = await file_on_the_page(browser, id_number)
+        follow = await browser.get("/follow", headers=HTML)
+        opened = await browser.post(
+            "/follow",
+            data={
+                "_csrf_token": csrf_token(follow.text),
+                "reference": reference_in(filed.text),
+                "id_number": id_number,
+            },
+            headers=HTML,
+        )
+        token = opened.text.split('name="token" value="', 1)[1].split('"', 1)[0]
+        sent = await browser.post(
+            "/follow/complaint",
+            data={"_csrf_token": csrf_token(opened.text), "token": token, "description": "护理员迟到"},
+            headers=HTML,
+        )
+        assert sent.status_code == 200 and "location" not in sent.headers
+        assert 'data-testid="sent"' in sent.text and 'data-testid="follow-status"' in sent.text
+        by_url = await browser.get("/follow", params={"token": token}, headers=HTML)
+        assert 'data-testid="follow-status"' not in by_url.text
