@@ -23,6 +23,7 @@ from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.i18n import current_language
 from ltc.web.i18n import gettext as _
 from ltc.web.intake_pages import ANSWER_PREFIX, GATE_FIELDS, refused, self_assessment_context
+from ltc.web.rollout_words import scheme_opens
 from ltc.web.security import client_of
 from ltc.web.vocabulary import APPLICATION_STEPS, FOLLOW_UP_ANSWERS, FOLLOW_VISIT_OUTCOMES
 from ltc.web.vocabulary import FILERS as FILER_WORDS
@@ -119,7 +120,11 @@ class FamilyPages(Controller):
         except TooManyAttempts as exc:
             return _limited("family/apply.html", state, exc, **context)
         except FORM_REFUSALS as exc:
-            return form_page("family/apply.html", refused(state, exc, GATE_FIELDS), **context)
+            state = refused(state, exc, GATE_FIELDS)
+            opens = scheme_opens(exc)
+            if opens:  # the chosen town is not open yet: say from which day it is
+                state.errors["town"] = opens
+            return form_page("family/apply.html", state, **context)
         return form_page("family/apply.html", FormState(), **(context | {"reference": filed.reference}))
 
     @get("/follow")

@@ -191,3 +191,11 @@ async def test_the_follow_token_travels_in_forms_never_in_a_url(app) -> None:
         assert 'data-testid="sent"' in sent.text and 'data-testid="follow-status"' in sent.text
         by_url = await browser.get("/follow", params={"token": token}, headers=HTML)
         assert 'data-testid="follow-status"' not in by_url.text
+
+
+async def test_the_public_form_says_when_the_scheme_opens_in_a_town_not_open_yet(app) -> None:
+    async with citizen(app, "en") as browser:
+        refused = await file_on_the_page(browser, new_id_number(), town="330213012")  # 大堰镇, from 2027-04-01
+        assert refused.status_code == 422, refused.status_code
+        assert "The scheme opens in" in refused.text and "2027" in refused.text
+        assert codes_in(refused.text) == []
