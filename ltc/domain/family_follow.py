@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -72,7 +73,8 @@ def sign_grant(key: bytes, application_id: int, now: datetime) -> str:
 def read_grant(key: bytes, token: str, now: datetime) -> FollowGrant | None:
     """The grant a token carries, or None when it is forged, malformed or expired."""
     parts = (token or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    # ASCII digits only: str.isdigit() also takes '²' or '٣', which the MAC cannot encode.
+    if len(parts) != 3 or not all(re.fullmatch(r"[0-9]{1,20}", part) for part in parts[:2]):
         return None
     body = f"{parts[0]}.{parts[1]}"
     if not same_secret(parts[2], _mac(key, body)):

@@ -8,8 +8,7 @@ from datetime import date
 from typing import Any, Literal
 
 from litestar import Controller, MediaType, Request, get, post
-from litestar.params import FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from pydantic import BaseModel, Field
 
 from ltc.domain.errors import NotFound, TooManyAttempts
@@ -24,6 +23,7 @@ from ltc.web.forms import FORM_REFUSALS, FormState, form_page, read_form
 from ltc.web.i18n import current_language
 from ltc.web.i18n import gettext as _
 from ltc.web.intake_pages import ANSWER_PREFIX, GATE_FIELDS, refused, self_assessment_context
+from ltc.web.rollout_words import scheme_opens
 from ltc.web.security import client_of
 from ltc.web.vocabulary import APPLICATION_STEPS, FOLLOW_UP_ANSWERS, FOLLOW_VISIT_OUTCOMES
 from ltc.web.vocabulary import FILERS as FILER_WORDS
@@ -104,10 +104,12 @@ class FamilyPages(Controller):
         context = await _apply_context(services)
         if form is None:
             return form_page("family/apply.html", state, **context)
+        # Only the instrument's own items: a page open to anyone must not fail on extra fields.
+        items = {item.key for item in context["instrument"].items}
         answers = {
             key.removeprefix(ANSWER_PREFIX): value
             for key, value in state.values.items()
-            if key.startswith(ANSWER_PREFIX) and isinstance(value, str)
+            if key.startswith(ANSWER_PREFIX) and key.removeprefix(ANSWER_PREFIX) in items and isinstance(value, str)
         }
         try:
             filed = await family.file_public(
@@ -118,20 +120,16 @@ class FamilyPages(Controller):
         except TooManyAttempts as exc:
             return _limited("family/apply.html", state, exc, **context)
         except FORM_REFUSALS as exc:
-            return form_page("family/apply.html", refused(state, exc, GATE_FIELDS), **context)
+            state = refused(state, exc, GATE_FIELDS)
+            opens = scheme_opens(exc)
+            if opens:  # the chosen town is not open yet: say from which day it is
+                state.errors["town"] = opens
+            return form_page("family/apply.html", state, **context)
         return form_page("family/apply.html", FormState(), **(context | {"reference": filed.reference}))
 
     @get("/follow")
-    async def follow_form(
-        self, services: Services, token: FromQuery[str | None] = None, sent: FromQuery[str | None] = None
-    ) -> Template:
-        if not token:
-            return _follow_page(FormState(), None)
-        try:
-            view = await follow.open_with_token(services, token)
-        except NotFound as exc:  # expired: ask for the reference again
-            return _follow_page(FormState().refused(exc), None, status=404)
-        return _follow_page(FormState(), view, sent=sent if sent in ("complaint", "satisfaction") else None)
+    async def follow_form(self) -> Template:
+        return _follow_page(FormState(), None)
 
     @post("/follow")
     async def open_follow(self, request: Request, services: Services) -> Template:
@@ -150,14 +148,14 @@ class FamilyPages(Controller):
         return _follow_page(FormState(), view)
 
     @post("/follow/complaint")
-    async def complain(self, request: Request, services: Services) -> Template | Redirect:
+    async def complain(self, request: Request, services: Services) -> Template:
         state = await read_form(request)
         data = state.parse(FollowComplaintIn)
         token = str(state.value("token"))
         if data is not None:
             try:
                 await follow.complain(services, data, client_of(request).address)
-                return Redirect(path="/follow", query_params={"token": token, "sent": "complaint"})
+                return await _view_again(services, token, FormState(), sent="complaint")
             except TooManyAttempts as exc:
                 state.refused(exc)
             except FORM_REFUSALS as exc:
@@ -165,23 +163,26 @@ class FamilyPages(Controller):
         return await _view_again(services, token, state)
 
     @post("/follow/satisfaction")
-    async def satisfaction(self, request: Request, services: Services) -> Template | Redirect:
+    async def satisfaction(self, request: Request, services: Services) -> Template:
         state = await read_form(request)
         data = state.parse(SatisfactionIn)
         token = str(state.value("token"))
         if data is not None:
             try:
                 await follow.answer_satisfaction(services, data)
-                return Redirect(path="/follow", query_params={"token": token, "sent": "satisfaction"})
+                return await _view_again(services, token, FormState(), sent="satisfaction")
             except FORM_REFUSALS as exc:
                 state.refused(exc)
         return await _view_again(services, token, state)
 
 
-async def _view_again(services: ServiceContext, token: str, state: FormState) -> Template:
-    """The view with the refused feedback form's message (or the sign-in form, expired)."""
+async def _view_again(services: ServiceContext, token: str, state: FormState, sent: str | None = None) -> Template:
+    """The view again, by the token the form posted (never in a URL): with the feedback sent,
+    or the refused feedback form's message (or the sign-in form, expired)."""
     try:
         view = await follow.open_with_token(services, token)
     except NotFound as exc:
         return _follow_page(FormState().refused(exc), None, status=404)
+    if sent is not None:
+        return _follow_page(state, view, sent=sent)
     return _follow_page(state, view, status=state.status or 422)

@@ -55,3 +55,9 @@ RELIEF_ROW_REFUSALS: dict[str, str] = {
     "relief_to_invalid": N_("The end date cannot be read"),
     "relief_to_before_from": N_("The end date is before the start date"),
 }
+TOWN_ERROR_MESSAGES |= {
+    "public_filing_needs_desk": N_(
+        "This application cannot be filed here. Please file it at the town's service desk,"
+        " or wait for the bureau to contact you."
+    ),
+}

@@ -67,3 +67,13 @@ def test_one_answer_key_per_person_and_month() -> None:
 def test_secrets_are_compared_whole() -> None:
     assert same_secret("330213194801011234", "330213194801011234")
     assert not same_secret("330213194801011235", "330213194801011234")
+
+
+@given(st.text(max_size=80))
+def test_any_text_as_a_token_opens_nothing_and_never_fails(token: str) -> None:
+    assert read_grant(KEY, token, NOW) is None
+    assert read_grant(KEY, f"{token}.{token}.{token}", NOW) is None
+
+
+def test_a_token_with_non_ascii_digits_opens_nothing() -> None:
+    assert read_grant(KEY, "²³.١٢.x", NOW) is None

@@ -19,6 +19,7 @@ from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
 from ltc.db.tables import (
     Application,
+    Assessment,
     Assignment,
     AuditEntry,
     Caregiver,
@@ -122,16 +123,41 @@ async def test_a_registered_person_is_found_by_id_number_never_registered_twice(
     bureau = Actor(user_id=0, username="bureau", role=Role.BUREAU)
     id_number = new_id_number()
     registered = await persons.register_person(
-        ctx, bureau, persons.PersonIn(id_number=id_number, name="赵大伯", town="锦屏街道")
+        ctx, bureau, persons.PersonIn(id_number=id_number, name="赵大伯", phone="13811112222", town="锦屏街道")
     )
-    filed = await family.file_public(ctx, filing(id_number.lower(), name="别的名字", town="330213007"), address())
+    before = await Person.select().where(Person.id == registered.id).first()
+    filed = await family.file_public(
+        ctx, filing(id_number.lower(), name="赵 大伯", phone="13999999999", town="330213007"), address()
+    )
     row = await Application.select(Application.person).where(Application.reference == filed.reference).first()
     assert row == {"person": registered.id}
-    assert await Person.count().where(Person.name == "别的名字") == 0
-    # The same filing rules: a second open application for the person is refused.
+    # A public filing never changes the registered person's town or contact details.
+    assert await Person.select().where(Person.id == registered.id).first() == before
+    # The same filing rules, but a refusal about a registered person tells nothing of them.
     with pytest.raises(Conflict) as refused:
-        await family.file_public(ctx, filing(id_number), address())
-    assert refused.value.code == "application_in_progress"
+        await family.file_public(ctx, filing(id_number, name="赵大伯"), address())
+    assert refused.value.code == "public_filing_needs_desk"
+
+
+async def test_an_id_number_alone_does_not_file_for_a_registered_person(ctx) -> None:
+    bureau = Actor(user_id=0, username="bureau", role=Role.BUREAU)
+    id_number = new_id_number()
+    registered = await persons.register_person(
+        ctx, bureau, persons.PersonIn(id_number=id_number, name="孙阿姨", town="锦屏街道")
+    )
+    with pytest.raises(Conflict) as stranger:
+        await family.file_public(ctx, filing(id_number, name="别的名字"), address())
+    assert stranger.value.code == "public_filing_needs_desk"
+    assert await Application.count().where(Application.person == registered.id) == 0
+    assert await Person.count().where(Person.name == "别的名字") == 0
+    # Uninsured: the same refusal, not "not insured".
+    uninsured_number = new_id_number()
+    await persons.register_person(
+        ctx, bureau, persons.PersonIn(id_number=uninsured_number, name="周大爷", town="锦屏街道", insured=False)
+    )
+    with pytest.raises(Conflict) as uninsured:
+        await family.file_public(ctx, filing(uninsured_number, name="周大爷"), address())
+    assert uninsured.value.code == "public_filing_needs_desk"
 
 
 async def test_the_filing_rules_hold_on_the_public_page(ctx) -> None:
@@ -223,9 +249,36 @@ async def _cared_for(ctx: ServiceContext, id_number: str) -> tuple[str, int, int
     return filed.reference, person_id, provider.id
 
 
+async def _conclude(reference: str, level: int = 4) -> None:
+    """The application's assessment, concluded (final) today."""
+    row = await Application.select(Application.id).where(Application.reference == reference).first()
+    await Assessment(
+        application=row["id"],
+        round=1,
+        round_key=f"{row['id']}:1",
+        idempotency_key=uuid.uuid4().hex,
+        request_hash="x",
+        instrument_code="nhsa-2021",
+        instrument_version="2021.1",
+        answers={},
+        result={},
+        level=level,
+        severe=True,
+        assessor_ids=[],
+        started_at=NOW,
+        finished_at=NOW,
+        status="final",
+        submitted_at=NOW,
+        finalized_at=NOW,
+        valid_until=date(2028, 12, 6),
+    ).save()
+    await Application.update({Application.status: "final"}).where(Application.id == row["id"])
+
+
 async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(ctx) -> None:
     id_number = new_id_number()
-    reference, person_id, provider_id = await _cared_for(ctx, id_number)
+    filed_earlier = replace(ctx, clock=FixedClock(NOW - timedelta(days=60)))  # filed 2026-10-08
+    reference, person_id, provider_id = await _cared_for(filed_earlier, id_number)
     carer = Caregiver(
         provider=provider_id, name="陈美玲", qualification="elderly_carer", lat=29.6, lon=121.4, created_at=NOW
     )
@@ -238,6 +291,7 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
         ("planned", -2, person_id),
         ("cancelled", 5, person_id),
         ("done", 200, person_id),
+        ("done", 70, person_id),  # before this application was filed
         ("done", 4, stranger_row["person"]),
     ]:
         start = NOW - timedelta(days=days_ago)
@@ -253,6 +307,7 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
             updated_at=NOW,
         ).save()
     for period, status, lines in [
+        ("2026-09", "paid", [(44400, 0)]),  # before this application was filed
         ("2026-10", "approved", [(30000, 0), (5000, 5000)]),
         ("2026-11", "paid", [(12000, 2000)]),
         ("2026-12", "draft", [(99900, 0)]),
@@ -275,6 +330,10 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
         ).save()
         if status != "draft":
             await Settlement.update({Settlement.status: status}).where(Settlement.id == settlement.id)
+    undecided = await follow.open_with_reference(ctx, FollowIn(reference=reference, id_number=id_number), address())
+    assert undecided.conclusion is None  # nothing of the person's care while it is being decided
+    assert (undecided.provider_name, undecided.visits, undecided.shares) == (None, [], [])
+    await _conclude(reference)
     view = await follow.open_with_reference(ctx, FollowIn(reference=reference, id_number=id_number), address())
     assert view.person_name == "王**" and view.id_number == id_number[:4] + "*" * 10 + id_number[-4:]
     assert [(v.day, v.caregiver, v.outcome) for v in view.visits] == [
@@ -284,7 +343,7 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
     assert [(s.period, s.personal_fen) for s in view.shares] == [("2026-11", 10000), ("2026-10", 30000)]
     assert view.provider_name == "颐康居家护理站"
     shown = view.model_dump_json()
-    for hidden in (id_number, "13800000002", "岩头村", "李小红", "13900000001", "陈美玲", "77700"):
+    for hidden in (id_number, "13800000002", "岩头村", "李小红", "13900000001", "陈美玲", "77700", "44400"):
         assert hidden not in shown
 
 
@@ -341,3 +400,17 @@ async def test_a_key_rotation_reseals_the_filer_and_leaves_desk_applications_alo
     finally:
         await rotate_data_keys(replace(ctx, settings=keyed(ctx.settings, "dev")), RotateKeysParams(), nothing)
     assert (await family.filer_of(ctx, row["id"])).name == "李小红"  # type: ignore[union-attr]
+
+
+async def test_a_token_keeps_its_expiry_however_often_it_opens_the_view(ctx) -> None:
+    id_number = new_id_number()
+    filed = await family.file_public(ctx, filing(id_number), address())
+    view = await follow.open_with_reference(ctx, FollowIn(reference=filed.reference, id_number=id_number), address())
+    token = view.token
+    for minutes in (10, 20, 29):
+        at = replace(ctx, clock=FixedClock(NOW + timedelta(minutes=minutes)))
+        again = await follow.open_with_token(at, token)
+        assert (again.token, again.token_expires) == (view.token, view.token_expires)
+        token = again.token
+    with pytest.raises(NotFound):
+        await follow.open_with_token(replace(ctx, clock=FixedClock(NOW + timedelta(minutes=31))), token)

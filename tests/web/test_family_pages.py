@@ -39,7 +39,9 @@ async def citizen(app: Litestar, lang: str = "zh") -> AsyncIterator[httpx.AsyncC
         yield browser
 
 
-async def file_on_the_page(browser: httpx.AsyncClient, id_number: str) -> httpx.Response:
+async def file_on_the_page(
+    browser: httpx.AsyncClient, id_number: str, name: str = "钱阿婆", town: str = "330213007", **extra: str
+) -> httpx.Response:
     form = await browser.get("/apply", headers=HTML)
     assert form.status_code == 200
     return await browser.post(
@@ -50,12 +52,13 @@ async def file_on_the_page(browser: httpx.AsyncClient, id_number: str) -> httpx.
             "filer_name": "村代办周",
             "filer_phone": "13700000003",
             "id_number": id_number,
-            "name": "钱阿婆",
-            "town": "330213007",
+            "name": name,
+            "town": town,
             "address": "溪口镇班溪村8号",
             "care_mode": "home",
             "disabled_since": (date.today() - timedelta(days=400)).isoformat(),
             **ANSWERS,
+            **extra,
         },
         headers=HTML,
     )
@@ -154,3 +157,45 @@ async def test_the_public_pages_in_english_show_no_code(app) -> None:
             headers=HTML,
         )
         assert opened.status_code == 200 and codes_in(opened.text) == []
+
+
+async def test_extra_answer_fields_on_the_public_form_are_ignored_not_a_failure(app) -> None:
+    extra = {f"answer_extra{i}": "dependent" for i in range(60)}
+    async with citizen(app) as browser:
+        filed = await file_on_the_page(browser, new_id_number(), **extra)
+        assert filed.status_code == 200, filed.text
+        assert 'data-testid="reference"' in filed.text
+
+
+async def test_the_follow_token_travels_in_forms_never_in_a_url(app) -> None:
+    id_number = new_id_number()
+    async with citizen(app) as browser:
+        filed = await file_on_the_page(browser, id_number)
+        follow = await browser.get("/follow", headers=HTML)
+        opened = await browser.post(
+            "/follow",
+            data={
+                "_csrf_token": csrf_token(follow.text),
+                "reference": reference_in(filed.text),
+                "id_number": id_number,
+            },
+            headers=HTML,
+        )
+        token = opened.text.split('name="token" value="', 1)[1].split('"', 1)[0]
+        sent = await browser.post(
+            "/follow/complaint",
+            data={"_csrf_token": csrf_token(opened.text), "token": token, "description": "护理员迟到"},
+            headers=HTML,
+        )
+        assert sent.status_code == 200 and "location" not in sent.headers
+        assert 'data-testid="sent"' in sent.text and 'data-testid="follow-status"' in sent.text
+        by_url = await browser.get("/follow", params={"token": token}, headers=HTML)
+        assert 'data-testid="follow-status"' not in by_url.text
+
+
+async def test_the_public_form_says_when_the_scheme_opens_in_a_town_not_open_yet(app) -> None:
+    async with citizen(app, "en") as browser:
+        refused = await file_on_the_page(browser, new_id_number(), town="330213012")  # 大堰镇, from 2027-04-01
+        assert refused.status_code == 422, refused.status_code
+        assert "The scheme opens in" in refused.text and "2027" in refused.text
+        assert codes_in(refused.text) == []

@@ -16,9 +16,10 @@ from ltc.db.engine import write_transaction
 from ltc.db.personal_data import person_ids_by_id_number
 from ltc.db.tables import Application, Person, Town
 from ltc.domain.access import Actor, Role
-from ltc.domain.errors import InvalidInput
+from ltc.domain.errors import Conflict, DomainError, InvalidInput
 from ltc.domain.identity import mask_id_number, parse_id_number
 from ltc.domain.personal_data import location, open_envelope, seal
+from ltc.domain.relief import names_agree
 from ltc.domain.sign_in import ThrottlePolicy
 from ltc.services.assessment.applications import apply
 from ltc.services.assessment.policy import today
@@ -65,20 +66,28 @@ def public_desk(town_id: int) -> Actor:
     return Actor(user_id=0, username="public", role=Role.TOWN_AGENT, town_id=town_id)
 
 
+def _see_the_desk() -> Conflict:
+    """The one refusal for a filing about a registered person: it tells nothing of them
+    (not whether they are insured, have an application under way, or live in an open town)."""
+    return Conflict("请到经办窗口办理，或等待医保局联系", code="public_filing_needs_desk")
+
+
 async def _person_and_town(ctx: ServiceContext, data: PublicFilingIn) -> tuple[int | None, int]:
     """The registered person with this id number (never a second one), and the town the
-    filing is made in: theirs, else the town chosen on the form."""
+    filing is made in: theirs, else the town chosen on the form. A registered person is
+    taken only when the form names them as registered: an id number alone is no proof."""
     identity = parse_id_number(data.id_number, today=today(ctx))
     found = await person_ids_by_id_number(ctx.settings.keyring, [identity.value])
     if identity.value in found:
         person_id = found[identity.value]
-        row = await Person.select(Person.town).where(Person.id == person_id).first()
-        if row is not None and row["town"] is not None:
-            return person_id, row["town"]
+        row = await Person.select(Person.name, Person.town).where(Person.id == person_id).first()
+        if row is None or row["town"] is None or not names_agree(data.name.strip(), row["name"]):
+            raise _see_the_desk()
+        return person_id, row["town"]
     town = await Town.select(Town.id).where(Town.code == data.town.strip()).first()
     if town is None:
         raise InvalidInput(f"未知的乡镇（街道）：{data.town}", code="unknown_town", errors=[{"field": "town"}])
-    return found.get(identity.value), town["id"]
+    return None, town["id"]
 
 
 async def file_public(ctx: ServiceContext, data: PublicFilingIn, client_address: str) -> PublicFilingOut:
@@ -90,6 +99,7 @@ async def file_public(ctx: ServiceContext, data: PublicFilingIn, client_address:
     # One transaction: a refused application leaves no person registered for it.
     async with write_transaction():
         person_id, town_id = await _person_and_town(ctx, data)
+        registered = person_id is not None  # their town and contact details stay as registered
         desk = public_desk(town_id)
         if person_id is None:
             person = await register_person(
@@ -100,17 +110,20 @@ async def file_public(ctx: ServiceContext, data: PublicFilingIn, client_address:
                 ),
             )
             person_id = person.id
-        application = await apply(
-            ctx,
-            desk,
-            ApplicationIn(
-                person_id=person_id,
-                applied_on=today(ctx),
-                disabled_since=data.disabled_since,
-                care_mode=data.care_mode,
-                self_eval=data.self_eval,
-            ),
+        filing = ApplicationIn(
+            person_id=person_id,
+            applied_on=today(ctx),
+            disabled_since=data.disabled_since,
+            care_mode=data.care_mode,
+            self_eval=data.self_eval,
         )
+        if registered:
+            try:
+                application = await apply(ctx, desk, filing)
+            except DomainError as exc:  # any refusal would tell about the registered person
+                raise _see_the_desk() from exc
+        else:
+            application = await apply(ctx, desk, filing)
         keyring = ctx.settings.keyring
         filer = json.dumps({"name": data.filer_name.strip(), "phone": data.filer_phone.strip()}, ensure_ascii=False)
         await Application.update(

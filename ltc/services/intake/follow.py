@@ -21,6 +21,7 @@ from ltc.db.tables import Application, Assignment, FollowUpCall, Person, Settlem
 from ltc.domain.errors import Conflict, NotFound
 from ltc.domain.family_follow import (
     TOKEN_LIFETIME,
+    FollowGrant,
     given_name,
     masked_name,
     monthly_answer_key,
@@ -138,18 +139,27 @@ async def open_with_reference(ctx: ServiceContext, data: FollowIn, client_addres
         async with write_transaction():
             await count_attempt(FOLLOW_LIMIT, key, now)
         raise _not_found()
-    return await _view(ctx, row["id"], "reference")
+    now = ctx.clock.now()
+    token = sign_grant(_token_key(ctx), row["id"], now)
+    return await _view(ctx, row["id"], "reference", token, now + TOKEN_LIFETIME)
 
 
-async def _granted_application(ctx: ServiceContext, token: str) -> int:
+def _grant(ctx: ServiceContext, token: str) -> FollowGrant:
     grant = read_grant(_token_key(ctx), token, ctx.clock.now())
     if grant is None:
         raise _not_found()
-    return grant.application_id
+    return grant
+
+
+async def _granted_application(ctx: ServiceContext, token: str) -> int:
+    return _grant(ctx, token).application_id
 
 
 async def open_with_token(ctx: ServiceContext, token: str) -> FollowView:
-    return await _view(ctx, await _granted_application(ctx, token), "token")
+    """The view again, with the same token until it expires: only the reference and the
+    id number sign a new one, so a token never outlives its half hour."""
+    grant = _grant(ctx, token)
+    return await _view(ctx, grant.application_id, "token", token, grant.expires)
 
 
 async def _facts(application_id: int) -> dict:
@@ -180,7 +190,7 @@ async def current_provider(person_id: int) -> tuple[int, str] | None:
     return (row["provider"], row["name"]) if row else None
 
 
-async def _visits(ctx: ServiceContext, person_id: int, now: datetime) -> list[FollowVisit]:
+async def _visits(ctx: ServiceContext, person_id: int, since: date, now: datetime) -> list[FollowVisit]:
     rows = (
         await Visit.select(
             Visit.planned_start, Visit.planned_end, Visit.status, Visit.caregiver.name.as_alias("caregiver")
@@ -197,9 +207,12 @@ async def _visits(ctx: ServiceContext, person_id: int, now: datetime) -> list[Fo
     for r in rows:
         if r["status"] != "done" and r["planned_end"] > now:
             continue  # under way or still ahead: neither done nor missed yet
+        day = r["planned_start"].astimezone(ctx.settings.zone).date()
+        if day < since:
+            continue  # before this application: not the reference holder's to read
         out.append(
             FollowVisit(
-                day=r["planned_start"].astimezone(ctx.settings.zone).date(),
+                day=day,
                 caregiver=given_name(r["caregiver"] or ""),
                 outcome="done" if r["status"] == "done" else "missed",
             )
@@ -207,17 +220,23 @@ async def _visits(ctx: ServiceContext, person_id: int, now: datetime) -> list[Fo
     return out
 
 
-async def _shares(person_id: int) -> list[MonthlyShare]:
+async def _shares(person_id: int, since: date) -> list[MonthlyShare]:
     rows = await SettlementLine.select(
         SettlementLine.settlement.period.as_alias("period"), SettlementLine.personal_fen, SettlementLine.relief_fen
-    ).where((SettlementLine.person == person_id) & SettlementLine.settlement.status.is_in(list(SHARE_STATUSES)))
+    ).where(
+        (SettlementLine.person == person_id)
+        & SettlementLine.settlement.status.is_in(list(SHARE_STATUSES))
+        & (SettlementLine.settlement.period >= f"{since:%Y-%m}")
+    )
     by_month: dict[str, int] = {}
     for r in rows:
         by_month[r["period"]] = by_month.get(r["period"], 0) + r["personal_fen"] - r["relief_fen"]
     return [MonthlyShare(period=p, personal_fen=fen) for p, fen in sorted(by_month.items(), reverse=True)]
 
 
-async def _view(ctx: ServiceContext, application_id: int, opened_by: str) -> FollowView:
+async def _view(
+    ctx: ServiceContext, application_id: int, opened_by: str, token: str, token_expires: datetime
+) -> FollowView:
     facts = await _facts(application_id)
     desk = public_desk(facts["town_id"])
     status = await application_status(ctx, desk, application_id)
@@ -238,7 +257,10 @@ async def _view(ctx: ServiceContext, application_id: int, opened_by: str) -> Fol
     notice = steps.get("publicised")
     now = ctx.clock.now()
     person_id = facts["person_id"]
-    provider = await current_provider(person_id)
+    # The person's care is shown only under a final conclusion, and only from this filing on:
+    # a reference is no key to what happened before it, nor to care while it is still decided.
+    concluded = conclusion is not None
+    provider = await current_provider(person_id) if concluded else None
     answered = await FollowUpCall.exists().where(
         FollowUpCall.answer_key == monthly_answer_key(person_id, now.astimezone(ctx.settings.zone).date())
     )
@@ -250,11 +272,10 @@ async def _view(ctx: ServiceContext, application_id: int, opened_by: str) -> Fol
         entity_id=application_id,
         after={"opened_by": opened_by},
     )
-    token = sign_grant(_token_key(ctx), application_id, now)
     return FollowView(
         reference=facts["reference"] or "",
         token=token,
-        token_expires=now + TOKEN_LIFETIME,
+        token_expires=token_expires,
         person_name=masked_name(application.person.name),
         id_number=application.person.id_number,  # masked: the desk is no bureau
         town_name=application.person.town_name,
@@ -267,8 +288,8 @@ async def _view(ctx: ServiceContext, application_id: int, opened_by: str) -> Fol
         notice_until=notice.until if notice else None,
         conclusion=conclusion,
         provider_name=provider[1] if provider else None,
-        visits=await _visits(ctx, person_id, now),
-        shares=await _shares(person_id),
+        visits=await _visits(ctx, person_id, application.applied_on, now) if concluded else [],
+        shares=await _shares(person_id, application.applied_on) if concluded else [],
         answered_this_month=answered,
     )
 
