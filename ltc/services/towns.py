@@ -98,6 +98,10 @@ async def rollout(ctx: ServiceContext, actor: Actor) -> Rollout:
         TownReport(town=town, rules=policy.town(town.code), figures=district.by_town.get(ids[town.code], TownFigures()))
         for town in towns
     ]
+    if actor.town_scope is not None:
+        # A town agent reads their own town's figures; other towns' and the phases' sums are not theirs.
+        own = [report for report in reports if ids[report.town.code] == actor.town_scope]
+        return Rollout(policy.version, today, district.settled_period, towns=own, phases=[])
     phases = []
     for phase in rollout_phases(policy, [t.code for t in towns]):
         summed = TownFigures()
