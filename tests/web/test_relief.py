@@ -19,7 +19,7 @@ from tests.conftest import bearer
 from tests.helpers import HTML, signed_in_browser
 from tests.web.test_providers_and_assignment import run_burst_worker
 from tests.web.test_settlements import after_the_month, built, visited
-from tests.web.test_visits import beneficiary, plan_for
+from tests.web.test_visits import PASSWORD, beneficiary, plan_for
 from tests.web.text_of_page import codes_in
 
 
@@ -130,3 +130,22 @@ async def test_the_pages_speak_chinese_and_english_and_show_no_code(app) -> None
             browser.cookies.set("ltc_lang", "zh")
     async with signed_in_browser(app, "agency-P01") as browser:
         assert (await browser.get("/relief", headers=HTML)).status_code in (403, 404)
+
+
+async def test_a_persons_hardship_group_is_shown_to_the_relief_funds_readers_only(app, client, auth) -> None:
+    b = await beneficiary(client, auth)
+    await ReliefEnrolment(
+        enrolment_key=f"{b['person_id']}:dibao:2020-01-01",
+        person=b["person_id"],
+        group="dibao",
+        from_day=datetime(2020, 1, 1).date(),
+    ).save()
+    path = f"/persons/{b['person_id']}"
+    async with signed_in_browser(app, "bureau") as browser:
+        seen = await browser.get(path, headers=HTML)
+        assert seen.status_code == 200 and 'data-testid="relief-enrolment"' in seen.text and "低保" in seen.text
+    agency = f"agency-{b['provider']['code'].lower()}"
+    async with signed_in_browser(app, agency, PASSWORD) as browser:
+        record = await browser.get(path, headers=HTML)
+        assert record.status_code == 200, record.text
+        assert 'data-testid="relief-enrolment"' not in record.text and "低保" not in record.text
