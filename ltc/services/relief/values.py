@@ -62,12 +62,15 @@ class MonthSummary(BaseModel):
     lines: int
     personal_fen: int
     relief_fen: int
-    reimbursed: bool
+    reimbursed: bool = Field(description="the relief fund has reimbursed all of the month's relief")
+    to_reimburse_fen: int = Field(
+        0, description="the month's relief less what was reimbursed for it: negative when a correction took relief back"
+    )
 
 
 class Reimbursement(BaseModel):
     period: str
-    amount_fen: int
+    amount_fen: int = Field(description="all the month's reimbursements together")
     recorded_at: datetime
     recorded_by: str | None = None
 
@@ -78,3 +81,5 @@ class ReliefStatement(BaseModel):
     personal_fen: int
     relief_fen: int
     reimbursed: Reimbursement | None
+    to_reimburse_fen: int = Field(0, description="what the next reimbursement of the month would post (either sign)")
+    month_ended: bool = Field(True, description="the month has ended: only then is it reimbursed")
