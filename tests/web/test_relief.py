@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ltc.db.tables import LedgerPosting, ReliefEnrolment
 from ltc.domain import ledger
+from ltc.domain.money import format_yuan
 from ltc.domain.periods import Period
+from ltc.services.clock import FixedClock
 from ltc.services.relief.statement import months_to_reimburse
 from tests.conftest import bearer
-from tests.helpers import HTML, signed_in_browser
+from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_providers_and_assignment import run_burst_worker
 from tests.web.test_settlements import after_the_month, built, visited
 from tests.web.test_visits import PASSWORD, beneficiary, plan_for
@@ -92,10 +95,28 @@ async def test_a_relieved_persons_month_is_owed_stated_and_reimbursed_once(app, 
     assert any(m["period"] == period and not m["reimbursed"] for m in months)
     waiting = await months_to_reimburse()
     assert waiting >= 1, "the bureau's to-do count names the month"
+    due = statement["to_reimburse_fen"]
+    assert due >= line["relief_fen"]
+    async with signed_in_browser(app, "bureau") as browser:
+        shown = await browser.get(f"/relief/{period}", headers=HTML)
+        assert 'data-testid="record-reimbursement"' in shown.text and f'value="{due}"' in shown.text
+        assert format_yuan(due) in shown.text, "the confirmation names the amount it will post"
+        stale = await browser.post(
+            f"/relief/{period}/reimbursement",
+            data={"amount_fen": str(due + 1), "_csrf_token": csrf_token(shown.text)},
+            headers=HTML,
+        )
+        assert stale.status_code == 409 and "核对后再次确认" in stale.text
+        services = app.state.services
+        running = Period.parse(period).start_utc(services.settings.zone) + timedelta(days=3)
+        monkeypatch.setattr(app.state, "services", replace(services, clock=FixedClock(running)))
+        early = await browser.get(f"/relief/{period}", headers=HTML)
+        assert early.status_code == 200 and 'data-testid="record-reimbursement"' not in early.text
+        monkeypatch.setattr(app.state, "services", services)
     done = await client.post(f"/api/v1/relief/statements/{period}/reimbursement", headers=bureau)
-    assert done.status_code == 201 and done.json()["amount_fen"] == statement["relief_fen"], done.text
+    assert done.status_code == 201 and done.json()["amount_fen"] == due, done.text
     again = await client.post(f"/api/v1/relief/statements/{period}/reimbursement", headers=bureau)
-    assert again.status_code == 409 and again.json()["code"] == "relief_already_reimbursed"
+    assert again.status_code == 409 and again.json()["code"] == "relief_nothing_due"
     assert await months_to_reimburse() == waiting - 1
 
     exported = await client.get(f"/api/v1/relief/statements/{period}/export.csv", headers=bureau)
