@@ -6,12 +6,12 @@ amount posted."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from ltc.db import engine as db_engine
-from ltc.db.tables import AppUser, LedgerEntry, Provider, Settlement
+from ltc.db.tables import AppUser, LedgerEntry, Person, Provider, ReliefEnrolment, Settlement, SettlementLine
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import Conflict
 from ltc.runtime import open_runtime
@@ -90,3 +90,40 @@ async def _check(ctx: ServiceContext) -> None:
     assert returned.amount_fen == 7_000 and await months_to_reimburse() == before
     sources = await LedgerEntry.select(LedgerEntry.source_id).where(LedgerEntry.source_id.like(f"relief:{MONTH}:%"))
     assert sorted(r["source_id"] for r in sources) == [f"relief:{MONTH}:reimburse:{n}" for n in (1, 2, 3)]
+
+    # A correction's line of a person whose group ended with the month it corrects: the
+    # statement names the group of the corrected month, not of the statement's.
+    person = await Person.select(Person.id).first()
+    await ReliefEnrolment(
+        enrolment_key=f"{person['id']}:dibao:2021-01-01",
+        person=person["id"],
+        group="dibao",
+        from_day=date(2021, 1, 1),
+        to_day=date(2021, 1, 31),
+    ).save()
+    correcting = Settlement(
+        provider=providers[0],
+        period=MONTH,
+        settlement_key=f"{providers[0]}:{MONTH}:adjust",
+        status="draft",
+        version=1,
+        personal_fen=-500,
+        relief_fen=-500,
+        built_at=NOW,
+    )
+    await correcting.save()
+    await SettlementLine(
+        settlement=correcting.id,
+        line_no=1,
+        kind="adjustment",
+        person=person["id"],
+        personal_fen=-500,
+        relief_fen=-500,
+        adjusts_period="2021-01",
+    ).save()
+    await Settlement.update({Settlement.status: "approved", Settlement.decided_at: NOW}).where(
+        Settlement.id == correcting.id
+    )
+    head, _ = await statement(ctx, _bureau, MONTH)
+    (adjusted,) = [x for x in head.lines if x.settlement_id == correcting.id]
+    assert adjusted.group == "dibao"

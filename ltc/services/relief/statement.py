@@ -156,6 +156,7 @@ async def statement(
             SettlementLine.settlement.provider.as_alias("provider_id"),
             SettlementLine.personal_fen,
             SettlementLine.relief_fen,
+            SettlementLine.adjusts_period,
         )
         .where(_relieved() & (SettlementLine.settlement.period == str(month)))
         .order_by(SettlementLine.id)
@@ -167,7 +168,7 @@ async def statement(
     rows = await query
     page = page_of(rows, request, lambda r: (r["id"],)) if request is not None else Page(items=list(rows))
     enrolments = await enrolments_until(month.last_day)
-    groups = policy_book(ctx.settings).in_force(month.last_day).relief_groups
+    book = policy_book(ctx.settings)
     keyring = ctx.settings.keyring
     providers = {
         p["id"]: p
@@ -181,7 +182,9 @@ async def statement(
         if row["person_id"] is not None and row["id_number_enc"]:
             clear = open_field(keyring, row | {"id": row["person_id"]}, "id_number")
             id_number = clear if actor.sees_full_id_numbers else mask_id_number(clear)
-        group = relief.group_on(enrolments.get(row["person_id"], ()), month.last_day, groups)
+        # a correction's line carries the relief of the month it corrects: the group of that month
+        day = Period.parse(row["adjusts_period"]).last_day if row["adjusts_period"] else month.last_day
+        group = relief.group_on(enrolments.get(row["person_id"], ()), day, book.in_force(day).relief_groups)
         lines.append(
             StatementLine(
                 settlement_id=row["settlement_id"],

@@ -49,7 +49,9 @@ class StatementLine(BaseModel):
     person_id: int | None
     person_name: str
     id_number: str = Field(description="masked unless the reader is the bureau")
-    group: str | None = Field(description="the hardship group on the month's last day")
+    group: str | None = Field(
+        description="the hardship group on the last day of the month the line is for (a correction's: the corrected month)"
+    )
     provider_id: int
     provider_code: str
     provider_name: str
