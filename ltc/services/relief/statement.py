@@ -1,6 +1,7 @@
 """The relief fund's monthly statement (READ_RELIEF): the relieved lines of the month's
 approved and paid settlements, their totals, and the relief fund's reimbursement of the
-month (MANAGE_RELIEF), posted once (debit ``fund_bank``, credit ``relief_due``)."""
+month (MANAGE_RELIEF): each posts what the month's relief came to beyond what was already
+reimbursed for it (debit ``fund_bank``, credit ``relief_due``; the other way when less)."""
 
 from __future__ import annotations
 
