@@ -189,17 +189,21 @@ def entry_for_approval(
     return JournalEntry(source_id=source_id, kind="approval", memo=memo, postings=_postings(debits, credits))
 
 
-def entry_for_relief_reimbursement(period: Period | str, amount_fen: int) -> JournalEntry:
-    """The relief fund pays the insurance fund a month's relief (its statement): once a
-    month, so the month names it (``relief:<YYYY-MM>:reimburse``)."""
+def entry_for_relief_reimbursement(period: Period | str, amount_fen: int, number: int = 1) -> JournalEntry:
+    """The relief fund pays the insurance fund what a month's relief came to beyond what it
+    has already paid for it (``relief:<YYYY-MM>:reimburse:<n>``, the month's n-th): relief
+    approved later is paid later, relief a correction took back (a negative amount) is
+    returned to the relief fund."""
     period = Period.parse(period)
+    if check_fen(amount_fen) == 0:
+        raise InvalidInput("a reimbursement of nothing", code="amount_required")
     return _transfer(
-        f"relief:{period}:reimburse",
+        f"relief:{period}:reimburse:{number}",
         "relief",
         FUND_BANK,
         RELIEF_DUE,
-        _positive(amount_fen),
-        f"relief fund's reimbursement of {period}",
+        amount_fen,
+        f"relief fund's reimbursement of {period} ({number})",
     )
 
 

@@ -141,6 +141,24 @@ async def _account_sums() -> dict[str, tuple[int, int]]:
     return {r["account"]: (int(r["debit"] or 0), int(r["credit"] or 0)) for r in sums}
 
 
+def _payables(by_account: dict[str, tuple[int, int]]) -> int:
+    return sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
+
+
+# The fund's balance: its cash and what the relief fund owes it, less what it owes providers
+# (approved relief is owed to providers and to the fund alike: it nets out). Each of these
+# accounts counts debits up and credits down the balance.
+_BALANCE_ASSETS = [accounts.FUND_BANK, accounts.RELIEF_DUE]
+
+
+def _in_balance(account: str) -> bool:
+    return account in _BALANCE_ASSETS or account.startswith(accounts.PAYABLE_PREFIX)
+
+
+def _balance(by_account: dict[str, tuple[int, int]]) -> int:
+    return sum(d - c for a, (d, c) in by_account.items() if _in_balance(a))
+
+
 async def _spend_by_period() -> dict[str, int]:
     """The fund amount of each month's approved (or paid) settlements."""
     rows = (
@@ -154,9 +172,7 @@ async def _spend_by_period() -> dict[str, int]:
 def _health(
     ctx: ServiceContext, by_account: dict[str, tuple[int, int]], spend: dict[str, int], as_of: Period
 ) -> FundHealth:
-    cash = by_account.get(accounts.FUND_BANK, (0, 0))
-    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
-    balance = cash[0] - cash[1] - payables_fen
+    balance = _balance(by_account)
     recent = sorted((p for p, v in spend.items() if v > 0 and Period.parse(p) <= as_of), reverse=True)[:3]
     months = accounts.months_payable(balance, [spend[p] for p in recent])
     policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
@@ -211,7 +227,6 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
     debit_total = sum(d for d, _ in by_account.values())
     credit_total = sum(c for _, c in by_account.values())
     cash = by_account.get(accounts.FUND_BANK, (0, 0))
-    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
     spend = await _spend_by_period()
     as_of = as_of or _this_month(ctx)
     health = _health(ctx, by_account, spend, as_of)
@@ -223,7 +238,7 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
         balance_by_period=await _balance_by_period(ctx),
         balance_fen=health.balance_fen,
         cash_fen=cash[0] - cash[1],
-        payables_fen=payables_fen,
+        payables_fen=_payables(by_account),
         month_spend_fen=spend.get(str(as_of), 0),
         months_payable=float(health.months_payable) if health.months_payable is not None else None,
         period=str(as_of),
@@ -246,12 +261,9 @@ async def fund_position(ctx: ServiceContext, actor: Actor, as_of: Period | None 
 
 
 async def balance_and_contributions(ctx: ServiceContext) -> tuple[int, dict[str, int]]:
-    """The fund's balance (cash less what is owed) and the money paid in each month: what a
+    """The fund's balance (see ``_balance``) and the money paid in each month: what a
     projection runs from."""
-    by_account = await _account_sums()
-    cash = by_account.get(accounts.FUND_BANK, (0, 0))
-    payables_fen = sum(c - d for a, (d, c) in by_account.items() if a.startswith(accounts.PAYABLE_PREFIX))
-    return cash[0] - cash[1] - payables_fen, await _contributions_by_period(ctx)
+    return _balance(await _account_sums()), await _contributions_by_period(ctx)
 
 
 async def spend_and_balance_by_period(ctx: ServiceContext) -> tuple[dict[str, int], dict[str, int]]:
@@ -271,17 +283,18 @@ async def _contributions_by_period(ctx: ServiceContext) -> dict[str, int]:
 
 
 async def _balance_by_period(ctx: ServiceContext) -> dict[str, int]:
-    """The balance (cash − what is owed) at the end of each month that had ledger postings."""
+    """The balance (``_balance``) at the end of each month that had ledger postings."""
     rows = await LedgerPosting.select(
         LedgerPosting.account,
         LedgerPosting.debit_fen,
         LedgerPosting.credit_fen,
         LedgerPosting.entry.posted_at.as_alias("posted_at"),
-    ).where((LedgerPosting.account == accounts.FUND_BANK) | LedgerPosting.account.like(f"{accounts.PAYABLE_PREFIX}%"))
+    ).where(LedgerPosting.account.is_in(_BALANCE_ASSETS) | LedgerPosting.account.like(f"{accounts.PAYABLE_PREFIX}%"))
     change: dict[str, int] = defaultdict(int)
     for r in rows:
         month = str(Period.of(r["posted_at"].astimezone(ctx.settings.zone).date()))
-        # cash counts up with debits; what is owed counts down the balance with credits
+        if not _in_balance(r["account"]):
+            continue
         change[month] += r["debit_fen"] - r["credit_fen"]
     running, out = 0, {}
     for month in sorted(change):

@@ -90,7 +90,8 @@ class PersonPages(Controller):
         return page(
             "persons/record.html",
             record=record,
-            relief=await person_enrolments(person_id),
+            # a hardship group is civil-affairs data: only the relief fund's readers see it
+            relief=await person_enrolments(person_id) if actor.may(Action.READ_RELIEF) else None,
             relief_groups=RELIEF_GROUPS,
             yuan=format_yuan,
             **actions_of(actor),

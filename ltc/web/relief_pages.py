@@ -79,9 +79,14 @@ class ReliefPages(Controller):
         return await statement_page(services, actor, period, limit=limit, after=after)
 
     @post("/relief/{period:str}/reimbursement", guards=[MANAGE_RELIEF])
-    async def reimburse(self, period: FromPath[str], actor: CurrentActor, services: Services) -> Template | Redirect:
+    async def reimburse(
+        self, request: Request, period: FromPath[str], actor: CurrentActor, services: Services
+    ) -> Template | Redirect:
+        shown = str((await request.form()).get("amount_fen") or "")
         try:
-            await statement.record_reimbursement(services, actor, _period(period))
+            if not re.fullmatch(r"-?[0-9]{1,15}", shown):  # the amount the officer confirmed
+                raise InvalidInput("amount_fen", code="relief_amount_changed")
+            await statement.record_reimbursement(services, actor, _period(period), int(shown))
         except DomainError as exc:
             return await statement_page(services, actor, period, form=FormState().refused(exc))
         return Redirect(path=f"/relief/{period}")

@@ -43,7 +43,10 @@ TOWN_ERROR_MESSAGES |= {
     "check_not_needed": N_("Only a family-care allowance is checked monthly."),
     "check_recorded": N_("This month's check is already on record."),
     "relief_already_reimbursed": N_("The relief fund's reimbursement of this month is already recorded."),
-    "relief_nothing_due": N_("No relief is due for this month: no approved settlement carries any."),
+    "relief_nothing_due": N_("Nothing is left to settle with the relief fund for this month."),
+    "relief_amount_changed": N_(
+        "The amount to settle with the relief fund has changed since the page was shown: check it and confirm again."
+    ),
 }
 # Why a row of the civil-affairs list of hardship groups was refused, in words.
 RELIEF_ROW_REFUSALS: dict[str, str] = {

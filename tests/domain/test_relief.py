@@ -136,7 +136,10 @@ def test_the_approval_owes_the_provider_the_fund_amount_and_the_relief() -> None
     after = ledger.balances([entry, paid, back])
     assert after[ledger.RELIEF_DUE] == 0 and after[ledger.payable(7)] == 0
     assert after[ledger.FUND_BANK] == -9000  # the fund bore its own share only
-    assert back.source_id == "relief:2026-03:reimburse"
+    assert back.source_id == "relief:2026-03:reimburse:1"
+    returned = ledger.entry_for_relief_reimbursement("2026-03", -400, 2)
+    assert returned.source_id == "relief:2026-03:reimburse:2"
+    assert ledger.balances([returned]) == {ledger.FUND_BANK: -400, ledger.RELIEF_DUE: 400}
     with pytest.raises(InvalidInput):
         ledger.entry_for_relief_reimbursement("2026-03", 0)
 

@@ -71,6 +71,16 @@ async def _check(services, tmp_path) -> None:
     eight_months = await ledger.fund_health(services, bureau)
     assert eight_months.months_payable == Decimal("8.0") and eight_months.warning is None
 
+    # Relief approved with a settlement is owed to the provider and, as much, to the fund by
+    # the relief fund: the fund is no poorer for it before the relief fund reimburses it.
+    relieved = entry_for_approval(999_999, provider["id"], 0, relief_fen=200_000)
+    await ledger.post_entry(relieved, settlement_id=None, actor=bureau, at=NOW)
+    with_relief = await ledger.fund_health(services, bureau)
+    assert with_relief.balance_fen == 8_000_000 and with_relief.months_payable == Decimal("8.0")
+    position = await ledger.fund_position(services, bureau, Period.parse("2026-06"))
+    assert position.balance_fen == 8_000_000 and position.balance_by_period["2026-06"] == 8_000_000
+    assert (await ledger.balance_and_contributions(services))[0] == 8_000_000
+
     # A stricter policy version is data: the same fund is now in alarm.
     raw = json.loads(services.settings.policy_file.read_text(encoding="utf-8"))
     latest = raw["versions"][-1]

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ltc.db.tables import LedgerPosting, ReliefEnrolment
 from ltc.domain import ledger
+from ltc.domain.money import format_yuan
 from ltc.domain.periods import Period
+from ltc.services.clock import FixedClock
 from ltc.services.relief.statement import months_to_reimburse
 from tests.conftest import bearer
-from tests.helpers import HTML, signed_in_browser
+from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_providers_and_assignment import run_burst_worker
 from tests.web.test_settlements import after_the_month, built, visited
-from tests.web.test_visits import beneficiary, plan_for
+from tests.web.test_visits import PASSWORD, beneficiary, plan_for
 from tests.web.text_of_page import codes_in
 
 
@@ -92,10 +95,28 @@ async def test_a_relieved_persons_month_is_owed_stated_and_reimbursed_once(app, 
     assert any(m["period"] == period and not m["reimbursed"] for m in months)
     waiting = await months_to_reimburse()
     assert waiting >= 1, "the bureau's to-do count names the month"
+    due = statement["to_reimburse_fen"]
+    assert due >= line["relief_fen"]
+    async with signed_in_browser(app, "bureau") as browser:
+        shown = await browser.get(f"/relief/{period}", headers=HTML)
+        assert 'data-testid="record-reimbursement"' in shown.text and f'value="{due}"' in shown.text
+        assert format_yuan(due) in shown.text, "the confirmation names the amount it will post"
+        stale = await browser.post(
+            f"/relief/{period}/reimbursement",
+            data={"amount_fen": str(due + 1), "_csrf_token": csrf_token(shown.text)},
+            headers=HTML,
+        )
+        assert stale.status_code == 409 and "核对后再次确认" in stale.text
+        services = app.state.services
+        running = Period.parse(period).start_utc(services.settings.zone) + timedelta(days=3)
+        monkeypatch.setattr(app.state, "services", replace(services, clock=FixedClock(running)))
+        early = await browser.get(f"/relief/{period}", headers=HTML)
+        assert early.status_code == 200 and 'data-testid="record-reimbursement"' not in early.text
+        monkeypatch.setattr(app.state, "services", services)
     done = await client.post(f"/api/v1/relief/statements/{period}/reimbursement", headers=bureau)
-    assert done.status_code == 201 and done.json()["amount_fen"] == statement["relief_fen"], done.text
+    assert done.status_code == 201 and done.json()["amount_fen"] == due, done.text
     again = await client.post(f"/api/v1/relief/statements/{period}/reimbursement", headers=bureau)
-    assert again.status_code == 409 and again.json()["code"] == "relief_already_reimbursed"
+    assert again.status_code == 409 and again.json()["code"] == "relief_nothing_due"
     assert await months_to_reimburse() == waiting - 1
 
     exported = await client.get(f"/api/v1/relief/statements/{period}/export.csv", headers=bureau)
@@ -130,3 +151,22 @@ async def test_the_pages_speak_chinese_and_english_and_show_no_code(app) -> None
             browser.cookies.set("ltc_lang", "zh")
     async with signed_in_browser(app, "agency-P01") as browser:
         assert (await browser.get("/relief", headers=HTML)).status_code in (403, 404)
+
+
+async def test_a_persons_hardship_group_is_shown_to_the_relief_funds_readers_only(app, client, auth) -> None:
+    b = await beneficiary(client, auth)
+    await ReliefEnrolment(
+        enrolment_key=f"{b['person_id']}:dibao:2020-01-01",
+        person=b["person_id"],
+        group="dibao",
+        from_day=datetime(2020, 1, 1).date(),
+    ).save()
+    path = f"/persons/{b['person_id']}"
+    async with signed_in_browser(app, "bureau") as browser:
+        seen = await browser.get(path, headers=HTML)
+        assert seen.status_code == 200 and 'data-testid="relief-enrolment"' in seen.text and "低保" in seen.text
+    agency = f"agency-{b['provider']['code'].lower()}"
+    async with signed_in_browser(app, agency, PASSWORD) as browser:
+        record = await browser.get(path, headers=HTML)
+        assert record.status_code == 200, record.text
+        assert 'data-testid="relief-enrolment"' not in record.text and "低保" not in record.text

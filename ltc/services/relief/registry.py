@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import date
 from itertools import islice
 from uuid import UUID
 
@@ -121,6 +122,7 @@ async def _store(
             ).where(ReliefEnrolment.enrolment_key.is_in(list(found) or [""]))
         }
         fresh = []
+        ended: dict[date | None, list[int]] = {}
         for key, row in found.items():
             old = stored.get(key)
             if old is None:
@@ -137,12 +139,14 @@ async def _store(
                     )
                 )
             elif relief.as_day(old["to_day"]) != row.to_day:
-                await ReliefEnrolment.update(
-                    {ReliefEnrolment.to_day: row.to_day, ReliefEnrolment.source: upload_id}
-                ).where(ReliefEnrolment.id == old["id"])
+                ended.setdefault(row.to_day, []).append(old["id"])
                 tally.updated += 1
             else:
                 tally.unchanged += 1
+        for to_day, ids in ended.items():  # one update per new end day: a list ends few distinct days
+            await ReliefEnrolment.update({ReliefEnrolment.to_day: to_day, ReliefEnrolment.source: upload_id}).where(
+                ReliefEnrolment.id.is_in(ids)
+            )
         if fresh:
             await ReliefEnrolment.insert(*fresh)
         tally.created += len(fresh)

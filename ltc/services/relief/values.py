@@ -49,7 +49,9 @@ class StatementLine(BaseModel):
     person_id: int | None
     person_name: str
     id_number: str = Field(description="masked unless the reader is the bureau")
-    group: str | None = Field(description="the hardship group on the month's last day")
+    group: str | None = Field(
+        description="the hardship group on the last day of the month the line is for (a correction's: the corrected month)"
+    )
     provider_id: int
     provider_code: str
     provider_name: str
@@ -62,12 +64,15 @@ class MonthSummary(BaseModel):
     lines: int
     personal_fen: int
     relief_fen: int
-    reimbursed: bool
+    reimbursed: bool = Field(description="the relief fund has reimbursed all of the month's relief")
+    to_reimburse_fen: int = Field(
+        0, description="the month's relief less what was reimbursed for it: negative when a correction took relief back"
+    )
 
 
 class Reimbursement(BaseModel):
     period: str
-    amount_fen: int
+    amount_fen: int = Field(description="all the month's reimbursements together")
     recorded_at: datetime
     recorded_by: str | None = None
 
@@ -78,3 +83,5 @@ class ReliefStatement(BaseModel):
     personal_fen: int
     relief_fen: int
     reimbursed: Reimbursement | None
+    to_reimburse_fen: int = Field(0, description="what the next reimbursement of the month would post (either sign)")
+    month_ended: bool = Field(True, description="the month has ended: only then is it reimbursed")

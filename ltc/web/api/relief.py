@@ -60,11 +60,18 @@ class ReliefController(Controller):
         "/statements/{period:str}/reimbursement",
         status_code=201,
         guards=[allowed(Action.MANAGE_RELIEF)],
-        summary="Record the relief fund's reimbursement of the month's relief (once; a second is 409"
-        " relief_already_reimbursed)",
+        summary="Record the relief fund's reimbursement of what the month's relief came to beyond what it reimbursed"
+        " (either sign; 409 relief_nothing_due when nothing; amount_fen, the amount confirmed, else 409"
+        " relief_amount_changed)",
     )
-    async def reimburse(self, period: PeriodPath, actor: CurrentActor, services: Services) -> Reimbursement:
-        return await statement.record_reimbursement(services, actor, period)
+    async def reimburse(
+        self,
+        period: PeriodPath,
+        actor: CurrentActor,
+        services: Services,
+        amount_fen: Annotated[int | None, Parameter(ge=-(10**14), le=10**14)] = None,
+    ) -> Reimbursement:
+        return await statement.record_reimbursement(services, actor, period, amount_fen)
 
     @get(
         "/statements/{period:str}/export.csv",
