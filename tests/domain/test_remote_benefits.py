@@ -194,3 +194,35 @@ def test_the_quality_reserve_is_not_taken_from_the_family_care_allowance() -> No
     )
     assert [x.kind for x in draft.lines] == [FAMILY_CARE]
     assert draft.fund_fen == 60000
+
+
+def test_two_allowances_of_one_person_in_a_month_make_one_line_pro_rated_once() -> None:
+    # The bureau ended a grant on the 15th and granted a new one with the same provider.
+    ended = FamilyCareInput(5, 4, date(2026, 1, 1), date(2026, 4, 15), "ok")
+    new = FamilyCareInput(5, 4, date(2026, 4, 16), None, None)
+    (line,) = build(APRIL, family=[ended, new]).lines
+    assert (line.person_id, line.gross_fen, line.note) == (5, 66000, "30 of 30 days")
+    # a stopping finding on either of them holds the month
+    (held,) = build(APRIL, family=[ended, FamilyCareInput(5, 4, date(2026, 4, 16), None, "died")]).lines
+    assert (held.gross_fen, held.note) == (0, "died")
+    # the days are counted once even if two grants were to overlap
+    (line,) = build(APRIL, family=[FamilyCareInput(5, 4, date(2026, 1, 1), None, "ok"), new]).lines
+    assert line.gross_fen == 66000
+
+
+def test_a_person_in_home_care_that_month_gets_no_family_care_allowance() -> None:
+    home = HomeCareInput(5, 4, visits=(CountedVisit(1, date(2026, 4, 2), 60),))
+    lines = build(APRIL, home=[home], family=[FamilyCareInput(5, 4, date(2026, 1, 1), None, "ok")]).lines
+    assert [x.kind for x in lines if x.person_id == 5] == [HOME]
+
+
+def test_the_allowance_is_paid_only_for_days_a_conclusion_is_valid_and_held_without_one() -> None:
+    # the conclusion ends on 10 April: ten of April's thirty days
+    (line,) = build(APRIL, family=[FamilyCareInput(5, 4, date(2026, 1, 1), None, "ok", date(2026, 4, 10))]).lines
+    assert (line.gross_fen, line.note) == (22000, "10 of 30 days")
+    for missing in (
+        FamilyCareInput(5, 0, date(2026, 1, 1), None, "ok"),
+        FamilyCareInput(5, 4, date(2026, 1, 1), None, "ok", date(2026, 3, 31)),
+    ):
+        (held,) = build(APRIL, family=[missing]).lines
+        assert (held.gross_fen, held.note) == (0, rules.NO_CONCLUSION)

@@ -318,3 +318,35 @@ async def test_the_user_pages_open_a_town_agent_for_a_town_and_list_it(app) -> N
         assert opened.status_code == 201, opened.text[:500]
         listed = visible_text((await browser.get("/users", params={"role": "town_agent"}, headers=HTML)).text)
         assert "page-town" in listed and "松岙镇" in listed
+
+
+async def test_a_grant_ended_mid_month_and_a_new_one_settle_as_one_allowance(client, auth, app) -> None:
+    bureau, agent = await auth("bureau"), await auth("agent1")
+    person_id = await uncovered_beneficiary(client, auth)
+    provider = await new_active_provider(client, bureau, lat=31.7, lon=119.8, capacity=5, service_radius_km=1.0)
+    month = Period.of(today().replace(day=1) - timedelta(days=1))
+    mid = month.first_day + timedelta(days=14)
+
+    async def grant(from_day) -> httpx.Response:
+        body = {"person_id": person_id, "kind": "family_care_allowance", "provider_id": provider["id"]}
+        return await client.post(
+            "/api/v1/remote-benefits", json=body | {"from_day": from_day.isoformat()}, headers=bureau
+        )
+
+    first = await grant(month.first_day)
+    assert first.status_code == 201, first.text
+    ended = await client.post(
+        f"/api/v1/remote-benefits/{first.json()['id']}/end", json={"to_day": mid.isoformat()}, headers=bureau
+    )
+    assert ended.status_code == 200, ended.text
+    overlapping = await grant(mid)  # the ended grant still runs on its last day
+    assert overlapping.status_code == 409 and overlapping.json()["code"] == "remote_benefit_open"
+    second = await grant(mid + timedelta(days=1))
+    assert second.status_code == 201, second.text
+    check = {"period": str(month), "kind": "visit", "checked_on": mid.isoformat(), "finding": "ok"}
+    recorded = await client.post(f"/api/v1/remote-benefits/{first.json()['id']}/checks", json=check, headers=agent)
+    assert recorded.status_code == 201, recorded.text
+
+    settlement = await built(app, client, bureau, str(month), provider["id"])
+    (line,) = [x for x in settlement["lines"] if x["kind"] == "family_care" and x["person_id"] == person_id]
+    assert line["gross_fen"] == line["unit_price_fen"] > 0, line  # the whole month, pro-rated once
