@@ -14,6 +14,8 @@ import pytest
 
 from ltc.db.tables import Person, Town
 from ltc.domain.periods import Period
+from ltc.services import assignments, reoptimisation
+from ltc.services.jobs import NoParams
 from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_assessment_workflow import answers_at, apply, instrument, register, submission, today, user_ids
 from tests.web.test_providers_and_assignment import new_active_provider
@@ -350,3 +352,30 @@ async def test_a_grant_ended_mid_month_and_a_new_one_settle_as_one_allowance(cli
     settlement = await built(app, client, bureau, str(month), provider["id"])
     (line,) = [x for x in settlement["lines"] if x["kind"] == "family_care" and x["person_id"] == person_id]
     assert line["gross_fen"] == line["unit_price_fen"] > 0, line  # the whole month, pro-rated once
+
+
+async def test_a_remote_benefit_keeps_its_placement_through_new_placements_and_the_optimiser(
+    client, auth, services
+) -> None:
+    bureau = await auth("bureau")
+    provider = await a_provider(client, auth)
+    grouped = await uncovered_beneficiary(client, auth)
+    family = await uncovered_beneficiary(client, auth)
+    for person_id, kind in ((grouped, "grouped_visits"), (family, "family_care_allowance")):
+        body = {"person_id": person_id, "kind": kind, "provider_id": provider["id"]}
+        granted = await client.post("/api/v1/remote-benefits", json=body, headers=bureau)
+        assert granted.status_code == 201, granted.text
+
+    async def progress(_share: float) -> None:
+        return None
+
+    # a provider now reaching them both opens: the placement job moves neither
+    await new_active_provider(client, bureau, lat=29.02, lon=122.05, capacity=50, service_radius_km=30.0)
+    await assignments.assign_beneficiaries(services, NoParams(), progress)
+    for person_id, placed in ((grouped, (provider["id"], "grouped_visits")), (family, (None, "no_provider_in_range"))):
+        where = (await client.get(f"/api/v1/persons/{person_id}/assignment", headers=bureau)).json()
+        assert (where["provider_id"], where["reason"]) == placed
+    # nor does the optimiser consider them
+    preview = await reoptimisation.reoptimise_preview(services, NoParams(), progress)
+    assert not {grouped, family} & {x[0] for x in preview.plan.placements}
+    assert not {grouped, family} & {x[0] for x in preview.plan.unassigned}

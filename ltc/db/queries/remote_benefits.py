@@ -3,6 +3,7 @@ and the ones running in a month, written once for every reader."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from piccolo.columns.combination import Combinable
@@ -19,3 +20,17 @@ def open_on(day: date) -> Combinable:
 def runs_in(period: Period) -> Combinable:
     """Benefits running on at least one day of the month."""
     return (RemoteBenefit.from_day <= period.last_day) & open_on(period.first_day)
+
+
+async def unended_by_person(person_ids: Sequence[int] | None = None) -> dict[int, tuple[str, int | None]]:
+    """Person → (kind, provider) of their remote benefit not ended: the bureau placed them
+    (grouped visits with the visiting provider, the family-care allowance with none), so the
+    rules and the optimiser leave them where they are until the benefit ends."""
+    query = RemoteBenefit.select(RemoteBenefit.person, RemoteBenefit.kind, RemoteBenefit.provider).where(
+        RemoteBenefit.to_day.is_null()
+    )
+    if person_ids is not None:
+        if not person_ids:
+            return {}
+        query = query.where(RemoteBenefit.person.is_in(list(person_ids)))
+    return {r["person"]: (r["kind"], r["provider"]) for r in await query}
