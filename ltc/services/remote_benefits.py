@@ -12,7 +12,7 @@ from piccolo.query import Select
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import is_unique_violation, write_transaction
-from ltc.db.queries.remote_benefits import open_on, runs_in
+from ltc.db.queries.remote_benefits import open_on, runs_in, uncovered_beneficiaries
 from ltc.db.tables import Assignment, Conclusion, Person, Provider, RemoteBenefit, RemoteCheck
 from ltc.domain import remote_benefits as rules
 from ltc.domain.access import Action, Actor, require
@@ -135,9 +135,6 @@ def _in_town(actor: Actor) -> Combinable | None:
 async def list_uncovered(actor: Actor) -> list[UncoveredPerson]:
     """The beneficiaries no designated provider reaches and who have no open remote benefit."""
     require(actor, Action.GRANT_REMOTE_BENEFIT)
-    open_people = {
-        r["person"] for r in await RemoteBenefit.select(RemoteBenefit.person).where(RemoteBenefit.to_day.is_null())
-    }
     rows = (
         await Assignment.select(
             Assignment.person.as_alias("person_id"),
@@ -148,10 +145,10 @@ async def list_uncovered(actor: Actor) -> list[UncoveredPerson]:
             Assignment.nearest_provider.name.as_alias("nearest_provider_name"),
             Assignment.nearest_distance_km,
         )
-        .where((Assignment.status == "unassigned") & (Assignment.reason == rules.UNCOVERED_REASON))
+        .where(await uncovered_beneficiaries())
         .order_by(Assignment.person)
     )
-    return [UncoveredPerson.model_validate(r) for r in rows if r["person_id"] not in open_people]
+    return [UncoveredPerson.model_validate(r) for r in rows]
 
 
 async def provider_choices(actor: Actor) -> list[tuple[int, str]]:

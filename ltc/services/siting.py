@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 
 from ltc.db.queries import providers as network
+from ltc.db.queries.remote_benefits import uncovered_beneficiaries
 from ltc.db.tables import Assignment, Provider
 from ltc.domain import assignment as assignment_rules
 from ltc.domain import siting
@@ -187,7 +188,7 @@ async def get_siting(actor: Actor, job_id: UUID) -> SitingView:
 
 
 async def uncovered_people() -> list[siting.UncoveredPerson]:
-    """Everyone whose current placement places them nowhere and who has a position."""
+    """The beneficiaries no designated provider reaches (and no remote benefit serves), with a position."""
     rows = await Assignment.select(
         Assignment.person.as_alias("id"),
         Assignment.person.lat.as_alias("lat"),
@@ -195,12 +196,7 @@ async def uncovered_people() -> list[siting.UncoveredPerson]:
         Assignment.care_mode.as_alias("mode"),
         Assignment.person.town.code.as_alias("town"),  # type: ignore[union-attr]
         Assignment.conclusion.level.as_alias("level"),
-    ).where(
-        Assignment.current_key.is_not_null()
-        & (Assignment.status == "unassigned")
-        & Assignment.person.lat.is_not_null()
-        & Assignment.person.lon.is_not_null()
-    )
+    ).where(await uncovered_beneficiaries() & Assignment.person.lat.is_not_null() & Assignment.person.lon.is_not_null())
     return [
         siting.UncoveredPerson(
             id=r["id"], lat=r["lat"], lon=r["lon"], mode=r["mode"], town=r["town"] or "", level=r["level"]

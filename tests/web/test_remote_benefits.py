@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from ltc.db.queries import towns as town_queries
 from ltc.db.tables import Person, Town
 from ltc.domain.periods import Period
 from ltc.services import assignments, reoptimisation
+from ltc.services import siting as siting_service
 from ltc.services.jobs import NoParams
 from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_assessment_workflow import answers_at, apply, instrument, register, submission, today, user_ids
@@ -379,3 +381,27 @@ async def test_a_remote_benefit_keeps_its_placement_through_new_placements_and_t
     preview = await reoptimisation.reoptimise_preview(services, NoParams(), progress)
     assert not {grouped, family} & {x[0] for x in preview.plan.placements}
     assert not {grouped, family} & {x[0] for x in preview.plan.unassigned}
+
+
+async def test_uncovered_reads_the_same_for_the_towns_the_grant_list_and_siting(client, auth) -> None:
+    bureau = await auth("bureau")
+    person_id = await uncovered_beneficiary(client, auth)
+    town_id = (await Person.select(Person.town).where(Person.id == person_id).first())["town"]
+
+    async def readings() -> tuple[bool, bool, int]:
+        granting = (await client.get("/api/v1/remote-benefits/uncovered", headers=bureau)).json()
+        return (
+            person_id in {u["person_id"] for u in granting},
+            person_id in {p.id for p in await siting_service.uncovered_people()},
+            (await town_queries.figures_by_town()).by_town[town_id].uncovered,
+        )
+
+    listed, sited, count = await readings()
+    assert (listed, sited) == (True, True) and count >= 1
+    body = {
+        "person_id": person_id,
+        "kind": "family_care_allowance",
+        "provider_id": (await a_provider(client, auth))["id"],
+    }
+    assert (await client.post("/api/v1/remote-benefits", json=body, headers=bureau)).status_code == 201
+    assert await readings() == (False, False, count - 1)

@@ -8,8 +8,9 @@ from datetime import date
 
 from piccolo.columns.combination import Combinable
 
-from ltc.db.tables import RemoteBenefit
+from ltc.db.tables import Assignment, RemoteBenefit
 from ltc.domain.periods import Period
+from ltc.domain.remote_benefits import UNCOVERED_REASON
 
 
 def open_on(day: date) -> Combinable:
@@ -34,3 +35,16 @@ async def unended_by_person(person_ids: Sequence[int] | None = None) -> dict[int
             return {}
         query = query.where(RemoteBenefit.person.is_in(list(person_ids)))
     return {r["person"]: (r["kind"], r["provider"]) for r in await query}
+
+
+async def uncovered_beneficiaries() -> Combinable:
+    """The current assignments of the beneficiaries no designated provider reaches and whom no
+    remote benefit serves yet: the one reading of "uncovered" for the towns' figures, the
+    bureau's grant list and the siting of new providers."""
+    where = (
+        Assignment.current_key.is_not_null()
+        & (Assignment.status == "unassigned")
+        & (Assignment.reason == UNCOVERED_REASON)
+    )
+    served = sorted(await unended_by_person())
+    return where & Assignment.person.not_in(served) if served else where
