@@ -918,7 +918,7 @@ def check_month_ended(period: Period, today: date, what: str) -> None:
 class PersonMonth(msgspec.Struct, frozen=True, gc=False):
     """What a person's month with a provider was and could have been, for bounding corrections.
 
-    ``paid_*``: the person's care lines (home, institutional) in the approved settlement plus
+    ``paid_*``: the person's lines (home, institutional, travel, family care) in the approved settlement plus
     every correction already recorded for that person and month; ``home_levels`` and
     ``institutional_levels``: the levels of the person's care in the month; ``hourly_prices``
     and ``daily_prices``: the prices their care was (or would be) settled at (empty: the
@@ -930,6 +930,29 @@ class PersonMonth(msgspec.Struct, frozen=True, gc=False):
     institutional_levels: tuple[int, ...] = ()
     hourly_prices: tuple[int, ...] = ()
     daily_prices: tuple[int, ...] = ()
+    # The allowances the fund pays whole: the person's family-care allowances running in the
+    # month, and the days of their done visits with the person's town (travel allowance).
+    family_care: tuple[FamilyCareInput, ...] = ()
+    visit_days: tuple[date, ...] = ()
+    town_code: str | None = None
+
+
+def allowance_ceiling(person: PersonMonth, period: Period, policy_for: PolicyFor) -> int:
+    """The most the month's travel and family-care allowances could pay for the person: every
+    done visit at its day's travel allowance, and the family-care allowance of the benefit's
+    days as if the month's check had found all well (what a correction may pay once it has)."""
+    travel = 0
+    for day in person.visit_days:
+        try:
+            travel += policy_for(day).town(person.town_code).travel_allowance_fen
+        except InvalidInput:  # a day no version governs pays nothing
+            continue
+    family = 0
+    if person.family_care:
+        checked = [msgspec.structs.replace(x, finding=remote_benefits.OK) for x in person.family_care]
+        line = family_care_line(checked, period, policy_for)
+        family = line.gross_fen if line is not None else 0
+    return travel + family
 
 
 def month_ceiling(person: PersonMonth, period: Period, policy_for: PolicyFor) -> tuple[int, int]:
@@ -965,7 +988,8 @@ def month_ceiling(person: PersonMonth, period: Period, policy_for: PolicyFor) ->
         gross = per_day * period.days()
         inst_gross = max(inst_gross, gross)
         inst_fund = max(inst_fund, share_fen(gross, policy.fund_share_institutional))
-    return home_gross + inst_gross, home_fund + inst_fund
+    allowances = allowance_ceiling(person, period, policy_for)  # the fund pays them whole
+    return home_gross + inst_gross + allowances, home_fund + inst_fund + allowances
 
 
 def check_correction(person: PersonMonth, amount_fen: int, fund_fen: int | None, ceiling: tuple[int, int]) -> None:

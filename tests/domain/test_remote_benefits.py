@@ -22,8 +22,10 @@ from ltc.domain.settlement import (
     CountedVisit,
     FamilyCareInput,
     HomeCareInput,
+    PersonMonth,
     VisitGroup,
     build_settlement,
+    month_ceiling,
 )
 
 REMOTE = "330213011"
@@ -226,3 +228,16 @@ def test_the_allowance_is_paid_only_for_days_a_conclusion_is_valid_and_held_with
     ):
         (held,) = build(APRIL, family=[missing]).lines
         assert (held.gross_fen, held.note) == (0, rules.NO_CONCLUSION)
+
+
+def test_a_correction_may_pay_the_allowances_of_the_month_and_no_more() -> None:
+    # half of April on the allowance (level 4, v2: 660 yuan a month), two visits at 25 yuan
+    person = PersonMonth(
+        paid_gross_fen=0,
+        paid_fund_fen=0,
+        family_care=(FamilyCareInput(5, 4, date(2026, 4, 16), None, None),),
+        visit_days=(date(2026, 4, 2), date(2026, 4, 3)),
+        town_code=REMOTE,
+    )
+    assert month_ceiling(person, APRIL, BOOK.in_force) == (33000 + 5000, 33000 + 5000)
+    assert month_ceiling(PersonMonth(0, 0), APRIL, BOOK.in_force) == (0, 0)

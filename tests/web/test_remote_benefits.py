@@ -405,3 +405,44 @@ async def test_uncovered_reads_the_same_for_the_towns_the_grant_list_and_siting(
     }
     assert (await client.post("/api/v1/remote-benefits", json=body, headers=bureau)).status_code == 201
     assert await readings() == (False, False, count - 1)
+
+
+async def test_a_held_allowance_is_paid_by_a_correction_once_the_month_is_checked(client, auth, app) -> None:
+    bureau, agent = await auth("bureau"), await auth("agent1")
+    person_id = await uncovered_beneficiary(client, auth)
+    provider = await new_active_provider(client, bureau, lat=31.5, lon=119.7, capacity=5, service_radius_km=1.0)
+    month = Period.of(today().replace(day=1) - timedelta(days=1))
+    body = {"person_id": person_id, "kind": "family_care_allowance", "provider_id": provider["id"]}
+    granted = await client.post(
+        "/api/v1/remote-benefits", json=body | {"from_day": month.first_day.isoformat()}, headers=bureau
+    )
+    assert granted.status_code == 201, granted.text
+    settlement = await built(app, client, bureau, str(month), provider["id"])
+    (line,) = [x for x in settlement["lines"] if x["kind"] == "family_care"]
+    assert (line["gross_fen"], line["note"]) == (0, "check_missing")
+    url = f"/api/v1/settlements/{settlement['id']}"
+    submitted = await client.post(f"{url}/submit", headers=bureau | {"If-Match": settlement["etag"]})
+    approved = await client.post(f"{url}/approve", headers=bureau | {"If-Match": submitted.headers["etag"]})
+    assert approved.status_code == 200, approved.text
+    # the agent records the month's check late; the bureau pays the held month by a correction
+    check = {"period": str(month), "kind": "visit", "checked_on": month.last_day.isoformat(), "finding": "ok"}
+    recorded = await client.post(f"/api/v1/remote-benefits/{granted.json()['id']}/checks", json=check, headers=agent)
+    assert recorded.status_code == 201, recorded.text
+
+    async def correct(amount: int) -> httpx.Response:
+        return await client.post(
+            "/api/v1/settlement-corrections",
+            json={
+                "provider_id": provider["id"],
+                "corrects_period": str(month),
+                "person_id": person_id,
+                "amount_fen": amount,
+                "reason": "核查补录，补发家属护理补贴",
+            },
+            headers=bureau,
+        )
+
+    too_much = await correct(line["unit_price_fen"] + 1)
+    assert too_much.status_code == 422 and too_much.json()["code"] == "correction_exceeds_ceiling", too_much.text
+    paid = await correct(line["unit_price_fen"])
+    assert paid.status_code == 201, paid.text
