@@ -372,7 +372,7 @@ async def test_a_remote_benefit_keeps_its_placement_through_new_placements_and_t
         return None
 
     # a provider now reaching them both opens: the placement job moves neither
-    await new_active_provider(client, bureau, lat=29.02, lon=122.05, capacity=50, service_radius_km=30.0)
+    near = await new_active_provider(client, bureau, lat=29.02, lon=122.05, capacity=50, service_radius_km=30.0)
     await assignments.assign_beneficiaries(services, NoParams(), progress)
     for person_id, placed in ((grouped, (provider["id"], "grouped_visits")), (family, (None, "no_provider_in_range"))):
         where = (await client.get(f"/api/v1/persons/{person_id}/assignment", headers=bureau)).json()
@@ -381,6 +381,10 @@ async def test_a_remote_benefit_keeps_its_placement_through_new_placements_and_t
     preview = await reoptimisation.reoptimise_preview(services, NoParams(), progress)
     assert not {grouped, family} & {x[0] for x in preview.plan.placements}
     assert not {grouped, family} & {x[0] for x in preview.plan.unassigned}
+    # the village is uncovered again for the tests that follow
+    body = {"reason": "仅用于本场景"}
+    suspended = await client.post(f"/api/v1/providers/{near['id']}/suspend", json=body, headers=bureau)
+    assert suspended.status_code == 200, suspended.text
 
 
 async def test_uncovered_reads_the_same_for_the_towns_the_grant_list_and_siting(client, auth) -> None:
