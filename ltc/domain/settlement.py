@@ -61,7 +61,8 @@ Rules
 * **Travel allowance** (``travel``): per person and policy version, the counted home visits
   (verified, no unresolved exception, whether or not the monthly cap bills their minutes) on
   days whose version gives the person's town a ``travel_allowance_fen``: quantity the visits,
-  unit ``visit``, unit price the allowance; the fund pays all of it.
+  unit ``visit``, unit price the allowance, naming the visits it counts (each also on its home
+  line); the fund pays all of it.
 * **Family-care allowance** (``family_care``): one line a month per person, unit ``month``,
   unit price ``policy.family_care_allowance_fen(level)`` of the version in force on the month's
   last day, pro-rated by the days of the benefit within the month (``share_fen(price,
@@ -617,6 +618,7 @@ def travel_lines(
                 personal_fen=0,
                 policy_version=policy.version,
                 note=f"{len(visit_ids)} visit(s) at {format_yuan(allowance)} travel allowance",
+                visit_ids=tuple(sorted(visit_ids)),  # the visits it counts (also on their home line)
             )
         )
     return lines

@@ -241,3 +241,11 @@ def test_a_correction_may_pay_the_allowances_of_the_month_and_no_more() -> None:
     )
     assert month_ceiling(person, APRIL, BOOK.in_force) == (33000 + 5000, 33000 + 5000)
     assert month_ceiling(PersonMonth(0, 0), APRIL, BOOK.in_force) == (0, 0)
+
+
+def test_a_travel_line_names_the_visits_it_counts_as_their_home_line_does() -> None:
+    home = HomeCareInput(1, 3, visits=(CountedVisit(7, date(2026, 3, 2), 60), CountedVisit(8, date(2026, 3, 3), 60)))
+    lines = build(MARCH, home=[home], towns={1: REMOTE}).lines
+    (travel,) = [x for x in lines if x.kind == TRAVEL]
+    assert travel.visit_ids == (7, 8)
+    assert {v for x in lines if x.kind == HOME for v in x.visit_ids} == {7, 8}
