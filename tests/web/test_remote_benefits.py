@@ -18,6 +18,7 @@ from ltc.domain.periods import Period
 from ltc.services import assignments, reoptimisation
 from ltc.services import siting as siting_service
 from ltc.services.jobs import NoParams
+from ltc.services.reference import policy_book
 from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_assessment_workflow import answers_at, apply, instrument, register, submission, today, user_ids
 from tests.web.test_providers_and_assignment import new_active_provider
@@ -387,7 +388,7 @@ async def test_a_remote_benefit_keeps_its_placement_through_new_placements_and_t
     assert suspended.status_code == 200, suspended.text
 
 
-async def test_uncovered_reads_the_same_for_the_towns_the_grant_list_and_siting(client, auth) -> None:
+async def test_uncovered_reads_the_same_for_the_towns_the_grant_list_and_siting(client, auth, services) -> None:
     bureau = await auth("bureau")
     person_id = await uncovered_beneficiary(client, auth)
     town_id = (await Person.select(Person.town).where(Person.id == person_id).first())["town"]
@@ -396,7 +397,8 @@ async def test_uncovered_reads_the_same_for_the_towns_the_grant_list_and_siting(
         granting = (await client.get("/api/v1/remote-benefits/uncovered", headers=bureau)).json()
         return (
             person_id in {u["person_id"] for u in granting},
-            person_id in {p.id for p in await siting_service.uncovered_people()},
+            person_id
+            in {p.id for p in await siting_service.uncovered_people(policy_book(services.settings).in_force(today()))},
             (await town_queries.figures_by_town()).by_town[town_id].uncovered,
         )
 
