@@ -1152,7 +1152,7 @@ class RemoteBenefit(Table, tablename="remote_benefit"):
     # supervises the family caregiver and settles the allowance
     provider = _fk(Provider, null=True, default=None, index=True)
     from_day = Date()
-    to_day = Date(null=True, default=None)  # None: open
+    to_day = Date(null=True, default=None)  # None: open; one open per person (an index of migration 0038)
     granted_by = _fk(AppUser, null=True, default=None)
     note = Text(default="")
     created_at = Timestamptz()

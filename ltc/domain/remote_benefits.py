@@ -39,7 +39,8 @@ FINDINGS = (OK, NOT_AT_HOME, CARE_LACKING, DIED, MOVED)
 # Findings after which the month's allowance is not paid.
 STOPPING_FINDINGS = frozenset({CARE_LACKING, DIED, MOVED})
 CHECK_MISSING = "check_missing"  # the month's allowance held: no check on record
-HOLDS = frozenset({CHECK_MISSING, *STOPPING_FINDINGS})  # the reasons a month's allowance is held
+NO_CONCLUSION = "no_conclusion"  # held: no conclusion valid on the benefit's days gives a level
+HOLDS = frozenset({CHECK_MISSING, NO_CONCLUSION, *STOPPING_FINDINGS})  # the reasons a month's allowance is held
 UNCOVERED_REASON = "no_provider_in_range"
 
 

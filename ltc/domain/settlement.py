@@ -61,14 +61,17 @@ Rules
 * **Travel allowance** (``travel``): per person and policy version, the counted home visits
   (verified, no unresolved exception, whether or not the monthly cap bills their minutes) on
   days whose version gives the person's town a ``travel_allowance_fen``: quantity the visits,
-  unit ``visit``, unit price the allowance; the fund pays all of it.
+  unit ``visit``, unit price the allowance, naming the visits it counts (each also on its home
+  line); the fund pays all of it.
 * **Family-care allowance** (``family_care``): one line a month per person, unit ``month``,
   unit price ``policy.family_care_allowance_fen(level)`` of the version in force on the month's
   last day, pro-rated by the days of the benefit within the month (``share_fen(price,
   days / month's days)``, rounded once); the fund pays all of it. Held (a zero line whose note
   is the reason code, ``ltc.domain.remote_benefits.payment_hold``) when the month's check is
   missing and the policy asks for one, or the check found the person died, moved or the care
-  lacking. The quality reserve and the evaluation deduction are not taken from it.
+  lacking, or ``no_conclusion`` when no conclusion valid on its days gives the level. A person's
+  allowances in the month (one ended, another begun) make one line, their days counted together;
+  a person with home or institutional lines that month has none. The quality reserve and the evaluation deduction are not taken from it.
 * **Relief** (一站式, :mod:`ltc.domain.relief`): the home and institutional lines of a person
   enrolled in a hardship group on the month's last day carry ``relief_fen``, the relief
   fund's part of their personal share, by the version in force that day; an adjustment by the
@@ -86,7 +89,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from functools import lru_cache
 from itertools import chain
@@ -184,6 +187,7 @@ class FamilyCareInput(msgspec.Struct, frozen=True, gc=False):
     from_day: date
     to_day: date | None = None  # its last day; None: open
     finding: str | None = None  # the month's check (None: no check on record)
+    valid_until: date | None = None  # the last day of the conclusion giving ``level`` (level 0: none)
 
 
 class Adjustment(msgspec.Struct, frozen=True, gc=False):
@@ -614,25 +618,41 @@ def travel_lines(
                 personal_fen=0,
                 policy_version=policy.version,
                 note=f"{len(visit_ids)} visit(s) at {format_yuan(allowance)} travel allowance",
+                visit_ids=tuple(sorted(visit_ids)),  # the visits it counts (also on their home line)
             )
         )
     return lines
 
 
-def family_care_line(item: FamilyCareInput, period: Period, policy_for: PolicyFor) -> SettlementLine | None:
-    """The month's family-care allowance of one person, pro-rated, or held (see module doc);
-    None when the benefit does not run in the month."""
-    days = remote_benefits.days_in_month(period, item.from_day, item.to_day)
-    if not days:
+def family_care_line(
+    items: FamilyCareInput | Sequence[FamilyCareInput], period: Period, policy_for: PolicyFor
+) -> SettlementLine | None:
+    """The month's family-care allowance of one person, from all their allowances running in
+    the month (a grant ended and another begun: their days counted together, pro-rated once),
+    or held (see module doc); None when no allowance runs in the month."""
+    items = [items] if isinstance(items, FamilyCareInput) else list(items)
+    if len({x.person_id for x in items}) != 1:
+        raise InvalidInput("a family-care line is one person's", code="invalid_line")
+    running = set(chain.from_iterable(_benefit_days(x, period) for x in items))
+    if not running:
         return None
+    covered = {
+        day
+        for x in items
+        if x.level
+        for day in _benefit_days(x, period)
+        if x.valid_until is None or day <= x.valid_until
+    }
     policy = policy_for(period.last_day)
-    monthly = policy.family_care_allowance_fen(item.level)
-    hold = remote_benefits.payment_hold(policy, item.finding)
+    level = max(x.level for x in items)
+    monthly = policy.family_care_allowance_fen(level) if level else 0
+    hold = remote_benefits.NO_CONCLUSION if not covered else remote_benefits.payment_hold(policy, _month_finding(items))
+    days = len(covered)
     gross = 0 if hold else share_fen(monthly, Fraction(days, period.days()))
     return SettlementLine(
         kind=FAMILY_CARE,
-        person_id=item.person_id,
-        level=item.level,
+        person_id=items[0].person_id,
+        level=level or None,
         quantity=1,
         unit="month",
         unit_price_fen=monthly,
@@ -643,6 +663,19 @@ def family_care_line(item: FamilyCareInput, period: Period, policy_for: PolicyFo
         policy_version=policy.version,
         note=hold or f"{days} of {period.days()} days",
     )
+
+
+def _benefit_days(item: FamilyCareInput, period: Period) -> list[date]:
+    first = max(period.first_day, item.from_day)
+    return [first + timedelta(days=n) for n in range(remote_benefits.days_in_month(period, item.from_day, item.to_day))]
+
+
+def _month_finding(items: Sequence[FamilyCareInput]) -> str | None:
+    """The month's finding over a person's allowances: a stopping one wins, then any check."""
+    findings = [x.finding for x in items if x.finding is not None]
+    stopping = [f for f in findings if f in remote_benefits.STOPPING_FINDINGS]
+    chosen = stopping or findings
+    return chosen[0] if chosen else None
 
 
 def held_line(person_id: int, reason: str) -> SettlementLine:
@@ -763,7 +796,6 @@ def build_settlement(
     period = Period.parse(period)
     _check_unique_persons(home_inputs, HOME)
     _check_unique_persons(institutional_inputs, INSTITUTIONAL)
-    _check_unique_persons(family_care, FAMILY_CARE)
     towns = towns or {}
     named = [
         *chain.from_iterable(group.visit_ids for item in home_inputs for group in item.groups),
@@ -787,11 +819,16 @@ def build_settlement(
     for home in sorted(home_inputs, key=lambda x: x.person_id):
         lines += travel_lines(home, towns.get(home.person_id), period, policy_for)
     care_fund = sum(x.fund_fen for x in lines)  # the allowance paid on to a family is not the provider's care
-    for allowance in sorted(family_care, key=lambda x: x.person_id):
-        if allowance.person_id not in held:
-            line = family_care_line(allowance, period, policy_for)
-            if line is not None:
-                lines.append(line)
+    # A person placed with home or institutional care this month has no allowance besides.
+    in_care = {x.person_id for x in home_inputs} | {x.person_id for x in institutional_inputs}
+    allowances: dict[int, list[FamilyCareInput]] = {}
+    for allowance in family_care:
+        if allowance.person_id not in held and allowance.person_id not in in_care:
+            allowances.setdefault(allowance.person_id, []).append(allowance)
+    for person in sorted(allowances):
+        line = family_care_line(allowances[person], period, policy_for)
+        if line is not None:
+            lines.append(line)
     if enrolments:
         lines = [with_relief(line, period, enrolments, policy_for) for line in lines]
     lines += [held_line(person, held[person]) for person in held_here]
@@ -883,7 +920,7 @@ def check_month_ended(period: Period, today: date, what: str) -> None:
 class PersonMonth(msgspec.Struct, frozen=True, gc=False):
     """What a person's month with a provider was and could have been, for bounding corrections.
 
-    ``paid_*``: the person's care lines (home, institutional) in the approved settlement plus
+    ``paid_*``: the person's lines (home, institutional, travel, family care) in the approved settlement plus
     every correction already recorded for that person and month; ``home_levels`` and
     ``institutional_levels``: the levels of the person's care in the month; ``hourly_prices``
     and ``daily_prices``: the prices their care was (or would be) settled at (empty: the
@@ -895,6 +932,29 @@ class PersonMonth(msgspec.Struct, frozen=True, gc=False):
     institutional_levels: tuple[int, ...] = ()
     hourly_prices: tuple[int, ...] = ()
     daily_prices: tuple[int, ...] = ()
+    # The allowances the fund pays whole: the person's family-care allowances running in the
+    # month, and the days of their done visits with the person's town (travel allowance).
+    family_care: tuple[FamilyCareInput, ...] = ()
+    visit_days: tuple[date, ...] = ()
+    town_code: str | None = None
+
+
+def allowance_ceiling(person: PersonMonth, period: Period, policy_for: PolicyFor) -> int:
+    """The most the month's travel and family-care allowances could pay for the person: every
+    done visit at its day's travel allowance, and the family-care allowance of the benefit's
+    days as if the month's check had found all well (what a correction may pay once it has)."""
+    travel = 0
+    for day in person.visit_days:
+        try:
+            travel += policy_for(day).town(person.town_code).travel_allowance_fen
+        except InvalidInput:  # a day no version governs pays nothing
+            continue
+    family = 0
+    if person.family_care:
+        checked = [msgspec.structs.replace(x, finding=remote_benefits.OK) for x in person.family_care]
+        line = family_care_line(checked, period, policy_for)
+        family = line.gross_fen if line is not None else 0
+    return travel + family
 
 
 def month_ceiling(person: PersonMonth, period: Period, policy_for: PolicyFor) -> tuple[int, int]:
@@ -930,7 +990,8 @@ def month_ceiling(person: PersonMonth, period: Period, policy_for: PolicyFor) ->
         gross = per_day * period.days()
         inst_gross = max(inst_gross, gross)
         inst_fund = max(inst_fund, share_fen(gross, policy.fund_share_institutional))
-    return home_gross + inst_gross, home_fund + inst_fund
+    allowances = allowance_ceiling(person, period, policy_for)  # the fund pays them whole
+    return home_gross + inst_gross + allowances, home_fund + inst_fund + allowances
 
 
 def check_correction(person: PersonMonth, amount_fen: int, fund_fen: int | None, ceiling: tuple[int, int]) -> None:

@@ -31,6 +31,7 @@ from scipy.spatial import cKDTree
 from ltc.domain import assignment
 from ltc.domain.coordinates import check_coordinates
 from ltc.domain.errors import InvalidInput
+from ltc.domain.rollout import reach_km
 
 TOWN, VILLAGE, ENLARGED = "town", "village", "enlarged"
 MAX_SITES = 2
@@ -51,6 +52,7 @@ class UncoveredPerson:
     mode: str  # home | institutional
     town: str = ""  # the town's code ("" unknown)
     level: int | None = None
+    town_radius_km: float | None = None  # the town's own reach (a remote town's providers travel farther)
 
     def __post_init__(self) -> None:
         check_coordinates(self.lat, self.lon)
@@ -235,7 +237,11 @@ class _City:
         self.people = list(people)
         self.providers = list(providers)
         self.sites = list(sites)
-        self.clients = [assignment.Client(id=p.id, lat=p.lat, lon=p.lon, mode=p.mode) for p in self.people]
+        self.clients = [
+            assignment.Client(id=p.id, lat=p.lat, lon=p.lon, mode=p.mode, town_radius_km=p.town_radius_km)
+            for p in self.people
+        ]
+        town_radius = np.array([p.town_radius_km or 0.0 for p in self.people], dtype=np.float64)
         points = _unit(np.array([p.lat for p in self.people]), np.array([p.lon for p in self.people]))
         tree = cKDTree(points) if self.people else None
         # reach[s]: who lives within site s's radius and needs what it offers
@@ -244,8 +250,14 @@ class _City:
             if tree is None:
                 break
             centre = _unit(np.array([site.lat]), np.array([site.lon]))[0]
-            inside = tree.query_ball_point(centre, r=assignment.chord_for_km(site.radius_km + assignment.EPS_KM))
-            self.reach[s, inside] = True
+            farthest = max(site.radius_km, float(town_radius.max()))
+            inside = np.array(
+                tree.query_ball_point(centre, r=assignment.chord_for_km(farthest + assignment.EPS_KM)), dtype=np.intp
+            )
+            if inside.size:  # each person within the site's reach of them (their town's radius or the site's)
+                km = assignment.km_for_chord(np.linalg.norm(points[inside] - centre, axis=1))
+                limit = reach_km(np.full(inside.size, site.radius_km), town_radius[inside]) + assignment.EPS_KM
+                self.reach[s, inside[km <= limit]] = True
             self.reach[s] &= _served(self.people, site.serves)
         self.runs = 0
         self.baseline = self._placed(())

@@ -13,11 +13,14 @@ from pydantic import BaseModel
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries import providers as network
+from ltc.db.queries.remote_benefits import unended_by_person
 from ltc.db.tables import Assignment, Person, Provider
 from ltc.domain import assignment as assignment_rules
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.agreements import check_takes_new_people
 from ltc.domain.errors import InvalidInput, NotFound
+from ltc.domain.policy import GROUPED_VISITS
+from ltc.domain.remote_benefits import UNCOVERED_REASON
 from ltc.domain.rollout import check_benefit_offered
 from ltc.geo.distance import distance_km
 from ltc.services.audit import record_change
@@ -193,6 +196,9 @@ async def _placement_for(ctx: ServiceContext, person_id: int, care_mode: str) ->
     )
     if person is None:
         raise NotFound("no such person", code="person_not_found")
+    remote = (await unended_by_person([person_id])).get(person_id)
+    if remote is not None:  # the bureau's remote benefit places them until it ends
+        return await _remote_placement(person_id, *remote)
     if person["lat"] is None:
         # Listed for the bureau until geocoded; never dropped.
         return {"provider": None, "status": "unassigned", "reason": "person_without_position"}
@@ -213,6 +219,19 @@ async def _placement_for(ctx: ServiceContext, person_id: int, care_mode: str) ->
     )
     outcome = assignment_rules.assign_one(client, providers)
     return _placed_by(outcome, (person["lat"], person["lon"]), {p.id: p for p in providers})
+
+
+async def _remote_placement(person_id: int, kind: str, provider_id: int | None) -> dict[str, Any]:
+    """Grouped visits: with the visiting provider; the family-care allowance: with no provider
+    (no designated provider reaches them, which is why it was granted)."""
+    if kind != GROUPED_VISITS or provider_id is None:
+        return {"provider": None, "status": "unassigned", "reason": UNCOVERED_REASON}
+    person = await Person.select(Person.lat, Person.lon).where(Person.id == person_id).first()
+    provider = await Provider.select(Provider.lat, Provider.lon).where(Provider.id == provider_id).first()
+    distance = None
+    if person and provider and person["lat"] is not None and provider["lat"] is not None:
+        distance = round(distance_km((person["lat"], person["lon"]), (provider["lat"], provider["lon"])), 3)
+    return {"provider": provider_id, "status": "active", "distance_km": distance, "reason": GROUPED_VISITS}
 
 
 async def _save_placement(

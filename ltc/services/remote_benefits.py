@@ -11,7 +11,8 @@ from piccolo.columns.combination import Combinable
 from piccolo.query import Select
 from pydantic import BaseModel, Field
 
-from ltc.db.engine import write_transaction
+from ltc.db.engine import is_unique_violation, write_transaction
+from ltc.db.queries.remote_benefits import open_on, runs_in, uncovered_beneficiaries
 from ltc.db.tables import Assignment, Conclusion, Person, Provider, RemoteBenefit, RemoteCheck
 from ltc.domain import remote_benefits as rules
 from ltc.domain.access import Action, Actor, require
@@ -134,9 +135,6 @@ def _in_town(actor: Actor) -> Combinable | None:
 async def list_uncovered(actor: Actor) -> list[UncoveredPerson]:
     """The beneficiaries no designated provider reaches and who have no open remote benefit."""
     require(actor, Action.GRANT_REMOTE_BENEFIT)
-    open_people = {
-        r["person"] for r in await RemoteBenefit.select(RemoteBenefit.person).where(RemoteBenefit.to_day.is_null())
-    }
     rows = (
         await Assignment.select(
             Assignment.person.as_alias("person_id"),
@@ -147,10 +145,10 @@ async def list_uncovered(actor: Actor) -> list[UncoveredPerson]:
             Assignment.nearest_provider.name.as_alias("nearest_provider_name"),
             Assignment.nearest_distance_km,
         )
-        .where((Assignment.status == "unassigned") & (Assignment.reason == rules.UNCOVERED_REASON))
+        .where(await uncovered_beneficiaries())
         .order_by(Assignment.person)
     )
-    return [UncoveredPerson.model_validate(r) for r in rows if r["person_id"] not in open_people]
+    return [UncoveredPerson.model_validate(r) for r in rows]
 
 
 async def provider_choices(actor: Actor) -> list[tuple[int, str]]:
@@ -187,7 +185,7 @@ async def get_benefit(actor: Actor, benefit_id: int) -> RemoteBenefitOut:
     return RemoteBenefitOut.model_validate(row)
 
 
-async def _grant_facts(person_id: int) -> rules.GrantFacts:
+async def _grant_facts(person_id: int, from_day: date) -> rules.GrantFacts:
     person = (
         await Person.select(Person.id, Person.town.code.as_alias("town_code")).where(Person.id == person_id).first()
     )
@@ -201,7 +199,7 @@ async def _grant_facts(person_id: int) -> rules.GrantFacts:
         & (Assignment.status == "unassigned")
         & (Assignment.reason == rules.UNCOVERED_REASON)
     )
-    has_open = await RemoteBenefit.exists().where((RemoteBenefit.person == person_id) & RemoteBenefit.to_day.is_null())
+    has_open = await RemoteBenefit.exists().where((RemoteBenefit.person == person_id) & open_on(from_day))
     return rules.GrantFacts(person["town_code"], beneficiary, uncovered, has_open)
 
 
@@ -212,7 +210,7 @@ async def grant(ctx: ServiceContext, actor: Actor, data: GrantIn) -> RemoteBenef
     from_day = data.from_day or today
     policy = policy_book(ctx.settings).in_force(from_day)
     async with write_transaction():
-        facts = await _grant_facts(data.person_id)
+        facts = await _grant_facts(data.person_id, from_day)
         rules.check_grant(policy, facts, data.kind, data.provider_id)
         provider = await Provider.select(Provider.status).where(Provider.id == data.provider_id).first()
         if provider is None:
@@ -230,7 +228,12 @@ async def grant(ctx: ServiceContext, actor: Actor, data: GrantIn) -> RemoteBenef
             note=data.note,
             created_at=now,
         )
-        await row.save()
+        try:
+            await row.save()
+        except Exception as error:  # a grant at the same moment (a double click) holds the open slot
+            if not is_unique_violation(error):
+                raise
+            raise Conflict("the person already has an open remote benefit", code="remote_benefit_open") from error
         if data.kind == rules.GROUPED_VISITS:  # the visiting provider takes the person: a care plan follows
             await assignments.place_with(actor, data.person_id, row.provider, rules.GROUPED_VISITS, now)
         await record_change(
@@ -298,11 +301,7 @@ async def households(actor: Actor, period: Period) -> list[Household]:
     """The month's family-care households the actor may see (a town agent: their town's), each
     with the month's check when it is on record."""
     require(actor, Action.READ_REMOTE_BENEFITS)
-    query = _benefit_rows().where(
-        (RemoteBenefit.kind == rules.FAMILY_CARE_ALLOWANCE)
-        & (RemoteBenefit.from_day <= period.last_day)
-        & (RemoteBenefit.to_day.is_null() | (RemoteBenefit.to_day >= period.first_day))
-    )
+    query = _benefit_rows().where((RemoteBenefit.kind == rules.FAMILY_CARE_ALLOWANCE) & runs_in(period))
     scope = _in_town(actor)
     if scope is not None:
         query = query.where(scope)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries import providers as network
+from ltc.db.queries.remote_benefits import unended_by_person
 from ltc.db.tables import Assignment, Job, Person, Provider
 from ltc.domain import assignment as assignment_rules
 from ltc.domain.access import Action
@@ -83,6 +84,7 @@ async def reoptimise_preview(ctx: ServiceContext, params: NoParams, progress: Pr
     state = await network.current_placements()
     providers = await placement_providers(with_loads=False)
     policy = policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone))
+    remote = await unended_by_person()  # placed by the bureau's remote benefit until it ends
     clients = [
         assignment_rules.Client(
             id=b.person_id,
@@ -94,6 +96,7 @@ async def reoptimise_preview(ctx: ServiceContext, params: NoParams, progress: Pr
         )
         for b in people
         if benefit_offered(policy, b.town_code, b.care_mode)  # the others stay as they are, listed
+        and b.person_id not in remote
     ]
     plan = assignment_rules.optimise(clients, providers)
     await progress(0.8)

@@ -13,17 +13,21 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 
 from ltc.db.queries import providers as network
+from ltc.db.queries.remote_benefits import uncovered_beneficiaries
 from ltc.db.tables import Assignment, Provider
 from ltc.domain import assignment as assignment_rules
 from ltc.domain import siting
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.coordinates import haversine_km
 from ltc.domain.errors import InvalidInput, NotFound
+from ltc.domain.policy import Policy
 from ltc.geo.towns import load_towns
 from ltc.services.assignments import NetworkMap, placement_providers
+from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input, RecordId
 from ltc.services.jobs import JobParams, Progress, get_job, register_job_kind, start_job
+from ltc.services.reference import policy_book
 
 JOB_KIND = "siting"
 FALLBACK_RADIUS_KM = 10.0
@@ -186,8 +190,8 @@ async def get_siting(actor: Actor, job_id: UUID) -> SitingView:
     )
 
 
-async def uncovered_people() -> list[siting.UncoveredPerson]:
-    """Everyone whose current placement places them nowhere and who has a position."""
+async def uncovered_people(policy: Policy) -> list[siting.UncoveredPerson]:
+    """The beneficiaries no designated provider reaches (and no remote benefit serves), with a position."""
     rows = await Assignment.select(
         Assignment.person.as_alias("id"),
         Assignment.person.lat.as_alias("lat"),
@@ -195,15 +199,16 @@ async def uncovered_people() -> list[siting.UncoveredPerson]:
         Assignment.care_mode.as_alias("mode"),
         Assignment.person.town.code.as_alias("town"),  # type: ignore[union-attr]
         Assignment.conclusion.level.as_alias("level"),
-    ).where(
-        Assignment.current_key.is_not_null()
-        & (Assignment.status == "unassigned")
-        & Assignment.person.lat.is_not_null()
-        & Assignment.person.lon.is_not_null()
-    )
+    ).where(await uncovered_beneficiaries() & Assignment.person.lat.is_not_null() & Assignment.person.lon.is_not_null())
     return [
         siting.UncoveredPerson(
-            id=r["id"], lat=r["lat"], lon=r["lon"], mode=r["mode"], town=r["town"] or "", level=r["level"]
+            id=r["id"],
+            lat=r["lat"],
+            lon=r["lon"],
+            mode=r["mode"],
+            town=r["town"] or "",
+            level=r["level"],
+            town_radius_km=policy.town(r["town"]).service_radius_km,
         )
         for r in rows
     ]
@@ -249,7 +254,7 @@ def _town_of(lat: float, lon: float) -> str:
 
 @register_job_kind(JOB_KIND, action=Action.RUN_SITING, params=SitingParams)
 async def run_siting(ctx: ServiceContext, params: SitingParams, progress: Progress) -> SitingResult:
-    people = await uncovered_people()
+    people = await uncovered_people(policy_book(ctx.settings).in_force(local_today(ctx.clock, ctx.settings.zone)))
     network = await placement_providers(with_loads=True)
     await progress(0.2)
     new = siting.NewProvider(radius_km=params.radius_km, capacity=params.capacity, serves=params.kind)

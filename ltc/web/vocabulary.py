@@ -471,6 +471,7 @@ FAMILY_CARE_HOLDS = {
     "care_lacking": N_("Held: the check found the care lacking"),
     "died": N_("Held: the check found the person died"),
     "moved": N_("Held: the check found the person moved away"),
+    "no_conclusion": N_("Held: no valid assessment conclusion gives the level"),
 }
 SETTLEMENT_LINE_KINDS += [N_("travel"), N_("family_care")]
 SETTLEMENT_UNITS += [N_("visit"), N_("month")]

@@ -22,8 +22,10 @@ from ltc.domain.settlement import (
     CountedVisit,
     FamilyCareInput,
     HomeCareInput,
+    PersonMonth,
     VisitGroup,
     build_settlement,
+    month_ceiling,
 )
 
 REMOTE = "330213011"
@@ -194,3 +196,56 @@ def test_the_quality_reserve_is_not_taken_from_the_family_care_allowance() -> No
     )
     assert [x.kind for x in draft.lines] == [FAMILY_CARE]
     assert draft.fund_fen == 60000
+
+
+def test_two_allowances_of_one_person_in_a_month_make_one_line_pro_rated_once() -> None:
+    # The bureau ended a grant on the 15th and granted a new one with the same provider.
+    ended = FamilyCareInput(5, 4, date(2026, 1, 1), date(2026, 4, 15), "ok")
+    new = FamilyCareInput(5, 4, date(2026, 4, 16), None, None)
+    (line,) = build(APRIL, family=[ended, new]).lines
+    assert (line.person_id, line.gross_fen, line.note) == (5, 66000, "30 of 30 days")
+    # a stopping finding on either of them holds the month
+    (held,) = build(APRIL, family=[ended, FamilyCareInput(5, 4, date(2026, 4, 16), None, "died")]).lines
+    assert (held.gross_fen, held.note) == (0, "died")
+    # the days are counted once even if two grants were to overlap
+    (line,) = build(APRIL, family=[FamilyCareInput(5, 4, date(2026, 1, 1), None, "ok"), new]).lines
+    assert line.gross_fen == 66000
+
+
+def test_a_person_in_home_care_that_month_gets_no_family_care_allowance() -> None:
+    home = HomeCareInput(5, 4, visits=(CountedVisit(1, date(2026, 4, 2), 60),))
+    lines = build(APRIL, home=[home], family=[FamilyCareInput(5, 4, date(2026, 1, 1), None, "ok")]).lines
+    assert [x.kind for x in lines if x.person_id == 5] == [HOME]
+
+
+def test_the_allowance_is_paid_only_for_days_a_conclusion_is_valid_and_held_without_one() -> None:
+    # the conclusion ends on 10 April: ten of April's thirty days
+    (line,) = build(APRIL, family=[FamilyCareInput(5, 4, date(2026, 1, 1), None, "ok", date(2026, 4, 10))]).lines
+    assert (line.gross_fen, line.note) == (22000, "10 of 30 days")
+    for missing in (
+        FamilyCareInput(5, 0, date(2026, 1, 1), None, "ok"),
+        FamilyCareInput(5, 4, date(2026, 1, 1), None, "ok", date(2026, 3, 31)),
+    ):
+        (held,) = build(APRIL, family=[missing]).lines
+        assert (held.gross_fen, held.note) == (0, rules.NO_CONCLUSION)
+
+
+def test_a_correction_may_pay_the_allowances_of_the_month_and_no_more() -> None:
+    # half of April on the allowance (level 4, v2: 660 yuan a month), two visits at 25 yuan
+    person = PersonMonth(
+        paid_gross_fen=0,
+        paid_fund_fen=0,
+        family_care=(FamilyCareInput(5, 4, date(2026, 4, 16), None, None),),
+        visit_days=(date(2026, 4, 2), date(2026, 4, 3)),
+        town_code=REMOTE,
+    )
+    assert month_ceiling(person, APRIL, BOOK.in_force) == (33000 + 5000, 33000 + 5000)
+    assert month_ceiling(PersonMonth(0, 0), APRIL, BOOK.in_force) == (0, 0)
+
+
+def test_a_travel_line_names_the_visits_it_counts_as_their_home_line_does() -> None:
+    home = HomeCareInput(1, 3, visits=(CountedVisit(7, date(2026, 3, 2), 60), CountedVisit(8, date(2026, 3, 3), 60)))
+    lines = build(MARCH, home=[home], towns={1: REMOTE}).lines
+    (travel,) = [x for x in lines if x.kind == TRAVEL]
+    assert travel.visit_ids == (7, 8)
+    assert {v for x in lines if x.kind == HOME for v in x.visit_ids} == {7, 8}

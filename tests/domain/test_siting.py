@@ -216,3 +216,11 @@ def test_the_chosen_pair_beats_every_single_site_and_every_other_pair(city):
         # and no set covers more than lives within its reach, nor more than its places
         if pair:
             assert pair.covered <= pair.upper_bound <= a.capacity + b.capacity
+
+
+def test_a_site_reaches_people_of_a_remote_town_as_far_as_their_towns_radius() -> None:
+    near_lat, near_lon = at(10, 0)
+    remote = UncoveredPerson(1, near_lat, near_lon, "home", town="R", town_radius_km=15.0)
+    plain = UncoveredPerson(2, *at(0, 10), "home", town="T1")
+    answer = choose_sites([remote, plain], [], [site("village:1", 0, 0, capacity=5, radius=5.0)], sites=1)
+    assert answer.best is not None and answer.best.covered == 1  # 10 km: within 松岙-like 15 km, not 5 km

@@ -12,8 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from ltc.db.queries import towns as town_queries
 from ltc.db.tables import Person, Town
 from ltc.domain.periods import Period
+from ltc.services import assignments, reoptimisation
+from ltc.services import siting as siting_service
+from ltc.services.jobs import NoParams
+from ltc.services.reference import policy_book
 from tests.helpers import HTML, csrf_token, signed_in_browser
 from tests.web.test_assessment_workflow import answers_at, apply, instrument, register, submission, today, user_ids
 from tests.web.test_providers_and_assignment import new_active_provider
@@ -318,3 +323,132 @@ async def test_the_user_pages_open_a_town_agent_for_a_town_and_list_it(app) -> N
         assert opened.status_code == 201, opened.text[:500]
         listed = visible_text((await browser.get("/users", params={"role": "town_agent"}, headers=HTML)).text)
         assert "page-town" in listed and "松岙镇" in listed
+
+
+async def test_a_grant_ended_mid_month_and_a_new_one_settle_as_one_allowance(client, auth, app) -> None:
+    bureau, agent = await auth("bureau"), await auth("agent1")
+    person_id = await uncovered_beneficiary(client, auth)
+    provider = await new_active_provider(client, bureau, lat=31.7, lon=119.8, capacity=5, service_radius_km=1.0)
+    month = Period.of(today().replace(day=1) - timedelta(days=1))
+    mid = month.first_day + timedelta(days=14)
+
+    async def grant(from_day) -> httpx.Response:
+        body = {"person_id": person_id, "kind": "family_care_allowance", "provider_id": provider["id"]}
+        return await client.post(
+            "/api/v1/remote-benefits", json=body | {"from_day": from_day.isoformat()}, headers=bureau
+        )
+
+    first = await grant(month.first_day)
+    assert first.status_code == 201, first.text
+    ended = await client.post(
+        f"/api/v1/remote-benefits/{first.json()['id']}/end", json={"to_day": mid.isoformat()}, headers=bureau
+    )
+    assert ended.status_code == 200, ended.text
+    overlapping = await grant(mid)  # the ended grant still runs on its last day
+    assert overlapping.status_code == 409 and overlapping.json()["code"] == "remote_benefit_open"
+    second = await grant(mid + timedelta(days=1))
+    assert second.status_code == 201, second.text
+    check = {"period": str(month), "kind": "visit", "checked_on": mid.isoformat(), "finding": "ok"}
+    recorded = await client.post(f"/api/v1/remote-benefits/{first.json()['id']}/checks", json=check, headers=agent)
+    assert recorded.status_code == 201, recorded.text
+
+    settlement = await built(app, client, bureau, str(month), provider["id"])
+    (line,) = [x for x in settlement["lines"] if x["kind"] == "family_care" and x["person_id"] == person_id]
+    assert line["gross_fen"] == line["unit_price_fen"] > 0, line  # the whole month, pro-rated once
+
+
+async def test_a_remote_benefit_keeps_its_placement_through_new_placements_and_the_optimiser(
+    client, auth, services
+) -> None:
+    bureau = await auth("bureau")
+    provider = await a_provider(client, auth)
+    grouped = await uncovered_beneficiary(client, auth)
+    family = await uncovered_beneficiary(client, auth)
+    for person_id, kind in ((grouped, "grouped_visits"), (family, "family_care_allowance")):
+        body = {"person_id": person_id, "kind": kind, "provider_id": provider["id"]}
+        granted = await client.post("/api/v1/remote-benefits", json=body, headers=bureau)
+        assert granted.status_code == 201, granted.text
+
+    async def progress(_share: float) -> None:
+        return None
+
+    # a provider now reaching them both opens: the placement job moves neither
+    near = await new_active_provider(client, bureau, lat=29.02, lon=122.05, capacity=50, service_radius_km=30.0)
+    await assignments.assign_beneficiaries(services, NoParams(), progress)
+    for person_id, placed in ((grouped, (provider["id"], "grouped_visits")), (family, (None, "no_provider_in_range"))):
+        where = (await client.get(f"/api/v1/persons/{person_id}/assignment", headers=bureau)).json()
+        assert (where["provider_id"], where["reason"]) == placed
+    # nor does the optimiser consider them
+    preview = await reoptimisation.reoptimise_preview(services, NoParams(), progress)
+    assert not {grouped, family} & {x[0] for x in preview.plan.placements}
+    assert not {grouped, family} & {x[0] for x in preview.plan.unassigned}
+    # the village is uncovered again for the tests that follow
+    body = {"reason": "仅用于本场景"}
+    suspended = await client.post(f"/api/v1/providers/{near['id']}/suspend", json=body, headers=bureau)
+    assert suspended.status_code == 200, suspended.text
+
+
+async def test_uncovered_reads_the_same_for_the_towns_the_grant_list_and_siting(client, auth, services) -> None:
+    bureau = await auth("bureau")
+    person_id = await uncovered_beneficiary(client, auth)
+    town_id = (await Person.select(Person.town).where(Person.id == person_id).first())["town"]
+
+    async def readings() -> tuple[bool, bool, int]:
+        granting = (await client.get("/api/v1/remote-benefits/uncovered", headers=bureau)).json()
+        return (
+            person_id in {u["person_id"] for u in granting},
+            person_id
+            in {p.id for p in await siting_service.uncovered_people(policy_book(services.settings).in_force(today()))},
+            (await town_queries.figures_by_town()).by_town[town_id].uncovered,
+        )
+
+    listed, sited, count = await readings()
+    assert (listed, sited) == (True, True) and count >= 1
+    body = {
+        "person_id": person_id,
+        "kind": "family_care_allowance",
+        "provider_id": (await a_provider(client, auth))["id"],
+    }
+    assert (await client.post("/api/v1/remote-benefits", json=body, headers=bureau)).status_code == 201
+    assert await readings() == (False, False, count - 1)
+
+
+async def test_a_held_allowance_is_paid_by_a_correction_once_the_month_is_checked(client, auth, app) -> None:
+    bureau, agent = await auth("bureau"), await auth("agent1")
+    person_id = await uncovered_beneficiary(client, auth)
+    provider = await new_active_provider(client, bureau, lat=31.5, lon=119.7, capacity=5, service_radius_km=1.0)
+    month = Period.of(today().replace(day=1) - timedelta(days=1))
+    body = {"person_id": person_id, "kind": "family_care_allowance", "provider_id": provider["id"]}
+    granted = await client.post(
+        "/api/v1/remote-benefits", json=body | {"from_day": month.first_day.isoformat()}, headers=bureau
+    )
+    assert granted.status_code == 201, granted.text
+    settlement = await built(app, client, bureau, str(month), provider["id"])
+    (line,) = [x for x in settlement["lines"] if x["kind"] == "family_care"]
+    assert (line["gross_fen"], line["note"]) == (0, "check_missing")
+    url = f"/api/v1/settlements/{settlement['id']}"
+    submitted = await client.post(f"{url}/submit", headers=bureau | {"If-Match": settlement["etag"]})
+    approved = await client.post(f"{url}/approve", headers=bureau | {"If-Match": submitted.headers["etag"]})
+    assert approved.status_code == 200, approved.text
+    # the agent records the month's check late; the bureau pays the held month by a correction
+    check = {"period": str(month), "kind": "visit", "checked_on": month.last_day.isoformat(), "finding": "ok"}
+    recorded = await client.post(f"/api/v1/remote-benefits/{granted.json()['id']}/checks", json=check, headers=agent)
+    assert recorded.status_code == 201, recorded.text
+
+    async def correct(amount: int) -> httpx.Response:
+        return await client.post(
+            "/api/v1/settlement-corrections",
+            json={
+                "provider_id": provider["id"],
+                "corrects_period": str(month),
+                "person_id": person_id,
+                "amount_fen": amount,
+                "reason": "核查补录，补发家属护理补贴",
+            },
+            headers=bureau,
+        )
+
+    too_much = await correct(line["unit_price_fen"] + 1)
+    assert too_much.status_code == 422 and too_much.json()["code"] == "correction_exceeds_ceiling", too_much.text
+    paid = await correct(line["unit_price_fen"])
+    assert paid.status_code == 201, paid.text

@@ -5,12 +5,15 @@ the exports; other roles are refused, and bad input gets a stable code."""
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from openpyxl import load_workbook
 
+from ltc.db.queries.remote_benefits import uncovered_beneficiaries
 from ltc.db.tables import Assignment
 from ltc.domain.access import Actor, Role
 from ltc.services import siting
+from ltc.services.reference import policy_book
 from tests.helpers import signed_in_browser
 from tests.worker.test_worker import run_burst_worker
 
@@ -18,13 +21,13 @@ HTML = {"accept": "text/html"}
 
 
 async def _uncovered() -> int:
-    return await Assignment.count().where(
-        Assignment.current_key.is_not_null() & (Assignment.status == "unassigned") & Assignment.person.lat.is_not_null()
-    )
+    # beneficiaries no provider reaches, whatever else keeps others unplaced (suspension, a full provider)
+    return await Assignment.count().where(await uncovered_beneficiaries() & Assignment.person.lat.is_not_null())
 
 
 async def test_the_service_reads_the_uncovered_people_set_based(services) -> None:
-    people = await siting.uncovered_people()
+    people = await siting.uncovered_people(policy_book(services.settings).in_force(date.today()))
+    assert all(p.town_radius_km == 15.0 for p in people if p.town == "330213011"), "松岙's own reach"
     assert len(people) == await _uncovered()
     assert all(p.mode in ("home", "institutional") for p in people)
     bureau = Actor(user_id=1, username="bureau", role=Role.BUREAU)

@@ -9,6 +9,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count, Max, Sum
 
+from ltc.db.queries.remote_benefits import uncovered_beneficiaries
 from ltc.db.tables import Application, Assignment, Conclusion, Person, Settlement, SettlementLine, Town
 
 SETTLED = ("approved", "paid")  # a month is settled once its settlement is approved
@@ -85,7 +86,7 @@ async def figures_by_town() -> DistrictFigures:
     )
     uncovered = _counts(
         await Assignment.select(town_of_assignment.as_alias("town"), Count(alias="n"))
-        .where((Assignment.status == "unassigned") & (Assignment.reason == "no_provider_in_range"))
+        .where(await uncovered_beneficiaries())
         .group_by(town_of_assignment)
     )
     period = await last_settled_period()

@@ -13,15 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 from ltc.db.engine import locked, write_transaction
-from ltc.db.tables import CarePlan, CensusEntry, Provider, Settlement, SettlementCorrection, SettlementLine, Visit
+from ltc.db.tables import (
+    CarePlan,
+    CensusEntry,
+    Person,
+    Provider,
+    Settlement,
+    SettlementCorrection,
+    SettlementLine,
+    Visit,
+)
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, InvalidInput
-from ltc.domain.periods import Period
+from ltc.domain.periods import Period, local_day
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
+from ltc.services.settlements.remote import family_care_inputs
 from ltc.services.settlements.values import CorrectionRecorded, CorrectionRequest
 
 
@@ -86,9 +96,9 @@ async def _person_month(
     ).where(
         (SettlementLine.settlement == settlement_id)
         & (SettlementLine.person == person_id)
-        & SettlementLine.kind.is_in([rules.HOME, rules.INSTITUTIONAL])
+        & SettlementLine.kind.is_in([rules.HOME, rules.INSTITUTIONAL, rules.TRAVEL, rules.FAMILY_CARE])
     )
-    visits = await Visit.select(Visit.care_plan.level.as_alias("level")).where(
+    visits = await Visit.select(Visit.care_plan.level.as_alias("level"), Visit.checked_in_at).where(
         (Visit.provider == provider_id)
         & (Visit.person == person_id)
         & (Visit.status == "done")
@@ -101,7 +111,10 @@ async def _person_month(
         & (CensusEntry.day >= period.first_day)
         & (CensusEntry.day <= period.last_day)
     )
-    if not lines and not visits and not census:
+    family_care = tuple(
+        x for x in (await family_care_inputs(period, provider_id)).get(provider_id, []) if x.person_id == person_id
+    )
+    if not lines and not visits and not census and not family_care:
         raise InvalidInput(
             "该人员当月不在该机构结算范围内", code="person_not_of_provider", errors=[{"field": "person_id"}]
         )
@@ -125,6 +138,7 @@ async def _person_month(
             & (CarePlan.care_mode == "institutional")
         )
         institutional_levels |= {p["level"] for p in plans if p["level"]}
+    town = await Person.select(Person.town.code.as_alias("code")).where(Person.id == person_id).first()
     hourly = {x["unit_price_fen"] for x in lines if x["kind"] == rules.HOME and x["unit_price_fen"]}
     if provider.get("hourly_price_fen"):
         hourly.add(provider["hourly_price_fen"])
@@ -139,4 +153,7 @@ async def _person_month(
         institutional_levels=tuple(sorted(institutional_levels)),
         hourly_prices=tuple(sorted(hourly)),
         daily_prices=tuple(sorted(daily)),
+        family_care=family_care,
+        visit_days=tuple(sorted(local_day(v["checked_in_at"], zone) for v in visits if v["checked_in_at"])),
+        town_code=town["code"] if town else None,
     )

@@ -3,6 +3,9 @@ visits earn a travel allowance, and the family-care allowances each provider set
 
 from __future__ import annotations
 
+from datetime import date
+
+from ltc.db.queries.remote_benefits import runs_in
 from ltc.db.tables import Conclusion, Person, RemoteBenefit, RemoteCheck
 from ltc.domain import settlement as rules
 from ltc.domain.errors import InvalidInput
@@ -41,25 +44,20 @@ async def family_care_inputs(period: Period, provider_id: int | None) -> dict[in
     level (their active conclusion) and the finding of the month's check."""
     query = RemoteBenefit.select(
         RemoteBenefit.id, RemoteBenefit.person, RemoteBenefit.provider, RemoteBenefit.from_day, RemoteBenefit.to_day
-    ).where(
-        (RemoteBenefit.kind == FAMILY_CARE_ALLOWANCE)
-        & RemoteBenefit.provider.is_not_null()
-        & (RemoteBenefit.from_day <= period.last_day)
-        & (RemoteBenefit.to_day.is_null() | (RemoteBenefit.to_day >= period.first_day))
-    )
+    ).where((RemoteBenefit.kind == FAMILY_CARE_ALLOWANCE) & RemoteBenefit.provider.is_not_null() & runs_in(period))
     if provider_id is not None:
         query = query.where(RemoteBenefit.provider == provider_id)
     benefits = await query.order_by(RemoteBenefit.id)
     if not benefits:
         return {}
     persons = sorted({b["person"] for b in benefits})
-    levels: dict[int, int] = {}
+    levels: dict[int, tuple[int, date | None]] = {}
     for r in (
-        await Conclusion.select(Conclusion.person, Conclusion.level)
+        await Conclusion.select(Conclusion.person, Conclusion.level, Conclusion.valid_until)
         .where(Conclusion.person.is_in(persons) & (Conclusion.status == "active") & (Conclusion.severe == True))
         .order_by(Conclusion.id)
     ):
-        levels[r["person"]] = r["level"]  # the latest active conclusion
+        levels[r["person"]] = (r["level"], r["valid_until"])  # the latest active conclusion
     findings = {
         r["benefit"]: r["finding"]
         for r in await RemoteCheck.select(RemoteCheck.benefit, RemoteCheck.finding).where(
@@ -67,14 +65,16 @@ async def family_care_inputs(period: Period, provider_id: int | None) -> dict[in
         )
     }
     out: dict[int, list[rules.FamilyCareInput]] = {}
-    for b in benefits:
+    for b in benefits:  # a person's several allowances in the month are merged by the build
+        level, valid_until = levels.get(b["person"], (0, None))
         out.setdefault(b["provider"], []).append(
             rules.FamilyCareInput(
                 person_id=b["person"],
-                level=levels.get(b["person"], 0),
+                level=level,
                 from_day=b["from_day"],
                 to_day=b["to_day"],
                 finding=findings.get(b["id"]),
+                valid_until=valid_until,
             )
         )
     return out
