@@ -10,7 +10,6 @@ worker, again after a crash, and what an import changed can be read back from it
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,17 +25,17 @@ from ltc.db.personal_data import PersonSecrets, open_field, reserve_person_ids, 
 from ltc.db.queries.paging import Key, Page, encode_cursor
 from ltc.db.tables import Person, RegistryUpload, Town
 from ltc.domain.access import Action, Actor, require
-from ltc.domain.errors import InvalidInput, NotFound
+from ltc.domain.errors import NotFound
 from ltc.domain.personal_data import Keyring, id_number_index
 from ltc.domain.registry import Cell, RegistryEntry, RepeatWatch, check_rows, town_spellings
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.intake.registry_file import file_kind, open_registry
+from ltc.services.intake.registry_file import open_registry
+from ltc.services.intake.uploads import keep_upload
 from ltc.services.intake.values import ImportRegistryParams, RegistryImportResult, RegistryUploaded, RowRefusal
 from ltc.services.jobs import Progress, register_job_kind, start_job
 
-REGISTRY_MAX_BYTES = 64 * 1024 * 1024  # a district's 140,000 rows take about 15 MB as CSV
 CHUNK_ROWS = 2000  # rows per transaction: short write locks, and the loop breathes between them
 _SEALED = ("id_number", "id_number_enc", "phone", "phone_enc", "address", "address_enc", "id_number_index")
 INSERT_COLUMNS = (
@@ -61,41 +60,11 @@ UPDATE_COLUMNS = (*_SEALED, "data_key_id", "name", "town", "lat", "lon", "geocod
 
 
 async def upload_registry(ctx: ServiceContext, actor: Actor, filename: str, content: bytes) -> RegistryUploaded:
-    """Keep the file and start its import. The header is read now, so a file that is not a
-    registry is refused at once, beside the upload field, rather than by a failed job."""
+    """Keep the file and start its import (a file that is not a registry is refused at once)."""
     require(actor, Action.IMPORT_RECORDS)
-    if len(content) > REGISTRY_MAX_BYTES:
-        raise InvalidInput(
-            f"文件过大（上限 {REGISTRY_MAX_BYTES // (1024 * 1024)} MB）",
-            code="registry_too_large",
-            errors=[{"field": "file", "code": "registry_too_large"}],
-        )
-    kind = file_kind(filename, content)
-    open_registry(filename, content).done()
-    now = ctx.clock.now()
-    name = (filename or f"registry.{kind}").replace("\x00", "")[-200:]
-    sha256 = hashlib.sha256(content).hexdigest()
-    async with write_transaction():
-        upload = RegistryUpload(
-            filename=name,
-            kind=kind,
-            size_bytes=len(content),
-            sha256=sha256,
-            content=content,
-            uploaded_by=actor.user_id,
-            uploaded_at=now,
-        )
-        await upload.save()
-        await record_change(
-            actor=actor,
-            at=now,
-            action="registry.upload",
-            entity="registry_upload",
-            entity_id=upload.id,
-            after={"filename": name, "size_bytes": len(content), "sha256": sha256},
-        )
-    job_id = await start_job(ctx, actor, "import_registry", ImportRegistryParams(upload_id=upload.id))
-    return RegistryUploaded(job_id=job_id, upload_id=upload.id)
+    upload_id = await keep_upload(ctx, actor, filename, content, action="registry.upload", stem="registry")
+    job_id = await start_job(ctx, actor, "import_registry", ImportRegistryParams(upload_id=upload_id))
+    return RegistryUploaded(job_id=job_id, upload_id=upload_id)
 
 
 @dataclass(frozen=True)

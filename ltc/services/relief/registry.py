@@ -10,7 +10,6 @@ file twice changes nothing the second time."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from datetime import date
 from itertools import islice
 from uuid import UUID
@@ -19,14 +18,14 @@ from ltc.db.engine import write_transaction
 from ltc.db.tables import Person, RegistryUpload, ReliefEnrolment
 from ltc.domain import relief
 from ltc.domain.access import Action, Actor, require
-from ltc.domain.errors import InvalidInput, NotFound
+from ltc.domain.errors import NotFound
 from ltc.domain.personal_data import id_number_index
 from ltc.domain.registry import Refusal
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.intake.registry_file import file_kind, open_registry
-from ltc.services.intake.registry_import import REGISTRY_MAX_BYTES
+from ltc.services.intake.registry_file import open_registry
+from ltc.services.intake.uploads import keep_upload
 from ltc.services.intake.values import RowRefusal
 from ltc.services.jobs import Progress, get_job, register_job_kind, start_job
 from ltc.services.reference import policy_book
@@ -36,43 +35,16 @@ CHUNK_ROWS = 2000
 
 
 async def upload_relief_registry(ctx: ServiceContext, actor: Actor, filename: str, content: bytes) -> ReliefUploaded:
-    """Keep the civil-affairs file and start its import; a file that is no such list is
-    refused at once (its header is read now)."""
+    """Keep the civil-affairs file and start its import (a file that is no such list is refused
+    at once)."""
     require(actor, Action.MANAGE_RELIEF)
-    if not content:
-        raise InvalidInput("请选择救助名单文件", code="registry_file_missing", errors=[{"field": "file"}])
-    if len(content) > REGISTRY_MAX_BYTES:
-        raise InvalidInput(
-            "文件过大", code="registry_too_large", errors=[{"field": "file", "code": "registry_too_large"}]
-        )
-    kind = file_kind(filename, content)
-    open_registry(filename, content, relief.read_header).done()
-    now = ctx.clock.now()
-    name = (filename or f"relief.{kind}").replace("\x00", "")[-200:]
-    sha256 = hashlib.sha256(content).hexdigest()
-    async with write_transaction():
-        upload = RegistryUpload(
-            filename=name,
-            kind=kind,
-            size_bytes=len(content),
-            sha256=sha256,
-            content=content,
-            uploaded_by=actor.user_id,
-            uploaded_at=now,
-        )
-        await upload.save()
-        await record_change(
-            actor=actor,
-            at=now,
-            action="relief.upload",
-            entity="registry_upload",
-            entity_id=upload.id,
-            after={"filename": name, "size_bytes": len(content), "sha256": sha256},
-        )
-    job_id = await start_job(
-        ctx, actor, "import_relief", ImportReliefParams(upload_id=upload.id, actor_id=actor.user_id)
+    upload_id = await keep_upload(
+        ctx, actor, filename, content, action="relief.upload", stem="relief", header=relief.read_header
     )
-    return ReliefUploaded(job_id=job_id, upload_id=upload.id)
+    job_id = await start_job(
+        ctx, actor, "import_relief", ImportReliefParams(upload_id=upload_id, actor_id=actor.user_id)
+    )
+    return ReliefUploaded(job_id=job_id, upload_id=upload_id)
 
 
 def _known_groups(ctx: ServiceContext) -> tuple[str, ...]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from ltc.services.inputs import RecordId
-from ltc.services.intake.values import RowRefusal
+from ltc.services.intake.values import RegistryImportResult, RegistryUploaded
 from ltc.services.jobs import JobParams
 
 
@@ -17,23 +16,12 @@ class ImportReliefParams(JobParams):
     actor_id: int | None = None
 
 
-class ReliefImportResult(BaseModel):
-    upload_id: int
-    filename: str
-    rows: int = Field(description="data rows read (blank rows not counted)")
-    created: int
-    updated: int
-    unchanged: int
-    refused: list[RowRefusal]
-
-    @property
-    def refused_rows(self) -> int:
-        return len({r.row for r in self.refused})
+class ReliefImportResult(RegistryImportResult):
+    """What an import of the civil-affairs list did (the same account as the registry's)."""
 
 
-class ReliefUploaded(BaseModel):
-    job_id: UUID
-    upload_id: int
+class ReliefUploaded(RegistryUploaded):
+    """The kept civil-affairs file and the job importing it."""
 
 
 class EnrolmentOut(BaseModel):

@@ -34,6 +34,7 @@ from ltc.services.assessment.values import (
 )
 from ltc.services.data_subject import Anonymised, PersonDataReport
 from ltc.services.intake import registry_import
+from ltc.services.intake.uploads import REGISTRY_MAX_BYTES
 from ltc.services.intake.values import RegistryUploaded
 from ltc.services.persons import CareStatus, PersonIn, PersonOut, PersonQuery
 from ltc.web.dependencies import CurrentActor, Services
@@ -53,12 +54,12 @@ async def read_registry_upload(form: RegistryForm) -> tuple[str, bytes]:
     """The file's name and content, one byte past the limit at most (the service refuses it)."""
     if form.file is None:
         raise InvalidInput("请选择名册文件", code="registry_file_missing", errors=[{"field": "file"}])
-    content = await form.file.read(registry_import.REGISTRY_MAX_BYTES + 1)
+    content = await form.file.read(REGISTRY_MAX_BYTES + 1)
     return form.file.filename or "", content
 
 
 # The multipart envelope around the largest file the import accepts.
-REGISTRY_BODY_LIMIT = registry_import.REGISTRY_MAX_BYTES + 64 * 1024
+REGISTRY_BODY_LIMIT = REGISTRY_MAX_BYTES + 64 * 1024
 
 
 def submitted(result: tuple[AssessmentOut, bool]) -> Response[AssessmentOut]:
