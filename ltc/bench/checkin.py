@@ -182,6 +182,7 @@ async def prepare_city(url: str, args: argparse.Namespace, visits: int, start: d
     from piccolo.utils.encoding import dump_json
 
     from ltc.domain.access import Role
+    from ltc.domain.periods import service_month
     from ltc.runtime import open_runtime
     from ltc.services import users
     from ltc.services.reference import policy_book
@@ -236,6 +237,7 @@ async def prepare_city(url: str, args: argparse.Namespace, visits: int, start: d
                     "created_at": now,
                     "updated_at": now,
                     "person_confirmation": "",
+                    "service_month": service_month(start, settings.zone),
                 }
                 rows.append(tuple(values[c] for c in INSERT_COLUMNS))
             await db.insert("visit", ("id", *INSERT_COLUMNS), [(i + 1, *r) for i, r in enumerate(rows)])

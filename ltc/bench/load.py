@@ -131,6 +131,7 @@ async def _seed_last_month(url: str, city: Any, persons: int, per_person: int, p
         "checked_out_at",
         "created_at",
         "updated_at",
+        "service_month",
     )
     first_local = datetime(period.year, period.month, 1, tzinfo=zone)
     next_id = persons + 1
@@ -159,6 +160,7 @@ async def _seed_last_month(url: str, city: Any, persons: int, per_person: int, p
                             checked_out,
                             planned,
                             checked_out,
+                            period.first_day,
                         )
                     )
                     next_id += 1

@@ -347,10 +347,11 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
         today_index = (today - first_day).days
         visit_columns = (
             "id person provider caregiver slot_key planned_start planned_end items source status checked_in_at"
-            " checked_out_at done_items flags alerts created_at updated_at person_confirmation".split()
+            " checked_out_at done_items flags alerts created_at updated_at person_confirmation service_month".split()
         )
-        exception_columns = ("id", "visit", "provider", "code", "exception_key", "status", "opened_at")
-        alert_columns = ("id", "visit", "provider", "kind", "alert_key", "raised_at", "cleared_at")
+        exception_columns = ("id", "visit", "provider", "code", "exception_key", "status", "opened_at", "service_month")
+        alert_columns = ("id", "visit", "provider", "kind", "alert_key", "raised_at", "cleared_at", "service_month")
+        month_of_day = [(first_day + timedelta(days=d)).replace(day=1) for d in range(days)]
         exception_states = np.array(["open", "open", "explained", "resolved", "withdrawn"])
         flags_json = [dump_json([code]) for code in FLAGS]
         exception_id = alert_id = 0
@@ -393,6 +394,7 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
                         checked_in = begin + shifts[shift[i]]
                         checked_out = checked_in + lengths[length[i]]
                     p = int(provider[i])
+                    month = month_of_day[day[i]]
                     visits.append(
                         (
                             visit_id,
@@ -413,6 +415,7 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
                             now,
                             now,
                             "",
+                            month,
                         )
                     )
                     if flagged[i]:
@@ -427,6 +430,7 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
                                 f"{visit_id}:{code}",
                                 str(exception_states[state[i]]),
                                 checked_out,
+                                month,
                             )
                         )
                     if alerted[i]:
@@ -441,6 +445,7 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
                                 f"{visit_id}:{kind}",
                                 begin,
                                 begin + two_hours if cleared[i] else None,
+                                month,
                             )
                         )
                 await db.insert("visit", visit_columns, visits)

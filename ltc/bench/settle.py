@@ -202,6 +202,7 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
             "checked_out_at",
             "created_at",
             "updated_at",
+            "service_month",
         )
         exception_columns = (
             "id",
@@ -212,7 +213,9 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
             "status",
             "opened_at",
             "resolution_code",
+            "service_month",
         )
+        month = period.first_day  # every visit is in the period
         next_visit, next_exception, crossing = 1, 1, 0
         chunk = 2_000
         for start in range(0, persons, chunk):
@@ -247,6 +250,7 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
                         checked_out,
                         start_utc,
                         checked_out,
+                        month,
                     )
                 )
                 if rng.random() < 0.02:
@@ -263,6 +267,7 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
                                 status,
                                 checked_out,
                                 resolution,
+                                month,
                             )
                         )
                         next_exception += 1

@@ -585,6 +585,9 @@ class Visit(Table, tablename="visit"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     person_confirmation = Varchar(length=100, default="")
+    # The first day of the month (Asia/Shanghai) its visit is kept under: the partition key on
+    # PostgreSQL. NOT NULL there (migration 0040); every insert gives it.
+    service_month = Date(null=True, default=None)
 
 
 class VisitEventRecord(Table, tablename="visit_event"):
@@ -610,6 +613,9 @@ class VisitEventRecord(Table, tablename="visit_event"):
     presence = Varchar(length=16, default="")
     performed_by = _fk(Caregiver, null=True, default=None)  # None: the visit's planned caregiver
     evidence = JSON(default="[]")  # the kinds kept in visit_evidence: photo | signature
+    # The first day of the month (Asia/Shanghai) its visit is kept under: the partition key on
+    # PostgreSQL. NOT NULL there (migration 0040); every insert gives it.
+    service_month = Date(null=True, default=None)
 
 
 class VisitEvidence(Table, tablename="visit_evidence"):
@@ -633,6 +639,9 @@ class VisitEvidence(Table, tablename="visit_evidence"):
     accuracy_m = DoublePrecision(default=0)
     uploaded_by = _fk(AppUser, null=True, default=None)
     uploaded_at = Timestamptz()
+    # The first day of the month (Asia/Shanghai) its visit is kept under: the partition key on
+    # PostgreSQL. NOT NULL there (migration 0040); every insert gives it.
+    service_month = Date(null=True, default=None)
 
 
 class PresenceCard(Table, tablename="presence_card"):
@@ -670,6 +679,9 @@ class VisitException(Table, tablename="visit_exception"):
     resolution_note = Text(default="")
     resolved_by = _fk(AppUser, null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)
+    # The first day of the month (Asia/Shanghai) its visit is kept under: the partition key on
+    # PostgreSQL. NOT NULL there (migration 0040); every insert gives it.
+    service_month = Date(null=True, default=None)
 
 
 class VisitAlert(Table, tablename="visit_alert"):
@@ -683,6 +695,9 @@ class VisitAlert(Table, tablename="visit_alert"):
     alert_key = Varchar(length=60, unique=True)  # "<visit>:<kind>"
     raised_at = Timestamptz()
     cleared_at = Timestamptz(null=True, default=None, index=True)
+    # The first day of the month (Asia/Shanghai) its visit is kept under: the partition key on
+    # PostgreSQL. NOT NULL there (migration 0040); every insert gives it.
+    service_month = Date(null=True, default=None)
 
 
 class UnscheduledSlot(Table, tablename="unscheduled_slot"):
@@ -774,6 +789,8 @@ class SettlementLine(Table, tablename="settlement_line"):
     correction_id = Integer(null=True, default=None)  # adjustment: the settlement_correction it carries
     outcome_id = Integer(null=True, default=None)  # recovery: the inspection_outcome it nets (migration 0028)
     relief_fen = BigInt(default=0)  # the relief fund's part of personal_fen (migration 0032)
+    # The settlement period's first day: the partition key on PostgreSQL (NOT NULL there, 0040).
+    service_month = Date(null=True, default=None)
 
 
 class SettlementCorrection(Table, tablename="settlement_correction"):

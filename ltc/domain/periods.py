@@ -112,3 +112,9 @@ def local_day(dt: datetime, zone: tzinfo) -> date:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("local_day needs an aware datetime")
     return dt.astimezone(zone).date()
+
+
+def service_month(moment: datetime, zone: tzinfo) -> date:
+    """The first day of the month (in ``zone``) an instant belongs to: the month a visit and
+    every row about it are kept under (the partitions of visits on PostgreSQL)."""
+    return local_day(moment, zone).replace(day=1)

@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,10 @@ from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
 from ltc.db.queries import lists
 from ltc.db.tables import Person, Provider, Settlement, Visit
+from ltc.domain.periods import service_month
 from ltc.settings import Settings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 START = datetime(2032, 7, 1, tzinfo=UTC)
@@ -74,6 +78,7 @@ async def _visit(provider: int, person: int, minute: int) -> None:
         provider=provider,
         slot_key=f"keyset:{uuid.uuid4().hex}",
         planned_start=at,
+        service_month=service_month(at, SHANGHAI),
         planned_end=at + timedelta(hours=1),
         created_at=CREATED,
         updated_at=CREATED,

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -35,6 +36,7 @@ from ltc.db.tables import (
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from ltc.domain.identity import make_id_number
+from ltc.domain.periods import Period, service_month
 from ltc.services import persons
 from ltc.services.assessment.values import SelfEval
 from ltc.services.clock import FixedClock
@@ -45,6 +47,8 @@ from ltc.services.key_rotation import RotateKeysParams, rotate_data_keys
 from ltc.services.supervision.indicators import satisfaction
 from ltc.settings import Settings
 from tests.services.test_key_rotation import keyed, nothing
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 DEPENDENT = SelfEval(
@@ -301,6 +305,7 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
             caregiver=carer.id,
             slot_key=f"family:{uuid.uuid4().hex}",
             planned_start=start,
+            service_month=service_month(start, SHANGHAI),
             planned_end=start + timedelta(hours=1),
             status=status,
             created_at=NOW,
@@ -319,6 +324,7 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
         for n, (personal, relief) in enumerate(lines, start=1):
             await SettlementLine(
                 settlement=settlement.id,
+                service_month=Period.parse(period).first_day,
                 line_no=n,
                 kind="home",
                 person=person_id,
@@ -326,7 +332,12 @@ async def test_the_view_shows_the_persons_visits_and_shares_and_hides_the_rest(c
                 relief_fen=relief,
             ).save()
         await SettlementLine(
-            settlement=settlement.id, line_no=9, kind="home", person=stranger_row["person"], personal_fen=77700
+            settlement=settlement.id,
+            service_month=Period.parse(period).first_day,
+            line_no=9,
+            kind="home",
+            person=stranger_row["person"],
+            personal_fen=77700,
         ).save()
         if status != "draft":
             await Settlement.update({Settlement.status: status}).where(Settlement.id == settlement.id)

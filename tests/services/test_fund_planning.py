@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,7 @@ from ltc.domain import ledger as accounts
 from ltc.domain import settlement as rules
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import Conflict, Forbidden, InvalidInput
+from ltc.domain.periods import service_month
 from ltc.services import ledger
 from ltc.services.clock import FixedClock
 from ltc.services.settlements import build, workflow
@@ -24,6 +26,8 @@ from ltc.services.supervision import advances, budget, payment_deadlines
 from ltc.services.supervision.advances import AdvanceIn
 from ltc.services.supervision.budget import BudgetIn
 from tests.helpers import decide_review_samples
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 NOW = datetime(2029, 6, 2, 2, 0, tzinfo=UTC)
 
@@ -62,6 +66,7 @@ async def _visit(provider_id: int, person_id: int, plan_id: int, checked_in: dat
         provider=provider_id,
         slot_key=f"test:{uuid.uuid4().hex}",
         planned_start=checked_in,
+        service_month=service_month(checked_in, SHANGHAI),
         planned_end=checked_in + timedelta(hours=1),
         status="done",
         checked_in_at=checked_in,

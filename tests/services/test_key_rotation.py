@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from ltc.db.personal_data import open_caregiver_field, open_person
+from ltc.db.queries.visits import month_of_visit
 from ltc.db.tables import Application, Caregiver, Job, Person
 from ltc.domain.personal_data import DEV_DATA_KEY, DEV_INDEX_KEY, envelope_key_id
 from ltc.services import jobs, key_rotation
@@ -164,6 +165,7 @@ async def test_a_rotation_seals_photos_kept_in_clear_and_reseals_sealed_ones(ser
     legacy = VisitEvidence(
         visit=visit_id,
         event_id=uuid.uuid4(),
+        service_month=await month_of_visit(visit_id),
         evidence_key=f"{uuid.uuid4()}:photo",
         kind="photo",
         content_type="image/jpeg",

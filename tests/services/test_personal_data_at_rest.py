@@ -10,12 +10,17 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from ltc.db.queries.visits import month_of_visit
 from ltc.db.tables import AuditEntry, Caregiver, Person
 from ltc.demo.district import build_demo_district
 from ltc.domain.identity import make_id_number
+from ltc.domain.periods import Period, service_month
 from ltc.geo.towns import load_towns
 from ltc.services.seed import DEMO_REFERENCE_DATE, DEMO_SEED
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 ROOT = Path(__file__).resolve().parents[2]
 _sequence = iter(range(10_000))
@@ -215,6 +220,7 @@ async def test_anonymisation_removes_the_photos_of_the_home_and_the_familys_sign
         provider=provider_id,
         slot_key=f"agency:{uuid.uuid4()}",
         planned_start=now,
+        service_month=service_month(now, SHANGHAI),
         planned_end=now,
         source="agency",
         status="done",
@@ -224,6 +230,7 @@ async def test_anonymisation_removes_the_photos_of_the_home_and_the_familys_sign
     await visit.save()
     await VisitEvidence(
         visit=visit.id,
+        service_month=await month_of_visit(visit.id),
         event_id=uuid.uuid4(),
         evidence_key=f"{uuid.uuid4()}:signature",
         kind="signature",
@@ -269,7 +276,15 @@ async def test_anonymisation_is_refused_while_a_retention_duty_applies(client, a
         provider=provider, period=period, settlement_key=f"retention:{settled['id']}", status="draft", built_at=now
     )
     await settlement.save()
-    await SettlementLine.insert(SettlementLine(settlement=settlement.id, line_no=1, kind="home", person=settled["id"]))
+    await SettlementLine.insert(
+        SettlementLine(
+            settlement=settlement.id,
+            service_month=Period.parse(period).first_day,
+            line_no=1,
+            kind="home",
+            person=settled["id"],
+        )
+    )
     for person, duty in ((cared, "retention_live_care_plan"), (settled, "retention_settlement_records")):
         response = await client.post(f"/api/v1/persons/{person['id']}/anonymise", headers=bureau)
         assert response.status_code == 409 and response.json()["code"] == duty

@@ -14,6 +14,7 @@ from ltc.db import engine as db_engine
 from ltc.db.tables import AppUser, LedgerEntry, Person, Provider, ReliefEnrolment, Settlement, SettlementLine
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import Conflict
+from ltc.domain.periods import Period
 from ltc.runtime import open_runtime
 from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
@@ -114,6 +115,7 @@ async def _check(ctx: ServiceContext) -> None:
     await correcting.save()
     await SettlementLine(
         settlement=correcting.id,
+        service_month=Period.parse(MONTH).first_day,
         line_no=1,
         kind="adjustment",
         person=person["id"],

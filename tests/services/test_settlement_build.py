@@ -10,19 +10,23 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from ltc.db.queries.settlements import key_array
+from ltc.db.queries.visits import month_of_visit
 from ltc.db.tables import CarePlan, Person, Provider, ReviewSample, Settlement, SettlementLine, Visit, VisitException
 from ltc.domain import settlement as rules
-from ltc.domain.periods import Period
+from ltc.domain.periods import Period, service_month
 from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.services.reference import policy_book
 from ltc.services.settlements import build, gathering, pricing
 from ltc.services.settlements.storing import StoredDraft
 from ltc.services.settlements.values import BuildResult, BuildSettlementsParams
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CREATED: dict[str, list[int]] = {"providers": [], "persons": []}
@@ -118,6 +122,7 @@ async def visit(
         provider=provider_id,
         slot_key=f"test:{uuid.uuid4().hex}",
         planned_start=planned,
+        service_month=service_month(planned, SHANGHAI),
         planned_end=planned + timedelta(hours=1),
         status="done",
         checked_in_at=checked_in,
@@ -132,6 +137,7 @@ async def visit(
 async def exception(visit_id: int, provider_id: int, status: str, resolution: str = "") -> None:
     await VisitException(
         visit=visit_id,
+        service_month=await month_of_visit(visit_id),
         provider=provider_id,
         code="too_short",
         exception_key=f"{visit_id}:too_short",

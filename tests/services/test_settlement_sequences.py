@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -34,6 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from ltc.bench.scratch import scratch_database
 from ltc.db import engine as db_engine
 from ltc.db.migrate import apply_migrations
+from ltc.db.queries.visits import month_of_visit
 from ltc.db.tables import (
     AppUser,
     CarePlan,
@@ -54,7 +56,7 @@ from ltc.domain import ledger as accounts
 from ltc.domain import settlement as rules
 from ltc.domain.access import Actor, Role
 from ltc.domain.errors import DomainError
-from ltc.domain.periods import Period
+from ltc.domain.periods import Period, service_month
 from ltc.services.clock import FixedClock
 from ltc.services.context import ServiceContext
 from ltc.services.relief import statement as relief_statement
@@ -67,6 +69,8 @@ from ltc.services.supervision.inspections import InspectionIn, open_inspection
 from ltc.services.supervision.outcomes import OutcomeIn, take_outcome
 from ltc.settings import Settings
 from tests.helpers import decide_review_samples
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 T = TypeVar("T")
 SEEN: dict[str, int] = {}  # what the runs reached: refusals by code, and the steps carried out
@@ -180,6 +184,7 @@ async def new_visit(provider_id: int, person_id: int, plan_id: int, at: datetime
         provider=provider_id,
         slot_key=f"seq:{uuid.uuid4().hex}",
         planned_start=at,
+        service_month=service_month(at, SHANGHAI),
         planned_end=at + timedelta(hours=1),
         status="done",
         checked_in_at=at,
@@ -244,6 +249,7 @@ class World:
         )
         row = VisitException(
             visit=held,
+            service_month=await month_of_visit(held),
             provider=provider_id,
             code="too_short",
             exception_key=f"{held}:too_short",

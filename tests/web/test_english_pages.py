@@ -99,7 +99,13 @@ async def district(settings: Settings) -> AsyncIterator[District]:
         ).returning(Settlement.id)
         await SettlementLine.insert(
             SettlementLine(
-                settlement=settlement["id"], line_no=1, kind="home", person=plan["person"], level=4, gross_fen=6000
+                settlement=settlement["id"],
+                service_month=Period.parse(period).first_day,
+                line_no=1,
+                kind="home",
+                person=plan["person"],
+                level=4,
+                gross_fen=6000,
             )
         )
         await review.draw_samples(services, Period.parse(period), [settlement["id"]])

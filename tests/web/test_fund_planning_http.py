@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ltc.db.tables import LedgerEntry, LedgerPosting, Provider, Settlement, SettlementLine
+from ltc.domain.periods import Period
 from ltc.services.reference import policy_book
 from tests.helpers import HTML
 from tests.worker.test_worker import run_burst_worker
@@ -37,6 +38,7 @@ async def _settled_month(services, period: str = PERIOD) -> int:
     # 25 hours seen, 20 billed at level 3 (the cap in force)
     await SettlementLine(
         settlement=settlement.id,
+        service_month=Period.parse(period).first_day,
         line_no=1,
         kind="home",
         level=3,

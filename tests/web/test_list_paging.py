@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from ltc.db.queries.paging import encode_cursor
+from ltc.db.queries.visits import month_of_visit
 from ltc.db.tables import (
     Application,
     Assessment,
@@ -28,7 +29,10 @@ from ltc.db.tables import (
     VisitAlert,
     VisitException,
 )
+from ltc.domain.periods import service_month
 from tests.helpers import HTML, signed_in_browser
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 ZONE = ZoneInfo("Asia/Shanghai")
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -160,6 +164,7 @@ async def world(app) -> dict[str, Any]:
             provider=mine if i < 7 else other,
             slot_key=f"paging:{uuid.uuid4().hex}",
             planned_start=local.astimezone(UTC),
+            service_month=service_month(local.astimezone(UTC), SHANGHAI),
             planned_end=local.astimezone(UTC) + timedelta(hours=1),
             status=["planned", "done", "cancelled"][i % 3],
             created_at=CREATED,
@@ -173,6 +178,7 @@ async def world(app) -> dict[str, Any]:
         code = "too_short" if i % 2 else "outside_geofence"
         await VisitException(
             visit=visit,
+            service_month=await month_of_visit(visit),
             provider=mine if i < 7 else other,
             code=code,
             exception_key=f"{visit}:{code}",
@@ -182,6 +188,7 @@ async def world(app) -> dict[str, Any]:
         kind = ["late", "missed", "missing_checkout"][i % 3]
         await VisitAlert(
             visit=visit,
+            service_month=await month_of_visit(visit),
             provider=mine if i < 7 else other,
             kind=kind,
             alert_key=f"{visit}:{kind}",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -132,7 +132,9 @@ async def test_a_month_is_settled_approved_once_and_paid(app, client, auth, serv
     with pytest.raises(Exception, match="settlement_locked"):
         await SettlementLine.delete().where(SettlementLine.settlement == settlement["id"])
     with pytest.raises(Exception, match="settlement_locked"):
-        await SettlementLine.insert(SettlementLine(settlement=settlement["id"], line_no=2, kind="adjustment"))
+        await SettlementLine.insert(
+            SettlementLine(settlement=settlement["id"], line_no=2, kind="adjustment", service_month=date(2000, 1, 1))
+        )
     with pytest.raises(Exception, match="ledger_immutable"):
         await LedgerPosting.update({LedgerPosting.debit_fen: 0}).where(LedgerPosting.id > 0)
     rebuilt = await built(app, client, bureau, period, provider_id)

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from ltc.db.queries.visits import month_of_visit
 from ltc.db.tables import (
     Application,
     AppUser,
@@ -131,6 +132,7 @@ async def _arrange_foreign_records(app: Litestar) -> Foreign:
     exception = await VisitException.insert(
         VisitException(
             visit=visit["id"],
+            service_month=await month_of_visit(visit["id"]),
             provider=provider["id"],
             code="outside_geofence",
             exception_key=f"{visit['id']}:outside_geofence",

@@ -122,7 +122,7 @@ SELECT v.id, v.care_plan AS care_plan_id, v.person AS person_id, p.name AS perso
        v.caregiver AS caregiver_id, c.name AS caregiver_name,
        v.planned_start, v.planned_end, v.items, v.source, v.status, v.checked_in_at,
        v.checked_out_at, v.done_items, v.flags, v.alerts, v.person_confirmation,
-       p.deceased_on, c.qualification, c.certificate_expires_on, cp.items AS plan_items
+       p.deceased_on, c.qualification, c.certificate_expires_on, cp.items AS plan_items, v.service_month
 FROM visit v
 JOIN person p ON p.id = v.person
 LEFT JOIN caregiver c ON c.id = v.caregiver
@@ -133,8 +133,8 @@ _EVENTS_SQL = "SELECT * FROM visit_event WHERE visit = {} OR event_id = {}"
 _STAYS_SQL = "SELECT admitted_on, discharged_on FROM hospital_stay WHERE person = {}"
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
-                         recorded_by, outcome, person_confirmation, presence, performed_by, evidence)
-VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
+                         recorded_by, outcome, person_confirmation, presence, performed_by, evidence, service_month)
+VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
 _CAREGIVER_EVENTS_SQL = """
 SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit
 WHERE v.caregiver = {} AND v.id <> {} AND v.checked_in_at >= {} AND v.checked_in_at <= {}"""
@@ -212,7 +212,13 @@ async def inpatient_stays(person_id: int) -> list[tuple[date, date | None]]:
 
 
 async def insert_event(
-    visit_id: int, event: VisitEvent, *, recorded_by: int, outcome: str, person_confirmation: str
+    visit_id: int,
+    service_month: date,
+    event: VisitEvent,
+    *,
+    recorded_by: int,
+    outcome: str,
+    person_confirmation: str,
 ) -> None:
     await VisitEventRecord.raw(
         _INSERT_EVENT_SQL,
@@ -231,6 +237,7 @@ async def insert_event(
         event.presence,
         event.performed_by,
         dump_json(list(event.evidence)),
+        service_month,
     )
 
 
@@ -329,3 +336,9 @@ async def bookings_between(
         )
         for r in rows
     ]
+
+
+async def month_of_visit(visit_id: int) -> date | None:
+    """The month a visit is kept under (None: no such visit)."""
+    row = await Visit.select(Visit.service_month).where(Visit.id == visit_id).first()
+    return None if row is None else row["service_month"]

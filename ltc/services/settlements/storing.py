@@ -41,6 +41,7 @@ LINE_COLUMNS = (  # settlement_line's columns as the build inserts them
     "correction_id",
     "outcome_id",
     "relief_fen",
+    "service_month",  # the period's first day: lines are kept by month
 )
 
 
@@ -52,7 +53,7 @@ def _json_days(values: tuple[date, ...]) -> str:
     return dump_json([d.isoformat() for d in values]) if values else "[]"
 
 
-def _line_rows(lines: Sequence[rules.SettlementLine], visit_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+def _line_rows(lines: Sequence[rules.SettlementLine], visit_ids: Sequence[str], month: date) -> list[tuple[Any, ...]]:
     """The draft's lines as rows in ``LINE_COLUMNS`` order, but for the settlement's id
     (``visit_ids``: each line's visit ids already as JSON)."""
     return [
@@ -78,6 +79,7 @@ def _line_rows(lines: Sequence[rules.SettlementLine], visit_ids: Sequence[str]) 
             line.correction_id,
             line.outcome_id,
             line.relief_fen,
+            month,
         )
         for n, (line, ids) in enumerate(zip(lines, visit_ids, strict=True), start=1)
     ]
@@ -95,7 +97,12 @@ class Ready:
     @classmethod
     def of(cls, draft: rules.SettlementDraft) -> Ready:
         digest, visit_ids = draft.content_hash_and_visit_ids()
-        return cls(f"{draft.provider_id}:{draft.period}", draft, digest, _line_rows(draft.lines, visit_ids))
+        return cls(
+            f"{draft.provider_id}:{draft.period}",
+            draft,
+            digest,
+            _line_rows(draft.lines, visit_ids, draft.period.first_day),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from ltc.db.engine import write_transaction
 from ltc.db.tables import Assignment, Caregiver, CarePlan, Visit
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import InvalidInput, NotFound
+from ltc.domain.periods import service_month
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
 from ltc.services.reference import service_catalogue
@@ -56,6 +57,7 @@ async def add_visit(ctx: ServiceContext, actor: Actor, data: VisitIn) -> VisitOu
             slot_key=f"agency:{uuid4()}",
             planned_start=start,
             planned_end=end,
+            service_month=service_month(start, ctx.settings.zone),
             items=sorted(set(data.items)),
             source="agency",
             status="planned",

@@ -32,6 +32,7 @@ async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Pr
         Visit.planned_end,
         Visit.checked_in_at,
         Visit.checked_out_at,
+        Visit.service_month,
     ).where(
         (Visit.planned_start >= now - SWEPT_PAST)
         & (Visit.planned_start <= now)
@@ -65,7 +66,12 @@ async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Pr
                     else:
                         await VisitAlert.insert(
                             VisitAlert(
-                                visit=row["id"], provider=row["provider"], kind=kind, alert_key=key, raised_at=now
+                                visit=row["id"],
+                                service_month=row["service_month"],
+                                provider=row["provider"],
+                                kind=kind,
+                                alert_key=key,
+                                raised_at=now,
                             )
                         )
                     raised += 1

@@ -86,9 +86,14 @@ async def record_event(
             raise error(detail, code=outcome.code)
         if outcome.code != "replayed":
             await queries.insert_event(
-                visit_id, event, recorded_by=actor.user_id, outcome=outcome.code, person_confirmation=confirmation
+                visit_id,
+                visit.service_month,
+                event,
+                recorded_by=actor.user_id,
+                outcome=outcome.code,
+                person_confirmation=confirmation,
             )
-            await keep_evidence(ctx.settings.keyring, visit_id, event, kept, uploaded_by=actor.user_id, now=now)
+            await keep_evidence(ctx.settings.keyring, visit, event, kept, uploaded_by=actor.user_id, now=now)
             changes: dict[str, Any] = {
                 "status": new_state.status,
                 "checked_in_at": _in_utc(new_state.checked_in_at),

@@ -68,7 +68,7 @@ def _where(evidence_key: str) -> bytes:
 
 async def keep_evidence(
     keyring: Keyring,
-    visit_id: int,
+    visit: VisitToVerify,
     event: VisitEvent,
     kept: Sequence[EventEvidence],
     *,
@@ -81,7 +81,8 @@ async def keep_evidence(
     await VisitEvidence.insert(
         *[
             VisitEvidence(
-                visit=visit_id,
+                visit=visit.id,
+                service_month=visit.service_month,
                 event_id=event.event_id,
                 evidence_key=(key := f"{event.event_id}:{item.kind}"),
                 kind=item.kind,

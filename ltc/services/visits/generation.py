@@ -86,6 +86,7 @@ async def generate_visits(
         items_of={r["id"]: dump_json(r["items"]) for r in plan_rows},
         now=ctx.clock.now(),
         key_of=storage.slot_keys(),
+        month_of=storage.service_months(window.zone),
     )
     batches = scheduling.provider_batches(plans, caregivers, existing, SCHEDULE_BATCHES)
     tally = await _schedule_and_store(batches, window, rows, progress)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from piccolo.utils.encoding import dump_json
@@ -16,6 +16,7 @@ from ltc.db.bulk import insert_rows
 from ltc.db.engine import is_unique_violation, write_transaction
 from ltc.db.tables import UnscheduledSlot, Visit
 from ltc.domain import scheduling
+from ltc.domain.periods import service_month
 
 # A generated visit as `insert_new` takes it: a plain tuple in this column order (JSON columns
 # as the JSON text Piccolo would write, times aware), every column given as `Visit(...)` would.
@@ -40,6 +41,7 @@ INSERT_COLUMNS = (
     "created_at",
     "updated_at",
     "person_confirmation",
+    "service_month",
 )
 _SLOT_KEY = INSERT_COLUMNS.index("slot_key")
 UNSCHEDULED_COLUMNS = ("care_plan", "provider", "slot_key", "slot_start", "slot_end", "reason", "reported_at")
@@ -54,6 +56,19 @@ def slot_key(plan_id: Hashable, start: datetime) -> str:
 
 def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
+
+
+def service_months(zone: tzinfo) -> Callable[[datetime], date]:
+    """service_month() in ``zone``, each distinct slot start converted once."""
+    months: dict[datetime, date] = {}
+
+    def month_of(start: datetime) -> date:
+        month = months.get(start)
+        if month is None:
+            month = months[start] = service_month(start, zone)
+        return month
+
+    return month_of
 
 
 def slot_keys() -> Callable[[Hashable, datetime], str]:
@@ -78,9 +93,16 @@ class GeneratedRows:
     items_of: dict[Hashable, str]
     now: datetime
     key_of: Callable[[Hashable, datetime], str]
+    month_of: Callable[[datetime], date]  # a visit's month: its slot's (the key's start)
 
     def visits(self, visits: Sequence[scheduling.PlannedVisit]) -> list[Row]:
-        provider_of, items_of, key_of, now = self.provider_of, self.items_of, self.key_of, self.now
+        provider_of, items_of, key_of, month_of, now = (
+            self.provider_of,
+            self.items_of,
+            self.key_of,
+            self.month_of,
+            self.now,
+        )
         empty = dump_json([])
         return [
             (
@@ -104,6 +126,7 @@ class GeneratedRows:
                 now,
                 now,
                 "",
+                month_of(v.key[1]),
             )
             for v in visits
         ]

@@ -66,6 +66,7 @@ class VisitToVerify(VisitOut):
     qualification: str | None = Field(exclude=True)
     plan_items: list[str] | None = Field(exclude=True)
     certificate_expires_on: date | None = Field(default=None, exclude=True)  # the planned caregiver's
+    service_month: date = Field(exclude=True)  # the month its events and flags are kept under
 
 
 class VisitIn(Input):

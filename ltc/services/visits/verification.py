@@ -96,6 +96,7 @@ async def record_exceptions(visit: VisitToVerify, flags: list[str], now: datetim
             await VisitException.insert(
                 VisitException(
                     visit=visit.id,
+                    service_month=visit.service_month,
                     provider=visit.provider_id,
                     code=code,
                     exception_key=f"{visit.id}:{code}",
