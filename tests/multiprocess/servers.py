@@ -62,19 +62,23 @@ def _healthy(server: WebProcess) -> bool:
 
 
 @contextmanager
-def web_processes(database_url: str, count: int = 2) -> Iterator[tuple[dict[str, str], list[WebProcess]]]:
-    """Migrate, open the test account, then start ``count`` web processes and wait for each
-    to answer; yields the shared environment and the processes, and stops them after."""
+def web_processes(
+    database_url: str, workers: tuple[int, ...] = (1, 1)
+) -> Iterator[tuple[dict[str, str], list[WebProcess]]]:
+    """Migrate, open the test account, then start one ``ltc serve`` a port with the given
+    ``--workers`` each and wait for each to answer; yields the shared environment and the
+    servers, and stops them after."""
     env = environment(database_url)
     subprocess.run([sys.executable, "-m", "tests.multiprocess.prepare"], env=env, cwd=PROJECT_ROOT, check=True)
     logs = Path(tempfile.mkdtemp(prefix="ltc-scale-"))
     servers: list[WebProcess] = []
     try:
-        for n in range(count):
+        for n, processes in enumerate(workers):
             port = free_port()
             log = logs / f"web-{n}.log"
             process = subprocess.Popen(
-                [sys.executable, "-m", "ltc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [sys.executable, "-m", "ltc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+                + ["--workers", str(processes)],
                 env=env,
                 cwd=PROJECT_ROOT,
                 stdout=log.open("wb"),

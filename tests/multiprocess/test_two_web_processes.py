@@ -2,11 +2,13 @@
 one process learns (a sign-in, a sign-out, failed attempts, a job) the other knows at once,
 because it lives in the database (and Redis), never in a process's memory. Runs on the
 session's kind of database: a SQLite file, or a scratch database on the PostgreSQL server
-(and the Redis) that LTC_DATABASE_URL (and LTC_REDIS_URL) name."""
+(and the Redis) that LTC_DATABASE_URL (and LTC_REDIS_URL) name, where the second server
+is itself several processes."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import uuid
@@ -29,8 +31,10 @@ JOB_SECONDS = 60.0
 
 @pytest.fixture(scope="module")
 async def deployment() -> AsyncIterator[tuple[dict[str, str], list[WebProcess]]]:
+    # With a Redis to share, B is itself `ltc serve --workers 2` (uvicorn's processes on one port).
+    workers = (1, 2) if os.environ.get("LTC_REDIS_URL") else (1, 1)
     async with scratch_database("scale") as url:
-        with web_processes(url) as running:
+        with web_processes(url, workers) as running:
             yield running
 
 
