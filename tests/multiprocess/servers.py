@@ -22,6 +22,7 @@ from ltc.settings import PROJECT_ROOT
 
 PASSWORD = "Scale-out-1-" + uuid.uuid4().hex[:8]
 START_SECONDS = 90.0
+SERVE = (sys.executable, "-m", "ltc.cli", "serve", "--host", "127.0.0.1")
 
 
 def free_port() -> int:
@@ -77,8 +78,7 @@ def web_processes(
             port = free_port()
             log = logs / f"web-{n}.log"
             process = subprocess.Popen(
-                [sys.executable, "-m", "ltc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-                + ["--workers", str(processes)],
+                [*SERVE, "--port", str(port), "--workers", str(processes)],
                 env=env,
                 cwd=PROJECT_ROOT,
                 stdout=log.open("wb"),

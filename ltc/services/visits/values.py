@@ -66,6 +66,7 @@ class VisitToVerify(VisitOut):
     qualification: str | None = Field(exclude=True)
     plan_items: list[str] | None = Field(exclude=True)
     certificate_expires_on: date | None = Field(default=None, exclude=True)  # the planned caregiver's
+    inpatient_stays: list[tuple[date, date | None]] = Field(default_factory=list, exclude=True)  # the person's
 
 
 class VisitIn(Input):
