@@ -150,7 +150,8 @@ def _require_shared_secret(settings: Settings, workers: int) -> None:
     up its own key, and a token signed by one web process is refused by the next."""
     if not settings.secret_key and (workers > 1 or settings.shares_state_across_processes):
         raise SystemExit(
-            "several web processes must sign with one key: set LTC_SECRET_KEY (at least 32 random characters)"
+            "every web process (several, or any on PostgreSQL or Redis) must sign with one key:"
+            " set LTC_SECRET_KEY (at least 32 random characters)"
         )
 
 
