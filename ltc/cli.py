@@ -127,13 +127,32 @@ async def _run_worker(settings: Settings, *, burst: bool) -> None:
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    # The client's address (the throttle's and the public limits' key) comes from the
+    # forwarded headers only when the peer is one of the configured proxies.
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "log_level": settings.log_level.lower(),
+    }
     if workers > 1:
-        # Each process builds its own app from the same environment.
-        uvicorn.run("ltc.web.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+        # Each process builds its own app from the same environment (so the same secret key).
+        uvicorn.run("ltc.web.app:create_app", factory=True, workers=workers, **common)
         return
     from ltc.web.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level=settings.log_level.lower())
+    uvicorn.run(create_app(settings), **common)
+
+
+def _require_shared_secret(settings: Settings, workers: int) -> None:
+    """CSRF and follow tokens are signed with LTC_SECRET_KEY; without it each process makes
+    up its own key, and a token signed by one web process is refused by the next."""
+    if not settings.secret_key and (workers > 1 or settings.shares_state_across_processes):
+        raise SystemExit(
+            "every web process (several, or any on PostgreSQL or Redis) must sign with one key:"
+            " set LTC_SECRET_KEY (at least 32 random characters)"
+        )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -159,8 +178,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     _configure_logging(settings)
     _require_real_data_keys(settings)
+    if args.workers < 1:
+        raise SystemExit("--workers must be at least 1")
     if settings.uses_in_memory_redis and args.workers > 1:
         raise SystemExit("several web processes need a shared queue: set LTC_REDIS_URL")
+    _require_shared_secret(settings, args.workers)
     _serve(settings, args.host, args.port, args.workers)
     return 0
 

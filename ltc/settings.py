@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     secure_cookies: bool = False
+    # The reverse proxies whose X-Forwarded-For / -Proto uvicorn believes (addresses or CIDR
+    # ranges, comma-separated; "*" trusts anyone who can reach the port): the client's address
+    # the sign-in throttle and the public limits count is the proxy's word only from these.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     templates_dir: Path = PROJECT_ROOT / "templates"
     locale_dir: Path = PROJECT_ROOT / "locale"
     assessments_dir: Path = PROJECT_ROOT / "assessments"
@@ -164,6 +168,12 @@ class Settings(BaseSettings):
     @property
     def uses_in_memory_redis(self) -> bool:
         return not self.redis_url
+
+    @property
+    def shares_state_across_processes(self) -> bool:
+        """Whether other processes may serve the same users: a server database or a shared
+        queue is the production shape, where every web process must sign with the same key."""
+        return not self.uses_sqlite or not self.uses_in_memory_redis
 
     @cached_property
     def signing_key(self) -> str:

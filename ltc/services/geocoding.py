@@ -102,7 +102,10 @@ class CachedOnlineGeocoder:
         return found
 
 
-@register_job_kind("geocode_persons", action=Action.GEOCODE_PERSONS, params=GeocodeParams)
+# Serial: the rate limiter spaces the calls of one process, so one such job at a time,
+# whichever of the workers (on whichever machine) runs it, keeps the whole deployment at the
+# service's rate.
+@register_job_kind("geocode_persons", action=Action.GEOCODE_PERSONS, params=GeocodeParams, serial=True)
 async def geocode_persons(ctx: ServiceContext, params: GeocodeParams, progress: Progress) -> GeocodeResult:
     """Place every person without a position (and, when online, refine town-level ones).
     Idempotent: each update is conditional on the person still being a candidate."""

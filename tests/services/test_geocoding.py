@@ -120,3 +120,9 @@ def test_positions_from_a_chinese_map_picker_are_stored_in_wgs84() -> None:
         with pytest.raises(InvalidInput) as refused:
             to_wgs84(*lat_lon, system)
         assert refused.value.code == code
+
+
+def test_one_geocoding_job_runs_at_a_time_across_all_workers() -> None:
+    # The rate limiter spaces one process's calls: only a serial kind keeps several worker
+    # processes, together, at the service's rate.
+    assert jobs.job_kind("geocode_persons").serial

@@ -491,6 +491,24 @@ async def test_a_hospital_stay_imported_later_flags_the_visits_of_those_days(cli
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_person"
 
 
+async def test_a_check_in_during_a_stay_not_yet_ended_is_flagged_at_once(client, auth) -> None:
+    # The stays are read with the visit itself: an open one (no discharge day) counts too.
+    b = await beneficiary(client, auth)
+    visit = await adhoc_visit(client, b, minutes_ago=10)
+    bureau = await auth("bureau")
+    person = (await client.get(f"/api/v1/persons/{b['person_id']}", headers=bureau)).json()
+    admitted = {"id_number": person["id_number"], "admitted_on": (today() - timedelta(days=1)).isoformat()}
+    imported = await client.post("/api/v1/hospital-stays", json={"stays": [admitted]}, headers=bureau)
+    assert imported.status_code == 200, imported.text
+    home = (visit["person_lat"], visit["person_lon"])
+    checked_in = await client.post(
+        f"/api/v1/visits/{visit['id']}/check-in",
+        json=event(datetime.now(UTC) - timedelta(minutes=5), *home),
+        headers=b["agency"],
+    )
+    assert checked_in.status_code == 201 and "person_inpatient" in checked_in.json()["flags"], checked_in.text
+
+
 async def test_the_census_takes_only_the_institutions_own_residents(client, auth) -> None:
     b = await beneficiary(client, auth, care_mode="institutional")
     day = today().isoformat()

@@ -19,7 +19,7 @@ from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
-from ltc.db.tables import Caregiver, HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
+from ltc.db.tables import Caregiver, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
 from ltc.domain.scheduling import Booking
 from ltc.domain.visit_events import VisitEvent
 
@@ -116,21 +116,27 @@ async def exception_row(exception_id: int) -> dict[str, Any] | None:
 
 # --------------------------------------------------------------------------- the check-in's SQL
 
+# The person's hospital stays come with the visit as a JSON list of [admitted, discharged]
+# pairs (one statement fewer on every check-in and check-out): {} is the dialect's aggregate.
 _VISIT_FOR_EVENT_SQL = """
 SELECT v.id, v.care_plan AS care_plan_id, v.person AS person_id, p.name AS person_name,
        p.address_enc AS person_address_enc, p.lat AS person_lat, p.lon AS person_lon, v.provider AS provider_id,
        v.caregiver AS caregiver_id, c.name AS caregiver_name,
        v.planned_start, v.planned_end, v.items, v.source, v.status, v.checked_in_at,
        v.checked_out_at, v.done_items, v.flags, v.alerts, v.person_confirmation,
-       p.deceased_on, c.qualification, c.certificate_expires_on, cp.items AS plan_items, v.service_month
+       p.deceased_on, c.qualification, c.certificate_expires_on, cp.items AS plan_items, v.service_month,
+       (SELECT {stays} FROM hospital_stay s WHERE s.person = v.person) AS inpatient_stays
 FROM visit v
 JOIN person p ON p.id = v.person
 LEFT JOIN caregiver c ON c.id = v.caregiver
 LEFT JOIN care_plan cp ON cp.id = v.care_plan
-WHERE v.id = {}"""
+WHERE v.id = {{}}"""
+_STAYS_AGGREGATE = {
+    "postgres": "json_agg(json_build_array(s.admitted_on, s.discharged_on))",
+    "sqlite": "json_group_array(json_array(s.admitted_on, s.discharged_on))",
+}
 _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
 _EVENTS_SQL = "SELECT * FROM visit_event WHERE visit = {} OR event_id = {}"
-_STAYS_SQL = "SELECT admitted_on, discharged_on FROM hospital_stay WHERE person = {}"
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
                          recorded_by, outcome, person_confirmation, presence, performed_by, evidence, service_month)
@@ -153,14 +159,22 @@ async def visit_for_event(visit_id: int) -> dict[str, Any] | None:
     """The visit (the columns of ``VISIT_COLUMNS``), locked against other writers (on
     PostgreSQL; SQLite has one writer), with what verification needs besides: the person's
     death, the caregiver's qualification and the plan's items."""
-    sql = _VISIT_FOR_EVENT_SQL if is_sqlite(current_engine()) else _VISIT_FOR_EVENT_SQL + " FOR UPDATE OF v"
-    rows = await Visit.raw(sql, visit_id)
+    sqlite = is_sqlite(current_engine())
+    sql = _VISIT_FOR_EVENT_SQL.format(stays=_STAYS_AGGREGATE["sqlite" if sqlite else "postgres"])
+    rows = await Visit.raw(sql if sqlite else sql + " FOR UPDATE OF v", visit_id)
     if not rows:
         return None
     row = rows[0]
     for name in _VISIT_JSON:
         row[name] = load_json(row[name]) if isinstance(row[name], str) else row[name]
+    row["inpatient_stays"] = _stays(row["inpatient_stays"])
     return row
+
+
+def _stays(value: str | list[Any] | None) -> list[tuple[date, date | None]]:
+    """The aggregated stays as (admitted, discharged) days (None: no stay; JSON text or parsed)."""
+    pairs = load_json(value) if isinstance(value, str) else value or []
+    return [(date.fromisoformat(a), date.fromisoformat(d) if d else None) for a, d in pairs]
 
 
 def _event_of(row: dict[str, Any]) -> VisitEvent:
@@ -205,10 +219,6 @@ async def certificates_expire_on(caregiver_ids: Iterable[int]) -> dict[int, date
         return {}
     rows = await Caregiver.select(Caregiver.id, Caregiver.certificate_expires_on).where(Caregiver.id.is_in(ids))
     return {r["id"]: r["certificate_expires_on"] for r in rows}
-
-
-async def inpatient_stays(person_id: int) -> list[tuple[date, date | None]]:
-    return [(r["admitted_on"], r["discharged_on"]) for r in await HospitalStay.raw(_STAYS_SQL, person_id)]
 
 
 async def insert_event(

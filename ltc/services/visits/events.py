@@ -40,9 +40,9 @@ async def record_event(
 ) -> RecordedEvent:
     """Record one check-in or check-out; returns what the event did and the visit after it.
 
-    On the hot path of every agency's day: the visit (locked, with what verification needs),
-    its events, the other visits of the caregiver and the person's hospital stays are read in
-    four queries, and the visit is written once (a presence code, a named performer or a photo
+    On the hot path of every agency's day: the visit (locked, with what verification needs,
+    the person's hospital stays among it), its events and the other visits of the caregiver
+    are read in three queries, and the visit is written once (a presence code, a named performer or a photo
     add a query each)."""
     require(actor, Action.CHECK_IN_OUT)
     now = ctx.clock.now()

@@ -67,6 +67,7 @@ class VisitToVerify(VisitOut):
     plan_items: list[str] | None = Field(exclude=True)
     certificate_expires_on: date | None = Field(default=None, exclude=True)  # the planned caregiver's
     service_month: date = Field(exclude=True)  # the month its events and flags are kept under
+    inpatient_stays: list[tuple[date, date | None]] = Field(default_factory=list, exclude=True)  # the person's
 
 
 class VisitIn(Input):

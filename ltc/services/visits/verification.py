@@ -42,7 +42,7 @@ async def flags_of(ctx: ServiceContext, visit: VisitToVerify, state: VisitState)
         clinical_codes=service_catalogue(ctx.settings).clinical_codes,
         caregiver_qualification=visit.qualification or "",
         caregiver_visits=await _caregiver_visits(visit, state.checked_in_at),
-        inpatient_stays=tuple(await queries.inpatient_stays(visit.person_id)),
+        inpatient_stays=tuple(visit.inpatient_stays),
         date_of_death=visit.deceased_on,
         planned_caregiver_id=visit.caregiver_id,
         certificates_expire_on=await _certificates(visit, state),
