@@ -29,7 +29,7 @@ again, by our scheduler and by OR-Tools' routing solver (``ltc.bench.ortools_day
 that week outside that day; ``ortools`` holds each day's and the total visits placed, the
 conflicts ``find_conflicts`` finds in each solution and the seconds each took.
 
-Timed (``seconds``): the job body ``ltc.services.visits.generation.generate_visits`` for the window
+Timed (``seconds``): the job body ``ltc.services.visits.generation.generate_in_one_job`` for the window
 ``[--start, --start + --days)``, with a progress callback that updates a ``Job`` row as the
 worker's does; ``load_seconds`` is the part up to its first progress mark (0.1, after the
 reads), ``schedule_insert_seconds`` the rest: the scheduler runs provider batch by batch in
@@ -610,7 +610,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     from ltc.db.tables import Job
     from ltc.runtime import open_runtime
     from ltc.services.clock import FixedClock
-    from ltc.services.visits.generation import generate_visits
+    from ltc.services.visits.generation import generate_in_one_job
     from ltc.services.visits.values import GenerateVisitsParams
     from ltc.settings import load_settings
 
@@ -651,7 +651,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
         started = time.perf_counter()
         result = (
-            await generate_visits(runtime.services, GenerateVisitsParams.model_validate(params), progress)
+            await generate_in_one_job(runtime.services, GenerateVisitsParams.model_validate(params), progress)
         ).model_dump(mode="json")
         seconds = time.perf_counter() - started
         peak = peak_rss_mb()

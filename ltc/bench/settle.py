@@ -341,7 +341,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             return None
 
         started = time.perf_counter()
-        built = await build.build_settlements(ctx, BuildSettlementsParams(period=str(period)), progress)
+        built = await build.build_in_one_job(ctx, BuildSettlementsParams(period=str(period)), progress)
         seconds = time.perf_counter() - started
 
         started = time.perf_counter()

@@ -292,6 +292,8 @@ class GenerateVisitsParams(JobParams):
         description="first day of the window (default today)",
     )
     days: int | None = Field(default=None, ge=1, le=62)
+    # The whole city in this many parts for any number of workers (default the setting).
+    parts: int | None = Field(default=None, ge=1, le=256)
 
     @field_validator("from_day")
     @classmethod
@@ -299,6 +301,14 @@ class GenerateVisitsParams(JobParams):
         if day is not None and not year_in_range(day.year):
             raise ValueError(f"a day from {MIN_YEAR} to {MAX_YEAR}")
         return day
+
+
+class GenerateVisitsPartParams(JobParams):
+    """A part of the whole city's generation: a batch of providers, over the parent's window."""
+
+    provider_ids: list[RecordId] = Field(min_length=1)
+    from_day: date
+    days: int = Field(ge=1, le=62)
 
 
 class GenerateVisitsResult(BaseModel):
