@@ -10,6 +10,7 @@ Here the database side; ``ltc.services.jobs`` hands the rows to the queue after 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from ltc.db.engine import write_transaction
 from ltc.db.tables import Job
 
 PartResult = TypeVar("PartResult", bound=BaseModel)
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,20 @@ class Queued:
     kind: str
     job_id: UUID
     attempt: int
+
+
+def even_slices(items: Sequence[Item], count: int) -> list[list[Item]]:
+    """``items`` in at most ``count`` consecutive slices whose sizes differ by one at most;
+    no empty slice."""
+    count = max(1, min(count, len(items)))
+    size, extra = divmod(len(items), count)
+    slices, start = [], 0
+    for n in range(count):
+        end = start + size + (1 if n < extra else 0)
+        if end > start:
+            slices.append(list(items[start:end]))
+        start = end
+    return slices
 
 
 def part_key(parent: UUID, number: int) -> str:

@@ -262,6 +262,8 @@ class StaysImported(BaseModel):
     stays: int
     persons: int
     visits_verified_again: int
+    # Many persons touched: their visits are verified again by this job (counted in its result).
+    reverification_job_id: UUID | None = None
 
 
 class DeathIn(Input):
@@ -276,6 +278,7 @@ class DeathsIn(Input):
 class DeathsRecorded(BaseModel):
     persons: int
     visits_verified_again: int
+    reverification_job_id: UUID | None = None  # as for stays
 
 
 # --------------------------------------------------------------------------- the jobs
@@ -309,6 +312,23 @@ class GenerateVisitsPartParams(JobParams):
     provider_ids: list[RecordId] = Field(min_length=1)
     from_day: date
     days: int = Field(ge=1, le=62)
+
+
+class PersonToReverify(BaseModel):
+    person_id: RecordId
+    since: date | None = None  # the visits planned from this day on (None: all)
+
+
+class ReverifyPersonsParams(JobParams):
+    """Persons whose checked-in visits are verified again (hospital stays or deaths became
+    known), as the whole job or as one of its parts."""
+
+    persons: list[PersonToReverify] = Field(min_length=1)
+
+
+class ReverifyResult(BaseModel):
+    persons: int
+    visits_verified_again: int
 
 
 class GenerateVisitsResult(BaseModel):
