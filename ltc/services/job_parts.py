@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel
@@ -147,6 +147,6 @@ async def part_results(parent: UUID, model: type[PartResult]) -> list[PartResult
     return [model.model_validate(r["result"]) for r in sorted(rows, key=lambda r: part_number(r["part_key"]))]
 
 
-def waiting_on_parts(row: dict[str, Any]) -> bool:
+def waiting_on_parts(parts: int, parts_done: int) -> bool:
     """A parent whose parts are still running: not a stalled job, whatever its heartbeat."""
-    return bool(row["parts"]) and row["parts_done"] < row["parts"]
+    return parts > 0 and parts_done < parts

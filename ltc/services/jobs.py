@@ -218,7 +218,7 @@ async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = N
             return "superseded"
         spec = job_kind(row["kind"])
         try:
-            claim = await _claim(ctx, spec, job_id, mine)
+            claim = await _claim(ctx, spec, job_id, mine, concluding=bool(row["parts"]))
         except asyncio.CancelledError:
             # The worker stopped as the claim committed: the job goes back to the queue.
             await _put_back(ctx, spec.name, job_id, mine, next_attempt=True)
@@ -237,7 +237,7 @@ async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = N
     return await _run_claimed(ctx, spec, job_id, mine, params, concluding=bool(row["parts"]))
 
 
-async def _claim(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int) -> str:
+async def _claim(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, *, concluding: bool = False) -> str:
     """queued → running for this attempt, or why not: "busy" (a serial kind's other job is
     running; the row moves to the next attempt), "taken" (another worker has it)."""
     this = (Job.id == job_id) & (Job.status == "queued") & (Job.attempt == attempt)
@@ -250,11 +250,10 @@ async def _claim(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int)
             if running:
                 moved = await Job.update({Job.attempt: attempt + 1}).where(this).returning(Job.id)
                 return "busy" if moved else "taken"
-        claimed = (
-            await Job.update({Job.status: "running", Job.started_at: now, Job.heartbeat_at: now, Job.error: ""})
-            .where(this)
-            .returning(Job.id)
-        )
+        values: dict[Any, Any] = {Job.status: "running", Job.heartbeat_at: now, Job.error: ""}
+        if not concluding:  # a concluding parent began with its fan-out
+            values[Job.started_at] = now
+        claimed = await Job.update(values).where(this).returning(Job.id)
     return "claimed" if claimed else "taken"
 
 
@@ -423,7 +422,7 @@ async def requeue_stalled_jobs(ctx: ServiceContext, *, stale_after: timedelta | 
         (Job.heartbeat_at < cutoff) | (Job.heartbeat_at.is_null() & (Job.started_at < cutoff))
     )
     for row in await Job.select(Job.id, Job.attempt, Job.parts, Job.parts_done).where(stale):
-        if job_parts.waiting_on_parts(row):
+        if job_parts.waiting_on_parts(row["parts"], row["parts_done"]):
             continue  # a parent beats no more while its parts run
         requeued = (
             await Job.update({Job.status: "queued", Job.attempt: row["attempt"] + 1})
