@@ -11,6 +11,8 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from ltc.db.tables import Job
@@ -190,3 +192,26 @@ async def test_a_fan_out_into_no_parts_concludes_at_once(fixed_services) -> None
     parent = await jobs.start_job(services, None, "test_fanned", FannedParams(tag="none", parts=0))
     assert await jobs.execute_job(services, parent, 0) == "done"
     assert (await job(parent))["result"] == {"numbers": [], "conclusions": 1}
+
+
+async def test_a_conclusion_whose_worker_died_is_run_again_by_the_sweep(fixed_services) -> None:
+    services = replace(fixed_services, queue=RecordingQueue())
+    parent = await fanned_out(services, FannedParams(tag="dies", parts=2))
+    for p in await parts_of(parent):
+        assert await jobs.execute_job(services, p["id"], 0) == "done"
+    # The worker that claimed the conclusion (attempt 1) was killed before it finished.
+    stale = services.clock.now() - timedelta(minutes=10)
+    await Job.update({Job.status: "running", Job.heartbeat_at: stale}).where(Job.id == parent)
+    await jobs.requeue_stalled_jobs(services)
+    assert ((await job(parent))["status"], (await job(parent))["attempt"]) == ("queued", 2)
+    assert await jobs.execute_job(services, parent, 2) == "done"
+    assert (await job(parent))["result"] == {"numbers": [0, 1], "conclusions": 1}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(), max_size=40), st.integers(1, 12))
+def test_even_slices_keep_every_item_once_in_order_in_slices_of_near_equal_size(items, count) -> None:  # type: ignore[no-untyped-def]
+    slices = job_parts.even_slices(items, count)
+    assert [item for part in slices for item in part] == items
+    assert all(slices) and len(slices) == min(count, len(items))
+    assert not slices or max(map(len, slices)) - min(map(len, slices)) <= 1
