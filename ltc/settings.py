@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     job_dispatch_seconds: int = Field(default=5, ge=1, le=30)
     # A job of a serial kind waiting behind a running one looks again after this long.
     job_serial_wait_seconds: float = Field(default=2.0, ge=0)
+    # The whole city's visit generation, settlement build and re-verification sweeps run as
+    # this many parts (batches of providers or persons), shared by every worker; 1: one job.
+    job_parts: int = Field(default=8, ge=1, le=256)
     # On SIGTERM/SIGINT the worker takes no new jobs and waits this long for running ones;
     # those still running then go back to the queue for the next worker.
     worker_grace_seconds: float = Field(default=20.0, ge=0)

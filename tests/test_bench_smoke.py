@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -57,3 +58,33 @@ def test_the_load_benchmark_mixes_every_kind_and_follows_the_build(keep_the_engi
     assert result["errors"] == 0, result["kinds"]
     assert result["build"]["status"] == "done" and result["build"]["settlements"] == 2
     assert result["month_visits"] == 120
+
+
+def test_the_worker_processes_need_postgresql_and_redis(monkeypatch) -> None:
+    monkeypatch.delenv("LTC_REDIS_URL", raising=False)
+    with pytest.raises(SystemExit, match="PostgreSQL and Redis"):
+        schedule.run(parse(schedule, ["--beneficiaries", "10", "--worker-processes", "2"]))
+
+
+def test_amdahls_serial_fraction_is_fitted_from_one_and_two_processes() -> None:
+    from ltc.bench.fanout import amdahl_model
+
+    model = amdahl_model({1: 10.0, 2: 6.0})  # a speed-up of 5/3 with two
+    assert model is not None and model["serial_fraction"] == 0.2
+    assert model["speedup"]["4"] == 2.5 and model["limit"] == 5.0
+    assert amdahl_model({2: 6.0}) is None
+
+
+def test_the_schedule_benchmark_shares_the_job_among_worker_processes(keep_the_engine: None, monkeypatch) -> None:
+    from ltc.bench.scratch import server_url
+
+    if not server_url() or not os.environ.get("LTC_REDIS_URL"):
+        pytest.skip("worker processes share a PostgreSQL database and a Redis queue")
+    monkeypatch.setenv("LTC_ALLOW_DEVELOPMENT_KEYS", "true")  # the scratch database's personal data
+    args = parse(
+        schedule, "--beneficiaries 150 --caregivers 30 --providers 4 --days 7 --worker-processes 2 --parts 3".split()
+    )
+    result = schedule.run(args)
+    (run,) = result["runs"]
+    assert run["worker_processes"] == 2 and 1 < run["parts"] <= 3
+    assert run["visits"] > 0 and run["conflicts"] == 0 and run["accounted"]

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ltc.bench import peak_rss_mb
+from ltc.bench import fanout, peak_rss_mb
 from ltc.bench.scratch import Loader, scratch_database
 from ltc.domain.periods import Period
 
@@ -48,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic month")
     parser.add_argument("--period", default="2026-03", help="the month settled (YYYY-MM)")
     parser.add_argument("--visits-per-person", type=int, default=22, help="average visits of a person in the month")
+    fanout.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -315,11 +316,50 @@ def raw_aggregation_sql(sqlite: bool) -> str:
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    redis_url = fanout.require_server_and_queue() if args.worker_processes else ""
     async with scratch_database("settle") as url:
-        return await _bench(url, args)
+        return await _bench(url, args, redis_url)
 
 
-async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
+async def _with_workers(ctx: Any, url: str, args: argparse.Namespace, redis_url: str, period: Period) -> dict[str, Any]:
+    """After the build in one job (``seconds``): the month built again by the fanned-out job
+    once per count of worker processes, each from no drafts (removed untimed before each run)."""
+    from ltc.services.settlements.values import BuildSettlementsParams
+
+    runs = []
+    for count in args.worker_processes:
+        async with Loader(url) as db:
+            for table in ("review_sample", "settlement_line", "settlement"):
+                await db.conn.execute(f"DELETE FROM {table}")
+            await db.conn.execute("VACUUM ANALYZE")
+        async with fanout.worker_processes(
+            count,
+            database_url=url,
+            redis_url=redis_url,
+            queue_name=ctx.settings.queue_name,
+            parts=args.parts,
+            max_jobs=args.worker_max_jobs,
+        ):
+            row = await fanout.run_to_conclusion(
+                ctx, "build_settlements", BuildSettlementsParams(period=str(period), parts=args.parts)
+            )
+        runs.append(
+            {
+                "worker_processes": count,
+                "seconds": row["seconds"],
+                "settlements": row["result"]["providers"],
+                "parts": row["parts"],
+            }
+        )
+    return {
+        "parts": args.parts,
+        "worker_max_jobs": args.worker_max_jobs,
+        "runs": runs,
+        "model": fanout.amdahl_model({run["worker_processes"]: run["seconds"] for run in runs}),
+    }
+
+
+async def _bench(url: str, args: argparse.Namespace, redis_url: str = "") -> dict[str, Any]:
     from ltc.db import engine as db_engine
     from ltc.db.migrate import apply_migrations
     from ltc.db.tables import LedgerPosting, Settlement, SettlementLine, Visit
@@ -331,7 +371,11 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     from ltc.services.supervision import review
     from ltc.settings import load_settings
 
-    settings = load_settings(database_url=url, redis_url="")
+    settings = load_settings(
+        database_url=url,
+        redis_url=redis_url,
+        **({"queue_name": fanout.queue_name(), "job_parts": args.parts} if redis_url else {}),
+    )
     period = Period.parse(args.period)
     zone = settings.zone
     engine = db_engine.configure_engine(url)
@@ -346,8 +390,9 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             return None
 
         started = time.perf_counter()
-        built = await build.build_settlements(ctx, BuildSettlementsParams(period=str(period)), progress)
+        built = await build.build_in_one_job(ctx, BuildSettlementsParams(period=str(period)), progress)
         seconds = time.perf_counter() - started
+        with_workers = await _with_workers(ctx, url, args, redis_url, period) if args.worker_processes else {}
 
         started = time.perf_counter()
         raw = await Visit.raw(
@@ -407,6 +452,7 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "exceptions": seeded["exceptions"],
             "crossing_midnight": seeded["crossing_midnight"],
             "checks": checks,
+            **with_workers,
         }
     finally:
         await redis.aclose()

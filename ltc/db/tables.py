@@ -294,6 +294,12 @@ class Job(Table, tablename="job"):
     attempt = Integer(default=0)
     # Refreshed by the worker running the job; a stale one means that worker died.
     heartbeat_at = Timestamptz(null=True, default=None)
+    # A part of a fanned-out job names its parent and has a key unique among all parts
+    # ("<parent>:<n>"; unique: an index of migration 0041); a parent counts its parts.
+    parent = UUID(null=True, default=None, index=True)
+    part_key = Varchar(length=80, null=True, default=None)
+    parts = Integer(default=0)
+    parts_done = Integer(default=0)
 
 
 class RegistryUpload(Table, tablename="registry_upload"):

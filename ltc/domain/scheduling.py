@@ -55,10 +55,10 @@ import bisect
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -876,6 +876,27 @@ def _is_window_of(plan: PlanInput, v: PlannedVisit, policy: Policy, local: Any) 
     )
 
 
+ProviderKey = TypeVar("ProviderKey", bound=Hashable)
+
+
+def provider_groups(plans_of: Mapping[ProviderKey, int], count: int) -> list[list[ProviderKey]]:
+    """Providers (by their number of plans) in about ``count`` groups of similar size, in the
+    order of their ids: each group filled up to the mean share before the next begins. No
+    provider without plans; no empty group."""
+    size = max(1, -(-sum(plans_of.values()) // max(1, count)))
+    groups: list[list[ProviderKey]] = []
+    filled = size
+    for provider in sorted(plans_of):  # type: ignore[type-var]  # one kind of id, mutually ordered
+        if not plans_of[provider]:
+            continue
+        if filled >= size:
+            groups.append([])
+            filled = 0
+        groups[-1].append(provider)
+        filled += plans_of[provider]
+    return groups
+
+
 def provider_batches(
     plans: list[PlanInput],
     caregivers: list[CaregiverInput],
@@ -892,18 +913,8 @@ def provider_batches(
     caregivers_of: dict[Hashable, list[CaregiverInput]] = defaultdict(list)
     for caregiver in caregivers:
         caregivers_of[caregiver.provider_id].append(caregiver)
-    providers: list[Hashable] = sorted(plans_of)  # type: ignore[type-var]  # one kind of id, mutually ordered
-    size = max(1, -(-len(plans) // max(1, count)))
-    group_of: dict[Hashable, int] = {}
-    groups: list[list[Hashable]] = [[]]
-    filled = 0
-    for provider in providers:
-        if filled >= size:
-            groups.append([])
-            filled = 0
-        groups[-1].append(provider)
-        group_of[provider] = len(groups) - 1
-        filled += len(plans_of[provider])
+    groups = provider_groups({provider: len(own) for provider, own in plans_of.items()}, count) or [[]]
+    group_of = {provider: number for number, group in enumerate(groups) for provider in group}
     employer = {c.caregiver_id: c.provider_id for c in caregivers}
     plan_provider = {p.plan_id: p.provider_id for p in plans}
     bookings: list[list[Booking]] = [[] for _ in groups]

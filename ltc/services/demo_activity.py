@@ -29,7 +29,7 @@ from ltc.services.assessment.values import ApplicationIn, AssessmentIn, SelfEval
 from ltc.services.clock import FixedClock, local_today
 from ltc.services.context import ServiceContext
 from ltc.services.reference import instrument_catalog, policy_book
-from ltc.services.visits.generation import generate_visits
+from ltc.services.visits.generation import generate_in_one_job
 from ltc.services.visits.values import GenerateVisitsParams
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ async def seed_demo_activity(ctx: ServiceContext) -> DemoActivity:
     async def no_progress(_: float) -> None:
         return None
 
-    generated = await generate_visits(ctx, GenerateVisitsParams(), no_progress)
+    generated = await generate_in_one_job(ctx, GenerateVisitsParams(), no_progress)
     await give_sign_ins_to_busy_caregivers(ctx)
     contributions = await seed_fund(ctx, bureau)
     return DemoActivity(

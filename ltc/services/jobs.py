@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID, uuid4
@@ -19,12 +19,16 @@ from ltc.db.engine import current_engine, is_sqlite, write_transaction
 from ltc.db.tables import Job
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import DomainError, NotFound
+from ltc.services import job_parts
 from ltc.services.context import ServiceContext
+from ltc.services.job_parts import FanOut
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float], Awaitable[None]]
 JobBody = Callable[[ServiceContext, Any, Progress], Awaitable[Any]]
+# A fanned-out job's last step: (ctx, params, the parts' results in order, progress) → result.
+Conclusion = Callable[[ServiceContext, Any, list[Any], Progress], Awaitable[Any]]
 
 
 class JobParams(BaseModel):
@@ -50,6 +54,9 @@ class JobKind:
     params: type[JobParams]
     # At most one job of a serial kind runs at a time; the others wait in the queue.
     serial: bool = False
+    # A kind whose body may answer FanOut: how its parts' results are read and concluded.
+    conclude: Conclusion | None = None
+    part_result: type[BaseModel] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -65,6 +72,17 @@ def register_job_kind(
     def decorate(body: JobBody) -> JobBody:
         _KINDS[name] = JobKind(name=name, body=body, action=action, params=params, serial=serial)
         return body
+
+    return decorate
+
+
+def register_conclusion(name: str, *, part_result: type[BaseModel]) -> Callable[[Conclusion], Conclusion]:
+    """The conclusion of a kind whose body may fan out (answer ``FanOut``): it gets the parts'
+    results (as ``part_result``) once the last part is done, and returns the whole's result."""
+
+    def decorate(conclude: Conclusion) -> Conclusion:
+        _KINDS[name] = replace(_KINDS[name], conclude=conclude, part_result=part_result)
+        return conclude
 
     return decorate
 
@@ -138,6 +156,9 @@ class JobView(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    # A job fanned out into parts run by any worker: how many, and how many are done.
+    parts: int = 0
+    parts_done: int = 0
 
 
 async def get_job(actor: Actor, job_id: UUID) -> JobView:
@@ -154,6 +175,8 @@ async def get_job(actor: Actor, job_id: UUID) -> JobView:
             Job.created_at,
             Job.started_at,
             Job.finished_at,
+            Job.parts,
+            Job.parts_done,
         )
         .where(Job.id == job_id)
         .output(load_json=True)
@@ -165,8 +188,10 @@ async def get_job(actor: Actor, job_id: UUID) -> JobView:
         or row["created_by"] == actor.user_id
         or (actor.provider_scope is not None and row["provider"] == actor.provider_scope)
     )
-    if not visible:
+    if row is None or not visible:
         raise NotFound("no such job", code="job_not_found")
+    if row["parts"] and row["status"] == "queued":
+        row["status"] = "running"  # its parts are done; its conclusion waits for a worker
     return JobView.model_validate(row)
 
 
@@ -178,7 +203,7 @@ async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = N
     without doing anything twice. ``attempt`` None: whichever attempt the row is at."""
     try:
         row = (
-            await Job.select(Job.kind, Job.status, Job.params, Job.attempt)
+            await Job.select(Job.kind, Job.status, Job.params, Job.attempt, Job.parts)
             .where(Job.id == job_id)
             .output(load_json=True)
             .first()
@@ -193,7 +218,7 @@ async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = N
             return "superseded"
         spec = job_kind(row["kind"])
         try:
-            claim = await _claim(ctx, spec, job_id, mine)
+            claim = await _claim(ctx, spec, job_id, mine, concluding=bool(row["parts"]))
         except asyncio.CancelledError:
             # The worker stopped as the claim committed: the job goes back to the queue.
             await _put_back(ctx, spec.name, job_id, mine, next_attempt=True)
@@ -208,10 +233,11 @@ async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = N
         return "waiting"
     if claim != "claimed":
         return claim
-    return await _run_claimed(ctx, spec, job_id, mine, spec.params.model_validate(row["params"] or {}))
+    params = spec.params.model_validate(row["params"] or {})
+    return await _run_claimed(ctx, spec, job_id, mine, params, concluding=bool(row["parts"]))
 
 
-async def _claim(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int) -> str:
+async def _claim(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, *, concluding: bool = False) -> str:
     """queued → running for this attempt, or why not: "busy" (a serial kind's other job is
     running; the row moves to the next attempt), "taken" (another worker has it)."""
     this = (Job.id == job_id) & (Job.status == "queued") & (Job.attempt == attempt)
@@ -224,32 +250,53 @@ async def _claim(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int)
             if running:
                 moved = await Job.update({Job.attempt: attempt + 1}).where(this).returning(Job.id)
                 return "busy" if moved else "taken"
-        claimed = (
-            await Job.update({Job.status: "running", Job.started_at: now, Job.heartbeat_at: now, Job.error: ""})
-            .where(this)
-            .returning(Job.id)
-        )
+        values: dict[Any, Any] = {Job.status: "running", Job.heartbeat_at: now, Job.error: ""}
+        if not concluding:  # a concluding parent began with its fan-out
+            values[Job.started_at] = now
+        claimed = await Job.update(values).where(this).returning(Job.id)
     return "claimed" if claimed else "taken"
 
 
-async def _run_claimed(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, params: JobParams) -> str:
-    status = await _run_body(ctx, spec, job_id, attempt, params)
+async def _run_claimed(
+    ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, params: JobParams, *, concluding: bool
+) -> str:
+    status = await _run_body(ctx, spec, job_id, attempt, params, concluding=concluding)
     if spec.serial and status in {"done", "failed"}:
         await _dispatch(ctx, Job.kind == spec.name)  # the next one waiting behind it
     return status
 
 
-async def _run_body(ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, params: JobParams) -> str:
+async def _whole_or_parts(
+    ctx: ServiceContext, spec: JobKind, job_id: UUID, params: JobParams, progress: Progress, *, concluding: bool
+) -> Any:
+    """The body, or the conclusion once the parts are done; a fan-out into no parts concludes at once."""
+    if not concluding:
+        outcome = await spec.body(ctx, params, progress)
+        if not isinstance(outcome, FanOut) or outcome.parts:
+            return outcome
+    if spec.conclude is None or spec.part_result is None:
+        raise RuntimeError(f"{spec.name} has parts but no conclusion")
+    results = await job_parts.part_results(job_id, spec.part_result) if concluding else []
+    return await spec.conclude(ctx, params, results, progress)
+
+
+async def _run_body(
+    ctx: ServiceContext, spec: JobKind, job_id: UUID, attempt: int, params: JobParams, *, concluding: bool
+) -> str:
     ours = (Job.id == job_id) & (Job.attempt == attempt) & (Job.status == "running")
     lost = asyncio.Event()
 
     async def progress(fraction: float) -> None:
-        await Job.update({Job.progress: max(0.0, min(1.0, fraction))}).where(ours)
+        if not concluding:  # a concluding parent's progress is its parts' done share
+            await Job.update({Job.progress: max(0.0, min(1.0, fraction))}).where(ours)
 
-    body = asyncio.ensure_future(spec.body(ctx, params, progress))
+    body = asyncio.ensure_future(_whole_or_parts(ctx, spec, job_id, params, progress, concluding=concluding))
     beat = asyncio.ensure_future(_heartbeat(ctx, job_id, attempt, body, lost))
     try:
         outcome = await body
+        if isinstance(outcome, FanOut):
+            beat.cancel()
+            return await _fan_out(ctx, job_id, attempt, outcome)
         result = outcome.model_dump(mode="json")
     except asyncio.CancelledError:
         if lost.is_set() and not _being_cancelled():
@@ -302,12 +349,37 @@ async def _heartbeat(
             return
 
 
+async def _fan_out(ctx: ServiceContext, job_id: UUID, attempt: int, fan_out: FanOut) -> str:
+    """The parts stored with their count (the parent now waits, holding no worker), then
+    handed to the queue; the last part to finish requeues the parent for its conclusion."""
+    queued = await job_parts.insert_parts(job_id, attempt, fan_out, ctx.clock.now())
+    if queued is None:
+        return "superseded"
+    for part in queued:
+        if not await hand_over(ctx, part.kind, part.job_id, part.attempt):
+            break  # the queue is down: the dispatcher hands the rest over later
+    return "waiting"
+
+
 async def _finish(ctx: ServiceContext, ours: Any, status: str, *, error: str = "", result: Any = None) -> str:
-    values: dict[Any, Any] = {Job.status: status, Job.error: error, Job.finished_at: ctx.clock.now()}
+    now = ctx.clock.now()
+    values: dict[Any, Any] = {Job.status: status, Job.error: error, Job.finished_at: now}
     if status == "done":
         values |= {Job.progress: 1.0, Job.result: result}
-    await Job.update(values).where(ours)
+    async with write_transaction():  # a part's finish and its count in the parent: both or neither
+        finished = await Job.update(values).where(ours).returning(Job.parent, Job.part_key)
+        follow = await _count_in_parent(finished, status, error, now)
+    if follow is not None:
+        await hand_over(ctx, follow.kind, follow.job_id, follow.attempt)
     return status
+
+
+async def _count_in_parent(
+    finished: list[dict[str, Any]], status: str, error: str, now: datetime
+) -> job_parts.Queued | None:
+    if not finished or finished[0]["parent"] is None:
+        return None
+    return await job_parts.part_finished(finished[0]["parent"], finished[0]["part_key"], status, error, now)
 
 
 async def _put_back(ctx: ServiceContext, kind: str, job_id: UUID, attempt: int, *, next_attempt: bool) -> None:
@@ -330,9 +402,14 @@ async def give_up(ctx: ServiceContext, job_id: UUID, attempt: int | None, error:
     mine: Combinable = Job.id == job_id
     if attempt is not None:
         mine = mine & (Job.attempt == attempt)
-    await Job.update({Job.status: "failed", Job.error: error, Job.finished_at: ctx.clock.now()}).where(
-        mine & Job.status.is_in(["queued", "running"])
-    )
+    now = ctx.clock.now()
+    async with write_transaction():
+        failed = (
+            await Job.update({Job.status: "failed", Job.error: error, Job.finished_at: now})
+            .where(mine & Job.status.is_in(["queued", "running"]))
+            .returning(Job.parent, Job.part_key)
+        )
+        await _count_in_parent(failed, "failed", error, now)
 
 
 async def requeue_stalled_jobs(ctx: ServiceContext, *, stale_after: timedelta | None = None) -> int:
@@ -344,7 +421,9 @@ async def requeue_stalled_jobs(ctx: ServiceContext, *, stale_after: timedelta | 
     stale = (Job.status == "running") & (
         (Job.heartbeat_at < cutoff) | (Job.heartbeat_at.is_null() & (Job.started_at < cutoff))
     )
-    for row in await Job.select(Job.id, Job.attempt).where(stale):
+    for row in await Job.select(Job.id, Job.attempt, Job.parts, Job.parts_done).where(stale):
+        if job_parts.waiting_on_parts(row["parts"], row["parts_done"]):
+            continue  # a parent beats no more while its parts run
         requeued = (
             await Job.update({Job.status: "queued", Job.attempt: row["attempt"] + 1})
             .where(stale & (Job.id == row["id"]) & (Job.attempt == row["attempt"]))

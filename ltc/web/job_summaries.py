@@ -329,6 +329,7 @@ def _applied(result: ApplyResult, job: JobView) -> Outcome:
 
 
 @summary_of("generate_visits", GenerateVisitsResult)
+@summary_of("generate_visits_part", GenerateVisitsResult)
 def _generated(result: GenerateVisitsResult, job: JobView) -> Outcome:
     start, end = result.window
     sentences = [

@@ -25,6 +25,7 @@ from ltc.services.context import ServiceContext
 from ltc.services.geocoding import GeocodeParams
 from ltc.services.inputs import MAX_ID
 from ltc.services.sessions import ResolvedSession, StartedSession
+from ltc.web import part_summaries  # noqa: F401  (registers the parts' summaries)
 from ltc.web.dependencies import CurrentActor, Services
 from ltc.web.i18n import LANGUAGE_COOKIE, LANGUAGES, normalise_language
 from ltc.web.job_summaries import describe

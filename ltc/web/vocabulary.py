@@ -97,6 +97,10 @@ JOB_TITLES = {
     "replan_absence": N_("Re-planning an absent caregiver's visits"),
     "what_if": N_("Re-pricing the settled months under a draft policy"),
     "siting": N_("Weighing sites for new providers"),
+    "generate_visits_part": N_("Scheduling a share of the city's visits"),
+    "build_settlements_part": N_("Building a share of the month's settlements"),
+    "reverify_persons": N_("Verifying visits again after hospital stays or deaths"),
+    "reverify_persons_part": N_("Verifying a share of those visits again"),
 }
 # The district's towns by their Chinese name; the msgid is the English (pinyin) name.
 TOWNS = {

@@ -20,6 +20,7 @@ from ltc.domain.scheduling import (
     find_conflicts,
     haversine_km,
     provider_batches,
+    provider_groups,
     schedule,
 )
 
@@ -478,3 +479,17 @@ def test_provider_batches_keep_providers_whole_and_sizes_even() -> None:
     assert [sorted({p.provider_id for p in b[0]}) for b in batches] == [[1, 2], [3, 4]]
     assert [sorted({c.provider_id for c in b[1]}) for b in batches] == [[1, 2], [3, 4]]
     assert provider_batches([], caregivers, [], 8) == [([], [], [])]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.integers(1, 500), st.integers(0, 300), max_size=60), st.integers(1, 16))
+def test_provider_groups_hold_every_provider_with_plans_once_in_at_most_count_groups(plans_of, count) -> None:  # type: ignore[no-untyped-def]
+    groups = provider_groups(plans_of, count)
+    flat = [provider for group in groups for provider in group]
+    assert flat == sorted(p for p, n in plans_of.items() if n)  # each once, in id order
+    assert all(groups) and len(groups) <= count
+    share = -(-sum(plans_of.values()) // count)
+    # Every group but the last was filled to the mean share, and overshot it by one provider at most.
+    for group in groups[:-1]:
+        size = sum(plans_of[p] for p in group)
+        assert share <= size < share + max(plans_of[p] for p in group)

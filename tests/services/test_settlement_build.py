@@ -181,7 +181,7 @@ async def build_month(ctx: ServiceContext, period: Period, monkeypatch, **params
 
     monkeypatch.setattr(pricing, "home_inputs_per_visit", counted)
     try:
-        result = await build.build_settlements(ctx, BuildSettlementsParams(period=str(period), **params), progress)
+        result = await build.build_in_one_job(ctx, BuildSettlementsParams(period=str(period), **params), progress)
     finally:
         monkeypatch.setattr(pricing, "home_inputs_per_visit", real)
     return result, len(calls)

@@ -238,3 +238,32 @@ def test_a_preview_without_moves_says_nobody_would_move(english) -> None:
         "Nobody would move: the 120 people placed are already where the optimisation puts them.",
     )
     assert outcome.next_step.href == "/assignment"
+
+
+async def test_a_fanned_out_job_page_tells_its_parts_and_runs_while_they_run(app, services) -> None:
+    bureau = await AppUser.select(AppUser.id).where(AppUser.username == "bureau").first()
+    job_id = uuid4()
+    await Job.insert(
+        Job(
+            id=job_id,
+            kind="generate_visits",
+            status="queued",  # its parts are done, its conclusion waits for a worker
+            progress=1.0,
+            params={},
+            created_by=bureau["id"],
+            created_at=services.clock.now(),
+            attempt=1,
+            parts=8,
+            parts_done=8,
+        )
+    )
+    try:
+        async with signed_in_browser(app, "bureau") as browser:
+            browser.cookies.set("ltc_lang", "en")
+            page = await browser.get(f"/jobs/{job_id}", headers=HTML)
+            assert "Shared by the workers in 8 parts; 8 done when this page was loaded." in page.text
+            assert 'data-job-status="running"' in page.text
+            shown = (await browser.get(f"/api/v1/jobs/{job_id}", headers={"Accept": "application/json"})).json()
+            assert (shown["status"], shown["parts"], shown["parts_done"]) == ("running", 8, 8)
+    finally:
+        await Job.delete().where(Job.id == job_id)

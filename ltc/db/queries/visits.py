@@ -15,11 +15,20 @@ from typing import Any
 from uuid import UUID
 
 from piccolo.columns import Column, ForeignKey
+from piccolo.query.functions.aggregate import Count
 from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
-from ltc.db.tables import Caregiver, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
+from ltc.db.tables import (
+    Caregiver,
+    CarePlan,
+    Visit,
+    VisitAlert,
+    VisitEventRecord,
+    VisitEvidence,
+    VisitException,
+)
 from ltc.domain.scheduling import Booking
 from ltc.domain.visit_events import VisitEvent
 
@@ -352,3 +361,14 @@ async def month_of_visit(visit_id: int) -> date | None:
     """The month a visit is kept under (None: no such visit)."""
     row = await Visit.select(Visit.service_month).where(Visit.id == visit_id).first()
     return None if row is None else row["service_month"]
+
+
+async def home_plans_by_provider() -> dict[int, int]:
+    """How many confirmed home-care plans each provider has: the weight of its share of the
+    city's visit generation."""
+    rows = await (
+        CarePlan.select(CarePlan.provider, Count(alias="n"))
+        .where((CarePlan.status == "confirmed") & (CarePlan.care_mode == "home"))
+        .group_by(CarePlan.provider)
+    )
+    return {r["provider"]: r["n"] for r in rows}

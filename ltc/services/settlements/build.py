@@ -22,12 +22,19 @@ from ltc.domain.errors import NotFound
 from ltc.domain.periods import Period
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.jobs import Progress, register_job_kind, start_job
+from ltc.services.job_parts import FanOut
+from ltc.services.jobs import Progress, register_conclusion, register_job_kind, start_job
 from ltc.services.reference import policy_book
 from ltc.services.settlements.gathering import HomePart, Month, Runs, gather, home_part, policy_runs
 from ltc.services.settlements.pricing import draft
 from ltc.services.settlements.storing import Ready, StoredDraft, store
-from ltc.services.settlements.values import BuildResult, BuildSettlementsParams
+from ltc.services.settlements.values import (
+    BuildPartResult,
+    BuildResult,
+    BuildSettlementsParams,
+    BuildSettlementsPartParams,
+    BuiltDraft,
+)
 from ltc.services.supervision.review import draw_samples
 
 # A transaction stores the drafts of providers until this many lines and counted visits:
@@ -140,10 +147,63 @@ def _collector_paused() -> Iterator[None]:
 
 
 @register_job_kind("build_settlements", action=Action.BUILD_SETTLEMENTS, params=BuildSettlementsParams)
-async def build_settlements(ctx: ServiceContext, params: BuildSettlementsParams, progress: Progress) -> BuildResult:
-    """The month's drafts for one provider or for every provider with care to settle: the
-    month gathered in shares of the providers, each share priced as it comes, the drafts
-    stored a batch of providers per transaction while the next ones are priced."""
+async def build_settlements(
+    ctx: ServiceContext, params: BuildSettlementsParams, progress: Progress
+) -> BuildResult | FanOut:
+    """The month's drafts for one provider in this job; for every provider, in parts of the
+    providers (by id modulo the parts) which any number of workers share (``job_parts``; 1:
+    the whole month in this job). The review sample is drawn once, over the month."""
+    period = Period.parse(params.period)
+    rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
+    parts = params.parts or ctx.settings.job_parts
+    if params.provider_id is None and parts > 1:
+        return FanOut(
+            "build_settlements_part",
+            [BuildSettlementsPartParams(period=str(period), share=n, shares=parts) for n in range(parts)],
+        )
+    return await build_in_one_job(ctx, params, progress)
+
+
+@register_job_kind("build_settlements_part", action=Action.BUILD_SETTLEMENTS, params=BuildSettlementsPartParams)
+async def build_settlements_part(
+    ctx: ServiceContext, params: BuildSettlementsPartParams, progress: Progress
+) -> BuildPartResult:
+    """A part of the month's build: the drafts of the providers whose id is its share modulo
+    the shares, priced and stored as the whole build does; no sample drawn yet."""
+    period = Period.parse(params.period)
+    storing = _Storing(ctx, period, progress)
+    try:
+        with _collector_paused():
+            month = await gather(ctx, period, home=False)
+            runs = policy_runs(period, policy_book(ctx.settings).in_force)
+            month.add_home(await home_part(ctx, period, runs, (), (params.share, params.shares)))
+            mine = sorted(p for p in month.providers if p % params.shares == params.share)
+            await storing.price(month, mine, last=True)
+            stored = await storing.finish(len(mine))
+    except BaseException:
+        await storing.abandon()
+        raise
+    return BuildPartResult(
+        period=str(period),
+        drafts=[
+            BuiltDraft(provider_id=r.provider_id, settlement_id=r.settlement_id, rebuilt=r.rebuilt) for r in stored
+        ],
+    )
+
+
+@register_conclusion("build_settlements", part_result=BuildPartResult)
+async def conclude_build(
+    ctx: ServiceContext, params: BuildSettlementsParams, parts: list[BuildPartResult], progress: Progress
+) -> BuildResult:
+    """The month's result from its parts' drafts, and the review sample drawn over the month."""
+    drafts = [d for part in parts for d in part.drafts]
+    return await _concluded(ctx, Period.parse(params.period), drafts)
+
+
+async def build_in_one_job(ctx: ServiceContext, params: BuildSettlementsParams, progress: Progress) -> BuildResult:
+    """The month's drafts for one provider or for every provider with care to settle, in this
+    job: the month gathered in shares of the providers, each share priced as it comes, the
+    drafts stored a batch of providers per transaction while the next ones are priced."""
     period = Period.parse(params.period)
     rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
     storing = _Storing(ctx, period, progress)
@@ -170,8 +230,13 @@ async def build_settlements(ctx: ServiceContext, params: BuildSettlementsParams,
     except BaseException:
         await storing.abandon()
         raise
-    results = {r.provider_id: r for r in stored}
-    await draw_samples(ctx, period, [r.settlement_id for r in stored if r.rebuilt])  # the review sample (复审)
+    drafts = [BuiltDraft(provider_id=r.provider_id, settlement_id=r.settlement_id, rebuilt=r.rebuilt) for r in stored]
+    return await _concluded(ctx, period, drafts)
+
+
+async def _concluded(ctx: ServiceContext, period: Period, drafts: list[BuiltDraft]) -> BuildResult:
+    results = {r.provider_id: r for r in drafts}
+    await draw_samples(ctx, period, [r.settlement_id for r in drafts if r.rebuilt])  # the review sample (复审)
     return BuildResult(
         period=str(period),
         providers=len(results),

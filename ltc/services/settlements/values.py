@@ -116,6 +116,8 @@ class BuildSettlementsParams(JobParams):
 
     period: str = Field(pattern=PERIOD_PATTERN)
     provider_id: int | None = None
+    # The whole month in this many parts for any number of workers (default the setting).
+    parts: int | None = Field(default=None, ge=1, le=256)
 
 
 class BuildResult(BaseModel):
@@ -123,6 +125,25 @@ class BuildResult(BaseModel):
     providers: int
     rebuilt: int
     settlement_ids: list[int]  # by provider id
+
+
+class BuildSettlementsPartParams(JobParams):
+    """A part of the month's build: the providers whose id is ``share`` modulo ``shares``."""
+
+    period: str = Field(pattern=PERIOD_PATTERN)
+    share: int = Field(ge=0)
+    shares: int = Field(ge=1, le=256)
+
+
+class BuiltDraft(BaseModel):
+    provider_id: int
+    settlement_id: int
+    rebuilt: bool
+
+
+class BuildPartResult(BaseModel):
+    period: str
+    drafts: list[BuiltDraft]
 
 
 class PaySettlementsParams(JobParams):

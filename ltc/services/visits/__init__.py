@@ -8,8 +8,9 @@
 - ``verification``: the rules' flags kept as exceptions, visits verified again;
 - ``alerts``: the sweep for late, missed and unfinished visits (a job);
 - ``exceptions``: explained by the agency, resolved by the bureau;
-- ``records``: hospital stays and deaths;
+- ``records``: hospital stays and deaths; ``reverification``: many persons' visits verified
+  again (a job in parts);
 - ``values``: the typed values they take and give.
 """
 
-from ltc.services.visits import alerts, generation  # noqa: F401  (they register their job kinds)
+from ltc.services.visits import alerts, generation, reverification  # noqa: F401  (they register their job kinds)

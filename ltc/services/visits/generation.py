@@ -27,10 +27,11 @@ from ltc.domain.policy import Policy
 from ltc.services.absences import absence_bookings, active_caregivers
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
-from ltc.services.jobs import Progress, register_job_kind, start_job
+from ltc.services.job_parts import FanOut
+from ltc.services.jobs import Progress, register_conclusion, register_job_kind, start_job
 from ltc.services.reference import policy_book
 from ltc.services.visits import storage
-from ltc.services.visits.values import GenerateVisitsParams, GenerateVisitsResult
+from ltc.services.visits.values import GenerateVisitsParams, GenerateVisitsPartParams, GenerateVisitsResult
 
 INSERT_CHUNK = 50_000
 SCHEDULE_BATCHES = 8
@@ -56,10 +57,65 @@ async def start_generation(ctx: ServiceContext, actor: Actor, params: GenerateVi
 @register_job_kind("generate_visits", action=Action.GENERATE_VISITS, params=GenerateVisitsParams)
 async def generate_visits(
     ctx: ServiceContext, params: GenerateVisitsParams, progress: Progress
-) -> GenerateVisitsResult:
-    """The visits of the rolling window from the confirmed home-care plans (see the module)."""
+) -> GenerateVisitsResult | FanOut:
+    """The visits of the rolling window from the confirmed home-care plans (see the module):
+    one provider's in this job, the whole city's in parts of providers balanced by their
+    plans, which any number of workers share (``job_parts``; 1: the whole in this job)."""
+    parts = params.parts or ctx.settings.job_parts
+    if params.provider_id is not None or parts == 1:
+        return await generate_in_one_job(ctx, params, progress)
     window = _window(ctx, params)
-    plan_rows = await _plans_to_schedule(params.provider_id)
+    groups = scheduling.provider_groups(await queries.home_plans_by_provider(), parts)
+    days = (window.end - window.start).days
+    return FanOut(
+        "generate_visits_part",
+        [GenerateVisitsPartParams(provider_ids=group, from_day=window.start, days=days) for group in groups],
+    )
+
+
+async def generate_in_one_job(
+    ctx: ServiceContext, params: GenerateVisitsParams, progress: Progress
+) -> GenerateVisitsResult:
+    """One provider's visits, or (none given) every provider's, in this job."""
+    providers = None if params.provider_id is None else [params.provider_id]
+    return await _generate(ctx, _window(ctx, params), providers, progress)
+
+
+@register_job_kind("generate_visits_part", action=Action.GENERATE_VISITS, params=GenerateVisitsPartParams)
+async def generate_visits_part(
+    ctx: ServiceContext, params: GenerateVisitsPartParams, progress: Progress
+) -> GenerateVisitsResult:
+    """A part of the whole city's generation: its providers' visits and unscheduled slots."""
+    window = _window(ctx, GenerateVisitsParams(from_day=params.from_day, days=params.days))
+    return await _generate(ctx, window, params.provider_ids, progress)
+
+
+@register_conclusion("generate_visits", part_result=GenerateVisitsResult)
+async def conclude_generation(
+    ctx: ServiceContext, params: GenerateVisitsParams, parts: list[GenerateVisitsResult], progress: Progress
+) -> GenerateVisitsResult:
+    """The whole city's result: the parts' summed (each stored its own visits and slots)."""
+    window = _window(ctx, params)
+    by_reason: Counter[str] = Counter()
+    for part in parts:
+        by_reason.update(part.by_reason)
+    return GenerateVisitsResult(
+        plans=sum(p.plans for p in parts),
+        visits=sum(p.visits for p in parts),
+        unscheduled=sum(p.unscheduled for p in parts),
+        by_reason=dict(sorted(by_reason.items())),
+        skipped_existing=sum(p.skipped_existing for p in parts),
+        continuity=sum(p.continuity for p in parts),
+        window=parts[0].window if parts else (window.start, window.end),  # the window the parts were given
+    )
+
+
+async def _generate(
+    ctx: ServiceContext, window: _Window, provider_ids: list[int] | None, progress: Progress
+) -> GenerateVisitsResult:
+    """The window's visits of these providers (None: every provider) stored, and their
+    unscheduled slots replaced."""
+    plan_rows = await _plans_to_schedule(provider_ids)
     provider_ids = sorted({r["provider"] for r in plan_rows})
     if not provider_ids:
         await progress(1.0)
@@ -73,7 +129,7 @@ async def generate_visits(
             window=(window.start, window.end),
         )
     previous = await _previous_caregivers(provider_ids, window)
-    plans = [_plan_input(r, previous.get(r["person"])) for r in plan_rows]
+    plans = [_plan_input(r, previous.get((r["person"], r["provider"]))) for r in plan_rows]
     caregivers = await _caregivers(provider_ids, window.policy)
     existing = await _existing_bookings(provider_ids, window)
     # Absences enter as bookings of the time they take out of the caregivers' working days.
@@ -129,7 +185,7 @@ def _window(ctx: ServiceContext, params: GenerateVisitsParams) -> _Window:
     return _Window(start=start, end=start + timedelta(days=days), zone=zone, policy=policy)
 
 
-async def _plans_to_schedule(provider_id: int | None) -> list[dict[str, Any]]:
+async def _plans_to_schedule(provider_ids: list[int] | None) -> list[dict[str, Any]]:
     """The confirmed home-care plans at the person's active provider, of living persons whose
     home has a position."""
     plan_query = CarePlan.select(
@@ -144,8 +200,8 @@ async def _plans_to_schedule(provider_id: int | None) -> list[dict[str, Any]]:
         CarePlan.person.lon.as_alias("lon"),
         CarePlan.person.deceased_on.as_alias("deceased_on"),
     ).where((CarePlan.status == "confirmed") & (CarePlan.care_mode == "home"))
-    if provider_id is not None:
-        plan_query = plan_query.where(CarePlan.provider == provider_id)
+    if provider_ids is not None:
+        plan_query = plan_query.where(CarePlan.provider.is_in(provider_ids))
     rows = await plan_query.output(load_json=True)
     active = {
         (r["person"], r["provider"])
@@ -156,12 +212,13 @@ async def _plans_to_schedule(provider_id: int | None) -> list[dict[str, Any]]:
     ]
 
 
-async def _previous_caregivers(provider_ids: list[int], window: _Window) -> dict[int, int]:
-    """Continuity: the caregiver of each person's latest visit in the recent past (history
-    before that grows every month and says nothing about who serves them now)."""
-    previous: dict[int, int] = {}
+async def _previous_caregivers(provider_ids: list[int], window: _Window) -> dict[tuple[int, int], int]:
+    """Continuity: the caregiver of each person's latest visit at each provider in the recent
+    past (history before that grows every month and says nothing about who serves them now;
+    another provider's caregiver cannot serve them here, and providers are scheduled apart)."""
+    previous: dict[tuple[int, int], int] = {}
     for row in (
-        await Visit.select(Visit.person, Visit.caregiver)
+        await Visit.select(Visit.person, Visit.provider, Visit.caregiver)
         .where(
             Visit.provider.is_in(provider_ids)
             & Visit.caregiver.is_not_null()
@@ -170,7 +227,7 @@ async def _previous_caregivers(provider_ids: list[int], window: _Window) -> dict
         )
         .order_by(Visit.planned_start)
     ):
-        previous[row["person"]] = row["caregiver"]  # the latest one wins
+        previous[(row["person"], row["provider"])] = row["caregiver"]  # the latest one wins
     return previous
 
 

@@ -5,6 +5,7 @@ rest are recorded as the API records them. The answer lists each refused row wit
 from __future__ import annotations
 
 from typing import Literal
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -31,6 +32,7 @@ class RecordsFileImported(BaseModel):
     persons: int
     visits_verified_again: int
     refused: list[RowRefused]
+    reverification_job_id: UUID | None = None  # many persons: their visits are verified again by this job
 
 
 def _refused(refusals: list[RowRefusal]) -> list[RowRefused]:
@@ -50,6 +52,7 @@ async def import_stays_file(ctx: ServiceContext, actor: Actor, content: bytes) -
     ]
     known = [r for r in good if r.id_number in registered]
     persons = verified = 0
+    job_id = None
     if known:
         done = await records.import_hospital_stays(
             ctx,
@@ -61,7 +64,7 @@ async def import_stays_file(ctx: ServiceContext, actor: Actor, content: bytes) -
                 for r in known
             ],
         )
-        persons, verified = done.persons, done.visits_verified_again
+        persons, verified, job_id = done.persons, done.visits_verified_again, done.reverification_job_id
     return RecordsFileImported(
         kind="stays",
         rows=len(known) + len(refused),
@@ -69,6 +72,7 @@ async def import_stays_file(ctx: ServiceContext, actor: Actor, content: bytes) -
         persons=persons,
         visits_verified_again=verified,
         refused=_refused(refused),
+        reverification_job_id=job_id,
     )
 
 
@@ -81,11 +85,12 @@ async def import_deaths_file(ctx: ServiceContext, actor: Actor, content: bytes) 
     ]
     known = [r for r in good if r.id_number in registered]
     verified = 0
+    job_id = None
     if known:
         done = await records.record_deaths(
             ctx, actor, [DeathIn(id_number=r.id_number, died_on=r.died_on) for r in known]
         )
-        verified = done.visits_verified_again
+        verified, job_id = done.visits_verified_again, done.reverification_job_id
     return RecordsFileImported(
         kind="deaths",
         rows=len(known) + len(refused),
@@ -93,4 +98,5 @@ async def import_deaths_file(ctx: ServiceContext, actor: Actor, content: bytes) 
         persons=len(known),
         visits_verified_again=verified,
         refused=_refused(refused),
+        reverification_job_id=job_id,
     )

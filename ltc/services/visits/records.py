@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from uuid import UUID
 
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import person_ids_by_id_number
@@ -15,9 +16,20 @@ from ltc.domain.errors import InvalidInput
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+from ltc.services.jobs import start_job
 from ltc.services.supervision.bed_days import check_bed_days
-from ltc.services.visits.values import DeathIn, DeathsRecorded, StayIn, StaysImported
+from ltc.services.visits.values import (
+    DeathIn,
+    DeathsRecorded,
+    PersonToReverify,
+    ReverifyPersonsParams,
+    StayIn,
+    StaysImported,
+)
 from ltc.services.visits.verification import reverify_person
+
+# More persons than this in one import: their visits are verified again by a job in parts.
+INLINE_REVERIFICATION = 5
 
 
 async def _person_ids(ctx: ServiceContext, id_numbers: list[str]) -> dict[str, int]:
@@ -70,11 +82,12 @@ async def import_hospital_stays(ctx: ServiceContext, actor: Actor, stays: Sequen
             entity_id=len(stays),
             after={"stays": len(stays), "persons": len(touched)},
         )
-    reverified = 0
+    reverified, job_id = await _verify_again(ctx, actor, touched)
     for person_id, since in touched.items():
-        reverified += await reverify_person(ctx, person_id, since)
         await check_bed_days(ctx, [person_id], since)  # census days recorded before the stay was known
-    return StaysImported(stays=len(stays), persons=len(touched), visits_verified_again=reverified)
+    return StaysImported(
+        stays=len(stays), persons=len(touched), visits_verified_again=reverified, reverification_job_id=job_id
+    )
 
 
 async def record_deaths(ctx: ServiceContext, actor: Actor, records: Sequence[DeathIn]) -> DeathsRecorded:
@@ -102,8 +115,19 @@ async def record_deaths(ctx: ServiceContext, actor: Actor, records: Sequence[Dea
             await Visit.update({Visit.status: "cancelled", Visit.updated_at: now}).where(
                 (Visit.person == by_number[r.id_number]) & (Visit.status == "planned") & (Visit.planned_start >= after)
             )
-    reverified = 0
+    reverified, job_id = await _verify_again(ctx, actor, {by_number[r.id_number]: r.died_on for r in records})
     for r in records:
-        reverified += await reverify_person(ctx, by_number[r.id_number], r.died_on)
         await check_bed_days(ctx, [by_number[r.id_number]], r.died_on)  # census days recorded after it
-    return DeathsRecorded(persons=len(records), visits_verified_again=reverified)
+    return DeathsRecorded(persons=len(records), visits_verified_again=reverified, reverification_job_id=job_id)
+
+
+async def _verify_again(ctx: ServiceContext, actor: Actor, since: dict[int, date]) -> tuple[int, UUID | None]:
+    """The persons' visits since their day verified again: here for a handful of persons (the
+    count answered), by a job shared by the workers for more (its id answered)."""
+    if len(since) > INLINE_REVERIFICATION:
+        persons = [PersonToReverify(person_id=p, since=day) for p, day in since.items()]
+        return 0, await start_job(ctx, actor, "reverify_persons", ReverifyPersonsParams(persons=persons))
+    reverified = 0
+    for person_id, day in since.items():
+        reverified += await reverify_person(ctx, person_id, day)
+    return reverified, None

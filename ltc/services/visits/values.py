@@ -264,6 +264,8 @@ class StaysImported(BaseModel):
     stays: int
     persons: int
     visits_verified_again: int
+    # Many persons touched: their visits are verified again by this job (counted in its result).
+    reverification_job_id: UUID | None = None
 
 
 class DeathIn(Input):
@@ -278,6 +280,7 @@ class DeathsIn(Input):
 class DeathsRecorded(BaseModel):
     persons: int
     visits_verified_again: int
+    reverification_job_id: UUID | None = None  # as for stays
 
 
 # --------------------------------------------------------------------------- the jobs
@@ -294,6 +297,8 @@ class GenerateVisitsParams(JobParams):
         description="first day of the window (default today)",
     )
     days: int | None = Field(default=None, ge=1, le=62)
+    # The whole city in this many parts for any number of workers (default the setting).
+    parts: int | None = Field(default=None, ge=1, le=256)
 
     @field_validator("from_day")
     @classmethod
@@ -301,6 +306,31 @@ class GenerateVisitsParams(JobParams):
         if day is not None and not year_in_range(day.year):
             raise ValueError(f"a day from {MIN_YEAR} to {MAX_YEAR}")
         return day
+
+
+class GenerateVisitsPartParams(JobParams):
+    """A part of the whole city's generation: a batch of providers, over the parent's window."""
+
+    provider_ids: list[RecordId] = Field(min_length=1)
+    from_day: date
+    days: int = Field(ge=1, le=62)
+
+
+class PersonToReverify(BaseModel):
+    person_id: RecordId
+    since: date | None = None  # the visits planned from this day on (None: all)
+
+
+class ReverifyPersonsParams(JobParams):
+    """Persons whose checked-in visits are verified again (hospital stays or deaths became
+    known), as the whole job or as one of its parts."""
+
+    persons: list[PersonToReverify] = Field(min_length=1)
+
+
+class ReverifyResult(BaseModel):
+    persons: int
+    visits_verified_again: int
 
 
 class GenerateVisitsResult(BaseModel):
