@@ -77,17 +77,55 @@ class RiskScore:
         return tuple(i.code for i in hit)
 
 
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """The peers' median and spread, taken once and then used for any number of subjects (a
+    month has hundreds of thousands of persons: each one's score must not re-sort them all)."""
+
+    median: float
+    mad: float  # median absolute deviation
+    mean_ad: float  # mean absolute deviation from the median
+    empty: bool
+
+    @classmethod
+    def of(cls, peers: Sequence[float]) -> Spread:
+        if not peers:
+            return cls(0.0, 0.0, 0.0, True)
+        median = statistics.median(peers)
+        deviations = [abs(p - median) for p in peers]
+        return cls(median, statistics.median(deviations), statistics.fmean(deviations), False)
+
+    def z(self, value: float) -> float:
+        """The modified z-score of ``value`` (median and MAD, not mean and standard deviation,
+        so that one outlier does not hide itself); 0 without spread."""
+        if self.empty:
+            return 0.0
+        if self.mad > 0:
+            return MAD_SCALE * (value - self.median) / self.mad
+        return MEAN_AD_SCALE * (value - self.median) / self.mean_ad if self.mean_ad > 0 else 0.0
+
+
 def robust_z(value: float, peers: Sequence[float]) -> float:
-    """The modified z-score of ``value`` against ``peers`` (median and MAD, not mean and
-    standard deviation, so that one outlier does not hide itself); 0 without spread."""
-    if not peers:
-        return 0.0
-    median = statistics.median(peers)
-    mad = statistics.median(abs(p - median) for p in peers)
-    if mad > 0:
-        return MAD_SCALE * (value - median) / mad
-    mean_ad = statistics.fmean(abs(p - median) for p in peers)
-    return MEAN_AD_SCALE * (value - median) / mean_ad if mean_ad > 0 else 0.0
+    """The modified z-score of ``value`` against ``peers`` (see ``Spread``)."""
+    return Spread.of(peers).z(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PeerReference:
+    """What a subject is compared with: each indicator's median over the peers and the spread
+    of their exception rates, taken once for the month's subjects of a kind."""
+
+    medians: dict[str, float]
+    exception_rates: Spread
+
+    @classmethod
+    def of(cls, peers: Sequence[SubjectFacts]) -> PeerReference:
+        medians = {
+            code: statistics.median([p.value(code) for p in peers]) if peers else 0.0
+            for code in INDICATORS
+            if code != PEER_OUTLIER
+        }
+        return cls(medians, Spread.of([p.value(EXCEPTION_RATE) for p in peers]))
 
 
 def weight(policy: Policy, indicator: str) -> int:
@@ -102,17 +140,17 @@ def _signal(indicator: str, value: float, policy: Policy) -> float:
     return min(1.0, max(0.0, value))
 
 
-def score(subject: SubjectFacts, peers: Sequence[SubjectFacts], policy: Policy) -> RiskScore:
+def score(subject: SubjectFacts, peers: Sequence[SubjectFacts] | PeerReference, policy: Policy) -> RiskScore:
     """The subject's indicators against its peers (the same kind of subject in the month,
-    itself included) and their weighted sum."""
+    itself included; or their ``PeerReference``, taken once) and their weighted sum."""
+    reference_of = peers if isinstance(peers, PeerReference) else PeerReference.of(peers)
     indicators = []
     for code in INDICATORS:
         if code == PEER_OUTLIER:
-            rates = [p.value(EXCEPTION_RATE) for p in peers]
-            value, reference = robust_z(subject.value(EXCEPTION_RATE), rates), float(policy.risk_outlier_z)
+            value = reference_of.exception_rates.z(subject.value(EXCEPTION_RATE))
+            reference = float(policy.risk_outlier_z)
         else:
-            value = subject.value(code)
-            reference = statistics.median([p.value(code) for p in peers]) if peers else 0.0
+            value, reference = subject.value(code), reference_of.medians[code]
         contribution = round(weight(policy, code) * _signal(code, value, policy), 2)
         indicators.append(Indicator(code, round(value, 4), round(reference, 4), contribution))
     return RiskScore(round(sum(i.contribution for i in indicators), 2), tuple(indicators))

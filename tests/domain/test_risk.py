@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ltc.domain import risk
@@ -116,3 +117,43 @@ def test_more_exceptions_never_lower_the_score(subject, others) -> None:
     assert (
         risk.score(worse, [worse, *peers], POLICY).score >= risk.score(subject, [subject, *peers], POLICY).score - 1e-9
     )
+
+
+facts_strategy = st.builds(
+    risk.SubjectFacts,
+    visits=st.integers(0, 60),
+    flags=st.integers(0, 5),
+    visits_with_exception=st.integers(0, 60),
+    short_visits=st.integers(0, 60),
+    persons=st.integers(0, 9),
+    persons_at_cap=st.integers(0, 9),
+    new_provider=st.booleans(),
+)
+
+
+def _z_by_definition(value: float, peers: list[float]) -> float:
+    """The modified z-score straight from its definition, for each subject anew."""
+    if not peers:
+        return 0.0
+    median = statistics.median(peers)
+    mad = statistics.median(abs(p - median) for p in peers)
+    if mad > 0:
+        return 0.6745 * (value - median) / mad
+    mean_ad = statistics.fmean(abs(p - median) for p in peers)
+    return 0.7979 * (value - median) / mean_ad if mean_ad > 0 else 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(facts_strategy, min_size=0, max_size=12), facts_strategy)
+def test_the_peers_taken_once_give_each_subject_the_scores_of_the_definition(
+    peers: list[risk.SubjectFacts], subject: risk.SubjectFacts
+) -> None:
+    scored = risk.score(subject, risk.PeerReference.of(peers), POLICY)
+    by_code = {i.code: i for i in scored.indicators}
+    rates = [p.value(risk.EXCEPTION_RATE) for p in peers]
+    assert by_code[risk.PEER_OUTLIER].value == round(_z_by_definition(subject.value(risk.EXCEPTION_RATE), rates), 4)
+    for code in (risk.RULES_HIT, risk.HOURS_AT_CAP, risk.SHORT_VISITS, risk.EXCEPTION_RATE, risk.NEW_PROVIDER):
+        expected = statistics.median([p.value(code) for p in peers]) if peers else 0.0
+        assert by_code[code].reference == round(expected, 4)
+    spread = risk.Spread.of(rates)
+    assert [spread.z(r) for r in rates] == [_z_by_definition(r, rates) for r in rates]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel
@@ -72,18 +73,28 @@ class MonthFacts:
     persons: dict[PersonKey, risk.SubjectFacts]
     new_providers: frozenset[int]
 
+    @cached_property
+    def _provider_peers(self) -> risk.PeerReference:
+        return risk.PeerReference.of(list(self.providers.values()))
+
+    @cached_property
+    def _caregiver_peers(self) -> risk.PeerReference:
+        return risk.PeerReference.of(list(self.caregivers.values()))
+
+    @cached_property
+    def _person_peers(self) -> risk.PeerReference:
+        return risk.PeerReference.of(list(self.persons.values()))
+
     def provider_score(self, provider_id: int) -> risk.RiskScore:
         facts = self.providers.get(provider_id, risk.SubjectFacts(new_provider=provider_id in self.new_providers))
-        return risk.score(facts, list(self.providers.values()), self.policy)
+        return risk.score(facts, self._provider_peers, self.policy)
 
     def caregiver_score(self, caregiver_id: int) -> risk.RiskScore:
-        return risk.score(
-            self.caregivers.get(caregiver_id, risk.SubjectFacts()), list(self.caregivers.values()), self.policy
-        )
+        return risk.score(self.caregivers.get(caregiver_id, risk.SubjectFacts()), self._caregiver_peers, self.policy)
 
     def person_score(self, provider_id: int, person_id: int) -> risk.RiskScore:
         default = risk.SubjectFacts(new_provider=provider_id in self.new_providers)
-        return risk.score(self.persons.get((provider_id, person_id), default), list(self.persons.values()), self.policy)
+        return risk.score(self.persons.get((provider_id, person_id), default), self._person_peers, self.policy)
 
 
 async def _new_providers(period: Period, months: int) -> frozenset[int]:
