@@ -34,7 +34,8 @@ async def _rows(engine, sql: str) -> list[dict]:
 
 async def _partition(engine) -> None:
     kinds = await _rows(
-        engine, "SELECT relname, relkind FROM pg_class WHERE relname = 'visit' AND relnamespace = 'public'::regnamespace"
+        engine,
+        "SELECT relname, relkind FROM pg_class WHERE relname = 'visit' AND relnamespace = 'public'::regnamespace",
     )
     if kinds and kinds[0]["relkind"] == "p":
         return  # partitioned already
@@ -88,7 +89,9 @@ async def _partition(engine) -> None:
             definition = index["definition"].replace(f" ON public.{old} ", f" ON public.{table} ")
             if index["name"] == "settlement_line_correction_once":
                 # A settlement's lines share its period's month: one carried correction each, still.
-                definition = definition.replace("(settlement, correction_id)", "(settlement, correction_id, service_month)")
+                definition = definition.replace(
+                    "(settlement, correction_id)", "(settlement, correction_id, service_month)"
+                )
             await engine.run_ddl(definition)
         for key in foreign_keys:
             await engine.run_ddl(f"ALTER TABLE {table} ADD CONSTRAINT {key['name']} {key['definition']}")

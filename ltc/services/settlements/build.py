@@ -23,6 +23,7 @@ from ltc.domain.periods import Period
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind, start_job
+from ltc.services.partitions import ensure_for
 from ltc.services.reference import policy_book
 from ltc.services.settlements.gathering import HomePart, Month, Runs, gather, home_part, policy_runs
 from ltc.services.settlements.pricing import draft
@@ -146,6 +147,7 @@ async def build_settlements(ctx: ServiceContext, params: BuildSettlementsParams,
     stored a batch of providers per transaction while the next ones are priced."""
     period = Period.parse(params.period)
     rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
+    await ensure_for(period.first_day, period.first_day)  # the lines' partition (PostgreSQL)
     storing = _Storing(ctx, period, progress)
     try:
         with _collector_paused():

@@ -28,6 +28,7 @@ from ltc.services.absences import absence_bookings, active_caregivers
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.jobs import Progress, register_job_kind, start_job
+from ltc.services.partitions import ensure_for
 from ltc.services.reference import policy_book
 from ltc.services.visits import storage
 from ltc.services.visits.values import GenerateVisitsParams, GenerateVisitsResult
@@ -80,6 +81,7 @@ async def generate_visits(
     existing += await absence_bookings(
         caregivers, window.midnight(_monday(window.start)), window.midnight(window.end), window.zone
     )
+    await ensure_for(window.start, window.end)  # the window's months' partitions (PostgreSQL)
     await progress(0.1)
     rows = storage.GeneratedRows(
         provider_of={p.plan_id: p.provider_id for p in plans},
