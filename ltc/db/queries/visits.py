@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -73,11 +73,11 @@ async def visit_row(visit_id: int) -> dict[str, Any] | None:
 
 
 async def visit_rows(
-    start: datetime, end: datetime, *, provider_id: int | None, caregiver_id: int | None
+    start: datetime, end: datetime, zone: tzinfo, *, provider_id: int | None, caregiver_id: int | None
 ) -> list[dict[str, Any]]:
     """The visits not cancelled planned to start in [start, end), in order."""
     query = lists.visits_query(
-        VISIT_COLUMNS, start=start, end=end, provider=provider_id, caregiver=caregiver_id, status=None
+        VISIT_COLUMNS, start=start, end=end, zone=zone, provider=provider_id, caregiver=caregiver_id, status=None
     )
     return await lists.VISIT_ORDER.ordered(query)
 
@@ -129,7 +129,9 @@ LEFT JOIN caregiver c ON c.id = v.caregiver
 LEFT JOIN care_plan cp ON cp.id = v.care_plan
 WHERE v.id = {}"""
 _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
-_EVENTS_SQL = "SELECT * FROM visit_event WHERE visit = {} OR event_id = {}"
+# The visit's events read in its month's partition; the event id in every month's (an id used
+# on another visit is refused, whatever its month).
+_EVENTS_SQL = "SELECT * FROM visit_event WHERE (visit = {} AND service_month = {}) OR event_id = {}"
 _STAYS_SQL = "SELECT admitted_on, discharged_on FROM hospital_stay WHERE person = {}"
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
@@ -188,9 +190,9 @@ async def _stored_events(sql: str, *args: Any) -> list[StoredEvent]:
     ]
 
 
-async def events_for(visit_id: int, event_id: UUID) -> list[StoredEvent]:
+async def events_for(visit_id: int, service_month: date, event_id: UUID) -> list[StoredEvent]:
     """The visit's events, and the one stored under ``event_id`` whatever visit it is on."""
-    return await _stored_events(_EVENTS_SQL, visit_id, event_id)
+    return await _stored_events(_EVENTS_SQL, visit_id, service_month, event_id)
 
 
 async def caregiver_events(caregiver_id: int, other_than: int, since: datetime, until: datetime) -> list[StoredEvent]:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries import months
 from ltc.db.tables import Visit, VisitAlert
 from ltc.domain.access import Action
 from ltc.domain.verification import classify_alerts
@@ -36,6 +37,7 @@ async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Pr
     ).where(
         (Visit.planned_start >= now - SWEPT_PAST)
         & (Visit.planned_start <= now)
+        & months.of_planned(now - SWEPT_PAST, now + timedelta(seconds=1), ctx.settings.zone).where(Visit.service_month)
         & Visit.status.is_in(["planned", "in_progress"])
     )
     raised = cleared = 0

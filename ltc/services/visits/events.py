@@ -64,7 +64,7 @@ async def record_event(
         if row is None or not visible(actor, row["provider_id"], row["caregiver_id"]):
             raise NotFound("没有该上门服务", code="visit_not_found")
         visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
-        records = await queries.events_for(visit_id, event.event_id)
+        records = await queries.events_for(visit_id, row["service_month"], event.event_id)
         if any(r.visit != visit_id for r in records):
             raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
         # A resend of an event already kept is answered as a replay, even on a visit cancelled since.
