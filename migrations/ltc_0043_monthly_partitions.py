@@ -35,7 +35,7 @@ async def _rows(engine, sql: str) -> list[dict]:
 async def _partition(engine) -> None:
     kinds = await _rows(
         engine,
-        "SELECT relname, relkind FROM pg_class WHERE relname = 'visit' AND relnamespace = 'public'::regnamespace",
+        "SELECT relname, relkind::text AS relkind FROM pg_class WHERE relname = 'visit' AND relnamespace = 'public'::regnamespace",
     )
     if kinds and kinds[0]["relkind"] == "p":
         return  # partitioned already

@@ -24,6 +24,9 @@ from ltc.domain.partitions import (
     partition_name,
 )
 
+LOCK_WAIT_MS = 100
+LOCK_ORDER = ("visit", "visit_event", "visit_evidence", "visit_exception", "visit_alert", "settlement_line")
+
 log = logging.getLogger(__name__)
 
 _BOUND_FROM = re.compile(r"FROM \('(\d{4})-(\d{2})-01'\)")
@@ -139,6 +142,10 @@ async def ensure_months(first: date, last: date) -> None:
     await ensure_partitions(months_between(first, last))
 
 
+def is_lock_wait_over(error: BaseException) -> bool:
+    return getattr(error, "sqlstate", None) == "55P03"  # lock_not_available
+
+
 async def archive_month(month: date) -> dict[str, int]:
     """Inside the caller's transaction: copy the month's exception and alert rows into
     ``archive.<table>_YYYY_MM`` and delete them, then detach the month's partitions (lines,
@@ -147,6 +154,13 @@ async def archive_month(month: date) -> dict[str, int]:
     each archived table holds."""
     engine = current_engine()
     counts: dict[str, int] = {}
+    # Detaching and dropping the foreign keys lock the parents (and so every partition): all
+    # are taken first. Writers of the open months take these tables in either order (a check-in
+    # locks its visit then adds events; an insert's key check goes event then visit), so the
+    # detach never waits long: after LOCK_WAIT it gives way (the caller tries again), and a
+    # writer is never the one a deadlock aborts.
+    await engine.run_ddl(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'")
+    await engine.run_ddl(f"LOCK TABLE {', '.join(LOCK_ORDER)} IN ACCESS EXCLUSIVE MODE")
     await engine.run_ddl(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}")
     bounds = f"service_month >= '{month}' AND service_month < '{month_after(month)}'"
     for table in ARCHIVED_BY_COPY:
@@ -158,7 +172,7 @@ async def archive_month(month: date) -> dict[str, int]:
         name = partition_name(table, month)
         await engine.run_ddl(f"ALTER TABLE {table} DETACH PARTITION {name}")
         for key in await _fetch(
-            f"SELECT conname FROM pg_constraint WHERE conrelid = '{name}'::regclass AND contype = 'f'"
+            f"SELECT conname FROM pg_constraint WHERE conrelid = '{name}'::regclass AND contype = 'f' AND conparentid = 0"
         ):
             await engine.run_ddl(f"ALTER TABLE {name} DROP CONSTRAINT {key['conname']}")
         await engine.run_ddl(f"ALTER TABLE {name} SET SCHEMA {ARCHIVE_SCHEMA}")

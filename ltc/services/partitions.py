@@ -4,6 +4,7 @@ archiving without touching the months still open."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,6 +18,8 @@ from ltc.domain.periods import Period
 from ltc.services.audit import record_change
 from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
+
+DETACH_ATTEMPTS = 50
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,21 @@ async def detach_month(ctx: ServiceContext, month_text: str) -> DetachResult:
     refusal = detach_refusal(month, today, ctx.settings.partition_retention_months, statuses, in_default)
     if refusal is not None:
         raise Conflict(refusal.detail, code=refusal.code)
-    async with write_transaction():
-        counts = await catalog.archive_month(month)
-        await record_change(
-            actor=None,
-            at=ctx.clock.now(),
-            action="partitions.detach",
-            entity="service_month",
-            entity_id=period,
-            after={"schema": "archive", "rows": counts},
-        )
-    return DetachResult(period, counts)
+    for attempt in range(1, DETACH_ATTEMPTS + 1):
+        try:
+            async with write_transaction():
+                counts = await catalog.archive_month(month)
+                await record_change(
+                    actor=None,
+                    at=ctx.clock.now(),
+                    action="partitions.detach",
+                    entity="service_month",
+                    entity_id=period,
+                    after={"schema": "archive", "rows": counts},
+                )
+            return DetachResult(period, counts)
+        except Exception as error:
+            if not catalog.is_lock_wait_over(error):
+                raise
+            await asyncio.sleep(0.05 * attempt)  # the open months' writers go first
+    raise Conflict("The visit tables stayed busy; try again in a quieter moment", code="partitions_busy")
