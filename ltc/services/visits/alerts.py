@@ -5,7 +5,9 @@ check-in or check-out that answers it clears it (``events``)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
+
+from piccolo.query import Select
 
 from ltc.db.engine import write_transaction
 from ltc.db.queries import months
@@ -21,12 +23,9 @@ SWEPT_PAST = timedelta(days=2)
 SWEEP_BATCH = 500
 
 
-@register_job_kind("sweep_visit_alerts", action=Action.SWEEP_ALERTS, params=NoParams)
-async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Progress) -> SweepResult:
-    """Raise late / missed / missing check-out alerts for the visits of the last two days, and
-    clear the ones that no longer hold. Safe to run at any moment, any number of times."""
-    now = ctx.clock.now()
-    rows = await Visit.select(
+def swept_visits(now: datetime, zone: tzinfo) -> Select:
+    """The visits planned in the last two days and not finished, in their months' partitions."""
+    return Visit.select(
         Visit.id,
         Visit.provider,
         Visit.planned_start,
@@ -37,9 +36,17 @@ async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Pr
     ).where(
         (Visit.planned_start >= now - SWEPT_PAST)
         & (Visit.planned_start <= now)
-        & months.of_planned(now - SWEPT_PAST, now + timedelta(seconds=1), ctx.settings.zone).where(Visit.service_month)
+        & months.of_planned(now - SWEPT_PAST, now + timedelta(seconds=1), zone).where(Visit.service_month)
         & Visit.status.is_in(["planned", "in_progress"])
     )
+
+
+@register_job_kind("sweep_visit_alerts", action=Action.SWEEP_ALERTS, params=NoParams)
+async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Progress) -> SweepResult:
+    """Raise late / missed / missing check-out alerts for the visits of the last two days, and
+    clear the ones that no longer hold. Safe to run at any moment, any number of times."""
+    now = ctx.clock.now()
+    rows = await swept_visits(now, ctx.settings.zone)
     raised = cleared = 0
     book = policy_book(ctx.settings)
     for start in range(0, len(rows), SWEEP_BATCH):
