@@ -53,6 +53,13 @@ def of_planned(start: datetime, end: datetime | None, zone: tzinfo) -> MonthBoun
     return MonthBounds(service_month(start - _PLANNED_AFTER_SLOT, zone), last)
 
 
+def around(moment: datetime, zone: tzinfo) -> MonthBounds:
+    """The month of ``moment`` and the one before: where a visit checked in or out now is kept
+    almost always (a late slot of last month's end, an event sent late)."""
+    month = service_month(moment, zone)
+    return MonthBounds(add_months(month, -1), month)
+
+
 def of_checked_in(start: datetime, end: datetime, zone: tzinfo) -> MonthBounds:
     """Visits checked in during [start, end): their months and the neighbouring ones."""
     return MonthBounds(add_months(service_month(start, zone), -1), add_months(service_month(end - _INSTANT, zone), 1))

@@ -19,6 +19,7 @@ from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
+from ltc.db.queries.months import MonthBounds
 from ltc.db.tables import Caregiver, HospitalStay, Visit, VisitAlert, VisitEventRecord, VisitEvidence, VisitException
 from ltc.domain.scheduling import Booking
 from ltc.domain.visit_events import VisitEvent
@@ -151,12 +152,15 @@ class StoredEvent:
     person_confirmation: str
 
 
-async def visit_for_event(visit_id: int) -> dict[str, Any] | None:
+async def visit_for_event(visit_id: int, likely: MonthBounds | None = None) -> dict[str, Any] | None:
     """The visit (the columns of ``VISIT_COLUMNS``), locked against other writers (on
     PostgreSQL; SQLite has one writer), with what verification needs besides: the person's
-    death, the caregiver's qualification and the plan's items."""
-    sql = _VISIT_FOR_EVENT_SQL if is_sqlite(current_engine()) else _VISIT_FOR_EVENT_SQL + " FOR UPDATE OF v"
-    rows = await Visit.raw(sql, visit_id)
+    death, the caregiver's qualification and the plan's items. ``likely``: the months to look
+    in first (an id alone probes every month's partition); then everywhere."""
+    lock = "" if is_sqlite(current_engine()) else " FOR UPDATE OF v"
+    rows = await Visit.raw(f"{_VISIT_FOR_EVENT_SQL} AND {likely.sql('v')}{lock}", visit_id) if likely else []
+    if not rows:
+        rows = await Visit.raw(_VISIT_FOR_EVENT_SQL + lock, visit_id)
     if not rows:
         return None
     row = rows[0]

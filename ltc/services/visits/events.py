@@ -14,6 +14,7 @@ from typing import Any
 
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import with_person_address
+from ltc.db.queries import months
 from ltc.db.queries import visits as queries
 from ltc.db.tables import VisitAlert
 from ltc.domain.access import Action, Actor, require
@@ -60,7 +61,7 @@ async def record_event(
     )
     kept = evidence_of(data)
     async with write_transaction():
-        row = await queries.visit_for_event(visit_id)
+        row = await queries.visit_for_event(visit_id, months.around(now, ctx.settings.zone))
         if row is None or not visible(actor, row["provider_id"], row["caregiver_id"]):
             raise NotFound("没有该上门服务", code="visit_not_found")
         visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
