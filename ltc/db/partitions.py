@@ -178,3 +178,10 @@ async def archive_month(month: date) -> dict[str, int]:
         await engine.run_ddl(f"ALTER TABLE {name} SET SCHEMA {ARCHIVE_SCHEMA}")
         counts[table] = int((await _fetch(f"SELECT count(*) AS n FROM {ARCHIVE_SCHEMA}.{name}"))[0]["n"])
     return counts
+
+
+def index_sql_for_parent(definition: str) -> str:
+    """``pg_get_indexdef`` of a partitioned table's index says ``ON ONLY <table>`` (the parent
+    alone, left invalid); run again to rebuild the index, it must name the table itself so
+    every partition gets its part."""
+    return definition.replace(" ON ONLY ", " ON ", 1)
