@@ -236,3 +236,10 @@ async def test_history_moves_into_monthly_partitions_and_an_old_month_is_archive
         finally:
             db_engine.configure_engine(settings.database_url)
             await db_engine.stop(fresh)
+
+
+def test_a_partitioned_index_is_rebuilt_on_every_partition() -> None:
+    parent_only = "CREATE INDEX visit_planned_start ON ONLY public.visit USING btree (planned_start)"
+    rebuilt = catalog.index_sql_for_parent(parent_only)
+    assert rebuilt == "CREATE INDEX visit_planned_start ON public.visit USING btree (planned_start)"
+    assert catalog.index_sql_for_parent(rebuilt) == rebuilt
