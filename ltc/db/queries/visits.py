@@ -247,12 +247,13 @@ async def insert_event(
     )
 
 
-async def update_visit(visit_id: int, changes: dict[str, Any]) -> None:
-    """One UPDATE of the named columns (lists written as JSON)."""
+async def update_visit(visit_id: int, service_month: date, changes: dict[str, Any]) -> None:
+    """One UPDATE of the named columns (lists written as JSON), in the visit's month's partition."""
     await Visit.raw(
-        f"UPDATE visit SET {', '.join(f'{name} = {{}}' for name in changes)} WHERE id = {{}}",
+        f"UPDATE visit SET {', '.join(f'{name} = {{}}' for name in changes)} WHERE id = {{}} AND service_month = {{}}",
         *(dump_json(v) if isinstance(v, list) else v for v in changes.values()),
         visit_id,
+        service_month,
     )
 
 

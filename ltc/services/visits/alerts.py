@@ -93,6 +93,8 @@ async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Pr
                     )
                     cleared += len(gone)
                 if due != have:
-                    await Visit.update({Visit.alerts: sorted(due)}).where(Visit.id == row["id"])
+                    await Visit.update({Visit.alerts: sorted(due)}).where(
+                        (Visit.id == row["id"]) & (Visit.service_month == row["service_month"])
+                    )
         await progress((start + len(batch)) / max(len(rows), 1))
     return SweepResult(visits=len(rows), raised=raised, cleared=cleared)

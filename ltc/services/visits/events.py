@@ -111,7 +111,7 @@ async def record_event(
             flags = await flags_of(ctx, visit, new_state)
             if flags is not None and flags != visit.flags:
                 changes["flags"] = flags
-            await queries.update_visit(visit_id, changes | {"updated_at": now})
+            await queries.update_visit(visit_id, row["service_month"], changes | {"updated_at": now})
             if flags is not None:
                 await record_exceptions(visit, flags, now)
             visit = visit.model_copy(update=changes)
