@@ -6,6 +6,7 @@ input text."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from ltc.domain.partitions import (
 )
 
 LOCK_WAIT_MS = 100
+CREATE_ATTEMPTS = 50
 LOCK_ORDER = ("visit", "visit_event", "visit_evidence", "visit_exception", "visit_alert", "settlement_line")
 
 log = logging.getLogger(__name__)
@@ -115,25 +117,43 @@ async def ensure_partitions(months: list[date]) -> EnsureResult:
         return EnsureResult([], [])
     created: list[str] = []
     left: list[str] = []
-    engine = current_engine()
-    async with write_transaction():
-        await engine.run_ddl(f"SELECT pg_advisory_xact_lock({_ENSURE_LOCK})")
-        for table in PARTITIONED_TABLES:
-            if not missing[table]:
+    for table in PARTITIONED_TABLES:
+        if not missing[table]:
+            continue
+        blocked = await _months_with_default_rows(table, missing[table])
+        for month in missing[table]:
+            name = partition_name(table, month)
+            if month in blocked or not await _create_partition(table, month):
+                log.warning("%s: rows of %s sit in %s; the month stays there", name, month, table + "_default")
+                left.append(f"{table} {month:%Y-%m}")
                 continue
-            blocked = await _months_with_default_rows(table, missing[table])
-            for month in missing[table]:
-                name = partition_name(table, month)
-                if month in blocked:
-                    log.warning("%s: rows of %s sit in %s; the month stays there", name, month, table + "_default")
-                    left.append(f"{table} {month:%Y-%m}")
-                    continue
+            created.append(name)
+    return EnsureResult(created, left)
+
+
+async def _create_partition(table: str, month: date) -> bool:
+    """One partition, in a transaction of its own: creating it locks the parent for its moment,
+    so it waits behind a long reader at most LOCK_WAIT_MS, then gives way and tries again (the
+    check-ins and pages never queue behind it for long). False: rows of the month reached
+    DEFAULT meanwhile."""
+    engine = current_engine()
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            async with write_transaction():
+                await engine.run_ddl(f"SELECT pg_advisory_xact_lock({_ENSURE_LOCK})")
+                await engine.run_ddl(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'")
                 await engine.run_ddl(
-                    f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table}"
+                    f"CREATE TABLE IF NOT EXISTS {partition_name(table, month)} PARTITION OF {table}"
                     f" FOR VALUES FROM ('{month}') TO ('{month_after(month)}')"
                 )
-                created.append(name)
-    return EnsureResult(created, left)
+            return True
+        except Exception as error:
+            if getattr(error, "sqlstate", None) == "23514":  # DEFAULT holds rows of the month
+                return False
+            if not is_lock_wait_over(error) or attempt == CREATE_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.05 * attempt)
+    return False
 
 
 async def ensure_months(first: date, last: date) -> None:
