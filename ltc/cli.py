@@ -1,4 +1,4 @@
-"""The `ltc` command: demo, serve, worker, migrate, seed, createuser, keys, audit."""
+"""The `ltc` command: demo, serve, worker, migrate, seed, createuser, keys, audit, partitions."""
 
 from __future__ import annotations
 
@@ -298,6 +298,38 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0 if outcome.get("ok", True) else 1
 
 
+async def _partitions(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from ltc.runtime import open_runtime
+    from ltc.services import partitions
+
+    async with open_runtime(settings) as runtime:
+        if args.partitions_command == "list":
+            return asdict(await partitions.overview())
+        if args.partitions_command == "ensure":
+            return asdict(await partitions.ensure_ahead(runtime.services))
+        return asdict(await partitions.detach_month(runtime.services, args.month))
+
+
+def cmd_partitions(args: argparse.Namespace) -> int:
+    """`ltc partitions list|ensure|detach YYYY-MM` (PostgreSQL's monthly partitions); a refused
+    detach prints its code and reason and exits 1."""
+    import json
+
+    settings = load_settings()
+    _configure_logging(settings)
+    from ltc.domain.errors import DomainError
+
+    try:
+        outcome = asyncio.run(_partitions(settings, args))
+    except DomainError as exc:
+        print(json.dumps({"ok": False, "code": exc.code, "detail": exc.detail}, ensure_ascii=False))
+        return 1
+    print(json.dumps(outcome, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
@@ -382,6 +414,14 @@ def build_parser() -> argparse.ArgumentParser:
     archive = audit_sub.add_parser("archive", help="move entries past the retention to the archive")
     archive.add_argument("--before", help="YYYY-MM-DD (the city's day); default: LTC_AUDIT_RETENTION_DAYS ago")
     archive.set_defaults(run=cmd_audit)
+
+    parts = sub.add_parser("partitions", help="PostgreSQL's monthly partitions: list, create ahead, archive")
+    parts_sub = parts.add_subparsers(dest="partitions_command", required=True)
+    parts_sub.add_parser("list", help="each partition's estimated rows and size, and rows left in DEFAULT")
+    parts_sub.add_parser("ensure", help="create the current and coming months (LTC_PARTITION_MONTHS_AHEAD)")
+    detach = parts_sub.add_parser("detach", help="move a settled month older than the retention to schema archive")
+    detach.add_argument("month", help="YYYY-MM")
+    parts.set_defaults(run=cmd_partitions)
 
     _add_benchmarks(sub)
     return parser

@@ -107,6 +107,7 @@ WORKER_CRON_JOBS = [
     cron(worker_jobs.sweep_visit_alerts, name="sweep_visit_alerts", minute=set(range(0, 60, 5)), second=30),
     cron(worker_jobs.sweep_payment_deadlines, name="sweep_payment_deadlines", hour=7, minute=0, second=0),
     cron(worker_jobs.notice_overdue_rectifications, name="overdue_rectifications", hour=0, minute=20, second=0),
+    cron(worker_jobs.ensure_partitions_ahead, name="ensure_partitions", hour=1, minute=10, second=0),
 ]
 
 

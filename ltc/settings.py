@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     audit_chain_key: str = Field(default="", repr=False)
     audit_hash: Literal["sha256", "sm3"] = "sha256"
     audit_retention_days: int = Field(default=180, ge=1)
+    # PostgreSQL's monthly partitions: how many months after the current one exist ahead of
+    # their rows, and how many months back a month stays attached before it may be archived.
+    partition_months_ahead: int = Field(default=3, ge=1, le=24)
+    partition_retention_months: int = Field(default=24, ge=1)
     # POST /api/v1/bench/insert (a bare one-row insert, the baseline of `ltc bench checkin`); never in production.
     bench_endpoints: bool = False
 

@@ -573,6 +573,8 @@ class Visit(Table, tablename="visit"):
     provider = _fk(Provider, index=True)
     caregiver = _fk(Caregiver, null=True, default=None, index=True)
     # "<plan>:<slot start, UTC ISO>" for scheduled visits, "agency:<uuid>" for added ones.
+    # On PostgreSQL unique with service_month (migration 0043: a partitioned table's keys hold
+    # its partition key); as strict, the month being a function of the key.
     slot_key = Varchar(length=80, unique=True)
     planned_start = Timestamptz(index=True)
     planned_end = Timestamptz()
@@ -602,7 +604,7 @@ class VisitEventRecord(Table, tablename="visit_event"):
     id: Serial  # the primary key Piccolo adds
 
     visit = _fk(Visit, index=True)
-    event_id = UUID(unique=True)
+    event_id = UUID(unique=True)  # with service_month on PostgreSQL (0043; see the check-in's duplicate_event)
     kind = Varchar(length=16)
     at = Timestamptz()
     server_received_at = Timestamptz()
@@ -632,7 +634,7 @@ class VisitEvidence(Table, tablename="visit_evidence"):
 
     visit = _fk(Visit, index=True)
     event_id = UUID()
-    evidence_key = Varchar(length=60, unique=True)  # "<event_id>:<kind>"
+    evidence_key = Varchar(length=60, unique=True)  # "<event_id>:<kind>"; with service_month on PostgreSQL (0043)
     kind = Varchar(length=16)  # photo | signature
     content_type = Varchar(length=32)
     size_bytes = Integer()

@@ -43,6 +43,16 @@ AGENCY_ERROR_MESSAGES: dict[str, str] = {
 # What a refusal says to a person, by its stable code (the API keeps the code itself): every
 # error code the system raises has its sentence here.
 ERROR_MESSAGES: dict[str, str] = {
+    # Monthly partitions (ltc partitions detach).
+    "invalid_month": N_("Give the month as YYYY-MM."),
+    "not_partitioned": N_("This database keeps plain tables: it has no monthly partitions."),
+    "partition_not_found": N_("That month has no partitions to detach; it may be archived already."),
+    "partitions_busy": N_("The visit tables stayed busy; try again in a quieter moment."),
+    "month_within_retention": N_("That month is still within the months kept online."),
+    "month_not_settled": N_("That month still has settlements that are not approved or paid."),
+    "month_in_default_partition": N_(
+        "Rows of that month sit in the default partition; move them into the month first."
+    ),
     # Caregivers' absences and the inbox.
     "absence_backwards": N_("The absence must end after it starts."),
     "absence_without_zone": N_("The times of an absence must include their time zone."),

@@ -81,6 +81,15 @@ async def sweep_payment_deadlines(ctx: dict[str, Any]) -> dict[str, Any]:
     return (await sweep(_services(ctx))).model_dump()
 
 
+async def ensure_partitions_ahead(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Daily: the coming months' partitions exist before their first visit is planned."""
+    from dataclasses import asdict
+
+    from ltc.services.partitions import ensure_ahead
+
+    return asdict(await ensure_ahead(_services(ctx)))
+
+
 async def notice_overdue_rectifications(ctx: dict[str, Any]) -> int:
     """Daily: each rectification newly past its deadline tells the supervisors, once."""
     from ltc.services.supervision.outcomes import notice_overdue_rectifications as sweep

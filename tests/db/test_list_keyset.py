@@ -93,7 +93,13 @@ async def _read_visits_while_writing(
 
     def query():
         return lists.visits_query(
-            COLUMNS, start=START, end=START + timedelta(days=1), provider=provider, caregiver=None, status=None
+            COLUMNS,
+            start=START,
+            end=START + timedelta(days=1),
+            zone=SHANGHAI,
+            provider=provider,
+            caregiver=None,
+            status=None,
         )
 
     before = [(r["planned_start"], r["id"]) for r in await lists.VISIT_ORDER.ordered(query())]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from piccolo.columns import Column
 from piccolo.query import Select
 from piccolo.query.functions.aggregate import Sum
 
+from ltc.db.queries import months
 from ltc.db.queries.paging import Key, Page, PageRequest, after_key, decode_cursor
 from ltc.db.queries.paging import page_of as paged
 from ltc.db.tables import (
@@ -188,15 +189,18 @@ def visits_query(
     *,
     start: datetime,
     end: datetime,
+    zone: tzinfo,
     provider: int | None,
     caregiver: int | None,
     status: str | None,
 ) -> Select:
     """The visits planned to start in [start, end), of a provider, a caregiver and a status
-    (without a status: all but the cancelled ones), in the order they are planned."""
+    (without a status: all but the cancelled ones), in the order they are planned; only the
+    partitions of the range's months are read."""
     query = (
         Visit.select(*columns)
         .where((Visit.planned_start >= start) & (Visit.planned_start < end))
+        .where(months.of_planned(start, end, zone).where(Visit.service_month))
         .output(load_json=True)
     )
     query = query.where(Visit.status == status) if status else query.where(Visit.status != "cancelled")

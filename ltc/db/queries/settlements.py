@@ -21,11 +21,18 @@ import numpy as np
 import numpy.typing as npt
 from piccolo.query.functions.aggregate import Count
 
+from ltc.db.queries import months
 from ltc.db.tables import Application, Assessment, Conclusion, Visit, VisitException
 from ltc.domain.periods import Period
 from ltc.domain.visit_exceptions import BLOCKS_PAYMENT_SQL
 
-MONTH_VISITS = "v.status = 'done' AND v.checked_in_at >= {} AND v.checked_in_at < {}"  # the month's bounds, UTC
+
+def month_visits(period: Period, zone: tzinfo) -> str:
+    """The period's done visits: checked in within its bounds (two parameters, UTC), read in
+    the partitions of the months such a visit can belong to."""
+    return f"v.status = 'done' AND {months.of_checked_in_period(period, zone).sql('v')} AND v.checked_in_at >= {{}} AND v.checked_in_at < {{}}"
+
+
 DAY_BITS = 40  # a counted visit's key in SQL: (local day − the 1st) << 40 | visit id
 ID_MASK = (1 << DAY_BITS) - 1
 _EPOCH = date(1970, 1, 1)
@@ -142,7 +149,7 @@ def home_sql(
                     CASE WHEN v.checked_in_at IS NULL OR v.checked_out_at IS NULL THEN 1 ELSE 0 END AS incomplete,
                     {columns}
                 FROM visit v
-                WHERE {MONTH_VISITS} {"AND v.provider = {}" if one else ""} {f"AND v.provider % {of} = {n}" if of > 1 else ""}
+                WHERE {month_visits(period, zone)} {"AND v.provider = {}" if one else ""} {f"AND v.provider % {of} = {n}" if of > 1 else ""}
                 {materialized}
             ) month
             GROUP BY provider, person
@@ -172,7 +179,7 @@ def blocked_sql(sqlite: bool, period: Period, zone: tzinfo, one: bool) -> str:
                 CASE WHEN v.checked_in_at IS NULL OR v.checked_out_at IS NULL THEN 1 ELSE 0 END AS incomplete,
                 {columns}
             FROM {source}
-                AND v.care_plan IS NOT NULL AND {MONTH_VISITS} {"AND v.provider = {}" if one else ""}
+                AND v.care_plan IS NOT NULL AND {month_visits(period, zone)} {"AND v.provider = {}" if one else ""}
             {materialized}
         ) blocked"""
 
@@ -185,14 +192,14 @@ def census_sql(sqlite: bool, one: bool) -> str:
         GROUP BY provider, person, status"""
 
 
-def plan_levels_sql(persons: int) -> str:
+def plan_levels_sql(period: Period, zone: tzinfo, persons: int) -> str:
     """The highest level among the care plans of the given persons' month (a person whose
     visits name more than one plan)."""
     marks = ", ".join("{}" for _ in range(persons))
     return f"""
         SELECT v.provider AS provider, v.person AS person, MAX(cp.level) AS level
         FROM visit v JOIN care_plan cp ON cp.id = v.care_plan
-        WHERE {MONTH_VISITS} AND v.person IN ({marks})
+        WHERE {month_visits(period, zone)} AND v.person IN ({marks})
         GROUP BY v.provider, v.person"""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
 from ltc.db.queries import lists
+from ltc.db.queries.months import MonthBounds
 from ltc.db.tables import (
     Caregiver,
     CarePlan,
@@ -82,11 +83,11 @@ async def visit_row(visit_id: int) -> dict[str, Any] | None:
 
 
 async def visit_rows(
-    start: datetime, end: datetime, *, provider_id: int | None, caregiver_id: int | None
+    start: datetime, end: datetime, zone: tzinfo, *, provider_id: int | None, caregiver_id: int | None
 ) -> list[dict[str, Any]]:
     """The visits not cancelled planned to start in [start, end), in order."""
     query = lists.visits_query(
-        VISIT_COLUMNS, start=start, end=end, provider=provider_id, caregiver=caregiver_id, status=None
+        VISIT_COLUMNS, start=start, end=end, zone=zone, provider=provider_id, caregiver=caregiver_id, status=None
     )
     return await lists.VISIT_ORDER.ordered(query)
 
@@ -145,7 +146,9 @@ _STAYS_AGGREGATE = {
     "sqlite": "json_group_array(json_array(s.admitted_on, s.discharged_on))",
 }
 _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
-_EVENTS_SQL = "SELECT * FROM visit_event WHERE visit = {} OR event_id = {}"
+# The visit's events read in its month's partition; the event id in every month's (an id used
+# on another visit is refused, whatever its month).
+_EVENTS_SQL = "SELECT * FROM visit_event WHERE (visit = {} AND service_month = {}) OR event_id = {}"
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
                          recorded_by, outcome, person_confirmation, presence, performed_by, evidence, service_month)
@@ -164,13 +167,16 @@ class StoredEvent:
     person_confirmation: str
 
 
-async def visit_for_event(visit_id: int) -> dict[str, Any] | None:
+async def visit_for_event(visit_id: int, likely: MonthBounds | None = None) -> dict[str, Any] | None:
     """The visit (the columns of ``VISIT_COLUMNS``), locked against other writers (on
     PostgreSQL; SQLite has one writer), with what verification needs besides: the person's
-    death, the caregiver's qualification and the plan's items."""
-    sqlite = is_sqlite(current_engine())
-    sql = _VISIT_FOR_EVENT_SQL.format(stays=_STAYS_AGGREGATE["sqlite" if sqlite else "postgres"])
-    rows = await Visit.raw(sql if sqlite else sql + " FOR UPDATE OF v", visit_id)
+    death, the caregiver's qualification and the plan's items. ``likely``: the months to look
+    in first (an id alone probes every month's partition); then everywhere."""
+    sql = _VISIT_FOR_EVENT_SQL.format(stays=_STAYS_AGGREGATE["sqlite" if is_sqlite(current_engine()) else "postgres"])
+    lock = "" if is_sqlite(current_engine()) else " FOR UPDATE OF v"
+    rows = await Visit.raw(f"{sql} AND {likely.sql('v')}{lock}", visit_id) if likely else []
+    if not rows:
+        rows = await Visit.raw(sql + lock, visit_id)
     if not rows:
         return None
     row = rows[0]
@@ -211,9 +217,9 @@ async def _stored_events(sql: str, *args: Any) -> list[StoredEvent]:
     ]
 
 
-async def events_for(visit_id: int, event_id: UUID) -> list[StoredEvent]:
+async def events_for(visit_id: int, service_month: date, event_id: UUID) -> list[StoredEvent]:
     """The visit's events, and the one stored under ``event_id`` whatever visit it is on."""
-    return await _stored_events(_EVENTS_SQL, visit_id, event_id)
+    return await _stored_events(_EVENTS_SQL, visit_id, service_month, event_id)
 
 
 async def caregiver_events(caregiver_id: int, other_than: int, since: datetime, until: datetime) -> list[StoredEvent]:
@@ -260,12 +266,13 @@ async def insert_event(
     )
 
 
-async def update_visit(visit_id: int, changes: dict[str, Any]) -> None:
-    """One UPDATE of the named columns (lists written as JSON)."""
+async def update_visit(visit_id: int, service_month: date, changes: dict[str, Any]) -> None:
+    """One UPDATE of the named columns (lists written as JSON), in the visit's month's partition."""
     await Visit.raw(
-        f"UPDATE visit SET {', '.join(f'{name} = {{}}' for name in changes)} WHERE id = {{}}",
+        f"UPDATE visit SET {', '.join(f'{name} = {{}}' for name in changes)} WHERE id = {{}} AND service_month = {{}}",
         *(dump_json(v) if isinstance(v, list) else v for v in changes.values()),
         visit_id,
+        service_month,
     )
 
 

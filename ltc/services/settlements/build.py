@@ -24,6 +24,7 @@ from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.job_parts import FanOut
 from ltc.services.jobs import Progress, register_conclusion, register_job_kind, start_job
+from ltc.services.partitions import ensure_for
 from ltc.services.reference import policy_book
 from ltc.services.settlements.gathering import HomePart, Month, Runs, gather, home_part, policy_runs
 from ltc.services.settlements.pricing import draft
@@ -157,6 +158,7 @@ async def build_settlements(
     rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
     parts = params.parts or ctx.settings.job_parts
     if params.provider_id is None and parts > 1:
+        await ensure_for(period.first_day, period.first_day)  # the lines' partition, before the parts write
         return FanOut(
             "build_settlements_part",
             [BuildSettlementsPartParams(period=str(period), share=n, shares=parts) for n in range(parts)],
@@ -206,6 +208,7 @@ async def build_in_one_job(ctx: ServiceContext, params: BuildSettlementsParams, 
     drafts stored a batch of providers per transaction while the next ones are priced."""
     period = Period.parse(params.period)
     rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
+    await ensure_for(period.first_day, period.first_day)  # the lines' partition (PostgreSQL)
     storing = _Storing(ctx, period, progress)
     try:
         with _collector_paused():

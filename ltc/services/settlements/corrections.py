@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ltc.db.engine import locked, write_transaction
+from ltc.db.queries import months
 from ltc.db.tables import (
     CarePlan,
     CensusEntry,
@@ -95,6 +96,7 @@ async def _person_month(
         SettlementLine.fund_fen,
     ).where(
         (SettlementLine.settlement == settlement_id)
+        & months.of_period(period).where(SettlementLine.service_month)
         & (SettlementLine.person == person_id)
         & SettlementLine.kind.is_in([rules.HOME, rules.INSTITUTIONAL, rules.TRAVEL, rules.FAMILY_CARE])
     )
@@ -104,6 +106,7 @@ async def _person_month(
         & (Visit.status == "done")
         & (Visit.checked_in_at >= period.start_utc(zone))
         & (Visit.checked_in_at < period.end_utc(zone))
+        & months.of_checked_in_period(period, zone).where(Visit.service_month)
     )
     census = await CensusEntry.count().where(
         (CensusEntry.provider == provider_id)

@@ -111,7 +111,7 @@ async def home_part(
     levels: dict[tuple[int, int], int] = {}
     for start in range(0, len(mixed), 500):
         chunk = mixed[start : start + 500]
-        for row in await Visit.raw(plan_levels_sql(len(chunk)), *bounds, *chunk):
+        for row in await Visit.raw(plan_levels_sql(period, zone, len(chunk)), *bounds, *chunk):
             levels[(row["provider"], row["person"])] = row["level"]
     return rows, levels
 

@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from ltc.db.queries import months
 from ltc.db.queries.settlements import DAY_BITS, ID_MASK, PROVIDER_BLOCKED_VISITS, key_array
 from ltc.db.tables import Visit, VisitException
 from ltc.domain import settlement as rules
@@ -137,6 +138,7 @@ async def home_inputs_per_visit(
         & (Visit.status == "done")
         & (Visit.checked_in_at >= period.start_utc(zone))
         & (Visit.checked_in_at < period.end_utc(zone))
+        & months.of_checked_in_period(period, zone).where(Visit.service_month)
         & Visit.care_plan.is_not_null()
     )
     # A visit counts once every exception on it is resolved and none was rejected.

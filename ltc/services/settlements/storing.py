@@ -12,6 +12,7 @@ from piccolo.utils.encoding import dump_json
 
 from ltc.db.bulk import insert_rows
 from ltc.db.engine import locked, write_transaction
+from ltc.db.queries import months
 from ltc.db.tables import Settlement, SettlementLine
 from ltc.domain import settlement as rules
 from ltc.domain.periods import Period
@@ -182,7 +183,10 @@ async def store(ctx: ServiceContext, period: Period, ready: Sequence[Ready]) -> 
                     }
                 ).where(Settlement.id == current[item.key]["id"])
         if rebuilt:
-            await SettlementLine.delete().where(SettlementLine.settlement.is_in([r["id"] for r in rebuilt]))
+            await SettlementLine.delete().where(
+                SettlementLine.settlement.is_in([r["id"] for r in rebuilt])
+                & months.of_period(period).where(SettlementLine.service_month)
+            )
         ids = {
             r["settlement_key"]: r["id"]
             for r in await Settlement.select(Settlement.id, Settlement.settlement_key).where(

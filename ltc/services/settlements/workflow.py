@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from ltc.db.engine import locked, write_transaction
-from ltc.db.queries import lists
+from ltc.db.queries import lists, months
 from ltc.db.queries.paging import Page
 from ltc.db.tables import Provider, Settlement, SettlementCorrection, SettlementLine
 from ltc.domain import settlement as rules
@@ -141,6 +141,7 @@ async def get_settlement(ctx: ServiceContext, actor: Actor, settlement_id: int) 
             SettlementLine.person.name.as_alias("person_name"),
         )
         .where(SettlementLine.settlement == settlement_id)
+        .where(months.of_period(Period.parse(row["period"])).where(SettlementLine.service_month))
         .order_by(SettlementLine.line_no)
         .output(load_json=True)
     )

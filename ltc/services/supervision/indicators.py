@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ltc.db.queries import months
 from ltc.db.tables import FollowUpCall, InspectionFinding, TipOff, Visit, VisitException
 from ltc.domain import evaluation as rules
 
@@ -32,7 +33,8 @@ def year_span(year: int, zone: ZoneInfo) -> tuple[datetime, datetime]:
 async def exception_rate(provider_id: int, year: int, zone: ZoneInfo) -> int | None:
     """The share of the year's done visits with a flag not withdrawn, as points lost."""
     start, end = year_span(year, zone)
-    in_year = (Visit.planned_start >= start) & (Visit.planned_start < end)
+    year_months = months.of_planned(start, end, zone)
+    in_year = (Visit.planned_start >= start) & (Visit.planned_start < end) & year_months.where(Visit.service_month)
     visits = await Visit.count().where((Visit.provider == provider_id) & (Visit.status == "done") & in_year)
     flagged = await (
         VisitException.select(VisitException.visit)
@@ -42,6 +44,7 @@ async def exception_rate(provider_id: int, year: int, zone: ZoneInfo) -> int | N
             & (VisitException.visit.status == "done")
             & (VisitException.visit.planned_start >= start)
             & (VisitException.visit.planned_start < end)
+            & year_months.where(VisitException.visit.service_month)
         )
         .distinct()
     )

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from ltc.db.queries import months
 from ltc.db.tables import Caregiver, Provider, SettlementLine, Visit, VisitException
 from ltc.domain import risk
 from ltc.domain.access import Action, Actor, require
@@ -144,6 +145,7 @@ async def month_facts(ctx: ServiceContext, period: Period) -> MonthFacts:
         (Visit.status == "done")
         & (Visit.planned_start >= period.start_utc(zone))
         & (Visit.planned_start < period.end_utc(zone))
+        & months.of_planned(period.start_utc(zone), period.end_utc(zone), zone).where(Visit.service_month)
     )
     visits = (
         await Visit.select(

@@ -5,9 +5,12 @@ check-in or check-out that answers it clears it (``events``)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
+
+from piccolo.query import Select
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries import months
 from ltc.db.tables import Visit, VisitAlert
 from ltc.domain.access import Action
 from ltc.domain.verification import classify_alerts
@@ -20,12 +23,9 @@ SWEPT_PAST = timedelta(days=2)
 SWEEP_BATCH = 500
 
 
-@register_job_kind("sweep_visit_alerts", action=Action.SWEEP_ALERTS, params=NoParams)
-async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Progress) -> SweepResult:
-    """Raise late / missed / missing check-out alerts for the visits of the last two days, and
-    clear the ones that no longer hold. Safe to run at any moment, any number of times."""
-    now = ctx.clock.now()
-    rows = await Visit.select(
+def swept_visits(now: datetime, zone: tzinfo) -> Select:
+    """The visits planned in the last two days and not finished, in their months' partitions."""
+    return Visit.select(
         Visit.id,
         Visit.provider,
         Visit.planned_start,
@@ -36,8 +36,17 @@ async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Pr
     ).where(
         (Visit.planned_start >= now - SWEPT_PAST)
         & (Visit.planned_start <= now)
+        & months.of_planned(now - SWEPT_PAST, now + timedelta(seconds=1), zone).where(Visit.service_month)
         & Visit.status.is_in(["planned", "in_progress"])
     )
+
+
+@register_job_kind("sweep_visit_alerts", action=Action.SWEEP_ALERTS, params=NoParams)
+async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Progress) -> SweepResult:
+    """Raise late / missed / missing check-out alerts for the visits of the last two days, and
+    clear the ones that no longer hold. Safe to run at any moment, any number of times."""
+    now = ctx.clock.now()
+    rows = await swept_visits(now, ctx.settings.zone)
     raised = cleared = 0
     book = policy_book(ctx.settings)
     for start in range(0, len(rows), SWEEP_BATCH):
@@ -84,6 +93,8 @@ async def sweep_visit_alerts(ctx: ServiceContext, params: NoParams, progress: Pr
                     )
                     cleared += len(gone)
                 if due != have:
-                    await Visit.update({Visit.alerts: sorted(due)}).where(Visit.id == row["id"])
+                    await Visit.update({Visit.alerts: sorted(due)}).where(
+                        (Visit.id == row["id"]) & (Visit.service_month == row["service_month"])
+                    )
         await progress((start + len(batch)) / max(len(rows), 1))
     return SweepResult(visits=len(rows), raised=raised, cleared=cleared)

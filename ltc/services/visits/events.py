@@ -14,6 +14,7 @@ from typing import Any
 
 from ltc.db.engine import write_transaction
 from ltc.db.personal_data import with_person_address
+from ltc.db.queries import months
 from ltc.db.queries import visits as queries
 from ltc.db.tables import VisitAlert
 from ltc.domain.access import Action, Actor, require
@@ -60,11 +61,11 @@ async def record_event(
     )
     kept = evidence_of(data)
     async with write_transaction():
-        row = await queries.visit_for_event(visit_id)
+        row = await queries.visit_for_event(visit_id, months.around(now, ctx.settings.zone))
         if row is None or not visible(actor, row["provider_id"], row["caregiver_id"]):
             raise NotFound("没有该上门服务", code="visit_not_found")
         visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
-        records = await queries.events_for(visit_id, event.event_id)
+        records = await queries.events_for(visit_id, row["service_month"], event.event_id)
         if any(r.visit != visit_id for r in records):
             raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
         # A resend of an event already kept is answered as a replay, even on a visit cancelled since.
@@ -110,7 +111,7 @@ async def record_event(
             flags = await flags_of(ctx, visit, new_state)
             if flags is not None and flags != visit.flags:
                 changes["flags"] = flags
-            await queries.update_visit(visit_id, changes | {"updated_at": now})
+            await queries.update_visit(visit_id, row["service_month"], changes | {"updated_at": now})
             if flags is not None:
                 await record_exceptions(visit, flags, now)
             visit = visit.model_copy(update=changes)

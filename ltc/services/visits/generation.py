@@ -29,6 +29,7 @@ from ltc.services.clock import local_today
 from ltc.services.context import ServiceContext
 from ltc.services.job_parts import FanOut
 from ltc.services.jobs import Progress, register_conclusion, register_job_kind, start_job
+from ltc.services.partitions import ensure_for
 from ltc.services.reference import policy_book
 from ltc.services.visits import storage
 from ltc.services.visits.values import GenerateVisitsParams, GenerateVisitsPartParams, GenerateVisitsResult
@@ -67,6 +68,7 @@ async def generate_visits(
     window = _window(ctx, params)
     groups = scheduling.provider_groups(await queries.home_plans_by_provider(), parts)
     days = (window.end - window.start).days
+    await ensure_for(window.start, window.end)  # once, before the parts write into those months
     return FanOut(
         "generate_visits_part",
         [GenerateVisitsPartParams(provider_ids=group, from_day=window.start, days=days) for group in groups],
@@ -136,6 +138,7 @@ async def _generate(
     existing += await absence_bookings(
         caregivers, window.midnight(_monday(window.start)), window.midnight(window.end), window.zone
     )
+    await ensure_for(window.start, window.end)  # the window's months' partitions (PostgreSQL)
     await progress(0.1)
     rows = storage.GeneratedRows(
         provider_of={p.plan_id: p.provider_id for p in plans},

@@ -62,7 +62,9 @@ async def list_visits(
     provider, caregiver = visit_scope(actor, provider_id, caregiver_id)
     day = day or local_today(ctx.clock, ctx.settings.zone)
     start = datetime.combine(day, time(0), ctx.settings.zone)
-    rows = await queries.visit_rows(start, start + timedelta(days=1), provider_id=provider, caregiver_id=caregiver)
+    rows = await queries.visit_rows(
+        start, start + timedelta(days=1), ctx.settings.zone, provider_id=provider, caregiver_id=caregiver
+    )
     keyring = ctx.settings.keyring
     return [VisitOut.model_validate(with_person_address(keyring, r)) for r in rows]
 
@@ -81,6 +83,7 @@ async def visit_page(
         queries.VISIT_COLUMNS,
         start=start,
         end=start + timedelta(days=1),
+        zone=ctx.settings.zone,
         provider=provider,
         caregiver=caregiver,
         status=filters.status,

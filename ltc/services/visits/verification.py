@@ -126,7 +126,9 @@ async def _verify_again(ctx: ServiceContext, visit_id: int, now: datetime) -> No
     if flags is None:
         return
     if flags != visit.flags:
-        await Visit.update({Visit.flags: flags}).where(Visit.id == visit_id)
+        await Visit.update({Visit.flags: flags}).where(
+            (Visit.id == visit_id) & (Visit.service_month == row["service_month"])
+        )
     await record_exceptions(visit, flags, now)
 
 
