@@ -77,17 +77,58 @@ class RiskScore:
         return tuple(i.code for i in hit)
 
 
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """Where peers' values lie: their median and how far they stray from it (MAD, and the
+    mean absolute deviation for when the MAD is 0). Computed once for a month's peers, then
+    any number of values are placed against it."""
+
+    median: float
+    mad: float
+    mean_ad: float
+
+    @classmethod
+    def of(cls, peers: Sequence[float]) -> Spread | None:
+        if not peers:
+            return None
+        median = statistics.median(peers)
+        return cls(
+            median,
+            statistics.median(abs(p - median) for p in peers),
+            statistics.fmean(abs(p - median) for p in peers),
+        )
+
+    def z(self, value: float) -> float:
+        """The modified z-score of ``value`` (median and MAD, not mean and standard
+        deviation, so that one outlier does not hide itself); 0 without spread."""
+        if self.mad > 0:
+            return MAD_SCALE * (value - self.median) / self.mad
+        return MEAN_AD_SCALE * (value - self.median) / self.mean_ad if self.mean_ad > 0 else 0.0
+
+
 def robust_z(value: float, peers: Sequence[float]) -> float:
-    """The modified z-score of ``value`` against ``peers`` (median and MAD, not mean and
-    standard deviation, so that one outlier does not hide itself); 0 without spread."""
-    if not peers:
-        return 0.0
-    median = statistics.median(peers)
-    mad = statistics.median(abs(p - median) for p in peers)
-    if mad > 0:
-        return MAD_SCALE * (value - median) / mad
-    mean_ad = statistics.fmean(abs(p - median) for p in peers)
-    return MEAN_AD_SCALE * (value - median) / mean_ad if mean_ad > 0 else 0.0
+    """The modified z-score of ``value`` against ``peers``; 0 without peers or spread."""
+    spread = Spread.of(peers)
+    return spread.z(value) if spread else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Peers:
+    """What a subject is scored against: the peers' median of each indicator and the spread
+    of their exception rates. One for all the subjects of a kind in a month, so scoring every
+    subject stays linear in their number."""
+
+    medians: dict[str, float]
+    rates: Spread | None
+
+    @classmethod
+    def of(cls, peers: Sequence[SubjectFacts]) -> Peers:
+        medians = {
+            code: statistics.median([p.value(code) for p in peers]) if peers else 0.0
+            for code in INDICATORS
+            if code != PEER_OUTLIER
+        }
+        return cls(medians, Spread.of([p.value(EXCEPTION_RATE) for p in peers]))
 
 
 def weight(policy: Policy, indicator: str) -> int:
@@ -102,17 +143,18 @@ def _signal(indicator: str, value: float, policy: Policy) -> float:
     return min(1.0, max(0.0, value))
 
 
-def score(subject: SubjectFacts, peers: Sequence[SubjectFacts], policy: Policy) -> RiskScore:
+def score(subject: SubjectFacts, peers: Sequence[SubjectFacts] | Peers, policy: Policy) -> RiskScore:
     """The subject's indicators against its peers (the same kind of subject in the month,
-    itself included) and their weighted sum."""
+    itself included; or their ``Peers`` computed once) and their weighted sum."""
+    reference_of = peers if isinstance(peers, Peers) else Peers.of(peers)
     indicators = []
     for code in INDICATORS:
         if code == PEER_OUTLIER:
-            rates = [p.value(EXCEPTION_RATE) for p in peers]
-            value, reference = robust_z(subject.value(EXCEPTION_RATE), rates), float(policy.risk_outlier_z)
+            rates = reference_of.rates
+            value = rates.z(subject.value(EXCEPTION_RATE)) if rates else 0.0
+            reference = float(policy.risk_outlier_z)
         else:
-            value = subject.value(code)
-            reference = statistics.median([p.value(code) for p in peers]) if peers else 0.0
+            value, reference = subject.value(code), reference_of.medians[code]
         contribution = round(weight(policy, code) * _signal(code, value, policy), 2)
         indicators.append(Indicator(code, round(value, 4), round(reference, 4), contribution))
     return RiskScore(round(sum(i.contribution for i in indicators), 2), tuple(indicators))

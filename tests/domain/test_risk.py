@@ -116,3 +116,24 @@ def test_more_exceptions_never_lower_the_score(subject, others) -> None:
     assert (
         risk.score(worse, [worse, *peers], POLICY).score >= risk.score(subject, [subject, *peers], POLICY).score - 1e-9
     )
+
+
+@given(subjects=st.lists(facts, min_size=1, max_size=12))
+def test_the_peers_computed_once_place_each_subject_as_its_own_peer_list_would(subjects) -> None:
+    """The month's reference is computed once for all its subjects: each subject's outlier
+    z-score against it is the z-score written out from the peers' median and MAD."""
+    peers = risk.Peers.of(subjects)
+    rates = [s.value(risk.EXCEPTION_RATE) for s in subjects]
+    median = sorted(rates)[len(rates) // 2] if len(rates) % 2 else sum(sorted(rates)[len(rates) // 2 - 1 :][:2]) / 2
+    deviations = sorted(abs(r - median) for r in rates)
+    half = len(deviations) // 2
+    mad = deviations[half] if len(deviations) % 2 else (deviations[half - 1] + deviations[half]) / 2
+    mean_ad = sum(deviations) / len(deviations)
+    for subject, rate in zip(subjects, rates, strict=True):
+        outlier = next(i for i in risk.score(subject, peers, POLICY).indicators if i.code == risk.PEER_OUTLIER)
+        if mad > 0:
+            expected = risk.MAD_SCALE * (rate - median) / mad
+        else:
+            expected = risk.MEAN_AD_SCALE * (rate - median) / mean_ad if mean_ad > 0 else 0.0
+        assert outlier.value == pytest.approx(round(expected, 4), abs=1e-4)
+        assert risk.score(subject, peers, POLICY) == risk.score(subject, subjects, POLICY)

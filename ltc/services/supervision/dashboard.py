@@ -36,7 +36,8 @@ class Overview:
 def _outliers(facts: MonthFacts) -> int:
     rates = [f.value(risk.EXCEPTION_RATE) for f in facts.providers.values()]
     threshold = float(facts.policy.risk_outlier_z)
-    return sum(1 for rate in rates if risk.robust_z(rate, rates) >= threshold)
+    spread = facts.provider_peers.rates
+    return sum(1 for rate in rates if spread and spread.z(rate) >= threshold)
 
 
 def _overall_rate(facts: MonthFacts) -> float:

@@ -4,6 +4,7 @@ before, then scored against their peers by ``ltc.domain.risk``."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -72,18 +73,29 @@ class MonthFacts:
     persons: dict[PersonKey, risk.SubjectFacts]
     new_providers: frozenset[int]
 
+    # The peers' reference of each kind, computed once: a month's build scores every line.
+    @functools.cached_property
+    def provider_peers(self) -> risk.Peers:
+        return risk.Peers.of(list(self.providers.values()))
+
+    @functools.cached_property
+    def caregiver_peers(self) -> risk.Peers:
+        return risk.Peers.of(list(self.caregivers.values()))
+
+    @functools.cached_property
+    def person_peers(self) -> risk.Peers:
+        return risk.Peers.of(list(self.persons.values()))
+
     def provider_score(self, provider_id: int) -> risk.RiskScore:
         facts = self.providers.get(provider_id, risk.SubjectFacts(new_provider=provider_id in self.new_providers))
-        return risk.score(facts, list(self.providers.values()), self.policy)
+        return risk.score(facts, self.provider_peers, self.policy)
 
     def caregiver_score(self, caregiver_id: int) -> risk.RiskScore:
-        return risk.score(
-            self.caregivers.get(caregiver_id, risk.SubjectFacts()), list(self.caregivers.values()), self.policy
-        )
+        return risk.score(self.caregivers.get(caregiver_id, risk.SubjectFacts()), self.caregiver_peers, self.policy)
 
     def person_score(self, provider_id: int, person_id: int) -> risk.RiskScore:
         default = risk.SubjectFacts(new_provider=provider_id in self.new_providers)
-        return risk.score(self.persons.get((provider_id, person_id), default), list(self.persons.values()), self.policy)
+        return risk.score(self.persons.get((provider_id, person_id), default), self.person_peers, self.policy)
 
 
 async def _new_providers(period: Period, months: int) -> frozenset[int]:
