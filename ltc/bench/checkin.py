@@ -67,6 +67,12 @@ from ltc.bench.scratch import Loader, scratch_database
 AGENCY_PASSWORD_BYTES = 18
 
 
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("requests", "providers")
+GROWTH_FIGURES = ("p99_ms", "rps")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, default=2_000, help="check-ins (and baseline inserts) measured")
     parser.add_argument("--concurrency", type=int, default=32, help="connections sending at once")

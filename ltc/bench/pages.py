@@ -47,6 +47,12 @@ FLAGS = ("too_short", "outside_geofence", "caregiver_overlap", "impossible_trave
 ALERTS = ("late", "missed", "missing_checkout")
 
 
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("persons", "visits", "visits_per_day", "beneficiaries", "caregivers")
+GROWTH_FIGURES = ("worst_p95_ms", "generation_seconds")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--persons", type=int, default=400_000, help="persons registered")
     parser.add_argument("--visits", type=int, default=10_000_000, help="visits (20,000 a day: past and coming)")
