@@ -64,7 +64,8 @@ def fit_power_law(sizes: Sequence[float], costs: Sequence[float]) -> PowerFit | 
     slope, intercept = np.polyfit(x, y, 1)
     residual = float(np.sum((y - (slope * x + intercept)) ** 2))
     spread = float(np.sum((y - y.mean()) ** 2))
-    r2 = 1.0 - residual / spread if spread > 0 else 1.0
+    # A flat cost (spread within rounding) is fitted by its level: nothing left to explain.
+    r2 = 1.0 - residual / spread if spread > 1e-12 else 1.0
     return PowerFit(coefficient=float(math.exp(intercept)), exponent=float(slope), r2=r2)
 
 
