@@ -207,7 +207,7 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
     return {"persons": persons, "crossing_midnight": crossing, "exceptions": exceptions}
 
 
-CHUNK = 500_000  # visits generated and copied at a time
+CHUNK = 100_000  # visits generated and copied at a time (their text for COPY is a few times their size)
 
 
 class _MonthVisits:
