@@ -9,7 +9,7 @@ from __future__ import annotations
 import resource
 import sys
 
-BENCHMARKS = ("score", "assign", "schedule", "checkin", "settle", "load", "pages", "import")
+BENCHMARKS = ("score", "assign", "schedule", "checkin", "settle", "load", "pages", "import", "growth", "chart")
 # A benchmark whose module has another name (``import`` is a Python keyword).
 MODULES = {"import": "registry_import"}
 

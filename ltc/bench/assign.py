@@ -26,6 +26,11 @@ from ltc.demo.synthetic_city import generate_city
 from ltc.domain.assignment import greedy, haversine_km_np, optimise
 from ltc.geo.towns import load_towns
 
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("clients", "providers")
+GROWTH_FIGURES = ("seconds",)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", type=int, default=50_000, help="beneficiaries to assign")

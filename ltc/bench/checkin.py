@@ -100,6 +100,12 @@ def peak_rate(
 PEAK_RATE = peak_rate()
 
 
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("requests", "providers")
+GROWTH_FIGURES = ("p99_ms", "rps")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, default=2_000, help="check-ins (and baseline inserts) measured")
     parser.add_argument("--concurrency", type=int, default=32, help="connections sending at once")

@@ -47,6 +47,12 @@ FLAGS = ("too_short", "outside_geofence", "caregiver_overlap", "impossible_trave
 ALERTS = ("late", "missed", "missing_checkout")
 
 
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("persons", "visits", "visits_per_day", "beneficiaries", "caregivers")
+GROWTH_FIGURES = ("worst_p95_ms", "generation_seconds")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--persons", type=int, default=400_000, help="persons registered")
     parser.add_argument("--visits", type=int, default=10_000_000, help="visits (20,000 a day: past and coming)")
@@ -338,23 +344,28 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
             flat_staff += staff
         staff_ids = np.array([*flat_staff, 0], dtype=np.int64)
         slots_a_day = 12 * 13  # every 5 minutes from 07:00 to 19:55
-        grid = [
-            _utc(first_day + timedelta(days=d), 7 * 60 + 5 * m, zone) for d in range(days) for m in range(slots_a_day)
-        ]
-        shifts = [timedelta(seconds=x) for x in range(-300, 600)]
-        lengths = [timedelta(minutes=x) for x in range(35, 70)]
-        hour, two_hours = timedelta(hours=1), timedelta(hours=2)
-        today_index = (today - first_day).days
-        visit_columns = (
-            "id person provider caregiver slot_key planned_start planned_end items source status checked_in_at"
-            " checked_out_at done_items flags alerts created_at updated_at person_confirmation service_month".split()
+        # Times as numpy's UTC datetimes (naive, in microseconds), drawn by index.
+        grid = np.array(
+            [
+                _utc(first_day + timedelta(days=d), 7 * 60 + 5 * m, zone).replace(tzinfo=None)
+                for d in range(days)
+                for m in range(slots_a_day)
+            ],
+            dtype="datetime64[us]",
         )
-        exception_columns = ("id", "visit", "provider", "code", "exception_key", "status", "opened_at", "service_month")
-        alert_columns = ("id", "visit", "provider", "kind", "alert_key", "raised_at", "cleared_at", "service_month")
-        month_of_day = [(first_day + timedelta(days=d)).replace(day=1) for d in range(days)]
+        shifts = np.arange(-300, 600).astype("timedelta64[s]").astype("timedelta64[us]")
+        lengths = np.arange(35, 70).astype("timedelta64[m]").astype("timedelta64[us]")
+        hour, two_hours = np.timedelta64(1, "h"), np.timedelta64(2, "h")
+        not_a_time = np.datetime64("NaT", "us")
+        now_utc = np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")
+        today_index = (today - first_day).days
+        month_of_day = np.array(
+            [(first_day + timedelta(days=d)).replace(day=1) for d in range(days)], dtype="datetime64[D]"
+        )
         exception_states = np.array(["open", "open", "explained", "resolved", "withdrawn"])
-        flags_json = [dump_json([code]) for code in FLAGS]
+        flags_json = np.array([dump_json([code]) for code in FLAGS], dtype=object)
         exception_id = alert_id = 0
+        await db.prepare_months(first_day.replace(day=1), today.replace(day=1))
         async with _indexes_built_after(db, "visit"):
             for start in range(0, args.visits, CHUNK):
                 ids = np.arange(start + 1, min(start + CHUNK, args.visits) + 1)
@@ -385,74 +396,70 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
                 alert_kind = rng.integers(0, len(ALERTS), n)
                 cleared = rng.random(n) >= 0.3
                 state = rng.integers(0, exception_states.size, n)
-                visits, exceptions, alerts = [], [], []
-                for i in range(n):
-                    begin = grid[slot[i]]
-                    visit_id = int(ids[i])
-                    checked_in = checked_out = None
-                    if done[i]:
-                        checked_in = begin + shifts[shift[i]]
-                        checked_out = checked_in + lengths[length[i]]
-                    p = int(provider[i])
-                    month = month_of_day[day[i]]
-                    visits.append(
-                        (
-                            visit_id,
-                            int(person[i]) + 1,
-                            p,
-                            int(caregiver[i]) or None,
-                            f"bench:{visit_id}",
-                            begin,
-                            begin + hour,
-                            '["B01"]',
-                            "schedule",
-                            str(status[i]),
-                            checked_in,
-                            checked_out,
-                            '["B01"]' if done[i] else "[]",
-                            flags_json[flag[i]] if flagged[i] else "[]",
-                            "[]",
-                            now,
-                            now,
-                            "",
-                            month,
-                        )
+                begin = grid[slot]
+                visit_json = np.where(done, '["B01"]', "[]").astype(object)
+                await db.insert_arrays(
+                    "visit",
+                    {
+                        "id": ids,
+                        "person": person + 1,
+                        "provider": provider,
+                        "caregiver": np.where(caregiver > 0, caregiver, None).astype(object),
+                        "slot_key": np.array([f"bench:{i}" for i in ids.tolist()], dtype=object),
+                        "planned_start": begin,
+                        "planned_end": begin + hour,
+                        "items": np.full(n, '["B01"]', dtype=object),
+                        "source": np.full(n, "schedule", dtype=object),
+                        "status": status.astype(object),
+                        "checked_in_at": np.where(done, begin + shifts[shift], not_a_time),
+                        "checked_out_at": np.where(done, begin + shifts[shift] + lengths[length], not_a_time),
+                        "done_items": visit_json,
+                        "flags": np.where(flagged, flags_json[flag], "[]").astype(object),
+                        "alerts": np.full(n, "[]", dtype=object),
+                        "created_at": np.full(n, now_utc),
+                        "updated_at": np.full(n, now_utc),
+                        "person_confirmation": np.full(n, "", dtype=object),
+                        "service_month": month_of_day[day],
+                    },
+                )
+                at = np.flatnonzero(flagged)
+                if at.size:
+                    code = np.array(FLAGS, dtype=object)[flag[at]]
+                    await db.insert_arrays(
+                        "visit_exception",
+                        {
+                            "id": np.arange(exception_id + 1, exception_id + at.size + 1),
+                            "visit": ids[at],
+                            "provider": provider[at],
+                            "code": code,
+                            "exception_key": np.array(
+                                [f"{v}:{c}" for v, c in zip(ids[at].tolist(), code.tolist(), strict=True)], dtype=object
+                            ),
+                            "status": exception_states[state[at]].astype(object),
+                            "opened_at": begin[at] + shifts[shift[at]] + lengths[length[at]],
+                            "service_month": month_of_day[day[at]],
+                        },
                     )
-                    if flagged[i]:
-                        exception_id += 1
-                        code = FLAGS[flag[i]]
-                        exceptions.append(
-                            (
-                                exception_id,
-                                visit_id,
-                                p,
-                                code,
-                                f"{visit_id}:{code}",
-                                str(exception_states[state[i]]),
-                                checked_out,
-                                month,
-                            )
-                        )
-                    if alerted[i]:
-                        alert_id += 1
-                        kind = ALERTS[alert_kind[i]]
-                        alerts.append(
-                            (
-                                alert_id,
-                                visit_id,
-                                p,
-                                kind,
-                                f"{visit_id}:{kind}",
-                                begin,
-                                begin + two_hours if cleared[i] else None,
-                                month,
-                            )
-                        )
-                await db.insert("visit", visit_columns, visits)
-                if exceptions:
-                    await db.insert("visit_exception", exception_columns, exceptions)
-                if alerts:
-                    await db.insert("visit_alert", alert_columns, alerts)
+                    exception_id += at.size
+                at = np.flatnonzero(alerted)
+                if at.size:
+                    kind = np.array(ALERTS, dtype=object)[alert_kind[at]]
+                    await db.insert_arrays(
+                        "visit_alert",
+                        {
+                            "id": np.arange(alert_id + 1, alert_id + at.size + 1),
+                            "visit": ids[at],
+                            "provider": provider[at],
+                            "kind": kind,
+                            "alert_key": np.array(
+                                [f"{v}:{k}" for v, k in zip(ids[at].tolist(), kind.tolist(), strict=True)], dtype=object
+                            ),
+                            "raised_at": begin[at],
+                            "cleared_at": np.where(cleared[at], begin[at] + two_hours, not_a_time),
+                            "service_month": month_of_day[day[at]],
+                        },
+                    )
+                    alert_id += at.size
         city.counts.update(visits=args.visits, visit_exceptions=exception_id, visit_alerts=alert_id, days=days)
 
         # Every provider's settlement of every month the visits cover.
@@ -466,7 +473,7 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
         for m, period in enumerate(months):
             recent = len(months) - m
             for p in range(providers):
-                status = "paid" if recent > 2 else settlement_states[(p + recent) % len(settlement_states)]
+                settled = "paid" if recent > 2 else settlement_states[(p + recent) % len(settlement_states)]
                 gross = 100_000 + (p * 7919 + m * 104_729) % 900_000
                 rows.append(
                     (
@@ -474,7 +481,7 @@ async def generate_city(url: str, args: argparse.Namespace, settings: Any, now: 
                         p + 1,
                         str(period),
                         f"{p + 1}:{period}",
-                        status,
+                        settled,
                         1,
                         gross,
                         gross * 7 // 10,

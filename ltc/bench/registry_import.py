@@ -32,6 +32,12 @@ _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 _GIVEN = "秀英桂兰玉珍建国明华志强淑芬国庆德福春梅海军丽娟"
 
 
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("rows",)
+GROWTH_FIGURES = ("seconds",)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rows", type=int, default=140_000, help="data rows of the registry file")
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="the file's kind")

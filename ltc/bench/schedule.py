@@ -82,6 +82,12 @@ CARE_ITEMS = (("B01", "B07"), ("B01", "B02", "B07"), ("B03", "B05", "B11"), ("B0
 NURSE_ITEMS = (("B01", "B07", "C05"), ("B01", "C01"), ("B09", "C08"))
 
 
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("beneficiaries", "caregivers")
+GROWTH_FIGURES = ("seconds", "load_seconds")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--beneficiaries", type=int, default=50_000, help="persons with a confirmed home care plan")
     parser.add_argument("--caregivers", type=int, default=8_000, help="caregivers, shared out over the providers")

@@ -15,6 +15,11 @@ from ltc.bench import peak_rss_mb
 from ltc.services.reference import instrument_catalog
 from ltc.settings import Settings
 
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("assessments",)
+GROWTH_FIGURES = ("seconds",)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instrument", default="nhsa-2021", help="instrument code (its current version)")

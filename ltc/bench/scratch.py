@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
 
 
 def server_url() -> str:
@@ -84,6 +88,27 @@ class Loader:
         else:
             await self.conn.copy_records_to_table(table, records=list(rows), columns=list(columns))
 
+    async def insert_arrays(self, table: str, columns: Mapping[str, np.ndarray]) -> None:
+        """Rows given a column at a time as numpy arrays of one length (a generator's chunk):
+        integers, booleans, ``datetime64[us]`` in UTC (NaT is NULL) for timestamptz,
+        ``datetime64[D]`` for dates, and strings (an object array's None is NULL). Written
+        as CSV to COPY on PostgreSQL, as Piccolo's text forms through executemany on SQLite,
+        with no Python object made a row."""
+        names = list(columns)
+        if self.sqlite:
+            cells = [_sqlite_cells(values) for values in columns.values()]
+            await self.insert(table, names, zip(*cells, strict=True))
+            return
+        lines = map(",".join, zip(*(_csv_cells(values) for values in columns.values()), strict=True))
+        data = ("\n".join(lines) + "\n").encode()
+        await self.conn.copy_to_table(table, source=io.BytesIO(data), columns=names, format="csv")
+
+    async def prepare_months(self, first: date, last: date) -> None:
+        """Make room for the visits of the months from ``first`` to ``last`` (first days)
+        before they are loaded. A plain schema keeps every month in one table and needs
+        nothing; a schema partitioned by ``service_month`` creates the months' partitions here."""
+        return None
+
     async def fetch(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of a query without parameters (callers format only integers into it)."""
         if self.sqlite:
@@ -107,3 +132,33 @@ class Loader:
             return
         await self.move_sequences(tables)
         await self.conn.execute("ANALYZE")
+
+
+# --------------------------------------------------------------------------- columns as text
+
+
+def _csv_cells(values: np.ndarray) -> list[str]:
+    """One column in PostgreSQL's CSV: NULL unquoted and empty, text always quoted."""
+    kind = values.dtype.kind
+    if kind == "M":
+        unit = np.datetime_data(values.dtype)[0]
+        text = np.datetime_as_string(values, unit=unit, timezone="UTC" if unit != "D" else "naive")
+        return ["" if t == "NaT" else t for t in text.tolist()]
+    if kind == "b":
+        return ["t" if v else "f" for v in values.tolist()]
+    if kind in "iu":
+        return list(map(str, values.tolist()))
+    return ["" if v is None else '"' + str(v).replace('"', '""') + '"' for v in values.tolist()]
+
+
+def _sqlite_cells(values: np.ndarray) -> list[Any]:
+    """One column as Piccolo writes it on SQLite: aware datetimes as ``str()`` of their UTC
+    value ('YYYY-MM-DD HH:MM:SS[.ffffff]+00:00'), dates in ISO form."""
+    kind = values.dtype.kind
+    if kind == "M":
+        unit = np.datetime_data(values.dtype)[0]
+        text = np.datetime_as_string(values, unit=unit).tolist()
+        if unit == "D":
+            return [None if t == "NaT" else t for t in text]
+        return [None if t == "NaT" else t.replace("T", " ").removesuffix(".000000") + "+00:00" for t in text]
+    return list(values.tolist())

@@ -24,9 +24,11 @@ import argparse
 import asyncio
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+import numpy as np
 
 from ltc.bench import fanout, peak_rss_mb
 from ltc.bench.scratch import Loader, scratch_database
@@ -40,6 +42,12 @@ EXCEPTION_KINDS = (
     ("resolved", "accepted", False),
     ("withdrawn", "", False),
 )
+
+
+# What grows with the city (`ltc bench growth` multiplies these flags by the size) and the
+# figures whose growth it fits.
+SCALES = ("visits", "providers")
+GROWTH_FIGURES = ("seconds", "raw_sql_seconds")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -187,97 +195,116 @@ async def _seed(url: str, args: argparse.Namespace, period: Period, zone: Any) -
                 for i in range(1, persons + 1)
             ),
         )
-        counts = [args.visits // persons + (1 if i < args.visits % persons else 0) for i in range(persons)]
-        first_local = datetime(period.year, period.month, 1, tzinfo=zone)
-        visit_columns = (
-            "id",
-            "care_plan",
-            "person",
-            "provider",
-            "slot_key",
-            "planned_start",
-            "planned_end",
-            "source",
-            "status",
-            "checked_in_at",
-            "checked_out_at",
-            "created_at",
-            "updated_at",
-            "service_month",
-        )
-        exception_columns = (
-            "id",
-            "visit",
-            "provider",
-            "code",
-            "exception_key",
-            "status",
-            "opened_at",
-            "resolution_code",
-            "service_month",
-        )
-        month = period.first_day  # every visit is in the period
-        next_visit, next_exception, crossing = 1, 1, 0
-        chunk = 2_000
-        for start in range(0, persons, chunk):
-            planned: list[tuple[int, datetime, bool]] = []
-            for i in range(start, min(start + chunk, persons)):
-                for _ in range(counts[i]):
-                    day = rng.randrange(period.days())
-                    late = rng.random() < 0.005
-                    minute = rng.randrange(23 * 60, 23 * 60 + 40) if late else rng.randrange(7 * 60, 20 * 60)
-                    planned.append((i + 1, first_local + timedelta(days=day, minutes=minute), late))
-            rng.shuffle(planned)  # ids in no particular day order
-            visits, exceptions = [], []
-            for person, local_start, late in planned:
-                start_utc = local_start.astimezone(UTC)
-                early = 0 if late else -300
-                checked_in = start_utc + timedelta(seconds=rng.randrange(early, 600), microseconds=rng.randrange(10**6))
-                length = timedelta(seconds=rng.randrange(40 * 60, 70 * 60), microseconds=rng.randrange(10**6))
-                checked_out = checked_in + length
-                crossing += checked_out.astimezone(zone).date() != checked_in.astimezone(zone).date()
-                visits.append(
-                    (
-                        next_visit,
-                        person,
-                        person,
-                        provider_of[person - 1],
-                        f"bench:{next_visit}",
-                        start_utc,
-                        start_utc + timedelta(minutes=60),
-                        "schedule",
-                        "done",
-                        checked_in,
-                        checked_out,
-                        start_utc,
-                        checked_out,
-                        month,
-                    )
-                )
-                if rng.random() < 0.02:
-                    codes = ("too_short", "off_site") if rng.random() < 0.1 else ("too_short",)
-                    for code in codes:
-                        status, resolution, _ = rng.choice(EXCEPTION_KINDS)
-                        exceptions.append(
-                            (
-                                next_exception,
-                                next_visit,
-                                provider_of[person - 1],
-                                code,
-                                f"{next_visit}:{code}",
-                                status,
-                                checked_out,
-                                resolution,
-                                month,
-                            )
-                        )
-                        next_exception += 1
-                next_visit += 1
-            await db.insert("visit", visit_columns, visits)
-            if exceptions:
-                await db.insert("visit_exception", exception_columns, exceptions)
+        await db.prepare_months(period.first_day, period.first_day)
+        month_visits = _MonthVisits(args.visits, persons, period, zone, np.array(provider_of), args.seed)
+        crossing = exceptions = 0
+        for visits, blocked in month_visits.chunks():
+            await db.insert_arrays("visit", visits)
+            if blocked["id"].size:
+                await db.insert_arrays("visit_exception", blocked)
+            crossing += month_visits.crossing
+            exceptions += int(blocked["id"].size)
         await _ready_for_the_build(db, ("provider", "app_user", "person", "care_plan", "visit", "visit_exception"))
-    return {"persons": persons, "crossing_midnight": crossing, "exceptions": next_exception - 1}
+    return {"persons": persons, "crossing_midnight": crossing, "exceptions": exceptions}
+
+
+CHUNK = 100_000  # visits generated and copied at a time (their text for COPY is a few times their size)
+
+
+class _MonthVisits:
+    """The month's done visits, drawn with numpy a chunk at a time (ids in random day order):
+    each person's share of the visits, a start between 07:00 and 20:00 local (0.5 % between
+    23:00 and 23:40, some of which end after midnight), checked in from 5 minutes early to
+    10 late (never early for the late ones), 40–70 minutes long to the microsecond; 2 % with an
+    exception (a tenth of those with two), of a kind from ``EXCEPTION_KINDS``."""
+
+    def __init__(self, visits: int, persons: int, period: Period, zone: Any, provider_of: np.ndarray, seed: int):
+        self.rng = np.random.default_rng(seed)
+        self.visits, self.period, self.provider_of = visits, period, provider_of
+        self.month = np.datetime64(period.first_day, "D")
+        # Each person's visits, in random order across the whole month.
+        counts = np.full(persons, visits // persons, dtype=np.int64)
+        counts[: visits % persons] += 1
+        self.person = self.rng.permutation(np.repeat(np.arange(1, persons + 1, dtype=np.int64), counts))
+        # Local midnights in UTC of the month's days and the two after (for the visits past midnight).
+        first = datetime(period.year, period.month, 1, tzinfo=zone)
+        self.midnights = np.array(
+            [_utc_micros(first + timedelta(days=d)) for d in range(period.days() + 2)], dtype="datetime64[us]"
+        )
+        self.crossing = 0  # of the chunk last drawn
+        self._exceptions_so_far = 0
+
+    def chunks(self) -> Iterator[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+        rng, minute_us, second_us = self.rng, 60_000_000, 1_000_000
+        for start in range(0, self.visits, CHUNK):
+            person = self.person[start : start + CHUNK]
+            n = person.size
+            ids = np.arange(start + 1, start + n + 1, dtype=np.int64)
+            provider = self.provider_of[person - 1]
+            day = rng.integers(0, self.period.days(), n)
+            late = rng.random(n) < 0.005
+            minute = np.where(late, rng.integers(23 * 60, 23 * 60 + 40, n), rng.integers(7 * 60, 20 * 60, n))
+            planned = self.midnights[day] + (minute * minute_us).astype("timedelta64[us]")
+            early = np.where(late, 0, -300)
+            delay = rng.integers(early, 600, n) * second_us + rng.integers(0, second_us, n)
+            checked_in = planned + delay.astype("timedelta64[us]")
+            length = rng.integers(40 * 60, 70 * 60, n) * second_us + rng.integers(0, second_us, n)
+            checked_out = checked_in + length.astype("timedelta64[us]")
+            local_day_in = np.searchsorted(self.midnights, checked_in, side="right")
+            local_day_out = np.searchsorted(self.midnights, checked_out, side="right")
+            self.crossing = int(np.count_nonzero(local_day_in != local_day_out))
+            visits = {
+                "id": ids,
+                "care_plan": person,
+                "person": person,
+                "provider": provider,
+                "slot_key": np.array([f"bench:{i}" for i in ids.tolist()], dtype=object),
+                "planned_start": planned,
+                "planned_end": planned + np.timedelta64(60, "m"),
+                "source": np.full(n, "schedule", dtype=object),
+                "status": np.full(n, "done", dtype=object),
+                "checked_in_at": checked_in,
+                "checked_out_at": checked_out,
+                "created_at": planned,
+                "updated_at": checked_out,
+                "service_month": np.full(n, self.month),
+            }
+            yield visits, self._exceptions(ids, provider, checked_out)
+
+    def _exceptions(self, ids: np.ndarray, provider: np.ndarray, checked_out: np.ndarray) -> dict[str, np.ndarray]:
+        rng, n = self.rng, ids.size
+        excepted = np.flatnonzero(rng.random(n) < 0.02)
+        twice = excepted[rng.random(excepted.size) < 0.1]
+        at = np.concatenate([excepted, twice])
+        code = np.array(["too_short"] * excepted.size + ["off_site"] * twice.size, dtype=object)
+        kind = rng.integers(0, len(EXCEPTION_KINDS), at.size)
+        status = np.array([k[0] for k in EXCEPTION_KINDS], dtype=object)[kind]
+        resolution = np.array([k[1] for k in EXCEPTION_KINDS], dtype=object)[kind]
+        visit = ids[at]
+        return {
+            "id": np.arange(1, at.size + 1, dtype=np.int64) + self._next_exception(at.size),
+            "visit": visit,
+            "provider": provider[at],
+            "code": code,
+            "exception_key": np.array(
+                [f"{v}:{c}" for v, c in zip(visit.tolist(), code.tolist(), strict=True)], dtype=object
+            ),
+            "status": status,
+            "opened_at": checked_out[at],
+            "resolution_code": resolution,
+            "service_month": np.full(at.size, self.month),
+        }
+
+    def _next_exception(self, count: int) -> int:
+        """The id before this chunk's first exception."""
+        before = self._exceptions_so_far
+        self._exceptions_so_far += count
+        return before
+
+
+def _utc_micros(moment: datetime) -> np.datetime64:
+    """An aware moment as a UTC numpy datetime (numpy's are naive)."""
+    return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "us")
 
 
 # --------------------------------------------------------------------------- the raw aggregation
