@@ -136,6 +136,7 @@ async def _seed_last_month(url: str, city: Any, persons: int, per_person: int, p
     first_local = datetime(period.year, period.month, 1, tzinfo=zone)
     next_id = persons + 1
     async with Loader(url) as db:
+        await db.prepare_months(period.first_day, period.first_day)
         for start in range(0, persons, 2_000):
             rows = []
             for i in range(start, min(start + 2_000, persons)):
@@ -235,8 +236,8 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     seed_args = argparse.Namespace(providers=args.providers, seed=args.seed)
     prepared = await prepare_city(url, seed_args, persons, start)
     city = prepared["city"]
-    month_visits = await _seed_last_month(url, city, persons, args.month_visits_per_person, last_month, zone)
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings) as runtime:  # its engine makes the month's partitions
+        month_visits = await _seed_last_month(url, city, persons, args.month_visits_per_person, last_month, zone)
         await users.create_user(
             runtime.services,
             actor=None,

@@ -40,6 +40,7 @@ import numpy as np
 
 from ltc.bench import peak_rss_mb
 from ltc.bench.scratch import Loader, scratch_database
+from ltc.db.partitions import index_sql_for_parent
 
 VISITS_PER_DAY = 20_000  # the largest city's home visits a day (DOMAIN.md)
 CHUNK = 100_000  # rows a bulk insert
@@ -112,7 +113,7 @@ async def _indexes_built_after(db: Loader, table: str) -> AsyncIterator[None]:
         yield
     finally:
         for _, sql in kept:
-            await _execute(db, sql)
+            await _execute(db, index_sql_for_parent(sql))  # on every month's partition
 
 
 async def _execute(db: Loader, sql: str) -> None:

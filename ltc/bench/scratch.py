@@ -105,9 +105,14 @@ class Loader:
 
     async def prepare_months(self, first: date, last: date) -> None:
         """Make room for the visits of the months from ``first`` to ``last`` (first days)
-        before they are loaded. A plain schema keeps every month in one table and needs
-        nothing; a schema partitioned by ``service_month`` creates the months' partitions here."""
-        return None
+        before they are loaded. SQLite keeps every month in one table and needs nothing; on
+        PostgreSQL the months' partitions are made (through the app's engine, bound to this
+        database by the benchmark), so the COPY routes each row to its month."""
+        if self.sqlite:
+            return
+        from ltc.db.partitions import ensure_months
+
+        await ensure_months(first, last)
 
     async def fetch(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of a query without parameters (callers format only integers into it)."""

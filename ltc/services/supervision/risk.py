@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ltc.db.queries import months
-from ltc.db.tables import Caregiver, Provider, SettlementLine, Visit, VisitException
+from ltc.db.queries.risk_facts import VisitTally, month_visit_tallies
+from ltc.db.tables import Caregiver, Provider, SettlementLine
 from ltc.domain import risk
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import NotFound
@@ -50,6 +50,13 @@ class _Tally:
     with_exception: int = 0
     short: int = 0
     persons: set[PersonKey] = field(default_factory=set)
+
+    def add(self, group: VisitTally, person: PersonKey) -> None:
+        self.visits += group.visits
+        self.flags += group.flags
+        self.with_exception += group.with_exception
+        self.short += group.short
+        self.persons.add(person)
 
     def facts(self, at_cap: set[PersonKey], new_provider: bool) -> risk.SubjectFacts:
         return risk.SubjectFacts(
@@ -140,54 +147,15 @@ async def _persons_at_cap(period: Period, policy: Policy) -> set[PersonKey]:
 async def month_facts(ctx: ServiceContext, period: Period) -> MonthFacts:
     """The month's facts for every subject with a done visit in it."""
     policy = policy_book(ctx.settings).in_force(period.first_day)
-    zone = ctx.settings.zone
-    in_month = (
-        (Visit.status == "done")
-        & (Visit.planned_start >= period.start_utc(zone))
-        & (Visit.planned_start < period.end_utc(zone))
-        & months.of_planned(period.start_utc(zone), period.end_utc(zone), zone).where(Visit.service_month)
-    )
-    visits = (
-        await Visit.select(
-            Visit.id,
-            Visit.provider,
-            Visit.person,
-            Visit.caregiver,
-            Visit.planned_start,
-            Visit.planned_end,
-            Visit.checked_in_at,
-            Visit.checked_out_at,
-            Visit.flags,
-        )
-        .where(in_month)
-        .output(load_json=True)
-    )
-    excepted = {
-        r["visit"]
-        for r in await VisitException.select(VisitException.visit).where(
-            VisitException.visit.is_in(Visit.select(Visit.id).where(in_month)) & (VisitException.status != "withdrawn")
-        )
-    }
     providers: dict[int, _Tally] = defaultdict(_Tally)
     caregivers: dict[int, _Tally] = defaultdict(_Tally)
     persons: dict[PersonKey, _Tally] = defaultdict(_Tally)
-    for visit in visits:
-        key = (visit["provider"], visit["person"])
-        planned = (visit["planned_end"] - visit["planned_start"]).total_seconds()
-        done = (
-            (visit["checked_out_at"] - visit["checked_in_at"]).total_seconds()
-            if visit["checked_in_at"] and visit["checked_out_at"]
-            else planned
-        )
-        tallies = [providers[visit["provider"]], persons[key]]
-        if visit["caregiver"] is not None:
-            tallies.append(caregivers[visit["caregiver"]])
-        for tally in tallies:
-            tally.visits += 1
-            tally.flags += len(visit["flags"] or [])
-            tally.with_exception += visit["id"] in excepted
-            tally.short += done < float(policy.minimum_duration_share) * planned
-            tally.persons.add(key)
+    for group in await month_visit_tallies(period, ctx.settings.zone, float(policy.minimum_duration_share)):
+        key = (group.provider, group.person)
+        providers[group.provider].add(group, key)
+        persons[key].add(group, key)
+        if group.caregiver is not None:
+            caregivers[group.caregiver].add(group, key)
     at_cap = await _persons_at_cap(period, policy)
     new = await _new_providers(period, policy.risk_new_provider_months)
     return MonthFacts(
