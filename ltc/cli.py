@@ -145,13 +145,17 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     uvicorn.run(create_app(settings), **common)
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
 def _require_shared_secret(settings: Settings, workers: int) -> None:
     """CSRF and follow tokens are signed with LTC_SECRET_KEY; without it each process makes
     up its own key, and a token signed by one web process is refused by the next."""
-    if not settings.secret_key and (workers > 1 or settings.shares_state_across_processes):
+    shared = workers > 1 or settings.shares_state_across_processes
+    if shared and len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
         raise SystemExit(
             "every web process (several, or any on PostgreSQL or Redis) must sign with one key:"
-            " set LTC_SECRET_KEY (at least 32 random characters)"
+            f" set LTC_SECRET_KEY (at least {MIN_SECRET_KEY_LENGTH} random characters)"
         )
 
 

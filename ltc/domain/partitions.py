@@ -42,6 +42,17 @@ def parse_month(text: str) -> date | None:
     return date(int(found[1]), int(found[2]), 1)
 
 
+# How far (in months) a check-in or check-out may lie from its visit's month: the settlement
+# reads a month's check-ins among the visits of that month and its neighbours, so an event
+# further away would never be paid (a wrong visit or a wrong clock: refused).
+EVENT_REACH_MONTHS = 1
+
+
+def within_reach(visit_month: date, event_month: date) -> bool:
+    """Whether an event of ``event_month`` may be recorded on a visit of ``visit_month``."""
+    return add_months(visit_month, -EVENT_REACH_MONTHS) <= event_month <= add_months(visit_month, EVENT_REACH_MONTHS)
+
+
 def partition_name(table: str, month: date) -> str:
     return f"{table}_{month:%Y_%m}"
 

@@ -300,6 +300,10 @@ ERROR_MESSAGES: dict[str, str] = {
     "validation_failed": N_("Some of the values are not valid."),
     "version_conflict": N_("Someone else changed this record meanwhile; reload it and try again."),
     "visit_cancelled": N_("This visit was cancelled."),
+    "event_out_of_reach": N_(
+        "This check-in or check-out is more than a month away from the visit's month and cannot be recorded"
+        " on it: add a visit for the day instead."
+    ),
     "visit_not_found": N_("This visit does not exist, or you may not see it."),
     "wrong_current_password": N_("The current password is wrong."),
     "wrong_instrument": N_("The city assesses with another instrument."),

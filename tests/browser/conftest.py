@@ -44,7 +44,7 @@ def running_demo(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> I
         **os.environ,
         "LTC_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('live') / 'demo.sqlite'}",
         "LTC_DEMO_PASSWORD": DEMO_PASSWORD,
-        "LTC_SECRET_KEY": "browser-test-secret-key",
+        "LTC_SECRET_KEY": "browser-test-secret-key-of-32-characters",
         "LTC_ARGON2_TIME_COST": "1",
         "LTC_ARGON2_MEMORY_KIB": "64",
         "LTC_LOG_LEVEL": "WARNING",

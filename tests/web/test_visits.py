@@ -8,12 +8,14 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from ltc.db.tables import UnscheduledSlot, Visit, VisitAlert, VisitEventRecord
 from ltc.domain.coordinates import haversine_km
+from ltc.domain.periods import service_month
 from ltc.services.clock import FixedClock
 from ltc.services.jobs import NoParams
 from ltc.services.visits import alerts, generation, storage
@@ -33,6 +35,7 @@ from tests.web.test_providers_and_assignment import new_active_provider
 
 _places = itertools.count(0)
 PASSWORD = "A-long-passw0rd"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 async def no_progress(_: float) -> None:
@@ -533,3 +536,29 @@ async def test_the_census_takes_only_the_institutions_own_residents(client, auth
     assert future.status_code == 422 and future.json()["code"] == "day_in_future"
     listed = (await client.get("/api/v1/census", params={"day": day}, headers=b["agency"])).json()
     assert [(r["person_id"], r["status"]) for r in listed] == [(b["person_id"], "present")]
+
+
+async def test_an_event_more_than_a_month_from_its_visits_month_is_refused(client, auth) -> None:
+    """A month's settlement reads the check-ins among the visits of that month and its
+    neighbours: an event further from its visit's month would never be paid, so it is refused
+    (a wrong visit or a wrong clock) and nothing is recorded; one at the visit's time is kept."""
+    b = await beneficiary(client, auth)
+    visit = await adhoc_visit(client, b)
+    home = (visit["person_lat"], visit["person_lon"])
+    planned = datetime.now(UTC).replace(microsecond=0) - timedelta(days=95)
+    await Visit.update(
+        {
+            Visit.planned_start: planned,
+            Visit.planned_end: planned + timedelta(hours=1),
+            Visit.service_month: service_month(planned, SHANGHAI),
+        }
+    ).where(Visit.id == visit["id"])
+    far = await client.post(
+        f"/api/v1/visits/{visit['id']}/check-in", json=event(datetime.now(UTC), *home), headers=b["agency"]
+    )
+    assert far.status_code == 409 and far.json()["code"] == "event_out_of_reach", far.text
+    assert await VisitEventRecord.count().where(VisitEventRecord.visit == visit["id"]) == 0
+    on_time = await client.post(
+        f"/api/v1/visits/{visit['id']}/check-in", json=event(planned + timedelta(minutes=3), *home), headers=b["agency"]
+    )
+    assert on_time.status_code == 201, on_time.text

@@ -16,7 +16,7 @@ from typing import Any
 
 from piccolo.columns import Column
 
-from ltc.domain.partitions import add_months
+from ltc.domain.partitions import EVENT_REACH_MONTHS, add_months
 from ltc.domain.periods import Period, service_month
 
 _PLANNED_AFTER_SLOT = timedelta(days=1)  # more than any slot's window
@@ -62,7 +62,10 @@ def around(moment: datetime, zone: tzinfo) -> MonthBounds:
 
 def of_checked_in(start: datetime, end: datetime, zone: tzinfo) -> MonthBounds:
     """Visits checked in during [start, end): their months and the neighbouring ones."""
-    return MonthBounds(add_months(service_month(start, zone), -1), add_months(service_month(end - _INSTANT, zone), 1))
+    reach = EVENT_REACH_MONTHS  # the visits an event of these months may be recorded on
+    return MonthBounds(
+        add_months(service_month(start, zone), -reach), add_months(service_month(end - _INSTANT, zone), reach)
+    )
 
 
 def of_checked_in_period(period: Period, zone: tzinfo) -> MonthBounds:

@@ -19,7 +19,7 @@ from piccolo.query.functions.aggregate import Count
 from piccolo.utils.encoding import dump_json, load_json
 
 from ltc.db.engine import current_engine, is_sqlite
-from ltc.db.queries import lists
+from ltc.db.queries import lists, months
 from ltc.db.queries.months import MonthBounds
 from ltc.db.tables import (
     Caregiver,
@@ -145,6 +145,7 @@ _STAYS_AGGREGATE = {
     "postgres": "json_agg(json_build_array(s.admitted_on, s.discharged_on))",
     "sqlite": "json_group_array(json_array(s.admitted_on, s.discharged_on))",
 }
+EVENT_ID_LOCKS = 7301  # the advisory locks' first key: event ids (the second is the id's hash)
 _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
 # The visit's events read in its month's partition; the event id in every month's (an id used
 # on another visit is refused, whatever its month).
@@ -154,8 +155,9 @@ INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon
                          recorded_by, outcome, person_confirmation, presence, performed_by, evidence, service_month)
 VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
 _CAREGIVER_EVENTS_SQL = """
-SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit
-WHERE v.caregiver = {} AND v.id <> {} AND v.checked_in_at >= {} AND v.checked_in_at <= {}"""
+SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit AND v.service_month = e.service_month
+WHERE v.caregiver = {{}} AND v.id <> {{}} AND v.checked_in_at >= {{}} AND v.checked_in_at <= {{}}
+  AND {visits} AND {events}"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,14 +219,27 @@ async def _stored_events(sql: str, *args: Any) -> list[StoredEvent]:
     ]
 
 
+async def lock_event_id(event_id: UUID) -> None:
+    """One check-in or check-out at a time per event id (PostgreSQL; SQLite has one writer):
+    the partitioned table keeps an event id unique within a month only, so two visits of
+    different months could otherwise each take the same id at the same moment."""
+    if not is_sqlite(current_engine()):
+        await VisitEventRecord.raw("SELECT pg_advisory_xact_lock({}, hashtext({}))", EVENT_ID_LOCKS, str(event_id))
+
+
 async def events_for(visit_id: int, service_month: date, event_id: UUID) -> list[StoredEvent]:
     """The visit's events, and the one stored under ``event_id`` whatever visit it is on."""
     return await _stored_events(_EVENTS_SQL, visit_id, service_month, event_id)
 
 
-async def caregiver_events(caregiver_id: int, other_than: int, since: datetime, until: datetime) -> list[StoredEvent]:
-    """The events of the caregiver's other visits checked in between ``since`` and ``until``."""
-    return await _stored_events(_CAREGIVER_EVENTS_SQL, caregiver_id, other_than, since, until)
+async def caregiver_events(
+    caregiver_id: int, other_than: int, since: datetime, until: datetime, zone: tzinfo
+) -> list[StoredEvent]:
+    """The events of the caregiver's other visits checked in between ``since`` and ``until``
+    (in the months those visits may be kept under)."""
+    bounds = months.of_checked_in(since, until, zone)
+    sql = _CAREGIVER_EVENTS_SQL.format(visits=bounds.sql("v"), events=bounds.sql("e"))
+    return await _stored_events(sql, caregiver_id, other_than, since, until)
 
 
 async def certificates_expire_on(caregiver_ids: Iterable[int]) -> dict[int, date | None]:

@@ -12,6 +12,7 @@ from ltc.domain.errors import InvalidInput, NotFound
 from ltc.domain.periods import service_month
 from ltc.services.audit import record_change
 from ltc.services.context import ServiceContext
+from ltc.services.partitions import ensure_for
 from ltc.services.reference import service_catalogue
 from ltc.services.visits.reads import get_visit
 from ltc.services.visits.values import VisitIn, VisitOut
@@ -48,6 +49,8 @@ async def add_visit(ctx: ServiceContext, actor: Actor, data: VisitIn) -> VisitOu
         .first()
     )
     now = ctx.clock.now()
+    month = service_month(start, ctx.settings.zone)
+    await ensure_for(month, month)  # a month far ahead gets its partition, not DEFAULT (PostgreSQL)
     async with write_transaction():
         visit = Visit(
             care_plan=plan["id"] if plan else None,
@@ -57,7 +60,7 @@ async def add_visit(ctx: ServiceContext, actor: Actor, data: VisitIn) -> VisitOu
             slot_key=f"agency:{uuid4()}",
             planned_start=start,
             planned_end=end,
-            service_month=service_month(start, ctx.settings.zone),
+            service_month=month,
             items=sorted(set(data.items)),
             source="agency",
             status="planned",

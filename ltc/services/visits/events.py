@@ -19,6 +19,8 @@ from ltc.db.queries import visits as queries
 from ltc.db.tables import VisitAlert
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from ltc.domain.partitions import within_reach
+from ltc.domain.periods import service_month
 from ltc.domain.visit_events import VisitEvent, apply_event, derive
 from ltc.services.context import ServiceContext
 from ltc.services.presence import verify_code
@@ -65,12 +67,16 @@ async def record_event(
         if row is None or not visible(actor, row["provider_id"], row["caregiver_id"]):
             raise NotFound("没有该上门服务", code="visit_not_found")
         visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
+        await queries.lock_event_id(event.event_id)
         records = await queries.events_for(visit_id, row["service_month"], event.event_id)
         if any(r.visit != visit_id for r in records):
             raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
         # A resend of an event already kept is answered as a replay, even on a visit cancelled since.
-        if visit.status == "cancelled" and not any(r.event.event_id == event.event_id for r in records):
+        replay = any(r.event.event_id == event.event_id for r in records)
+        if visit.status == "cancelled" and not replay:
             raise Conflict("该上门服务已取消", code="visit_cancelled")
+        if not replay and not within_reach(visit.service_month, service_month(event.at, ctx.settings.zone)):
+            raise Conflict("签到时间与该上门服务所属月份相差一个月以上", code="event_out_of_reach")
         unknown = service_catalogue(ctx.settings).unknown(event.items)
         if unknown:
             raise InvalidInput(f"未知服务项目：{', '.join(unknown)}", code="unknown_item")

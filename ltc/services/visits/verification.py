@@ -5,9 +5,10 @@ a person's visits verified again when their hospital stays or death become known
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from ltc.db.engine import write_transaction
+from ltc.db.queries import months
 from ltc.db.queries import visits as queries
 from ltc.db.tables import Visit, VisitException
 from ltc.domain.verification import CaregiverVisit, VerificationContext, verify
@@ -41,7 +42,7 @@ async def flags_of(ctx: ServiceContext, visit: VisitToVerify, state: VisitState)
         plan_items=plan_items,
         clinical_codes=service_catalogue(ctx.settings).clinical_codes,
         caregiver_qualification=visit.qualification or "",
-        caregiver_visits=await _caregiver_visits(visit, state.checked_in_at),
+        caregiver_visits=await _caregiver_visits(visit, state.checked_in_at, ctx.settings.zone),
         inpatient_stays=tuple(visit.inpatient_stays),
         date_of_death=visit.deceased_on,
         planned_caregiver_id=visit.caregiver_id,
@@ -59,7 +60,7 @@ async def _certificates(visit: VisitToVerify, state: VisitState) -> dict[int, da
     return known | (await queries.certificates_expire_on(others) if others else {})
 
 
-async def _caregiver_visits(visit: VisitToVerify, checked_in_at: datetime) -> tuple[CaregiverVisit, ...]:
+async def _caregiver_visits(visit: VisitToVerify, checked_in_at: datetime, zone: tzinfo) -> tuple[CaregiverVisit, ...]:
     """The caregiver's other visits checked in about then, as their events leave them."""
     if visit.caregiver_id is None:
         return ()
@@ -69,6 +70,7 @@ async def _caregiver_visits(visit: VisitToVerify, checked_in_at: datetime) -> tu
         visit.id,
         checked_in_at.astimezone(UTC) - OVERLAP_RANGE,
         checked_in_at.astimezone(UTC) + OVERLAP_RANGE,
+        zone,
     ):
         others[stored.visit].append(stored.event)
     visits = []
@@ -136,7 +138,11 @@ async def reverify_person(ctx: ServiceContext, person_id: int, since: date | Non
     """Verify again a person's checked-in visits (after hospital stays or a death were imported)."""
     query = Visit.select(Visit.id).where((Visit.person == person_id) & Visit.checked_in_at.is_not_null())
     if since is not None:
-        query = query.where(Visit.planned_start >= datetime.combine(since, time(0), ctx.settings.zone))
+        start = datetime.combine(since, time(0), ctx.settings.zone)
+        query = query.where(
+            (Visit.planned_start >= start)
+            & months.of_planned(start, None, ctx.settings.zone).where(Visit.service_month)
+        )
     ids = [r["id"] for r in await query]
     now = ctx.clock.now()
     for visit_id in ids:
