@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
+from piccolo.columns.combination import Combinable, WhereRaw
 from pydantic import BaseModel
 
 from ltc.db.engine import write_transaction
@@ -23,6 +24,10 @@ from ltc.db.tables import Job
 
 PartResult = TypeVar("PartResult", bound=BaseModel)
 Item = TypeVar("Item")
+
+# The reason of a part stopped because another part failed its parent ("code: detail").
+PART_FAILED = "part_failed"
+ABANDONED = f"{PART_FAILED}: another part failed"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,33 @@ def part_key(parent: UUID, number: int) -> str:
 
 def part_number(key: str) -> int:
     return int(key.rsplit(":", 1)[1])
+
+
+def parent_failure(key: str, error: str) -> str:
+    """The parent's reason from its failed part's "code: detail": the part's own code first,
+    so the job page reads it, then which part and why."""
+    code, colon, detail = error.partition(":")
+    where = f"part {part_number(key) + 1}"
+    return f"{code.strip()}: {where} — {detail.strip()}" if colon else f"{error.strip()}: {where}"
+
+
+def not_waiting_on_parts() -> Combinable:
+    """Rows with no part still to finish: a plain job, or a parent whose parts are all done.
+    A parent waiting on its parts stays running whatever happens to the worker that fanned
+    it out (only its parts' finishes move it)."""
+    return WhereRaw("parts_done >= parts")
+
+
+async def drop_if_parent_failed(part: UUID, parent: UUID, where: Combinable, now: datetime) -> bool:
+    """A part whose parent failed is not run (again): failed as abandoned, if ``where`` still
+    holds. True when the parent failed."""
+    async with write_transaction():
+        if not await Job.exists().where((Job.id == parent) & (Job.status == "failed")):
+            return False
+        await Job.update({Job.status: "failed", Job.error: ABANDONED, Job.finished_at: now}).where(
+            (Job.id == part) & where
+        )
+    return True
 
 
 async def insert_parts(parent: UUID, attempt: int, fan_out: FanOut, now: datetime) -> list[Queued] | None:
@@ -111,11 +143,11 @@ async def part_finished(parent: UUID, key: str, status: str, error: str, now: da
     The part completing the count requeues the parent for its conclusion (returned, to be
     handed over); a failed part fails the parent and the parts not begun."""
     if status != "done":
-        reason = f"part {part_number(key) + 1}: {error}"
+        reason = parent_failure(key, error)
         await Job.update({Job.status: "failed", Job.error: reason, Job.finished_at: now}).where(
             (Job.id == parent) & (Job.status == "running")
         )
-        await Job.update({Job.status: "failed", Job.error: "another part failed", Job.finished_at: now}).where(
+        await Job.update({Job.status: "failed", Job.error: ABANDONED, Job.finished_at: now}).where(
             (Job.parent == parent) & (Job.status == "queued")
         )
         return None

@@ -203,7 +203,7 @@ async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = N
     without doing anything twice. ``attempt`` None: whichever attempt the row is at."""
     try:
         row = (
-            await Job.select(Job.kind, Job.status, Job.params, Job.attempt, Job.parts)
+            await Job.select(Job.kind, Job.status, Job.params, Job.attempt, Job.parts, Job.parts_done, Job.parent)
             .where(Job.id == job_id)
             .output(load_json=True)
             .first()
@@ -216,6 +216,12 @@ async def execute_job(ctx: ServiceContext, job_id: UUID, attempt: int | None = N
         mine = row["attempt"] if attempt is None else attempt
         if mine != row["attempt"]:
             return "superseded"
+        if row["parts_done"] < row["parts"]:
+            return "waiting"  # its parts run; the last one to finish requeues it
+        if row["parent"] is not None and await job_parts.drop_if_parent_failed(
+            job_id, row["parent"], (Job.status == "queued") & (Job.attempt == mine), ctx.clock.now()
+        ):
+            return "failed"
         spec = job_kind(row["kind"])
         try:
             claim = await _claim(ctx, spec, job_id, mine, concluding=bool(row["parts"]))
@@ -302,7 +308,8 @@ async def _run_body(
         if lost.is_set() and not _being_cancelled():
             log.warning("job %s attempt %s was taken over after a missed heartbeat; stopped", job_id, attempt)
             return "superseded"
-        # The worker is stopping: the job goes back to the queue for the next worker.
+        # The worker is stopping: the job goes back to the queue for the next worker, unless
+        # its fan-out committed (then it waits on its parts; _put_back leaves it).
         await _put_back(ctx, spec.name, job_id, attempt, next_attempt=True)
         raise
     except TransientJobError:
@@ -383,12 +390,18 @@ async def _count_in_parent(
 
 
 async def _put_back(ctx: ServiceContext, kind: str, job_id: UUID, attempt: int, *, next_attempt: bool) -> None:
-    """Back to queued. ``next_attempt``: under a new attempt handed to the queue at once, so
-    no leftover of this attempt's message (arq's in-progress key) holds it up."""
+    """Back to queued, unless it waits on its parts. ``next_attempt``: under a new attempt
+    handed to the queue at once, so no leftover of this attempt's message (arq's in-progress
+    key) holds it up."""
     try:
         moved = (
             await Job.update({Job.status: "queued", Job.attempt: attempt + (1 if next_attempt else 0)})
-            .where((Job.id == job_id) & (Job.attempt == attempt) & (Job.status == "running"))
+            .where(
+                (Job.id == job_id)
+                & (Job.attempt == attempt)
+                & (Job.status == "running")
+                & job_parts.not_waiting_on_parts()
+            )
             .returning(Job.id)
         )
         if moved and next_attempt:
@@ -414,20 +427,23 @@ async def give_up(ctx: ServiceContext, job_id: UUID, attempt: int | None, error:
 
 async def requeue_stalled_jobs(ctx: ServiceContext, *, stale_after: timedelta | None = None) -> int:
     """Put back the running jobs whose worker stopped beating (killed, its machine gone), each
-    under a new attempt, then hand every queued job to the queue. Returns how many were
-    handed over."""
+    under a new attempt (a part whose parent failed meanwhile is failed instead), then hand
+    every queued job to the queue. Returns how many were handed over."""
     stale_after = stale_after or timedelta(seconds=ctx.settings.job_stale_after_seconds)
     cutoff = ctx.clock.now() - stale_after
     stale = (Job.status == "running") & (
         (Job.heartbeat_at < cutoff) | (Job.heartbeat_at.is_null() & (Job.started_at < cutoff))
     )
-    for row in await Job.select(Job.id, Job.attempt, Job.parts, Job.parts_done).where(stale):
+    for row in await Job.select(Job.id, Job.attempt, Job.parts, Job.parts_done, Job.parent).where(stale):
         if job_parts.waiting_on_parts(row["parts"], row["parts_done"]):
             continue  # a parent beats no more while its parts run
+        this = stale & (Job.id == row["id"]) & (Job.attempt == row["attempt"])
+        if row["parent"] is not None and await job_parts.drop_if_parent_failed(
+            row["id"], row["parent"], this, ctx.clock.now()
+        ):
+            continue
         requeued = (
-            await Job.update({Job.status: "queued", Job.attempt: row["attempt"] + 1})
-            .where(stale & (Job.id == row["id"]) & (Job.attempt == row["attempt"]))
-            .returning(Job.id)
+            await Job.update({Job.status: "queued", Job.attempt: row["attempt"] + 1}).where(this).returning(Job.id)
         )
         if requeued:
             log.warning("job %s missed its heartbeat; requeued as attempt %s", row["id"], row["attempt"] + 1)

@@ -227,6 +227,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "notice_not_over": N_("The conclusion can be confirmed only after the notice period."),
     "nul_character": N_("The input contains a character that is not allowed."),
     "overlapping_slots": N_("Two visit slots on the same day overlap."),
+    "part_failed": N_("This part was stopped: another part of the same job failed."),
     "password_contains_username": N_("A password may not contain the username."),
     "password_reused": N_("This password was used recently; choose another."),
     "password_too_long": N_("The password is too long."),

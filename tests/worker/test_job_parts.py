@@ -1,6 +1,6 @@
 """A job fanned out into parts: the parts stored once, run by the ordinary machinery, the
-parent concluded exactly once by the last part, failed by a failed part, and left alone by
-the stalled-job sweep while it waits."""
+parent concluded exactly once by the last part, failed by a failed part (its parts then
+never run again), and left alone by a stopping worker and the stalled-job sweep while it waits."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ from ltc.db.tables import Job
 from ltc.domain.access import Action
 from ltc.services import job_parts, jobs
 from ltc.services.context import ServiceContext
+from ltc.web import refusal_words
+from ltc.web.formatting import error_message
+from ltc.web.job_summaries import describe
 from tests.worker.test_outbox_and_heartbeat import RecordingQueue
 
 
@@ -79,6 +82,20 @@ async def leave_no_test_job_behind():
     for gate in PART_GATES.values():
         gate.set()
     await Job.update({Job.status: "failed"}).where(Job.kind.is_in(["test_fanned", "test_part"]))
+
+
+class StuckQueue(RecordingQueue):
+    """A queue whose first message never gets its answer: the worker is stopped meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reached = asyncio.Event()
+
+    async def enqueue(self, kind: str, job_id: UUID, attempt: int = 0, *, defer_seconds: float = 0) -> None:
+        if not self.reached.is_set():
+            self.reached.set()
+            await asyncio.Event().wait()
+        await super().enqueue(kind, job_id, attempt, defer_seconds=defer_seconds)
 
 
 async def job(job_id: UUID) -> dict[str, Any]:
@@ -156,11 +173,93 @@ async def test_a_failed_part_fails_the_parent_with_its_reason(fixed_services) ->
     parts = await parts_of(parent)
     assert await jobs.execute_job(services, parts[1]["id"], 0) == "failed"
     failed = await job(parent)
-    assert failed["status"] == "failed" and failed["error"] == "part 2: ValueError: the part's own reason"
+    assert failed["status"] == "failed" and failed["error"] == "ValueError: part 2 — the part's own reason"
     # The parts not begun are not run; the parent is never concluded.
-    assert [p["status"] for p in await parts_of(parent)] == ["failed", "failed", "failed"]
+    stopped = await parts_of(parent)
+    assert [p["status"] for p in stopped] == ["failed", "failed", "failed"]
+    assert stopped[0]["error"] == stopped[2]["error"] == "part_failed: another part failed"
+    # The job page reads each one's own code: the part's unexpected error, the others' sentence.
+    page = describe(view(stopped[0]))
+    assert page.failure_code == "part_failed" and page.failure == error_message("part_failed")
+    assert "part_failed" in refusal_words.ERROR_MESSAGES
+    assert describe(view(failed)).failure_code == "ValueError"
     assert await jobs.execute_job(services, parts[0]["id"], 0) == "failed"
     assert "fails" not in CONCLUSIONS
+
+
+def view(row: dict[str, Any]) -> jobs.JobView:
+    return jobs.JobView.model_validate({name: row[name] for name in jobs.JobView.model_fields})
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.text(alphabet=st.characters(blacklist_characters=":"), min_size=1, max_size=20),
+    st.text(max_size=30),
+    st.integers(0, 500),
+)
+def test_a_failed_parts_reason_in_its_parent_begins_with_the_parts_own_code(code, detail, number) -> None:  # type: ignore[no-untyped-def]
+    reason = job_parts.parent_failure(f"p:{number}", f"{code}: {detail}")
+    assert reason.split(":", 1)[0].strip() == code.strip()
+    assert f"part {number + 1}" in reason and reason.endswith(detail.strip())
+
+
+async def test_a_worker_stopped_while_handing_over_the_parts_leaves_the_parent_waiting_on_them(
+    fixed_services,
+) -> None:
+    queue = RecordingQueue()
+    services = replace(fixed_services, queue=queue)
+    parent = await jobs.start_job(services, None, "test_fanned", FannedParams(tag="stopped"))
+    stuck = StuckQueue()
+    running = asyncio.create_task(jobs.execute_job(replace(services, queue=stuck), parent, 0))
+    await asyncio.wait_for(stuck.reached.wait(), 10)  # the parts are stored; the first is being handed over
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    waiting = await job(parent)
+    assert (waiting["status"], waiting["attempt"], waiting["parts"], waiting["parts_done"]) == ("running", 0, 3, 0)
+    # A redelivered message does not conclude it; the sweep leaves it and hands the parts over.
+    assert await jobs.execute_job(services, parent, 0) == "waiting"
+    stale = services.clock.now() - timedelta(minutes=10)
+    await Job.update({Job.heartbeat_at: stale}).where(Job.id == parent)
+    await jobs.requeue_stalled_jobs(services)
+    assert ((await job(parent))["status"], (await job(parent))["attempt"]) == ("running", 0)
+    parts = await parts_of(parent)
+    assert all((p["id"], 0, 0) in queue.enqueued for p in parts)
+    for p in parts:
+        assert await jobs.execute_job(services, p["id"], 0) == "done"
+    assert await jobs.execute_job(services, parent, 1) == "done"
+    assert (await job(parent))["result"] == {"numbers": [0, 1, 2], "conclusions": 1}
+
+
+async def test_a_parent_queued_with_parts_still_running_answers_waiting(fixed_services) -> None:
+    services = replace(fixed_services, queue=RecordingQueue())
+    parent = await fanned_out(services, FannedParams(tag="early", parts=2))
+    assert await jobs.execute_job(services, (await parts_of(parent))[0]["id"], 0) == "done"
+    await Job.update({Job.status: "queued", Job.attempt: 1}).where(Job.id == parent)
+    assert await jobs.execute_job(services, parent, 1) == "waiting"
+    assert (await job(parent))["status"] == "queued" and "early" not in CONCLUSIONS
+
+
+async def test_a_part_whose_parent_failed_is_not_run_again(fixed_services) -> None:
+    services = replace(fixed_services, queue=RecordingQueue())
+    parent = await fanned_out(services, FannedParams(tag="orphan", fail_part=2))
+    parts = await parts_of(parent)
+    # The first part's worker began it and was killed; then the third part failed the parent.
+    stale = services.clock.now() - timedelta(minutes=10)
+    await Job.update({Job.status: "running", Job.started_at: stale, Job.heartbeat_at: stale}).where(
+        Job.id == parts[0]["id"]
+    )
+    assert await jobs.execute_job(services, parts[2]["id"], 0) == "failed"
+    assert (await job(parts[0]["id"]))["status"] == "running"
+    await jobs.requeue_stalled_jobs(services)
+    dropped = await job(parts[0]["id"])
+    assert (dropped["status"], dropped["attempt"], dropped["error"]) == ("failed", 0, job_parts.ABANDONED)
+    # A part queued again before its parent failed is claimed and does nothing.
+    await Job.update({Job.status: "queued", Job.attempt: 1, Job.error: ""}).where(Job.id == parts[1]["id"])
+    assert await jobs.execute_job(services, parts[1]["id"], 1) == "failed"
+    assert (await job(parts[1]["id"]))["error"] == job_parts.ABANDONED
+    assert "orphan:0" not in PART_RUNS and "orphan:1" not in PART_RUNS
+    assert (await job(parent))["error"] == "ValueError: part 3 — the part's own reason"
 
 
 async def test_the_sweep_leaves_a_waiting_parent_and_reruns_a_crashed_part_which_completes_the_whole_once(
