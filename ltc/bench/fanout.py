@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,33 @@ async def worker_processes(
             yield processes
         finally:
             await _stop(processes)
+
+
+async def runs_per_worker_count(
+    args: argparse.Namespace,
+    services: Any,
+    kind: str,
+    params: Any,
+    *,
+    database_url: str,
+    redis_url: str,
+    reset: Callable[[], Awaitable[None]],
+) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+    """The fanned-out job run to its conclusion once per count of ``--worker-processes``, each
+    time after ``reset`` (untimed: the run's rows removed, the statistics fresh) with that many
+    worker processes; yields (count, the run) once those processes are stopped."""
+    for count in args.worker_processes:
+        await reset()
+        async with worker_processes(
+            count,
+            database_url=database_url,
+            redis_url=redis_url,
+            queue_name=services.settings.queue_name,
+            parts=args.parts,
+            max_jobs=args.worker_max_jobs,
+        ):
+            row = await run_to_conclusion(services, kind, params)
+        yield count, row
 
 
 async def _listening(processes: Sequence[asyncio.subprocess.Process], logs: Sequence[Path]) -> None:

@@ -631,21 +631,17 @@ async def _with_workers(
     from ltc.services.visits.values import GenerateVisitsParams
 
     params = GenerateVisitsParams(from_day=window_start, days=args.days, parts=args.parts)
-    runs = []
-    for count in args.worker_processes:
+
+    async def reset() -> None:
         await Visit.delete(force=True)
         await UnscheduledSlot.delete(force=True)
         async with Loader(url) as db:  # every run meets the same fresh statistics and no dead rows
             await db.conn.execute("VACUUM ANALYZE")
-        async with fanout.worker_processes(
-            count,
-            database_url=url,
-            redis_url=redis_url,
-            queue_name=runtime.settings.queue_name,
-            parts=args.parts,
-            max_jobs=args.worker_max_jobs,
-        ):
-            row = await fanout.run_to_conclusion(runtime.services, "generate_visits", params)
+
+    runs = []
+    async for count, row in fanout.runs_per_worker_count(
+        args, runtime.services, "generate_visits", params, database_url=url, redis_url=redis_url, reset=reset
+    ):
         async with Loader(url) as db:
             check = await check_visits(db, runtime.settings, window_start, window_end)
         runs.append(

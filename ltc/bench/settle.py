@@ -353,23 +353,17 @@ async def _with_workers(ctx: Any, url: str, args: argparse.Namespace, redis_url:
     once per count of worker processes, each from no drafts (removed untimed before each run)."""
     from ltc.services.settlements.values import BuildSettlementsParams
 
-    runs = []
-    for count in args.worker_processes:
+    async def reset() -> None:
         async with Loader(url) as db:
             for table in ("review_sample", "settlement_line", "settlement"):
                 await db.conn.execute(f"DELETE FROM {table}")
             await db.conn.execute("VACUUM ANALYZE")
-        async with fanout.worker_processes(
-            count,
-            database_url=url,
-            redis_url=redis_url,
-            queue_name=ctx.settings.queue_name,
-            parts=args.parts,
-            max_jobs=args.worker_max_jobs,
-        ):
-            row = await fanout.run_to_conclusion(
-                ctx, "build_settlements", BuildSettlementsParams(period=str(period), parts=args.parts)
-            )
+
+    params = BuildSettlementsParams(period=str(period), parts=args.parts)
+    runs = []
+    async for count, row in fanout.runs_per_worker_count(
+        args, ctx, "build_settlements", params, database_url=url, redis_url=redis_url, reset=reset
+    ):
         runs.append(
             {
                 "worker_processes": count,
