@@ -62,9 +62,9 @@ def _approved_december(database: Path, provider_code: str) -> int:
             db.execute(
                 "INSERT INTO settlement_line (settlement, line_no, kind, person, level, quantity, unit, unit_price_fen,"
                 " gross_fen, fund_fen, personal_fen, visit_ids, excluded_visit_ids, days, leave_days,"
-                " verified_minutes, policy_version, adjusts_period, note, correction_id)"
-                " VALUES (?, ?, ?, NULL, NULL, 0, '', NULL, ?, ?, 0, '[]', '[]', '[]', '[]', 0, '2021.1', ?, ?, NULL)",
-                (settlement_id, line_no, kind, amount, amount, adjusts, kind),
+                " verified_minutes, policy_version, adjusts_period, note, correction_id, service_month)"
+                " VALUES (?, ?, ?, NULL, NULL, 0, '', NULL, ?, ?, 0, '[]', '[]', '[]', '[]', 0, '2021.1', ?, ?, NULL, ?)",
+                (settlement_id, line_no, kind, amount, amount, adjusts, kind, f"{YEAR}-12-01"),
             )
         db.execute(
             "UPDATE settlement SET status = 'approved', version = 2, decided_at = ? WHERE id = ?",
