@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from ltc.db.engine import write_transaction
+from ltc.db.parameters import in_parts
 from ltc.db.queries.paging import Page, PageRequest, after_key, page_of
 from ltc.db.tables import Caregiver, CaregiverAbsence, Visit
 from ltc.domain import roster as availability
@@ -174,17 +175,18 @@ async def cancel_absence(ctx: ServiceContext, actor: Actor, caregiver_id: int, a
 
 async def absences_between(caregiver_ids: Sequence[int], start: datetime, end: datetime) -> list[availability.Absence]:
     """The absences (not cancelled) of these caregivers overlapping [start, end)."""
-    if not caregiver_ids:
-        return []
-    rows = await CaregiverAbsence.select(
-        CaregiverAbsence.caregiver, CaregiverAbsence.starts_at, CaregiverAbsence.ends_at, CaregiverAbsence.reason
-    ).where(
-        CaregiverAbsence.caregiver.is_in(list(caregiver_ids))
-        & CaregiverAbsence.cancelled_at.is_null()
-        & (CaregiverAbsence.starts_at < end)
-        & (CaregiverAbsence.ends_at > start)
-    )
-    return [availability.Absence(r["caregiver"], r["starts_at"], r["ends_at"], r["reason"]) for r in rows]
+    found: list[availability.Absence] = []
+    for part in in_parts(caregiver_ids):
+        rows = await CaregiverAbsence.select(
+            CaregiverAbsence.caregiver, CaregiverAbsence.starts_at, CaregiverAbsence.ends_at, CaregiverAbsence.reason
+        ).where(
+            CaregiverAbsence.caregiver.is_in(part)
+            & CaregiverAbsence.cancelled_at.is_null()
+            & (CaregiverAbsence.starts_at < end)
+            & (CaregiverAbsence.ends_at > start)
+        )
+        found.extend(availability.Absence(r["caregiver"], r["starts_at"], r["ends_at"], r["reason"]) for r in rows)
+    return found
 
 
 async def absence_bookings(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ltc.db.parameters import in_parts
 from ltc.db.queries.remote_benefits import runs_in
 from ltc.db.tables import Conclusion, Person, RemoteBenefit, RemoteCheck
 from ltc.domain import settlement as rules
@@ -52,18 +53,21 @@ async def family_care_inputs(period: Period, provider_id: int | None) -> dict[in
         return {}
     persons = sorted({b["person"] for b in benefits})
     levels: dict[int, tuple[int, date | None]] = {}
-    for r in (
-        await Conclusion.select(Conclusion.person, Conclusion.level, Conclusion.valid_until)
-        .where(Conclusion.person.is_in(persons) & (Conclusion.status == "active") & (Conclusion.severe == True))
-        .order_by(Conclusion.id)
-    ):
-        levels[r["person"]] = (r["level"], r["valid_until"])  # the latest active conclusion
-    findings = {
-        r["benefit"]: r["finding"]
-        for r in await RemoteCheck.select(RemoteCheck.benefit, RemoteCheck.finding).where(
-            (RemoteCheck.period == str(period)) & RemoteCheck.benefit.is_in([b["id"] for b in benefits])
+    for part in in_parts(persons):
+        for r in (
+            await Conclusion.select(Conclusion.person, Conclusion.level, Conclusion.valid_until)
+            .where(Conclusion.person.is_in(part) & (Conclusion.status == "active") & (Conclusion.severe == True))
+            .order_by(Conclusion.id)
+        ):
+            levels[r["person"]] = (r["level"], r["valid_until"])  # the latest active conclusion
+    findings: dict[int, str] = {}
+    for part in in_parts([b["id"] for b in benefits]):
+        findings.update(
+            (r["benefit"], r["finding"])
+            for r in await RemoteCheck.select(RemoteCheck.benefit, RemoteCheck.finding).where(
+                (RemoteCheck.period == str(period)) & RemoteCheck.benefit.is_in(part)
+            )
         )
-    }
     out: dict[int, list[rules.FamilyCareInput]] = {}
     for b in benefits:  # a person's several allowances in the month are merged by the build
         level, valid_until = levels.get(b["person"], (0, None))

@@ -14,6 +14,7 @@ from piccolo.utils.encoding import dump_json
 
 from ltc.db.bulk import insert_rows
 from ltc.db.engine import is_unique_violation, write_transaction
+from ltc.db.parameters import in_parts
 from ltc.db.tables import UnscheduledSlot, Visit
 from ltc.domain import scheduling
 from ltc.domain.periods import service_month
@@ -45,7 +46,6 @@ INSERT_COLUMNS = (
 )
 _SLOT_KEY = INSERT_COLUMNS.index("slot_key")
 UNSCHEDULED_COLUMNS = ("care_plan", "provider", "slot_key", "slot_start", "slot_end", "reason", "reported_at")
-KEYS_PER_QUERY = 5000  # within either database's limit on parameters
 
 Row = tuple[Any, ...]
 
@@ -159,8 +159,7 @@ async def insert_new(rows: list[Row]) -> int:
     keys = [r[_SLOT_KEY] for r in rows]
     async with write_transaction() as transaction:
         stored: set[str] = set()
-        for start in range(0, len(keys), KEYS_PER_QUERY):
-            part = keys[start : start + KEYS_PER_QUERY]
+        for part in in_parts(keys):
             stored.update(r["slot_key"] for r in await Visit.select(Visit.slot_key).where(Visit.slot_key.is_in(part)))
         missing = [r for r in rows if r[_SLOT_KEY] not in stored]
         if missing:
