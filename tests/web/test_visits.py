@@ -3,6 +3,8 @@ offline batches, alerts, exceptions, hospital stays and the census, over HTTP.""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import uuid
 from dataclasses import replace
@@ -13,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from ltc.db.queries import visits as visit_queries
 from ltc.db.tables import UnscheduledSlot, Visit, VisitAlert, VisitEventRecord
 from ltc.domain.coordinates import haversine_km
 from ltc.domain.periods import service_month
@@ -562,3 +565,40 @@ async def test_an_event_more_than_a_month_from_its_visits_month_is_refused(clien
         f"/api/v1/visits/{visit['id']}/check-in", json=event(planned + timedelta(minutes=3), *home), headers=b["agency"]
     )
     assert on_time.status_code == 201, on_time.text
+
+
+async def test_one_event_id_sent_at_once_to_visits_of_two_months_is_kept_once(client, auth, monkeypatch) -> None:
+    """Partitions keep an event id unique within a month only: the check-in locks the id with
+    the visit, so the second of two simultaneous sends sees the first and is refused."""
+    both_reading = asyncio.Barrier(2)
+    read_events = visit_queries.events_and_nearby
+
+    async def read_together(*args: Any) -> Any:
+        # Unlocked, both sends would read here at once, neither seeing the other's event; locked,
+        # the second waits for the first to commit, and the first waits here only a moment.
+        with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
+            await asyncio.wait_for(both_reading.wait(), 1.0)
+        return await read_events(*args)
+
+    monkeypatch.setattr(visit_queries, "events_and_nearby", read_together)
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    this_month = await adhoc_visit(client, b)
+    days_into_month = datetime.now(SHANGHAI).day
+    last_month = await adhoc_visit(client, b, minutes_ago=(days_into_month + 1) * 24 * 60)
+    assert service_month(datetime.fromisoformat(last_month["planned_start"]), SHANGHAI) < service_month(
+        datetime.fromisoformat(this_month["planned_start"]), SHANGHAI
+    )
+    home = (this_month["person_lat"], this_month["person_lon"])
+    shared = event(datetime.now(UTC) - timedelta(minutes=1), *home)
+
+    answers = await asyncio.gather(
+        *(
+            client.post(f"/api/v1/visits/{visit['id']}/check-in", json=shared, headers=b["agency"])
+            for visit in (this_month, last_month)
+        )
+    )
+
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    assert [a.json()["code"] for a in answers if a.status_code == 409] == ["duplicate_event"]
+    assert await VisitEventRecord.count().where(VisitEventRecord.event_id == uuid.UUID(shared["event_id"])) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -135,7 +135,7 @@ SELECT v.id, v.care_plan AS care_plan_id, v.person AS person_id, p.name AS perso
        v.planned_start, v.planned_end, v.items, v.source, v.status, v.checked_in_at,
        v.checked_out_at, v.done_items, v.flags, v.alerts, v.person_confirmation,
        p.deceased_on, c.qualification, c.certificate_expires_on, cp.items AS plan_items, v.service_month,
-       (SELECT {stays} FROM hospital_stay s WHERE s.person = v.person) AS inpatient_stays
+       (SELECT {stays} FROM hospital_stay s WHERE s.person = v.person) AS inpatient_stays{event_lock}
 FROM visit v
 JOIN person p ON p.id = v.person
 LEFT JOIN caregiver c ON c.id = v.caregiver
@@ -146,14 +146,30 @@ _STAYS_AGGREGATE = {
     "sqlite": "json_group_array(json_array(s.admitted_on, s.discharged_on))",
 }
 EVENT_ID_LOCKS = 7301  # the advisory locks' first key: event ids (the second is the id's hash)
+# One check-in or check-out at a time per event id, taken with the visit (PostgreSQL; SQLite
+# has one writer): a partitioned table keeps an event id unique within a month only, so two
+# visits of different months could otherwise each take the same id at the same moment.
+_EVENT_LOCK = f", pg_advisory_xact_lock({EVENT_ID_LOCKS}, hashtext({{}})) AS event_locked"
 _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
 # The visit's events read in its month's partition; the event id in every month's (an id used
 # on another visit is refused, whatever its month).
 _EVENTS_SQL = "SELECT * FROM visit_event WHERE (visit = {} AND service_month = {}) OR event_id = {}"
+# The same, with the events of the caregiver's other visits checked in near a moment: one
+# statement for both on the hot path (``nearby`` tells the two apart).
+_EVENTS_AND_NEARBY_SQL = """
+SELECT 0 AS nearby, * FROM visit_event WHERE (visit = {{}} AND service_month = {{}}) OR event_id = {{}}
+UNION ALL
+SELECT 1 AS nearby, e.* FROM visit_event e JOIN visit v ON v.id = e.visit AND v.service_month = e.service_month
+WHERE v.caregiver = {{}} AND v.id <> {{}} AND v.checked_in_at >= {{}} AND v.checked_in_at <= {{}}
+  AND {visits} AND {events}"""
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
                          recorded_by, outcome, person_confirmation, presence, performed_by, evidence, service_month)
 VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
+# The event and the visit it leaves, in one statement on PostgreSQL.
+_STORE_EVENT_SQL = """
+WITH kept AS ({insert} RETURNING 1)
+UPDATE visit SET {changes} WHERE id = {{}} AND service_month = {{}}"""
 _CAREGIVER_EVENTS_SQL = """
 SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit AND v.service_month = e.service_month
 WHERE v.caregiver = {{}} AND v.id <> {{}} AND v.checked_in_at >= {{}} AND v.checked_in_at <= {{}}
@@ -169,19 +185,28 @@ class StoredEvent:
     person_confirmation: str
 
 
-async def visit_for_event(visit_id: int, likely: MonthBounds | None = None) -> dict[str, Any] | None:
+async def visit_for_event(
+    visit_id: int, likely: MonthBounds | None = None, *, event_id: UUID | None = None
+) -> dict[str, Any] | None:
     """The visit (the columns of ``VISIT_COLUMNS``), locked against other writers (on
     PostgreSQL; SQLite has one writer), with what verification needs besides: the person's
     death, the caregiver's qualification and the plan's items. ``likely``: the months to look
-    in first (an id alone probes every month's partition); then everywhere."""
-    sql = _VISIT_FOR_EVENT_SQL.format(stays=_STAYS_AGGREGATE["sqlite" if is_sqlite(current_engine()) else "postgres"])
-    lock = "" if is_sqlite(current_engine()) else " FOR UPDATE OF v"
-    rows = await Visit.raw(f"{sql} AND {likely.sql('v')}{lock}", visit_id) if likely else []
+    in first (an id alone probes every month's partition); then everywhere. ``event_id``: the
+    event about to be recorded, whose id is locked in the same statement."""
+    postgres = not is_sqlite(current_engine())
+    locking = postgres and event_id is not None
+    sql = _VISIT_FOR_EVENT_SQL.format(
+        stays=_STAYS_AGGREGATE["postgres" if postgres else "sqlite"], event_lock=_EVENT_LOCK if locking else ""
+    )
+    args = (str(event_id), visit_id) if locking else (visit_id,)
+    row_lock = " FOR UPDATE OF v" if postgres else ""
+    rows = await Visit.raw(f"{sql} AND {likely.sql('v')}{row_lock}", *args) if likely else []
     if not rows:
-        rows = await Visit.raw(sql + lock, visit_id)
+        rows = await Visit.raw(sql + row_lock, *args)
     if not rows:
         return None
     row = rows[0]
+    row.pop("event_locked", None)
     for name in _VISIT_JSON:
         row[name] = load_json(row[name]) if isinstance(row[name], str) else row[name]
     row["inpatient_stays"] = _stays(row["inpatient_stays"])
@@ -212,24 +237,44 @@ def _event_of(row: dict[str, Any]) -> VisitEvent:
     )
 
 
+def _stored_event(row: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(visit=row["visit"], event=_event_of(row), person_confirmation=row["person_confirmation"])
+
+
 async def _stored_events(sql: str, *args: Any) -> list[StoredEvent]:
-    return [
-        StoredEvent(visit=row["visit"], event=_event_of(row), person_confirmation=row["person_confirmation"])
-        for row in await VisitEventRecord.raw(sql, *args)
-    ]
+    return [_stored_event(row) for row in await VisitEventRecord.raw(sql, *args)]
 
 
-async def lock_event_id(event_id: UUID) -> None:
-    """One check-in or check-out at a time per event id (PostgreSQL; SQLite has one writer):
-    the partitioned table keeps an event id unique within a month only, so two visits of
-    different months could otherwise each take the same id at the same moment."""
-    if not is_sqlite(current_engine()):
-        await VisitEventRecord.raw("SELECT pg_advisory_xact_lock({}, hashtext({}))", EVENT_ID_LOCKS, str(event_id))
+@dataclass(frozen=True, slots=True)
+class NearbyEvents:
+    """The events of a caregiver's other visits checked in within ``reach`` of ``around``."""
+
+    around: datetime
+    reach: timedelta
+    events: list[StoredEvent]
 
 
 async def events_for(visit_id: int, service_month: date, event_id: UUID) -> list[StoredEvent]:
     """The visit's events, and the one stored under ``event_id`` whatever visit it is on."""
     return await _stored_events(_EVENTS_SQL, visit_id, service_month, event_id)
+
+
+async def events_and_nearby(
+    visit_id: int,
+    service_month: date,
+    event_id: UUID,
+    nearby_of: tuple[int, datetime, timedelta, tzinfo],
+) -> tuple[list[StoredEvent], NearbyEvents]:
+    """``events_for`` and, in the same statement, ``caregiver_events`` of the caregiver
+    ``nearby_of`` names (caregiver, around, reach, zone) within reach of that moment."""
+    caregiver_id, around, reach, zone = nearby_of
+    since, until = around.astimezone(UTC) - reach, around.astimezone(UTC) + reach
+    bounds = months.of_checked_in(since, until, zone)
+    sql = _EVENTS_AND_NEARBY_SQL.format(visits=bounds.sql("v"), events=bounds.sql("e"))
+    rows = await VisitEventRecord.raw(sql, visit_id, service_month, event_id, caregiver_id, visit_id, since, until)
+    own = [_stored_event(r) for r in rows if not r["nearby"]]
+    nearby = [_stored_event(r) for r in rows if r["nearby"]]
+    return own, NearbyEvents(around, reach, nearby)
 
 
 async def caregiver_events(
@@ -251,7 +296,7 @@ async def certificates_expire_on(caregiver_ids: Iterable[int]) -> dict[int, date
     return {r["id"]: r["certificate_expires_on"] for r in rows}
 
 
-async def insert_event(
+async def store_event(
     visit_id: int,
     service_month: date,
     event: VisitEvent,
@@ -259,9 +304,11 @@ async def insert_event(
     recorded_by: int,
     outcome: str,
     person_confirmation: str,
+    changes: dict[str, Any],
 ) -> None:
-    await VisitEventRecord.raw(
-        _INSERT_EVENT_SQL,
+    """Insert the event and update the named columns of its visit (lists written as JSON), in
+    the visit's month's partition: one statement on PostgreSQL, two on SQLite."""
+    event_args = (
         visit_id,
         event.event_id,
         event.kind,
@@ -279,16 +326,14 @@ async def insert_event(
         dump_json(list(event.evidence)),
         service_month,
     )
-
-
-async def update_visit(visit_id: int, service_month: date, changes: dict[str, Any]) -> None:
-    """One UPDATE of the named columns (lists written as JSON), in the visit's month's partition."""
-    await Visit.raw(
-        f"UPDATE visit SET {', '.join(f'{name} = {{}}' for name in changes)} WHERE id = {{}} AND service_month = {{}}",
-        *(dump_json(v) if isinstance(v, list) else v for v in changes.values()),
-        visit_id,
-        service_month,
-    )
+    assignments = ", ".join(f"{name} = {{}}" for name in changes)
+    update_args = (*(dump_json(v) if isinstance(v, list) else v for v in changes.values()), visit_id, service_month)
+    if is_sqlite(current_engine()):
+        await VisitEventRecord.raw(_INSERT_EVENT_SQL, *event_args)
+        await Visit.raw(f"UPDATE visit SET {assignments} WHERE id = {{}} AND service_month = {{}}", *update_args)
+        return
+    sql = _STORE_EVENT_SQL.format(insert=_INSERT_EVENT_SQL.strip(), changes=assignments)
+    await Visit.raw(sql, *event_args, *update_args)
 
 
 async def events_of_visits(visit_ids: list[int]) -> dict[int, list[VisitEvent]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from ltc.db.engine import write_transaction
@@ -28,7 +28,7 @@ from ltc.services.reference import policy_book, service_catalogue
 from ltc.services.visits.evidence import evidence_of, keep_evidence, performer_of
 from ltc.services.visits.reads import visible
 from ltc.services.visits.values import BatchEvent, CheckIn, CheckOut, RecordedEvent, RefusedEvent, VisitToVerify
-from ltc.services.visits.verification import flags_of, record_exceptions
+from ltc.services.visits.verification import OVERLAP_RANGE, flags_of, record_exceptions
 
 REFUSAL_ERRORS: dict[str, tuple[type[DomainError], str]] = {
     "duplicate_event": (Conflict, "同一 event_id 已用于不同的内容"),
@@ -43,10 +43,10 @@ async def record_event(
 ) -> RecordedEvent:
     """Record one check-in or check-out; returns what the event did and the visit after it.
 
-    On the hot path of every agency's day: the visit (locked, with what verification needs,
-    the person's hospital stays among it), its events and the other visits of the caregiver
-    are read in three queries, and the visit is written once (a presence code, a named performer or a photo
-    add a query each)."""
+    On the hot path of every agency's day, three statements: the visit (locked with the event's
+    id, with what verification needs, the person's hospital stays among it); its events with
+    the caregiver's other visits near then; and the event stored with the visit's new state (a
+    presence code, a named performer, a photo, an alert or a flag add a query each)."""
     require(actor, Action.CHECK_IN_OUT)
     now = ctx.clock.now()
     done = data.items if isinstance(data, CheckOut) else []
@@ -63,12 +63,11 @@ async def record_event(
     )
     kept = evidence_of(data)
     async with write_transaction():
-        row = await queries.visit_for_event(visit_id, months.around(now, ctx.settings.zone))
+        row = await queries.visit_for_event(visit_id, months.around(now, ctx.settings.zone), event_id=event.event_id)
         if row is None or not visible(actor, row["provider_id"], row["caregiver_id"]):
             raise NotFound("没有该上门服务", code="visit_not_found")
         visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
-        await queries.lock_event_id(event.event_id)
-        records = await queries.events_for(visit_id, row["service_month"], event.event_id)
+        records, nearby = await _events_of(visit, event, ctx.settings.zone)
         if any(r.visit != visit_id for r in records):
             raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
         # A resend of an event already kept is answered as a replay, even on a visit cancelled since.
@@ -92,14 +91,6 @@ async def record_event(
             error, detail = REFUSAL_ERRORS[outcome.code]
             raise error(detail, code=outcome.code)
         if outcome.code != "replayed":
-            await queries.insert_event(
-                visit_id,
-                visit.service_month,
-                event,
-                recorded_by=actor.user_id,
-                outcome=outcome.code,
-                person_confirmation=confirmation,
-            )
             await keep_evidence(ctx.settings.keyring, visit, event, kept, uploaded_by=actor.user_id, now=now)
             changes: dict[str, Any] = {
                 "status": new_state.status,
@@ -114,10 +105,18 @@ async def record_event(
             alerts = await _clear_alerts(visit, kind, now)
             if alerts != visit.alerts:
                 changes["alerts"] = alerts
-            flags = await flags_of(ctx, visit, new_state)
+            flags = await flags_of(ctx, visit, new_state, nearby)
             if flags is not None and flags != visit.flags:
                 changes["flags"] = flags
-            await queries.update_visit(visit_id, row["service_month"], changes | {"updated_at": now})
+            await queries.store_event(
+                visit_id,
+                visit.service_month,
+                event,
+                recorded_by=actor.user_id,
+                outcome=outcome.code,
+                person_confirmation=confirmation,
+                changes=changes | {"updated_at": now},
+            )
             if flags is not None:
                 await record_exceptions(visit, flags, now)
             visit = visit.model_copy(update=changes)
@@ -135,6 +134,22 @@ async def record_batch(
         except DomainError as error:
             results.append(RefusedEvent(event_id=item.event_id, error=error))
     return results
+
+
+async def _events_of(
+    visit: VisitToVerify, event: VisitEvent, zone: tzinfo
+) -> tuple[list[queries.StoredEvent], queries.NearbyEvents | None]:
+    """The visit's events and the one under the event's id; with them, in the same statement,
+    the caregiver's other visits near when the visit will count as checked in (its first
+    check-in so far, or this one if earlier), which verification compares it with."""
+    if visit.caregiver_id is None:
+        return await queries.events_for(visit.id, visit.service_month, event.event_id), None
+    checked_in = visit.checked_in_at
+    if checked_in is None or (event.kind == "check_in" and event.at < checked_in):
+        checked_in = event.at
+    return await queries.events_and_nearby(
+        visit.id, visit.service_month, event.event_id, (visit.caregiver_id, checked_in, OVERLAP_RANGE, zone)
+    )
 
 
 def _in_utc(moment: datetime | None) -> datetime | None:

@@ -21,9 +21,12 @@ from ltc.services.visits.values import VisitToVerify
 OVERLAP_RANGE = timedelta(days=1)  # the caregiver's other visits checked in this near are compared
 
 
-async def flags_of(ctx: ServiceContext, visit: VisitToVerify, state: VisitState) -> list[str] | None:
+async def flags_of(
+    ctx: ServiceContext, visit: VisitToVerify, state: VisitState, nearby: queries.NearbyEvents | None = None
+) -> list[str] | None:
     """Every verification rule on the visit as ``state`` stands; None while it cannot be verified
-    (not checked in, or the home has no position)."""
+    (not checked in, or the home has no position). ``nearby``: the caregiver's other visits
+    already read, used when read around the moment the visit counts as checked in."""
     if state.checked_in_at is None or visit.person_lat is None or visit.person_lon is None:
         return None
     zone = ctx.settings.zone
@@ -42,7 +45,7 @@ async def flags_of(ctx: ServiceContext, visit: VisitToVerify, state: VisitState)
         plan_items=plan_items,
         clinical_codes=service_catalogue(ctx.settings).clinical_codes,
         caregiver_qualification=visit.qualification or "",
-        caregiver_visits=await _caregiver_visits(visit, state.checked_in_at, ctx.settings.zone),
+        caregiver_visits=await _caregiver_visits(visit, state.checked_in_at, ctx.settings.zone, nearby),
         inpatient_stays=tuple(visit.inpatient_stays),
         date_of_death=visit.deceased_on,
         planned_caregiver_id=visit.caregiver_id,
@@ -60,18 +63,24 @@ async def _certificates(visit: VisitToVerify, state: VisitState) -> dict[int, da
     return known | (await queries.certificates_expire_on(others) if others else {})
 
 
-async def _caregiver_visits(visit: VisitToVerify, checked_in_at: datetime, zone: tzinfo) -> tuple[CaregiverVisit, ...]:
+async def _caregiver_visits(
+    visit: VisitToVerify, checked_in_at: datetime, zone: tzinfo, nearby: queries.NearbyEvents | None
+) -> tuple[CaregiverVisit, ...]:
     """The caregiver's other visits checked in about then, as their events leave them."""
     if visit.caregiver_id is None:
         return ()
+    if nearby is not None and nearby.around == checked_in_at and nearby.reach == OVERLAP_RANGE:
+        stored_events = nearby.events
+    else:
+        stored_events = await queries.caregiver_events(
+            visit.caregiver_id,
+            visit.id,
+            checked_in_at.astimezone(UTC) - OVERLAP_RANGE,
+            checked_in_at.astimezone(UTC) + OVERLAP_RANGE,
+            zone,
+        )
     others: dict[int, list[VisitEvent]] = defaultdict(list)
-    for stored in await queries.caregiver_events(
-        visit.caregiver_id,
-        visit.id,
-        checked_in_at.astimezone(UTC) - OVERLAP_RANGE,
-        checked_in_at.astimezone(UTC) + OVERLAP_RANGE,
-        zone,
-    ):
+    for stored in stored_events:
         others[stored.visit].append(stored.event)
     visits = []
     for other_id, events in others.items():
