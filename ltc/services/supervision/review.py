@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from piccolo.utils.encoding import dump_json
 from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
+from ltc.db.parameters import in_parts
 from ltc.db.queries.paging import Page, PageRequest, after_key, decode_cursor, page_of
 from ltc.db.tables import Provider, ReviewSample, Settlement, SettlementLine, Visit, VisitException
 from ltc.domain import settlement as rules
@@ -28,8 +30,9 @@ from ltc.domain.access import Action, Actor, require, require_provider_visible
 from ltc.domain.errors import Conflict, InvalidInput, NotFound
 from ltc.domain.periods import Period
 from ltc.domain.policy import PolicyBook
-from ltc.domain.review_sampling import LineRisk, draw
-from ltc.services.audit import record_change
+from ltc.domain.review_sampling import Drawn, LineRisk, draw
+from ltc.domain.risk import RiskScore
+from ltc.services.audit import Change, record_change, record_changes
 from ltc.services.context import ServiceContext
 from ltc.services.inputs import Input
 from ltc.services.reference import policy_book
@@ -117,6 +120,9 @@ _COLUMNS = (
 )
 
 
+SAMPLES_PER_INSERT = 1000  # a month's samples inserted a thousand rows a statement
+
+
 def _not_found() -> NotFound:
     return NotFound("没有该复审抽样", code="review_sample_not_found")
 
@@ -134,16 +140,21 @@ class SampledLine:
     gross_fen: int
     fund_fen: int
     policy_version: str
-    visit_ids: tuple[int, ...]
-    days: tuple[str, ...]
 
-    @property
-    def fingerprint(self) -> str:
-        """What makes a line the same line after a rebuild: its person, kind, quantity, gross
-        amount, policy version, visits and days (not its fund amount, which a decision changes)."""
-        parts = [self.kind, self.person, self.quantity, self.gross_fen, self.policy_version]
-        parts += [dump_json(list(self.visit_ids)), dump_json(list(self.days))]
-        return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+def line_fingerprint(
+    kind: str,
+    person: int,
+    quantity: int,
+    gross_fen: int,
+    policy_version: str,
+    visit_ids: Sequence[int],
+    days: Sequence[str],
+) -> str:
+    """What makes a line the same line after a rebuild: its person, kind, quantity, gross
+    amount, policy version, visits and days (not its fund amount, which a decision changes)."""
+    parts = [kind, person, quantity, gross_fen, policy_version, dump_json(list(visit_ids)), dump_json(list(days))]
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 
 def decided_fund(status: str, fund_fen_drawn: int, amount_fen: int | None) -> int:
@@ -171,8 +182,6 @@ async def sampled_lines(settlement_ids: list[int]) -> list[SampledLine]:
             SettlementLine.gross_fen,
             SettlementLine.fund_fen,
             SettlementLine.policy_version,
-            SettlementLine.visit_ids,
-            SettlementLine.days,
         )
         .where(
             SettlementLine.settlement.is_in(settlement_ids)
@@ -180,11 +189,61 @@ async def sampled_lines(settlement_ids: list[int]) -> list[SampledLine]:
             & SettlementLine.person.is_not_null()
         )
         .order_by(SettlementLine.id)
-        .output(load_json=True)
     )
-    return [
-        SampledLine(**(r | {"visit_ids": tuple(r["visit_ids"] or ()), "days": tuple(r["days"] or ())})) for r in rows
-    ]
+    return [SampledLine(**r) for r in rows]
+
+
+async def fingerprints(line_ids: Sequence[int]) -> dict[int, str]:
+    """Each line's fingerprint, from its visits and days read only for these lines (a month's
+    lines hold millions of visit ids; a sample needs the drawn lines' and those of a
+    settlement whose decisions may carry over)."""
+    prints: dict[int, str] = {}
+    for part in in_parts(line_ids):
+        for r in (
+            await SettlementLine.select(
+                SettlementLine.id,
+                SettlementLine.kind,
+                SettlementLine.person,
+                SettlementLine.quantity,
+                SettlementLine.gross_fen,
+                SettlementLine.policy_version,
+                SettlementLine.visit_ids,
+                SettlementLine.days,
+            )
+            .where(SettlementLine.id.is_in(part))
+            .output(load_json=True)
+        ):
+            prints[r["id"]] = line_fingerprint(
+                r["kind"],
+                r["person"],
+                r["quantity"],
+                r["gross_fen"],
+                r["policy_version"],
+                r["visit_ids"] or (),
+                r["days"] or (),
+            )
+    return prints
+
+
+@dataclass(frozen=True, slots=True)
+class _Draw:
+    """One settlement's draw: its seed, the lines drawn and every line's risk score."""
+
+    seed: int
+    drawn: tuple[Drawn, ...]
+    risks: dict[int, RiskScore]
+
+
+def _draw(lines: list[SampledLine], facts: MonthFacts) -> _Draw:
+    seed = secrets.randbits(62)
+    risks = {line.id: facts.person_score(line.provider, line.person) for line in lines}
+    drawn = draw(
+        [LineRisk(i, s.score, s.reasons) for i, s in risks.items()],
+        facts.policy.review_share,
+        facts.policy.review_risk_share,
+        seed,
+    )
+    return _Draw(seed, drawn, risks)
 
 
 async def draw_samples(ctx: ServiceContext, period: Period, settlement_ids: list[int]) -> None:
@@ -197,87 +256,112 @@ async def draw_samples(ctx: ServiceContext, period: Period, settlement_ids: list
         lines_of[line.settlement].append(line)
     now = ctx.clock.now()
     async with write_transaction():
-        old_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        decided_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for old in (
             await ReviewSample.select().where(ReviewSample.settlement.is_in(settlement_ids)).output(load_json=True)
         ):
-            old_of[old["settlement"]].append(old)
+            if old["status"] != "pending":
+                decided_of[old["settlement"]].append(old)
         await ReviewSample.delete().where(ReviewSample.settlement.is_in(settlement_ids))
+        draws = {s: _draw(lines_of.get(s, []), facts) for s in settlement_ids}
+        printed = {d.line_id for one in draws.values() for d in one.drawn}
+        printed |= {line.id for s in decided_of for line in lines_of.get(s, [])}
+        prints = await fingerprints(sorted(printed))
+        rows: list[ReviewSample] = []
+        changes: list[Change] = []
         for settlement_id in settlement_ids:
-            await _draw_one(
+            kept, carried = await _sample_of(
                 policy_book(ctx.settings),
                 settlement_id,
                 lines_of.get(settlement_id, []),
-                old_of.get(settlement_id, []),
-                facts,
+                decided_of.get(settlement_id, []),
+                draws[settlement_id],
+                prints,
+                facts.period,
                 now,
             )
+            rows += kept
+            changes.append(
+                Change(
+                    actor=None,
+                    at=now,
+                    action="review_sample.draw",
+                    entity="settlement",
+                    entity_id=settlement_id,
+                    after={
+                        "seed": draws[settlement_id].seed,
+                        "lines": sorted(r.line_id for r in kept),
+                        "carried": carried,
+                    },
+                )
+            )
+        for start in range(0, len(rows), SAMPLES_PER_INSERT):
+            await ReviewSample.insert(*rows[start : start + SAMPLES_PER_INSERT])
+        await record_changes(changes)
 
 
-async def _draw_one(
+async def _sample_of(
     book: PolicyBook,
     settlement_id: int,
     lines: list[SampledLine],
-    before: list[dict[str, Any]],
-    facts: MonthFacts,
+    decided: list[dict[str, Any]],
+    new: _Draw,
+    prints: dict[int, str],
+    period: Period,
     now: datetime,
-) -> None:
-    """One settlement's sample from a new seed, and beside it every line decided before that
-    is unchanged, its decision standing (and applied again to the rebuilt line)."""
-    by_print = {line.fingerprint: line for line in lines}
-    carried = {
-        old["line_fingerprint"]: old
-        for old in before
-        if old["status"] != "pending" and old["line_fingerprint"] in by_print
-    }
-    seed = secrets.randbits(62)
-    risks = {line.id: facts.person_score(line.provider, line.person) for line in lines}
-    drawn = draw(
-        [LineRisk(i, s.score, s.reasons) for i, s in risks.items()],
-        facts.policy.review_share,
-        facts.policy.review_risk_share,
-        seed,
-    )
+) -> tuple[list[ReviewSample], int]:
+    """One settlement's sample from its new draw, and beside it every line decided before that
+    is unchanged, its decision standing (and applied again to the rebuilt line); with how many
+    decisions carried over."""
+    by_print = {prints[line.id]: line for line in lines if line.id in prints}
+    carried = {old["line_fingerprint"]: old for old in decided if old["line_fingerprint"] in by_print}
     by_id = {line.id: line for line in lines}
-    period = facts.period
     rows = [
-        _row(by_id[d.line_id], period, seed, d.drawn_for, list(d.reasons), risks[d.line_id].score, now) for d in drawn
+        _row(
+            by_id[d.line_id],
+            prints[d.line_id],
+            period,
+            new.seed,
+            d.drawn_for,
+            list(d.reasons),
+            new.risks[d.line_id].score,
+            now,
+        )
+        for d in new.drawn
     ]
-    drawn_ids = {d.line_id for d in drawn}
+    drawn_ids = {d.line_id for d in new.drawn}
     for print_, old in carried.items():
         line = by_print[print_]
         if line.id not in drawn_ids:  # kept beside the new draw: its decision stands
-            rows.append(_row(line, period, old["seed"], old["drawn_for"], old["reasons"], old["score"], now))
+            rows.append(_row(line, print_, period, old["seed"], old["drawn_for"], old["reasons"], old["score"], now))
     for sample in rows:
-        decided = carried.get(sample.line_fingerprint)
-        if decided is not None:
-            sample.status, sample.amount_fen, sample.note = decided["status"], decided["amount_fen"], decided["note"]
-            sample.decided_by, sample.decided_at = decided["decided_by"], decided["decided_at"]
-            sample.fund_fen_drawn = decided["fund_fen_drawn"]  # what the line paid before any decision
+        was = carried.get(sample.line_fingerprint)
+        if was is not None:
+            sample.status, sample.amount_fen, sample.note = was["status"], was["amount_fen"], was["note"]
+            sample.decided_by, sample.decided_at = was["decided_by"], was["decided_at"]
+            sample.fund_fen_drawn = was["fund_fen_drawn"]  # what the line paid before any decision
             await _set_line_fund(
                 book, settlement_id, sample.line_id, sample.fund_fen_drawn, sample.status, sample.amount_fen
             )
-    if rows:
-        await ReviewSample.insert(*rows)
-    await record_change(
-        actor=None,
-        at=now,
-        action="review_sample.draw",
-        entity="settlement",
-        entity_id=settlement_id,
-        after={"seed": seed, "lines": sorted(r.line_id for r in rows), "carried": len(carried)},
-    )
+    return rows, len(carried)
 
 
 def _row(
-    line: SampledLine, period: Period, seed: int, drawn_for: str, reasons: list[str], score: float, now: datetime
+    line: SampledLine,
+    fingerprint: str,
+    period: Period,
+    seed: int,
+    drawn_for: str,
+    reasons: list[str],
+    score: float,
+    now: datetime,
 ) -> ReviewSample:
     return ReviewSample(
         settlement=line.settlement,
         provider=line.provider,
         period=str(period),
         line_id=line.id,
-        line_fingerprint=line.fingerprint,
+        line_fingerprint=fingerprint,
         person=line.person,
         seed=seed,
         drawn_for=drawn_for,

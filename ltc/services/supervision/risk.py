@@ -100,9 +100,17 @@ class MonthFacts:
     def caregiver_score(self, caregiver_id: int) -> risk.RiskScore:
         return risk.score(self.caregivers.get(caregiver_id, risk.SubjectFacts()), self._caregiver_peers, self.policy)
 
+    @cached_property
+    def _person_scores(self) -> dict[risk.SubjectFacts, risk.RiskScore]:
+        return {}  # hundreds of thousands of persons share a few thousand facts: each scored once
+
     def person_score(self, provider_id: int, person_id: int) -> risk.RiskScore:
         default = risk.SubjectFacts(new_provider=provider_id in self.new_providers)
-        return risk.score(self.persons.get((provider_id, person_id), default), self._person_peers, self.policy)
+        facts = self.persons.get((provider_id, person_id), default)
+        scored = self._person_scores.get(facts)
+        if scored is None:
+            scored = self._person_scores[facts] = risk.score(facts, self._person_peers, self.policy)
+        return scored
 
 
 async def _new_providers(period: Period, months: int) -> frozenset[int]:
