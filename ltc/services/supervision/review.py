@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from ltc.db.engine import locked, write_transaction
 from ltc.db.parameters import in_parts
+from ltc.db.queries import months
 from ltc.db.queries.paging import Page, PageRequest, after_key, decode_cursor, page_of
 from ltc.db.tables import Provider, ReviewSample, Settlement, SettlementLine, Visit, VisitException
 from ltc.domain import settlement as rules
@@ -193,8 +194,8 @@ async def sampled_lines(settlement_ids: list[int]) -> list[SampledLine]:
     return [SampledLine(**r) for r in rows]
 
 
-async def fingerprints(line_ids: Sequence[int]) -> dict[int, str]:
-    """Each line's fingerprint, from its visits and days read only for these lines (a month's
+async def fingerprints(line_ids: Sequence[int], period: Period) -> dict[int, str]:
+    """Each line's fingerprint (lines of ``period``), from its visits and days read only for these lines (a month's
     lines hold millions of visit ids; a sample needs the drawn lines' and those of a
     settlement whose decisions may carry over)."""
     prints: dict[int, str] = {}
@@ -210,7 +211,7 @@ async def fingerprints(line_ids: Sequence[int]) -> dict[int, str]:
                 SettlementLine.visit_ids,
                 SettlementLine.days,
             )
-            .where(SettlementLine.id.is_in(part))
+            .where(SettlementLine.id.is_in(part) & months.of_period(period).where(SettlementLine.service_month))
             .output(load_json=True)
         ):
             prints[r["id"]] = line_fingerprint(
@@ -266,7 +267,7 @@ async def draw_samples(ctx: ServiceContext, period: Period, settlement_ids: list
         draws = {s: _draw(lines_of.get(s, []), facts) for s in settlement_ids}
         printed = {d.line_id for one in draws.values() for d in one.drawn}
         printed |= {line.id for s in decided_of for line in lines_of.get(s, [])}
-        prints = await fingerprints(sorted(printed))
+        prints = await fingerprints(sorted(printed), period)
         rows: list[ReviewSample] = []
         changes: list[Change] = []
         for settlement_id in settlement_ids:
