@@ -62,7 +62,7 @@ from ltc.services.context import ServiceContext
 from ltc.services.relief import statement as relief_statement
 from ltc.services.settlements import build, corrections, workflow
 from ltc.services.settlements.values import BuildSettlementsParams, CorrectionRequest
-from ltc.services.supervision import advances, review
+from ltc.services.supervision import advances, review, review_draw
 from ltc.services.supervision.advances import AdvanceIn
 from ltc.services.supervision.findings import FindingIn, record_finding
 from ltc.services.supervision.inspections import InspectionIn, open_inspection
@@ -579,7 +579,7 @@ class MoneyMachine(RuleBasedStateMachine):
                 .where(SettlementLine.id == sample["line_id"])
                 .first()
             )
-            assert line is not None and line["fund_fen"] == review.decided_fund(
+            assert line is not None and line["fund_fen"] == review_draw.decided_fund(
                 sample["status"], sample["fund_fen_drawn"], sample["amount_fen"]
             ), sample
             assert not (sample["settlement"] in locked and sample["status"] == "pending"), sample

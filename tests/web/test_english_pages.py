@@ -26,7 +26,7 @@ from ltc.domain.periods import Period
 from ltc.services import jobs
 from ltc.services.clock import local_today
 from ltc.services.settlements.values import BuildSettlementsParams
-from ltc.services.supervision import review, tip_offs
+from ltc.services.supervision import review_draw, tip_offs
 from ltc.settings import Settings
 from tests.helpers import HTML, signed_in_browser
 from tests.isolated import isolated_app
@@ -108,7 +108,7 @@ async def district(settings: Settings) -> AsyncIterator[District]:
                 gross_fen=6000,
             )
         )
-        await review.draw_samples(services, Period.parse(period), [settlement["id"]])
+        await review_draw.draw_samples(services, Period.parse(period), [settlement["id"]])
         sample = await ReviewSample.select(ReviewSample.id).where(ReviewSample.settlement == settlement["id"]).first()
         assert sample is not None, "one line, one line drawn"
         filed = await tip_offs.file_public(services, tip_offs.TipOffIn(about="某护理站", description="未上门"), "")

@@ -10,7 +10,7 @@ import pytest
 from ltc.db.tables import Inspection, ReviewSample, TipOff
 from ltc.domain.periods import Period
 from ltc.domain.review_sampling import LineRisk, draw
-from ltc.services.supervision.review import draw_samples, sampled_lines
+from ltc.services.supervision.review_draw import draw_samples, sampled_lines
 from ltc.services.supervision.risk import month_facts
 from tests.conftest import bearer
 from tests.web.test_providers_and_assignment import run_burst_worker

@@ -36,7 +36,7 @@ from ltc.services.settlements.values import (
     BuildSettlementsPartParams,
     BuiltDraft,
 )
-from ltc.services.supervision.review import draw_samples
+from ltc.services.supervision.review_draw import draw_samples
 
 # A transaction stores the drafts of providers until this many lines and counted visits:
 # a few transactions a month, none holding SQLite's one write lock for long.
