@@ -154,14 +154,6 @@ _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
 # The visit's events read in its month's partition; the event id in every month's (an id used
 # on another visit is refused, whatever its month).
 _EVENTS_SQL = "SELECT * FROM visit_event WHERE (visit = {} AND service_month = {}) OR event_id = {}"
-# The same, with the events of the caregiver's other visits checked in near a moment: one
-# statement for both on the hot path (``nearby`` tells the two apart).
-_EVENTS_AND_NEARBY_SQL = """
-SELECT 0 AS nearby, * FROM visit_event WHERE (visit = {{}} AND service_month = {{}}) OR event_id = {{}}
-UNION ALL
-SELECT 1 AS nearby, e.* FROM visit_event e JOIN visit v ON v.id = e.visit AND v.service_month = e.service_month
-WHERE v.caregiver = {{}} AND v.id <> {{}} AND v.checked_in_at >= {{}} AND v.checked_in_at <= {{}}
-  AND {visits} AND {events}"""
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
                          recorded_by, outcome, person_confirmation, presence, performed_by, evidence, service_month)
@@ -174,6 +166,12 @@ _CAREGIVER_EVENTS_SQL = """
 SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit AND v.service_month = e.service_month
 WHERE v.caregiver = {{}} AND v.id <> {{}} AND v.checked_in_at >= {{}} AND v.checked_in_at <= {{}}
   AND {visits} AND {events}"""
+# Both in one statement on the hot path (``nearby`` tells the two apart).
+_EVENTS_AND_NEARBY_SQL = (
+    _EVENTS_SQL.replace("{}", "{{}}").replace("SELECT *", "SELECT 0 AS nearby, *", 1)
+    + "\nUNION ALL"
+    + _CAREGIVER_EVENTS_SQL.replace("SELECT e.*", "SELECT 1 AS nearby, e.*", 1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +267,7 @@ async def events_and_nearby(
     ``nearby_of`` names (caregiver, around, reach, zone) within reach of that moment."""
     caregiver_id, around, reach, zone = nearby_of
     since, until = around.astimezone(UTC) - reach, around.astimezone(UTC) + reach
-    bounds = months.of_checked_in(since, until, zone)
-    sql = _EVENTS_AND_NEARBY_SQL.format(visits=bounds.sql("v"), events=bounds.sql("e"))
+    sql = _near(_EVENTS_AND_NEARBY_SQL, since, until, zone)
     rows = await VisitEventRecord.raw(sql, visit_id, service_month, event_id, caregiver_id, visit_id, since, until)
     own = [_stored_event(r) for r in rows if not r["nearby"]]
     nearby = [_stored_event(r) for r in rows if r["nearby"]]
@@ -282,9 +279,15 @@ async def caregiver_events(
 ) -> list[StoredEvent]:
     """The events of the caregiver's other visits checked in between ``since`` and ``until``
     (in the months those visits may be kept under)."""
+    return await _stored_events(
+        _near(_CAREGIVER_EVENTS_SQL, since, until, zone), caregiver_id, other_than, since, until
+    )
+
+
+def _near(sql: str, since: datetime, until: datetime, zone: tzinfo) -> str:
+    """The caregiver-events template bounded to the months visits checked in then are kept under."""
     bounds = months.of_checked_in(since, until, zone)
-    sql = _CAREGIVER_EVENTS_SQL.format(visits=bounds.sql("v"), events=bounds.sql("e"))
-    return await _stored_events(sql, caregiver_id, other_than, since, until)
+    return sql.format(visits=bounds.sql("v"), events=bounds.sql("e"))
 
 
 async def certificates_expire_on(caregiver_ids: Iterable[int]) -> dict[int, date | None]:
