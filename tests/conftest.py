@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 
 from ltc.bench.scratch import scratch_database
@@ -24,6 +25,10 @@ from ltc.settings import Settings
 from tests.helpers import DEMO_PASSWORD
 
 RUN_ID = uuid.uuid4().hex[:10]
+# Speed is measured by the benchmarks, never by a test's clock: no example has a deadline (CI
+# runs two suites at once on two cores).
+hypothesis_settings.register_profile("ltc", deadline=None)
+hypothesis_settings.load_profile("ltc")
 
 
 @pytest.fixture(scope="session")
