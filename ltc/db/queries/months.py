@@ -68,5 +68,10 @@ def of_checked_in(start: datetime, end: datetime, zone: tzinfo) -> MonthBounds:
     )
 
 
+def of_event(at: datetime, zone: tzinfo) -> MonthBounds:
+    """The months of the visits an event sent for ``at`` may be recorded on."""
+    return of_checked_in(at, at + _INSTANT, zone)
+
+
 def of_checked_in_period(period: Period, zone: tzinfo) -> MonthBounds:
     return of_checked_in(period.start_utc(zone), period.end_utc(zone), zone)

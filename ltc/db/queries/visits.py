@@ -151,24 +151,27 @@ EVENT_ID_LOCKS = 7301  # the advisory locks' first key: event ids (the second is
 # visits of different months could otherwise each take the same id at the same moment.
 _EVENT_LOCK = f", pg_advisory_xact_lock({EVENT_ID_LOCKS}, hashtext({{}})) AS event_locked"
 _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
-# The visit's events read in its month's partition; the event id in every month's (an id used
-# on another visit is refused, whatever its month).
-_EVENTS_SQL = "SELECT * FROM visit_event WHERE (visit = {} AND service_month = {}) OR event_id = {}"
+# The visit's events in its month's partition, and the event id in the months an event of its
+# time may be recorded on: a resend carries its first time, so it finds the visit it was kept
+# on, whatever that visit's month. The months are literals, so PostgreSQL plans (and locks)
+# only those partitions, however many months are kept.
+_EVENTS_SQL = "SELECT * FROM visit_event WHERE (visit = {{}} AND {own}) OR (event_id = {{}} AND {reach})"
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
                          recorded_by, outcome, person_confirmation, presence, performed_by, evidence, service_month)
 VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
+_UPDATE_VISIT_SQL = "UPDATE visit SET {changes} WHERE id = {{}} AND {month}"
 # The event and the visit it leaves, in one statement on PostgreSQL.
 _STORE_EVENT_SQL = """
 WITH kept AS ({insert} RETURNING 1)
-UPDATE visit SET {changes} WHERE id = {{}} AND service_month = {{}}"""
+{update}"""
 _CAREGIVER_EVENTS_SQL = """
 SELECT e.* FROM visit_event e JOIN visit v ON v.id = e.visit AND v.service_month = e.service_month
 WHERE v.caregiver = {{}} AND v.id <> {{}} AND v.checked_in_at >= {{}} AND v.checked_in_at <= {{}}
   AND {visits} AND {events}"""
 # Both in one statement on the hot path (``nearby`` tells the two apart).
 _EVENTS_AND_NEARBY_SQL = (
-    _EVENTS_SQL.replace("{}", "{{}}").replace("SELECT *", "SELECT 0 AS nearby, *", 1)
+    _EVENTS_SQL.replace("SELECT *", "SELECT 0 AS nearby, *", 1)
     + "\nUNION ALL"
     + _CAREGIVER_EVENTS_SQL.replace("SELECT e.*", "SELECT 1 AS nearby, e.*", 1)
 )
@@ -252,26 +255,35 @@ class NearbyEvents:
     events: list[StoredEvent]
 
 
-async def events_for(visit_id: int, service_month: date, event_id: UUID) -> list[StoredEvent]:
-    """The visit's events, and the one stored under ``event_id`` whatever visit it is on."""
-    return await _stored_events(_EVENTS_SQL, visit_id, service_month, event_id)
+async def events_for(
+    visit_id: int, service_month: date, event_id: UUID, event_months: MonthBounds
+) -> list[StoredEvent]:
+    """The visit's events, and the one stored under ``event_id`` on any visit of
+    ``event_months`` (``months.of_event``: where an event of its time may be kept)."""
+    return await _stored_events(events_sql(service_month, event_months), visit_id, event_id)
+
+
+def events_sql(service_month: date, event_months: MonthBounds) -> str:
+    """``events_for``'s statement (its arguments: the visit's id, the event id)."""
+    return _EVENTS_SQL.format(own=months.of_month(service_month).sql(), reach=event_months.sql())
 
 
 async def events_and_nearby(
     visit_id: int,
     service_month: date,
     event_id: UUID,
+    event_months: MonthBounds,
     nearby_of: tuple[int, datetime, timedelta, tzinfo],
 ) -> tuple[list[StoredEvent], NearbyEvents]:
     """``events_for`` and, in the same statement, ``caregiver_events`` of the caregiver
     ``nearby_of`` names (caregiver, around, reach, zone) within reach of that moment."""
     caregiver_id, around, reach, zone = nearby_of
     since, until = around.astimezone(UTC) - reach, around.astimezone(UTC) + reach
-    sql = _near(_EVENTS_AND_NEARBY_SQL, since, until, zone)
-    rows = await VisitEventRecord.raw(sql, visit_id, service_month, event_id, caregiver_id, visit_id, since, until)
-    own = [_stored_event(r) for r in rows if not r["nearby"]]
+    own = months.of_month(service_month).sql()
+    sql = _near(_EVENTS_AND_NEARBY_SQL, since, until, zone, own=own, reach=event_months.sql())
+    rows = await VisitEventRecord.raw(sql, visit_id, event_id, caregiver_id, visit_id, since, until)
     nearby = [_stored_event(r) for r in rows if r["nearby"]]
-    return own, NearbyEvents(around, reach, nearby)
+    return [_stored_event(r) for r in rows if not r["nearby"]], NearbyEvents(around, reach, nearby)
 
 
 async def caregiver_events(
@@ -284,10 +296,11 @@ async def caregiver_events(
     )
 
 
-def _near(sql: str, since: datetime, until: datetime, zone: tzinfo) -> str:
-    """The caregiver-events template bounded to the months visits checked in then are kept under."""
+def _near(sql: str, since: datetime, until: datetime, zone: tzinfo, **fields: str) -> str:
+    """The caregiver-events template bounded to the months visits checked in then are kept
+    under (``fields``: the template's other literals)."""
     bounds = months.of_checked_in(since, until, zone)
-    return sql.format(visits=bounds.sql("v"), events=bounds.sql("e"))
+    return sql.format(visits=bounds.sql("v"), events=bounds.sql("e"), **fields)
 
 
 async def certificates_expire_on(caregiver_ids: Iterable[int]) -> dict[int, date | None]:
@@ -330,13 +343,14 @@ async def store_event(
         service_month,
     )
     assignments = ", ".join(f"{name} = {{}}" for name in changes)
-    update_args = (*(dump_json(v) if isinstance(v, list) else v for v in changes.values()), visit_id, service_month)
+    update_args = (*(dump_json(v) if isinstance(v, list) else v for v in changes.values()), visit_id)
+    # The month as a literal: PostgreSQL plans (and locks) the one partition the visit is in.
+    update = _UPDATE_VISIT_SQL.format(changes=assignments, month=months.of_month(service_month).sql())
     if is_sqlite(current_engine()):
         await VisitEventRecord.raw(_INSERT_EVENT_SQL, *event_args)
-        await Visit.raw(f"UPDATE visit SET {assignments} WHERE id = {{}} AND service_month = {{}}", *update_args)
+        await Visit.raw(update, *update_args)
         return
-    sql = _STORE_EVENT_SQL.format(insert=_INSERT_EVENT_SQL.strip(), changes=assignments)
-    await Visit.raw(sql, *event_args, *update_args)
+    await Visit.raw(_STORE_EVENT_SQL.format(insert=_INSERT_EVENT_SQL.strip(), update=update), *event_args, *update_args)
 
 
 async def events_of_visits(visit_ids: list[int]) -> dict[int, list[VisitEvent]]:

@@ -142,13 +142,18 @@ async def _events_of(
     """The visit's events and the one under the event's id; with them, in the same statement,
     the caregiver's other visits near when the visit will count as checked in (its first
     check-in so far, or this one if earlier), which verification compares it with."""
+    event_months = months.of_event(event.at, zone)
     if visit.caregiver_id is None:
-        return await queries.events_for(visit.id, visit.service_month, event.event_id), None
+        return await queries.events_for(visit.id, visit.service_month, event.event_id, event_months), None
     checked_in = visit.checked_in_at
     if checked_in is None or (event.kind == "check_in" and event.at < checked_in):
         checked_in = event.at
     return await queries.events_and_nearby(
-        visit.id, visit.service_month, event.event_id, (visit.caregiver_id, checked_in, OVERLAP_RANGE, zone)
+        visit.id,
+        visit.service_month,
+        event.event_id,
+        event_months,
+        (visit.caregiver_id, checked_in, OVERLAP_RANGE, zone),
     )
 
 
