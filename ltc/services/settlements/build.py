@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from uuid import UUID
 
 from ltc.db.engine import current_engine, is_sqlite
+from ltc.db.queries.risk_facts import VisitTally
 from ltc.db.tables import Provider
 from ltc.domain import settlement as rules
 from ltc.domain.access import Action, Actor, require
@@ -37,6 +38,7 @@ from ltc.services.settlements.values import (
     BuiltDraft,
 )
 from ltc.services.supervision.review_draw import draw_samples
+from ltc.services.supervision.risk import month_tallies
 
 # A transaction stores the drafts of providers until this many lines and counted visits:
 # a few transactions a month, none holding SQLite's one write lock for long.
@@ -210,6 +212,9 @@ async def build_in_one_job(ctx: ServiceContext, params: BuildSettlementsParams, 
     rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
     await ensure_for(period.first_day, period.first_day)  # the lines' partition (PostgreSQL)
     storing = _Storing(ctx, period, progress)
+    # The review sample's visit tallies, read from the visits (which a build leaves as they
+    # are) on a connection of their own while the drafts are priced and stored.
+    tallies = asyncio.create_task(month_tallies(ctx, period))
     try:
         with _collector_paused():
             if params.provider_id is not None:
@@ -231,15 +236,19 @@ async def build_in_one_job(ctx: ServiceContext, params: BuildSettlementsParams, 
                     shares.cancel()
             stored = await storing.finish(len(month.providers))
     except BaseException:
+        tallies.cancel()
         await storing.abandon()
         raise
     drafts = [BuiltDraft(provider_id=r.provider_id, settlement_id=r.settlement_id, rebuilt=r.rebuilt) for r in stored]
-    return await _concluded(ctx, period, drafts)
+    return await _concluded(ctx, period, drafts, await tallies)
 
 
-async def _concluded(ctx: ServiceContext, period: Period, drafts: list[BuiltDraft]) -> BuildResult:
+async def _concluded(
+    ctx: ServiceContext, period: Period, drafts: list[BuiltDraft], tallies: list[VisitTally] | None = None
+) -> BuildResult:
     results = {r.provider_id: r for r in drafts}
-    await draw_samples(ctx, period, [r.settlement_id for r in drafts if r.rebuilt])  # the review sample (复审)
+    rebuilt = [r.settlement_id for r in drafts if r.rebuilt]
+    await draw_samples(ctx, period, rebuilt, tallies)  # the review sample (复审)
     return BuildResult(
         period=str(period),
         providers=len(results),

@@ -18,6 +18,7 @@ from piccolo.utils.encoding import dump_json
 from ltc.db.engine import write_transaction
 from ltc.db.parameters import in_parts
 from ltc.db.queries import months
+from ltc.db.queries.risk_facts import VisitTally
 from ltc.db.tables import ReviewSample, Settlement, SettlementLine
 from ltc.domain import settlement as rules
 from ltc.domain.periods import Period
@@ -153,11 +154,14 @@ def _draw(lines: list[SampledLine], facts: MonthFacts) -> _Draw:
     return _Draw(seed, drawn, risks)
 
 
-async def draw_samples(ctx: ServiceContext, period: Period, settlement_ids: list[int]) -> None:
-    """Draw the sample of each draft just (re)built; decisions on unchanged lines carried over."""
+async def draw_samples(
+    ctx: ServiceContext, period: Period, settlement_ids: list[int], tallies: list[VisitTally] | None = None
+) -> None:
+    """Draw the sample of each draft just (re)built; decisions on unchanged lines carried over.
+    ``tallies``: the month's visit tallies, when the build read them beside its pricing."""
     if not settlement_ids:
         return
-    facts = await month_facts(ctx, period)
+    facts = await month_facts(ctx, period, tallies)
     lines_of: dict[int, list[SampledLine]] = defaultdict(list)
     for line in await sampled_lines(settlement_ids):
         lines_of[line.settlement].append(line)

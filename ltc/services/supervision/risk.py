@@ -152,13 +152,21 @@ async def _persons_at_cap(period: Period, policy: Policy) -> set[PersonKey]:
     return {key for key, months in at_cap.items() if risk.months_at_cap([p in months for p in wanted]) >= len(wanted)}
 
 
-async def month_facts(ctx: ServiceContext, period: Period) -> MonthFacts:
-    """The month's facts for every subject with a done visit in it."""
+async def month_tallies(ctx: ServiceContext, period: Period) -> list[VisitTally]:
+    """The month's done visits in groups (``month_visit_tallies``): the part of the month's facts
+    read from the visits alone, which a settlement build leaves as they are."""
+    policy = policy_book(ctx.settings).in_force(period.first_day)
+    return await month_visit_tallies(period, ctx.settings.zone, float(policy.minimum_duration_share))
+
+
+async def month_facts(ctx: ServiceContext, period: Period, tallies: list[VisitTally] | None = None) -> MonthFacts:
+    """The month's facts for every subject with a done visit in it (``tallies``: the month's,
+    when already read)."""
     policy = policy_book(ctx.settings).in_force(period.first_day)
     providers: dict[int, _Tally] = defaultdict(_Tally)
     caregivers: dict[int, _Tally] = defaultdict(_Tally)
     persons: dict[PersonKey, _Tally] = defaultdict(_Tally)
-    for group in await month_visit_tallies(period, ctx.settings.zone, float(policy.minimum_duration_share)):
+    for group in tallies if tallies is not None else await month_tallies(ctx, period):
         key = (group.provider, group.person)
         providers[group.provider].add(group, key)
         persons[key].add(group, key)
