@@ -15,6 +15,7 @@ from typing import Any
 
 from piccolo.utils.encoding import dump_json
 
+from ltc.db.bulk import insert_rows
 from ltc.db.engine import write_transaction
 from ltc.db.parameters import in_parts
 from ltc.db.queries import months
@@ -32,7 +33,8 @@ from ltc.services.supervision.renetting import net_again
 from ltc.services.supervision.risk import MonthFacts, month_facts
 
 SAMPLED_KINDS = (rules.HOME, rules.INSTITUTIONAL)
-SAMPLES_PER_INSERT = 1000  # a month's samples inserted a thousand rows a statement
+# review_sample's columns as a draw inserts them (the month's samples in one bulk write)
+SAMPLE_COLUMNS = tuple(c._meta.name for c in ReviewSample._meta.columns if c._meta.name != "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +168,7 @@ async def draw_samples(
     for line in await sampled_lines(settlement_ids):
         lines_of[line.settlement].append(line)
     now = ctx.clock.now()
-    async with write_transaction():
+    async with write_transaction() as transaction:
         decided_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for old in (
             await ReviewSample.select().where(ReviewSample.settlement.is_in(settlement_ids)).output(load_json=True)
@@ -206,8 +208,9 @@ async def draw_samples(
                     },
                 )
             )
-        for start in range(0, len(rows), SAMPLES_PER_INSERT):
-            await ReviewSample.insert(*rows[start : start + SAMPLES_PER_INSERT])
+        if rows:
+            samples = [tuple(getattr(row, c) for c in SAMPLE_COLUMNS) for row in rows]
+            await insert_rows(transaction, ReviewSample, SAMPLE_COLUMNS, samples)
         await record_changes(changes)
 
 
