@@ -102,9 +102,9 @@ async def test_the_month_built_in_parts_gets_the_drafts_one_job_gets(services, t
     sampled: list[list[int]] = []
     real_draw = build.draw_samples
 
-    async def drawn(ctx: ServiceContext, period: Period, settlement_ids: list[int]) -> None:
+    async def drawn(ctx: ServiceContext, period: Period, settlement_ids: list[int], tallies: Any = None) -> None:
         sampled.append(sorted(settlement_ids))
-        await real_draw(ctx, period, settlement_ids)
+        await real_draw(ctx, period, settlement_ids, tallies)
 
     monkeypatch.setattr(build, "draw_samples", drawn)
 

@@ -12,6 +12,7 @@ import gc
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from uuid import UUID
 
 from ltc.db.engine import current_engine, is_sqlite
@@ -212,9 +213,7 @@ async def build_in_one_job(ctx: ServiceContext, params: BuildSettlementsParams, 
     rules.check_buildable(period, local_today(ctx.clock, ctx.settings.zone))
     await ensure_for(period.first_day, period.first_day)  # the lines' partition (PostgreSQL)
     storing = _Storing(ctx, period, progress)
-    # The review sample's visit tallies, read from the visits (which a build leaves as they
-    # are) on a connection of their own while the drafts are priced and stored.
-    tallies = asyncio.create_task(month_tallies(ctx, period))
+    tallies: asyncio.Task[list[VisitTally]] | None = None
     try:
         with _collector_paused():
             if params.provider_id is not None:
@@ -222,6 +221,9 @@ async def build_in_one_job(ctx: ServiceContext, params: BuildSettlementsParams, 
                 month = await gather(ctx, period, provider_id)
                 await storing.price(month, [provider_id])
             else:  # every provider with a done visit or a census entry in the month
+                # The review sample's visit tallies, read from the visits (which a build leaves
+                # as they are) on a connection of their own while the drafts are priced and stored.
+                tallies = asyncio.create_task(month_tallies(ctx, period))
                 shares = _HomeShares(ctx, period, policy_runs(period, policy_book(ctx.settings).in_force))
                 try:
                     month = await gather(ctx, period, home=False)  # while the first shares are aggregated
@@ -236,19 +238,34 @@ async def build_in_one_job(ctx: ServiceContext, params: BuildSettlementsParams, 
                     shares.cancel()
             stored = await storing.finish(len(month.providers))
     except BaseException:
-        tallies.cancel()
+        await _dropped(tallies)
         await storing.abandon()
         raise
     drafts = [BuiltDraft(provider_id=r.provider_id, settlement_id=r.settlement_id, rebuilt=r.rebuilt) for r in stored]
-    return await _concluded(ctx, period, drafts, await tallies)
+    return await _concluded(ctx, period, drafts, tallies)
+
+
+async def _dropped(task: asyncio.Task[Any] | None) -> None:
+    """A task no longer wanted: cancelled, and waited for, whatever it ended with."""
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def _concluded(
-    ctx: ServiceContext, period: Period, drafts: list[BuiltDraft], tallies: list[VisitTally] | None = None
+    ctx: ServiceContext,
+    period: Period,
+    drafts: list[BuiltDraft],
+    tallies: asyncio.Task[list[VisitTally]] | None = None,
 ) -> BuildResult:
+    """The build's result, and the review sample of the drafts rebuilt (``tallies``: the month's
+    visit tallies under way, when the build started them)."""
     results = {r.provider_id: r for r in drafts}
     rebuilt = [r.settlement_id for r in drafts if r.rebuilt]
-    await draw_samples(ctx, period, rebuilt, tallies)  # the review sample (复审)
+    if not rebuilt:
+        await _dropped(tallies)  # no sample to draw
+    else:  # the review sample (复审)
+        await draw_samples(ctx, period, rebuilt, await tallies if tallies is not None else None)
     return BuildResult(
         period=str(period),
         providers=len(results),
