@@ -13,8 +13,9 @@ PARTITIONED = ("visit", "visit_event", "visit_evidence", "settlement_line")
 VISIT_CHILDREN = ("visit_event", "visit_evidence", "visit_exception", "visit_alert")
 # A partitioned table's unique keys must hold its partition key. A visit's month is a function
 # of its slot key, an event's and an evidence's of their visit, so these keys are as strict as
-# the single-column ones. The check-in reads events by event id alone before storing one, and
-# refuses an id used on another visit (duplicate_event): no event id is stored under two months.
+# the single-column ones. The event id is the exception: unique within a month here, the
+# check-in looks for it in the months an event of its time may be kept under before storing it
+# (ltc.db.queries.visits.events_for), and refuses one found on another visit (duplicate_event).
 COMPOSITE_KEYS = (
     ("visit", "visit_slot_key_month", "slot_key, service_month"),
     ("visit_event", "visit_event_event_id_month", "event_id, service_month"),

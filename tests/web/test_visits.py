@@ -602,3 +602,26 @@ async def test_one_event_id_sent_at_once_to_visits_of_two_months_is_kept_once(cl
     assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
     assert [a.json()["code"] for a in answers if a.status_code == 409] == ["duplicate_event"]
     assert await VisitEventRecord.count().where(VisitEventRecord.event_id == uuid.UUID(shared["event_id"])) == 1
+
+
+async def test_an_event_id_sent_again_months_later_to_another_visit(client, auth, settings) -> None:
+    """The check-in looks for an event id in the months an event of its time may be kept under
+    (a resend carries its first time). The id sent again months later with another time is not
+    looked for where it is kept: SQLite's unique event id refuses it as it is stored; PostgreSQL
+    keeps an id unique within a month only, and the second visit keeps it too."""
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    long_ago = await adhoc_visit(client, b, minutes_ago=95 * 24 * 60)
+    today = await adhoc_visit(client, b)
+    home = (today["person_lat"], today["person_lon"])
+    first = event(datetime.fromisoformat(long_ago["planned_start"]) + timedelta(minutes=2), *home)
+    kept = await client.post(f"/api/v1/visits/{long_ago['id']}/check-in", json=first, headers=b["agency"])
+    assert kept.status_code == 201, kept.text
+    again = first | {"at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat()}
+    sent = await client.post(f"/api/v1/visits/{today['id']}/check-in", json=again, headers=b["agency"])
+    stored = await VisitEventRecord.count().where(VisitEventRecord.event_id == uuid.UUID(first["event_id"]))
+    if settings.uses_sqlite:
+        assert sent.status_code == 409 and sent.json()["code"] == "duplicate_event", sent.text
+        assert stored == 1
+    else:
+        assert sent.status_code == 201 and stored == 2, sent.text

@@ -154,7 +154,9 @@ _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
 # The visit's events in its month's partition, and the event id in the months an event of its
 # time may be recorded on: a resend carries its first time, so it finds the visit it was kept
 # on, whatever that visit's month. The months are literals, so PostgreSQL plans (and locks)
-# only those partitions, however many months are kept.
+# only those partitions, however many months are kept. An id sent again with another time,
+# months from the first, is not looked for there: SQLite's unique event id refuses it when it
+# is stored; PostgreSQL's, unique within a month, keeps it on the second visit too.
 _EVENTS_SQL = "SELECT * FROM visit_event WHERE (visit = {{}} AND {own}) OR (event_id = {{}} AND {reach})"
 _INSERT_EVENT_SQL = """
 INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from ltc.db.engine import write_transaction
+from ltc.db.engine import is_unique_violation, write_transaction
 from ltc.db.personal_data import with_person_address
 from ltc.db.queries import months
 from ltc.db.queries import visits as queries
@@ -69,7 +69,7 @@ async def record_event(
         visit = VisitToVerify.model_validate(with_person_address(ctx.settings.keyring, row))
         records, nearby = await _events_of(visit, event, ctx.settings.zone)
         if any(r.visit != visit_id for r in records):
-            raise Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
+            raise _used_on_another_visit()
         # A resend of an event already kept is answered as a replay, even on a visit cancelled since.
         replay = any(r.event.event_id == event.event_id for r in records)
         if visit.status == "cancelled" and not replay:
@@ -108,19 +108,28 @@ async def record_event(
             flags = await flags_of(ctx, visit, new_state, nearby)
             if flags is not None and flags != visit.flags:
                 changes["flags"] = flags
-            await queries.store_event(
-                visit_id,
-                visit.service_month,
-                event,
-                recorded_by=actor.user_id,
-                outcome=outcome.code,
-                person_confirmation=confirmation,
-                changes=changes | {"updated_at": now},
-            )
+            try:
+                await queries.store_event(
+                    visit_id,
+                    visit.service_month,
+                    event,
+                    recorded_by=actor.user_id,
+                    outcome=outcome.code,
+                    person_confirmation=confirmation,
+                    changes=changes | {"updated_at": now},
+                )
+            except Exception as error:  # the id is kept where the read did not look (see queries.events_for)
+                if not is_unique_violation(error):
+                    raise
+                raise _used_on_another_visit() from error
             if flags is not None:
                 await record_exceptions(visit, flags, now)
             visit = visit.model_copy(update=changes)
     return RecordedEvent(event_id=event.event_id, outcome=outcome.code, visit=visit)
+
+
+def _used_on_another_visit() -> Conflict:
+    return Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
 
 
 async def record_batch(
