@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from ltc.db.tables import ALL_TABLES
@@ -76,6 +77,14 @@ def is_unique_violation(error: BaseException) -> bool:
     """True for a UNIQUE constraint failure on either database."""
     name = type(error).__name__
     return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(error))
+
+
+async def fetch_rows(sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+    """The rows of a raw query (parameters ``{}``, as Piccolo's ``raw``), each a sequence in
+    the columns' order: on PostgreSQL the driver's records as they come (a read of a month's
+    lines is not copied into a dict a row), on SQLite the values of each row."""
+    rows = await current_engine().run_querystring(QueryString(sql, *args))
+    return [tuple(row.values()) for row in rows] if rows and isinstance(rows[0], dict) else rows
 
 
 def locked(query: Any, of: tuple[type[Table], ...] = (), *, key_kept: bool = False) -> Any:

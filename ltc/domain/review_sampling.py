@@ -6,6 +6,7 @@ Drawn from a seed, so that the same lines and seed give the same sample (the see
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from collections.abc import Sequence
@@ -49,7 +50,8 @@ def draw(lines: Sequence[LineRisk], share: Decimal, risk_share: Decimal, seed: i
     rng = random.Random(seed)
     keys = [(rng.random() ** (1.0 / line.score) if line.score > 0 else -1.0, line) for line in ordered]
     by_risk = math.ceil(size * risk_share)
-    risky = sorted((k for k in keys if k[0] >= 0), key=lambda k: (-k[0], k[1].line_id))[:by_risk]
+    # the largest keys, ties to the lower id (a month's lines are many, the risk draw few)
+    risky = heapq.nsmallest(by_risk, (k for k in keys if k[0] >= 0), key=lambda k: (-k[0], k[1].line_id))
     drawn = [Drawn(line.line_id, "risk", line.reasons) for _, line in risky]
     taken = {d.line_id for d in drawn}
     rest = [line for line in ordered if line.line_id not in taken]

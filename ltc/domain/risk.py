@@ -40,13 +40,12 @@ class SubjectFacts:
 
     def value(self, indicator: str) -> float:
         """The indicator's raw value (but the outlier's, which needs the peers)."""
-        per_visit = {
-            RULES_HIT: self.flags,
-            SHORT_VISITS: self.short_visits,
-            EXCEPTION_RATE: self.visits_with_exception,
-        }
-        if indicator in per_visit:
-            return per_visit[indicator] / self.visits if self.visits else 0.0
+        if indicator == RULES_HIT:
+            return self.flags / self.visits if self.visits else 0.0
+        if indicator == SHORT_VISITS:
+            return self.short_visits / self.visits if self.visits else 0.0
+        if indicator == EXCEPTION_RATE:
+            return self.visits_with_exception / self.visits if self.visits else 0.0
         if indicator == HOURS_AT_CAP:
             return self.persons_at_cap / self.persons if self.persons else 0.0
         if indicator == NEW_PROVIDER:
@@ -154,13 +153,3 @@ def score(subject: SubjectFacts, peers: Sequence[SubjectFacts] | PeerReference, 
         contribution = round(weight(policy, code) * _signal(code, value, policy), 2)
         indicators.append(Indicator(code, round(value, 4), round(reference, 4), contribution))
     return RiskScore(round(sum(i.contribution for i in indicators), 2), tuple(indicators))
-
-
-def months_at_cap(at_cap_by_month: Sequence[bool]) -> int:
-    """How many months in a row, ending with the last one, were at the cap."""
-    run = 0
-    for at_cap in reversed(at_cap_by_month):
-        if not at_cap:
-            break
-        run += 1
-    return run

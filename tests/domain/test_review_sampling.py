@@ -66,3 +66,26 @@ def test_the_sample_always_covers_the_policy_share(lines, share, risk_share, see
     assert all(d.line_id in risky for d in drawn if d.drawn_for == "risk")
     assert sum(d.drawn_for == "risk" for d in drawn) <= math.ceil(len(drawn) * risk_share)
     assert draw(lines, share, risk_share, seed) == drawn
+
+
+# drawn by the sampling code that stored the first seeds (sorting every key)
+EXPECTED_FROM_SEED = [
+    (32, "risk"),
+    (44, "risk"),
+    (79, "random"),
+    (88, "risk"),
+    (92, "risk"),
+    (124, "random"),
+    (132, "random"),
+    (173, "risk"),
+    (178, "random"),
+    (194, "random"),
+]
+
+
+def test_a_stored_seed_draws_what_it_drew() -> None:
+    """A sample is drawn again from its stored seed (an audit, a rebuild): the same seed and
+    lines must keep giving these lines, whatever the draw's code becomes."""
+    lines = [LineRisk(i, float(i % 5) * 10, ("rules_hit",) if i % 5 else ()) for i in range(1, 201)]
+    drawn = draw(lines, Decimal("0.05"), Decimal("0.5"), seed=20261207)
+    assert [(d.line_id, d.drawn_for) for d in drawn] == EXPECTED_FROM_SEED

@@ -73,12 +73,6 @@ def test_nothing_done_scores_nothing() -> None:
     assert risk.score(quiet, [quiet], POLICY).reasons == ()
 
 
-def test_months_at_the_cap_count_back_from_the_last() -> None:
-    assert risk.months_at_cap([True, False, True, True]) == 2
-    assert risk.months_at_cap([True, True, True]) == 3
-    assert risk.months_at_cap([True, False]) == 0
-
-
 facts = st.builds(
     lambda visits, flags, exc, short, persons, at_cap, new: risk.SubjectFacts(
         visits=visits,

@@ -8,9 +8,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ltc.db.tables import Caregiver, Person, Provider, Visit, VisitException
+from ltc.db.tables import Caregiver, Person, Provider, Settlement, SettlementLine, Visit, VisitException
 from ltc.domain import risk
 from ltc.domain.periods import Period, service_month
+from ltc.services.reference import policy_book
+from ltc.services.supervision import risk as risk_service
 from ltc.services.supervision.risk import month_facts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -99,3 +101,76 @@ async def test_the_months_facts_per_provider_caregiver_and_person(services) -> N
     assert counted(facts.caregivers[c]) == (4, 1, 2, 2, 2)
     assert counted(facts.persons[(p, a.id)]) == (4, 3, 1, 1, 1)
     assert counted(facts.persons[(p, b.id)]) == (1, 0, 1, 1, 1)
+
+
+async def test_persons_at_the_cap_in_each_of_the_policys_months(services) -> None:
+    """At the cap: a home line of the person at the provider with the level's cap of minutes or
+    more in each of the months in a row that end with the month (any one line a month)."""
+    policy = policy_book(services.settings).in_force(date(2041, 4, 1))
+    assert policy.risk_cap_months == 3
+    cap = policy.home_hours(3) * 60
+    assert cap > 0 and policy.home_hours(2) == 0
+    providers = []
+    for _ in range(2):
+        code = f"R{uuid.uuid4().hex[:10]}"
+        provider = Provider(code=code, name=code, kind="home", lat=29.6, lon=121.4, created_at=NOW)
+        await provider.save()
+        providers.append(provider.id)
+    p, other = providers
+    persons = []
+    for _ in range(6):
+        person = Person(
+            id_number=uuid.uuid4().hex[:18], name="测试", sex="F", birth_date=date(1940, 1, 1), created_at=NOW
+        )
+        await person.save()
+        persons.append(person.id)
+    every, gap, no_cap, late, two_lines, elsewhere = persons
+    lines: dict[
+        tuple[int, str], list[tuple[int, int, int, str]]
+    ] = {}  # (provider, period): (person, level, minutes, kind)
+
+    def line(provider: int, period: str, person: int, level: int, minutes: int, kind: str = "home") -> None:
+        lines.setdefault((provider, period), []).append((person, level, minutes, kind))
+
+    for period in ("2041-02", "2041-03", "2041-04"):
+        line(p, period, every, 3, cap)  # exactly the cap, every month
+        line(p, period, gap, 3, cap - 1 if period == "2041-03" else cap + 60)
+        line(p, period, no_cap, 2, 10_000)  # a level without a cap
+        line(p, period, elsewhere, 3, cap, "institutional" if period == "2041-03" else "home")
+    for period in ("2041-03", "2041-04"):
+        line(p, period, late, 3, cap)
+        line(other, period, every, 3, cap)  # another provider: its own months
+    line(p, "2041-02", two_lines, 4, policy.home_hours(4) * 60)
+    line(p, "2041-03", two_lines, 4, 0)
+    line(p, "2041-03", two_lines, 4, policy.home_hours(4) * 60)
+    line(p, "2041-04", two_lines, 4, policy.home_hours(4) * 60 + 1)
+    line(p, "2041-05", gap, 3, 0)  # after the month: not read
+    for (provider, period), rows in lines.items():
+        settlement = Settlement(
+            provider=provider,
+            period=period,
+            settlement_key=f"{provider}:{period}",
+            status="draft",
+            built_at=NOW,
+        )
+        await settlement.save()
+        first = Period.parse(period).first_day
+        await SettlementLine.insert(
+            *(
+                SettlementLine(
+                    settlement=settlement.id,
+                    line_no=n,
+                    kind=kind,
+                    person=person,
+                    level=level,
+                    verified_minutes=minutes,
+                    service_month=first,
+                )
+                for n, (person, level, minutes, kind) in enumerate(rows, start=1)
+            )
+        )
+
+    at_cap = {key for key in await risk_service._persons_at_cap(Period(2041, 4), policy) if key[0] in providers}
+    assert at_cap == {(p, every), (p, two_lines)}
+    at_cap_before = await risk_service._persons_at_cap(Period(2041, 3), policy)
+    assert not {key for key in at_cap_before if key[0] in providers}  # two months only

@@ -98,7 +98,7 @@ async def test_the_sample_is_drawn_again_from_its_seed(app, client, auth, monkey
     stored = await ReviewSample.select().where(ReviewSample.settlement == settlement_id)
     (seed,) = {row["seed"] for row in stored}
     facts = await month_facts(app.state.services, Period.parse(period))
-    lines = await sampled_lines([settlement_id])
+    lines = await sampled_lines([settlement_id], Period.parse(period))
     risks = [LineRisk(line.id, facts.person_score(line.provider, line.person).score) for line in lines]
     again = draw(risks, facts.policy.review_share, facts.policy.review_risk_share, seed)
     assert sorted(d.line_id for d in again) == sorted(row["line_id"] for row in stored)

@@ -11,14 +11,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from piccolo.utils.encoding import dump_json
 
 from ltc.db.bulk import insert_rows
-from ltc.db.engine import write_transaction
+from ltc.db.engine import fetch_rows, write_transaction
 from ltc.db.parameters import in_parts
 from ltc.db.queries import months
+from ltc.db.queries.review_lines import sampled_lines_sql
 from ltc.db.queries.risk_facts import VisitTally
 from ltc.db.tables import ReviewSample, Settlement, SettlementLine
 from ltc.domain import settlement as rules
@@ -37,9 +38,33 @@ SAMPLED_KINDS = (rules.HOME, rules.INSTITUTIONAL)
 SAMPLE_COLUMNS = tuple(c._meta.name for c in ReviewSample._meta.columns if c._meta.name != "id")
 
 
-@dataclass(frozen=True, slots=True)
-class SampledLine:
-    """A settlement line a sample may draw: care for a person."""
+@dataclass(slots=True)
+class SampleRow:
+    """A review_sample row as a draw writes it (``SAMPLE_COLUMNS``; a table object each would
+    cost more than the draw)."""
+
+    settlement: int
+    provider: int
+    period: str
+    line_id: int
+    line_fingerprint: str
+    person: int
+    seed: int
+    drawn_for: str
+    reasons: str  # JSON
+    score: float
+    status: str
+    fund_fen_drawn: int
+    drawn_at: datetime
+    amount_fen: int | None = None
+    note: str = ""
+    decided_by: int | None = None
+    decided_at: datetime | None = None
+
+
+class SampledLine(NamedTuple):
+    """A settlement line a sample may draw: care for a person (a tuple: a month has hundreds
+    of thousands, read as rows)."""
 
     id: int
     settlement: int
@@ -79,28 +104,14 @@ def decided_fund(status: str, fund_fen_drawn: int, amount_fen: int | None) -> in
 # --------------------------------------------------------------------------- drawing
 
 
-async def sampled_lines(settlement_ids: list[int]) -> list[SampledLine]:
-    """The lines a sample is drawn from: care for a person (not adjustments or deductions)."""
-    rows = await (
-        SettlementLine.select(
-            SettlementLine.id,
-            SettlementLine.settlement,
-            SettlementLine.settlement.provider.as_alias("provider"),
-            SettlementLine.kind,
-            SettlementLine.person,
-            SettlementLine.quantity,
-            SettlementLine.gross_fen,
-            SettlementLine.fund_fen,
-            SettlementLine.policy_version,
-        )
-        .where(
-            SettlementLine.settlement.is_in(settlement_ids)
-            & SettlementLine.kind.is_in(list(SAMPLED_KINDS))
-            & SettlementLine.person.is_not_null()
-        )
-        .order_by(SettlementLine.id)
-    )
-    return [SampledLine(**r) for r in rows]
+async def sampled_lines(settlement_ids: Sequence[int], period: Period) -> list[SampledLine]:
+    """The lines of the settlements of ``period`` a sample is drawn from: care for a person (not
+    adjustments or deductions), in id order."""
+    lines: list[SampledLine] = []
+    for part in in_parts(settlement_ids):
+        sql = sampled_lines_sql(len(part), SAMPLED_KINDS, months.of_period(period))
+        lines += map(SampledLine._make, await fetch_rows(sql, *part))
+    return sorted(lines)
 
 
 async def fingerprints(line_ids: Sequence[int], period: Period) -> dict[int, str]:
@@ -144,15 +155,18 @@ class _Draw:
     risks: dict[int, RiskScore]
 
 
-def _draw(lines: list[SampledLine], facts: MonthFacts) -> _Draw:
+def _draw(lines: list[SampledLine], facts: MonthFacts, reasons: dict[int, tuple[str, ...]]) -> _Draw:
+    """``reasons``: of the scores met so far, by identity (the month's facts keep one score
+    for each set of facts, which its hundreds of thousands of persons share)."""
     seed = secrets.randbits(62)
     risks = {line.id: facts.person_score(line.provider, line.person) for line in lines}
-    drawn = draw(
-        [LineRisk(i, s.score, s.reasons) for i, s in risks.items()],
-        facts.policy.review_share,
-        facts.policy.review_risk_share,
-        seed,
-    )
+    at_risk = []
+    for line_id, scored in risks.items():
+        why = reasons.get(id(scored))
+        if why is None:
+            why = reasons[id(scored)] = scored.reasons
+        at_risk.append(LineRisk(line_id, scored.score, why))
+    drawn = draw(at_risk, facts.policy.review_share, facts.policy.review_risk_share, seed)
     return _Draw(seed, drawn, risks)
 
 
@@ -165,7 +179,7 @@ async def draw_samples(
         return
     facts = await month_facts(ctx, period, tallies)
     lines_of: dict[int, list[SampledLine]] = defaultdict(list)
-    for line in await sampled_lines(settlement_ids):
+    for line in await sampled_lines(settlement_ids, period):
         lines_of[line.settlement].append(line)
     now = ctx.clock.now()
     async with write_transaction() as transaction:
@@ -176,11 +190,12 @@ async def draw_samples(
             if old["status"] != "pending":
                 decided_of[old["settlement"]].append(old)
         await ReviewSample.delete().where(ReviewSample.settlement.is_in(settlement_ids))
-        draws = {s: _draw(lines_of.get(s, []), facts) for s in settlement_ids}
+        reasons: dict[int, tuple[str, ...]] = {}
+        draws = {s: _draw(lines_of.get(s, []), facts, reasons) for s in settlement_ids}
         printed = {d.line_id for one in draws.values() for d in one.drawn}
         printed |= {line.id for s in decided_of for line in lines_of.get(s, [])}
         prints = await fingerprints(sorted(printed), period)
-        rows: list[ReviewSample] = []
+        rows: list[SampleRow] = []
         changes: list[Change] = []
         for settlement_id in settlement_ids:
             kept, carried = await _sample_of(
@@ -223,7 +238,7 @@ async def _sample_of(
     prints: dict[int, str],
     period: Period,
     now: datetime,
-) -> tuple[list[ReviewSample], int]:
+) -> tuple[list[SampleRow], int]:
     """One settlement's sample from its new draw, and beside it every line decided before that
     is unchanged, its decision standing (and applied again to the rebuilt line); with how many
     decisions carried over."""
@@ -269,8 +284,8 @@ def _row(
     reasons: list[str],
     score: float,
     now: datetime,
-) -> ReviewSample:
-    return ReviewSample(
+) -> SampleRow:
+    return SampleRow(
         settlement=line.settlement,
         provider=line.provider,
         period=str(period),

@@ -12,8 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from ltc.db.engine import fetch_rows
+from ltc.db.queries import months
+from ltc.db.queries.review_lines import persons_at_cap_sql
 from ltc.db.queries.risk_facts import VisitTally, month_visit_tallies
-from ltc.db.tables import Caregiver, Provider, SettlementLine
+from ltc.db.tables import Caregiver, Provider
 from ltc.domain import risk
 from ltc.domain.access import Action, Actor, require
 from ltc.domain.errors import NotFound
@@ -132,24 +135,12 @@ async def _persons_at_cap(period: Period, policy: Policy) -> set[PersonKey]:
     periods = [period]
     while len(periods) < policy.risk_cap_months:
         periods.insert(0, periods[0].previous())
-    rows = await SettlementLine.select(
-        SettlementLine.settlement.provider.as_alias("provider"),
-        SettlementLine.settlement.period.as_alias("period"),
-        SettlementLine.person,
-        SettlementLine.level,
-        SettlementLine.verified_minutes,
-    ).where(
-        (SettlementLine.kind == "home")
-        & SettlementLine.person.is_not_null()
-        & SettlementLine.settlement.period.is_in([str(p) for p in periods])
-    )
-    at_cap: dict[PersonKey, set[str]] = defaultdict(set)
-    for row in rows:
-        cap = policy.home_hours(row["level"] or 0) * 60
-        if cap and row["verified_minutes"] >= cap:
-            at_cap[(row["provider"], row["person"])].add(row["period"])
-    wanted = [str(p) for p in periods]
-    return {key for key, months in at_cap.items() if risk.months_at_cap([p in months for p in wanted]) >= len(wanted)}
+    caps = {level: hours * 60 for level, hours in policy.home_hours_by_level.items() if hours > 0}
+    if not caps:
+        return set()
+    bounds = months.MonthBounds(periods[0].first_day, period.first_day)
+    rows = await fetch_rows(persons_at_cap_sql([str(p) for p in periods], caps, bounds))
+    return {(provider, person) for provider, person in rows}
 
 
 async def month_tallies(ctx: ServiceContext, period: Period) -> list[VisitTally]:
@@ -165,13 +156,20 @@ async def month_facts(ctx: ServiceContext, period: Period, tallies: list[VisitTa
     policy = policy_book(ctx.settings).in_force(period.first_day)
     providers: dict[int, _Tally] = defaultdict(_Tally)
     caregivers: dict[int, _Tally] = defaultdict(_Tally)
-    persons: dict[PersonKey, _Tally] = defaultdict(_Tally)
+    persons: dict[PersonKey, list[int]] = {}  # visits, flags, with an exception, short
     for group in tallies if tallies is not None else await month_tallies(ctx, period):
         key = (group.provider, group.person)
         providers[group.provider].add(group, key)
-        persons[key].add(group, key)
         if group.caregiver is not None:
             caregivers[group.caregiver].add(group, key)
+        sums = persons.get(key)
+        if sums is None:  # most persons see one caregiver: one group each
+            persons[key] = [group.visits, group.flags, group.with_exception, group.short]
+        else:
+            sums[0] += group.visits
+            sums[1] += group.flags
+            sums[2] += group.with_exception
+            sums[3] += group.short
     at_cap = await _persons_at_cap(period, policy)
     new = await _new_providers(period, policy.risk_new_provider_months)
     return MonthFacts(
@@ -179,7 +177,12 @@ async def month_facts(ctx: ServiceContext, period: Period, tallies: list[VisitTa
         policy=policy,
         providers={p: t.facts(at_cap, p in new) for p, t in providers.items()},
         caregivers={c: t.facts(at_cap, False) for c, t in caregivers.items()},
-        persons={k: t.facts(at_cap, k[0] in new) for k, t in persons.items()},
+        persons={
+            key: risk.SubjectFacts(
+                visits, flags, with_exception, short, 1, int(key in at_cap), new_provider=key[0] in new
+            )
+            for key, (visits, flags, with_exception, short) in persons.items()
+        },
         new_providers=new,
     )
 
