@@ -55,9 +55,10 @@ def home_month(
     # sorted by day, then id.
     keys, aggregated = key_array([row["keys"] for row in rows])
     owner = np.repeat(np.arange(len(rows), dtype=np.int64), aggregated)
-    if blocked:
-        out_ids = np.fromiter((b["id"] for person in blocked.values() for b in person), dtype=np.int64)
-        kept = ~np.isin(keys & mask, out_ids)
+    out_ids = np.sort(np.fromiter((b["id"] for person in blocked.values() for b in person), dtype=np.int64))
+    if out_ids.size:  # a few kept-out ids among thousands of keys: found by bisection (np.isin sorts both)
+        ids = keys & mask
+        kept = out_ids[np.minimum(np.searchsorted(out_ids, ids), out_ids.size - 1)] != ids
         keys, owner = keys[kept], owner[kept]
     if keys.size and (keys.min() < 0 or keys.max() >= days << bits):
         return None  # a check-in outside the month

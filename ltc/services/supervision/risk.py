@@ -108,8 +108,9 @@ class MonthFacts:
         return {}  # hundreds of thousands of persons share a few thousand facts: each scored once
 
     def person_score(self, provider_id: int, person_id: int) -> risk.RiskScore:
-        default = risk.SubjectFacts(new_provider=provider_id in self.new_providers)
-        facts = self.persons.get((provider_id, person_id), default)
+        facts = self.persons.get((provider_id, person_id))
+        if facts is None:
+            facts = risk.SubjectFacts(new_provider=provider_id in self.new_providers)
         scored = self._person_scores.get(facts)
         if scored is None:
             scored = self._person_scores[facts] = risk.score(facts, self._person_peers, self.policy)
