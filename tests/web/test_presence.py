@@ -269,3 +269,29 @@ async def test_a_caregiver_records_as_themselves_and_an_expired_certificate_is_f
         f"/api/v1/visits/{visit['id']}/check-out", json=event(datetime.now(UTC), *home, items=["B01"]), headers=phone
     )
     assert out.status_code == 201 and "caregiver_certificate_expired" not in out.json()["flags"], out.text
+
+
+async def test_an_event_id_with_a_photo_sent_again_months_later_to_another_visit(client, auth, settings) -> None:
+    """As without a photo (``test_visits``): the photo, stored before the event, meets the id
+    kept months before on SQLite and is refused with it as duplicate_event, nothing kept."""
+    b = await beneficiary(client, auth)
+    await plan_for(client, b)
+    long_ago = await adhoc_visit(client, b, minutes_ago=95 * 24 * 60)
+    today = await adhoc_visit(client, b)
+    home = (today["person_lat"], today["person_lon"])
+    first = event(
+        datetime.fromisoformat(long_ago["planned_start"]) + timedelta(minutes=2),
+        *home,
+        photo=data_url("image/jpeg", JPEG),
+    )
+    kept = await client.post(f"/api/v1/visits/{long_ago['id']}/check-in", json=first, headers=b["agency"])
+    assert kept.status_code == 201, kept.text
+    again = first | {"at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat()}
+    sent = await client.post(f"/api/v1/visits/{today['id']}/check-in", json=again, headers=b["agency"])
+    photos = await VisitEvidence.count().where(VisitEvidence.event_id == uuid.UUID(first["event_id"]))
+    if settings.uses_sqlite:
+        assert sent.status_code == 409 and sent.json()["code"] == "duplicate_event", sent.text
+        assert photos == 1
+        assert await VisitEventRecord.count().where(VisitEventRecord.visit == today["id"]) == 0
+    else:  # unique within a month only, as the event
+        assert sent.status_code == 201 and photos == 2, sent.text

@@ -7,7 +7,8 @@ out-of-order arrivals give the same visit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -91,7 +92,8 @@ async def record_event(
             error, detail = REFUSAL_ERRORS[outcome.code]
             raise error(detail, code=outcome.code)
         if outcome.code != "replayed":
-            await keep_evidence(ctx.settings.keyring, visit, event, kept, uploaded_by=actor.user_id, now=now)
+            with _kept_elsewhere():
+                await keep_evidence(ctx.settings.keyring, visit, event, kept, uploaded_by=actor.user_id, now=now)
             changes: dict[str, Any] = {
                 "status": new_state.status,
                 "checked_in_at": _in_utc(new_state.checked_in_at),
@@ -108,7 +110,7 @@ async def record_event(
             flags = await flags_of(ctx, visit, new_state, nearby)
             if flags is not None and flags != visit.flags:
                 changes["flags"] = flags
-            try:
+            with _kept_elsewhere():
                 await queries.store_event(
                     visit_id,
                     visit.service_month,
@@ -118,10 +120,6 @@ async def record_event(
                     person_confirmation=confirmation,
                     changes=changes | {"updated_at": now},
                 )
-            except Exception as error:  # the id is kept where the read did not look (see queries.events_for)
-                if not is_unique_violation(error):
-                    raise
-                raise _used_on_another_visit() from error
             if flags is not None:
                 await record_exceptions(visit, flags, now)
             visit = visit.model_copy(update=changes)
@@ -130,6 +128,18 @@ async def record_event(
 
 def _used_on_another_visit() -> Conflict:
     return Conflict("该 event_id 已用于另一次服务", code="duplicate_event")
+
+
+@contextmanager
+def _kept_elsewhere() -> Iterator[None]:
+    """The event's id (its photo's, its own) met by a unique key where the check-in's read did
+    not look (see ``queries.events_for``): used on another visit."""
+    try:
+        yield
+    except Exception as error:
+        if not is_unique_violation(error):
+            raise
+        raise _used_on_another_visit() from error
 
 
 async def record_batch(
