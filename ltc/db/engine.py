@@ -87,6 +87,24 @@ async def fetch_rows(sql: str, *args: Any) -> Sequence[Sequence[Any]]:
     return [tuple(row.values()) for row in rows] if rows and isinstance(rows[0], dict) else rows
 
 
+# A month's aggregate of the largest city groups hundreds of thousands of rows: hashed in
+# memory, not sorted through temporary files (PostgreSQL's default work_mem is 4 MB).
+AGGREGATE_WORK_MEM = "256MB"
+
+
+@asynccontextmanager
+async def aggregating() -> AsyncIterator[Any]:
+    """A transaction for reading a month's aggregate: on PostgreSQL with the working memory to
+    hash its groups (``AGGREGATE_WORK_MEM``); on SQLite none is needed (yields None)."""
+    engine = current_engine()
+    if not isinstance(engine, PostgresEngine):
+        yield None
+        return
+    async with engine.transaction() as transaction:
+        await transaction.connection.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
+        yield transaction
+
+
 def locked(query: Any, of: tuple[type[Table], ...] = (), *, key_kept: bool = False) -> Any:
     """SELECT ... FOR UPDATE on PostgreSQL, so concurrent writers to the same record queue
     (``of``: lock only these tables' rows, for a query that joins others). ``key_kept``: FOR

@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from ltc.db.engine import current_engine, is_sqlite
+from ltc.db.engine import aggregating, current_engine, fetch_rows, is_sqlite
 from ltc.db.queries import months
-from ltc.db.tables import Visit
 from ltc.domain.periods import Period
 
 
@@ -64,15 +63,9 @@ async def month_visit_tallies(period: Period, zone: tzinfo, minimum_share: float
     ``minimum_share`` of the planned time."""
     start, end = period.start_utc(zone), period.end_utc(zone)
     sql = _tallies_sql(is_sqlite(current_engine()), months.of_planned(start, end, zone), float(minimum_share))
+    async with aggregating():
+        rows = await fetch_rows(sql, start, end)
     return [
-        VisitTally(
-            r["provider"],
-            r["person"],
-            r["caregiver"],
-            int(r["visits"]),
-            int(r["flags"] or 0),
-            int(r["with_exception"] or 0),
-            int(r["short"] or 0),
-        )
-        for r in await Visit.raw(sql, start, end)
+        VisitTally(provider, person, caregiver, int(visits), int(flags or 0), int(with_exception or 0), int(short or 0))
+        for provider, person, caregiver, visits, flags, with_exception, short in rows
     ]

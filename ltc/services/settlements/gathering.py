@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ltc.db.engine import current_engine, is_sqlite
+from ltc.db.engine import aggregating, current_engine, is_sqlite
 from ltc.db.queries.settlements import blocked_sql, census_sql, home_sql, plan_levels_sql
 from ltc.db.tables import CarePlan, CensusEntry, Provider, ProviderEvaluation, SettlementCorrection, Visit
 from ltc.domain import settlement as rules
@@ -100,8 +100,7 @@ async def home_part(
     if is_sqlite(engine):
         rows = await Visit.raw(sql, *bounds, *one)
     else:  # the rows as asyncpg gives them (Piccolo would copy each into a dict)
-        async with engine.transaction() as transaction:
-            await transaction.connection.execute("SET LOCAL work_mem = '256MB'")  # aggregated in memory
+        async with aggregating() as transaction:
             # The planner takes a share (provider % of = n) for a few rows and would sort them to
             # group them: hashed, a share takes half the time.
             await transaction.connection.execute("SET LOCAL enable_sort = off")
