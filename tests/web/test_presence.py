@@ -14,7 +14,14 @@ from ltc.domain import presence
 from ltc.domain.event_evidence import MAX_PHOTO_BYTES
 from tests.helpers import HTML, signed_in_browser
 from tests.web.test_visit_pages import agency_user
-from tests.web.test_visits import PASSWORD, adhoc_visit, beneficiary, event, plan_for
+from tests.web.test_visits import (
+    PASSWORD,
+    adhoc_visit,
+    an_event_id_sent_again_months_later,
+    beneficiary,
+    event,
+    plan_for,
+)
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 600
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 300
@@ -274,20 +281,7 @@ async def test_a_caregiver_records_as_themselves_and_an_expired_certificate_is_f
 async def test_an_event_id_with_a_photo_sent_again_months_later_to_another_visit(client, auth, settings) -> None:
     """As without a photo (``test_visits``): the photo, stored before the event, meets the id
     kept months before on SQLite and is refused with it as duplicate_event, nothing kept."""
-    b = await beneficiary(client, auth)
-    await plan_for(client, b)
-    long_ago = await adhoc_visit(client, b, minutes_ago=95 * 24 * 60)
-    today = await adhoc_visit(client, b)
-    home = (today["person_lat"], today["person_lon"])
-    first = event(
-        datetime.fromisoformat(long_ago["planned_start"]) + timedelta(minutes=2),
-        *home,
-        photo=data_url("image/jpeg", JPEG),
-    )
-    kept = await client.post(f"/api/v1/visits/{long_ago['id']}/check-in", json=first, headers=b["agency"])
-    assert kept.status_code == 201, kept.text
-    again = first | {"at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat()}
-    sent = await client.post(f"/api/v1/visits/{today['id']}/check-in", json=again, headers=b["agency"])
+    first, sent, today = await an_event_id_sent_again_months_later(client, auth, photo=data_url("image/jpeg", JPEG))
     photos = await VisitEvidence.count().where(VisitEvidence.event_id == uuid.UUID(first["event_id"]))
     if settings.uses_sqlite:
         assert sent.status_code == 409 and sent.json()["code"] == "duplicate_event", sent.text

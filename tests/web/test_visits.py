@@ -604,21 +604,30 @@ async def test_one_event_id_sent_at_once_to_visits_of_two_months_is_kept_once(cl
     assert await VisitEventRecord.count().where(VisitEventRecord.event_id == uuid.UUID(shared["event_id"])) == 1
 
 
-async def test_an_event_id_sent_again_months_later_to_another_visit(client, auth, settings) -> None:
-    """The check-in looks for an event id in the months an event of its time may be kept under
-    (a resend carries its first time). The id sent again months later with another time is not
-    looked for where it is kept: SQLite's unique event id refuses it as it is stored; PostgreSQL
-    keeps an id unique within a month only, and the second visit keeps it too."""
+async def an_event_id_sent_again_months_later(
+    client, auth, **extra: Any
+) -> tuple[dict[str, Any], httpx.Response, dict[str, Any]]:
+    """A check-in kept on a visit 95 days ago, then its event id (``extra`` too) sent with
+    today's time to a visit of today: the first event, the second answer and today's visit."""
     b = await beneficiary(client, auth)
     await plan_for(client, b)
     long_ago = await adhoc_visit(client, b, minutes_ago=95 * 24 * 60)
     today = await adhoc_visit(client, b)
     home = (today["person_lat"], today["person_lon"])
-    first = event(datetime.fromisoformat(long_ago["planned_start"]) + timedelta(minutes=2), *home)
+    first = event(datetime.fromisoformat(long_ago["planned_start"]) + timedelta(minutes=2), *home, **extra)
     kept = await client.post(f"/api/v1/visits/{long_ago['id']}/check-in", json=first, headers=b["agency"])
     assert kept.status_code == 201, kept.text
     again = first | {"at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat()}
     sent = await client.post(f"/api/v1/visits/{today['id']}/check-in", json=again, headers=b["agency"])
+    return first, sent, today
+
+
+async def test_an_event_id_sent_again_months_later_to_another_visit(client, auth, settings) -> None:
+    """The check-in looks for an event id in the months an event of its time may be kept under
+    (a resend carries its first time). The id sent again months later with another time is not
+    looked for where it is kept: SQLite's unique event id refuses it as it is stored; PostgreSQL
+    keeps an id unique within a month only, and the second visit keeps it too."""
+    first, sent, _ = await an_event_id_sent_again_months_later(client, auth)
     stored = await VisitEventRecord.count().where(VisitEventRecord.event_id == uuid.UUID(first["event_id"]))
     if settings.uses_sqlite:
         assert sent.status_code == 409 and sent.json()["code"] == "duplicate_event", sent.text
