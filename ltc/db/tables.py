@@ -570,8 +570,9 @@ class Visit(Table, tablename="visit"):
 
     care_plan = _fk(CarePlan, null=True, default=None, index=True)
     person = _fk(Person, index=True)
-    provider = _fk(Provider, index=True)
-    caregiver = _fk(Caregiver, null=True, default=None, index=True)
+    # provider, caregiver and status: indexed first in the list indexes (migrations 0020, 0045)
+    provider = _fk(Provider)
+    caregiver = _fk(Caregiver, null=True, default=None)
     # "<plan>:<slot start, UTC ISO>" for scheduled visits, "agency:<uuid>" for added ones.
     # On PostgreSQL unique with service_month (migration 0043: a partitioned table's keys hold
     # its partition key); as strict, the month being a function of the key.
@@ -584,7 +585,7 @@ class Visit(Table, tablename="visit"):
     window_closes = Timestamptz(null=True, default=None)
     items = JSON(default="[]")
     source = Varchar(length=16, default="schedule")  # schedule | agency
-    status = Varchar(length=16, default="planned", index=True)  # planned | in_progress | done | cancelled
+    status = Varchar(length=16, default="planned")  # planned | in_progress | done | cancelled
     checked_in_at = Timestamptz(null=True, default=None)
     checked_out_at = Timestamptz(null=True, default=None)
     done_items = JSON(default="[]")
