@@ -22,6 +22,9 @@ each sends its next request when the previous answer is in):
   the device time just before sending, at the person's home with 10 m accuracy, so that the
   events are valid (``flagged`` counts answers with any flag; expected 0).
 
+The two run in ``--rounds`` slices (8), a slice of inserts then one of check-ins, so that a
+slower stretch of a shared machine falls on both rather than on whichever ran then.
+
 Both carry the agency's bearer token, so both pay for the token check. ``rps`` is requests
 over the phase's wall time, ``p99_ms`` the 99th percentile of each request's time from send
 to answer; ``errors`` counts check-ins not answered 201 (``baseline_errors`` the same for
@@ -129,6 +132,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rate-seconds", type=float, default=10.0, help="length of the fixed-rate phase")
     parser.add_argument("--warmup", type=int, default=50, help="uncounted requests of each kind sent first")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="slices the two closed loops alternate in (a slowdown falls on both)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic city")
     parser.add_argument(
         "--in-process", action="store_true", help="serve from a thread of this process (quick start; for tests)"
@@ -430,6 +436,31 @@ async def closed_loop(
     return {"seconds": time.perf_counter() - started, "latencies": latencies, "statuses": statuses, "bodies": bodies}
 
 
+async def alternating(
+    client: Any,
+    baseline: list[tuple[str, dict[str, str], Callable[[], dict[str, Any]]]],
+    subject: list[tuple[str, dict[str, str], Callable[[], dict[str, Any]]]],
+    concurrency: int,
+    rounds: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both closed loops in ``rounds`` slices, a slice of the baseline then one of the subject,
+    so that a slower stretch of a shared machine falls on both; each phase's wall time is the
+    sum of its slices'."""
+    results: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+    for n in range(max(1, rounds)):
+        for requests, kept in ((baseline, results[0]), (subject, results[1])):
+            part = requests[n * len(requests) // rounds : (n + 1) * len(requests) // rounds]
+            kept.append(await closed_loop(client, part, concurrency))
+
+    def joined(slices: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "seconds": sum(s["seconds"] for s in slices),
+            **{key: [x for s in slices for x in s[key]] for key in ("latencies", "statuses", "bodies")},
+        }
+
+    return joined(results[0]), joined(results[1])
+
+
 async def open_loop(
     client: Any, requests: list[tuple[str, dict[str, str], Callable[[], dict[str, Any]]]], rate: float
 ) -> dict[str, Any]:
@@ -532,8 +563,9 @@ async def _bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             )
             await closed_loop(client, [bare(v) for v in warm], args.concurrency)
             await closed_loop(client, [check_in(v) for v in warm], args.concurrency)
-            baseline = await closed_loop(client, [bare(v) for v in measured], args.concurrency)
-            subject = await closed_loop(client, [check_in(v) for v in measured], args.concurrency)
+            baseline, subject = await alternating(
+                client, [bare(v) for v in measured], [check_in(v) for v in measured], args.concurrency, args.rounds
+            )
             # The same fixed rate on the bare insert first: what the stack itself allows here.
             paced_baseline = await open_loop(client, [bare(v) for v in paced], rate) if paced else None
             paced_result = await open_loop(client, [check_in(v) for v in paced], rate) if paced else None
