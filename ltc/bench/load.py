@@ -10,7 +10,7 @@ views and 35 API reads a second.
 Builds, untimed, a city in a fresh database (PostgreSQL when ``LTC_DATABASE_URL`` names a
 server, else SQLite) with the seeding of ``ltc bench checkin``: ``--persons`` persons with a
 confirmed home care plan, one caregiver each, one planned visit each starting five minutes
-before the load, agency users of ``--providers`` providers; then last month's done visits of
+before the load (and one done earlier that day, with its events), agency users of ``--providers`` providers; then last month's done visits of
 every person (``--month-visits-per-person``), so that the settlement build has a real month.
 
 Then serves it as production does (``ltc serve`` in a subprocess; with ``LTC_REDIS_URL`` set,
@@ -134,8 +134,9 @@ async def _seed_last_month(url: str, city: Any, persons: int, per_person: int, p
         "service_month",
     )
     first_local = datetime(period.year, period.month, 1, tzinfo=zone)
-    next_id = persons + 1
     async with Loader(url) as db:
+        ((last_id,),) = await db.fetch("SELECT COALESCE(MAX(id), 0) FROM visit")  # after the city's own visits
+        next_id = first_id = int(last_id) + 1
         await db.prepare_months(period.first_day, period.first_day)
         for start in range(0, persons, 2_000):
             rows = []
@@ -167,7 +168,7 @@ async def _seed_last_month(url: str, city: Any, persons: int, per_person: int, p
                     next_id += 1
             await db.insert("visit", columns, rows)
         await db.finish(("visit",))
-    return next_id - persons - 1
+    return next_id - first_id
 
 
 # --------------------------------------------------------------------------- the timeline
