@@ -90,10 +90,6 @@ EVENTS_PER_VISIT = 2  # a check-in and a check-out
 SERVICE_DAYS_PER_MONTH = 22  # working days: the same visits on fewer days is the busier reading
 PEAK_HOUR_SHARE = 0.5  # of a day's events, in the morning's busiest hour
 EARLIER_VISIT_BEFORE = timedelta(hours=3)  # each person's visit done earlier that day (see _earlier_visits)
-EVENT_COLUMNS = (
-    "visit", "event_id", "kind", "at", "server_received_at", "lat", "lon", "accuracy_m", "items", "recorded_by",
-    "outcome", "person_confirmation", "presence", "performed_by", "evidence", "service_month",
-)  # fmt: skip
 
 
 def peak_rate(
@@ -355,6 +351,7 @@ async def _earlier_visits(db: Loader, rows: list[tuple[Any, ...]], city: Any, zo
     it believes empty (a sequential scan), and keeps that plan as the run fills it; in
     production autoanalyze re-plans within about a minute of a month's start. The earlier
     visit ends two hours before the run's, at the same home, so it raises no flag."""
+    from ltc.db.queries.visits import EVENT_COLUMNS
     from ltc.domain.periods import service_month
     from ltc.services.visits.storage import INSERT_COLUMNS, slot_key
 

@@ -10,8 +10,9 @@ views and 35 API reads a second.
 Builds, untimed, a city in a fresh database (PostgreSQL when ``LTC_DATABASE_URL`` names a
 server, else SQLite) with the seeding of ``ltc bench checkin``: ``--persons`` persons with a
 confirmed home care plan, one caregiver each, one planned visit each starting five minutes
-before the load (and one done earlier that day, with its events), agency users of ``--providers`` providers; then last month's done visits of
-every person (``--month-visits-per-person``), so that the settlement build has a real month.
+before the load (and one done earlier that day, with its events), agency users of
+``--providers`` providers; then last month's done visits of every person
+(``--month-visits-per-person``), so that the settlement build has a real month.
 
 Then serves it as production does (``ltc serve`` in a subprocess; with ``LTC_REDIS_URL`` set,
 that Redis and a separate ``ltc worker`` process, else the in-memory queue with the worker in

@@ -158,10 +158,14 @@ _VISIT_JSON = ("items", "done_items", "flags", "alerts", "plan_items")
 # months from the first, is not looked for there: SQLite's unique event id refuses it when it
 # is stored; PostgreSQL's, unique within a month, keeps it on the second visit too.
 _EVENTS_SQL = "SELECT * FROM visit_event WHERE (visit = {{}} AND {own}) OR (event_id = {{}} AND {reach})"
-_INSERT_EVENT_SQL = """
-INSERT INTO visit_event (visit, event_id, kind, at, server_received_at, lat, lon, accuracy_m, items,
-                         recorded_by, outcome, person_confirmation, presence, performed_by, evidence, service_month)
-VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"""
+# What a stored event gives, in ``store_event``'s order.
+EVENT_COLUMNS = (
+    "visit", "event_id", "kind", "at", "server_received_at", "lat", "lon", "accuracy_m", "items", "recorded_by",
+    "outcome", "person_confirmation", "presence", "performed_by", "evidence", "service_month",
+)  # fmt: skip
+_INSERT_EVENT_SQL = (
+    f"INSERT INTO visit_event ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('{}' for _ in EVENT_COLUMNS)})"
+)
 _UPDATE_VISIT_SQL = "UPDATE visit SET {changes} WHERE id = {{}} AND {month}"
 # The event and the visit it leaves, in one statement on PostgreSQL.
 _STORE_EVENT_SQL = """
